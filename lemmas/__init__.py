@@ -1,0 +1,1 @@
+"""One module per lemma (or tight group): statement, constants, strategy, check."""

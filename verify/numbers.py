@@ -1,0 +1,191 @@
+"""Certified real arithmetic on python-flint ``arb`` balls, and an mpmath cross-check path.
+
+Everything a CERTIFIED verdict rests on goes through this module: exact conversion of inputs,
+working precision, enclosures of truncated series (partial sum plus a rigorous tail bound), and
+comparison of enclosures. Plain floats enter only as exact dyadic rationals (``arb(float)`` is
+exact), never as approximations of a real that the float was meant to stand for.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from fractions import Fraction
+
+import flint
+from flint import arb
+
+DEFAULT_PRECISION = 64
+MAX_PRECISION = 1024
+
+Real = arb | Fraction | int
+
+
+@contextmanager
+def precision(bits: int) -> Iterator[None]:
+    """Run a block at ``bits`` of working precision, restoring the previous precision after."""
+    old = flint.ctx.prec
+    flint.ctx.prec = bits
+    try:
+        yield
+    finally:
+        flint.ctx.prec = old
+
+
+def to_arb(value: Real | float | str) -> arb:
+    """Exact enclosure of ``value``: floats and dyadic rationals exactly, other rationals tightly.
+
+    A ``str`` is parsed by arb itself (``"0.1"`` becomes a ball containing 1/10).
+    """
+    if isinstance(value, arb):
+        return value
+    if isinstance(value, bool):
+        raise TypeError("bool is not a real number here")
+    if isinstance(value, int):
+        return arb(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"not a finite real: {value!r}")
+        return arb(value)
+    if isinstance(value, Fraction):
+        return arb(value.numerator) / arb(value.denominator)
+    if isinstance(value, str):
+        return arb(value)
+    raise TypeError(f"cannot enclose {type(value).__name__}")
+
+
+def lower(x: Real) -> Fraction:
+    """A rational number <= every point of the enclosure (exact for rationals)."""
+    if isinstance(x, Fraction | int):
+        return Fraction(x)
+    return Fraction(*_dyadic(x.lower()))
+
+
+def upper(x: Real) -> Fraction:
+    """A rational number >= every point of the enclosure (exact for rationals)."""
+    if isinstance(x, Fraction | int):
+        return Fraction(x)
+    return Fraction(*_dyadic(x.upper()))
+
+
+def _dyadic(endpoint: arb) -> tuple[int, int]:
+    man, exp = endpoint.mid().man_exp()
+    man, exp = int(man), int(exp)
+    return (man * 2**exp, 1) if exp >= 0 else (man, 2 ** (-exp))
+
+
+def midpoint(x: Real) -> float:
+    """A float near the centre of the enclosure, for display and search guidance only."""
+    if isinstance(x, Fraction | int):
+        return float(x)
+    return float(x.mid())
+
+
+def is_finite(x: Real) -> bool:
+    if isinstance(x, Fraction | int):
+        return True
+    return bool(x.is_finite())
+
+
+def radius(x: Real) -> float:
+    if isinstance(x, Fraction | int):
+        return 0.0
+    return float(x.rad())
+
+
+def certainly_le(a: Real, b: Real) -> bool:
+    """True only if every point of ``a`` is <= every point of ``b``."""
+    if not (is_finite(a) and is_finite(b)):
+        return False
+    return upper(a) <= lower(b)
+
+
+def certainly_gt(a: Real, b: Real) -> bool:
+    """True only if every point of ``a`` is > every point of ``b``."""
+    if not (is_finite(a) and is_finite(b)):
+        return False
+    return lower(a) > upper(b)
+
+
+def ball(lo: Real, hi: Real) -> arb:
+    """The smallest ball containing the interval [lo, hi] (endpoints enclosed rigorously)."""
+    lo_a, hi_a = to_arb(lo), to_arb(hi)
+    return (lo_a + hi_a) / 2 + arb(0, 1) * ((hi_a - lo_a) / 2)
+
+
+def nonnegative_part(x: arb) -> arb:
+    """Enclosure of max(x, 0) for every point of ``x``."""
+    if x >= 0:
+        return x
+    if x < 0:
+        return arb(0)
+    return ball(0, x.upper())
+
+
+def series_with_tail(
+    term: Callable[[int], arb],
+    tail_bound: Callable[[int], arb],
+    start: int,
+    *,
+    min_terms: int = 1,
+    max_terms: int = 100_000,
+    rel_tol_bits: int | None = None,
+) -> arb:
+    """Enclose ``sum_{j >= start} term(j)`` as a partial sum plus ``[-tail, tail]``.
+
+    ``tail_bound(J)`` must be a rigorous upper bound of ``|sum_{j >= J} term(j)|``. Terms are
+    added until the tail bound falls below ``2^-rel_tol_bits`` of the partial sum (default: the
+    working precision), or ``max_terms`` is reached; the returned ball always includes the tail,
+    so stopping early costs width, never soundness.
+    """
+    bits = rel_tol_bits if rel_tol_bits is not None else flint.ctx.prec
+    total = arb(0)
+    j = start
+    while True:
+        total += term(j)
+        j += 1
+        if j - start < min_terms:
+            continue
+        tail = tail_bound(j)
+        if not tail.is_finite():
+            if j - start >= max_terms:
+                return total + arb(0, math.inf)
+            continue
+        scale = abs(total).upper() if total != 0 else arb(0)
+        small = tail.upper() <= scale * arb(2) ** (-bits) if scale > 0 else tail.upper() == 0
+        if small or j - start >= max_terms:
+            return total + arb(0, tail.upper())
+
+
+def gaussian_sum_tail(q: arb, first: int) -> arb:
+    """Rigorous bound of ``sum_{j >= first} q^{j^2}`` for 0 <= q < 1 and first >= 1.
+
+    Consecutive ratios are q^{2j+1} <= q^{2 first + 1}, so the sum is at most
+    q^{first^2} / (1 - q^{2 first + 1}).
+    """
+    ratio = q ** (2 * first + 1)
+    if not ratio < 1:
+        return arb(0, math.inf)
+    return q ** (first * first) / (1 - ratio)
+
+
+def normal_density(x: arb, s: arb) -> arb:
+    """phi_s(x), the N(0, s^2) density, enclosed."""
+    return (-(x * x) / (2 * s * s)).exp() / (s * (2 * arb.pi()).sqrt())
+
+
+def mpmath_value(func: Callable[[], object], digits: int = 50) -> object:
+    """Evaluate ``func`` under mpmath at ``digits`` decimal digits (the cross-check path)."""
+    import mpmath
+
+    with mpmath.workdps(digits):
+        return func()
+
+
+def contains(enclosure: arb, value: object) -> bool:
+    """Does the ball contain the (mpmath or float) ``value``? Used by cross-check tests."""
+    import mpmath
+
+    text = mpmath.nstr(mpmath.mpf(value), 60, min_fixed=-(10**9), max_fixed=10**9)
+    return bool(enclosure.contains(arb(text)) or arb(text).overlaps(enclosure))
