@@ -1,0 +1,238 @@
+"""Exact feedforward ReLU networks with rational weights, their composition, and float64 export.
+
+``ReluNet(layers)`` computes ``A_L(ReLU(A_{L-1}(... ReLU(A_1 x))))``: ReLU between affine layers,
+none after the last. Weights are ``Fraction``s, so evaluation is exact and equalities between a
+network and the function it should represent can be proved, not estimated.
+
+``float_error_bound`` bounds the gap between a float64 evaluation (``to_torch``) and the exact
+value rigorously: each affine layer y = W z + b with n inputs computed in floating point, from an
+input z_hat with |z_hat - z| <= e componentwise, satisfies
+|fl(W_fl z_hat + b_fl) - (W z + b)| <= |W| e + u |W| |z_hat| + u |b|
+    + gamma_{n+1} (|W_fl| |z_hat| + |b_fl|),
+with u = 2^-53 (conversion of the weights to float64), gamma_k = k u / (1 - k u) (a dot product
+of n terms plus the bias, in any summation order, FMA or not), and ReLU is 1-Lipschitz.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+
+UNIT_ROUNDOFF = Fraction(1, 2**53)
+
+Matrix = tuple[tuple[Fraction, ...], ...]
+Vector = tuple[Fraction, ...]
+
+
+def _frac_matrix(rows) -> Matrix:
+    return tuple(tuple(Fraction(w) for w in row) for row in rows)
+
+
+def _frac_vector(values) -> Vector:
+    return tuple(Fraction(b) for b in values)
+
+
+@dataclass(frozen=True)
+class Affine:
+    """x -> weight @ x + bias, with ``weight`` given as out_dim rows of in_dim entries."""
+
+    weight: Matrix
+    bias: Vector
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "weight", _frac_matrix(self.weight))
+        object.__setattr__(self, "bias", _frac_vector(self.bias))
+        if len(self.weight) != len(self.bias):
+            raise ValueError("an affine layer needs one bias per output")
+        widths = {len(row) for row in self.weight}
+        if len(widths) > 1:
+            raise ValueError("ragged weight matrix")
+
+    @property
+    def out_dim(self) -> int:
+        return len(self.bias)
+
+    @property
+    def in_dim(self) -> int:
+        return len(self.weight[0]) if self.weight else 0
+
+    def __call__(self, x: Sequence[Fraction]) -> list[Fraction]:
+        return [
+            sum((w * xi for w, xi in zip(row, x, strict=True)), b)
+            for row, b in zip(self.weight, self.bias, strict=True)
+        ]
+
+
+def _relu(values: Sequence[Fraction]) -> list[Fraction]:
+    return [v if v > 0 else Fraction(0) for v in values]
+
+
+@dataclass(frozen=True)
+class ReluNet:
+    layers: tuple[Affine, ...]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "layers", tuple(self.layers))
+        if not self.layers:
+            raise ValueError("a network needs at least one affine layer")
+        for inner, outer in zip(self.layers, self.layers[1:], strict=False):
+            if inner.out_dim != outer.in_dim:
+                raise ValueError("layer widths do not chain")
+
+    @property
+    def depth(self) -> int:
+        """Number of affine layers (hidden ReLU layers + 1)."""
+        return len(self.layers)
+
+    @property
+    def in_dim(self) -> int:
+        return self.layers[0].in_dim
+
+    @property
+    def out_dim(self) -> int:
+        return self.layers[-1].out_dim
+
+    def __call__(self, x: Sequence[Fraction | int]) -> list[Fraction]:
+        values = [Fraction(v) for v in x]
+        if len(values) != self.in_dim:
+            raise ValueError(f"expected {self.in_dim} inputs, got {len(values)}")
+        for index, layer in enumerate(self.layers):
+            values = layer(values)
+            if index < len(self.layers) - 1:
+                values = _relu(values)
+        return values
+
+    def parameters(self) -> list[Fraction]:
+        out: list[Fraction] = []
+        for layer in self.layers:
+            for row in layer.weight:
+                out.extend(row)
+            out.extend(layer.bias)
+        return out
+
+    def parameter_count(self) -> int:
+        """Nonzero weights and biases (a zero entry is an absent connection)."""
+        return sum(1 for p in self.parameters() if p != 0)
+
+    def max_abs_parameter(self) -> Fraction:
+        return max((abs(p) for p in self.parameters()), default=Fraction(0))
+
+    def to_torch(self, dtype=None):
+        """The same network as a ``torch.nn.Sequential`` (weights rounded to ``dtype``)."""
+        import torch
+
+        dtype = dtype or torch.float64
+        modules: list[torch.nn.Module] = []
+        for index, layer in enumerate(self.layers):
+            linear = torch.nn.Linear(layer.in_dim, layer.out_dim, dtype=dtype)
+            with torch.no_grad():
+                linear.weight.copy_(
+                    torch.tensor([[float(w) for w in row] for row in layer.weight], dtype=dtype)
+                )
+                linear.bias.copy_(torch.tensor([float(b) for b in layer.bias], dtype=dtype))
+            modules.append(linear)
+            if index < len(self.layers) - 1:
+                modules.append(torch.nn.ReLU())
+        return torch.nn.Sequential(*modules)
+
+
+def identity_net(width: int, depth: int) -> ReluNet:
+    """Exact identity on R^width with ``depth`` affine layers (x = ReLU(x) - ReLU(-x))."""
+    eye = [[Fraction(int(i == j)) for j in range(width)] for i in range(width)]
+    zeros = [Fraction(0)] * width
+    if depth == 1:
+        return ReluNet((Affine(eye, zeros),))
+    split = Affine([*eye, *[[-w for w in row] for row in eye]], zeros * 2)
+    eye2 = [[Fraction(int(i == j)) for j in range(2 * width)] for i in range(2 * width)]
+    middle = [Affine(eye2, zeros * 2) for _ in range(depth - 2)]
+    merge = Affine([[*row, *[-w for w in row]] for row in eye], zeros)
+    return ReluNet((split, *middle, merge))
+
+
+def compose(outer: ReluNet, inner: ReluNet) -> ReluNet:
+    """outer(inner(x)); inner's last affine layer and outer's first merge into one."""
+    if inner.out_dim != outer.in_dim:
+        raise ValueError("inner output width differs from outer input width")
+    last, first = inner.layers[-1], outer.layers[0]
+    weight = [
+        [
+            sum((a * last.weight[k][j] for k, a in enumerate(row)), Fraction(0))
+            for j in range(last.in_dim)
+        ]
+        for row in first.weight
+    ]
+    bias = [
+        sum((a * last.bias[k] for k, a in enumerate(row)), b)
+        for row, b in zip(first.weight, first.bias, strict=True)
+    ]
+    return ReluNet((*inner.layers[:-1], Affine(weight, bias), *outer.layers[1:]))
+
+
+def deepen(net: ReluNet, depth: int) -> ReluNet:
+    """The same function with ``depth`` affine layers (identity layers appended)."""
+    if depth < net.depth:
+        raise ValueError("cannot make a network shallower")
+    if depth == net.depth:
+        return net
+    return compose(identity_net(net.out_dim, depth - net.depth + 1), net)
+
+
+def parallel(*nets: ReluNet) -> ReluNet:
+    """Concatenation (Lemma C.10): inputs and outputs side by side, block-diagonal layers.
+
+    Shallower networks are padded with exact identity layers, so the result is exact.
+    """
+    if not nets:
+        raise ValueError("parallel() needs at least one network")
+    depth = max(n.depth for n in nets)
+    padded = [deepen(n, depth) for n in nets]
+    layers = []
+    for level in range(depth):
+        blocks = [n.layers[level] for n in padded]
+        total_in = sum(b.in_dim for b in blocks)
+        rows: list[list[Fraction]] = []
+        bias: list[Fraction] = []
+        offset = 0
+        for block in blocks:
+            for row, b in zip(block.weight, block.bias, strict=True):
+                full = [Fraction(0)] * total_in
+                full[offset : offset + block.in_dim] = row
+                rows.append(full)
+                bias.append(b)
+            offset += block.in_dim
+        layers.append(Affine(rows, bias))
+    return ReluNet(tuple(layers))
+
+
+def gamma(k: int) -> Fraction:
+    """gamma_k = k u / (1 - k u), the classical bound of k rounding errors."""
+    return k * UNIT_ROUNDOFF / (1 - k * UNIT_ROUNDOFF)
+
+
+def float_error_bound(net: ReluNet, x: Sequence[float]) -> list[Fraction]:
+    """Rigorous componentwise bound of |float64 evaluation of ``net`` at x - exact value at x.
+
+    ``x`` are floats, taken exactly (the exact network is evaluated at the same floats).
+    """
+    exact = [Fraction(v) for v in x]
+    error = [Fraction(0)] * len(exact)
+    for index, layer in enumerate(net.layers):
+        n = layer.in_dim
+        g = gamma(n + 1)
+        magnitude = [abs(v) + e for v, e in zip(exact, error, strict=True)]  # >= |z_hat|
+        new_error = []
+        for row, b in zip(layer.weight, layer.bias, strict=True):
+            abs_row = [abs(w) for w in row]
+            propagated = sum((a * e for a, e in zip(abs_row, error, strict=True)), Fraction(0))
+            weighted = sum((a * m for a, m in zip(abs_row, magnitude, strict=True)), Fraction(0))
+            # |W_fl| <= (1 + u)|W| and |b_fl| <= (1 + u)|b|
+            rounding = UNIT_ROUNDOFF * (weighted + abs(b)) + g * (1 + UNIT_ROUNDOFF) * (
+                weighted + abs(b)
+            )
+            new_error.append(propagated + rounding)
+        exact = layer(exact)
+        if index < len(net.layers) - 1:
+            exact = _relu(exact)
+        error = new_error
+    return error
