@@ -1,0 +1,293 @@
+"""The paper's proof-dependency graph and a deterministic layered layout for drawing it.
+
+Like a Lean blueprint, the report draws every statement of the paper as a node (shape by kind:
+lemma, theorem, corollary, definition) with an edge from each statement to the ones whose proofs
+use it. Here a node's fill is its numerical verdict instead of a formal proof status.
+
+The edge list is the paper's (LEMMAS.md section 3), embedded here because nothing may read the
+spec at run time. Its chain ``C.16 -> C.8, C.17 -> C.18 -> C.20`` is read as C.16 -> C.8 and
+C.16 -> C.17 -> C.18 -> C.20 (C.8 feeds C.15, not C.18), and ``H.5-H.7`` as H.5, H.6, H.7.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+PAPER_EDGES: tuple[tuple[str, str], ...] = (
+    ("H.3", "H.1"),
+    ("H.4", "H.1"),
+    ("H.1", "C.1"),
+    ("H.5", "H.8"),
+    ("H.6", "H.8"),
+    ("H.7", "H.8"),
+    ("H.8", "C.2"),
+    ("H.8", "C.8"),
+    ("C.1", "C.4"),
+    ("C.2", "C.4"),
+    ("C.3", "C.4"),
+    ("H.2", "C.4"),
+    ("C.4", "C.11"),
+    ("C.9", "C.11"),
+    ("C.9", "C.13"),
+    ("C.5", "C.12"),
+    ("C.10", "C.12"),
+    ("C.11", "C.12"),
+    ("C.12", "C.19"),
+    ("C.16", "C.8"),
+    ("C.16", "C.17"),
+    ("C.17", "C.18"),
+    ("C.18", "C.20"),
+    ("C.19", "C.20"),
+    ("C.6", "C.8"),
+    ("C.7", "C.8"),
+    ("C.8", "C.15"),
+    ("C.11", "C.15"),
+    ("C.13", "C.15"),
+    ("C.14", "C.15"),
+    ("C.15", "C.21"),
+    ("C.20", "C.21"),
+    ("C.21", "Cor.3.5"),
+    ("B.2", "B.3"),
+    ("B.3", "B.4"),
+    ("B.4", "L.3.3"),
+    ("L.3.3", "L.3.4"),
+    ("G.2", "G.4"),
+    ("G.3", "G.4"),
+    ("L.3.4", "Thm.1.8"),
+    ("Cor.3.5", "Thm.1.8"),
+    ("G.4", "Thm.1.8"),
+    ("B.5", "Thm.1.9"),
+    ("H.9", "E.1"),
+    ("H.10", "E.1"),
+    ("E.1", "E.2"),
+    ("H.9", "E.2"),
+    ("H.11", "E.2"),
+    ("E.2", "Thm.1.7"),
+    ("F.2", "Thm.1.4"),
+)
+
+KINDS = ("definition", "lemma", "theorem", "corollary")
+
+_PREFIXES = {
+    "thm": "Thm",
+    "theorem": "Thm",
+    "cor": "Cor",
+    "corollary": "Cor",
+    "l": "L",
+    "lem": "L",
+    "lemma": "L",
+    "def": "Def",
+    "definition": "Def",
+    "prop": "Prop",
+}
+
+
+def normalize_id(raw: str) -> str:
+    """The project's spelling of a statement id: ``Thm 1.8``, ``thm1.8`` -> ``Thm.1.8``.
+
+    Appendix ids (``C.16``, ``H.1``) are returned as they are.
+    """
+    text = raw.strip()
+    match = re.fullmatch(r"([A-Za-z]+)[\s.]*(\d+(?:\.\d+)*)", text)
+    if match is None:
+        return text
+    prefix, number = match.groups()
+    if len(prefix) == 1 and prefix.isupper():
+        return f"{prefix}.{number}"
+    return f"{_PREFIXES.get(prefix.lower(), prefix)}.{number}"
+
+
+def kind_of(node_id: str) -> str:
+    """Shape class of a statement, from its id (the report has no other source for it)."""
+    head = node_id.split(".", 1)[0]
+    return {"Thm": "theorem", "Cor": "corollary", "Def": "definition"}.get(head, "lemma")
+
+
+def sort_key(node_id: str) -> tuple:
+    return tuple(
+        (0, int(t), "") if t.isdigit() else (1, 0, t) for t in re.split(r"(\d+)", node_id) if t
+    )
+
+
+@dataclass(frozen=True)
+class Graph:
+    nodes: tuple[str, ...]
+    edges: tuple[tuple[str, str], ...]
+
+    def predecessors(self, node: str) -> list[str]:
+        return sorted((a for a, b in self.edges if b == node), key=sort_key)
+
+    def successors(self, node: str) -> list[str]:
+        return sorted((b for a, b in self.edges if a == node), key=sort_key)
+
+    def ancestors(self, node: str) -> set[str]:
+        seen: set[str] = set()
+        stack = [node]
+        while stack:
+            for pred in self.predecessors(stack.pop()):
+                if pred not in seen:
+                    seen.add(pred)
+                    stack.append(pred)
+        return seen
+
+
+def build_graph(
+    extra_nodes: Iterable[str] = (), extra_edges: Iterable[tuple[str, str]] = ()
+) -> Graph:
+    """The paper's graph joined with the registered lemmas and their declared ``depends_on``."""
+    edges = {(normalize_id(a), normalize_id(b)) for a, b in (*PAPER_EDGES, *extra_edges)}
+    edges = {(a, b) for a, b in edges if a != b}
+    nodes = {n for edge in edges for n in edge} | {normalize_id(n) for n in extra_nodes}
+    return Graph(
+        tuple(sorted(nodes, key=sort_key)),
+        tuple(sorted(edges, key=lambda e: (sort_key(e[0]), sort_key(e[1])))),
+    )
+
+
+def _layers(graph: Graph) -> dict[str, int]:
+    """Longest-path layering; sources are then pulled right, next to their first use.
+
+    Cycles (a mistake in some ``depends_on``) must not hang the report: a node on a cycle gets
+    the layer it had when the cycle was detected.
+    """
+    layer: dict[str, int] = {}
+    visiting: set[str] = set()
+
+    def depth(node: str) -> int:
+        if node in layer:
+            return layer[node]
+        if node in visiting:
+            return 0
+        visiting.add(node)
+        preds = graph.predecessors(node)
+        value = 1 + max((depth(p) for p in preds), default=-1)
+        visiting.discard(node)
+        layer[node] = value
+        return value
+
+    for node in graph.nodes:
+        depth(node)
+    for node in graph.nodes:
+        succ = graph.successors(node)
+        if not graph.predecessors(node) and succ:
+            layer[node] = max(layer[node], min(layer[s] for s in succ) - 1)
+    return layer
+
+
+@dataclass(frozen=True)
+class Placed:
+    id: str
+    layer: int
+    row: int
+    x: float
+    y: float
+
+
+def components(graph: Graph) -> list[list[str]]:
+    """Weakly connected components, largest first (ties by first id), each sorted by id."""
+    neighbours: dict[str, set[str]] = {n: set() for n in graph.nodes}
+    for a, b in graph.edges:
+        neighbours[a].add(b)
+        neighbours[b].add(a)
+    seen: set[str] = set()
+    found: list[list[str]] = []
+    for node in graph.nodes:
+        if node in seen:
+            continue
+        member: set[str] = set()
+        stack = [node]
+        while stack:
+            current = stack.pop()
+            if current not in member:
+                member.add(current)
+                stack.extend(neighbours[current])
+        seen |= member
+        found.append(sorted(member, key=sort_key))
+    return sorted(found, key=lambda c: (-len(c), sort_key(c[0])))
+
+
+def _crossings(edges: list[tuple[str, str]], layer: dict[str, int], row: dict[str, float]) -> int:
+    """Crossings of the edges drawn as straight segments between (layer, row) points."""
+
+    def cross(p, q, r, s) -> bool:
+        def orient(a, b, c) -> float:
+            return (b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0])
+
+        return orient(p, q, r) * orient(p, q, s) < 0 and orient(r, s, p) * orient(r, s, q) < 0
+
+    points = [((layer[a], row[a]), (layer[b], row[b])) for a, b in edges]
+    return sum(
+        cross(*points[i], *points[j]) for i in range(len(points)) for j in range(i + 1, len(points))
+    )
+
+
+def _order_component(graph: Graph, nodes: list[str], layer: dict[str, int]) -> dict[str, int]:
+    """Rows within each column of one component: barycentre sweeps, keep the fewest crossings."""
+    members = set(nodes)
+    edges = [(a, b) for a, b in graph.edges if a in members and b in members]
+    columns: dict[int, list[str]] = {}
+    for node in nodes:
+        columns.setdefault(layer[node], []).append(node)
+    order = sorted(columns)
+
+    def rows() -> dict[str, float]:
+        return {n: float(i) for col in columns.values() for i, n in enumerate(col)}
+
+    best_rows = rows()
+    best = _crossings(edges, layer, best_rows)
+    for sweep in range(12):
+        position = rows()
+        forward = sweep % 2 == 0
+        for col in order if forward else list(reversed(order)):
+            column = columns[col]
+
+            def barycentre(node: str, position=position, forward=forward) -> tuple:
+                near = graph.predecessors(node) if forward else graph.successors(node)
+                near = near or graph.successors(node) or graph.predecessors(node)
+                if not near:
+                    return (position[node], sort_key(node))
+                return (sum(position[n] for n in near) / len(near), sort_key(node))
+
+            column.sort(key=barycentre)
+            position.update({n: float(i) for i, n in enumerate(column)})
+        count = _crossings(edges, layer, position)
+        if count < best:
+            best, best_rows = count, dict(position)
+    return {n: int(r) for n, r in best_rows.items()}
+
+
+def layout(
+    graph: Graph, *, column_width: float = 118.0, row_height: float = 46.0, margin: float = 40.0
+) -> tuple[dict[str, Placed], float, float]:
+    """Deterministic layered layout, layers as columns from left (premises) to right (results).
+
+    Each connected component gets its own band of rows; within a column nodes are ordered by
+    the mean row of their neighbours (barycentre sweeps, ties broken by id, the sweep with the
+    fewest crossings kept). Returns node centres and the drawing's width and height.
+    """
+    layer = _layers(graph)
+    used = sorted(set(layer.values()))
+    column_index = {value: i for i, value in enumerate(used)}
+    placed: dict[str, Placed] = {}
+    band_top = 0.0
+    for nodes in components(graph):
+        rows = _order_component(graph, nodes, layer)
+        sizes: dict[int, int] = {}
+        for node in nodes:
+            sizes[layer[node]] = sizes.get(layer[node], 0) + 1
+        band = max(sizes.values())
+        for node in nodes:
+            offset = (band - sizes[layer[node]]) / 2
+            placed[node] = Placed(
+                node,
+                layer[node],
+                rows[node],
+                margin + column_index[layer[node]] * column_width + column_width / 2,
+                margin + (band_top + rows[node] + offset) * row_height + row_height / 2,
+            )
+        band_top += band
+    width = 2 * margin + max(len(used), 1) * column_width
+    height = 2 * margin + max(band_top, 1) * row_height
+    return placed, width, height
