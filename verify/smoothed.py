@@ -1,0 +1,984 @@
+r"""Certified one-dimensional smoothed laws: density, score and score derivatives of p * N(0, s^2).
+
+For a law p on R and sigma > 0, ``p_sigma = p * N(0, sigma^2)`` and ``s_sigma = p_sigma' /
+p_sigma``. Every law here exposes the same API; ``x`` and ``sigma`` may be floats, Fractions or
+``arb`` values, and **x may be an arb ball**: the result then encloses the function over the
+whole ball (interval evaluation, what suprema and cell sums need).
+
+Laws
+----
+- ``AtomicLaw(atoms, weights)``: finite point masses (weights are normalised exactly).
+- ``GaussianMixture(means, stds, weights)``: sum_i w_i N(m_i, t_i^2), stds t_i >= 0 (an atom
+  is a component with t_i = 0). Both are ``FiniteMixture``.
+- ``DiscretizedGaussian(period, phase)``: mass phi(k T + theta) / Z at k T + theta, k in Z
+  (the paper's psi_theta). Infinitely many atoms: sums run over the atoms near the posterior
+  centre and add a rigorous geometric tail bound for the rest.
+
+Methods of every law (arb enclosures, valid for ball ``x``)
+----------------------------------------------------------
+- ``density(x, sigma)``            p_sigma(x)
+- ``score(x, sigma)``              s(x) = p_sigma'(x) / p_sigma(x) = (E[Y|x] - x) / sigma^2
+- ``score_derivative(x, sigma, method="tweedie")``  s'(x); ``method="tweedie"`` uses
+  Var(Y|x)/sigma^4 - 1/sigma^2, ``method="direct"`` uses p''/p - (p'/p)^2 (two computations).
+- ``score_second_derivative(x, sigma)``  s''(x) (third cumulant form), used by mean-value forms.
+- ``posterior_mean(x, sigma)``, ``posterior_variance(x, sigma)``: E[Y|X=x], Var(Y|X=x).
+- float64 numpy screens (vectorised over an array ``x``; never used for a verdict):
+  ``density_np``, ``score_np``, ``score_derivative_np``.
+- ``scaled(factor)``, ``shifted(offset)``: the law of factor*Y, of Y + offset (metamorphic tests).
+- ``FiniteMixture`` only: ``means``, ``stds``, ``weights`` (exact Fractions), ``center``,
+  ``spread`` (max mean - min mean), ``cell_masses(edges, sigma)``, ``outside_mass(lo, hi,
+  sigma)``, ``score_derivative_sup(sigma)`` (a rigorous bound of sup_x |s'(x)|, equal stds only).
+
+Ball evaluation: the atom weights are formed with a log-sum-exp shift (the common factor
+exp(-x^2 / 2 sigma^2) is taken out exactly, so the exponents are linear in x and their ball
+enclosures are exact), and for a ball x of positive radius each function is also enclosed by
+its mean-value form f(mid) + f'(x) [x - mid] and the two enclosures are intersected.
+
+Certified integrals and suprema (module functions)
+--------------------------------------------------
+- ``certified_sup_abs(h, lo, hi, *, rtol, max_cells)``: ball [lower, upper] of sup |h| on
+  [lo, hi] by branch and bound over subintervals (h must accept arb balls).
+- ``certified_expectation(h, law, sigma, *, tail, cells, reach)``: E_{x~p_sigma}[h(x)] over
+  the whole line = sum over cells of (mass of the cell) x (enclosure of h on the cell) plus a
+  certified tail term from ``tail = TailBound(A, B, k)``, meaning |h(x)| <= A + B |x - c|^k
+  for |x - c| >= reach * sigma_max (c = law.center); the tail expectation is bounded with exact
+  Gaussian partial moments.
+- ``score_moment(law, sigma, k, *, cells_per_sigma)``: E|s(x)|^k, by a second-order Taylor
+  model on each cell (tight: enclosure width O(h^2)).
+- ``window_sup_moment(law, sigma, kappas, *, cells_per_sigma)``: for each kappa, an enclosure
+  of E_{x~p_sigma}[sup_{|c| <= kappa sigma} s'(x + c)^2] (the H.1 left side). Sliding maxima of
+  per-cell bounds of |s'| on a grid whose spacing divides kappa sigma; the lower end uses
+  the cell midpoints inside every window, the upper end per-cell upper bounds over windows
+  that cover [x - eps, x + eps] for every x of the cell.
+
+Tail bound of s' (derived, used by ``window_sup_moment``): for a mixture whose components share
+one std t (atoms: t = 0), with v^2 = t^2 + sigma^2, the posterior of Y given x is a mixture of
+N(mu_i(x), t^2 sigma^2 / v^2) with mu_i(x) = (sigma^2 m_i + t^2 x) / v^2, so
+Var(Y|x) <= t^2 sigma^2 / v^2 + (sigma^2 / v^2)^2 D^2 / 4 (Popoviciu, D = spread of the means),
+and s' = Var(Y|x)/sigma^4 - 1/sigma^2 lies in [-1/sigma^2, Var_max/sigma^4 - 1/sigma^2].
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import NamedTuple
+
+import flint
+import numpy as np
+from flint import arb
+
+from verify.numbers import Real, ball, nonnegative_part, to_arb
+
+Number = Real | float
+
+
+def _exact(value: Number) -> Fraction:
+    """Exact rational of a float / int / Fraction input (floats are dyadic, so exact)."""
+    if isinstance(value, bool):
+        raise TypeError("bool is not a real number here")
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"not a finite real: {value!r}")
+        return Fraction(value)
+    if isinstance(value, int | Fraction):
+        return Fraction(value)
+    raise TypeError(f"expected a float, int or Fraction, got {type(value).__name__}")
+
+
+def _sq(x: arb) -> arb:
+    """x^2 enclosed without the spurious negative part that x*x gives for a ball around 0."""
+    return nonnegative_part(x * x)
+
+
+def _pow(x: arb, k: int) -> arb:
+    """x^k for an integer k >= 0 by multiplication (arb's ``**`` returns nan on balls around 0);
+    even powers are kept non-negative."""
+    if k == 0:
+        return arb(1)
+    if k % 2 == 0:
+        half = _pow(x, k // 2)
+        return _sq(half)
+    return x * _pow(x, k - 1)
+
+
+def _has_radius(x: arb) -> bool:
+    return x.rad() > 0
+
+
+def _log_sqrt_2pi() -> arb:
+    return (2 * arb.pi()).log() / 2
+
+
+def _phi_bar(z: arb) -> arb:
+    """Upper tail of N(0, 1): Phi_bar(z) = erfc(z / sqrt 2) / 2 (relative-accurate for z > 0)."""
+    return (z / arb(2).sqrt()).erfc() / 2
+
+
+def _intersect(a: arb, b: arb) -> arb:
+    if not (a.is_finite() and b.is_finite()):
+        return a if a.is_finite() else b
+    return a.intersection(b)
+
+
+def _mean_value(value_at_mid: arb, slope_on_ball: arb, x: arb) -> arb:
+    """f(x) for x in the ball: f(mid) + f'(ball) * (x - mid)."""
+    return value_at_mid + slope_on_ball * arb(0, x.rad())
+
+
+class _Posterior(NamedTuple):
+    """Posterior summaries at x (all enclosures; coordinates centred at the law's centre)."""
+
+    log_density: arb  # log p_sigma(x)
+    mean: arb  # E[Y | x] - center
+    variance: arb  # Var(Y | x), Tweedie form: sum r tau^2 + sum r (mu_i - mean)^2
+    third: arb  # sigma^6 s''(x)
+    direct_first: arb  # p'/p from the direct sums
+    direct_second: arb  # p''/p from the direct sums
+    weights: tuple[arb, ...] = ()  # posterior weights of the components (point x only)
+
+
+class _LawBase:
+    """Shared API built on ``_posterior`` (subclasses) and the point/ball dispatch."""
+
+    def _posterior(self, x: arb, sigma: arb) -> _Posterior:
+        raise NotImplementedError
+
+    def _center_arb(self) -> arb:
+        return arb(0)
+
+    @staticmethod
+    def _sigma(sigma: Number | arb) -> arb:
+        s = to_arb(sigma)
+        if not s > 0:
+            raise ValueError("sigma must be positive")
+        return s
+
+    # -- point values (x may be a ball; then naive interval evaluation) --------------------
+    def _naive_score(self, x: arb, sigma: arb) -> arb:
+        post = self._posterior(x, sigma)
+        return (post.mean - (x - self._center_arb())) / (sigma * sigma)
+
+    def _naive_score_derivative(self, x: arb, sigma: arb, method: str) -> arb:
+        post = self._posterior(x, sigma)
+        s2 = sigma * sigma
+        if method == "tweedie":
+            return post.variance / (s2 * s2) - 1 / s2
+        if method == "direct":
+            return post.direct_second - post.direct_first * post.direct_first
+        raise ValueError(f"unknown method {method!r}")
+
+    def _naive_second(self, x: arb, sigma: arb) -> arb:
+        post = self._posterior(x, sigma)
+        s2 = sigma * sigma
+        return post.third / (s2 * s2 * s2)
+
+    # -- public API ----------------------------------------------------------------------------
+    def density(self, x: Number | arb, sigma: Number | arb) -> arb:
+        x, s = to_arb(x), self._sigma(sigma)
+        naive = self._posterior(x, s).log_density.exp()
+        if not _has_radius(x):
+            return naive
+        mid = arb(x.mid())
+        value = self._posterior(mid, s).log_density.exp()
+        slope = naive * self._naive_score(x, s)
+        return _intersect(naive, _mean_value(value, slope, x))
+
+    def score(self, x: Number | arb, sigma: Number | arb) -> arb:
+        x, s = to_arb(x), self._sigma(sigma)
+        naive = self._naive_score(x, s)
+        if not _has_radius(x):
+            return naive
+        value = self._naive_score(arb(x.mid()), s)
+        slope = self._naive_score_derivative(x, s, "tweedie")
+        return _intersect(naive, _mean_value(value, slope, x))
+
+    def score_derivative(
+        self, x: Number | arb, sigma: Number | arb, method: str = "tweedie"
+    ) -> arb:
+        x, s = to_arb(x), self._sigma(sigma)
+        naive = self._naive_score_derivative(x, s, method)
+        if not _has_radius(x):
+            return naive
+        value = self._naive_score_derivative(arb(x.mid()), s, method)
+        slope = self._naive_second(x, s)
+        return _intersect(naive, _mean_value(value, slope, x))
+
+    def score_second_derivative(self, x: Number | arb, sigma: Number | arb) -> arb:
+        return self._naive_second(to_arb(x), self._sigma(sigma))
+
+    def posterior_mean(self, x: Number | arb, sigma: Number | arb) -> arb:
+        x, s = to_arb(x), self._sigma(sigma)
+        return self._posterior(x, s).mean + self._center_arb()
+
+    def posterior_variance(self, x: Number | arb, sigma: Number | arb) -> arb:
+        x, s = to_arb(x), self._sigma(sigma)
+        return self._posterior(x, s).variance
+
+
+class FiniteMixture(_LawBase):
+    """sum_i w_i N(m_i, t_i^2) with t_i >= 0 (t_i = 0: a point mass). Weights normalised exactly."""
+
+    def __init__(
+        self, means: Sequence[Number], stds: Sequence[Number], weights: Sequence[Number]
+    ) -> None:
+        if not (len(means) == len(stds) == len(weights)) or not means:
+            raise ValueError("means, stds and weights need the same positive length")
+        self.means = tuple(_exact(m) for m in means)
+        self.stds = tuple(_exact(t) for t in stds)
+        raw = tuple(_exact(w) for w in weights)
+        if any(t < 0 for t in self.stds):
+            raise ValueError("stds must be >= 0")
+        if any(w <= 0 for w in raw):
+            raise ValueError("weights must be positive")
+        total = sum(raw)
+        self.weights = tuple(w / total for w in raw)
+        # Centre of the means (exact): all arithmetic is done in centred coordinates so that
+        # far-away translations keep their precision.
+        self.center = (min(self.means) + max(self.means)) / 2
+        self.spread = max(self.means) - min(self.means)
+        self._center = to_arb(self.center)  # exact: a dyadic midpoint of dyadic means
+        if not self._center.is_exact():
+            raise ValueError("means must be dyadic rationals (floats)")
+        self._float_means = np.array([float(m) for m in self.means])
+        self._float_stds = np.array([float(t) for t in self.stds])
+        self._float_weights = np.array([float(w) for w in self.weights])
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(means={[float(m) for m in self.means]}, "
+            f"stds={[float(t) for t in self.stds]}, weights={[float(w) for w in self.weights]})"
+        )
+
+    @property
+    def atomic(self) -> bool:
+        return all(t == 0 for t in self.stds)
+
+    @property
+    def radius(self) -> Fraction:
+        """max_i |m_i - center|."""
+        return self.spread / 2
+
+    def scaled(self, factor: Number) -> FiniteMixture:
+        f = _exact(factor)
+        if f <= 0:
+            raise ValueError("factor must be positive")
+        return FiniteMixture([m * f for m in self.means], [t * f for t in self.stds], self.weights)
+
+    def shifted(self, offset: Number) -> FiniteMixture:
+        o = _exact(offset)
+        return FiniteMixture([m + o for m in self.means], self.stds, self.weights)
+
+    def _center_arb(self) -> arb:
+        return self._center
+
+    def _components(self, sigma: arb):
+        """Per component (m_i - center, t_i^2, 1/v_i^2, log w_i - log v_i), cached per sigma."""
+        key = (sigma.mid().str(30), sigma.rad().str(5), flint.ctx.prec)
+        cache = self.__dict__.setdefault("_component_cache", {})
+        if key not in cache:
+            if len(cache) > 8:
+                cache.clear()
+            cache[key] = self._make_components(sigma)
+        return cache[key]
+
+    def _make_components(self, sigma: arb):
+        s2 = sigma * sigma
+        out = []
+        for m, t, w in zip(self.means, self.stds, self.weights, strict=True):
+            mc = to_arb(m - self.center)
+            t2 = to_arb(t * t)
+            inv_v2 = 1 / (t2 + s2)
+            out.append((mc, t2, inv_v2, to_arb(w).log() + inv_v2.log() / 2))
+        return out
+
+    def _posterior(self, x: arb, sigma: arb) -> _Posterior:
+        if self.atomic and _has_radius(x):
+            return self._tilted_posterior(x, sigma)
+        return self._point_posterior(x, sigma)
+
+    def _tilted_posterior(self, x: arb, sigma: arb, at_c: _Posterior | None = None) -> _Posterior:
+        """Posterior over a ball x = c + delta of an atomic law, by exponential tilting.
+
+        r_i(c + delta) = r_i(c) exp(d_i theta - K(theta)), theta = delta / sigma^2,
+        d_i = m_i - ybar (ybar an exact number near E[Y|c]), K(theta) = log E_{r(c)} e^{d theta}
+        in theta * eps + [0, theta^2 D^2 / 8] (Jensen and Hoeffding's lemma; eps = E_{r(c)} d,
+        D = spread). The weights then carry no normalisation dependency, so ball enclosures stay
+        tight; the common factor exp(-K) is one ball for all atoms.
+        """
+        s2 = sigma * sigma
+        c = arb(x.mid())
+        if at_c is None:
+            at_c = self._point_posterior(c, sigma)
+        ybar = arb(at_c.mean.mid())
+        theta = (x - c) / s2
+        comps = self._components(sigma)
+        r_c = at_c.weights
+        ds = [mc - ybar for mc, *_ in comps]
+        eps = sum((r * d for r, d in zip(r_c, ds, strict=True)), arb(0))
+        spread = to_arb(self.spread)
+        hoeffding = _sq(theta) * _sq(spread) / 8
+        k_theta = theta * eps + ball(0, hoeffding.upper())
+        damp = (-k_theta).exp()
+        m1 = eps
+        m2 = arb(0)
+        m3 = arb(0)
+        for r, d in zip(r_c, ds, strict=True):
+            grow = (d * theta).exp()
+            m1 += r * d * (d * theta).expm1()
+            m2 += r * _sq(d) * grow
+            m3 += r * d * _sq(d) * grow
+        m1, m2, m3 = damp * m1, damp * m2, damp * m3
+        variance = nonnegative_part(m2 - _sq(m1))
+        third = m3 - 3 * m2 * m1 + 2 * m1 * _sq(m1)
+        xc = x - self._center_arb()
+        delta = x - c
+        log_density = (
+            at_c.log_density - _sq(delta) / (2 * s2) + theta * (ybar - (c - self._center_arb()))
+        )
+        log_density += k_theta
+        offset = ybar - xc  # u_i = (d_i + offset) / sigma^2
+        first = (m1 + offset) / s2
+        second = (m2 + 2 * offset * m1 + _sq(offset)) / (s2 * s2) - 1 / s2
+        return _Posterior(log_density, ybar + m1, variance, third, first, second, ())
+
+    def _atomic_cell_kit(self, sigma: arb):
+        """Per atom: (m_i - c, log w_i - (m_i - c)^2 / 2 sigma^2, (m_i - c) / sigma^2), c center."""
+        s2 = sigma * sigma
+        return [
+            (mc, lw - mc * mc / (2 * s2), mc / s2)
+            for (mc, _, _, lw), w in zip(self._components(sigma), self.weights, strict=True)
+            for lw in [to_arb(w).log()]
+        ]
+
+    def _atomic_derivative_over(self, kit, centre_c: arb, half: arb, sigma: arb) -> tuple[arb, arb]:
+        """(s'(c), enclosure of s' over c +- half) for an atomic law; ``centre_c`` is the centre
+        minus the law's center (an exact point). Lean form of ``_point_posterior`` followed by
+        ``_tilted_posterior``, intersected with the mean-value form s'(c) + s''(ball) [-half, half].
+        """
+        s2 = sigma * sigma
+        s4 = s2 * s2
+        brackets = [alpha + beta * centre_c for _, alpha, beta in kit]
+        shift = arb(max((b.mid() for b in brackets), key=float))
+        e = [(b - shift).exp() for b in brackets]
+        total = sum(e[1:], e[0])
+        r = [ei / total for ei in e]
+        ybar = arb(sum((ri * mc for ri, (mc, _, _) in zip(r, kit, strict=True)), arb(0)).mid())
+        ds = [mc - ybar for mc, _, _ in kit]
+        eps = arb(0)
+        m2c = arb(0)
+        for ri, d in zip(r, ds, strict=True):
+            rd = ri * d
+            eps += rd
+            m2c += rd * d
+        value = (m2c - eps * eps) / s4 - 1 / s2
+        theta = arb(0, half.upper()) / s2
+        spread = to_arb(self.spread)
+        k_theta = theta * eps + arb(0, (_sq(theta) * _sq(spread) / 8).upper())
+        damp = (-k_theta).exp()
+        m1 = arb(0)
+        m2 = arb(0)
+        m3 = arb(0)
+        for ri, d in zip(r, ds, strict=True):
+            rdg = ri * d * (d * theta).exp()
+            m1 += rdg
+            rdg *= d
+            m2 += rdg
+            m3 += rdg * d
+        m1, m2, m3 = damp * m1, damp * m2, damp * m3
+        variance = nonnegative_part(m2 - _sq(m1))
+        third = m3 - 3 * m2 * m1 + 2 * m1 * _sq(m1)
+        over = variance / s4 - 1 / s2
+        mean_value = value + third / (s4 * s2) * arb(0, half.upper())
+        return value, _intersect(over, mean_value)
+
+    def _derivative_and_slope(self, centre: arb, half: arb, sigma: arb) -> tuple[arb, arb]:
+        """(s'(centre), enclosure of s'' over centre + half) sharing one point posterior."""
+        s2 = sigma * sigma
+        at_c = self._point_posterior(centre, sigma)
+        value = at_c.variance / (s2 * s2) - 1 / s2
+        if self.atomic:
+            over = self._tilted_posterior(centre + half, sigma, at_c)
+        else:
+            over = self._point_posterior(centre + half, sigma)
+        return value, over.third / (s2 * s2 * s2)
+
+    def _point_posterior(self, x: arb, sigma: arb) -> _Posterior:
+        s2 = sigma * sigma
+        xc = x - self._center_arb()
+        xc2 = _sq(xc)
+        comps = self._components(sigma)
+        # log of w_i phi_{v_i}(x - m_i) + x^2/(2 sigma^2) + log sqrt(2 pi): linear in x for atoms.
+        brackets = []
+        for mc, t2, inv_v2, lw in comps:
+            b = lw + xc * mc * inv_v2 - mc * mc * inv_v2 / 2
+            if t2 != 0:
+                b += xc2 * t2 * inv_v2 / (2 * s2)
+            brackets.append(b)
+        shift = max((b.mid() for b in brackets), key=float)
+        shift = arb(shift)
+        e = [(b - shift).exp() for b in brackets]
+        total = sum(e[1:], e[0])
+        r = [ei / total for ei in e]
+        log_density = shift + total.log() - xc2 / (2 * s2) - _log_sqrt_2pi()
+        # Tweedie: component posteriors N(mu_i, tau_i^2), mu_i = (sigma^2 m_i + t_i^2 x) / v_i^2.
+        mus, taus2 = [], []
+        for mc, t2, inv_v2, _ in comps:
+            if t2 == 0:
+                mus.append(mc)
+                taus2.append(None)
+            else:
+                mus.append((s2 * mc + t2 * xc) * inv_v2)
+                taus2.append(t2 * s2 * inv_v2)
+        mean = sum((ri * mu for ri, mu in zip(r, mus, strict=True)), arb(0))
+        devs = [mu - mean for mu in mus]
+        variance = sum((ri * _sq(d) for ri, d in zip(r, devs, strict=True)), arb(0))
+        third = sum((ri * d * _sq(d) for ri, d in zip(r, devs, strict=True)), arb(0))
+        for ri, tau2 in zip(r, taus2, strict=True):
+            if tau2 is not None:
+                variance += ri * tau2
+        # s'' = sum r dev^3 / sigma^6 - 3 sum r dev (b_i - 1/sigma^2) / sigma^2, b_i = 1/v_i^2;
+        # stored multiplied by sigma^6.
+        for ri, d, (_, t2, inv_v2, _) in zip(r, devs, comps, strict=True):
+            if t2 != 0:
+                third -= 3 * ri * d * (inv_v2 - 1 / s2) * s2 * s2
+        # Direct sums: p'/p = sum r u_i, p''/p = sum r (u_i^2 - 1/v_i^2), u_i = (m_i - x)/v_i^2.
+        first = arb(0)
+        second = arb(0)
+        for ri, (mc, _, inv_v2, _) in zip(r, comps, strict=True):
+            u = (mc - xc) * inv_v2
+            first += ri * u
+            second += ri * (_sq(u) - inv_v2)
+        return _Posterior(log_density, mean, variance, third, first, second, tuple(r))
+
+    # -- float64 screens ------------------------------------------------------------------------
+    def _np_posterior(self, x: np.ndarray, sigma: float):
+        x = np.asarray(x, dtype=float)[..., None]
+        v2 = self._float_stds**2 + sigma**2
+        log_terms = np.log(self._float_weights) - 0.5 * np.log(2 * np.pi * v2)
+        log_terms = log_terms - (x - self._float_means) ** 2 / (2 * v2)
+        top = log_terms.max(axis=-1, keepdims=True)
+        e = np.exp(log_terms - top)
+        total = e.sum(axis=-1, keepdims=True)
+        r = e / total
+        log_density = (top + np.log(total))[..., 0]
+        mu = (sigma**2 * self._float_means + self._float_stds**2 * x) / v2
+        tau2 = self._float_stds**2 * sigma**2 / v2
+        mean = (r * mu).sum(axis=-1)
+        var = (r * (tau2 + (mu - mean[..., None]) ** 2)).sum(axis=-1)
+        return log_density, mean, var
+
+    def density_np(self, x: np.ndarray, sigma: float) -> np.ndarray:
+        return np.exp(self._np_posterior(x, sigma)[0])
+
+    def score_np(self, x: np.ndarray, sigma: float) -> np.ndarray:
+        _, mean, _ = self._np_posterior(x, sigma)
+        return (mean - np.asarray(x, dtype=float)) / sigma**2
+
+    def score_derivative_np(self, x: np.ndarray, sigma: float) -> np.ndarray:
+        _, _, var = self._np_posterior(x, sigma)
+        return var / sigma**4 - 1 / sigma**2
+
+    # -- masses and global bounds ---------------------------------------------------------------
+    def _scales(self, sigma: arb) -> list[arb]:
+        return [(to_arb(t * t) + sigma * sigma).sqrt() for t in self.stds]
+
+    def cell_masses(self, edges: Sequence[arb], sigma: Number | arb) -> list[arb]:
+        """P(edges[j] <= x <= edges[j+1]) under p_sigma, one enclosure per cell."""
+        s = self._sigma(sigma)
+        masses = [arb(0)] * (len(edges) - 1)
+        for m, v, w in zip(self.means, self._scales(s), self.weights, strict=True):
+            ma, wa = to_arb(m), to_arb(w)
+            zs = [(to_arb(e) - ma) / v for e in edges]
+            tails = [_phi_bar(abs(z)) for z in zs]
+            for j in range(len(edges) - 1):
+                za, zb = zs[j], zs[j + 1]
+                if za >= 0:
+                    cell = tails[j] - tails[j + 1]
+                elif zb <= 0:
+                    cell = tails[j + 1] - tails[j]
+                else:
+                    cell = 1 - tails[j] - tails[j + 1]
+                masses[j] += wa * nonnegative_part(cell)
+        return masses
+
+    def outside_mass(self, lo: Number | arb, hi: Number | arb, sigma: Number | arb) -> arb:
+        """P(x < lo or x > hi) under p_sigma (lo <= every mean <= hi)."""
+        s = self._sigma(sigma)
+        total = arb(0)
+        for m, v, w in zip(self.means, self._scales(s), self.weights, strict=True):
+            ma = to_arb(m)
+            total += to_arb(w) * (_phi_bar((to_arb(hi) - ma) / v) + _phi_bar((ma - to_arb(lo)) / v))
+        return total
+
+    def variance_sup(self, sigma: Number | arb) -> arb:
+        """A rigorous upper bound of sup_x Var(Y | X = x) (components with one common std)."""
+        if len(set(self.stds)) != 1:
+            raise NotImplementedError("sup of Var(Y|x) is unbounded-in-form for unequal stds")
+        s = self._sigma(sigma)
+        s2 = s * s
+        t2 = to_arb(self.stds[0] ** 2)
+        shrink = s2 / (t2 + s2)
+        return t2 * shrink + _sq(shrink) * _sq(to_arb(self.spread)) / 4
+
+    def score_derivative_sup(self, sigma: Number | arb) -> arb:
+        """Bound of sup_x |s'(x)| (one common std): max(1/sigma^2, Vmax/sigma^4 - 1/sigma^2)."""
+        s = self._sigma(sigma)
+        s2 = s * s
+        top = self.variance_sup(s) / (s2 * s2) - 1 / s2
+        return arb(max(arb(1 / s2).upper(), top.upper(), key=float))
+
+
+class AtomicLaw(FiniteMixture):
+    """Finite point masses: mass weights[i] (normalised) at atoms[i]."""
+
+    def __init__(self, atoms: Sequence[Number], weights: Sequence[Number]) -> None:
+        super().__init__(atoms, [0] * len(atoms), weights)
+
+    @property
+    def atoms(self) -> tuple[Fraction, ...]:
+        return self.means
+
+    def scaled(self, factor: Number) -> AtomicLaw:
+        f = _exact(factor)
+        if f <= 0:
+            raise ValueError("factor must be positive")
+        return AtomicLaw([m * f for m in self.means], self.weights)
+
+    def shifted(self, offset: Number) -> AtomicLaw:
+        o = _exact(offset)
+        return AtomicLaw([m + o for m in self.means], self.weights)
+
+
+class GaussianMixture(FiniteMixture):
+    """sum_i w_i N(means[i], stds[i]^2), stds >= 0."""
+
+
+# ------------------------------------------------------------------------------------------------
+# Discretized Gaussian
+
+
+class DiscretizedGaussian(_LawBase):
+    """Mass phi(k T + theta) / Z at k T + theta (k in Z), Z = sum_k phi(k T + theta).
+
+    Smoothed by N(0, sigma^2): phi(y) phi_sigma(x - y) = phi_{sqrt v}(x) phi_tau(y - mu) with
+    v = 1 + sigma^2, tau^2 = sigma^2 / v, mu = x / v, so the posterior of Y given x is the
+    lattice restricted N(mu, tau^2). Sums over the lattice keep the atoms within
+    ``reach * tau`` of mu (reach = 12 covers 2^-100 relative) and bound the rest by a geometric
+    series: for u >= u1 >= sqrt(j) tau, f(u) = u^j exp(-u^2 / 2 tau^2) is decreasing and
+    f(u + T) / f(u) <= rho = (1 + T/u1)^j exp(-(2 u1 T + T^2) / 2 tau^2), so the dropped atoms on
+    one side contribute at most f(u1) / (1 - rho).
+    """
+
+    reach = 12
+
+    def __init__(self, period: Number, phase: Number) -> None:
+        self.period = _exact(period)
+        self.phase = _exact(phase)
+        if self.period <= 0:
+            raise ValueError("period must be positive")
+
+    def __repr__(self) -> str:
+        return f"DiscretizedGaussian(period={float(self.period)}, phase={float(self.phase)})"
+
+    def scaled(self, factor: Number) -> _LawBase:
+        raise NotImplementedError("a scaled discretized Gaussian is not a discretized Gaussian")
+
+    def shifted(self, offset: Number) -> _LawBase:
+        raise NotImplementedError("a shifted discretized Gaussian is not a discretized Gaussian")
+
+    def _lattice_moments(self, mu: arb, tau: arb, orders: int = 3):
+        """(log S0, [M1, M2, M3]) with S0 = sum_k exp(-(y_k - mu)^2 / 2 tau^2) and
+        M_j = sum_k (y_k - mu)^j w_k / S0 (moments of the lattice posterior about mu)."""
+        period, phase = to_arb(self.period), to_arb(self.phase)
+        lo_mu, hi_mu = mu.lower(), mu.upper()
+        span = tau * self.reach
+        k_lo = math.floor(float(((lo_mu - span - phase) / period).lower()))
+        k_hi = math.ceil(float(((hi_mu + span - phase) / period).upper()))
+        ys = [to_arb(self.phase + k * self.period) for k in range(k_lo, k_hi + 1)]
+        tau2 = tau * tau
+        # Linear-in-mu exponents (the common -mu^2 / 2 tau^2 cancels in every ratio).
+        exps = [(y * mu - y * y / 2) / tau2 for y in ys]
+        shift = arb(max((e.mid() for e in exps), key=float))
+        weights = [(e - shift).exp() for e in exps]
+        total = sum(weights[1:], weights[0])
+        devs = [y - mu for y in ys]
+        moments = []
+        for j in range(1, orders + 1):
+            acc = arb(0)
+            for w, d in zip(weights, devs, strict=True):
+                acc += w * _pow(d, j)
+            moments.append(acc / total)
+        # Rigorous tails (relative to the kept sum S0_kept).
+        kept_abs = sum((((-_sq(d)) / (2 * tau2)).exp() for d in devs), arb(0))
+        kept_lower = arb(kept_abs.lower())
+        if not kept_lower > 0:
+            raise ArithmeticError("lattice sum lost all precision")
+        u_right = ys[-1] + period - hi_mu  # distance from mu to the first dropped atom, right
+        u_left = lo_mu - (ys[0] - period)
+        u1 = arb(min(u_right.lower(), u_left.lower(), key=float))
+        tails = []
+        for j in range(orders + 1):
+            if not u1 >= arb(j).sqrt() * tau:
+                raise ArithmeticError("lattice truncation too short")
+            rho = (
+                _pow(1 + period / u1, j) * (-(2 * u1 * period + period * period) / (2 * tau2)).exp()
+            )
+            if not rho < 1:
+                raise ArithmeticError("lattice tail ratio >= 1")
+            one_side = _pow(u1, j) * (-(u1 * u1) / (2 * tau2)).exp() / (1 - rho)
+            tails.append(2 * one_side / kept_lower)
+        t0 = tails[0]
+        denominator = 1 + arb(0, 1) * t0 / 2 + t0 / 2  # in [1, 1 + t0]
+        moments = [(mj + arb(0, 1) * tails[j + 1]) / denominator for j, mj in enumerate(moments)]
+        log_s0 = shift + total.log() - _sq(mu) / (2 * tau2) + denominator.log()
+        # log S0 above uses the kept sum times (1 + T0), T0 in [0, t0].
+        return log_s0, moments
+
+    def _posterior(self, x: arb, sigma: arb) -> _Posterior:
+        s2 = sigma * sigma
+        v = 1 + s2
+        tau2 = s2 / v
+        tau = tau2.sqrt()
+        mu = x / v
+        log_s0, (m1, m2, m3) = self._lattice_moments(mu, tau)
+        log_z, _ = self._lattice_moments(arb(0), arb(1), orders=1)
+        # p_sigma(x) = phi_{sqrt v}(x) * [sum phi_tau(y_k - mu)] / [sum phi(y_k)]
+        log_density = -_sq(x) / (2 * v) - v.log() / 2 - _log_sqrt_2pi() + log_s0 - tau.log() - log_z
+        mean = mu + m1
+        variance = m2 - m1 * m1
+        third = m3 - 3 * m2 * m1 + 2 * m1 * m1 * m1
+        # Direct sums: u = (y - x)/sigma^2; p'/p = E u, p''/p = E u^2 - 1/sigma^2 (atoms).
+        d0 = mu - x  # y - x = (y - mu) + (mu - x)
+        first = (m1 + d0) / s2
+        second = (m2 + 2 * d0 * m1 + _sq(d0)) / (s2 * s2) - 1 / s2
+        return _Posterior(log_density, mean, variance, third, first, second)
+
+    def _np_atoms(self, x: np.ndarray, sigma: float) -> tuple[np.ndarray, np.ndarray]:
+        v = 1 + sigma**2
+        tau = sigma / math.sqrt(v)
+        mus = np.asarray(x, dtype=float) / v
+        T, th = float(self.period), float(self.phase)
+        k_lo = math.floor((min(mus.min(), 0.0) - self.reach * max(tau, 1.0) - th) / T)
+        k_hi = math.ceil((max(mus.max(), 0.0) + self.reach * max(tau, 1.0) - th) / T)
+        ys = th + T * np.arange(k_lo, k_hi + 1)
+        log_w = -(ys**2) / 2
+        log_w -= log_w.max()
+        w = np.exp(log_w)
+        return ys, w / w.sum()
+
+    def as_atomic_screen(self, x: np.ndarray, sigma: float) -> FiniteMixture:
+        ys, w = self._np_atoms(x, sigma)
+        keep = w > 1e-300
+        return AtomicLaw(list(ys[keep]), list(w[keep]))
+
+    def density_np(self, x: np.ndarray, sigma: float) -> np.ndarray:
+        return self.as_atomic_screen(x, sigma).density_np(x, sigma)
+
+    def score_np(self, x: np.ndarray, sigma: float) -> np.ndarray:
+        return self.as_atomic_screen(x, sigma).score_np(x, sigma)
+
+    def score_derivative_np(self, x: np.ndarray, sigma: float) -> np.ndarray:
+        return self.as_atomic_screen(x, sigma).score_derivative_np(x, sigma)
+
+
+# ------------------------------------------------------------------------------------------------
+# Certified suprema and expectations
+
+
+def certified_sup_abs(
+    h: Callable[[arb], arb],
+    lo: Number | arb,
+    hi: Number | arb,
+    *,
+    rtol: float = 1e-3,
+    initial_cells: int = 16,
+    max_cells: int = 4096,
+) -> arb:
+    """Ball [lower, upper] containing sup_{lo <= x <= hi} |h(x)|.
+
+    Branch and bound: the lower end is the best |h| at a cell midpoint, the upper end the
+    largest upper bound of |h| over the cells still open. A cell is split while its upper
+    bound exceeds (1 + rtol) * lower; at most ``max_cells`` evaluations (soundness never depends
+    on stopping: the open cells' bounds stay in the upper end).
+    """
+    lo_a, hi_a = to_arb(lo), to_arb(hi)
+    width = (hi_a - lo_a) / initial_cells
+    best = arb(0)
+    heap: list[tuple[float, int, arb, arb, arb]] = []
+    counter = 0
+
+    def push(a: arb, b: arb) -> None:
+        nonlocal best, counter
+        cell = ball(a, b)
+        upper_bound = arb(abs(h(cell)).upper())
+        mid_value = abs(h(arb(cell.mid()))).lower()
+        if mid_value > best:
+            best = arb(mid_value)
+        counter += 1
+        heapq.heappush(heap, (-float(upper_bound.mid()), counter, a, b, upper_bound))
+
+    for j in range(initial_cells):
+        push(lo_a + j * width, lo_a + (j + 1) * width)
+    evaluations = initial_cells
+    while heap and evaluations < max_cells:
+        _, _, a, b, upper_bound = heap[0]
+        if upper_bound <= best * (1 + arb(rtol)):
+            break
+        heapq.heappop(heap)
+        middle = (a + b) / 2
+        push(a, middle)
+        push(middle, b)
+        evaluations += 2
+    top = max((item[4].upper() for item in heap), key=float, default=best)
+    top = arb(max(top, best.upper(), key=float))
+    return ball(best, top)
+
+
+@dataclass(frozen=True)
+class TailBound:
+    """|h(x)| <= constant + slope * |x - c|^power for |x - c| >= the core's half width."""
+
+    constant: Real | float = 0
+    slope: Real | float = 0
+    power: int = 0
+
+
+def _abs_normal_partial_moments(t: arb, top: int) -> list[arb]:
+    """J_j(t) = E[|Z|^j ; |Z| > t], Z ~ N(0,1), t >= 0, j = 0..top (exact recursion)."""
+    density = (-(t * t) / 2).exp() / (2 * arb.pi()).sqrt()
+    values = [2 * _phi_bar(t), 2 * density]
+    for j in range(2, top + 1):
+        values.append(2 * _pow(t, j - 1) * density + (j - 1) * values[j - 2])
+    return values[: top + 1]
+
+
+def _tail_expectation(law: FiniteMixture, sigma: arb, half_width: arb, tail: TailBound) -> arb:
+    """Upper bound of E[A + B |x - c|^k ; |x - c| > half_width] under p_sigma.
+
+    For component i (mean m_i, scale v_i, R_i = |m_i - c| < half_width): on the event,
+    |x - m_i| > half_width - R_i and |x - c| <= |x - m_i| + R_i, so the term is at most
+    sum_j binom(k, j) R_i^(k-j) v_i^j J_j((half_width - R_i) / v_i).
+    """
+    total = arb(0)
+    k = tail.power
+    for m, v, w in zip(law.means, law._scales(sigma), law.weights, strict=True):
+        r_i = to_arb(abs(m - law.center))
+        gap = half_width - r_i
+        if not gap > 0:
+            raise ValueError("core half width must exceed the spread of the means")
+        moments = _abs_normal_partial_moments(gap / v, k)
+        weighted = arb(0)
+        for j in range(k + 1):
+            weighted += arb.bin_uiui(k, j) * _pow(r_i, k - j) * _pow(v, j) * moments[j]
+        total += to_arb(w) * (to_arb(tail.constant) * moments[0] + to_arb(tail.slope) * weighted)
+    return total
+
+
+def _core(law: FiniteMixture, sigma: arb, reach: float, cells: int) -> tuple[list[arb], arb]:
+    """Edges (exact) of ``cells`` equal cells covering center +- (radius + reach * max v)."""
+    v_max = max((v.upper() for v in law._scales(sigma)), key=float)
+    half = float(law.radius) + reach * float(v_max)
+    half = float(np.nextafter(half, np.inf))
+    step = Fraction(2 * half) / cells
+    edges = [to_arb(law.center - Fraction(half) + j * step) for j in range(cells + 1)]
+    return edges, to_arb(Fraction(half))
+
+
+def certified_expectation(
+    h: Callable[[arb], arb],
+    law: FiniteMixture,
+    sigma: Number | arb,
+    *,
+    tail: TailBound,
+    cells: int = 512,
+    reach: float = 9.0,
+) -> arb:
+    """Enclosure of E_{x ~ p_sigma}[h(x)] (first order: sum of mass x enclosure of h per cell).
+
+    ``h`` must accept an arb ball (the cell) and return an enclosure of h over it; ``tail``
+    must bound |h| outside the core center +- (radius + reach * max_i v_i) (see TailBound).
+    """
+    s = law._sigma(sigma)
+    edges, half_width = _core(law, s, reach, cells)
+    masses = law.cell_masses(edges, s)
+    total = arb(0)
+    for j, mass in enumerate(masses):
+        total += mass * h(ball(edges[j], edges[j + 1]))
+    return total + arb(0, 1) * _tail_expectation(law, s, half_width, tail).upper()
+
+
+def score_moment(
+    law: FiniteMixture,
+    sigma: Number | arb,
+    power: int,
+    *,
+    cells_per_sigma: int = 16,
+    reach: float = 9.0,
+) -> arb:
+    """Enclosure of E_{x~p_sigma} |s_sigma(x)|^power for an even ``power`` >= 2.
+
+    Second-order Taylor model per cell [a, b] with centre c: g = s^k,
+    g(x) = g(c) + g'(c)(x - c) + g''(xi)(x - c)^2 / 2, so the cell contributes
+    g(c) M0 + g'(c) M1 + [min(g''), max(g'')] M2 / 2 with M0 = P(cell),
+    M1 = E[(x - c) 1_cell], |M2| <= (b - a)^2 / 4 M0. M1 is exact per component:
+    int_a^b (x - c) phi_v(x - m) dx = v^2 (phi_v(a - m) - phi_v(b - m)) + (m - c) P_i(cell).
+    Tail: |s(x)| <= max_i |x - m_i| / v_i^2 <= (|x - c| + R) / sigma^2, and
+    (|x-c| + R)^k <= 2^(k-1) (|x - c|^k + R^k).
+    """
+    if power < 2 or power % 2:
+        raise ValueError("power must be even and >= 2")
+    s = law._sigma(sigma)
+    s2 = s * s
+    v_max = max((v.upper() for v in law._scales(s)), key=float)
+    half_float = float(law.radius) + reach * float(v_max)
+    cells = max(8, math.ceil(2 * half_float / float(s.mid()) * cells_per_sigma))
+    edges, half_width = _core(law, s, reach, cells)
+    k = power
+    masses = [arb(0)] * cells
+    first_moments = [arb(0)] * cells
+    for m, v, w in zip(law.means, law._scales(s), law.weights, strict=True):
+        part = FiniteMixture([m], [0], [1]).cell_masses(edges, v)
+        ma, wa = to_arb(m), to_arb(w)
+        dens = [(-_sq(e - ma) / (2 * v * v)).exp() / (v * (2 * arb.pi()).sqrt()) for e in edges]
+        for j in range(cells):
+            c = (edges[j] + edges[j + 1]) / 2
+            m1 = v * v * (dens[j] - dens[j + 1]) + (ma - c) * part[j]
+            masses[j] += wa * part[j]
+            first_moments[j] += wa * m1
+    total = arb(0)
+    for j in range(cells):
+        a, b = edges[j], edges[j + 1]
+        c = (a + b) / 2
+        post_c = law._posterior(c, s)
+        sc = (post_c.mean - (c - law._center_arb())) / s2
+        dsc = post_c.variance / (s2 * s2) - 1 / s2
+        cell = ball(a, b)
+        s_cell = law.score(cell, s)
+        ds_cell = law.score_derivative(cell, s)
+        dds_cell = law.score_second_derivative(cell, s)
+        g_c = _pow(sc, k)
+        dg_c = k * _pow(sc, k - 1) * dsc
+        ddg = k * (k - 1) * _pow(s_cell, k - 2) * _sq(ds_cell)
+        ddg += k * _pow(s_cell, k - 1) * dds_cell
+        half = (b - a) / 2
+        total += g_c * masses[j] + dg_c * first_moments[j]
+        total += ddg * arb(0, 1) * _sq(half) * masses[j] / 2
+    r = to_arb(law.radius)
+    scale = _pow(arb(2), k - 1) / _pow(s2, k)
+    tail = TailBound(constant=scale * _pow(r, k), slope=scale, power=k)
+    return total + arb(0, 1) * _tail_expectation(law, s, half_width, tail).upper()
+
+
+def _float_up(x: arb) -> float:
+    return float(np.nextafter(float(x), np.inf))
+
+
+def _float_down(x: arb) -> float:
+    return float(np.nextafter(float(x), -np.inf))
+
+
+def window_sup_moment(
+    law: FiniteMixture,
+    sigma: Number,
+    kappas: Sequence[Fraction],
+    *,
+    cells_per_sigma: int = 64,
+    reach: float | None = None,
+    block: int = 16,
+    block_tolerance: float = 2e-4,
+) -> dict[Fraction, arb]:
+    """For each kappa: enclosure of E_{x~p_sigma}[sup_{|c| <= kappa sigma} s'(x + c)^2].
+
+    Grid of spacing h = sigma / cells_per_sigma (exact; kappa * cells_per_sigma must be an
+    integer m). For x in cell j, [x - eps, x + eps] lies in cells j-m..j+m (upper end) and
+    contains the midpoints of cells j-m+1..j+m-1 (lower end). Outside the core the integrand
+    is at most score_derivative_sup(sigma)^2 (one common std), times the certified tail mass.
+    """
+    s_exact = _exact(sigma)
+    if s_exact <= 0:
+        raise ValueError("sigma must be positive")
+    s = to_arb(s_exact)
+    windows = {}
+    for kappa in kappas:
+        m = Fraction(kappa) * cells_per_sigma
+        if m.denominator != 1 or m < 1:
+            raise ValueError("kappa * cells_per_sigma must be a positive integer")
+        windows[Fraction(kappa)] = int(m)
+    bound = law.score_derivative_sup(s)
+    bound_sq = _sq(bound)
+    if reach is None:
+        # Smallest reach (in units of max v) making the tail term below 1e-9 of sup^2.
+        reach = 6.0
+        while (
+            reach < 12
+            and 2
+            * math.erfc(reach / math.sqrt(2))
+            / 2
+            * float(bound_sq.upper())
+            * float(s_exact) ** 4
+            > 1e-10
+        ):
+            reach += 1.0
+    h = s_exact / cells_per_sigma
+    v_max = max((v.upper() for v in law._scales(s)), key=float)
+    half_cells = math.ceil((float(law.radius) + reach * float(v_max)) / float(h))
+    start = law.center - half_cells * h
+    cells = 2 * half_cells
+    pad = max(windows.values())
+    padded = [to_arb(start + (j - pad) * h) for j in range(cells + 2 * pad + 1)]
+    edges = padded[pad : pad + cells + 1]
+    masses = law.cell_masses(edges, s)
+    outside = law.outside_mass(edges[0], edges[-1], s)
+    # Per-cell bounds of |s'| on the padded grid: cell index i <-> grid cell i - pad.
+    uppers = np.empty(cells + 2 * pad)
+    lowers = np.empty(cells + 2 * pad)
+    total_cells = cells + 2 * pad
+    atomic = law.atomic
+    kit = law._atomic_cell_kit(s) if atomic else None
+    centre_law = law._center_arb()
+
+    def derivative_over(a: arb, b: arb) -> tuple[arb, arb]:
+        centre = (a + b) / 2
+        radius = (b - a) / 2
+        if atomic:
+            return law._atomic_derivative_over(kit, centre - centre_law, radius, s)
+        value, slope = law._derivative_and_slope(centre, arb(0, radius.upper()), s)
+        return value, value + slope * arb(0, radius.upper())
+
+    for first in range(0, total_cells, block):
+        last = min(first + block, total_cells)
+        # A whole block at once where s' hardly moves (posterior on one atom): its enclosure
+        # over the block bounds every cell of it, above and below.
+        _, block_value = derivative_over(padded[first], padded[last])
+        if float(block_value.rad()) * float(s_exact) ** 2 <= block_tolerance:
+            uppers[first:last] = _float_up(abs(block_value).upper())
+            lowers[first:last] = max(0.0, _float_down(abs(block_value).lower()))
+            continue
+        for i in range(first, last):
+            value, enclosure = derivative_over(padded[i], padded[i + 1])
+            uppers[i] = _float_up(abs(enclosure).upper())
+            lowers[i] = max(0.0, _float_down(abs(value).lower()))
+    results = {}
+    for kappa, m in windows.items():
+        up_win = np.lib.stride_tricks.sliding_window_view(
+            uppers[pad - m : pad + cells + m], 2 * m + 1
+        )
+        up = up_win.max(axis=1)
+        low_win = np.lib.stride_tricks.sliding_window_view(
+            lowers[pad - m + 1 : pad + cells + m - 1], 2 * m - 1
+        )
+        low = low_win.max(axis=1)
+        upper_total = arb(0)
+        lower_total = arb(0)
+        for j in range(cells):
+            u = arb(float(up[j]))
+            lo_v = arb(float(low[j]))
+            upper_total += masses[j] * u * u
+            lower_total += masses[j] * lo_v * lo_v
+        upper_total += outside * bound_sq
+        results[kappa] = ball(lower_total.lower(), upper_total.upper())
+    return results
