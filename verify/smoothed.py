@@ -236,13 +236,11 @@ class FiniteMixture(_LawBase):
             raise ValueError("weights must be positive")
         total = sum(raw)
         self.weights = tuple(w / total for w in raw)
-        # Centre of the means (exact): all arithmetic is done in centred coordinates so that
-        # far-away translations keep their precision.
-        self.center = (min(self.means) + max(self.means)) / 2
+        # A float near the midrange (exact in arb at any precision): all arithmetic is done in
+        # coordinates centred there, so far-away translations keep their precision.
+        self.center = Fraction(float((min(self.means) + max(self.means)) / 2))
         self.spread = max(self.means) - min(self.means)
-        self._center = to_arb(self.center)  # exact: a dyadic midpoint of dyadic means
-        if not self._center.is_exact():
-            raise ValueError("means must be dyadic rationals (floats)")
+        self._center = to_arb(self.center)
         self._float_means = np.array([float(m) for m in self.means])
         self._float_stds = np.array([float(t) for t in self.stds])
         self._float_weights = np.array([float(w) for w in self.weights])
@@ -260,7 +258,7 @@ class FiniteMixture(_LawBase):
     @property
     def radius(self) -> Fraction:
         """max_i |m_i - center|."""
-        return self.spread / 2
+        return max(abs(m - self.center) for m in self.means)
 
     def scaled(self, factor: Number) -> FiniteMixture:
         f = _exact(factor)
@@ -503,6 +501,47 @@ class FiniteMixture(_LawBase):
                 else:
                     cell = 1 - tails[j] - tails[j + 1]
                 masses[j] += wa * nonnegative_part(cell)
+        return masses
+
+    def uniform_cell_masses(
+        self, start: Fraction, h: Fraction, cells: int, sigma: Number | arb
+    ) -> list[arb]:
+        """Masses of the cells [start + j h, start + (j+1) h], j < cells, under p_sigma.
+
+        Per component, in z = (x - m_i) / v_i with cell centre z_c and half width rho:
+        int phi = 2 rho phi(z_c) + (1/2) int t^2 phi''(xi_t) dt, which lies in
+        2 rho phi(z_c) + rho^3 / 3 [range of phi'' over the cell] (two exponentials instead of
+        two erfc; relative error O(rho^2 z^2)). Cells with |z| >= 12 throughout get
+        [0, 2 rho phi(12)] (phi decreases there).
+        """
+        s = self._sigma(sigma)
+        masses = [arb(0)] * cells
+        inv_root = 1 / (2 * arb.pi()).sqrt()
+        far = 12.0
+        phi_far = (arb(-far * far) / 2).exp() * inv_root
+        h_arb = to_arb(h)
+        first_centre = to_arb(start + h / 2)
+        for m, v, w in zip(self.means, self._scales(s), self.weights, strict=True):
+            wa = to_arb(w)
+            rho = h_arb / (2 * v)
+            step = h_arb / v
+            z0 = (first_centre - to_arb(m)) / v
+            rho_f = float(rho.upper())
+            z0_f, step_f = float(z0.mid()), float(step.mid())
+            far_mass = wa * arb(0, (2 * rho * phi_far).upper())
+            rho_ball = arb(0, rho.upper())
+            cubic = _pow(rho, 3) / 3
+            for j in range(cells):
+                z_f = z0_f + j * step_f
+                if abs(z_f) - rho_f > far + 1e-6 * (1 + abs(z_f)):
+                    masses[j] += far_mass
+                    continue
+                z = z0 + j * step
+                centre_value = (-_sq(z) / 2).exp()
+                zb = z + rho_ball
+                zb2 = _sq(zb)
+                curvature = (zb2 - 1) * (-zb2 / 2).exp()
+                masses[j] += wa * inv_root * (2 * rho * centre_value + cubic * curvature)
         return masses
 
     def outside_mass(self, lo: Number | arb, hi: Number | arb, sigma: Number | arb) -> arb:
@@ -881,6 +920,115 @@ def _float_down(x: arb) -> float:
     return float(np.nextafter(float(x), -np.inf))
 
 
+def _atomic_grid_bounds(
+    law: FiniteMixture, sigma: arb, start: Fraction, h: Fraction, cells: int, block: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """|s'| at the grid points x_k = start + k h (k = 0..cells), as float upper and lower
+    bounds, and per cell a float bound of h^2/8 sup|s^(3)| (second-order interpolation error).
+
+    Grid-point values: unnormalised atom weights e_i(x_k) = exp(alpha_i + beta_i x_k) by the
+    recurrence e_i(x_{k+1}) = e_i(x_k) exp(beta_i h) (re-anchored every 256 steps; arb keeps
+    every product rigorous and has no exponent overflow), then Var(Y|x_k) from the raw sums.
+    Cell bound: for f = s' with |f''| <= M on [a, b], sup |f| <= max(|f(a)|, |f(b)|) + M h^2/8,
+    and f'' = s^(3) = kappa_4(Y|x) / sigma^8. M comes from one tilted evaluation per block of
+    ``block`` cells around a centre point: moments under r_i e^{d_i theta - K(theta)} with
+    K(theta) - theta K'(0) in [0, theta^2/2 sup Var_t] and sup Var_t <= E_r[d^2 e^{|d| t}] /
+    E_r[e^{-|d| t}] (t = block half width / sigma^2).
+    """
+    s2 = sigma * sigma
+    s4 = s2 * s2
+    kit = law._atomic_cell_kit(sigma)
+    mcs = [mc for mc, _, _ in kit]
+    mc2s = [mc * mc for mc in mcs]
+    steps = [(beta * to_arb(h)).exp() for _, _, beta in kit]
+    centre = law.center
+    values: list[arb] = []
+    e: list[arb] = []
+    atoms = range(len(kit))
+    inv_s2, inv_s4 = 1 / s2, 1 / s4
+    zero = arb(0)
+    for k in range(cells + 1):
+        if k % 256 == 0:
+            xc = to_arb(start + k * h - centre)
+            e = [(alpha + beta * xc).exp() for _, alpha, beta in kit]
+        else:
+            e = [e[i] * steps[i] for i in atoms]
+        s0 = s1 = s2sum = zero
+        for i in atoms:
+            ei = e[i]
+            s0 += ei
+            s1 += ei * mcs[i]
+            s2sum += ei * mc2s[i]
+        mean = s1 / s0
+        values.append((s2sum / s0 - mean * mean) * inv_s4 - inv_s2)
+    point_up = np.array([_float_up(abs(v).upper()) for v in values])
+    point_low = np.array([max(0.0, _float_down(abs(v).lower())) for v in values])
+    spread_err = np.empty(cells)
+    for first in range(0, cells, block):
+        last = min(first + block, cells)
+        c_index = (first + last) // 2
+        xc = to_arb(start + c_index * h - centre)
+        ee = [(alpha + beta * xc).exp() for _, alpha, beta in kit]
+        total = sum(ee[1:], ee[0])
+        r = [ei / total for ei in ee]
+        # Half width of the block seen from its centre point (covers [x_first, x_last]).
+        t = to_arb(max(c_index - first, last - c_index) * h) / s2
+        theta = arb(0, t.upper())
+        ybar = arb(sum((ri * mc for ri, mc in zip(r, mcs, strict=True)), arb(0)).mid())
+        ds = [mc - ybar for mc in mcs]
+        eps = sum((ri * d for ri, d in zip(r, ds, strict=True)), arb(0))
+        grow = sum((ri * d * d * (abs(d) * t).exp() for ri, d in zip(r, ds, strict=True)), arb(0))
+        shrink = sum((ri * (-(abs(d) * t)).exp() for ri, d in zip(r, ds, strict=True)), arb(0))
+        curvature = (t * t / 2 * grow / arb(shrink.lower())).upper()
+        damp = (-(theta * eps + ball(0, curvature))).exp()
+        m = [arb(0)] * 5
+        for ri, d in zip(r, ds, strict=True):
+            term = ri * (d * theta).exp()
+            for j in range(1, 5):
+                term = term * d
+                m[j] += term
+        m1, m2, m3, m4 = (damp * m[j] for j in range(1, 5))
+        kappa4 = m4 - 4 * m3 * m1 - 3 * _sq(m2) + 12 * m2 * _sq(m1) - 6 * _sq(_sq(m1))
+        bound = abs(kappa4).upper() / (s4 * s4) * to_arb(h * h) / 8
+        spread_err[first:last] = _float_up(arb(bound.upper()))
+    return point_up, point_low, spread_err
+
+
+def _generic_cell_bounds(
+    law: FiniteMixture,
+    s: arb,
+    padded: list[arb],
+    block: int,
+    block_tolerance: float,
+    s_exact: Fraction,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per cell: float upper bound of |s'| over the cell and lower bound at its midpoint."""
+    total_cells = len(padded) - 1
+    uppers = np.empty(total_cells)
+    lowers = np.empty(total_cells)
+
+    def derivative_over(a: arb, b: arb) -> tuple[arb, arb]:
+        centre = (a + b) / 2
+        radius = arb(0, ((b - a) / 2).upper())
+        value, slope = law._derivative_and_slope(centre, radius, s)
+        return value, value + slope * radius
+
+    for first in range(0, total_cells, block):
+        last = min(first + block, total_cells)
+        # A whole block at once where s' hardly moves: its enclosure over the block bounds
+        # every cell of it, above and below.
+        _, block_value = derivative_over(padded[first], padded[last])
+        if float(block_value.rad()) * float(s_exact) ** 2 <= block_tolerance:
+            uppers[first:last] = _float_up(abs(block_value).upper())
+            lowers[first:last] = max(0.0, _float_down(abs(block_value).lower()))
+            continue
+        for i in range(first, last):
+            value, enclosure = derivative_over(padded[i], padded[i + 1])
+            uppers[i] = _float_up(abs(enclosure).upper())
+            lowers[i] = max(0.0, _float_down(abs(value).lower()))
+    return uppers, lowers
+
+
 def window_sup_moment(
     law: FiniteMixture,
     sigma: Number,
@@ -929,48 +1077,35 @@ def window_sup_moment(
     start = law.center - half_cells * h
     cells = 2 * half_cells
     pad = max(windows.values())
-    padded = [to_arb(start + (j - pad) * h) for j in range(cells + 2 * pad + 1)]
-    edges = padded[pad : pad + cells + 1]
-    masses = law.cell_masses(edges, s)
-    outside = law.outside_mass(edges[0], edges[-1], s)
+    masses = law.uniform_cell_masses(start, h, cells, s)
+    outside = law.outside_mass(to_arb(start), to_arb(start + cells * h), s)
     # Per-cell bounds of |s'| on the padded grid: cell index i <-> grid cell i - pad.
-    uppers = np.empty(cells + 2 * pad)
-    lowers = np.empty(cells + 2 * pad)
     total_cells = cells + 2 * pad
-    atomic = law.atomic
-    kit = law._atomic_cell_kit(s) if atomic else None
-    centre_law = law._center_arb()
-
-    def derivative_over(a: arb, b: arb) -> tuple[arb, arb]:
-        centre = (a + b) / 2
-        radius = (b - a) / 2
-        if atomic:
-            return law._atomic_derivative_over(kit, centre - centre_law, radius, s)
-        value, slope = law._derivative_and_slope(centre, arb(0, radius.upper()), s)
-        return value, value + slope * arb(0, radius.upper())
-
-    for first in range(0, total_cells, block):
-        last = min(first + block, total_cells)
-        # A whole block at once where s' hardly moves (posterior on one atom): its enclosure
-        # over the block bounds every cell of it, above and below.
-        _, block_value = derivative_over(padded[first], padded[last])
-        if float(block_value.rad()) * float(s_exact) ** 2 <= block_tolerance:
-            uppers[first:last] = _float_up(abs(block_value).upper())
-            lowers[first:last] = max(0.0, _float_down(abs(block_value).lower()))
-            continue
-        for i in range(first, last):
-            value, enclosure = derivative_over(padded[i], padded[i + 1])
-            uppers[i] = _float_up(abs(enclosure).upper())
-            lowers[i] = max(0.0, _float_down(abs(value).lower()))
+    if law.atomic:
+        point_up, point_low, spread_err = _atomic_grid_bounds(
+            law, s, start - pad * h, h, total_cells, block
+        )
+        uppers = np.maximum(point_up[:-1], point_up[1:]) + spread_err
+        uppers = np.nextafter(uppers, np.inf)
+        # Lower ends: grid points; the inner window of cell j holds points j+1-m .. j+m.
+        lowers = point_low
+    else:
+        padded = [to_arb(start + (j - pad) * h) for j in range(total_cells + 1)]
+        uppers, lowers = _generic_cell_bounds(law, s, padded, block, block_tolerance, s_exact)
     results = {}
     for kappa, m in windows.items():
         up_win = np.lib.stride_tricks.sliding_window_view(
             uppers[pad - m : pad + cells + m], 2 * m + 1
         )
         up = up_win.max(axis=1)
-        low_win = np.lib.stride_tricks.sliding_window_view(
-            lowers[pad - m + 1 : pad + cells + m - 1], 2 * m - 1
-        )
+        if law.atomic:  # grid points j+1-m .. j+m
+            low_win = np.lib.stride_tricks.sliding_window_view(
+                lowers[pad - m + 1 : pad + cells + m], 2 * m
+            )
+        else:  # cell midpoints j+1-m .. j+m-1
+            low_win = np.lib.stride_tricks.sliding_window_view(
+                lowers[pad - m + 1 : pad + cells + m - 1], 2 * m - 1
+            )
         low = low_win.max(axis=1)
         upper_total = arb(0)
         lower_total = arb(0)
