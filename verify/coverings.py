@@ -1,0 +1,239 @@
+"""Explicit coverings of a Euclidean ball (Lemma H.10), in exact integer arithmetic.
+
+Everything is on the integer lattice Z^m (unit = one lattice step), with integer radii
+R (the ball B(0, R)) and r (the covering radius); the real statement is scale invariant, so
+(R, r) stand for any pair with the same ratio.
+
+Construction (a maximal separated set is a net): the candidates are the lattice points in
+B(0, R); walk them in a seeded random order and keep a candidate when its squared distance to
+every kept centre exceeds ``sep^2``. The kept centres are sep-separated, and every candidate lies
+within ``sep`` of a kept centre (otherwise it would have been kept): a maximal sep-separated
+subset of the candidates.
+
+Verification (exact):
+- count: the number N of centres (compare with (3R/r)^m exactly).
+- covering: every lattice cube [k, k+1]^m that meets B(0, R) (exact test: the squared distance
+  from 0 to the cube is at most R^2) must lie in one ball B(c, r). For a cube and a centre,
+  max over the cube's corners of |corner - c|^2 = sum_i max((k_i - c_i)^2, (k_i + 1 - c_i)^2),
+  and a ball contains a cube iff it contains its corners (convexity). Cubes that fail are split
+  in halves (coordinates doubled) up to ``max_depth`` times, dropping pieces that miss the ball.
+- the covering radius rho = sup_{x in B(0,R)} min_c |x - c| is enclosed: rho^2 >= max over
+  candidates of their squared distance to the nearest centre (they are points of the ball), and
+  rho^2 <= max over the final cubes of min_c (max-corner squared distance), which is <= r^2
+  exactly when the covering is proved. An unresolved cube makes the upper end +inf.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+
+_CHUNK = 4096
+
+
+@dataclass(frozen=True)
+class Covering:
+    dim: int
+    big_radius: int
+    radius: int
+    separation: Fraction
+    centers: np.ndarray  # (N, m) int64
+    candidates: int
+    covering_radius_sq_lower: Fraction
+    covering_radius_sq_upper: Fraction | None  # None: some cube was left unresolved
+    cubes_checked: int
+    unresolved: int
+
+    @property
+    def count(self) -> int:
+        return int(self.centers.shape[0])
+
+
+def lattice_points_in_ball(dim: int, big_radius: int) -> np.ndarray:
+    """All points of Z^dim with |p|^2 <= big_radius^2, as an int64 array."""
+    axis = np.arange(-big_radius, big_radius + 1, dtype=np.int64)
+    grid = np.stack(np.meshgrid(*([axis] * dim), indexing="ij"), axis=-1).reshape(-1, dim)
+    return grid[(grid * grid).sum(axis=1) <= big_radius * big_radius]
+
+
+def greedy_separated(
+    points: np.ndarray, big_radius: int, sep_sq: Fraction, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Maximal sep-separated subset of ``points`` (lattice points of B(0, R), random order),
+    and each point's squared distance to its nearest kept centre (exact integers).
+
+    Kept centres only change the nearest distance of points within ``sep`` of them (every
+    point ends within sep of some centre), so each pick updates a dense block around it.
+    """
+    dim = points.shape[1]
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(points.shape[0])
+    pts = points[order]
+    size = 2 * big_radius + 1
+    huge = np.iinfo(np.int64).max
+    nearest_grid = np.full((size,) * dim, huge, dtype=np.int64)
+    threshold = math.floor(sep_sq)  # |p - c|^2 > sep_sq <=> |p - c|^2 > floor(sep_sq)
+    reach = math.isqrt(threshold)  # |p - c|^2 <= threshold implies each |p_i - c_i| <= reach
+    span = np.arange(-reach, reach + 1, dtype=np.int64)
+    offsets = np.stack(np.meshgrid(*([span] * dim), indexing="ij"), axis=-1).reshape(-1, dim)
+    offset_sq = (offsets * offsets).sum(axis=1)
+    kept: list[int] = []
+    shifted = pts + big_radius
+    for index in range(pts.shape[0]):
+        if nearest_grid[tuple(shifted[index])] <= threshold:
+            continue
+        kept.append(index)
+        cells = shifted[index] + offsets
+        inside = ((cells >= 0) & (cells < size)).all(axis=1)
+        idx = tuple(cells[inside].T)
+        nearest_grid[idx] = np.minimum(nearest_grid[idx], offset_sq[inside])
+    nearest = nearest_grid[tuple(shifted.T)]
+    return pts[kept], nearest
+
+
+def _cube_max_corner_sq(lows: np.ndarray, side: int, centers: np.ndarray) -> np.ndarray:
+    """(cubes, centres) matrix of max_corner |corner - c|^2 for cubes [low, low + side]^m.
+
+    Coordinates are in units where the cube side is ``side`` and centres are pre-scaled.
+    """
+    a = lows[:, None, :] - centers[None, :, :]
+    b = a + side
+    return np.maximum(a * a, b * b).sum(axis=2)
+
+
+def _cube_min_dist_sq(lows: np.ndarray, side: int) -> np.ndarray:
+    """Squared distance from the origin to each cube [low, low + side]^m."""
+    hi = lows + side
+    nearest = np.where(lows > 0, lows, np.where(hi < 0, hi, 0))
+    return (nearest * nearest).sum(axis=1)
+
+
+def _best_per_unit_cube(centers: np.ndarray, dim: int, big_radius: int, radius: int) -> np.ndarray:
+    """Dense array over unit cubes [k, k+1]^m, k_i in [-R-1, R]: min over centres c with
+    |k_i - c_i| <= r + 1 of the max-corner squared distance (huge where no such centre).
+
+    A centre farther than r + 1 in some coordinate cannot contain the cube in B(c, r), so
+    restricting to the block around each centre loses no covering cube.
+    """
+    size = 2 * big_radius + 2
+    huge = np.iinfo(np.int64).max
+    best = np.full((size,) * dim, huge, dtype=np.int64)
+    span = np.arange(-radius - 1, radius + 1, dtype=np.int64)
+    offsets = np.stack(np.meshgrid(*([span] * dim), indexing="ij"), axis=-1).reshape(-1, dim)
+    # with a = k - c, the cube's corner offsets are a and a + 1 per coordinate
+    corner_sq = np.maximum(offsets * offsets, (offsets + 1) * (offsets + 1)).sum(axis=1)
+    useful = corner_sq <= radius * radius
+    offsets, corner_sq = offsets[useful], corner_sq[useful]
+    for c in centers:
+        cells = c + offsets + big_radius + 1
+        inside = ((cells >= 0) & (cells < size)).all(axis=1)
+        idx = tuple(cells[inside].T)
+        best[idx] = np.minimum(best[idx], corner_sq[inside])
+    return best
+
+
+def verify_covering(
+    centers: np.ndarray, dim: int, big_radius: int, radius: int, max_depth: int = 3
+) -> tuple[Fraction | None, int, int]:
+    """(upper bound of covering radius^2 or None, cubes checked, cubes unresolved)."""
+    axis = np.arange(-big_radius - 1, big_radius + 1, dtype=np.int64)
+    lows = np.stack(np.meshgrid(*([axis] * dim), indexing="ij"), axis=-1).reshape(-1, dim)
+    lows = lows[_cube_min_dist_sq(lows, 1) <= big_radius * big_radius]
+    dense = _best_per_unit_cube(centers, dim, big_radius, radius)
+    best = dense[tuple((lows + big_radius + 1).T)]
+    covered = best <= radius * radius
+    checked = int(lows.shape[0])
+    worst = Fraction(int(best[covered].max())) if covered.any() else Fraction(0)
+    lows = lows[~covered]
+    scale = 1  # cubes have side 1 in units of 1/scale
+    unresolved = 0
+    depth = 0
+    offsets = np.array(list(itertools.product((0, 1), repeat=dim)), dtype=np.int64)
+    while lows.shape[0]:
+        if depth == max_depth:
+            unresolved = int(lows.shape[0])
+            break
+        # split each failing cube into 2^m halves, in units of 1/(2 scale)
+        lows = (2 * lows[:, None, :] + offsets[None, :, :]).reshape(-1, dim)
+        scale *= 2
+        depth += 1
+        lows = lows[_cube_min_dist_sq(lows, 1) <= (big_radius * scale) ** 2]
+        checked += int(lows.shape[0])
+        failing = []
+        for start in range(0, lows.shape[0], _CHUNK):
+            chunk = lows[start : start + _CHUNK]
+            best = _cube_max_corner_sq(chunk, 1, centers * scale).min(axis=1)
+            ok = best <= (radius * scale) ** 2
+            if ok.any():
+                worst = max(worst, Fraction(int(best[ok].max()), scale * scale))
+            failing.append(chunk[~ok])
+        lows = np.concatenate(failing)
+    return (None if unresolved else worst), checked, unresolved
+
+
+def greedy_covering(
+    dim: int, big_radius: int, radius: int, separation: Fraction | None = None, seed: int = 0
+) -> Covering:
+    """Maximal separated set of lattice points in B(0, R), and its exact covering check.
+
+    The default separation r - ceil(sqrt(m)) makes the covering provable: a cube with a
+    corner p in the ball has p within sep of a centre c, and every point of the cube within
+    sqrt(m) of p (boundary cubes are checked the same way, or split).
+    """
+    if dim < 1 or big_radius < 1 or radius < 1:
+        raise ValueError("need dim, R, r >= 1")
+    sep = (
+        Fraction(separation)
+        if separation is not None
+        else Fraction(radius - math.isqrt(dim - 1) - 1)
+    )
+    if sep <= 0:
+        raise ValueError("separation must be positive (r too small for the lattice)")
+    points = lattice_points_in_ball(dim, big_radius)
+    centers, nearest = greedy_separated(points, big_radius, sep * sep, seed)
+    lower_sq = Fraction(int(nearest.max()))
+    upper_sq, checked, unresolved = verify_covering(centers, dim, big_radius, radius)
+    return Covering(
+        dim=dim,
+        big_radius=big_radius,
+        radius=radius,
+        separation=sep,
+        centers=centers,
+        candidates=int(points.shape[0]),
+        covering_radius_sq_lower=lower_sq,
+        covering_radius_sq_upper=upper_sq,
+        cubes_checked=checked,
+        unresolved=unresolved,
+    )
+
+
+def min_pairwise_sq_lower(centers: np.ndarray, big_radius: int, reach: int) -> int | None:
+    """A lower bound of the minimum squared distance between distinct centres (lattice points
+    of B(0, R)), exact when some pair differs by at most ``reach`` in every coordinate.
+
+    Pairs inside the box are measured exactly; a pair outside it differs by >= reach + 1 in
+    some coordinate, so its squared distance is >= (reach + 1)^2. None for fewer than 2 centres.
+    """
+    if centers.shape[0] < 2:
+        return None
+    dim = centers.shape[1]
+    size = 2 * big_radius + 1
+    owner = np.full((size,) * dim, -1, dtype=np.int64)
+    shifted = centers + big_radius
+    owner[tuple(shifted.T)] = np.arange(centers.shape[0])
+    span = np.arange(-reach, reach + 1, dtype=np.int64)
+    offsets = np.stack(np.meshgrid(*([span] * dim), indexing="ij"), axis=-1).reshape(-1, dim)
+    offsets = offsets[(offsets != 0).any(axis=1)]
+    offset_sq = (offsets * offsets).sum(axis=1)
+    best = (reach + 1) ** 2
+    for c in shifted:
+        cells = c + offsets
+        inside = ((cells >= 0) & (cells < size)).all(axis=1)
+        hit = owner[tuple(cells[inside].T)] >= 0
+        if hit.any():
+            best = min(best, int(offset_sq[inside][hit].min()))
+    return best
