@@ -155,7 +155,7 @@ def score_deviation_bound(d_prime: int, R: Real, sigma: Real, eps: Real) -> arb:
     return (vertex * vertex + d_prime * b.log_slope * b.log_slope).sqrt()
 
 
-def _theta_parts(u_over_eps: arb, q: arb) -> tuple[arb, arb]:
+def theta_parts(u_over_eps: arb, q: arb) -> tuple[arb, arb]:
     """(vartheta(u; q) - 1, d vartheta / d(u/eps)) at u/eps, enclosed.
 
     For q < 1/2 a fixed number of terms plus the absolute tails
@@ -226,8 +226,8 @@ def exact_deviation(
         for bit in (1, -1):
             th = phase_of(bit, e_)
             # 1 + e = vartheta(th - t/v; q) / vartheta(th; q0); both "- 1" parts kept apart
-            num_m1, slope = _theta_parts((th - t / v) / e_, q)
-            den_m1, _ = _theta_parts(th / e_, q0)
+            num_m1, slope = theta_parts((th - t / v) / e_, q)
+            den_m1, _ = theta_parts(th / e_, q0)
             e_val = (num_m1 - den_m1) / (1 + den_m1)
             # d/dt log vartheta(th - t/v; q) = -vartheta'(u) / (v vartheta(u)), d/du = d/dz / eps
             slope = slope / e_
