@@ -294,53 +294,83 @@ class FiniteMixture(_LawBase):
         return out
 
     def _posterior(self, x: arb, sigma: arb) -> _Posterior:
-        if self.atomic and _has_radius(x):
+        if _has_radius(x):
             return self._tilted_posterior(x, sigma)
         return self._point_posterior(x, sigma)
 
     def _tilted_posterior(self, x: arb, sigma: arb, at_c: _Posterior | None = None) -> _Posterior:
-        """Posterior over a ball x = c + delta of an atomic law, by exponential tilting.
+        """Posterior over a ball x = c + delta (|delta| <= rho), by exponential tilting.
 
-        r_i(c + delta) = r_i(c) exp(d_i theta - K(theta)), theta = delta / sigma^2,
-        d_i = m_i - ybar (ybar an exact number near E[Y|c]), K(theta) = log E_{r(c)} e^{d theta}
-        in theta * eps + [0, theta^2 D^2 / 8] (Jensen and Hoeffding's lemma; eps = E_{r(c)} d,
-        D = spread). The weights then carry no normalisation dependency, so ball enclosures stay
-        tight; the common factor exp(-K) is one ball for all atoms.
+        Component weights: w_i phi_{v_i}(c + delta - m_i) = w_i phi_{v_i}(c - m_i) e^{D_i(delta)}
+        with D_i(delta) = u_i delta - b_i delta^2 / 2, u_i = (m_i - c) / v_i^2, b_i = 1/v_i^2, so
+        r_i(x) = r_i(c) exp(D_i(delta) - K(delta)), K(delta) = log E_{r(c)} e^{D(delta)}, and
+        log p(x) = log p(c) + K(delta). K(0) = 0, K'(0) = s(c), K'' = s' (on the ball), so
+        K(delta) - s(c) delta lies in (delta^2 / 2) [-max b, A / B] with
+        A = sum r (|u - s(c)| + |b - 1/sigma^2| rho)^2 e^{|u - s(c)| rho}, B = sum r
+        e^{-|u - s(c)| rho - b rho^2/2} (sup of Var_t(u - (b - 1/sigma^2) t) over |t| <= rho);
+        for atoms it is also within delta^2 D^2 / (8 sigma^4) (Hoeffding). The weights then carry
+        no normalisation dependency, and the posterior means mu_i(x) = mu_i(c) +
+        (t_i^2 / v_i^2) delta are centred at an exact number ybar near E[Y | c].
         """
         s2 = sigma * sigma
+        s4 = s2 * s2
+        b_ref = 1 / s2
         c = arb(x.mid())
+        rho = x.rad()
         if at_c is None:
             at_c = self._point_posterior(c, sigma)
-        ybar = arb(at_c.mean.mid())
-        theta = (x - c) / s2
         comps = self._components(sigma)
         r_c = at_c.weights
-        ds = [mc - ybar for mc, *_ in comps]
-        eps = sum((r * d for r, d in zip(r_c, ds, strict=True)), arb(0))
-        spread = to_arb(self.spread)
-        hoeffding = _sq(theta) * _sq(spread) / 8
-        k_theta = theta * eps + ball(0, hoeffding.upper())
-        damp = (-k_theta).exp()
-        m1 = eps
-        m2 = arb(0)
-        m3 = arb(0)
-        for r, d in zip(r_c, ds, strict=True):
-            grow = (d * theta).exp()
-            m1 += r * d * (d * theta).expm1()
-            m2 += r * _sq(d) * grow
-            m3 += r * d * _sq(d) * grow
-        m1, m2, m3 = damp * m1, damp * m2, damp * m3
-        variance = nonnegative_part(m2 - _sq(m1))
+        centre = self._center_arb()
+        cc = c - centre
+        s_c = (at_c.mean - cc) / s2
+        delta = arb(0, rho)
+        delta2 = arb(0, 1) * (rho * rho) / 2 + (rho * rho) / 2  # [0, rho^2]
+        us = [(mc - cc) * inv_v2 for mc, _, inv_v2, _ in comps]
+        gaps = [abs(u - s_c) for u in us]
+        extra = [abs(inv_v2 - b_ref) * rho for _, _, inv_v2, _ in comps]
+        grow = arb(0)
+        shrink = arb(0)
+        for r, g, e, (_, _, inv_v2, _) in zip(r_c, gaps, extra, comps, strict=True):
+            grow += r * _sq(g + e) * (g * rho).exp()
+            shrink += r * (-(g * rho) - inv_v2 * rho * rho / 2).exp()
+        k_hi = (grow / arb(shrink.lower())).upper()
+        k_lo = -max((inv_v2.upper() for _, _, inv_v2, _ in comps), key=float)
+        curvature = ball(arb(k_lo) * rho * rho / 2, arb(k_hi) * rho * rho / 2)
+        if self.atomic:
+            hoeffding = (_sq(to_arb(self.spread)) / (8 * s4) * rho * rho / 2).upper()
+            curvature = _intersect(curvature, ball(-arb(hoeffding), arb(hoeffding)))
+        curvature = curvature.union(arb(0))
+        k_rest = s_c * delta + curvature  # K(delta)
+        ybar = arb(at_c.mean.mid())
+        omegas = []
+        devs = []
+        for r, u, (mc, t2, inv_v2, _) in zip(r_c, us, comps, strict=True):
+            tilt = (u - s_c) * delta - inv_v2 * delta2 / 2 - curvature
+            omegas.append(r * tilt.exp())
+            if t2 == 0:
+                devs.append(mc - ybar)
+            else:
+                mu_c = (s2 * mc + t2 * cc) * inv_v2
+                devs.append(mu_c - ybar + t2 * inv_v2 * delta)
+        m1 = m2 = m3 = spread_var = cov_b = mass_b = arb(0)
+        first = second = arb(0)
+        for om, d, u, (_, t2, inv_v2, _) in zip(omegas, devs, us, comps, strict=True):
+            od = om * d
+            m1 += od
+            m2 += od * d
+            m3 += od * _sq(d)
+            if t2 != 0:
+                spread_var += om * t2 * s2 * inv_v2
+                cov_b += od * (inv_v2 - b_ref)
+                mass_b += om * (inv_v2 - b_ref)
+            u_x = u - inv_v2 * delta
+            first += om * u_x
+            second += om * (_sq(u_x) - inv_v2)
+        variance = nonnegative_part(spread_var + m2 - _sq(m1))
         third = m3 - 3 * m2 * m1 + 2 * m1 * _sq(m1)
-        xc = x - self._center_arb()
-        delta = x - c
-        log_density = (
-            at_c.log_density - _sq(delta) / (2 * s2) + theta * (ybar - (c - self._center_arb()))
-        )
-        log_density += k_theta
-        offset = ybar - xc  # u_i = (d_i + offset) / sigma^2
-        first = (m1 + offset) / s2
-        second = (m2 + 2 * offset * m1 + _sq(offset)) / (s2 * s2) - 1 / s2
+        third -= 3 * s4 * (cov_b - m1 * mass_b)
+        log_density = at_c.log_density + k_rest
         return _Posterior(log_density, ybar + m1, variance, third, first, second, ())
 
     def _atomic_cell_kit(self, sigma: arb):
@@ -393,15 +423,34 @@ class FiniteMixture(_LawBase):
         mean_value = value + third / (s4 * s2) * arb(0, half.upper())
         return value, _intersect(over, mean_value)
 
+    def cell_score_ranges(
+        self, centre: arb, half: arb, sigma: arb
+    ) -> tuple[arb, arb, arb, arb, arb]:
+        """(s(c), s'(c), s over the cell, s' over the cell, s'' over the cell) for the cell
+        c +- half (c a point): one point posterior and one tilted posterior over the cell;
+        each range is intersected with its mean-value form."""
+        s2 = sigma * sigma
+        s4 = s2 * s2
+        radius = arb(0, to_arb(half).upper())
+        cell = centre + radius
+        at_c = self._point_posterior(centre, sigma)
+        over = self._tilted_posterior(cell, sigma, at_c)
+        offset = centre - self._center_arb()
+        s_c = (at_c.mean - offset) / s2
+        ds_c = at_c.variance / s4 - 1 / s2
+        dds_range = over.third / (s4 * s2)
+        ds_range = _intersect(over.variance / s4 - 1 / s2, ds_c + dds_range * radius)
+        s_range = _intersect(
+            (over.mean - (cell - self._center_arb())) / s2, s_c + ds_range * radius
+        )
+        return s_c, ds_c, s_range, ds_range, dds_range
+
     def _derivative_and_slope(self, centre: arb, half: arb, sigma: arb) -> tuple[arb, arb]:
         """(s'(centre), enclosure of s'' over centre + half) sharing one point posterior."""
         s2 = sigma * sigma
         at_c = self._point_posterior(centre, sigma)
         value = at_c.variance / (s2 * s2) - 1 / s2
-        if self.atomic:
-            over = self._tilted_posterior(centre + half, sigma, at_c)
-        else:
-            over = self._point_posterior(centre + half, sigma)
+        over = self._tilted_posterior(centre + half, sigma, at_c)
         return value, over.third / (s2 * s2 * s2)
 
     def _point_posterior(self, x: arb, sigma: arb) -> _Posterior:
@@ -818,13 +867,19 @@ def _tail_expectation(law: FiniteMixture, sigma: arb, half_width: arb, tail: Tai
 
 
 def _core(law: FiniteMixture, sigma: arb, reach: float, cells: int) -> tuple[list[arb], arb]:
-    """Edges (exact) of ``cells`` equal cells covering center +- (radius + reach * max v)."""
+    """Edges of at least ``cells`` equal cells covering center +- (radius + reach * max v).
+
+    The step is a power of two times 2^-k and the edges are integer multiples of it, so every
+    edge is exact in arb at any working precision (no spurious ball radii).
+    """
     v_max = max((v.upper() for v in law._scales(sigma)), key=float)
     half = float(law.radius) + reach * float(v_max)
-    half = float(np.nextafter(half, np.inf))
-    step = Fraction(2 * half) / cells
-    edges = [to_arb(law.center - Fraction(half) + j * step) for j in range(cells + 1)]
-    return edges, to_arb(Fraction(half))
+    step = Fraction(2.0 ** math.floor(math.log2(2 * half / cells)))
+    lo = math.floor((law.center - Fraction(half)) / step)
+    hi = math.ceil((law.center + Fraction(half)) / step)
+    edges = [to_arb(k * step) for k in range(lo, hi + 1)]
+    inner = min(law.center - lo * step, hi * step - law.center)
+    return edges, to_arb(inner)
 
 
 def certified_expectation(
@@ -850,6 +905,126 @@ def certified_expectation(
     return total + arb(0, 1) * _tail_expectation(law, s, half_width, tail).upper()
 
 
+@dataclass
+class CellIntegrals:
+    """Per-cell certified pieces of E|s|^k (see ``score_power_cells``)."""
+
+    edges: list[arb]
+    masses: list[arb]  # P(cell) under p_sigma
+    integrals: list[arb]  # int_cell |s|^k p_sigma
+    centre_values: list[float]  # |s(centre)|^k, float (a screen for choosing events)
+    tail: arb  # upper bound of E[|s|^k ; outside the cells]
+
+    def total(self) -> arb:
+        return sum(self.integrals, arb(0)) + arb(0, self.tail.upper())
+
+
+def _cell_moments(
+    law: FiniteMixture, sigma: arb, edges: list[arb]
+) -> tuple[list[arb], list[arb], list[arb]]:
+    """Per cell [a, b] with centre c: M0 = P(cell), M1 = int (x - c) p, M2 = int (x - c)^2 p.
+
+    Exact per component N(m, v^2), with u = x - m, A = a - m, B = b - m, e = c - m:
+    int_A^B phi_v = P, int_A^B u phi_v = v^2 (phi_v(A) - phi_v(B)),
+    int_A^B u^2 phi_v = v^2 (A phi_v(A) - B phi_v(B)) + v^2 P, and
+    (x - c)^j = (u - e)^j expanded. Components with both |A|, |B| >= 12 v on one side add
+    [0, 2 rho phi(12) / v]-sized balls instead (rho = half width; phi decreases there).
+    """
+    cells = len(edges) - 1
+    m0 = [arb(0)] * cells
+    m1 = [arb(0)] * cells
+    m2 = [arb(0)] * cells
+    root = (2 * arb.pi()).sqrt()
+    far = 12
+    for m, v, w in zip(law.means, law._scales(sigma), law.weights, strict=True):
+        ma, wa = to_arb(m), to_arb(w)
+        zs = [(e - ma) / v for e in edges]
+        near = [abs(float(z.mid())) <= far + 1 for z in zs]
+        tails: dict[int, arb] = {}
+        dens: dict[int, arb] = {}
+        for j in range(cells + 1):
+            if near[j] or (j > 0 and near[j - 1]) or (j < cells and near[j + 1]):
+                tails[j] = _phi_bar(abs(zs[j]))
+                dens[j] = (-_sq(zs[j]) / 2).exp() / (v * root)
+        for j in range(cells):
+            a, b = edges[j], edges[j + 1]
+            half = (b - a) / 2
+            if j not in tails or j + 1 not in tails:
+                bound = (2 * half / v * (arb(-far * far) / 2).exp() / root).upper()
+                m0[j] += wa * arb(0, bound)
+                m1[j] += wa * arb(0, (bound * half).upper())
+                m2[j] += wa * arb(0, (bound * half * half).upper())
+                continue
+            za, zb = zs[j], zs[j + 1]
+            if za >= 0:
+                p = tails[j] - tails[j + 1]
+            elif zb <= 0:
+                p = tails[j + 1] - tails[j]
+            else:
+                p = 1 - tails[j] - tails[j + 1]
+            p = nonnegative_part(p)
+            big_a, big_b = a - ma, b - ma
+            e = (a + b) / 2 - ma
+            v2 = v * v
+            first = v2 * (dens[j] - dens[j + 1])
+            second = v2 * (big_a * dens[j] - big_b * dens[j + 1]) + v2 * p
+            m0[j] += wa * p
+            m1[j] += wa * (first - e * p)
+            m2[j] += wa * nonnegative_part(second - 2 * e * first + _sq(e) * p)
+    return m0, m1, m2
+
+
+def score_power_cells(
+    law: FiniteMixture,
+    sigma: Number | arb,
+    power: int | Sequence[int],
+    *,
+    cells_per_sigma: int = 16,
+    reach: float = 9.0,
+) -> CellIntegrals | dict[int, CellIntegrals]:
+    """Per-cell enclosures of int_cell |s|^k p_sigma (k even >= 2) and a certified tail.
+
+    Taylor model per cell with centre c, g = s^k: g(x) = g(c) + g'(c)(x - c) +
+    g''(xi)(x - c)^2 / 2, so the cell contributes g(c) M0 + g'(c) M1 + [range g''] M2 / 2
+    (M2 >= 0; the enclosure width is third order in the cell width). g' = k s^(k-1) s',
+    g'' = k(k-1) s^(k-2) s'^2 + k s^(k-1) s'' with s, s', s'' enclosed over the cell.
+    Tail: |s(x)| <= max_i |x - m_i| / v_i^2 <= (|x - c| + R) / sigma^2 and
+    (|x - c| + R)^k <= 2^(k-1) (|x - c|^k + R^k), integrated with Gaussian partial moments.
+    With a sequence of powers, returns one ``CellIntegrals`` per power (one pass over cells).
+    """
+    powers = [power] if isinstance(power, int) else list(power)
+    if any(k < 2 or k % 2 for k in powers):
+        raise ValueError("powers must be even and >= 2")
+    s = law._sigma(sigma)
+    s2 = s * s
+    v_max = max((v.upper() for v in law._scales(s)), key=float)
+    half_float = float(law.radius) + reach * float(v_max)
+    cells = max(8, math.ceil(2 * half_float / float(s.mid()) * cells_per_sigma))
+    edges, half_width = _core(law, s, reach, cells)
+    cells = len(edges) - 1
+    m0, m1, m2 = _cell_moments(law, s, edges)
+    integrals: dict[int, list[arb]] = {k: [] for k in powers}
+    centre_values: dict[int, list[float]] = {k: [] for k in powers}
+    for j in range(cells):
+        a, b = edges[j], edges[j + 1]
+        sc, dsc, s_cell, ds_cell, dds_cell = law.cell_score_ranges((a + b) / 2, (b - a) / 2, s)
+        for k in powers:
+            g_c = _pow(sc, k)
+            dg_c = k * _pow(sc, k - 1) * dsc
+            ddg = k * (k - 1) * _pow(s_cell, k - 2) * _sq(ds_cell)
+            ddg += k * _pow(s_cell, k - 1) * dds_cell
+            integrals[k].append(g_c * m0[j] + dg_c * m1[j] + ddg * m2[j] / 2)
+            centre_values[k].append(float(g_c.mid()))
+    r = to_arb(law.radius)
+    found = {}
+    for k in powers:
+        scale = _pow(arb(2), k - 1) / _pow(s2, k)
+        tail_spec = TailBound(constant=scale * _pow(r, k), slope=scale, power=k)
+        tail = _tail_expectation(law, s, half_width, tail_spec)
+        found[k] = CellIntegrals(edges, m0, integrals[k], centre_values[k], tail)
+    return found[power] if isinstance(power, int) else found
+
+
 def score_moment(
     law: FiniteMixture,
     sigma: Number | arb,
@@ -858,58 +1033,11 @@ def score_moment(
     cells_per_sigma: int = 16,
     reach: float = 9.0,
 ) -> arb:
-    """Enclosure of E_{x~p_sigma} |s_sigma(x)|^power for an even ``power`` >= 2.
-
-    Second-order Taylor model per cell [a, b] with centre c: g = s^k,
-    g(x) = g(c) + g'(c)(x - c) + g''(xi)(x - c)^2 / 2, so the cell contributes
-    g(c) M0 + g'(c) M1 + [min(g''), max(g'')] M2 / 2 with M0 = P(cell),
-    M1 = E[(x - c) 1_cell], |M2| <= (b - a)^2 / 4 M0. M1 is exact per component:
-    int_a^b (x - c) phi_v(x - m) dx = v^2 (phi_v(a - m) - phi_v(b - m)) + (m - c) P_i(cell).
-    Tail: |s(x)| <= max_i |x - m_i| / v_i^2 <= (|x - c| + R) / sigma^2, and
-    (|x-c| + R)^k <= 2^(k-1) (|x - c|^k + R^k).
-    """
-    if power < 2 or power % 2:
-        raise ValueError("power must be even and >= 2")
-    s = law._sigma(sigma)
-    s2 = s * s
-    v_max = max((v.upper() for v in law._scales(s)), key=float)
-    half_float = float(law.radius) + reach * float(v_max)
-    cells = max(8, math.ceil(2 * half_float / float(s.mid()) * cells_per_sigma))
-    edges, half_width = _core(law, s, reach, cells)
-    k = power
-    masses = [arb(0)] * cells
-    first_moments = [arb(0)] * cells
-    for m, v, w in zip(law.means, law._scales(s), law.weights, strict=True):
-        part = FiniteMixture([m], [0], [1]).cell_masses(edges, v)
-        ma, wa = to_arb(m), to_arb(w)
-        dens = [(-_sq(e - ma) / (2 * v * v)).exp() / (v * (2 * arb.pi()).sqrt()) for e in edges]
-        for j in range(cells):
-            c = (edges[j] + edges[j + 1]) / 2
-            m1 = v * v * (dens[j] - dens[j + 1]) + (ma - c) * part[j]
-            masses[j] += wa * part[j]
-            first_moments[j] += wa * m1
-    total = arb(0)
-    for j in range(cells):
-        a, b = edges[j], edges[j + 1]
-        c = (a + b) / 2
-        post_c = law._posterior(c, s)
-        sc = (post_c.mean - (c - law._center_arb())) / s2
-        dsc = post_c.variance / (s2 * s2) - 1 / s2
-        cell = ball(a, b)
-        s_cell = law.score(cell, s)
-        ds_cell = law.score_derivative(cell, s)
-        dds_cell = law.score_second_derivative(cell, s)
-        g_c = _pow(sc, k)
-        dg_c = k * _pow(sc, k - 1) * dsc
-        ddg = k * (k - 1) * _pow(s_cell, k - 2) * _sq(ds_cell)
-        ddg += k * _pow(s_cell, k - 1) * dds_cell
-        half = (b - a) / 2
-        total += g_c * masses[j] + dg_c * first_moments[j]
-        total += ddg * arb(0, 1) * _sq(half) * masses[j] / 2
-    r = to_arb(law.radius)
-    scale = _pow(arb(2), k - 1) / _pow(s2, k)
-    tail = TailBound(constant=scale * _pow(r, k), slope=scale, power=k)
-    return total + arb(0, 1) * _tail_expectation(law, s, half_width, tail).upper()
+    """Enclosure of E_{x~p_sigma} |s_sigma(x)|^power for an even ``power`` >= 2
+    (``score_power_cells`` summed, plus its tail)."""
+    return score_power_cells(
+        law, sigma, power, cells_per_sigma=cells_per_sigma, reach=reach
+    ).total()
 
 
 def _float_up(x: arb) -> float:
@@ -1117,3 +1245,86 @@ def window_sup_moment(
         upper_total += outside * bound_sq
         results[kappa] = ball(lower_total.lower(), upper_total.upper())
     return results
+
+
+# ------------------------------------------------------------------------------------------------
+# Lemma parameters: a finite mixture law as a JSON-native dict, its validation and a search
+# strategy that reaches the degenerate limits (near point masses) from inside the domain.
+
+MAX_COMPONENTS = 12
+
+
+def mixture_from_params(
+    params: dict, *, lemma: str, allow_point_mass: bool = False, max_spread: float = 100.0
+) -> tuple[FiniteMixture, float]:
+    """(law, sigma) from {"sigma", "means", "stds", "weights"} ("stds" optional: atoms).
+
+    Raises ``DomainError`` (one line naming ``lemma``) outside the domain: sigma <= 0 or not
+    finite, 1..MAX_COMPONENTS components, weights > 0, stds >= 0, spread and stds at most
+    ``max_spread`` sigma, and (unless ``allow_point_mass``) not a single point mass.
+    """
+    from verify.domain import finite_real
+    from verify.errors import DomainError
+
+    sigma = finite_real(params, "sigma")
+    if sigma <= 0:
+        raise DomainError(f"{lemma} needs sigma > 0, got sigma={sigma}")
+    means, weights = params.get("means"), params.get("weights")
+    stds = params.get("stds", [0.0] * len(means) if isinstance(means, list) else None)
+    if not all(isinstance(v, list) for v in (means, stds, weights)):
+        raise DomainError(f"{lemma} needs lists 'means', 'weights' (and optional 'stds')")
+    if not 1 <= len(means) <= MAX_COMPONENTS or not len(means) == len(stds) == len(weights):
+        raise DomainError(f"{lemma} needs 1..{MAX_COMPONENTS} components, one weight/std each")
+    ms = [finite_real({"mean": v}, "mean") for v in means]
+    ts = [finite_real({"std": v}, "std") for v in stds]
+    ws = [finite_real({"weight": v}, "weight") for v in weights]
+    if any(w <= 0 for w in ws) or any(t < 0 for t in ts):
+        raise DomainError(f"{lemma} needs positive weights and non-negative stds")
+    if (max(ms) - min(ms)) / sigma > max_spread or max(ts) / sigma > max_spread:
+        raise DomainError(f"{lemma} checks laws of spread and stds at most {max_spread} sigma")
+    if not allow_point_mass and len(set(ms)) == 1 and max(ts) == 0:
+        raise DomainError(
+            f"{lemma}: a point mass attains the bound with equality (not certifiable); "
+            "use two distinct atoms or a component with std > 0"
+        )
+    return GaussianMixture(ms, ts, ws), sigma
+
+
+def mixture_params_strategy(*, allow_point_mass: bool = False):
+    """Hypothesis strategy of {"sigma", "means", "stds", "weights"}: near point masses (two to
+    four atoms 0.02..0.5 sigma apart), spread atoms, and Gaussian mixtures with stds
+    0.02..3 sigma; sigma log-uniform in [0.1, 10]."""
+    from hypothesis import strategies as st
+
+    from verify.domain import log_uniform
+
+    @st.composite
+    def build(draw) -> dict:
+        sigma = draw(st.sampled_from([1.0]) | log_uniform(0.1, 10.0))
+        kind = draw(st.sampled_from(["near_point", "atoms", "mixture"]))
+        low = 1 if allow_point_mass else 2
+        if kind == "near_point":
+            n = draw(st.integers(low, 4))
+            gaps = draw(st.lists(log_uniform(0.02, 0.5), min_size=n - 1, max_size=n - 1))
+            stds = [0.0] * n
+        elif kind == "atoms":
+            n = draw(st.integers(low, 6))
+            gaps = draw(st.lists(st.floats(0.05, 6.0), min_size=n - 1, max_size=n - 1))
+            stds = [0.0] * n
+        else:
+            n = draw(st.integers(1, 4))
+            gaps = draw(st.lists(st.floats(0.0, 5.0), min_size=n - 1, max_size=n - 1))
+            stds = draw(st.lists(log_uniform(0.02, 3.0), min_size=n, max_size=n))
+        weights = draw(st.lists(st.floats(0.05, 1.0), min_size=n, max_size=n))
+        offset = draw(st.floats(-5.0, 5.0))
+        means = [offset * sigma]
+        for gap in gaps:
+            means.append(means[-1] + gap * sigma)
+        return {
+            "sigma": sigma,
+            "means": means,
+            "stds": [t * sigma for t in stds],
+            "weights": weights,
+        }
+
+    return build()
