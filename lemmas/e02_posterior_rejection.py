@@ -74,7 +74,13 @@ def _log10(value: arb) -> float:
 
 
 def acceptance_quantile_part(
-    acceptances: list[arb], m: int, beta: float, delta: float, moment: arb, c_acc: Fraction
+    acceptances: list[arb],
+    m: int,
+    beta: float,
+    delta: float,
+    moment: arb,
+    c_acc: Fraction,
+    sweep: bool = False,
 ) -> Part:
     """The 3 delta-quantile of a(y) against C_acc delta (r/3R)^m exp(-rho^2/2beta^2)."""
     b, d = to_arb(beta), to_arb(delta)
@@ -90,7 +96,7 @@ def acceptance_quantile_part(
     hi_log = _log10(to_arb(hi)) if hi is not None else math.inf
     median = sorted(acceptances, key=lambda v: float(v.mid()))[len(acceptances) // 2]
     note = (
-        f"m={m} beta={beta} log10_bound={_log10(unit):.4f} "
+        f"m={m} beta={beta} sweep={int(sweep)} log10_bound={_log10(unit):.4f} "
         f"log10_quantile_lo={_log10(lo_arb):.4f} log10_quantile_hi={hi_log:.4f} "
         f"log10_median={_log10(median):.4f}"
     )
@@ -204,6 +210,10 @@ def _e2_validate(params: dict[str, Any]) -> None:
     integer(params, "seed", 0)
     integer(params, "y_samples", 20, 5000)
     integer(params, "outputs", 100, 100_000)
+    if "max_rounds" in params:
+        integer(params, "max_rounds", 1000, MAX_ROUNDS)
+    if not isinstance(params.get("sweep", False), bool):
+        raise DomainError("E.2 sweep must be true or false")
     for name, lo, hi in (
         ("spread", 0.0, 10.0),
         ("std_lo", 0.05, 5.0),
@@ -255,7 +265,13 @@ def _e2_check(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Pa
     acceptances = [measured.acceptance_arb(row, beta) for row in ys.tolist()]
     parts = [
         acceptance_quantile_part(
-            acceptances, m, beta, delta, measured.second_moment_arb(), constants["C_acc"]
+            acceptances,
+            m,
+            beta,
+            delta,
+            measured.second_moment_arb(),
+            constants["C_acc"],
+            sweep=bool(params.get("sweep", False)),
         )
     ]
     # the test measurement: the sampled y with the median acceptance (the posterior claim
@@ -272,10 +288,11 @@ def _e2_check(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Pa
         l_max = to_arb(tau) * a_star / (2 + to_arb(tau))
         gamma = float(params["gamma_frac"]) * float(lower(l_max)) * beta * math.sqrt(math.e)
         lip = to_arb(gamma) / (to_arb(beta) * arb(1).exp().sqrt())
-    if float(a_star.mid()) * MAX_ROUNDS < 1.3 * params["outputs"]:
-        # too few acceptances expected within MAX_ROUNDS: the acceptance bound is still checked
+    max_rounds = int(params.get("max_rounds", MAX_ROUNDS))
+    if float(a_star.mid()) * max_rounds < 1.3 * params["outputs"]:
+        # too few acceptances expected within max_rounds: the acceptance bound is still checked
         return parts
-    rounds = _rounds_for(params["outputs"], float(a_star.mid()))
+    rounds = min(max_rounds, _rounds_for(params["outputs"], float(a_star.mid())))
     labels_out: list[torch.Tensor] = []
     accepted = 0
     done = 0
@@ -327,21 +344,36 @@ def _plot_acceptance(records: list[dict[str, Any]], out_dir: Any, name: str) -> 
     for i, beta in enumerate(betas):
         color = colors[i % len(colors)]
         sub = sorted((row for row in rows if row["beta"] == beta), key=lambda row: row["m"])
+        # lines through the sweep (one mixture family across m), markers for searched points
+        line = [row for row in sub if row.get("sweep", 0) == 1] or sub
+        ax.plot(
+            [row["m"] for row in line],
+            [row["log10_bound"] for row in line],
+            "--",
+            color=color,
+            lw=1,
+        )
+        ax.plot(
+            [row["m"] for row in line],
+            [row["log10_median"] for row in line],
+            "-",
+            color=color,
+            lw=1,
+        )
         ms = [row["m"] for row in sub]
         ax.plot(
             ms,
             [row["log10_bound"] for row in sub],
-            "--",
+            "x",
             color=color,
-            marker="x",
             label=f"E.1 bound, beta={beta:g}",
         )
         ax.plot(
             ms,
             [row["log10_median"] for row in sub],
-            "-",
+            "o",
             color=color,
-            marker="o",
+            ms=4,
             label=f"median a(y), beta={beta:g}",
         )
         lo = [row["log10_quantile_lo"] for row in sub]
@@ -423,12 +455,24 @@ E2 = Lemma(
         },
         # acceptance across m at fixed beta (the plot): m up to 32, no posterior run needed
         # beyond a few outputs, so those points use few outputs
+        # acceptance across m and beta (the plot): one mixture family, Algorithm 1 run only
+        # where it needs at most 200k rounds
         *(
-            {**_E2_BASE, "n": mm, "m": mm, "beta": 0.5, "outputs": 100, "y_samples": 100}
-            for mm in (1, 2, 6, 8, 12, 16, 24, 32)
+            {
+                **_E2_BASE,
+                "n": mm,
+                "m": mm,
+                "beta": bb,
+                "outputs": 100,
+                "y_samples": 100,
+                "max_rounds": 200_000,
+                "sweep": True,
+            }
+            for bb in (0.25, 0.5, 1.0)
+            for mm in (1, 2, 4, 8, 16, 32)
         ),
     ],
-    budget={"quick": 5, "standard": 60, "thorough": 300},
+    budget={"quick": 4, "standard": 60, "thorough": 300},
     depends_on=("E.1", "H.9", "H.11"),
     plots=_e2_plots,
 )
@@ -522,7 +566,9 @@ def _thm17_check(params: dict[str, Any], constants: dict[str, Fraction]) -> list
     acceptances = [_instance_acceptance(inst, terms, beta) for terms in all_terms]
     # M = E|A x~|^2 <= d' (H.11: covariance <= I after scaling, comb coordinates of mean 0)
     parts = [
-        acceptance_quantile_part(acceptances, d_out, beta, delta, arb(d_out), constants["C_acc"])
+        acceptance_quantile_part(
+            acceptances, d_out, beta, delta, arb(d_out), constants["C_acc"], sweep=True
+        )
     ]
     order = sorted(range(len(acceptances)), key=lambda i: float(acceptances[i].mid()))
     pick = order[len(order) // 2]
