@@ -49,12 +49,12 @@ import torch
 from flint import arb
 from hypothesis import strategies as st
 
-from verify.chisquare import chi2_cdf, chi2_sf
+from verify.chisquare import chi2_cdf, chi2_sf, gamma_p_series
 from verify.coverings import greedy_covering, min_pairwise_sq_lower
 from verify.domain import finite_real, integer
 from verify.errors import DomainError
 from verify.lemma import Constant, Lemma, Part
-from verify.numbers import ball, to_arb
+from verify.numbers import ball, lower, to_arb, upper
 
 # ------------------------------------------------------------------------------------- H.9
 
@@ -100,10 +100,30 @@ def _h9_check(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Pa
         note = "lower threshold straddles 0"
     c_up = to_arb(constants["C_upper"])
     c_low = to_arb(constants["C_lower"])
-    return [
+    parts = [
         Part("upper_tail", upper_tail, c_up * unit, "C_upper", unit),
         Part("lower_tail", lower_tail, c_low * unit, "C_lower", unit, note=note),
     ]
+    # Two computations: arb's Q(s, z) against 1 - (our positive series for P(s, z)), where the
+    # series is short (z <= s + 60); they must overlap (gap 0), a gap refutes one of them.
+    s_half, z_half = arb(m) / 2, upper_event / 2
+    if z_half < s_half + 60:
+        other = 1 - gamma_p_series(s_half, z_half)
+        gap = _enclosure_gap(upper_tail, other)
+        parts.append(
+            Part(
+                "upper_tail_two_ways",
+                gap,
+                Fraction(0),
+                note=f"arb Q {upper_tail.str(6)}, 1 - series P {other.str(6)}",
+            )
+        )
+    return parts
+
+
+def _enclosure_gap(a: arb, b: arb) -> Fraction:
+    """Distance between two enclosures: 0 when they overlap (the computations agree)."""
+    return max(Fraction(0), lower(a) - upper(b), lower(b) - upper(a))
 
 
 H9 = Lemma(

@@ -52,6 +52,15 @@ def gamma_p(s: Real | float, z: Real | float) -> arb:
     return _g(s_a, z_a) * _series(s_a, z_a)
 
 
+def gamma_p_series(s: Real | float, z: Real | float) -> arb:
+    """P(s, z) by the positive series alone (any z > 0; long when z >> s): a second
+    computation, independent of arb's incomplete gamma, for cross-checks."""
+    s_a, z_a = to_arb(s), to_arb(z)
+    if not (s_a > 0 and z_a > 0):
+        raise ValueError("gamma_p_series needs s > 0 and z > 0")
+    return _g(s_a, z_a) * _series(s_a, z_a)
+
+
 def _series(s: arb, z: arb) -> arb:
     """sum_{k>=0} z^k / ((s+1)...(s+k)) with a certified geometric tail (needs z < s + 1)."""
     total = arb(0)
