@@ -12,6 +12,9 @@ pi(x) = exp(-|Ax - y|^2/2beta^2) is L-Lipschitz in x (|grad pi| = pi |Ax-y| ||A|
 
 .. math:: \mathrm{TV}(q_y, p(\cdot\mid y)) \le \frac{2L}{a(y) - L}.
 
+This Lipschitz form is a sufficient condition, stricter than the paper's sketch (which compares
+acceptance probabilities multiplicatively, exp(+-(2 gamma |Ax - y| + gamma^2)/2beta^2), on the
+event |Ax - y| <= beta sqrt(m + O(log 1/delta))): here the tolerated gamma scales with a(y).
 The check fixes a tolerance tau and an error gamma with 2L/(a(y)-L) <= tau (gamma = gamma_frac
 times the largest such gamma) and tests TV <= C_tv tau, C_tv = 1, STATISTICALLY: TV between the
 law of the output's label (mixture component; the seed on the hard instance) and the exact

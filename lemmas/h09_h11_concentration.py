@@ -26,6 +26,9 @@ radius-r balls is proved cube by cube, exactly. Parts:
   - ``separated``: min pairwise squared distance of the centres > sep^2 (integers);
   - ``maximal``: every lattice candidate lies within sep of a centre;
   - ``packing``: N_greedy <= (2R/sep + 1)^m, the packing count of a maximal separated set.
+The covering number is an existence claim: a greedy set larger than C (3R/r)^m (possible, since
+the lattice forces sep < r) leaves the part INCONCLUSIVE, never REFUTED; only the volume bound
+(R/r)^m > C (3R/r)^m refutes. The empirical constant is N_greedy / (3R/r)^m when certified.
 
 H.11 [derived]. If Cov(p) <= I and ||A|| <= 1 then E_{x~p}|A(x - E x)|^2 <= C m, C = 1:
 E|A(x - mean)|^2 = tr(A Sigma A^T) <= ||A||^2 tr... more precisely tr(A Sigma A^T) <=
