@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any
 
 import torch
@@ -53,7 +54,7 @@ from flint import arb
 from hypothesis import strategies as st
 
 from verify.chisquare import chi2_cdf, chi2_sf, gamma_p_series
-from verify.coverings import greedy_covering, min_pairwise_sq_lower
+from verify.coverings import Covering, greedy_covering, min_pairwise_sq_lower
 from verify.domain import finite_real, integer
 from verify.errors import DomainError
 from verify.lemma import Constant, Lemma, Part
@@ -186,6 +187,13 @@ def _h10_params(draw) -> dict[str, Any]:
     return {"m": m, "R": big, "r": r, "seed": draw(st.integers(0, 2**16))}
 
 
+@lru_cache(maxsize=64)
+def _cover(m: int, big: int, r: int, seed: int) -> Covering:
+    """Exact integer construction: independent of the working precision, so the runner's
+    precision retries of an INCONCLUSIVE point reuse it."""
+    return greedy_covering(m, big, r, seed=seed)
+
+
 def _decisive(lo: Fraction, hi: Fraction | None, rhs: Fraction) -> Fraction | arb:
     """The quantity known to lie in [lo, hi] (hi None: unbounded), shown against ``rhs``: hi if
     hi <= rhs (certifies), lo if lo > rhs (refutes), else the interval (inconclusive)."""
@@ -198,7 +206,7 @@ def _decisive(lo: Fraction, hi: Fraction | None, rhs: Fraction) -> Fraction | ar
 
 def _h10_check(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Part]:
     m, big, r = params["m"], params["R"], params["r"]
-    cover = greedy_covering(m, big, r, seed=params["seed"])
+    cover = _cover(m, big, r, params["seed"])
     unit = Fraction(3 * big, r) ** m
     volume_bound = Fraction(big, r) ** m
     # N(R, r) lies in [(R/r)^m, N_greedy] (the latter once the covering is proved), and the
