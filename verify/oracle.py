@@ -67,10 +67,13 @@ from verify.errors import DomainError
 from verify.instance import Instance, check_sigma
 from verify.large_sigma import mixture_score_torch, score_deviation_bound
 from verify.numbers import precision, upper
+from verify.oneway import ConstantFunction, GoldreichFunction, ProjectionFunction
 
 ROUNDING_ALLOWANCE = 2.0**-40
 SAFETY_FACTOR = 1 + 2.0**-20
-DEFAULT_SEED_CAP = 5000
+DEFAULT_SEED_CAP = 50_000
+MAX_ENUMERATED_COORDINATES = 4
+MAX_HAMMING_RADIUS = 3
 _WORK_PER_CHUNK = 4_000_000
 
 
@@ -82,7 +85,7 @@ class OracleResult:
     score: torch.Tensor  # (N, d + d') float64
     error_bound: torch.Tensor  # (N,) float64: |score - true score| <= error_bound (Euclidean)
     regime: str
-    hamming_radius: int | None = None  # k, in the small regime
+    seeds_per_point: int | None = None  # small regime: the most seeds summed at one point
 
     @property
     def max_error(self) -> float:
@@ -100,35 +103,98 @@ def large_sigma_bound(d_out: int, R: float, sigma: float, eps: float) -> float:
 
 
 @lru_cache(maxsize=64)
-def _flip_sets(d: int, k: int) -> torch.Tensor:
-    """(S, d) 0/1 matrix: every subset of {0..d-1} of size <= k, by size."""
-    rows = [
-        [1 if i in subset else 0 for i in range(d)]
-        for size in range(k + 1)
-        for subset in itertools.combinations(range(d), size)
-    ]
+def _pattern_flips(d: int, u: int, k: int) -> torch.Tensor:
+    """(S, d) 0/1 flip patterns in sorted coordinates: every subset of the first u coordinates
+    times every subset of at most k of the other d - u."""
+    rows = []
+    for top in itertools.product((0, 1), repeat=u):
+        for size in range(k + 1):
+            for subset in itertools.combinations(range(u, d), size):
+                row = [0] * d
+                row[:u] = top
+                for i in subset:
+                    row[i] = 1
+                rows.append(row)
     return torch.tensor(rows, dtype=torch.float64)
 
 
-def seed_count(d: int, k: int) -> int:
-    return sum(math.comb(d, m) for m in range(k + 1))
+def pattern_count(d: int, u: int, k: int) -> int:
+    """Seeds summed exactly for (u, k): 2^u * sum_{m <= k} C(d - u, m)."""
+    return 2**u * sum(math.comb(d - u, m) for m in range(k + 1))
 
 
-def _log_elementary_symmetric(log_r: torch.Tensor) -> torch.Tensor:
-    """(N, d+1): log e_m(r) for m = 0..d, by the recursion e_m <- e_m + r_i e_{m-1} in logs."""
+def _dependence_matrix(instance: Instance) -> torch.Tensor | None:
+    """(d', d) 0/1 matrix: output j reads input i, for fs whose locality is known; else None."""
+    f = instance.f
+    d, d_out = instance.d, instance.d_out
+    dependence = torch.zeros(d_out, d, dtype=torch.float64)
+    if isinstance(f, GoldreichFunction):
+        for j, edge in enumerate(f.hypergraph):
+            dependence[j, [int(i) for i in edge]] = 1.0
+        return dependence
+    if isinstance(f, ProjectionFunction):
+        for j in range(d_out):
+            dependence[j, j % d] = 1.0
+        return dependence
+    if isinstance(f, ConstantFunction):
+        return dependence
+    return None
+
+
+def _suffix_symmetric_sums(log_r: torch.Tensor, top: int, order: int) -> torch.Tensor:
+    """(N, top + 1, order + 1): log e_m(r_u, ..., r_{d-1}) for u = 0..top, m = 0..order.
+
+    The recursion e_m <- e_m + r_i e_{m-1}, run from the last coordinate back, in logs."""
     n, d = log_r.shape
-    log_e = torch.full((n, d + 1), -math.inf, dtype=torch.float64)
+    log_e = torch.full((n, order + 1), -math.inf, dtype=torch.float64)
     log_e[:, 0] = 0.0
-    for i in range(d):
-        shifted = torch.cat(
-            [
-                torch.full((n, 1), -math.inf, dtype=torch.float64),
-                log_e[:, :-1] + log_r[:, i : i + 1],
-            ],
-            1,
-        )
+    out = torch.empty((n, top + 1, order + 1), dtype=torch.float64)
+    pad = torch.full((n, 1), -math.inf, dtype=torch.float64)
+    for i in range(d - 1, -1, -1):
+        shifted = torch.cat([pad, log_e[:, :-1] + log_r[:, i : i + 1]], 1)
         log_e = torch.logaddexp(log_e, shifted)
-    return log_e
+        if i <= top:
+            out[:, i] = log_e
+    return out
+
+
+def _log_tails(log_r: torch.Tensor, top: int, max_k: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Rigorous bounds, in logs, of the mass of the flip sets A that (u, k) leaves out:
+
+    tail[n, u, k]      >= sum over A with |A minus U| > k of prod_{i in A} r_i,
+    tail_sqrt[n, u, k] >= the same sum weighted by sqrt(|A|),
+
+    U the first u coordinates (log_r sorted by the caller). With E_m = e_m of the rest and
+    M = max_k + 2: the left sides are prod_U (1 + r_i) times sum_{m > k} E_m (weighted by
+    sqrt(u) + sqrt(m) >= sqrt(u + m) in the second), and sum_{m >= M} E_m <= E_M exp(E_1),
+    sum_{m >= M} sqrt(m) E_m <= E_M exp(E_1) (sqrt(M) + E_1) (e_{M+j} <= e_M e_j, e_j <=
+    e_1^j / j!, sqrt(M + j) <= sqrt(M) + j)."""
+    order = max_k + 2
+    log_e = _suffix_symmetric_sums(log_r, top, order)  # (N, top+1, order+1)
+    log_prefix = torch.cat(
+        [
+            torch.zeros((log_r.shape[0], 1), dtype=torch.float64),
+            torch.cumsum(torch.nn.functional.softplus(log_r[:, :top]), 1),
+        ],
+        1,
+    )  # log prod_{i < u} (1 + r_i), u = 0..top
+    m = torch.arange(order + 1, dtype=torch.float64)
+    log_sqrt_m = 0.5 * torch.log(m.clamp(min=1))
+    log_e1 = log_e[..., 1]
+    far = log_e[..., order] + torch.exp(log_e1)  # log(E_M exp(E_1))
+    far_sqrt = far + torch.logaddexp(torch.full_like(log_e1, 0.5 * math.log(order)), log_e1)
+    tails, tails_sqrt = [], []
+    for k in range(max_k + 1):
+        near = torch.logsumexp(log_e[..., k + 1 : order], -1)
+        near_sqrt = torch.logsumexp(log_e[..., k + 1 : order] + log_sqrt_m[k + 1 : order], -1)
+        tail = torch.logaddexp(near, far)
+        tail_sqrt = torch.logaddexp(near_sqrt, far_sqrt)
+        u = torch.arange(top + 1, dtype=torch.float64)
+        # sqrt(|A|) <= sqrt(u) + sqrt(|A \ U|)
+        tail_sqrt = torch.logaddexp(0.5 * torch.log(u.clamp(min=1e-300)) + tail, tail_sqrt)
+        tails.append(log_prefix + tail)
+        tails_sqrt.append(log_prefix + tail_sqrt)
+    return torch.stack(tails, -1), torch.stack(tails_sqrt, -1)
 
 
 class ScoreOracle:
@@ -165,14 +231,14 @@ class ScoreOracle:
                     f"large-sigma bound {result.max_error:.3g} exceeds tol {tol:.3g} "
                     f"at sigma={sigma:g} (needs larger sigma / eps)"
                 )
-        result, k_tried = self._small(points, sigma, tol)
+        result, seeds_tried = self._small(points, sigma, tol)
         if result is not None and result.max_error <= tol:
             return result
         small_text = "no points" if result is None else f"{result.max_error:.3g}"
         raise DomainError(
             f"neither regime reaches tol {tol:.3g} at sigma={sigma:g}: large-sigma bound "
-            f"{large_bound:.3g}, small-sigma bound {small_text} (Hamming radius {k_tried}, "
-            f"seed cap {self.seed_cap})"
+            f"{large_bound:.3g}, small-sigma bound {small_text} ({seeds_tried} seeds summed at a "
+            f"point, seed cap {self.seed_cap})"
         )
 
     def large_bound(self, sigma: float) -> float:
@@ -215,60 +281,94 @@ class ScoreOracle:
         star = torch.where(head >= 0, 1.0, -1.0).to(torch.float64)
         log_r = -2 * R * head.abs() / v
         log_comb, slope = inst.comb_terms(tail, sigma)  # (N, d', 2) each
-        log_M = log_comb.max(-1).values  # (N, d')
-        log_M_psi = log_M.sum(1)
-        # max_b |psi'_b| / M_j = max_b exp(log psi_b - log M_j) |slope_b|
-        rel_slope = (torch.exp(log_comb - log_M[..., None]) * slope.abs()).max(-1).values
-        rho_y = rel_slope.norm(dim=1)
+        minus_star = torch.as_tensor(inst.outputs(star.to(torch.int8).numpy()) == -1)
+        log_psi_star_j = torch.where(minus_star, log_comb[..., 1], log_comb[..., 0])
+        # c_j = max_b psi_b(y_j) / psi_{f(s*)_j}(y_j) >= 1: what a far seed can gain at output j
+        log_c = log_comb.max(-1).values - log_psi_star_j
+        log_psi_star = log_psi_star_j.sum(1)
+        rho_y = slope.abs().max(-1).values.norm(dim=1)  # |grad_y log Psi_b| <= rho_y for all b
         dist_star = (head - R * star).norm(dim=1) / v
         # an upper bound of |score of any seed| (convex combinations stay below it)
-        crude = torch.sqrt(
-            (((head.abs() + R) / v) ** 2).sum(1) + (slope.abs().max(-1).values ** 2).sum(1)
-        )
-        # log Psi_{f(s*)}(y): a lower bound of g_k / G_{s*} for every k
-        minus_star = torch.as_tensor(inst.outputs(star.to(torch.int8).numpy()) == -1)
-        log_psi_star = torch.where(minus_star, log_comb[..., 1], log_comb[..., 0]).sum(1)
+        crude = torch.sqrt((((head.abs() + R) / v) ** 2).sum(1) + rho_y**2)
 
-        log_e = _log_elementary_symmetric(log_r)  # (N, d+1)
-        m = torch.arange(d + 1, dtype=torch.float64)
-        log_sqrt_m = 0.5 * torch.log(m.clamp(min=1))
+        # Far seeds, relative to G_{s*} Psi_{f(s*)}: flipping A multiplies G by prod_A r_i and
+        # Psi by at most prod_j c_j (any f), or by prod_{i in A} prod_{j in N(i)} c_j when f is
+        # local (N(i) the outputs reading input i): r~_i = r_i prod_{N(i)} c_j.
+        dependence = _dependence_matrix(inst)
+        log_r_local = log_r + log_c @ dependence if dependence is not None else None
+        key = log_r_local if log_r_local is not None else log_r
+        order = torch.argsort(key, dim=1, descending=True)  # the most ambiguous coordinates first
+        top = min(MAX_ENUMERATED_COORDINATES, d)
+        max_k = min(MAX_HAMMING_RADIUS, d)
+        tail_g, tail_g_sqrt = _log_tails(torch.gather(log_r, 1, order), top, max_k)
+        log_c_all = log_c.sum(1)[:, None, None]
+        tail, tail_sqrt = tail_g + log_c_all, tail_g_sqrt + log_c_all
+        if log_r_local is not None:
+            tail_l, tail_l_sqrt = _log_tails(torch.gather(log_r_local, 1, order), top, max_k)
+            tail, tail_sqrt = torch.minimum(tail, tail_l), torch.minimum(tail_sqrt, tail_l_sqrt)
+        log_two_r_v = math.log(2 * R / v)
 
-        def tail_terms(k: int) -> tuple[torch.Tensor, torch.Tensor]:
-            if k >= d:
-                none = torch.full((n,), -math.inf, dtype=torch.float64)
-                return none, none
-            return (
-                torch.logsumexp(log_e[:, k + 1 :], 1),
-                torch.logsumexp(log_e[:, k + 1 :] + log_sqrt_m[k + 1 :], 1),
+        def bound(rows, u: int, k: int, log_g: torch.Tensor, norm: torch.Tensor) -> torch.Tensor:
+            """(|grad rho| + |s_hat| rho) / g_k, every quantity relative to G_{s*} Psi_{f(s*)}."""
+            log_tail, log_tail_sqrt = tail[rows, u, k], tail_sqrt[rows, u, k]
+            log_grad = torch.logaddexp(
+                torch.log(dist_star[rows] + rho_y[rows]) + log_tail, log_two_r_v + log_tail_sqrt
             )
-
-        def bound(k: int, log_g_k: torch.Tensor, score_norm: torch.Tensor) -> torch.Tensor:
-            log_tail, log_tail_sqrt = tail_terms(k)
-            log_rho = log_M_psi + log_tail
-            log_grad = log_M_psi + torch.logaddexp(
-                torch.log(dist_star + rho_y) + log_tail, math.log(2 * R / v) + log_tail_sqrt
-            )
-            log_err = torch.logaddexp(log_grad, torch.log(score_norm) + log_rho) - log_g_k
+            log_err = torch.logaddexp(log_grad, torch.log(norm) + log_tail) - log_g
             return torch.exp(log_err) * SAFETY_FACTOR
 
-        # choose k with the pessimistic estimate (g_k >= G_{s*} Psi_{f(s*)}, |s_hat| <= crude)
-        k = 0
-        while True:
-            estimate = bound(k, log_psi_star, crude) + ROUNDING_ALLOWANCE * (1 + crude)
-            if float(estimate.max()) <= tol or k >= d:
-                break
-            if seed_count(d, k + 1) > self.seed_cap:
-                break
-            k += 1
-        score, log_g_k, count = self._hamming_ball_score(
-            points, sigma, star, log_r, log_comb, slope, k
+        # per point, the cheapest (u, k) whose pessimistic estimate (g_k >= G_{s*} Psi_{f(s*)},
+        # |s_hat| <= crude) meets tol, within the seed cap
+        plans = sorted(
+            (
+                (pattern_count(d, u, k), u, k)
+                for u in range(top + 1)
+                for k in range(min(max_k, d - u) + 1)
+                if pattern_count(d, u, k) <= self.seed_cap
+            ),
         )
-        error = bound(k, log_g_k, score.norm(dim=1)) + ROUNDING_ALLOWANCE * (1 + crude) * (
-            1 + count / 1000
-        )
-        return OracleResult(score=score, error_bound=error, regime="small", hamming_radius=k), k
+        everyone = torch.arange(n)
+        choice = torch.full((n,), -1, dtype=torch.long)
+        zero = torch.zeros(n, dtype=torch.float64)
+        for index, (_, u, k) in enumerate(plans):
+            open_rows = everyone[choice < 0]
+            if open_rows.numel() == 0:
+                break
+            if u == d or k >= d - u:
+                estimate = torch.zeros(open_rows.numel(), dtype=torch.float64)
+            else:
+                estimate = bound(open_rows, u, k, zero[open_rows], crude[open_rows])
+            estimate = estimate + ROUNDING_ALLOWANCE * (1 + crude[open_rows])
+            choice[open_rows[estimate <= tol]] = index
+        choice[choice < 0] = len(plans) - 1  # out of reach: the largest plan, reported as is
+        score = torch.empty_like(points)
+        error = torch.empty(n, dtype=torch.float64)
+        for index in sorted(set(choice.tolist())):
+            count, u, k = plans[index]
+            rows = everyone[choice == index]
+            part_score, log_g = self._pattern_score(
+                points[rows],
+                sigma,
+                star[rows],
+                log_r[rows],
+                log_comb[rows],
+                slope[rows],
+                order[rows],
+                u,
+                k,
+            )
+            relative_g = log_g - log_psi_star[rows]
+            if u == d or k >= d - u:
+                part_error = torch.zeros(rows.numel(), dtype=torch.float64)
+            else:
+                part_error = bound(rows, u, k, relative_g, part_score.norm(dim=1))
+            allowance = ROUNDING_ALLOWANCE * (1 + crude[rows]) * (1 + count / 1000)
+            score[rows] = part_score
+            error[rows] = part_error + allowance
+        largest = max(plans[i][0] for i in set(choice.tolist()))
+        return OracleResult(score, error, "small", seeds_per_point=largest), largest
 
-    def _hamming_ball_score(
+    def _pattern_score(
         self,
         points: torch.Tensor,
         sigma: float,
@@ -276,28 +376,36 @@ class ScoreOracle:
         log_r: torch.Tensor,
         log_comb: torch.Tensor,
         slope: torch.Tensor,
+        order: torch.Tensor,
+        u: int,
         k: int,
-    ) -> tuple[torch.Tensor, torch.Tensor, int]:
-        """Score of g_k (seeds within Hamming distance k of the orthant) and log(g_k / G_{s*})."""
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Score of g_{u,k} (the seeds of ``_pattern_flips(d, u, k)`` in each point's own
+        coordinate order) and log(g_{u,k} / G_{s*})."""
         inst = self.instance
         d, d_out = inst.d, inst.d_out
         R = float(inst.R)
         v = 1.0 + sigma * sigma
-        flips = _flip_sets(d, k)  # (S, d)
-        count = flips.shape[0]
-        signs = 1 - 2 * flips  # multiply s* by these
+        sorted_flips = _pattern_flips(d, u, k)  # (S, d) in sorted coordinates
+        count = sorted_flips.shape[0]
         delta = log_comb[..., 1] - log_comb[..., 0]  # (N, d')
         base = log_comb[..., 0].sum(1)
         per = max(1, _WORK_PER_CHUNK // (count * (d + d_out)))
         scores, log_gs = [], []
         for start in range(0, points.shape[0], per):
             sl = slice(start, start + per)
-            st = star[sl]
-            seeds = st[:, None, :] * signs[None, :, :]  # (n, S, d)
+            m = points[sl].shape[0]
+            flips = torch.zeros((m, count, d), dtype=torch.float64)
+            flips.scatter_(
+                2, order[sl, None, :].expand(m, count, d), sorted_flips.expand(m, count, d)
+            )
+            seeds = star[sl, None, :] * (1 - 2 * flips)  # (m, S, d)
             words = inst.outputs(seeds.reshape(-1, d).to(torch.int8).numpy())
-            minus = torch.as_tensor(words == -1, dtype=torch.float64).reshape(-1, count, d_out)
+            minus = torch.as_tensor(words == -1, dtype=torch.float64).reshape(m, count, d_out)
             log_w = (
-                log_r[sl] @ flips.T + base[sl, None] + torch.einsum("nj,nsj->ns", delta[sl], minus)
+                torch.einsum("nsd,nd->ns", flips, log_r[sl])
+                + base[sl, None]
+                + torch.einsum("nj,nsj->ns", delta[sl], minus)
             )
             w = torch.softmax(log_w, 1)
             mean_seed = torch.einsum("ns,nsd->nd", w, seeds)
@@ -306,7 +414,7 @@ class ScoreOracle:
             comb = slope[sl, :, 0] + (slope[sl, :, 1] - slope[sl, :, 0]) * mean_minus
             scores.append(torch.cat([head, comb], 1))
             log_gs.append(torch.logsumexp(log_w, 1))
-        return torch.cat(scores), torch.cat(log_gs), count
+        return torch.cat(scores), torch.cat(log_gs)
 
 
 def sigma_coverage(instance: Instance, tol: float, sigmas: np.ndarray) -> dict[str, list[float]]:
