@@ -18,7 +18,8 @@ C (3R/r)^m balls of radius r, C = 1. Derivation: a maximal r-separated set in B(
 r-net; the balls of radius r/2 around its points are disjoint and lie in B(0, R + r/2), so
 N <= ((R + r/2)/(r/2))^m = (2R/r + 1)^m <= (3R/r)^m. Checked constructively for m <= 4 in
 exact integer arithmetic (``verify.coverings``): a maximal sep-separated set of lattice points
-of B(0, R), sep = r - ceil(sqrt m) (lattice units); the covering of the whole continuous ball by
+of B(0, R), sep between about r - sqrt(m)/2 and r - ceil(sqrt m) (lattice units; the proved
+covering with the fewest centres is kept); the covering of the whole continuous ball by
 radius-r balls is proved cube by cube, exactly. Parts:
   - ``covering_number``: the covering number N(R, r) enclosed in [(R/r)^m (volume), N_greedy]
     (upper end +inf if the covering proof is unresolved) against C (3R/r)^m;
@@ -54,7 +55,7 @@ from flint import arb
 from hypothesis import strategies as st
 
 from verify.chisquare import chi2_cdf, chi2_sf, gamma_p_series
-from verify.coverings import Covering, greedy_covering, min_pairwise_sq_lower
+from verify.coverings import Covering, best_covering, min_pairwise_sq_lower
 from verify.domain import finite_real, integer
 from verify.errors import DomainError
 from verify.lemma import Constant, Lemma, Part
@@ -180,9 +181,9 @@ def _h10_validate(params: dict[str, Any]) -> None:
 @st.composite
 def _h10_params(draw) -> dict[str, Any]:
     m = draw(st.integers(1, 4))
-    r = draw(st.integers(math.isqrt(m - 1) + 2, 12))
-    big_max = int((H10_MAX_CANDIDATES ** (1 / m) - 1) / 2)
-    big_max = max(r, min(big_max, 12 * r, 400))
+    lattice_max = int((H10_MAX_CANDIDATES ** (1 / m) - 1) / 2)
+    r = draw(st.integers(math.isqrt(m - 1) + 3, min(12, lattice_max)))
+    big_max = max(r, min(lattice_max, 12 * r, 400))
     big = draw(st.integers(r, big_max))
     return {"m": m, "R": big, "r": r, "seed": draw(st.integers(0, 2**16))}
 
@@ -191,7 +192,7 @@ def _h10_params(draw) -> dict[str, Any]:
 def _cover(m: int, big: int, r: int, seed: int) -> Covering:
     """Exact integer construction: independent of the working precision, so the runner's
     precision retries of an INCONCLUSIVE point reuse it."""
-    return greedy_covering(m, big, r, seed=seed)
+    return best_covering(m, big, r, seed=seed)
 
 
 def _decisive(lo: Fraction, hi: Fraction | None, rhs: Fraction) -> Fraction | arb:
@@ -218,11 +219,13 @@ def _h10_check(params: dict[str, Any], constants: dict[str, Fraction]) -> list[P
     radius_sq = _decisive(
         cover.covering_radius_sq_lower, cover.covering_radius_sq_upper, Fraction(r * r)
     )
-    sep = cover.separation
+    threshold = cover.threshold  # centres: squared distances >= threshold + 1
     note = (
         f"greedy N={cover.count}, N/(3R/r)^m={float(cover.count / unit):.4f}, "
-        f"sep={sep}, cubes={cover.cubes_checked}, unresolved={cover.unresolved}"
+        f"sep^2={threshold + 1}, r^2={r * r}, cubes={cover.cubes_checked}, "
+        f"unresolved={cover.unresolved}"
     )
+    separation = arb(threshold + 1).sqrt()
     parts = [
         Part(
             "covering_number",
@@ -233,13 +236,13 @@ def _h10_check(params: dict[str, Any], constants: dict[str, Fraction]) -> list[P
             note=note,
         ),
         Part("covering_radius", radius_sq, Fraction(r * r)),
-        Part("maximal", cover.covering_radius_sq_lower, sep * sep),
-        Part("packing", Fraction(cover.count), (2 * Fraction(big) / sep + 1) ** m),
+        Part("maximal", cover.covering_radius_sq_lower, Fraction(threshold)),
+        Part("packing", Fraction(cover.count), (2 * big / separation + 1) ** m),
     ]
-    reach = math.isqrt(math.floor(sep * sep)) + 1
+    reach = math.isqrt(threshold) + 1
     min_sq = min_pairwise_sq_lower(cover.centers, big, reach)
     if min_sq is not None:
-        parts.append(Part("separated", Fraction(math.floor(sep * sep) + 1), Fraction(min_sq)))
+        parts.append(Part("separated", Fraction(threshold + 1), Fraction(min_sq)))
     return parts
 
 

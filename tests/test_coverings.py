@@ -7,19 +7,24 @@ import math
 import numpy as np
 import pytest
 
-from verify.coverings import greedy_covering, min_pairwise_sq_lower, verify_covering
+from verify.coverings import (
+    best_covering,
+    greedy_covering,
+    min_pairwise_sq_lower,
+    verify_covering,
+)
 
 
 @pytest.mark.parametrize(("m", "big", "r"), [(1, 20, 3), (2, 12, 4), (3, 8, 6), (4, 4, 4)])
 def test_greedy_covering_is_separated_maximal_and_covers(m: int, big: int, r: int) -> None:
     cover = greedy_covering(m, big, r, seed=3)
     centers = cover.centers
-    sep_sq = cover.separation**2
+    sep_sq = cover.threshold
     diff = centers[:, None, :] - centers[None, :, :]
     d2 = (diff * diff).sum(axis=2) + np.eye(len(centers), dtype=np.int64) * 10**9
-    assert d2.min() > sep_sq  # separated (brute force)
-    assert min_pairwise_sq_lower(centers, big, math.isqrt(math.floor(sep_sq)) + 1) == d2.min() or (
-        d2.min() > (math.isqrt(math.floor(sep_sq)) + 2) ** 2
+    assert d2.min() > sep_sq  # separated (brute force): squared distances > threshold
+    assert min_pairwise_sq_lower(centers, big, math.isqrt(sep_sq) + 1) == d2.min() or (
+        d2.min() > (math.isqrt(sep_sq) + 2) ** 2
     )
     assert cover.covering_radius_sq_lower <= sep_sq  # maximal among lattice points
     assert cover.covering_radius_sq_upper is not None
@@ -42,3 +47,11 @@ def test_too_few_centres_are_not_a_cover() -> None:
 def test_bad_arguments() -> None:
     with pytest.raises(ValueError):
         greedy_covering(2, 5, 2)  # separation r - 2 = 0
+
+
+def test_best_covering_is_proved_and_no_larger() -> None:
+    default = greedy_covering(3, 6, 3, seed=1)
+    best = best_covering(3, 6, 3, seed=1)
+    assert best.covering_radius_sq_upper is not None and best.covering_radius_sq_upper <= 9
+    assert best.count <= default.count
+    assert best.threshold >= default.threshold

@@ -40,7 +40,7 @@ class Covering:
     dim: int
     big_radius: int
     radius: int
-    separation: Fraction
+    threshold: int  # centres have pairwise squared distance > threshold
     centers: np.ndarray  # (N, m) int64
     candidates: int
     covering_radius_sq_lower: Fraction
@@ -176,32 +176,31 @@ def verify_covering(
 
 
 def greedy_covering(
-    dim: int, big_radius: int, radius: int, separation: Fraction | None = None, seed: int = 0
+    dim: int, big_radius: int, radius: int, threshold: int | None = None, seed: int = 0
 ) -> Covering:
     """Maximal separated set of lattice points in B(0, R), and its exact covering check.
 
-    The default separation r - ceil(sqrt(m)) makes the covering provable: a cube with a
+    Centres keep squared distances > ``threshold`` (integers: >= threshold + 1), so they are
+    sqrt(threshold + 1)-separated and every candidate is within sqrt(threshold) of a centre.
+    The default threshold (r - ceil(sqrt m))^2 makes the covering provable: a cube with a
     corner p in the ball has p within sep of a centre c, and every point of the cube within
     sqrt(m) of p (boundary cubes are checked the same way, or split).
     """
     if dim < 1 or big_radius < 1 or radius < 1:
         raise ValueError("need dim, R, r >= 1")
-    sep = (
-        Fraction(separation)
-        if separation is not None
-        else Fraction(radius - math.isqrt(dim - 1) - 1)
-    )
-    if sep <= 0:
+    if threshold is None:
+        threshold = (radius - math.isqrt(dim - 1) - 1) ** 2
+    if threshold <= 0:
         raise ValueError("separation must be positive (r too small for the lattice)")
     points = lattice_points_in_ball(dim, big_radius)
-    centers, nearest = greedy_separated(points, big_radius, sep * sep, seed)
+    centers, nearest = greedy_separated(points, big_radius, Fraction(threshold), seed)
     lower_sq = Fraction(int(nearest.max()))
     upper_sq, checked, unresolved = verify_covering(centers, dim, big_radius, radius)
     return Covering(
         dim=dim,
         big_radius=big_radius,
         radius=radius,
-        separation=sep,
+        threshold=threshold,
         centers=centers,
         candidates=int(points.shape[0]),
         covering_radius_sq_lower=lower_sq,
@@ -209,6 +208,43 @@ def greedy_covering(
         cubes_checked=checked,
         unresolved=unresolved,
     )
+
+
+def separation_thresholds(dim: int, radius: int) -> list[int]:
+    """Squared-separation thresholds to try, largest first: about (r - sqrt(m)/2)^2 (the
+    covering radius of a maximal set is at most sep + sqrt(m)/2, so this is the largest that
+    can work), the provable (r - ceil(sqrt m))^2, and one in between."""
+    half = math.sqrt(dim) / 2
+    safe = radius - math.isqrt(dim - 1) - 1
+    tries = [
+        math.floor((radius - half) ** 2),
+        math.floor((radius - (half + safe) / 2) ** 2) if safe > 0 else 0,
+        safe * safe if safe > 0 else 0,
+    ]
+    out: list[int] = []
+    for t in tries:
+        if t > 0 and t not in out:
+            out.append(t)
+    return sorted(out, reverse=True)
+
+
+def best_covering(dim: int, big_radius: int, radius: int, seed: int = 0) -> Covering:
+    """The proved covering with the fewest centres among ``separation_thresholds`` (an
+    existence search: any proved covering is a valid witness). Falls back to the last try."""
+    best: Covering | None = None
+    last: Covering | None = None
+    for threshold in separation_thresholds(dim, radius):
+        cover = greedy_covering(dim, big_radius, radius, threshold, seed)
+        last = cover
+        if cover.covering_radius_sq_upper is not None and (
+            best is None or cover.count < best.count
+        ):
+            best = cover
+    if best is not None:
+        return best
+    if last is None:
+        raise ValueError("r too small for the lattice (no positive separation)")
+    return last
 
 
 def min_pairwise_sq_lower(centers: np.ndarray, big_radius: int, reach: int) -> int | None:
