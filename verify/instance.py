@@ -26,7 +26,8 @@ API (``Instance(f, R, eps)``; every argument checked, ``DomainError`` with one l
   (x, seeds); ``sample_scaled(n, generator, sigma=0)``; ``measure(x_scaled, beta, generator)``;
   ``measurement_matrix()`` (A as a float64 tensor).
 - decoding: ``decode_phases(y_unscaled, eps)`` (nearer comb, B.2), ``decode_seed(x)``.
-- arb (certified; the comb coordinates by ``verify.comb``'s closed form):
+- arb (certified; comb values by ``verify.comb``'s closed form, slopes by
+  ``comb_log_slope_arb``):
   ``comb_arb(t, sigma, b)``, ``comb_derivative_arb(t, sigma, b)``,
   ``seed_density_arb(x, sigma, s)``, ``density_arb(x, sigma)``, ``gradient_arb(x, sigma)``,
   ``score_arb(x, sigma)``, ``seed_score_arb(x, sigma, s)`` (x a sequence of floats/Fractions;
@@ -53,7 +54,7 @@ import numpy as np
 import torch
 from flint import arb
 
-from verify.comb import smoothed_comb_closed_form, smoothed_comb_derivative
+from verify.comb import smoothed_comb_closed_form
 from verify.errors import DomainError
 from verify.numbers import Real, gaussian_sum_tail, normal_density, series_with_tail, to_arb
 from verify.oneway import OneWayFunction, all_seeds, check_signs, evaluate
@@ -254,6 +255,96 @@ class Instance:
         c = self.scale
         return c * self.score(self._x(x) * c, check_sigma(sigma) * c)
 
+    # --- the C.8 gap: grad log g_sigma - grad log g_{s(x),sigma} ------------------------------
+
+    def gap_bound_max(self, sigma: float) -> float:
+        """A.s. bound of |grad log g_sigma - grad log g_{s(x),sigma}|^2: 4 R^2 d/v^2 +
+        d' eps^2/(4 sigma^4) (the gap is an average of u_{s'} - u_s, whose head part has norm^2
+        <= 4R^2 d/v^2 and whose comb part has entries |m_+ - m_-|/sigma^2 <= eps/(2 sigma^2))."""
+        v = 1.0 + sigma * sigma
+        R = float(self.R)
+        return 4 * R * R * self.d / (v * v) + self.d_out * float(self.eps) ** 2 / (4 * sigma**4)
+
+    def score_gap_squared(
+        self, x, sigma: float, candidates: int | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Rowwise enclosure (lower, upper) of |grad log g_sigma(x) - grad log g_{s(x),sigma}(x)|^2.
+
+        ``candidates=None`` enumerates all seeds (d <= 12): lower = upper (float64). Otherwise,
+        per point, C = the ``candidates`` coordinates nearest the orthant's walls (largest
+        e_i = exp(-2R|x_i|/v)); the 2^|C| seeds s(x) with flips inside C enter exactly (D_C) and
+        the rest is bounded: relative to g_{s(x)}, the other seeds' mass is at most
+        rho = prod_{i in C}(1 + e_i) expm1(sum_{i not in C} log1p(e_i)) prod_j r_j, with
+        r_j = max_b psi_b(t_j)/psi_{f(s)_j}(t_j); then |D - D_C| <= rho (sqrt(B) + |D_C|),
+        B = gap_bound_max (both clipped to [0, B]). Evaluated in float64 (a screen-grade
+        evaluation of a rigorous bound; rho is typically < 1e-8 or else the row is clipped).
+        """
+        x = self._x(x)
+        sigma = check_sigma(sigma)
+        seeds = self.vertex(x.numpy())
+        bmax = self.gap_bound_max(sigma)
+        v = 1.0 + sigma * sigma
+        R = float(self.R)
+        if candidates is None or candidates >= self.d:
+            everyone = self.seeds()
+            s_all = torch.as_tensor(everyone, dtype=torch.float64)
+            minus_all = torch.as_tensor(self.outputs(everyone) == -1, dtype=torch.float64)
+            s_own = torch.as_tensor(seeds, dtype=torch.float64)
+            minus_own = torch.as_tensor(self.outputs(seeds) == -1, dtype=torch.float64)
+            out = []
+            for part in self._chunks(x.shape[0]):
+                log_comb, slope = self.comb_terms(x[part, self.d :], sigma)
+                w = torch.softmax(self._seed_log_density(x[part], sigma, everyone, log_comb), 1)
+                head = (R / v) * (w @ s_all - s_own[part])
+                tail = (slope[..., 1] - slope[..., 0]) * (w @ minus_all - minus_own[part])
+                out.append(((head * head).sum(1) + (tail * tail).sum(1)).clamp(max=bmax))
+            sq = torch.cat(out)
+            return sq, sq
+        c = int(candidates)
+        if c < 0:
+            raise DomainError(f"candidates must be a nonnegative integer, got {candidates}")
+        subsets = torch.as_tensor(all_seeds(c) == -1, dtype=torch.bool) if c else None
+        log_comb, slope = self.comb_terms(x[:, self.d :], sigma)
+        lower, upper = [], []
+        per = max(1, 1_000_000 // ((2**c) * max(self.d, self.d_out)))
+        for start in range(0, x.shape[0], per):
+            xp, sp = x[start : start + per], seeds[start : start + per]
+            lc, sl = log_comb[start : start + per], slope[start : start + per]
+            head = xp[:, : self.d]
+            e = torch.exp(-2 * R * head.abs() / v)
+            n = head.shape[0]
+            order = torch.argsort(e, 1, descending=True)
+            chosen = order[:, :c]  # (n, c)
+            masks = torch.zeros(n, 2**c, self.d, dtype=torch.bool)
+            if c:
+                index = chosen[:, None, :].expand(n, 2**c, c)
+                masks.scatter_(2, index, subsets[None].expand(n, -1, -1))
+            near = torch.as_tensor(sp, dtype=torch.float64)[:, None, :] * (
+                1 - 2 * masks.to(torch.float64)
+            )  # (n, K, d); column 0 of subsets is the empty flip set
+            flat = near.reshape(-1, self.d).to(torch.int8).numpy()
+            minus = torch.as_tensor(self.outputs(flat) == -1, dtype=torch.float64).reshape(
+                n, 2**c, -1
+            )
+            logs = (R / v) * torch.einsum("nd,nkd->nk", head, near) + (
+                (lc[..., 1] - lc[..., 0])[:, None, :] * minus
+            ).sum(-1)
+            w = torch.softmax(logs, 1)
+            gap_head = (R / v) * (torch.einsum("nk,nkd->nd", w, near) - near[:, 0, :])
+            gap_tail = (sl[..., 1] - sl[..., 0]) * (
+                torch.einsum("nk,nkd->nd", w, minus) - minus[:, 0, :]
+            )
+            dk = torch.sqrt((gap_head**2).sum(1) + (gap_tail**2).sum(1))
+            in_c = torch.gather(e, 1, chosen) if c else torch.zeros(n, 0, dtype=torch.float64)
+            rest = torch.log1p(e).sum(1) - torch.log1p(in_c).sum(1)
+            own = torch.where(minus[:, 0, :] > 0, lc[..., 1], lc[..., 0])
+            log_r = (lc.max(-1).values - own).sum(1)
+            rho = torch.expm1(rest.clamp(min=0)) * torch.exp(torch.log1p(in_c).sum(1) + log_r)
+            slack = rho * (math.sqrt(bmax) + dk)
+            upper.append(torch.clamp((dk + slack) ** 2, max=bmax))
+            lower.append(torch.clamp(dk - slack, min=0) ** 2)
+        return torch.cat(lower), torch.cat(upper)
+
     # --- samplers ---------------------------------------------------------------------------
 
     def sample_comb(self, bits: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
@@ -335,9 +426,15 @@ class Instance:
         return smoothed_comb_closed_form(t, sigma, self.eps, self.theta_exact(b))
 
     def comb_derivative_arb(self, t: Real | float, sigma: Real | float, b: int) -> arb:
-        return smoothed_comb_derivative(t, sigma, self.eps, self.theta_exact(b))
+        """psi'_{b,sigma}(t) = psi(t) (-t/v + S'(mu)/(v S(mu))) (``comb_log_slope_arb``)."""
+        return self.comb_arb(t, sigma, b) * comb_log_slope_arb(
+            t, sigma, self.eps, self.theta_exact(b)
+        )
 
-    def _factors_arb(self, x: Sequence, sigma) -> dict[str, list]:
+    def factors_arb(self, x: Sequence, sigma) -> dict[str, dict[int, list[arb]]]:
+        """Per-coordinate enclosures at x: ``head[b][i]`` = phi_{sqrt v}(x_i - b R),
+        ``head_slope[b][i]`` = -(x_i - b R)/v, ``comb[b][j]`` = psi_{b,sigma}(x_{d+j}),
+        ``comb_d[b][j]`` = psi'_{b,sigma}(x_{d+j}), for b = +1, -1."""
         if len(x) != self.dim:
             raise DomainError(f"a point needs {self.dim} coordinates, got {len(x)}")
         s = to_arb(sigma)
@@ -351,7 +448,7 @@ class Instance:
         comb_d = {b: [self.comb_derivative_arb(t, s, b) for t in xs[self.d :]] for b in (1, -1)}
         return {"head": head, "head_slope": head_slope, "comb": comb, "comb_d": comb_d}
 
-    def _seed_terms_arb(self, parts, s, fs) -> tuple[arb, list[arb]]:
+    def seed_terms_arb(self, parts, s, fs) -> tuple[arb, list[arb]]:
         """(g_{s,sigma}(x), grad g_{s,sigma}(x)) from precomputed factors."""
         factors = [parts["head"][int(si)][i] for i, si in enumerate(s)]
         factors += [parts["comb"][int(b)][j] for j, b in enumerate(fs)]
@@ -368,24 +465,24 @@ class Instance:
         return value, grad
 
     def seed_density_arb(self, x: Sequence, sigma, s: Sequence[int]) -> arb:
-        parts = self._factors_arb(x, sigma)
+        parts = self.factors_arb(x, sigma)
         fs = self.outputs(np.asarray([s], dtype=np.int8))[0]
-        return self._seed_terms_arb(parts, s, fs)[0]
+        return self.seed_terms_arb(parts, s, fs)[0]
 
     def seed_score_arb(self, x: Sequence, sigma, s: Sequence[int]) -> list[arb]:
-        parts = self._factors_arb(x, sigma)
+        parts = self.factors_arb(x, sigma)
         fs = self.outputs(np.asarray([s], dtype=np.int8))[0]
-        value, grad = self._seed_terms_arb(parts, s, fs)
+        value, grad = self.seed_terms_arb(parts, s, fs)
         return [g / value for g in grad]
 
     def density_and_gradient_arb(self, x: Sequence, sigma) -> tuple[arb, list[arb]]:
         """(g_sigma(x), grad g_sigma(x)) enclosed, summing all 2^d seeds."""
-        parts = self._factors_arb(x, sigma)
+        parts = self.factors_arb(x, sigma)
         seeds = self.seeds()
         outs = self.outputs(seeds)
         total, grad = arb(0), [arb(0)] * self.dim
         for s, fs in zip(seeds, outs, strict=True):
-            value, g = self._seed_terms_arb(parts, s, fs)
+            value, g = self.seed_terms_arb(parts, s, fs)
             total += value
             grad = [a + b for a, b in zip(grad, g, strict=True)]
         weight = arb(2) ** (-self.d)
@@ -400,6 +497,59 @@ class Instance:
     def score_arb(self, x: Sequence, sigma) -> list[arb]:
         value, grad = self.density_and_gradient_arb(x, sigma)
         return [g / value for g in grad]
+
+
+def comb_log_slope_arb(t: Real | float, sigma: Real | float, eps: Real | float, theta) -> arb:
+    """d/dt log psi_{theta,sigma}(t) = -t/v + S'(mu)/(v S(mu)), enclosed.
+
+    S(mu) = sum_k phi_tau(k eps + theta - mu) and S' = dS/dmu = sum_k (c_k - mu)/tau^2
+    phi_tau(c_k - mu). For tau/eps <= 2 both are summed directly over |c - mu| <= W with
+    W = tau sqrt(2 (prec + 20) ln 2) + eps, and each side's tail beyond distance a >= W is bounded
+    by a phi_tau(a) / (1 - r) (resp. phi_tau(a)/(1 - r)), r = (1 + eps/a) exp(-a eps/tau^2) < 1
+    bounding consecutive ratios. For tau/eps > 2 (q = exp(-2 pi^2 tau^2/eps^2) < e^-78) Poisson
+    summation: S = th(theta - mu)/eps, S' = th_u(theta - mu)... with 4 terms and the geometric
+    tails of ``gaussian_sum_tail``. Written here (not via ``verify.comb``'s derivative) because a
+    series whose partial sum is a ball containing 0 (theta - mu near a multiple of eps/2) cannot
+    meet a relative stopping rule.
+    """
+    import flint
+
+    x, s, e = to_arb(t), to_arb(sigma), to_arb(eps)
+    th = to_arb(theta)
+    v = 1 + s * s
+    tau = (s * s / v).sqrt()
+    mu = x / v
+    if float((tau / e).mid()) <= 2:
+        width = tau * arb(2 * (flint.ctx.prec + 20) * math.log(2)).sqrt() + e
+        k_lo = math.floor(float(((mu - width - th) / e).mid())) - 1
+        k_hi = math.ceil(float(((mu + width - th) / e).mid())) + 1
+        total, slope = arb(0), arb(0)
+        for k in range(k_lo, k_hi + 1):
+            c = k * e + th - mu
+            w = normal_density(c, tau)
+            total += w
+            slope += c * w
+        for a in ((k_hi + 1) * e + th - mu, mu - ((k_lo - 1) * e + th)):
+            if not (a > tau and a > 0):
+                return arb(0, math.inf)
+            r = (1 + e / a) * (-a * e / (tau * tau)).exp()
+            if not r < 1:
+                return arb(0, math.inf)
+            total += arb(0, (normal_density(a, tau) / (1 - r)).upper())
+            slope += arb(0, (a * normal_density(a, tau) / (1 - r)).upper())
+        return -x / v + slope / (tau * tau) / (v * total)
+    q = (-2 * arb.pi() ** 2 * tau * tau / (e * e)).exp()
+    angle = 2 * arb.pi() * (th - mu) / e
+    terms = 4
+    theta_sum = 1 + 2 * sum((q ** (j * j) * (j * angle).cos() for j in range(1, terms + 1)), arb(0))
+    theta_sum += arb(0, (2 * gaussian_sum_tail(q, terms + 1)).upper())
+    # d/dmu th(theta - mu) = (2 pi/eps) 2 sum j q^{j^2} sin(j angle); sum_{j>n} j q^{j^2} <=
+    # (n+1) q^{(n+1)^2} / (1 - 2 q^{2n+3}) (consecutive ratios <= 2 q^{2j+1})
+    slope_sum = sum((j * q ** (j * j) * (j * angle).sin() for j in range(1, terms + 1)), arb(0))
+    n1 = terms + 1
+    slope_sum += arb(0, (n1 * q ** (n1 * n1) / (1 - 2 * q ** (2 * n1 + 1))).upper())
+    d_theta = 4 * arb.pi() / e * slope_sum
+    return -x / v + d_theta / (v * theta_sum)
 
 
 def comb_sup_bound(sigma: Real | float, eps: Real | float) -> arb:
@@ -464,3 +614,51 @@ def _theta_series(u: np.ndarray, eps: float, tau: float) -> np.ndarray:
     q = math.exp(-2 * math.pi**2 * tau * tau / (eps * eps))
     j = np.arange(1, _THETA_TERMS + 1)
     return 1 + 2 * (q ** (j * j) * np.cos(2 * math.pi * np.outer(u, j) / eps)).sum(1)
+
+
+def kl_bernoulli(p: float, q: float) -> float:
+    """kl(p || q) for Bernoulli laws (p, q in [0, 1])."""
+    out = 0.0
+    if p > 0:
+        out += p * math.log(p / q) if q > 0 else math.inf
+    if p < 1:
+        out += (1 - p) * math.log((1 - p) / (1 - q)) if q < 1 else math.inf
+    return out
+
+
+def bounded_mean_interval(
+    lower_values, upper_values, bound: float, alpha: float
+) -> tuple[float, float]:
+    """Confidence interval (level 1 - alpha) for E X from i.i.d. samples with X in [0, bound].
+
+    ``lower_values`` / ``upper_values`` are rowwise enclosures of the samples (equal when X is
+    known). Hoeffding's 1963 Chernoff bound for [0, 1] variables, P(mean_hat >= m + t) <=
+    exp(-n kl(m + t || m)) (and symmetrically), gives with probability >= 1 - alpha/2 each:
+    m <= max{q : kl(mean_hat_upper || q) <= log(2/alpha)/n}, m >= min{q : kl(...lower) <= ...}.
+    Endpoints are found by bisection and widened by 1e-12 relative (float rounding).
+    """
+    lo_x = np.asarray(lower_values, dtype=np.float64) / bound
+    hi_x = np.asarray(upper_values, dtype=np.float64) / bound
+    n = lo_x.size
+    if n == 0 or bound <= 0:
+        raise DomainError("bounded_mean_interval needs samples and a positive bound")
+    level = math.log(2 / alpha) / n
+    mean_hi = min(1.0, float(np.clip(hi_x, 0, 1).mean()))
+    mean_lo = max(0.0, float(np.clip(lo_x, 0, 1).mean()))
+    a, b = mean_hi, 1.0
+    for _ in range(200):
+        mid = (a + b) / 2
+        if kl_bernoulli(mean_hi, mid) <= level:
+            a = mid
+        else:
+            b = mid
+    top = min(1.0, b * (1 + 1e-12) + 1e-300)
+    a, b = 0.0, mean_lo
+    for _ in range(200):
+        mid = (a + b) / 2
+        if kl_bernoulli(mean_lo, mid) <= level:
+            b = mid
+        else:
+            a = mid
+    bottom = max(0.0, a * (1 - 1e-12))
+    return bottom * bound, top * bound

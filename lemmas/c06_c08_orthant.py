@@ -1,0 +1,537 @@
+r"""Lemmas C.6-C.8: in its own orthant the smoothed instance is its nearest vertex's component.
+
+Notation (LEMMAS.md sections 1, 2). x in R^{d+d'}, t_j = x_{d+j}, s = s(x) = sign(x_{1:d}) (ties
+to +1), v = 1 + sigma^2, e_i = exp(-2R|x_i|/v), G(x) = prod_{i<=d} phi_{sqrt v}(|x_i| - R),
+u_{s'} = grad log g_{s',sigma}, m_j = max_b psi_{b,sigma}(t_j), m'_j = max_b |psi'_{b,sigma}(t_j)|.
+
+**C.6 (density)** [derived]. For x in the orthant of s,
+0 <= g_sigma(x) - 2^{-d} g_{s,sigma}(x) = 2^{-d} sum_{s' != s} g_{s',sigma}(x) and
+
+.. math:: \sum_{s'\ne s} g_{s',\sigma}(x) \le C_6\, G(x)\, \bar M^{d'}\Big[\prod_i(1+e_i)-1\Big]
+
+with C_6 = 1 (checked with C_6 = 1 + 2^-20: the bound is attained up to 1 + O(q0) when every
+comb factor sits at a comb peak, an equality that ball arithmetic cannot certify) and
+M-bar >= M = sup_{b,t} psi_{b,sigma}(t) the bound of
+``verify.instance.comb_sup_bound``: M <= eps sum_k phi_tau(k eps)/((1 - T(q0)) sqrt(2 pi v))
+(tight to a factor 1 + O(q0), since the bound is attained at t = 0, b = +1).
+Derivation: g_{s',sigma}(x) <= M^{d'} prod_i phi_{sqrt v}(x_i - R s'_i); for s'_i = s_i the
+factor is phi_{sqrt v}(|x_i| - R), otherwise phi_{sqrt v}(|x_i| + R) = phi_{sqrt v}(|x_i| - R) e_i;
+summing over s' != s gives prod(1 + e_i) - 1. Near the vertex (all |x_i| >= R/2) e_i <=
+exp(-R^2/v), so the bracket is <= exp(d exp(-R^2/v)) - 1 (part ``bracket_near_vertex``), about
+d exp(-R^2/v) once R >= sqrt(v log d).
+
+**C.7 (gradient)** [open; explicit form derived here]. For x in the orthant of s,
+
+.. math:: \Big|\sum_{s'\ne s}\nabla g_{s',\sigma}(x)\Big| \le C_7\, G(x) \prod_j m_j
+    \Big[\prod_i(1+e_i)-1\Big]\sqrt{\frac{\||x_{1:d}|+R\|^2}{v^2}+\sum_j \frac{m_j'^2}{m_j^2}}
+
+with C_7 = 1 (checked with C_7 = 1 + 2^-20: at d = 1 with f constant the bound is an
+equality). Derivation: |grad g_{s'}|^2 = g_{s'}^2 |x_{1:d} - R s'|^2/v^2 + sum_j (partial_j
+g_{s'})^2, with g_{s'} <= G_{s'} prod m_j, |x_i - R s'_i| <= |x_i| + R and |partial_{d+j} g_{s'}|
+<= G_{s'} m'_j prod_{j' != j} m_{j'}; then the triangle inequality and the C.6 sum of G_{s'}.
+(Replacing m_j by M-bar and m'_j by sup|psi'| gives a uniform version.)
+
+**C.8 (score)** [open; explicit form derived here]. With Phi_bar_R = Phi_bar(R/sqrt v),
+
+.. math:: E_{x\sim g_\sigma}\big|\nabla\log g_\sigma(x) - u_{s(x)}(x)\big|^2 \le C_8\, B_8,\quad
+    B_8 = d\,\bar\Phi_R\,\frac{4R^2}{v^2} + \big(1-(1-\bar\Phi_R)^d\big)\,d'\,
+    \frac{\epsilon^2}{4\sigma^4},
+
+C_8 = 1. Derivation: grad log g_sigma = sum_{s'} w_{s'} u_{s'} with posterior weights w, so by
+Jensen |grad log g_sigma - u_s|^2 <= sum_{s'} w_{s'} |u_{s'} - u_s|^2. Since g_sigma w_{s'} =
+2^{-d} g_{s',sigma}, the expectation is E_{s'} E_{x ~ g_{s'}} |u_{s'}(x) - u_{s(x)}(x)|^2. Under
+g_{s'} the head coordinates are independent N(R s'_i, v); each flips sign with probability
+Phi_bar_R and contributes (2R/v)^2 when it does. The comb coordinates are independent of the
+flips; u_{s'} and u_{s(x)} differ there only when a flip occurred, by (m_+ - m_-)/sigma^2 where
+m_theta is the mean offset of the lattice posterior (weights phi_tau(c - t/v), c in eps Z +
+theta); pairing lattice points shows both m_+ and m_- lie in [a - eps/2, a] for the offset a of
+the nearest point, so |m_+ - m_-| <= eps/2. The same two facts bound the gap a.s. by
+B = 4R^2 d/v^2 + d' eps^2/(4 sigma^4). The bound decays like d exp(-R^2/(2v)) in R.
+
+Checks. C.6 and C.7 are certified at a point (arb; the comb factors by ``verify.comb``'s closed
+form; the left sides summed over all s' != s, d <= 8 in the search). C.8 is STATISTICAL: the gap
+is computed in float64 by enumerating all seeds (d <= 10) or, for larger d (up to 64), from the
+flips of the ``candidates`` coordinates nearest the orthant's walls plus a rigorous bound
+of the rest
+(``Instance.score_gap_squared``); the mean of n samples gets a Hoeffding-Chernoff (KL)
+interval for [0, B] variables at confidence 1 - alpha (``bounded_mean_interval``); B_8 is an arb
+enclosure. ``plots`` draws the C.8 left side against R/sqrt(v), one series per sigma.
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from flint import arb
+from hypothesis import strategies as st
+
+from verify.domain import finite_real, integer, log_uniform
+from verify.errors import DomainError
+from verify.instance import Instance, bounded_mean_interval, comb_sup_bound
+from verify.lemma import Constant, Lemma, Part
+from verify.numbers import ball, to_arb
+from verify.oneway import make_function
+
+F_KINDS = ("goldreich", "constant", "projection")
+
+
+def instance_from(params: dict[str, Any]) -> Instance:
+    spec = {
+        "kind": params.get("f", "goldreich"),
+        "d": params.get("d"),
+        "d_out": params.get("d_out"),
+        "seed": params.get("f_seed", 0),
+        "value": params.get("f_value", 1),
+    }
+    return Instance(make_function(spec), finite_real(params, "R"), finite_real(params, "eps"))
+
+
+def _validate_common(params: dict[str, Any], max_d: int) -> Instance:
+    integer(params, "d", 1, max_d)
+    integer(params, "d_out", 1, 64)
+    if params.get("f", "goldreich") not in F_KINDS:
+        raise DomainError(f"f must be one of {F_KINDS}, got {params.get('f')!r}")
+    sigma = finite_real(params, "sigma")
+    if sigma <= 0:
+        raise DomainError(f"sigma must be positive, got {sigma}")
+    return instance_from(params)  # checks R > 0, 0 < eps < 1, f's output length
+
+
+def _validate_point(params: dict[str, Any]) -> None:
+    inst = _validate_common(params, 8)
+    x = params.get("x")
+    if not isinstance(x, list) or len(x) != inst.dim:
+        raise DomainError(f"x must be a list of d + d' = {inst.dim} reals")
+    for i, value in enumerate(x):
+        finite_real({"x": value}, "x")
+        if abs(float(value)) > 50:
+            raise DomainError(f"x[{i}] = {value} lies outside [-50, 50]")
+
+
+def _f_fields(draw, d: int) -> dict[str, Any]:
+    kind = draw(st.sampled_from(F_KINDS if d >= 5 else F_KINDS[1:]))
+    out: dict[str, Any] = {"f": kind}
+    if kind == "goldreich":
+        out["f_seed"] = draw(st.integers(0, 1000))
+    if kind == "constant":
+        out["f_value"] = draw(st.sampled_from([1, -1]))
+    return out
+
+
+@st.composite
+def _point_params(draw) -> dict[str, Any]:
+    d = draw(st.integers(1, 6))
+    d_out = draw(st.integers(1, 4))
+    R = draw(log_uniform(0.25, 8.0))
+    eps = draw(log_uniform(0.02, 0.95))
+    sigma = draw(log_uniform(0.01, 3.0))
+    head = [draw(st.sampled_from([1, -1])) * draw(st.floats(0.0, R + 4.0)) for _ in range(d)]
+    # comb coordinates: on the phase-0 comb, on the phase-eps/2 comb, or anywhere
+    tail = []
+    for _ in range(d_out):
+        k = draw(st.integers(-8, 8))
+        where = draw(st.sampled_from(["zero", "half", "free"]))
+        if where == "free":
+            tail.append(draw(st.floats(-4.0, 4.0)))
+        else:
+            tail.append(k * eps + (eps / 2 if where == "half" else 0.0))
+    params = {"d": d, "d_out": d_out, "R": R, "eps": eps, "sigma": sigma, "x": head + tail}
+    params.update(_f_fields(draw, d))
+    return params
+
+
+def _orthant_terms(inst: Instance, x: list[float], sigma: float) -> dict[str, Any]:
+    """Enclosures shared by C.6 and C.7 at the point x."""
+    parts = inst.factors_arb(x, sigma)
+    seeds = inst.seeds()
+    outs = inst.outputs(seeds)
+    own = inst.vertex(np.asarray([x]))[0]
+    others_value = arb(0)
+    others_grad = [arb(0)] * inst.dim
+    for s, fs in zip(seeds, outs, strict=True):
+        if np.array_equal(s, own):
+            continue
+        value, grad = inst.seed_terms_arb(parts, s, fs)
+        others_value += value
+        others_grad = [a + b for a, b in zip(others_grad, grad, strict=True)]
+    s_arb = to_arb(sigma)
+    v = 1 + s_arb * s_arb
+    R = to_arb(inst.R)
+    xs = [to_arb(c) for c in x]
+    gauss = arb(1)
+    bracket_prod = arb(1)
+    for i in range(inst.d):
+        a = abs(xs[i])
+        gauss *= parts["head"][1][i] if own[i] == 1 else parts["head"][-1][i]
+        bracket_prod *= 1 + (-2 * R * a / v).exp()
+    return {
+        "parts": parts,
+        "own": own,
+        "others_value": others_value,
+        "others_grad": others_grad,
+        "gauss": gauss,
+        "bracket": bracket_prod - 1,
+        "v": v,
+        "xs": xs,
+    }
+
+
+def _check_c6(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Part]:
+    inst = instance_from(params)
+    sigma = float(params["sigma"])
+    terms = _orthant_terms(inst, params["x"], sigma)
+    m_bar = comb_sup_bound(sigma, inst.eps)
+    unit = terms["gauss"] * m_bar**inst.d_out * terms["bracket"]
+    c = to_arb(constants["C6"])
+    parts = [
+        Part("density_decomposition", terms["others_value"], c * unit, "C6", unit),
+        Part("nonnegative", arb(0), terms["others_value"]),
+    ]
+    # the comb bound itself: every comb factor at x is <= M-bar
+    top = max(
+        (terms["parts"]["comb"][b][j] for b in (1, -1) for j in range(inst.d_out)),
+        key=lambda z: float(z.upper()),
+    )
+    # M-bar is attained up to 1 + O(q0) at t = 0, b = +1: compare with the same 2^-20 margin
+    parts.append(Part("comb_sup", top, m_bar * (1 + arb(2) ** -20)))
+    v, R = terms["v"], to_arb(inst.R)
+    if all(abs(float(c)) >= inst.R / 2 for c in params["x"][: inst.d]):
+        near = (inst.d * (-(R * R) / v).exp()).exp() - 1
+        parts.append(Part("bracket_near_vertex", terms["bracket"], near))
+    return parts
+
+
+def _check_c7(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Part]:
+    inst = instance_from(params)
+    sigma = float(params["sigma"])
+    terms = _orthant_terms(inst, params["x"], sigma)
+    comb, comb_d = terms["parts"]["comb"], terms["parts"]["comb_d"]
+    v, R, xs = terms["v"], to_arb(inst.R), terms["xs"]
+    prod_m = arb(1)
+    ratio_sq = arb(0)
+    for j in range(inst.d_out):
+        m = comb[1][j].max(comb[-1][j])
+        m_prime = abs(comb_d[1][j]).max(abs(comb_d[-1][j]))
+        prod_m *= m
+        ratio_sq += (m_prime / m) ** 2
+    head_sq = sum(((abs(xs[i]) + R) ** 2 for i in range(inst.d)), arb(0)) / (v * v)
+    unit = terms["gauss"] * prod_m * terms["bracket"] * (head_sq + ratio_sq).sqrt()
+    norm = sum((g * g for g in terms["others_grad"]), arb(0)).sqrt()
+    c = to_arb(constants["C7"])
+    return [Part("gradient_decomposition", norm, c * unit, "C7", unit)]
+
+
+# --- C.8 ---------------------------------------------------------------------------------------
+
+
+def b8(inst: Instance, sigma: float) -> arb:
+    s = to_arb(sigma)
+    v = 1 + s * s
+    R = to_arb(inst.R)
+    tail = (R / v.sqrt() / arb(2).sqrt()).erfc() / 2
+    flip_any = 1 - (1 - tail) ** inst.d
+    eps = to_arb(inst.eps)
+    return inst.d * tail * 4 * R * R / (v * v) + flip_any * inst.d_out * eps * eps / (4 * s**4)
+
+
+def _validate_c8(params: dict[str, Any]) -> None:
+    inst = _validate_common(params, 64)
+    n = integer(params, "samples", 100, 10**7)
+    candidates = params.get("candidates")
+    if inst.d > 10 and not isinstance(candidates, int):
+        raise DomainError("C.8 with d > 10 needs an integer 'candidates' (coordinates enumerated)")
+    if isinstance(candidates, int) and not 0 <= candidates <= 12:
+        raise DomainError(f"candidates must lie in [0, 12], got {candidates}")
+    alpha = finite_real(params, "alpha")
+    if not 0 < alpha < 1:
+        raise DomainError(f"alpha must lie in (0, 1), got {alpha}")
+    del n
+
+
+@st.composite
+def _c8_params(draw) -> dict[str, Any]:
+    d = draw(st.integers(1, 6))
+    params = {
+        "d": d,
+        "d_out": draw(st.integers(1, 6)),
+        "eps": draw(log_uniform(0.05, 0.9)),
+        "sigma": draw(log_uniform(0.05, 2.0)),
+        "samples": 5000,
+        "alpha": 1e-3,
+        "seed": draw(st.integers(0, 10**6)),
+    }
+    # R through z = R/sqrt(v) in [0.3, 2.6]: beyond, the Chernoff interval's floor
+    # B log(2/alpha)/n exceeds B_8 (which is about B Phi_bar(z)) at this sample size.
+    z = draw(st.floats(0.3, 2.6))
+    params["R"] = z * math.sqrt(1 + params["sigma"] ** 2)
+    params.update(_f_fields(draw, d))
+    return params
+
+
+def _check_c8(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Part]:
+    inst = instance_from(params)
+    sigma = float(params["sigma"])
+    generator = torch.Generator().manual_seed(int(params.get("seed", 0)))
+    x, _ = inst.sample(int(params["samples"]), generator, sigma=sigma)
+    candidates = params.get("candidates")
+    lower, upper = inst.score_gap_squared(x, sigma, candidates=candidates)
+    bound = inst.gap_bound_max(sigma)
+    alpha = float(params["alpha"])
+    lo, hi = bounded_mean_interval(lower.numpy(), upper.numpy(), bound, alpha)
+    unit = b8(inst, sigma)
+    c = to_arb(constants["C8"])
+    how = (
+        "all seeds"
+        if candidates is None
+        else f"flips of the {candidates} coordinates nearest the walls + tail bound"
+    )
+    note = (
+        f"mean {float(upper.mean()):.4g} of {x.shape[0]} samples ({how}); "
+        f"a.s. bound {bound:.4g}; R/sqrt(v) = {inst.R / math.sqrt(1 + sigma**2):.3g}"
+    )
+    return [
+        Part(
+            "score_gap",
+            ball(lo, hi),
+            c * unit,
+            "C8",
+            unit,
+            kind="statistical",
+            confidence=1 - alpha,
+            note=note,
+        )
+    ]
+
+
+def _c8_sweep() -> list[tuple[float, float, float, float]]:
+    """(sigma, R/sqrt(v), LHS mean, B8) on a fixed grid: d = d' = 4, Goldreich-free projection f,
+    eps = 0.3, 1500 samples per point (seeded), for the decay plot."""
+    rows = []
+    for sigma in (0.1, 0.3, 1.0):
+        v = 1 + sigma * sigma
+        for z in np.linspace(0.25, 3.0, 6):
+            params = {
+                "d": 4,
+                "d_out": 4,
+                "f": "projection",
+                "R": float(z) * math.sqrt(v),
+                "eps": 0.3,
+            }
+            inst = instance_from(params)
+            generator = torch.Generator().manual_seed(11)
+            x, _ = inst.sample(1500, generator, sigma=sigma)
+            _, upper = inst.score_gap_squared(x, sigma)
+            rows.append((sigma, float(z), float(upper.mean()), float(b8(inst, sigma).mid())))
+    return rows
+
+
+def _plot_c8(records: list[dict[str, Any]], out_dir: Any) -> list[str]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.4))
+    sweep = np.array(_c8_sweep())
+    for index, sigma in enumerate(sorted(set(sweep[:, 0]))):
+        rows = sweep[sweep[:, 0] == sigma]
+        color = f"C{index}"
+        left.plot(
+            rows[:, 1],
+            np.maximum(rows[:, 2], 1e-300),
+            "o-",
+            color=color,
+            label=f"LHS, sigma={sigma:g}",
+        )
+        left.plot(rows[:, 1], rows[:, 3], "--", color=color, label=f"B8, sigma={sigma:g}")
+    left.set_yscale("log")
+    left.set_xlabel("R / sqrt(1 + sigma^2)")
+    left.set_ylabel("E |grad log g_sigma - grad log g_{s(x),sigma}|^2")
+    left.set_title("C.8 sweep: d = d' = 4, eps = 0.3 (1500 samples)")
+    left.legend(fontsize=7)
+    found = []
+    for record in records:
+        params = record.get("params", {})
+        for part in record.get("parts", []):
+            if part.get("name") == "score_gap" and part["lhs"]["mid"] is not None:
+                v = 1 + float(params["sigma"]) ** 2
+                found.append(
+                    (
+                        float(params["R"]) / math.sqrt(v),
+                        float(params["sigma"]),
+                        part["lhs"]["hi"] / part["rhs"]["mid"],
+                    )
+                )
+    if found:
+        data = np.array(found)
+        points = right.scatter(data[:, 0], data[:, 2], c=np.log10(data[:, 1]), cmap="viridis")
+        fig.colorbar(points, ax=right, label="log10 sigma")
+    right.axhline(1.0, color="crimson", lw=0.8)
+    right.set_xlabel("R / sqrt(1 + sigma^2)")
+    right.set_ylabel("upper confidence end of LHS / B8")
+    right.set_title("C.8 search points (must stay below 1)")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    name = "c08_score_gap_vs_R.png"
+    fig.tight_layout()
+    fig.savefig(out / name, dpi=110)
+    plt.close(fig)
+    return [name]
+
+
+_POINT_DOMAIN = (
+    "f in {goldreich, constant, projection}, 1 <= d <= 8, 1 <= d' <= 64, R > 0, 0 < eps < 1, "
+    "sigma > 0, |x_k| <= 50"
+)
+
+C6 = Lemma(
+    id="C.6",
+    title="Density in the orthant is the nearest vertex's component",
+    statement=(
+        r"0\le g_\sigma(x)-2^{-d}g_{s,\sigma}(x)=2^{-d}\sum_{s'\ne s}g_{s',\sigma}(x),\quad"
+        r"\sum_{s'\ne s}g_{s',\sigma}(x)\le C_6\prod_i\phi_{\sqrt v}(|x_i|-R)\,\bar M^{d'}"
+        r"\Big[\prod_i(1+e^{-2R|x_i|/v})-1\Big]"
+    ),
+    domain=_POINT_DOMAIN,
+    constants=[
+        Constant(
+            "C6",
+            1 + Fraction(1, 2**20),
+            "1 (each comb factor <= M-bar) plus a 2^-20 margin: the bound is attained",
+        )
+    ],
+    params=_point_params,
+    check=_check_c6,
+    validate=_validate_point,
+    examples=[
+        {
+            "d": 3,
+            "d_out": 2,
+            "R": 2.0,
+            "eps": 0.3,
+            "sigma": 0.05,
+            "f": "constant",
+            "f_value": 1,
+            "x": [0.1, -0.2, 0.05, 0.0, 0.0],
+        },
+        {
+            "d": 5,
+            "d_out": 3,
+            "R": 3.0,
+            "eps": 0.5,
+            "sigma": 0.5,
+            "f": "goldreich",
+            "f_seed": 1,
+            "x": [3.0, -2.5, 2.0, -3.5, 1.6, 0.25, 0.0, -1.0],
+        },
+    ],
+    budget={"quick": 25, "standard": 200, "thorough": 1000},
+    depends_on=(),
+)
+
+C7 = Lemma(
+    id="C.7",
+    title="Gradient of the density in the orthant is the nearest vertex's gradient",
+    statement=(
+        r"\Big|\sum_{s'\ne s}\nabla g_{s',\sigma}(x)\Big|\le C_7\prod_i\phi_{\sqrt v}(|x_i|-R)"
+        r"\prod_j m_j\Big[\prod_i(1+e^{-2R|x_i|/v})-1\Big]"
+        r"\sqrt{\||x_{1:d}|+R\|^2/v^2+\sum_j m_j'^2/m_j^2}"
+    ),
+    domain=_POINT_DOMAIN,
+    constants=[
+        Constant(
+            "C7",
+            1 + Fraction(1, 2**20),
+            "1 (triangle inequality over s' != s) plus a 2^-20 margin: attained at d = 1",
+        )
+    ],
+    params=_point_params,
+    check=_check_c7,
+    validate=_validate_point,
+    examples=[
+        {
+            "d": 1,
+            "d_out": 1,
+            "R": 1.0,
+            "eps": 0.02,
+            "sigma": 1.0,
+            "f": "constant",
+            "f_value": 1,
+            "x": [0.0, 0.0],
+        },
+        {
+            "d": 5,
+            "d_out": 3,
+            "R": 3.0,
+            "eps": 0.5,
+            "sigma": 0.5,
+            "f": "goldreich",
+            "f_seed": 1,
+            "x": [3.0, -2.5, 2.0, -3.5, 1.6, 0.25, 0.0, -1.0],
+        },
+    ],
+    budget={"quick": 25, "standard": 200, "thorough": 1000},
+    depends_on=("C.6",),
+)
+
+C8 = Lemma(
+    id="C.8",
+    title="Score in the orthant is the nearest vertex's score (in L2(g_sigma))",
+    statement=(
+        r"E_{x\sim g_\sigma}|\nabla\log g_\sigma(x)-\nabla\log g_{s(x),\sigma}(x)|^2\le C_8 B_8,"
+        r"\ B_8 = d\bar\Phi(R/\sqrt v)\frac{4R^2}{v^2}+\big(1-(1-\bar\Phi(R/\sqrt v))^d\big)"
+        r"d'\frac{\epsilon^2}{4\sigma^4}"
+    ),
+    domain="f in {goldreich, constant, projection}, 1 <= d <= 64 (d > 10: Hamming truncation), "
+    "1 <= d' <= 64, R > 0, 0 < eps < 1, sigma > 0, samples >= 100, alpha in (0, 1)",
+    constants=[Constant("C8", 1, "Jensen over the posterior + flip probabilities (derivation)")],
+    params=_c8_params,
+    check=_check_c8,
+    validate=_validate_c8,
+    examples=[
+        {
+            "d": 4,
+            "d_out": 4,
+            "R": 1.0,
+            "eps": 0.5,
+            "sigma": 0.2,
+            "f": "projection",
+            "samples": 4000,
+            "alpha": 1e-3,
+            "seed": 0,
+        },
+        {
+            "d": 6,
+            "d_out": 6,
+            "R": 2.5,
+            "eps": 0.3,
+            "sigma": 0.3,
+            "f": "goldreich",
+            "f_seed": 0,
+            "samples": 4000,
+            "alpha": 1e-3,
+            "seed": 1,
+        },
+        {
+            "d": 16,
+            "d_out": 8,
+            "R": 2.9,
+            "eps": 0.3,
+            "sigma": 0.5,
+            "f": "goldreich",
+            "f_seed": 0,
+            "candidates": 6,
+            "samples": 8000,
+            "alpha": 1e-3,
+            "seed": 2,
+        },
+    ],
+    budget={"quick": 5, "standard": 40, "thorough": 200},
+    plots=_plot_c8,
+    depends_on=("C.6", "C.7", "C.16"),
+)
