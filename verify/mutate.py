@@ -1,0 +1,283 @@
+"""Mutation testing of the checks: a constant set just past its empirical value must be refuted.
+
+A check that cannot fail proves nothing. For every lemma and each of its named constants,
+``mutate`` runs the lemma once (the given profile and seed), reads the empirical constant the
+search found and the parameters where it was found, then sets the constant just past it —
+below it for an "upper" constant (the statement needs c >= empirical), above it for a "lower"
+one — and re-checks the lemma's fixed examples plus those worst parameters. The mutant is
+*caught* when that re-check returns REFUTED at a point that the unmutated run did not refute.
+
+The first step is 1e-3 relative (``STEPS``); a mutant that survives it is retried at larger
+steps, and the step that caught it is reported, because a statistical part whose confidence
+interval is wider than 0.1 % cannot refute a 0.1 % change and the report should say so. A
+constant that no part ever measured (no empirical value) or that no step refutes is a defect
+of its lemma's check, listed under ``defects``.
+
+The mutation score is caught / total over all constants of the lemmas checked; ``verify
+mutate`` exits 0 only at 100 %.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field, replace
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from verify.lemma import Constant, Lemma
+from verify.registry import all_lemmas, get
+from verify.runner import LemmaRun, empirical_constants, params_key, run_lemma
+from verify.verdict import Verdict
+
+STEPS: tuple[float, ...] = (1e-3, 1e-2, 1e-1)
+
+CAUGHT = "caught"
+SURVIVED = "survived"
+NOT_EXERCISED = "not exercised"
+BASELINE_REFUTED = "baseline refuted"
+CRASHED = "error"
+
+
+@dataclass
+class Mutant:
+    lemma: str
+    constant: str
+    sense: str
+    stated: str
+    empirical: float | None
+    worst_params: dict[str, Any] | None
+    status: str = SURVIVED
+    mutated: str | None = None
+    mutated_float: float | None = None
+    step: float | None = None
+    refuted_params: dict[str, Any] | None = None
+    refuted_at_worst: bool = False
+    seconds: float = 0.0
+    detail: str = ""
+    tries: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def caught(self) -> bool:
+        return self.status == CAUGHT
+
+
+def mutated_value(empirical: float, sense: str, step: float) -> Fraction:
+    """A value just past ``empirical`` on the side the statement forbids.
+
+    Upper constants go below the empirical value, lower ones above it, by ``step`` relative
+    (absolute when the empirical value is 0). The result is a short decimal, rounded well
+    inside the step so it stays on the forbidden side.
+    """
+    if not math.isfinite(empirical):
+        raise ValueError(f"empirical constant is not finite: {empirical}")
+    shift = step * abs(empirical) if empirical != 0 else step
+    value = empirical - shift if sense == "upper" else empirical + shift
+    rounded = Fraction(f"{value:.9g}")
+    # 9 significant digits move the value by <= 5e-9 relative, far inside any step >= 1e-6;
+    # still, never round back across the empirical value.
+    if (sense == "upper" and rounded >= Fraction(empirical)) or (
+        sense == "lower" and rounded <= Fraction(empirical)
+    ):
+        rounded = Fraction(value)
+    return rounded
+
+
+def _refuted_keys(run: LemmaRun) -> dict[str, dict[str, Any]]:
+    return {
+        params_key(e.params): json.loads(params_key(e.params))
+        for e in run.evaluations
+        if e.verdict is Verdict.REFUTED
+    }
+
+
+def _fraction_text(value: Fraction) -> str:
+    return (
+        str(value.numerator) if value.denominator == 1 else f"{value.numerator}/{value.denominator}"
+    )
+
+
+def mutate_constant(
+    lemma: Lemma,
+    constant: Constant,
+    base: LemmaRun,
+    *,
+    profile: str,
+    seed: int,
+    steps: Sequence[float] = STEPS,
+    search: bool = False,
+) -> Mutant:
+    """Mutate one constant of ``lemma`` past its empirical value in ``base`` and re-check."""
+    found = empirical_constants(base)[constant.name]
+    empirical, worst_params = found["empirical"], found["params"]
+    mutant = Mutant(
+        lemma=lemma.id,
+        constant=constant.name,
+        sense=constant.sense,
+        stated=_fraction_text(constant.value),
+        empirical=empirical,
+        worst_params=worst_params,
+    )
+    if empirical is None or not math.isfinite(empirical):
+        mutant.status = NOT_EXERCISED
+        mutant.detail = (
+            "no part reported an empirical value for this constant (no part names it with a "
+            "finite unit), so the search never measured it"
+        )
+        return mutant
+    base_refuted = _refuted_keys(base)
+    if params_key(worst_params) in base_refuted:
+        mutant.status = BASELINE_REFUTED
+        mutant.detail = "the unmutated run already refutes the worst example"
+        return mutant
+    # Only the fixed examples and the worst point are re-checked unless a search is asked for:
+    # the worst point is where a too-small constant must show.
+    probe = lemma if search else replace(lemma, budget={profile: 0})
+    started = time.perf_counter()
+    for step in steps:
+        value = mutated_value(empirical, constant.sense, step)
+        try:
+            run = run_lemma(
+                probe,
+                profile=profile,
+                seed=seed,
+                constants={constant.name: value},
+                extra_examples=[worst_params],
+            )
+        except Exception as exc:  # a crashing re-run is reported, not raised: the harness goes on
+            mutant.status = CRASHED
+            mutant.detail = f"{type(exc).__name__}: {exc}"
+            break
+        new = {k: v for k, v in _refuted_keys(run).items() if k not in base_refuted}
+        mutant.tries.append(
+            {
+                "step": step,
+                "value": _fraction_text(value),
+                "refuted": len(new),
+                "examples": len(run.evaluations),
+            }
+        )
+        mutant.mutated = _fraction_text(value)
+        mutant.mutated_float = float(value)
+        if new:
+            mutant.status = CAUGHT
+            mutant.step = step
+            key = params_key(worst_params)
+            mutant.refuted_at_worst = key in new
+            mutant.refuted_params = new[key] if key in new else next(iter(new.values()))
+            break
+    else:
+        mutant.status = SURVIVED
+        mutant.detail = (
+            f"no REFUTED verdict with the constant {max(steps):g} relative past its empirical "
+            "value: the check cannot see this constant being too "
+            + ("small" if constant.sense == "upper" else "large")
+        )
+    mutant.seconds = time.perf_counter() - started
+    return mutant
+
+
+def describe(mutant: Mutant) -> str:
+    head = f"{mutant.lemma} {mutant.constant} ({mutant.sense})"
+    if mutant.status in (NOT_EXERCISED, BASELINE_REFUTED, CRASHED):
+        return f"{head}: {mutant.status.upper()} - {mutant.detail}"
+    past = "below" if mutant.sense == "upper" else "above"
+    text = (
+        f"{head}: stated {mutant.stated}, empirical {mutant.empirical:.9g}, "
+        f"set to {mutant.mutated_float:.9g}"
+    )
+    if mutant.status == CAUGHT:
+        where = "at the worst example" if mutant.refuted_at_worst else "at another example"
+        coarse = "" if mutant.step == STEPS[0] else f" (needed {mutant.step:g} {past})"
+        return f"{text} -> REFUTED {where} {json.dumps(mutant.refuted_params)}: caught{coarse}"
+    return f"{text} -> not refuted: SURVIVED - {mutant.detail}"
+
+
+def mutate(
+    ids: Iterable[str] | None = None,
+    profile: str = "quick",
+    seed: int = 0,
+    out: Path | str | None = None,
+    *,
+    steps: Sequence[float] = STEPS,
+    search: bool = False,
+    lemmas: Sequence[Lemma] | None = None,
+    log: Callable[[str], None] = print,
+) -> dict[str, Any]:
+    """Run the mutation harness; returns (and writes to ``out/mutation.json``) the summary.
+
+    ``ids`` selects registered lemmas (all when empty); ``lemmas`` passes Lemma objects
+    directly instead (tests). ``search`` re-runs the full profile search for each mutant
+    instead of only the fixed examples and the worst point.
+    """
+    started = time.perf_counter()
+    if lemmas is None:
+        chosen = list(ids or [])
+        lemmas = [get(i) for i in chosen] if chosen else list(all_lemmas().values())
+    mutants: list[Mutant] = []
+    lemma_seconds: dict[str, float] = {}
+    for lemma in lemmas:
+        log(f"{lemma.id}: running {profile} profile, seed {seed}")
+        try:
+            base = run_lemma(lemma, profile=profile, seed=seed)
+        except Exception as exc:
+            for constant in lemma.constants:
+                mutants.append(
+                    Mutant(
+                        lemma=lemma.id,
+                        constant=constant.name,
+                        sense=constant.sense,
+                        stated=_fraction_text(constant.value),
+                        empirical=None,
+                        worst_params=None,
+                        status=CRASHED,
+                        detail=f"the unmutated run crashed: {type(exc).__name__}: {exc}",
+                    )
+                )
+                log("  " + describe(mutants[-1]))
+            continue
+        lemma_seconds[lemma.id] = base.seconds
+        if not lemma.constants:
+            log(f"  {lemma.id} has no named constant: nothing to mutate")
+        for constant in lemma.constants:
+            mutant = mutate_constant(
+                lemma, constant, base, profile=profile, seed=seed, steps=steps, search=search
+            )
+            mutants.append(mutant)
+            log("  " + describe(mutant))
+    caught = sum(m.caught for m in mutants)
+    total = len(mutants)
+    defects = [f"{m.lemma}.{m.constant}: {m.status} - {m.detail}" for m in mutants if not m.caught]
+    coarse = [
+        f"{m.lemma}.{m.constant}: caught only {m.step:g} past the empirical value"
+        for m in mutants
+        if m.caught and m.step != steps[0]
+    ]
+    score = caught / total if total else 1.0
+    summary = {
+        "profile": profile,
+        "seed": seed,
+        "steps": list(steps),
+        "search": search,
+        "caught": caught,
+        "total": total,
+        "score": score,
+        "defects": defects,
+        "coarse": coarse,
+        "lemma_seconds": lemma_seconds,
+        "seconds": time.perf_counter() - started,
+        "mutants": [asdict(m) for m in mutants],
+    }
+    log(f"mutation score: {caught}/{total} = {100 * score:.1f}%")
+    for line in defects:
+        log(f"  not caught: {line}")
+    for line in coarse:
+        log(f"  weak: {line}")
+    if out is not None:
+        folder = Path(out)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "mutation.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
+    return summary
