@@ -533,7 +533,10 @@ class _Parser:
             return f"<mi>{_esc(text)}</mi>"
         if text == "~":
             return '<mspace width="0.25em"></mspace>'
-        if text in "()[]|":
+        if text == "|":
+            # An ordinary symbol in LaTeX (absolute value): no operator spacing around it.
+            return '<mo stretchy="false" lspace="0em" rspace="0em">|</mo>'
+        if text in "()[]":
             return f'<mo stretchy="false">{_esc(text)}</mo>'
         if text in "+-=<>,;:!/.?*":
             symbol = {"-": "−", "*": "∗"}.get(text, text)
@@ -548,6 +551,8 @@ class _Parser:
         if name in GREEK:
             normal = ' mathvariant="normal"' if name[0].isupper() else ""
             return f"<mi{normal}>{GREEK[name]}</mi>"
+        if name in ("|", "vert", "Vert"):
+            return f'<mo stretchy="false" lspace="0em" rspace="0em">{OPERATORS[name]}</mo>'
         if name in OPERATORS:
             stretch = ' stretchy="false"' if name in ("langle", "rangle", "{", "}") else ""
             return f"<mo{stretch}>{_esc(OPERATORS[name])}</mo>"
