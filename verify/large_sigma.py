@@ -56,6 +56,7 @@ import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 
 import numpy as np
 import torch
@@ -70,6 +71,8 @@ from verify.comb import (
     theta_weighted_sum,
 )
 from verify.numbers import Real, ball, to_arb
+from verify.pwl import PiecewiseLinear, relu_network
+from verify.relunet import ReluNet, parallel
 
 
 def phase_of(bit: int, eps: Real) -> arb:
@@ -189,6 +192,24 @@ def theta_parts(u_over_eps: arb, q: arb) -> tuple[arb, arb]:
 
 def all_seeds(d: int) -> list[tuple[int, ...]]:
     return [tuple(1 - 2 * b for b in bits) for bits in itertools.product((0, 1), repeat=d)]
+
+
+@dataclass(frozen=True)
+class TableMap:
+    """f given by its table over ``all_seeds(n_in)`` (a ``verify.oneway.OneWayFunction``)."""
+
+    n_in: int
+    n_out: int
+    words: tuple[tuple[int, ...], ...]
+
+    @property
+    def name(self) -> str:
+        return f"table(d={self.n_in}, d'={self.n_out})"
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        bits = (np.asarray(x) == -1).astype(np.int64)
+        index = (bits << np.arange(self.n_in - 1, -1, -1)).sum(1)
+        return np.asarray(self.words, dtype=np.int8)[index]
 
 
 @dataclass(frozen=True)
@@ -349,3 +370,163 @@ def mixture_score_np(points: np.ndarray, d: int, R: float, sigma: float) -> np.n
     v = 1.0 + sigma * sigma
     x, y = points[:, :d], points[:, d:]
     return np.concatenate(((-x + R * np.tanh(R * x / v)) / v, -y / v), axis=1)
+
+
+# --- C.19 / C.20: the ReLU network of the mixture's score ---------------------------------------
+
+TANH_CURVATURE = 0.77  # > max |tanh''| = 4 / (3 sqrt 3) = 0.7698; only sizes the grid
+
+
+@dataclass(frozen=True)
+class MixtureScoreNetwork:
+    """The C.19 network for s_h: one C.9 network per vertex coordinate (the interpolant of
+    t -> (-t + R tanh(R t / v)) / v on a grid, slope -1/v beyond), the exact linear map -t/v per
+    comb coordinate, run in parallel (C.10). All weights are exact rationals."""
+
+    R: Fraction
+    v: Fraction
+    d: int
+    d_out: int
+    target: Fraction  # the per-coordinate sup error the grid was sized for
+    half_width: Fraction  # L: nodes span [-L, L]
+    step: Fraction  # h
+    vertex: PiecewiseLinear
+    comb: PiecewiseLinear
+    vertex_net: ReluNet
+    comb_net: ReluNet
+
+    @property
+    def pieces(self) -> int:
+        return self.vertex.pieces
+
+    def full_net(self) -> ReluNet:
+        return parallel(*([self.vertex_net] * self.d + [self.comb_net] * self.d_out))
+
+    def parameter_count(self) -> int:
+        return (
+            self.d * self.vertex_net.parameter_count()
+            + self.d_out * self.comb_net.parameter_count()
+        )
+
+    def max_abs_parameter(self) -> Fraction:
+        return max(self.vertex_net.max_abs_parameter(), self.comb_net.max_abs_parameter())
+
+    def evaluate_exact(self, point: Sequence[Fraction]) -> list[Fraction]:
+        head = [self.vertex(Fraction(t)) for t in point[: self.d]]
+        return head + [self.comb(Fraction(t)) for t in point[self.d :]]
+
+    def evaluate_np(self, points: np.ndarray) -> np.ndarray:
+        """Float64 evaluation (np.interp on the nodes, linear beyond): a screen."""
+        xs = np.array([float(t) for t in self.vertex.breakpoints])
+        ys = np.array([float(y) for y in self.vertex.values_at_breakpoints()])
+        slope = float(self.vertex.slopes[0])
+        head = points[:, : self.d]
+        inside = np.interp(head, xs, ys)
+        inside = np.where(head < xs[0], ys[0] + slope * (head - xs[0]), inside)
+        inside = np.where(head > xs[-1], ys[-1] + slope * (head - xs[-1]), inside)
+        return np.concatenate((inside, -points[:, self.d :] / float(self.v)), axis=1)
+
+
+def _dyadic_below(value: float) -> Fraction:
+    """A power of two at most ``value`` (> 0), at least value / 2."""
+    return Fraction(2) ** math.floor(math.log2(value))
+
+
+def grid_plan(R: Fraction, v: Fraction, target: Fraction) -> tuple[Fraction, Fraction]:
+    """(L, h) for a per-coordinate sup error about ``target``: (R/v)(1 - tanh(RL/v)) <= target/2
+    (as 1 - tanh u <= 2 e^{-2u}) and (R/v)^3 h^2 max|tanh''| / 8 <= target/4; h a power of 2."""
+    ratio = float(R / v)
+    eta = float(target)
+    u = max(0.0, 0.5 * math.log(4 * ratio / eta)) if ratio > 0 else 0.0
+    step = _dyadic_below(math.sqrt(2 * eta / (TANH_CURVATURE * ratio**3)))
+    cells = max(1, math.ceil(2 * u / ratio / float(step)))
+    half = step * cells / 2
+    return half, step
+
+
+def mixture_score_network(
+    R: Real, sigma: Real, d: int, d_out: int, delta: Real
+) -> MixtureScoreNetwork:
+    """The C.19 network with vector sup error about delta (per-coordinate target delta/sqrt(d))."""
+    R_, v = Fraction(R), 1 + Fraction(sigma) ** 2
+    target = Fraction(delta) / Fraction(math.sqrt(d))
+    half, step = grid_plan(R_, v, target)
+    cells = int(2 * half / step)
+    nodes = [-half + k * step for k in range(cells + 1)]
+    values = [
+        -t / v + R_ / v * Fraction(math.tanh(float(R_ * t / v))) for t in nodes
+    ]  # node values rounded to floats, exact rationals from here on; the error counts them
+    vertex = PiecewiseLinear.from_points(nodes, values, -1 / v, -1 / v)
+    comb = PiecewiseLinear((), (-1 / v,), Fraction(0))
+    return MixtureScoreNetwork(
+        R=R_,
+        v=v,
+        d=d,
+        d_out=d_out,
+        target=target,
+        half_width=half,
+        step=step,
+        vertex=vertex,
+        comb=comb,
+        vertex_net=relu_network(vertex),
+        comb_net=relu_network(comb),
+    )
+
+
+def _tanh_curvature_max(a: arb, b: arb) -> arb:
+    """An upper bound of max |tanh''| on [a, b]. |tanh''(u)| = 2 |tanh u| sech^2 u vanishes at 0
+    and its only other critical points are +-u*, tanh^2 u* = 1/3, where it is 4/(3 sqrt 3): on an
+    interval avoiding +-u* the maximum is at an endpoint. (arb's tanh of a wide ball is far too
+    wide to use directly.)"""
+    critical = (1 / arb(3).sqrt()).atanh()
+    peak = 4 / (3 * arb(3).sqrt())
+    lo, hi = a.lower(), b.upper()
+    if not (hi < -critical or lo > critical or (lo > -critical and hi < critical)):
+        return peak.upper()
+
+    def at(u: arb) -> arb:
+        th = u.tanh()
+        return (2 * th * (1 - th * th)).abs_upper()
+
+    return at(lo).max(at(hi))
+
+
+def vertex_sup_error(network: MixtureScoreNetwork) -> tuple[arb, arb]:
+    """(lower, upper): rigorous bounds of sup_t |vertex(t) - s(t)|, s(t) = (-t + R tanh(Rt/v))/v.
+
+
+    Upper: with T the network's tanh part and I the exact interpolant of tanh(R t / v) at the
+    nodes, on a cell |T - tanh| <= |I - tanh| + max node error, |I - tanh| <= h^2/8 (R/v)^2
+    max_cell |tanh''| (tanh'' enclosed on the cell's ball); beyond the last node
+    |T - tanh| <= node error + (1 - tanh(R L / v)), the same on the left. Lower: the error at
+    every cell midpoint and its limit at infinity.
+    """
+    R, v = to_arb(network.R), to_arb(network.v)
+    scale = R / v
+    nodes = network.vertex.breakpoints
+    values = network.vertex.values_at_breakpoints()
+
+    def tanh_part(t: Fraction, value: Fraction) -> arb:
+        return (to_arb(value) + to_arb(t) / v) / scale  # T at a node
+
+    node_error = [
+        abs_enclosure(tanh_part(t, y) - (scale * to_arb(t)).tanh()).upper()
+        for t, y in zip(nodes, values, strict=True)
+    ]
+    h = to_arb(network.step)
+    worst = arb(0)
+    low = arb(0)
+    for k in range(len(nodes) - 1):
+        curvature = _tanh_curvature_max(scale * to_arb(nodes[k]), scale * to_arb(nodes[k + 1]))
+        interp = h * h / 8 * scale * scale * curvature
+        worst = worst.max(interp + arb(max(node_error[k], node_error[k + 1])))
+        middle = (nodes[k] + nodes[k + 1]) / 2
+        value = to_arb((values[k] + values[k + 1]) / 2)  # the network is linear on the cell
+        exact = (-to_arb(middle) + R * (scale * to_arb(middle)).tanh()) / v
+        low = low.max(arb((value - exact).abs_lower()))
+    edge = 1 - (scale * to_arb(nodes[-1])).tanh()
+    worst = worst.max(arb(max(node_error[0], node_error[-1])) + arb(edge.upper()))
+    # the error tends to (R/v)|1 - T(t_K)| as t -> infinity: the sup is at least that
+    at_infinity = scale * (1 - tanh_part(nodes[-1], values[-1]))
+    low = low.max(arb(at_infinity.abs_lower()))
+    return low, scale * worst
