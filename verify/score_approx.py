@@ -303,30 +303,56 @@ class SmoothedAtoms:
         return anchor + k_lo * step, anchor + k_hi * step
 
 
-def score_second_derivative_bound(law: SmoothedAtoms, x: arb) -> arb:
-    r"""Enclosure of :math:`s''(x) = \kappa_3(Y|x)/v^3` on a ball (third posterior cumulant),
-    intersected with the a-priori bound :math:`|\kappa_3| \le D \cdot D^2/4`."""
-    atoms, _, _, v, _ = law.arbs()
+def posterior_cumulants(law: SmoothedAtoms, x: arb, order: int) -> list[arb]:
+    r"""[E[Y|x], kappa_2, ..., kappa_order] (order <= 4) of the posterior of the atom given x,
+    enclosed (x may be a ball); intersected with the a-priori bounds for a law on an interval
+    of length D: :math:`\kappa_2 \in [0, D^2/4]`, :math:`|\kappa_3| \le D^3/4`,
+    :math:`|\kappa_4| \le D^4/4` (:math:`\mu_4 \le D^2\mu_2`, :math:`3\mu_2^2 \le 3D^4/16`).
+
+    Derivatives of the score: :math:`s^{(n)} = \kappa_{n+1}/v^{n+1}` for n >= 2,
+    :math:`s' = \kappa_2/v^2 - 1/v` (each x-derivative of a posterior cumulant is the next
+    cumulant over v)."""
+    atoms, _, _, _, _ = law.arbs()
     e = law._unnormalised_posterior(x)
     total = sum(e, arb(0))
     mids = [float(ej.mid()) for ej in e]
     centre = arb(sum(m * float(a) for m, a in zip(mids, law.atoms, strict=True)) / sum(mids))
     diffs = [aa - centre for aa in atoms]
-    m1 = sum((ej * d for ej, d in zip(e, diffs, strict=True)), arb(0)) / total
-    m2 = sum((ej * d * d for ej, d in zip(e, diffs, strict=True)), arb(0)) / total
-    m3 = sum((ej * d * d * d for ej, d in zip(e, diffs, strict=True)), arb(0)) / total
-    kappa3 = m3 - 3 * m2 * m1 + 2 * m1 * m1 * m1
+    raw = []
+    powers = [arb(1)] * len(diffs)
+    for _ in range(order):
+        powers = [p * d for p, d in zip(powers, diffs, strict=True)]
+        raw.append(sum((ej * p for ej, p in zip(e, powers, strict=True)), arb(0)) / total)
+    m1 = raw[0]
     d = to_arb(law.spread)
-    kappa3 = kappa3.intersection(ball(-(d * d * d) / 4, d * d * d / 4))
-    return kappa3 / (v * v * v)
+    d2 = d * d
+    out = [centre + m1]
+    if order >= 2:
+        k2 = raw[1] - m1 * m1
+        out.append(k2.intersection(ball(0, d2 / 4)))
+    if order >= 3:
+        k3 = raw[2] - 3 * raw[1] * m1 + 2 * m1 * m1 * m1
+        out.append(k3.intersection(ball(-d2 * d / 4, d2 * d / 4)))
+    if order >= 4:
+        m1sq = m1 * m1
+        k4 = raw[3] - 4 * raw[2] * m1 - 3 * raw[1] * raw[1] + 12 * raw[1] * m1sq - 6 * m1sq * m1sq
+        out.append(k4.intersection(ball(-d2 * d2 / 4, d2 * d2 / 4)))
+    return out
+
+
+def score_second_derivative_bound(law: SmoothedAtoms, x: arb) -> arb:
+    r""":math:`s''(x) = \kappa_3(Y|x)/v^3`, enclosed on a ball."""
+    v = law.arbs()[3]
+    return posterior_cumulants(law, x, 3)[2] / (v * v * v)
 
 
 @dataclass
 class CellData:
     """Enclosures on the cells [u_i, u_{i+1}] of the lattice u_i = lo + i h, i = 0..n.
 
-    Point data at the nodes and centres are tight balls; ``second_on`` and ``density_on`` are
-    interval evaluations over the cell, used only in second-order terms or as a relative factor.
+    Point data at the nodes and centres are tight balls; ``second_on``, ``third_on`` and
+    ``density_on`` are interval evaluations over the cell, used only in remainder terms or as a
+    relative factor.
     """
 
     law: SmoothedAtoms
@@ -336,7 +362,9 @@ class CellData:
     cdf_at: list[arb]  # P(X <= u_i)
     score_mid: list[arb]  # s(c_i), c_i the cell centre
     derivative_mid: list[arb]  # s'(c_i)
+    second_mid: list[arb]  # s''(c_i)
     second_on: list[arb]  # s''(cell)
+    third_on: list[arb]  # s'''(cell)
     density_on: list[arb]  # p(cell)
 
     @property
@@ -361,9 +389,16 @@ class CellData:
         return ball(lo.lower(), hi.upper())
 
     def derivative_on(self, i: int) -> arb:
-        """s' on cell i by the mean-value form s'(c) + s''(cell) [-r, r]."""
+        """s' on cell i: the mean-value form s'(c) + s''(cell) [-r, r] intersected with the
+        second-order form s'(c) + s''(c) [-r, r] + s^(3)(cell) [-r^2/2, r^2/2]."""
         r = to_arb(self.h / 2)
-        return self.derivative_mid[i] + self.second_on[i] * ball(-r, r)
+        first = self.derivative_mid[i] + self.second_on[i] * ball(-r, r)
+        second = (
+            self.derivative_mid[i]
+            + self.second_mid[i] * ball(-r, r)
+            + self.third_on[i] * ball(-r * r / 2, r * r / 2)
+        )
+        return first.intersection(second)
 
 
 def cell_data(law: SmoothedAtoms, lo: Fraction, hi: Fraction, h: Fraction) -> CellData:
@@ -378,34 +413,44 @@ def cell_data(law: SmoothedAtoms, lo: Fraction, hi: Fraction, h: Fraction) -> Ce
         means.append(m)
         derivs.append(var / (v * v) - 1 / v)
         cdf.append(law.lower_tail_mass(u))
-    score_mid, deriv_mid, second, dens = [], [], [], []
+    score_mid, deriv_mid, second_mid, second, third, dens = [], [], [], [], [], []
+    v2 = v * v
     for i in range(n):
         c = (nodes[i] + nodes[i + 1]) / 2
-        m, var = law.posterior_moments(c)
+        m, k2, k3 = posterior_cumulants(law, to_arb(c), 3)
         score_mid.append((m - to_arb(c)) / v)
-        deriv_mid.append(var / (v * v) - 1 / v)
+        deriv_mid.append(k2 / v2 - 1 / v)
+        second_mid.append(k3 / (v2 * v))
         cell = ball(nodes[i], nodes[i + 1])
-        second.append(score_second_derivative_bound(law, cell))
+        _, _, k3_on, k4_on = posterior_cumulants(law, cell, 4)
+        second.append(k3_on / (v2 * v))
+        third.append(k4_on / (v2 * v2))
         dens.append(law.density(cell))
-    return CellData(law, nodes, means, derivs, cdf, score_mid, deriv_mid, second, dens)
+    return CellData(
+        law, nodes, means, derivs, cdf, score_mid, deriv_mid, second_mid, second, third, dens
+    )
 
 
-def linear_error_integral(alpha: arb, beta: arb, curvature: arb, r: Fraction, density: arb) -> arb:
+def quadratic_error_integral(
+    alpha: arb, beta: arb, kappa: arb, third: arb, r: Fraction, density: arb
+) -> arb:
     r"""Enclose :math:`\int_{-r}^{r} e(c+t)^2 p(c+t)\,dt` where
-    :math:`e(c+t) = \alpha + \beta t + \gamma(t)`, :math:`|\gamma(t)| \le G t^2/2`,
-    G = sup|curvature|, and p ranges in ``density``.
+    :math:`e(c+t) = \alpha + \beta t + \kappa t^2 + \rho(t)`,
+    :math:`|\rho(t)| \le G|t|^3/6`, G = sup|``third``|, and p ranges in ``density``.
 
-    Minkowski in :math:`L^2(dt)`: :math:`\|\alpha+\beta t\| \pm \|G t^2/2\|`, with
-    :math:`\int(\alpha+\beta t)^2 = 2r\alpha^2 + 2\beta^2 r^3/3` and
-    :math:`\int G^2 t^4/4 = G^2 r^5/10`.
+    Minkowski in :math:`L^2(dt)`: :math:`\|q\| \pm \|\rho\|` with
+    :math:`\int q^2 = 2r\alpha^2 + \tfrac{2r^3}{3}(\beta^2 + 2\alpha\kappa)
+    + \tfrac{2r^5}{5}\kappa^2` and :math:`\int G^2 t^6/36 = G^2 r^7/126`.
     """
     ra = to_arb(r)
-    linear = 2 * ra * square_range(alpha) + 2 * square_range(beta) * ra**3 / 3
-    lin_lo, lin_hi = linear.lower().sqrt(), linear.upper().sqrt()
-    g = curvature.abs_upper()
-    quad = g * (ra**5 / 10).sqrt()
-    hi = (lin_hi + quad) * (lin_hi + quad)
-    lo_root = lin_lo - quad
+    r3 = ra * ra * ra
+    main = 2 * ra * alpha * alpha + 2 * r3 / 3 * (beta * beta + 2 * alpha * kappa)
+    main += 2 * r3 * ra * ra / 5 * kappa * kappa
+    main_lo = main.lower() if main.lower() > 0 else arb(0)
+    root_lo, root_hi = main_lo.sqrt(), main.upper().sqrt()
+    rest = third.abs_upper() * (r3 * r3 * ra / 126).sqrt()
+    hi = (root_hi + rest) * (root_hi + rest)
+    lo_root = root_lo - rest
     lo = lo_root * lo_root if lo_root > 0 else arb(0)
     dens_lo = density.lower() if density.lower() > 0 else arb(0)
     return ball((lo * dens_lo).lower(), (hi * density.upper()).upper())
@@ -454,9 +499,10 @@ def piecewise_linear_error(
     r"""Enclose :math:`\int_{core} (f - s)^2 p` for f linear between lattice nodes
     ``0, grid_step, 2 grid_step, ...`` with values ``node_value(k)`` at node k * grid_step.
 
-    On a cell with centre c and half-width r inside grid interval I:
-    :math:`f - s = \alpha + \beta t + \gamma(t)` with :math:`\alpha = f(c) - s(c)`,
-    :math:`\beta = a_I - s'(c)`, :math:`\gamma'' = -s''` (Taylor with Lagrange remainder).
+    On a cell with centre c and half-width r inside grid interval I (Taylor to second order
+    with Lagrange remainder): :math:`f - s = \alpha + \beta t + \kappa t^2 + \rho(t)`,
+    :math:`\alpha = f(c) - s(c)`, :math:`\beta = a_I - s'(c)`, :math:`\kappa = -s''(c)/2`,
+    :math:`|\rho(t)| \le \sup_{cell}|s'''|\,|t|^3/6`.
     """
     h = data.h
     n = data.cells
@@ -477,7 +523,10 @@ def piecewise_linear_error(
         f_centre = left + slope * to_arb(offset)
         alpha = f_centre - data.score_mid[i]
         beta = slope - data.derivative_mid[i]
-        total += linear_error_integral(alpha, beta, data.second_on[i], h / 2, data.density_on[i])
+        kappa = -data.second_mid[i] / 2
+        total += quadratic_error_integral(
+            alpha, beta, kappa, data.third_on[i], h / 2, data.density_on[i]
+        )
     return total
 
 
