@@ -53,22 +53,25 @@ def _deaf_check(params: dict[str, Any], constants: dict[str, Fraction]) -> list[
     return [Part("deaf", x, Fraction(1), constant="A", unit=Fraction(1))]
 
 
-def _statistical_check(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Part]:
-    # A sampled mean with a +-2 % confidence interval: a 0.1 % or 1 % mutation cannot be
-    # refuted at 99 % confidence, a 10 % one can.
-    mean = Fraction(1, 2) + Fraction(params["x"]) / 4
-    lhs = ball(float(mean) * 0.98, float(mean) * 1.02)
-    return [
-        Part(
-            "mean",
-            lhs,
-            constants["M"] * Fraction(3, 4),
-            constant="M",
-            unit=Fraction(3, 4),
-            kind="statistical",
-            confidence=0.99,
-        )
-    ]
+def _sampled(width: float):
+    def check(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Part]:
+        # A sampled mean with a +-width confidence interval: a mutation smaller than about
+        # the interval cannot be refuted at 99 % confidence.
+        mean = float(Fraction(1, 2) + Fraction(params["x"]) / 4)
+        lhs = ball(mean * (1 - width), mean * (1 + width))
+        return [
+            Part(
+                "mean",
+                lhs,
+                constants["M"] * Fraction(3, 4),
+                constant="M",
+                unit=Fraction(3, 4),
+                kind="statistical",
+                confidence=0.99,
+            )
+        ]
+
+    return check
 
 
 def toy(lemma_id: str, check, constants: list[Constant], examples=({"x": 1.0},)) -> Lemma:
@@ -95,7 +98,8 @@ DEAF = toy(
     _deaf_check,
     [Constant("A", Fraction(1), "toy", "upper"), Constant("B", Fraction(1), "toy", "upper")],
 )
-SAMPLED = toy("T.5", _statistical_check, [Constant("M", Fraction(2), "toy", "upper")])
+SAMPLED = toy("T.5", _sampled(0.02), [Constant("M", Fraction(2), "toy", "upper")])
+COARSE = toy("T.6", _sampled(0.2), [Constant("M", Fraction(2), "toy", "upper")])
 
 
 def _quiet(_: str) -> None:
@@ -148,11 +152,20 @@ def test_a_check_that_ignores_its_constant_is_reported() -> None:
 
 
 def test_wide_confidence_intervals_need_a_larger_step() -> None:
-    summary = mutate(profile="quick", seed=0, lemmas=[SAMPLED], log=_quiet)
-    (mutant,) = summary["mutants"]
-    assert mutant["status"] == CAUGHT and mutant["step"] == 1e-1
-    assert [t["refuted"] for t in mutant["tries"]] == [0, 0, 1]
-    assert summary["coarse"] == ["T.5.M: caught only 0.1 past the empirical value"]
+    lines: list[str] = []
+    summary = mutate(profile="quick", seed=0, lemmas=[SAMPLED, COARSE], log=lines.append)
+    sampled, coarse = summary["mutants"]
+    # +-2 %: the 10 % step refutes it.
+    assert sampled["status"] == CAUGHT and sampled["step"] == 1e-1
+    assert [t["refuted"] for t in sampled["tries"]] == [0, 0, 1]
+    assert abs(sampled["resolution"] - 0.02) < 1e-6  # the interval's lower end is 2 % down
+    # +-20 %: only a step past the interval's resolution (20 %) does.
+    assert abs(coarse["resolution"] - 0.2) < 1e-6
+    assert coarse["status"] == CAUGHT and 0.2 < coarse["step"] < 0.22
+    assert [t["refuted"] for t in coarse["tries"]] == [0, 0, 0, 1]
+    assert summary["score"] == 1.0 and summary["strict_score"] == 0.0
+    assert len(summary["coarse"]) == 2 and summary["coarse"][1].startswith("T.6.M: caught only")
+    assert any("weak: T.6.M" in line for line in lines)
 
 
 @pytest.mark.parametrize("lemma_id", ["C.16", "C.9"])

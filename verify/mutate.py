@@ -7,14 +7,16 @@ below it for an "upper" constant (the statement needs c >= empirical), above it 
 one — and re-checks the lemma's fixed examples plus those worst parameters. The mutant is
 *caught* when that re-check returns REFUTED at a point that the unmutated run did not refute.
 
-The first step is 1e-3 relative (``STEPS``); a mutant that survives it is retried at larger
-steps, and the step that caught it is reported, because a statistical part whose confidence
-interval is wider than 0.1 % cannot refute a 0.1 % change and the report should say so. A
-constant that no part ever measured (no empirical value) or that no step refutes is a defect
-of its lemma's check, listed under ``defects``.
+The first step is 1e-3 relative (``STEPS``); a mutant that survives it is retried at 1e-2 and
+1e-1, and finally just past the check's *resolution* at the worst example (how far the constant
+must move for the two sides' intervals there to separate, read off the unmutated run; for a
+statistical part, its confidence interval's width). The step that caught each mutant is
+reported: a check caught only at a coarse step is listed under ``coarse``. A constant that no
+part ever measured (no empirical value), or that no step refutes, is a defect of its lemma's
+check, listed under ``defects``.
 
-The mutation score is caught / total over all constants of the lemmas checked; ``verify
-mutate`` exits 0 only at 100 %.
+The mutation score is caught / total over all constants of the lemmas checked (``strict_score``
+counts only those caught at the first step); ``verify mutate`` exits 0 only at a score of 100 %.
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ from verify.runner import LemmaRun, empirical_constants, params_key, run_lemma
 from verify.verdict import Verdict
 
 STEPS: tuple[float, ...] = (1e-3, 1e-2, 1e-1)
+# Beyond this relative distance a mutant says nothing about the constant any more.
+MAX_STEP = 0.9
 
 CAUGHT = "caught"
 SURVIVED = "survived"
@@ -56,6 +60,7 @@ class Mutant:
     step: float | None = None
     refuted_params: dict[str, Any] | None = None
     refuted_at_worst: bool = False
+    resolution: float | None = None
     seconds: float = 0.0
     detail: str = ""
     tries: list[dict[str, Any]] = field(default_factory=list)
@@ -100,6 +105,42 @@ def _fraction_text(value: Fraction) -> str:
     )
 
 
+def resolution_step(
+    base: LemmaRun, constant: Constant, worst_params: dict[str, Any], empirical: float
+) -> float | None:
+    """How far past ``empirical`` (relative) the constant must go for the worst example's two
+    enclosures to separate, read off the unmutated run's intervals there.
+
+    For a certified part this is about the enclosure width (tiny); for a statistical part it
+    is the confidence interval's width: the resolution of the check. Assumes the scaled side
+    is ``constant * unit`` with a positive unit. None when it cannot be read off.
+    """
+    key = params_key(worst_params)
+    used = float(base.constants[constant.name])
+    steps: list[float] = []
+    for evaluation in base.evaluations:
+        if params_key(evaluation.params) != key:
+            continue
+        for part in evaluation.parts:
+            if part.constant != constant.name:
+                continue
+            lhs_lo, rhs_hi = part.lhs.get("lo"), part.rhs.get("hi")
+            if lhs_lo is None or rhs_hi is None or used <= 0:
+                continue
+            if constant.sense == "upper":
+                # rhs = c unit: refuted once c' unit_hi < lhs_lo.
+                if rhs_hi <= 0:
+                    continue
+                gap = empirical - lhs_lo * used / rhs_hi
+            else:
+                # lhs = c unit: refuted once c' unit_lo > rhs_hi.
+                if lhs_lo <= 0:
+                    continue
+                gap = rhs_hi * used / lhs_lo - empirical
+            steps.append(gap / abs(empirical) if empirical != 0 else gap)
+    return min(steps) if steps else None
+
+
 def mutate_constant(
     lemma: Lemma,
     constant: Constant,
@@ -137,7 +178,15 @@ def mutate_constant(
     # the worst point is where a too-small constant must show.
     probe = lemma if search else replace(lemma, budget={profile: 0})
     started = time.perf_counter()
-    for step in steps:
+    ladder = list(steps)
+    # A statistical part cannot refute a change smaller than its confidence interval: add one
+    # step just past the check's resolution at the worst example, so that a check that does
+    # see its constant is caught and the report can say how coarse it is.
+    resolution = resolution_step(base, constant, worst_params, empirical)
+    mutant.resolution = resolution
+    if resolution is not None and max(steps) < resolution < MAX_STEP:
+        ladder.append(min(MAX_STEP, float(f"{resolution * 1.05 + 1e-9:.3g}")))
+    for step in ladder:
         value = mutated_value(empirical, constant.sense, step)
         try:
             run = run_lemma(
@@ -172,7 +221,7 @@ def mutate_constant(
     else:
         mutant.status = SURVIVED
         mutant.detail = (
-            f"no REFUTED verdict with the constant {max(steps):g} relative past its empirical "
+            f"no REFUTED verdict with the constant {max(ladder):g} relative past its empirical "
             "value: the check cannot see this constant being too "
             + ("small" if constant.sense == "upper" else "large")
         )
@@ -253,10 +302,12 @@ def mutate(
     defects = [f"{m.lemma}.{m.constant}: {m.status} - {m.detail}" for m in mutants if not m.caught]
     coarse = [
         f"{m.lemma}.{m.constant}: caught only {m.step:g} past the empirical value"
+        + (f" (check resolution {m.resolution:.3g})" if m.resolution is not None else "")
         for m in mutants
         if m.caught and m.step != steps[0]
     ]
     score = caught / total if total else 1.0
+    strict = sum(m.caught and m.step == steps[0] for m in mutants)
     summary = {
         "profile": profile,
         "seed": seed,
@@ -265,6 +316,7 @@ def mutate(
         "caught": caught,
         "total": total,
         "score": score,
+        "strict_score": strict / total if total else 1.0,
         "defects": defects,
         "coarse": coarse,
         "lemma_seconds": lemma_seconds,
