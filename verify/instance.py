@@ -22,6 +22,11 @@ API (``Instance(f, R, eps)``; every argument checked, ``DomainError`` with one l
   ``posterior(x, sigma)`` (N, 2^d) weights of the seeds given x;
   ``seed_score(x, sigma, seeds)`` (N, dim) grad log g_{s,sigma}(x), one seed per row;
   ``scaled_score(x, sigma)``: score of g~_sigma (= scale * score(scale x, scale sigma)).
+- ``score_gap_squared(x, sigma, candidates=None)``: rowwise (lower, upper) enclosure of
+  |grad log g_sigma - grad log g_{s(x),sigma}|^2 (exact enumeration, or the 2^c flips of the c
+  coordinates nearest the orthant's walls plus a bound of the rest, for d up to 64);
+  ``gap_bound_max(sigma)`` its a.s. bound; ``bounded_mean_interval(lo, hi, bound, alpha)`` a
+  Hoeffding-Chernoff (KL) confidence interval for the mean of [0, bound] samples.
 - samplers (torch.Generator for reproducibility): ``sample(n, generator, sigma=0)`` ->
   (x, seeds); ``sample_scaled(n, generator, sigma=0)``; ``measure(x_scaled, beta, generator)``;
   ``measurement_matrix()`` (A as a float64 tensor).
