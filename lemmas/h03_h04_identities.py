@@ -1,0 +1,258 @@
+r"""Lemma H.3 (shift identity, GLPV22 Lemma A.1) and Corollary H.4 (Tweedie's second-order
+identity): two independent computations of the same quantity must agree.
+
+Setting: Y ~ p on R, Z ~ N(0, sigma^2) independent, X = Y + Z, s = s_sigma the score of p_sigma.
+
+H.3 [derived]. For all x, c: the law of Z given X = x + c is the law of Z' + c where Z' follows
+the law of Z given X = x reweighted by exp(-(2 c Z' + c^2) / (2 sigma^2)). (Substitute
+z = z' + c in p(x + c - z) phi_sigma(z).) Checked for atomic laws, where both sides are finite
+distributions: left, the posterior weights r_i(x + c) of the atoms a_i (Z = x + c - a_i);
+right, r_i(x) exp(-(2 c (x - a_i) + c^2) / 2 sigma^2) renormalised (Z' = x - a_i). Parts: every
+atom's weight, the conditional mean and the conditional variance of Z.
+
+H.4 [derived]. s(x) = (E[Y | x] - x) / sigma^2 and s'(x) = Var(Y | x) / sigma^4 - 1/sigma^2.
+Checked on finite Gaussian mixtures (atoms allowed) against direct differentiation,
+s = p'/p and s' = p''/p - (p'/p)^2 with p, p', p'' summed over the components
+(``verify.smoothed``: the Tweedie side uses the component posteriors N(mu_i(x), tau_i^2), the
+direct side the derivatives of the component densities), and on discretized Gaussians (the
+lattice posterior's moments) against the Jacobi-theta closed form of the smoothed comb
+(``verify.comb``: p'/p from the closed form of psi and psi').
+
+Form of the parts (as in C.16): the left side is the gap between the two enclosures, 0 when
+they overlap, and the right side 0; a part is certified when the computations agree to the
+working precision and refuted when they provably differ. No constant: the refutation tests feed
+known-false variants (``variant="wrong_sign"``: the tilt exp(+(2cZ + c^2)/2 sigma^2) for H.3,
+Var/sigma^4 + 1/sigma^2 for H.4), which must be REFUTED.
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+from functools import partial
+from typing import Any
+
+from flint import arb
+from hypothesis import strategies as st
+
+from verify.comb import smoothed_comb_closed_form, smoothed_comb_derivative
+from verify.domain import finite_real, log_uniform
+from verify.errors import DomainError
+from verify.lemma import Lemma, Part
+from verify.numbers import lower, nonnegative_part, to_arb, upper
+from verify.smoothed import (
+    AtomicLaw,
+    DiscretizedGaussian,
+    mixture_from_params,
+    mixture_params_strategy,
+)
+
+
+def enclosure_gap(a: arb, b: arb) -> Fraction | arb:
+    """Distance between two enclosures: 0 when they overlap (the computations agree).
+
+    A non-finite enclosure (precision lost) gives [0, inf]: INCONCLUSIVE, so the runner
+    retries at higher precision."""
+    if not (a.is_finite() and b.is_finite()):
+        return arb(0, math.inf)
+    return max(Fraction(0), lower(a) - upper(b), lower(b) - upper(a))
+
+
+def _square(x: arb) -> arb:
+    return nonnegative_part(x * x)
+
+
+# ------------------------------------------------------------------------------------- H.3
+
+
+def _validate_h3(params: dict[str, Any]) -> None:
+    law, sigma = mixture_from_params(params, lemma="H.3", allow_point_mass=True)
+    if not law.atomic:
+        raise DomainError("H.3 is checked on atomic laws (all stds 0)")
+    for name in ("x", "c"):
+        value = finite_real(params, name)
+        if abs(value) > 1e6 * sigma:
+            raise DomainError(f"H.3 needs |{name}| <= 1e6 sigma, got {name}={value}")
+
+
+@st.composite
+def _h3_params(draw) -> dict[str, Any]:
+    params = draw(mixture_params_strategy(allow_point_mass=True))
+    params["stds"] = [0.0] * len(params["means"])
+    sigma = params["sigma"]
+    centre = sum(params["means"]) / len(params["means"])
+    params["x"] = centre + draw(st.floats(-4.0, 4.0)) * sigma
+    params["c"] = draw(st.floats(-2.0, 2.0)) * sigma
+    return params
+
+
+def _check_h3(
+    params: dict[str, Any], constants: dict[str, Fraction], *, variant: str = "paper"
+) -> list[Part]:
+    law, sigma = mixture_from_params(params, lemma="H.3", allow_point_mass=True)
+    law = AtomicLaw(law.means, law.weights)
+    s, x, c = to_arb(sigma), to_arb(params["x"]), to_arb(params["c"])
+    s2 = s * s
+    direct = law._point_posterior(x + c, s).weights
+    before = law._point_posterior(x, s).weights
+    sign = -1 if variant == "paper" else 1
+    zs = [x - to_arb(a) for a in law.atoms]  # Z' values given X = x
+    # Reweighting exp(-(2 c z + c^2) / 2 sigma^2), shifted by its value at the first atom
+    # (a common factor) to keep the exponents small.
+    exponents = [sign * (2 * c * z + c * c) / (2 * s2) for z in zs]
+    top = arb(max((e.mid() for e in exponents), key=float))
+    raw = [r * (e - top).exp() for r, e in zip(before, exponents, strict=True)]
+    total = sum(raw[1:], raw[0])
+    tilted = [w / total for w in raw]
+    weight_gap = max(enclosure_gap(a, b) for a, b in zip(direct, tilted, strict=True))
+    # Conditional mean and variance of Z given X = x + c: direct vs tilted-and-shifted.
+    z_direct = [x + c - to_arb(a) for a in law.atoms]
+    mean_direct = sum((r * z for r, z in zip(direct, z_direct, strict=True)), arb(0))
+    mean_tilted = c + sum((w * z for w, z in zip(tilted, zs, strict=True)), arb(0))
+    var_direct = sum(
+        (r * _square(z - mean_direct) for r, z in zip(direct, z_direct, strict=True)), arb(0)
+    )
+    var_tilted = sum(
+        (w * _square(z + c - mean_tilted) for w, z in zip(tilted, zs, strict=True)), arb(0)
+    )
+    note = f"E[Z|x+c]: direct {mean_direct.str(10)}, tilted {mean_tilted.str(10)}"
+    return [
+        Part("posterior_weights", weight_gap, 0, note=f"{len(law.atoms)} atoms"),
+        Part("conditional_mean", enclosure_gap(mean_direct, mean_tilted), 0, note=note),
+        Part("conditional_variance", enclosure_gap(var_direct, var_tilted), 0),
+    ]
+
+
+H3 = Lemma(
+    id="H.3",
+    title="Shift identity: Z | X = x + c is Z | X = x tilted by exp(-(2cZ + c^2)/2 sigma^2), + c",
+    statement=(
+        r"\mathcal{L}(Z\mid X=x+c) = \mathcal{L}(Z'+c),\quad "
+        r"\frac{d\mathcal{L}(Z')}{d\mathcal{L}(Z\mid X=x)}(z)\propto "
+        r"e^{-(2cz+c^2)/(2\sigma^2)}"
+    ),
+    domain="atomic laws (1..12 atoms, point masses allowed), sigma > 0, any x and c",
+    constants=[],
+    params=_h3_params,
+    check=_check_h3,
+    validate=_validate_h3,
+    examples=[
+        {"sigma": 1.0, "means": [-2.4, 2.4], "weights": [1.0, 1.0], "x": 0.3, "c": 0.5},
+        {"sigma": 0.5, "means": [0.0, 0.25, 3.0], "weights": [1, 2, 1], "x": 1.0, "c": -1.0},
+        {"sigma": 1.0, "means": [0.0], "weights": [1.0], "x": 7.0, "c": 2.0},
+    ],
+    budget={"quick": 10, "standard": 100, "thorough": 500},
+    depends_on=(),
+)
+
+# ------------------------------------------------------------------------------------- H.4
+
+
+def _h4_law(params: dict[str, Any]):
+    if params.get("law") == "discretized":
+        sigma = finite_real(params, "sigma")
+        period = finite_real(params, "period")
+        phase = finite_real(params, "phase")
+        if sigma <= 0 or not 0 < period <= 4 or not 0 <= phase < period:
+            raise DomainError(
+                "H.4 discretized: needs sigma > 0, 0 < period <= 4, 0 <= phase < period"
+            )
+        if sigma < 1e-3 or sigma > 100:
+            raise DomainError("H.4 discretized: checks 1e-3 <= sigma <= 100")
+        return DiscretizedGaussian(period, phase), sigma
+    return mixture_from_params(params, lemma="H.4", allow_point_mass=True)
+
+
+def _validate_h4(params: dict[str, Any]) -> None:
+    _, sigma = _h4_law(params)
+    x = finite_real(params, "x")
+    if abs(x) > 1e6 * max(sigma, 1.0):
+        raise DomainError(f"H.4 needs |x| <= 1e6 max(sigma, 1), got x={x}")
+
+
+@st.composite
+def _h4_params(draw) -> dict[str, Any]:
+    if draw(st.integers(0, 3)) == 0:
+        period = draw(log_uniform(0.05, 2.0))
+        sigma = draw(log_uniform(0.01, 3.0))
+        return {
+            "law": "discretized",
+            "period": period,
+            "phase": draw(st.floats(0.0, 0.999)) * period,
+            "sigma": sigma,
+            "x": draw(st.floats(-4.0, 4.0)),
+        }
+    params = draw(mixture_params_strategy(allow_point_mass=True))
+    params["law"] = "mixture"
+    centre = sum(params["means"]) / len(params["means"])
+    params["x"] = centre + draw(st.floats(-6.0, 6.0)) * params["sigma"]
+    return params
+
+
+def _check_h4(
+    params: dict[str, Any], constants: dict[str, Fraction], *, variant: str = "paper"
+) -> list[Part]:
+    law, sigma = _h4_law(params)
+    s, x = to_arb(sigma), to_arb(params["x"])
+    s2 = s * s
+    post = law._posterior(x, s)
+    offset = x - law._center_arb()
+    score_tweedie = (post.mean - offset) / s2
+    sign = -1 if variant == "paper" else 1
+    derivative_tweedie = post.variance / (s2 * s2) + sign / s2
+    if isinstance(law, DiscretizedGaussian):
+        period, phase = to_arb(law.period), to_arb(law.phase)
+        density = smoothed_comb_closed_form(x, s, period, phase)
+        score_direct = smoothed_comb_derivative(x, s, period, phase) / density
+        source = "theta closed form"
+    else:
+        score_direct = post.direct_first
+        source = "component derivatives"
+    derivative_direct = post.direct_second - post.direct_first * post.direct_first
+    note = f"s' tweedie {derivative_tweedie.str(10)}, direct {derivative_direct.str(10)}"
+    return [
+        Part("score_tweedie_vs_direct", enclosure_gap(score_tweedie, score_direct), 0, note=source),
+        Part(
+            "derivative_tweedie_vs_direct",
+            enclosure_gap(derivative_tweedie, derivative_direct),
+            0,
+            note=note,
+        ),
+    ]
+
+
+H4 = Lemma(
+    id="H.4",
+    title="Tweedie: s = (E[Y|x] - x)/sigma^2 and s' = Var(Y|x)/sigma^4 - 1/sigma^2",
+    statement=(
+        r"s_\sigma(x) = \frac{\mathbb{E}[Y\mid X=x]-x}{\sigma^2},\qquad "
+        r"s_\sigma'(x) = \frac{\mathrm{Var}(Y\mid X=x)}{\sigma^4} - \frac{1}{\sigma^2}"
+    ),
+    domain=(
+        "finite Gaussian mixtures (atoms allowed) and discretized Gaussians "
+        "(0 < period <= 4, 1e-3 <= sigma <= 100); any x"
+    ),
+    constants=[],
+    params=_h4_params,
+    check=_check_h4,
+    validate=_validate_h4,
+    examples=[
+        {"law": "mixture", "sigma": 1.0, "means": [-2.4, 2.4], "weights": [1.0, 1.0], "x": 0.1},
+        {
+            "law": "mixture",
+            "sigma": 0.7,
+            "means": [-1.0, 0.5, 3.0],
+            "stds": [0.5, 0.0, 1.25],
+            "weights": [1.0, 2.0, 1.0],
+            "x": -4.0,
+        },
+        {"law": "discretized", "period": 0.5, "phase": 0.25, "sigma": 0.3, "x": 0.3},
+        {"law": "discretized", "period": 1.0, "phase": 0.0, "sigma": 0.05, "x": 2.2},
+    ],
+    budget={"quick": 10, "standard": 100, "thorough": 500},
+    depends_on=("H.3",),
+)
+
+# Known-false variants for the refutation tests.
+H3_WRONG_SIGN = partial(_check_h3, variant="wrong_sign")
+H4_WRONG_SIGN = partial(_check_h4, variant="wrong_sign")
