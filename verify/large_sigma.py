@@ -309,11 +309,14 @@ def needed_constant(
 
     ``bound_at_tau(tau) -> arb`` must be non-increasing in tau (all the bounds here are: q falls
     and v grows with tau). C_hi is certified sufficient (bound <= target, or tau >= 1 which no
-    sigma reaches, making the implication vacuous); C_lo certified insufficient or 0.
+    sigma reaches, making the implication vacuous); C_lo is 0 or certified insufficient with a
+    finite bound above target (a real counterexample when its tau < 1).
     """
     scale = to_arb(eps) * to_arb(log_term).sqrt()
+    proven_lo = 0.0  # the largest C seen with a finite bound certainly above target
 
     def sufficient(c: float) -> bool | None:
+        nonlocal proven_lo
         tau = arb(c) * scale
         if tau >= 1:
             return True
@@ -321,10 +324,11 @@ def needed_constant(
             return None
         value = bound_at_tau(tau)
         if not value.is_finite():
-            return False  # T(q) >= 1: the bound says nothing, so this C is not shown sufficient
+            return False  # T(q) >= 1: not shown sufficient, but not shown insufficient either
         if value <= to_arb(target):
             return True
         if value > to_arb(target):
+            proven_lo = max(proven_lo, c)
             return False
         return None
 
@@ -332,7 +336,7 @@ def needed_constant(
     while sufficient(hi) is not True:
         lo, hi = hi, 2 * hi
         if hi > 1e6:
-            return arb(lo), arb(math.inf)
+            return arb(proven_lo), arb(math.inf)
     for _ in range(steps):
         mid = (lo + hi) / 2
         verdict = sufficient(mid)
@@ -342,7 +346,7 @@ def needed_constant(
             lo = mid
         else:
             break
-    return arb(lo), arb(hi)
+    return arb(proven_lo), arb(hi)
 
 
 def log_term_c17(d_prime: int, delta: Real) -> arb:
