@@ -1,0 +1,338 @@
+r"""Theorem C.21 and Corollary 3.5: a polynomial ReLU network per sigma approximates the score.
+
+Statement checked ([open] in LEMMAS.md; explicit form stated here). For the instance of
+Definition 3.1 with d' = d, f = Goldreich's local function, :math:`R = \sqrt{8\log(4d)}`,
+eps = 1/2 (``verify.instance_network.default_parameters``), and every noise level of the grid
+(unscaled :math:`\sigma_u` from eps/20 to 10R), the network :math:`N_\sigma` of
+``verify.instance_network`` satisfies
+
+.. math:: \sigma^2\,\mathbb E_{x\sim\tilde g_\sigma}\|N_\sigma(x) - \tilde S_\sigma(x)\|^2
+          \le K\,d^{-1}, \qquad K = 1,
+
+- **C.21** in unscaled coordinates (the network :math:`N^{u}` for :math:`g_{\sigma_u}`),
+- **Cor.3.5** for the scaled law :math:`\tilde g` (Definition 3.2, covariance <= I): the same
+  quantity, since :math:`\tilde S(\tilde x) = cS(c\tilde x)` and :math:`\tilde\sigma = \sigma_u/c`
+  make :math:`\tilde\sigma^2\|\cdot\|^2` scale-free; it is computed on the scaled network's own
+  output (the c's folded into its weights), so it checks the reparameterisation too,
+
+with :math:`\sigma^2 E\|\cdot\|^2` the normalisation of Definition 1.1 (the score has size
+1/sigma). Size: :math:`\#\mathrm{params}(N_\sigma) \le K_P\,d^2` with :math:`K_P = 300` and
+:math:`\max|\mathrm{param}| \le K_W\,c\,(1+\sigma_u^{-2})(R+10\sqrt{1+\sigma_u^2})` with
+:math:`K_W = 4`: polynomial in d once :math:`\sigma_{\min} = 1/\mathrm{poly}(d)`, as C.21 claims.
+Where it comes from: the knots (biases) reach :math:`R + 10\sqrt v`, the slopes of the comb
+scores are of order :math:`1/\sigma_u^2`, and c is folded into the first and last layers. The piece
+count of a 1-D score grows like (target)^{-1/4} = d^{1/4}, so the count grows like d^{5/4}; the
+measured exponents are in the plot and the benchmark.
+
+Check (STATISTICAL). n points x ~ g~_sigma; the reference score is ``verify.oracle``'s
+ScoreOracle (Hamming-ball or Gaussian-mixture regime, each with a rigorous per-point error bound
+e_i). With D_i = sigma^2 |N(x_i) - S_ref(x_i)|^2 the true per-point value lies in
+[sigma^2 max(0, |.| - e_i)^2, sigma^2 (|.| + e_i)^2]; the left side is the interval from the
+normal approximation at confidence 0.999 (z = 3.29) for the mean of the lower and of the upper
+values (stated: asymptotic, n >= 1000; the per-point values have finite variance since both
+scores grow at most linearly). Caveat, measured: at some small sigma the per-point error is
+heavy-tailed (median 1e-12, mean 0.015, sd 0.3 at d = 8, sigma_u = 0.059: rare points near the
+vertex identifier's ramp or a comb midpoint dominate), where the normal interval is only
+indicative; a distribution-free interval would need an a.s. bound of the per-point error.
+The size parts are exact integer / float facts of the network (certified). Refutation: K = 10^-4
+must be REFUTED where the error is visibly positive (tests/test_c21_instance_network.py).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from fractions import Fraction
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from hypothesis import strategies as st
+
+from verify.domain import integer
+from verify.errors import DomainError
+from verify.instance_network import (
+    InstanceScoreNetwork,
+    RobustScoreOracle,
+    make_instance,
+    sigma_grid,
+    switch_point,
+)
+from verify.lemma import Constant, Lemma, Part
+from verify.numbers import ball, to_arb
+
+Z_999 = 3.2905267314919255  # two-sided normal quantile for confidence 0.999
+CONFIDENCE = 0.999
+GRID = 10
+DIMENSIONS = (8, 16, 64, 256)
+
+
+@lru_cache(maxsize=4)
+def _instance(d: int):
+    return make_instance(d)
+
+
+@lru_cache(maxsize=64)
+def network(d: int, index: int) -> InstanceScoreNetwork:
+    inst = _instance(d)
+    sigmas = sigma_grid(inst, GRID)
+    target = 1.0 / d
+    switch = _switch(d)
+    return InstanceScoreNetwork(inst, float(sigmas[index]), target, switch)
+
+
+@lru_cache(maxsize=8)
+def _switch(d: int) -> float:
+    return switch_point(_instance(d), 1.0 / d, np.geomspace(0.02, 50, 200))
+
+
+def _validate(params: dict[str, Any]) -> None:
+    d = integer(params, "d", 5, 256)
+    integer(params, "sigma_index", 0, GRID - 1)
+    integer(params, "samples", 100, 100_000)
+    integer(params, "seed", 0)
+    if d not in DIMENSIONS:
+        raise DomainError(f"d must be one of {DIMENSIONS} (networks are built per d), got {d}")
+
+
+@st.composite
+def _params(draw) -> dict[str, Any]:
+    return {
+        "d": draw(st.sampled_from(DIMENSIONS)),
+        "sigma_index": draw(st.integers(0, GRID - 1)),
+        "samples": 1000,
+        "seed": draw(st.integers(0, 2**31 - 1)),
+    }
+
+
+def score_error_samples(d: int, index: int, samples: int, seed: int, scaled: bool):
+    """Per-point lower/upper values of sigma^2 |N - S|^2 and the network, sigma (scaled)."""
+    net = network(d, index)
+    inst = net.instance
+    c = inst.scale
+    generator = torch.Generator().manual_seed(seed)
+    x_scaled, _ = inst.sample_scaled(samples, generator, sigma=net.sigma)
+    su = net.sigma_unscaled
+    oracle = RobustScoreOracle(inst)
+    reference = oracle.score(x_scaled * c, su, tol=1e-3 * math.sqrt(1.0 / d) / su)
+    if scaled:
+        out = net(x_scaled)
+        ref = c * reference.score
+        err = c * reference.error_bound
+        sigma = net.sigma
+    else:
+        out = net.unscaled(x_scaled * c)
+        ref = reference.score
+        err = reference.error_bound
+        sigma = su
+    gap = torch.linalg.vector_norm(out - ref, dim=1)
+    lower = sigma**2 * torch.clamp(gap - err, min=0) ** 2
+    upper = sigma**2 * (gap + err) ** 2
+    return lower.numpy(), upper.numpy(), net, reference.regime
+
+
+def _normal_interval(lower: np.ndarray, upper: np.ndarray) -> tuple[float, float]:
+    n = lower.size
+    lo = float(lower.mean()) - Z_999 * float(lower.std(ddof=1)) / math.sqrt(n)
+    hi = float(upper.mean()) + Z_999 * float(upper.std(ddof=1)) / math.sqrt(n)
+    return max(0.0, lo), hi
+
+
+def _make_check(scaled: bool):
+    def check(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Part]:
+        d, index = params["d"], params["sigma_index"]
+        lower, upper, net, regime = score_error_samples(
+            d, index, params["samples"], params["seed"], scaled
+        )
+        lo, hi = _normal_interval(lower, upper)
+        size = net.size()
+        unit = Fraction(1, d)
+        note = {
+            "sigma": net.sigma,
+            "sigma_unscaled": net.sigma_unscaled,
+            "network_regime": net.regime,
+            "oracle_regime": regime,
+            "mean": float(upper.mean()),
+            "parameters": size.parameters,
+            "max_abs_parameter": size.max_abs_parameter,
+            "depth": size.depth,
+            "pieces": size.pieces,
+        }
+        size_unit = Fraction(d * d)
+        inst = net.instance
+        su, v = net.sigma_unscaled, 1 + net.sigma_unscaled**2
+        weight_unit = inst.scale * (1 + su**-2) * (float(inst.R) + 10 * math.sqrt(v))
+        return [
+            Part(
+                "score_error",
+                ball(lo, hi),
+                to_arb(constants["K"]) * to_arb(unit),
+                "K",
+                unit,
+                kind="statistical",
+                confidence=CONFIDENCE,
+                note=json.dumps(note),
+            ),
+            Part(
+                "parameter_count",
+                Fraction(size.parameters),
+                constants["K_P"] * size_unit,
+                "K_P",
+                size_unit,
+            ),
+            Part(
+                "max_abs_parameter",
+                to_arb(size.max_abs_parameter),
+                to_arb(constants["K_W"]) * to_arb(weight_unit),
+                "K_W",
+                to_arb(weight_unit),
+                note="largest |weight| or |bias| (float64 value of the network's parameter)",
+            ),
+        ]
+
+    return check
+
+
+def _rows(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    rows = []
+    for record in records:
+        for part in record.get("parts", []):
+            if part.get("name") == "score_error":
+                try:
+                    note = json.loads(part.get("note") or "{}")
+                except json.JSONDecodeError:
+                    continue
+                rows.append(
+                    {**record["params"], **note, "lo": part["lhs"]["lo"], "hi": part["lhs"]["hi"]}
+                )
+    return rows
+
+
+def fit_exponent(ds: list[float], values: list[float]) -> float | None:
+    """Least-squares slope of log(value) against log(d)."""
+    if len(set(ds)) < 2:
+        return None
+    slope, _ = np.polyfit(np.log(ds), np.log(values), 1)
+    return float(slope)
+
+
+def _make_plots(lemma_id: str):
+    def plots(records: list[dict[str, Any]], out_dir: Any) -> list[str]:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        rows = _rows(records)
+        if not rows:
+            return []
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        stem = lemma_id.replace(".", "_").lower()
+        names = []
+        fig, ax = plt.subplots(figsize=(6.4, 4.4))
+        for d in sorted({r["d"] for r in rows}):
+            sel = sorted((r for r in rows if r["d"] == d), key=lambda r: r["sigma"])
+            xs = [r["sigma"] for r in sel]
+            ax.errorbar(
+                xs,
+                [max(r["mean"], 1e-16) for r in sel],
+                yerr=[[0] * len(sel), [max(0.0, r["hi"] - r["mean"]) for r in sel]],
+                marker="o",
+                label=f"d = d' = {d}",
+            )
+            ax.axhline(1 / d, ls="--", lw=0.8, color=ax.lines[-1].get_color())
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("sigma (scaled instance)")
+        ax.set_ylabel("sigma^2 E|N - S|^2 (dashed: target 1/d)")
+        ax.set_title(f"{lemma_id}: score-network error vs sigma")
+        ax.legend(fontsize=8)
+        fig.tight_layout()
+        name = f"{stem}_score_error_vs_sigma.png"
+        fig.savefig(out / name, dpi=110)
+        plt.close(fig)
+        names.append(name)
+
+        by_d: dict[int, tuple[int, float]] = {}
+        for r in rows:
+            p, w = by_d.get(r["d"], (0, 0.0))
+            by_d[r["d"]] = (max(p, r["parameters"]), max(w, r["max_abs_parameter"]))
+        ds = sorted(by_d)
+        fig, ax = plt.subplots(figsize=(6.4, 4.4))
+        params = [by_d[d][0] for d in ds]
+        weights = [by_d[d][1] for d in ds]
+        e_p, e_w = fit_exponent(ds, params), fit_exponent(ds, weights)
+        ax.plot(ds, params, "o-", label=f"parameters (exponent {e_p:.2f})" if e_p else "parameters")
+        ax.plot(ds, weights, "s-", label=f"max |param| (exponent {e_w:.2f})" if e_w else "max |p|")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("d = d'")
+        ax.set_title(f"{lemma_id}: network size (largest over the sigmas checked)")
+        ax.legend(fontsize=8)
+        fig.tight_layout()
+        name = f"{stem}_size_vs_d.png"
+        fig.savefig(out / name, dpi=110)
+        plt.close(fig)
+        names.append(name)
+        return names
+
+    return plots
+
+
+_CONSTANTS = [
+    Constant("K", 1, "target of the construction: sigma^2 E|N - S|^2 <= 1/d"),
+    Constant("K_P", 300, "parameter count <= K_P d^2 (construction: ~d^{5/4} comb pieces)"),
+    Constant(
+        "K_W",
+        4,
+        "largest |parameter| <= K_W c (1 + sigma_u^-2)(R + 10 sqrt(v)): knots, slopes, switch",
+    ),
+]
+_EXAMPLES = [
+    {"d": 16, "sigma_index": 1, "samples": 1000, "seed": 0},
+    {"d": 16, "sigma_index": 5, "samples": 1000, "seed": 0},
+]
+_DOMAIN = "d = d' in {8, 16, 64, 256}, sigma on the 10-point grid (unscaled eps/20 .. 10 R)"
+
+C21 = Lemma(
+    id="C.21",
+    title="ReLU score network for the lower-bound instance, one per sigma (unscaled)",
+    statement=(
+        r"\sigma^2\,\mathbb E_{x\sim g_\sigma}\|N_\sigma(x)-\nabla\log g_\sigma(x)\|^2"
+        r" \le K d^{-1},"
+        r"\ \#\mathrm{params}(N_\sigma)\le K_P d^2,\ \max|\mathrm{param}|\le K_W c(1+\sigma_u^{-2})"
+        r"(R+10\sqrt{1+\sigma_u^2})"
+    ),
+    domain=_DOMAIN,
+    constants=_CONSTANTS,
+    params=_params,
+    check=_make_check(scaled=False),
+    validate=_validate,
+    examples=_EXAMPLES,
+    budget={"quick": 0, "standard": 12, "thorough": 60},
+    plots=_make_plots("C.21"),
+    depends_on=("C.15", "C.20"),
+)
+
+COR35 = Lemma(
+    id="Cor.3.5",
+    title="The scaled lower-bound distribution is well-modeled",
+    statement=(
+        r"\tilde\sigma^2\,\mathbb E_{x\sim\tilde g_{\tilde\sigma}}\|\tilde N_{\tilde\sigma}(x)"
+        r"-\nabla\log\tilde g_{\tilde\sigma}(x)\|^2 \le K d^{-1},"
+        r"\ \#\mathrm{params}\le K_P d^2,\ \max|\mathrm{param}|\le K_W c(1+\sigma_u^{-2})"
+        r"(R+10\sqrt{1+\sigma_u^2})"
+    ),
+    domain=_DOMAIN,
+    constants=_CONSTANTS,
+    params=_params,
+    check=_make_check(scaled=True),
+    validate=_validate,
+    examples=_EXAMPLES,
+    budget={"quick": 0, "standard": 12, "thorough": 60},
+    plots=_make_plots("Cor.3.5"),
+    depends_on=("C.21",),
+)
