@@ -25,14 +25,23 @@ Methods of every law (arb enclosures, valid for ball ``x``)
 - float64 numpy screens (vectorised over an array ``x``; never used for a verdict):
   ``density_np``, ``score_np``, ``score_derivative_np``.
 - ``scaled(factor)``, ``shifted(offset)``: the law of factor*Y, of Y + offset (metamorphic tests).
-- ``FiniteMixture`` only: ``means``, ``stds``, ``weights`` (exact Fractions), ``center``,
-  ``spread`` (max mean - min mean), ``cell_masses(edges, sigma)``, ``outside_mass(lo, hi,
-  sigma)``, ``score_derivative_sup(sigma)`` (a rigorous bound of sup_x |s'(x)|, equal stds only).
+- ``FiniteMixture`` only: ``means``, ``stds``, ``weights`` (exact Fractions), ``atomic``,
+  ``center`` (a float near the midrange; arithmetic is centred there), ``spread``,
+  ``radius`` (max |m_i - center|), ``cell_masses(edges, sigma)`` (erfc, exact),
+  ``uniform_cell_masses(start, h, cells, sigma)`` (fast Taylor form), ``outside_mass(lo, hi,
+  sigma)``, ``cell_score_ranges(c, half, sigma)`` -> (s(c), s'(c), s, s', s'' over c +- half),
+  ``variance_sup(sigma)`` and ``score_derivative_sup(sigma)`` (rigorous bounds of
+  sup_x Var(Y|x) and sup_x |s'(x)|; components with one common std only).
+- ``mixture_from_params(params, lemma=...)`` and ``mixture_params_strategy()``: a finite mixture
+  as a JSON-native parameter dict {"sigma", "means", "stds", "weights"}, with validation
+  (``DomainError``) and a Hypothesis strategy reaching near point masses.
 
-Ball evaluation: the atom weights are formed with a log-sum-exp shift (the common factor
-exp(-x^2 / 2 sigma^2) is taken out exactly, so the exponents are linear in x and their ball
-enclosures are exact), and for a ball x of positive radius each function is also enclosed by
-its mean-value form f(mid) + f'(x) [x - mid] and the two enclosures are intersected.
+Ball evaluation: at a point, the component weights are formed with a log-sum-exp shift (the
+common factor exp(-x^2 / 2 sigma^2) is taken out exactly). Over a ball c +- rho the posterior is
+the exponential tilt of the posterior at c, with the log-normaliser K enclosed to second order
+(``FiniteMixture._tilted_posterior``), so there is no normalisation dependency; each function
+is also enclosed by its mean-value form f(c) + f'(ball) [-rho, rho] and the two enclosures are
+intersected. Far in the tails the shift keeps every enclosure tight (relative accuracy).
 
 Certified integrals and suprema (module functions)
 --------------------------------------------------
@@ -43,8 +52,10 @@ Certified integrals and suprema (module functions)
   certified tail term from ``tail = TailBound(A, B, k)``, meaning |h(x)| <= A + B |x - c|^k
   for |x - c| >= reach * sigma_max (c = law.center); the tail expectation is bounded with exact
   Gaussian partial moments.
-- ``score_moment(law, sigma, k, *, cells_per_sigma)``: E|s(x)|^k, by a second-order Taylor
-  model on each cell (tight: enclosure width O(h^2)).
+- ``score_power_cells(law, sigma, k or [k, ...], *, cells_per_sigma)``: per-cell enclosures of
+  int_cell |s|^k p_sigma (``CellIntegrals``: edges, masses, integrals, float centre values,
+  tail bound) by a Taylor model with exact Gaussian cell moments (width O(h^3));
+  ``score_moment(law, sigma, k)`` is their certified total E|s(x)|^k.
 - ``window_sup_moment(law, sigma, kappas, *, cells_per_sigma)``: for each kappa, an enclosure
   of E_{x~p_sigma}[sup_{|c| <= kappa sigma} s'(x + c)^2] (the H.1 left side). Sliding maxima of
   per-cell bounds of |s'| on a grid whose spacing divides kappa sigma; the lower end uses
@@ -940,6 +951,10 @@ def _cell_moments(
         ma, wa = to_arb(m), to_arb(w)
         zs = [(e - ma) / v for e in edges]
         near = [abs(float(z.mid())) <= far + 1 for z in zs]
+        # A cell whose ends lie far out on opposite sides (wider than 2 * 13 v) is exact too.
+        for j in range(cells):
+            if not (near[j] or near[j + 1]) and float(zs[j].mid()) * float(zs[j + 1].mid()) <= 0:
+                near[j] = near[j + 1] = True
         tails: dict[int, arb] = {}
         dens: dict[int, arb] = {}
         for j in range(cells + 1):
