@@ -95,3 +95,13 @@ def test_c5_statistical_and_refuted_both_ways() -> None:
 def test_domain_errors(lemma, params) -> None:
     with pytest.raises(DomainError):
         evaluate(lemma, params, lemma.stated_constants(), 64, user_input=True)
+
+
+def test_c1_scale_invariance() -> None:
+    # sigma^4 E sup s'^2 and sigma^2 E (s_hat - s)^2 depend only on p/sigma and eps/sigma.
+    base = {**TWO, "atoms": [-2.25, 0.5, 2.25], "weights": [1.0, 2.0, 1.0], "eps": 0.25}
+    half = {**base, "sigma": 0.5, "atoms": [-1.125, 0.25, 1.125], "eps": 0.125}
+    a = evaluate(C1, base, C1.stated_constants(), 64)
+    b = evaluate(C1, half, C1.stated_constants(), 64)
+    for pa, pb in zip(a.parts, b.parts, strict=True):
+        assert pa.empirical == pytest.approx(pb.empirical, rel=1e-2)
