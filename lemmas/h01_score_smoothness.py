@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
+from pathlib import Path
 from typing import Any
 
 from hypothesis import strategies as st
@@ -130,6 +131,42 @@ def _check(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Part]
     return parts
 
 
+def _plots(records: list[dict[str, Any]], out_dir: Any) -> list[str]:
+    """sigma^4 x LHS (midpoint) against the number of atoms, one series per kappa, with the
+    stated constants as dashed lines."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    points: dict[str, list[tuple[int, float]]] = {name: [] for name in KAPPAS}
+    for record in records:
+        atoms = record.get("params", {}).get("atoms")
+        for part in record.get("parts", []):
+            name, value = part.get("constant"), part.get("empirical")
+            if name in points and value is not None and isinstance(atoms, list):
+                points[name].append((len(atoms), value))
+    if not any(points.values()):
+        return []
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    fig, ax = plt.subplots(figsize=(6.0, 4.4))
+    for (name, kappa), colour in zip(KAPPAS.items(), ("C0", "C1", "C2"), strict=True):
+        if points[name]:
+            xs, ys = zip(*points[name], strict=True)
+            ax.scatter(xs, ys, color=colour, alpha=0.7, label=f"kappa = {kappa}")
+        ax.axhline(float(H1.constant(name).value), color=colour, ls="--", lw=0.8)
+    ax.set_xlabel("number of atoms")
+    ax.set_ylabel("sigma^4 E sup_{|c|<=kappa sigma} s'(x+c)^2")
+    ax.set_title("H.1: found values (dots) and stated K (dashed)")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    name = "h_1_window_sup.png"
+    fig.savefig(out / name, dpi=110)
+    plt.close(fig)
+    return [name]
+
+
 def _comb(n: int, spacing: float, envelope: float) -> dict[str, Any]:
     middle = (n - 1) / 2
     return {
@@ -165,4 +202,5 @@ H1 = Lemma(
     budget={"quick": 8, "standard": 80, "thorough": 400},
     depends_on=("H.3", "H.4"),
     primary="K_half",
+    plots=lambda records, out_dir: _plots(records, out_dir),
 )

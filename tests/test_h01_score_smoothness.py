@@ -78,3 +78,10 @@ def test_search_runs_clean() -> None:
 def test_domain_errors(params) -> None:
     with pytest.raises(DomainError):
         H1.validate(params)
+
+
+def test_plot_is_written(tmp_path) -> None:
+    run = run_lemma(_only([TWO_ATOMS]), profile="quick", seed=0)
+    names = H1.plots([e.to_json() for e in run.evaluations], tmp_path)
+    assert names == ["h_1_window_sup.png"]
+    assert (tmp_path / names[0]).stat().st_size > 1000
