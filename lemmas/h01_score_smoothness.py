@@ -55,7 +55,7 @@ from hypothesis import strategies as st
 from verify.domain import finite_real, log_uniform
 from verify.errors import DomainError
 from verify.lemma import Constant, Lemma, Part
-from verify.numbers import to_arb
+from verify.numbers import certainly_le, to_arb
 from verify.smoothed import AtomicLaw, window_sup_moment
 
 KAPPAS = {
@@ -64,6 +64,7 @@ KAPPAS = {
     "K_one": Fraction(1),
 }
 CELLS_PER_SIGMA = 64
+MAX_CELLS_PER_SIGMA = 256
 MAX_ATOMS = 40
 MAX_SPREAD = 200.0
 
@@ -114,20 +115,29 @@ def _check(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Part]
     sigma = float(params["sigma"])
     xs, ws = _atoms(params)
     law = AtomicLaw(xs, ws)
-    enclosures = window_sup_moment(
-        law, sigma, list(KAPPAS.values()), cells_per_sigma=CELLS_PER_SIGMA, block=8
-    )
     s = to_arb(sigma)
     unit = 1 / (s * s * s * s)
+    limits = {KAPPAS[name]: to_arb(constants[name]) * unit for name in KAPPAS}
+    cells = CELLS_PER_SIGMA
+    while True:
+        enclosures = window_sup_moment(
+            law, sigma, list(KAPPAS.values()), cells_per_sigma=cells, block=cells // 8
+        )
+        # Refine the grid (not the precision: the width is discretisation) while an enclosure
+        # still straddles its limit.
+        separated = all(
+            certainly_le(enclosures[k], limits[k]) or enclosures[k] > limits[k] for k in limits
+        )
+        if separated or cells >= MAX_CELLS_PER_SIGMA:
+            break
+        cells *= 2
     parts = []
     for name, kappa in KAPPAS.items():
         lhs = enclosures[kappa]
         scaled = lhs / unit
         note = f"kappa={kappa}: sigma^4 E sup s'^2 in [{float(scaled.lower()):.6g}, "
-        note += f"{float(scaled.upper()):.6g}]"
-        parts.append(
-            Part(f"kappa={kappa}", lhs, to_arb(constants[name]) * unit, name, unit, note=note)
-        )
+        note += f"{float(scaled.upper()):.6g}], grid sigma/{cells}"
+        parts.append(Part(f"kappa={kappa}", lhs, limits[kappa], name, unit, note=note))
     return parts
 
 
