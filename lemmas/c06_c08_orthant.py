@@ -319,11 +319,11 @@ def _check_c8(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Pa
 
 def _c8_sweep() -> list[tuple[float, float, float, float]]:
     """(sigma, R/sqrt(v), LHS mean, B8) on a fixed grid: d = d' = 4, Goldreich-free projection f,
-    eps = 0.3, 1500 samples per point (seeded), for the decay plot."""
+    eps = 0.3, 1000 samples per point (seeded), for the decay plot."""
     rows = []
     for sigma in (0.1, 0.3, 1.0):
         v = 1 + sigma * sigma
-        for z in np.linspace(0.25, 3.0, 6):
+        for z in np.linspace(0.25, 3.0, 5):
             params = {
                 "d": 4,
                 "d_out": 4,
@@ -333,7 +333,7 @@ def _c8_sweep() -> list[tuple[float, float, float, float]]:
             }
             inst = instance_from(params)
             generator = torch.Generator().manual_seed(11)
-            x, _ = inst.sample(1500, generator, sigma=sigma)
+            x, _ = inst.sample(1000, generator, sigma=sigma)
             _, upper = inst.score_gap_squared(x, sigma)
             rows.append((sigma, float(z), float(upper.mean()), float(b8(inst, sigma).mid())))
     return rows
@@ -361,7 +361,7 @@ def _plot_c8(records: list[dict[str, Any]], out_dir: Any) -> list[str]:
     left.set_yscale("log")
     left.set_xlabel("R / sqrt(1 + sigma^2)")
     left.set_ylabel("E |grad log g_sigma - grad log g_{s(x),sigma}|^2")
-    left.set_title("C.8 sweep: d = d' = 4, eps = 0.3 (1500 samples)")
+    left.set_title("C.8 sweep: d = d' = 4, eps = 0.3 (1000 samples)")
     left.legend(fontsize=7)
     found = []
     for record in records:
