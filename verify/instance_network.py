@@ -107,32 +107,55 @@ class PiecewiseLinear1D:
 
 
 def fit_pwl(
-    target, density, lo: float, hi: float, tol: float, *, start: int = 64, max_knots: int = 20000
+    target,
+    density,
+    lo: float,
+    hi: float,
+    tol: float,
+    *,
+    start: int = 64,
+    max_knots: int = 20000,
+    joint=None,
 ) -> tuple[PiecewiseLinear1D, float]:
     """Adaptive interpolation of ``target`` on [lo, hi] with density-weighted L2 error <= tol.
 
     Returns the function and its estimated error integral (interior intervals by 7-point
     Gauss-Legendre; tails [hi, hi + 40 w] and [lo - 40 w, lo], w = (hi - lo)/2, on 400-cell grids).
     End slopes are the target's slopes at the ends (numerically), so the tails are its tangents.
+    Only the intervals created by a bisection are re-evaluated. ``joint(t) -> (target, density)``
+    may replace the two callables when they share work.
     """
-    knots = np.linspace(lo, hi, start)
-    while True:
-        a, b = knots[:-1], knots[1:]
+    evaluate = joint or (lambda t: (target(t), density(t)))
+
+    def interval_errors(a, b, fa, fb):
         u = a[:, None] + (b - a)[:, None] * _GL_NODES[None, :]
-        fa, fb = target(a), target(b)
+        fu, pu = evaluate(u)
         lin = fa[:, None] + (fb - fa)[:, None] * _GL_NODES[None, :]
-        err = ((target(u) - lin) ** 2 * density(u)) @ _GL_WEIGHTS * (b - a)
+        return ((fu - lin) ** 2 * pu) @ _GL_WEIGHTS * (b - a)
+
+    knots = np.linspace(lo, hi, start)
+    values = evaluate(knots)[0]
+    err = interval_errors(knots[:-1], knots[1:], values[:-1], values[1:])
+    while True:
         total = float(err.sum())
         if total <= tol / 2 or knots.size >= max_knots:
             break
-        split = err > tol / (2 * err.size)
-        if not split.any():
+        split = np.nonzero(err > tol / (2 * err.size))[0]
+        if split.size == 0:
             break
-        knots = np.sort(np.concatenate([knots, ((a + b) / 2)[split]]))
+        a, b = knots[split], knots[split + 1]
+        mid = (a + b) / 2
+        f_mid = evaluate(mid)[0]
+        left = interval_errors(a, mid, values[split], f_mid)
+        right = interval_errors(mid, b, f_mid, values[split + 1])
+        knots = np.insert(knots, split + 1, mid)
+        values = np.insert(values, split + 1, f_mid)
+        err = np.insert(err, split + 1, right)
+        err[split + np.arange(split.size)] = left
     h = 1e-6 * (hi - lo)
-    left_slope = float((target(np.array([lo + h])) - target(np.array([lo])))[0] / h)
-    right_slope = float((target(np.array([hi])) - target(np.array([hi - h])))[0] / h)
-    values = target(knots)
+    ends = evaluate(np.array([lo, lo + h, hi - h, hi]))[0]
+    left_slope = float((ends[1] - ends[0]) / h)
+    right_slope = float((ends[3] - ends[2]) / h)
     pwl = PiecewiseLinear1D(
         torch.as_tensor(knots), torch.as_tensor(values), left_slope, right_slope
     )
@@ -142,7 +165,8 @@ def fit_pwl(
         grid = np.linspace(start_t, end_t, 401)
         mid = (grid[:-1] + grid[1:]) / 2
         approx = pwl(torch.as_tensor(mid)).numpy()
-        tail_err += float(((target(mid) - approx) ** 2 * density(mid)).sum() * (grid[1] - grid[0]))
+        f_tail, p_tail = evaluate(mid)
+        tail_err += float(((f_tail - approx) ** 2 * p_tail).sum() * (grid[1] - grid[0]))
     return pwl, total + tail_err
 
 
@@ -192,15 +216,11 @@ class InstanceScoreNetwork:
             self.comb_pwl = {}
             for sign, index in ((1, 0), (-1, 1)):
 
-                def score_b(t, index=index):
-                    _, slope = instance.comb_terms(torch.as_tensor(t), su)
-                    return slope[..., index].numpy()
+                def comb_joint(t, index=index):
+                    logs, slope = instance.comb_terms(torch.as_tensor(t), su)
+                    return slope[..., index].numpy(), np.exp(logs[..., index].numpy())
 
-                def density_b(t, index=index):
-                    logs, _ = instance.comb_terms(torch.as_tensor(t), su)
-                    return np.exp(logs[..., index].numpy())
-
-                pwl, err = fit_pwl(score_b, density_b, -reach, reach, share / d_out)
+                pwl, err = fit_pwl(None, None, -reach, reach, share / d_out, joint=comb_joint)
                 self.comb_pwl[sign] = pwl
                 self.fit_error[f"comb{sign:+d}"] = err
             hs = [p.values.abs().max() for p in self.comb_pwl.values()]
