@@ -19,7 +19,11 @@ For x in :math:`[x_i, x_{i+1}]`, :math:`\hat s(x)` is a convex combination of
           \le \epsilon^2 K/\sigma^4 \quad(\epsilon \le \sigma/4),\qquad C_1 = 1.
 
 Checked: both inequalities (the second as two parts, error <= K eps^2/sigma^4 and
-eps^2 E sup <= K eps^2/sigma^4, with the constant K shared with H.1).
+eps^2 E sup <= K eps^2/sigma^4, with the constant K shared with H.1). The window expectation
+is computed twice, here (cells of width eps/M, sliding maxima of Taylor-model cell bounds) and
+by ``verify.smoothed.window_sup_moment`` (H.1's implementation); the part
+``window_sup_two_computations`` is certified when the two enclosures overlap and refuted when
+they provably differ, and the inequalities use their intersection.
 
 C.2 [paper-shape], explicit form derived here. For t > 0, :math:`E = \{|x-\mu| \ge t\}`:
 Chebyshev :math:`P(E) \le m_2/t^2`; Cauchy-Schwarz and H.8
@@ -125,6 +129,7 @@ from verify.score_approx import (
     law_strategy,
     pwl_error,
 )
+from verify.smoothed import GaussianMixture, window_sup_moment
 
 CELLS_PER_SIGMA = 16
 MC_SAMPLES = 100_000
@@ -168,9 +173,24 @@ def _check_c1(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Pa
     eps = _positive(params, "eps")
     sigma = to_arb(law.sigma)
     result = interpolation_error(law, eps, _subcells(eps, law.sigma))
+    window_sup = result.window_sup
+    second = _window_sup_by_verify_smoothed(law, eps)
+    cross = []
+    if second is not None:
+        cross.append(
+            Part(
+                "window_sup_two_computations",
+                _gap(window_sup, second),
+                Fraction(0),
+                note=f"score_approx {window_sup.str(6)} vs smoothed {second.str(6)}",
+            )
+        )
+        if window_sup.overlaps(second):
+            window_sup = window_sup.intersection(second)
     eps2 = to_arb(eps) ** 2
-    unit1 = eps2 * result.window_sup
+    unit1 = eps2 * window_sup
     parts = [
+        *cross,
         Part(
             "interpolation_vs_window_sup",
             result.error,
@@ -178,7 +198,7 @@ def _check_c1(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Pa
             "C1",
             unit1,
             note=f"{result.cells} cells",
-        )
+        ),
     ]
     if eps <= H1_KAPPA * law.sigma:
         unit_k = eps2 / sigma**4
@@ -186,6 +206,18 @@ def _check_c1(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Pa
         parts.append(Part("interpolation_vs_K", result.error, k * unit_k, "K", unit_k))
         parts.append(Part("window_sup_vs_K", unit1, k * unit_k, "K", unit_k))
     return parts
+
+
+def _window_sup_by_verify_smoothed(law: SmoothedAtoms, eps: Fraction) -> arb | None:
+    """The same expectation by ``verify.smoothed.window_sup_moment`` (an independent
+    implementation: grid-point sliding maxima with second-order cell bounds), when the
+    component width tau = sqrt(v - sigma^2) is rational."""
+    tau2 = law.variance - law.sigma**2
+    tau = Fraction(math.isqrt(tau2.numerator), math.isqrt(tau2.denominator))
+    if tau * tau != tau2:
+        return None
+    mixture = GaussianMixture(list(law.atoms), [tau] * len(law.atoms), list(law.weights))
+    return window_sup_moment(mixture, law.sigma, [eps / law.sigma])[eps / law.sigma]
 
 
 def _c1_params():
