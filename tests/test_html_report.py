@@ -454,3 +454,12 @@ def test_render_mixes_prose_and_math() -> None:
     assert out.startswith("For every law <math")
     assert out.count("<math") == 4
     assert 'display="block"' in out
+
+
+def test_report_into_another_folder_copies_the_plots(tmp_path: Path) -> None:
+    run_dir = tmp_path / "run"
+    write_sample_report(run_dir)
+    results = json.loads((run_dir / "results.json").read_text())
+    index = write_html(results, tmp_path / "site", plots_dir=run_dir)
+    assert (index.parent / "c16_ratio.png").read_bytes() == (run_dir / "c16_ratio.png").read_bytes()
+    assert 'src="c16_ratio.png"' in (index.parent / "lemma-C.16.html").read_text()

@@ -18,6 +18,7 @@ import html
 import json
 import math
 import re
+import shutil
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -636,16 +637,34 @@ def lemma_html(lemma: dict[str, Any], results: dict[str, Any], record_limit: int
     return _page(f"{lemma_id}: {lemma.get('title', '')}", body)
 
 
-def write_html(results: dict[str, Any], out_dir: Path) -> Path:
+def write_html(results: dict[str, Any], out_dir: Path, plots_dir: Path | None = None) -> Path:
     """Write ``index.html`` and one ``lemma-<id>.html`` per lemma into ``out_dir``.
 
-    Returns the path of ``index.html``. Plot paths in the results are relative to ``out_dir``.
+    Returns the path of ``index.html``. Plot paths in the results are relative to the folder
+    of ``results.json``; pass that folder as ``plots_dir`` when it is not ``out_dir`` (``verify
+    report --results FILE --out DIR``) and the plots are copied next to the pages, so the
+    report folder stands on its own.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    if plots_dir is not None and Path(plots_dir).resolve() != out_dir.resolve():
+        _copy_plots(results, Path(plots_dir), out_dir)
     for lemma in results.get("lemmas") or []:
         path = out_dir / page_name(normalize_id(str(lemma["id"])))
         path.write_text(lemma_html(lemma, results), encoding="utf-8")
     index = out_dir / "index.html"
     index.write_text(index_html(results), encoding="utf-8")
     return index
+
+
+def _copy_plots(results: dict[str, Any], source: Path, target: Path) -> None:
+    for lemma in results.get("lemmas") or []:
+        for relative in lemma.get("plots") or []:
+            origin = source / relative
+            # Only plain relative paths inside the results folder are copied.
+            if Path(relative).is_absolute() or ".." in Path(relative).parts:
+                continue
+            if origin.is_file():
+                destination = target / relative
+                destination.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(origin, destination)
