@@ -54,7 +54,10 @@ between the two enclosures, right side 0). The threshold parts enclose the least
 (certified bisection bracket) and compare it with the stated C.
 
 Domain: d in [1, 6], d' in [1, 8], R in (0, 10], eps in (0, 1], sigma > 0 with
-tau / eps >= 1/4 (so T(q) <= 0.6: the large-sigma regime), delta in (0, 0.99].
+tau / eps >= 1/4 (so T(q) <= 0.6: the large-sigma regime), delta in (0, 0.99]. For eps < 0.2
+some comb coordinate must lie at least 1e-6 periods off the teeth: with every coordinate on a
+tooth, C.17's bound is attained up to a relative T(q0) < 1e-200, which ball arithmetic cannot
+resolve (an equality case, approached from inside).
 """
 
 from __future__ import annotations
@@ -95,6 +98,11 @@ from verify.lemma import Constant, Lemma, Part
 from verify.numbers import ball, lower, normal_density, to_arb, upper
 
 MIN_TAU_OVER_EPS = 0.25
+# Below this eps, T(q0) < 1e-200: a point with every comb coordinate on a tooth makes C.17's
+# bound an equality to within T(q0), which no working precision resolves. Such points are kept
+# out of the domain (the search approaches them from TEETH_CLEARANCE periods away).
+DEGENERATE_EPS = 0.2
+TEETH_CLEARANCE = 1e-6
 F_KINDS = ("random", "constant", "projection")
 
 
@@ -154,6 +162,22 @@ def _validate(params: dict[str, Any]) -> None:
             raise DomainError(f"{name} must hold finite numbers")
     if not all(c in (1, -1) for c in params["vertex"]):
         raise DomainError("vertex entries must be ±1")
+    if eps < DEGENERATE_EPS and all_on_teeth(params):
+        raise DomainError(
+            f"for eps < {DEGENERATE_EPS} some comb coordinate must lie at least "
+            f"{TEETH_CLEARANCE} periods off the teeth (C.17's bound is attained there up to "
+            "T(q0), below any working precision)"
+        )
+
+
+def all_on_teeth(params: dict[str, Any]) -> bool:
+    """Is every comb coordinate within TEETH_CLEARANCE periods of a tooth of either comb?
+    (y_j / v = eps (n_j + u_j) / 4: the teeth are where n_j + u_j is even.)"""
+    for n, u in zip(params["y_steps"], params["y_jitter"], strict=True):
+        position = (n + u) / 2  # in half-periods: the teeth of both combs at the integers
+        if abs(position - round(position)) / 2 >= TEETH_CLEARANCE:
+            return False
+    return True
 
 
 @st.composite
@@ -167,7 +191,7 @@ def _params(draw) -> dict[str, Any]:
     sigma = float(sigma_of_tau(tau).mid())
     near = draw(st.booleans())
     z_range = 2.0 if near else 6.0
-    return {
+    params = {
         "d": d,
         "d_out": d_out,
         "R": draw(log_uniform(0.1, 8.0)),
@@ -181,6 +205,10 @@ def _params(draw) -> dict[str, Any]:
         "y_steps": draw(st.lists(st.integers(-24, 24), min_size=d_out, max_size=d_out)),
         "y_jitter": draw(st.lists(st.floats(-1.0, 1.0), min_size=d_out, max_size=d_out)),
     }
+    if eps < DEGENERATE_EPS and all_on_teeth(params):
+        first = params["y_jitter"][0]
+        params["y_jitter"][0] = first - 1e-5 if first > 0 else first + 1e-5
+    return params
 
 
 def _enclosure_gap(a: arb, b: arb) -> Fraction:
@@ -367,7 +395,7 @@ _STATEMENT_18 = (
 )
 _DOMAIN = (
     "d in [1, 6], d' in [1, 8], R in (0, 10], eps in (0, 1], sigma with tau/eps >= 1/4, "
-    "delta in (0, 0.99], any f"
+    "delta in (0, 0.99], any f; for eps < 0.2 not every comb coordinate on a tooth"
 )
 
 C17 = Lemma(
