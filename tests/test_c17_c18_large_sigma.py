@@ -59,3 +59,12 @@ def test_domain_errors(change):
     params = dict(_EXAMPLES[2], **change)
     with pytest.raises(DomainError):
         evaluate(C17, params, C17.stated_constants(), 64, user_input=True)
+
+
+def test_equality_points_kept_out_of_the_domain():
+    # eps < 0.2 with every comb coordinate on a tooth: the bound is attained up to T(q0) < 1e-200
+    params = dict(_EXAMPLES[3], y_steps=[0, 2, 4, -6, 8], y_jitter=[0.0] * 5)
+    with pytest.raises(DomainError):
+        evaluate(C17, params, C17.stated_constants(), 64, user_input=True)
+    nudged = dict(params, y_jitter=[1e-5, 0.0, 0.0, 0.0, 0.0])
+    assert evaluate(C17, nudged, C17.stated_constants(), 64).verdict is Verdict.CERTIFIED
