@@ -148,3 +148,12 @@ def test_refuses_where_neither_regime_reaches_tol():
         oracle.score(torch.full((2, instance.dim), math.nan), 0.5, 1e-3)
     with pytest.raises(DomainError):
         oracle.score(x, 0.5, 1e-3, regime="medium")
+
+
+def test_large_regime_threshold():
+    instance = Instance(GoldreichFunction(16, 16, seed=0), 4.0, 0.1)
+    oracle = ScoreOracle(instance)
+    sigma = oracle.large_regime_threshold(1e-4)
+    assert oracle.large_bound(sigma) <= 1e-4 < oracle.large_bound(sigma * 0.99)
+    x, _ = instance.sample(8, torch.Generator().manual_seed(6), sigma=sigma)
+    assert oracle.score(x, sigma, 1e-4).regime == "large"

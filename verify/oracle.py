@@ -16,6 +16,9 @@ up), valid at every point. It covers every sigma with :math:`E_{18}\le` tol; to 
 :math:`E_{18}\le\delta` whenever :math:`\tau \ge \epsilon\sqrt{\log((1+2Rd'+4\pi\sqrt{d'}/\epsilon)
 /\delta)}/4` (C = 1/4; the limit is :math:`1/(\pi\sqrt2)\approx0.225`). For sigma <= 1,
 :math:`\tau\ge\sigma/\sqrt2`, so sigma >= (sqrt 2 / 4) eps sqrt(log(...)) suffices.
+``large_regime_threshold(tol)`` returns the least such sigma (bisection on the certified bound);
+e.g. d' = 64, R = 4: eps = 0.1 gives 0.077 / 0.091 / 0.114 for tol 1e-2 / 1e-4 / 1e-8, and
+eps = 0.3 gives 0.23 / 0.28 / 0.36.
 
 Small regime (the C.6 argument, made pointwise). Let :math:`s^*` be the orthant of x (ties +1)
 and :math:`r_i = \exp(-2R|x_i|/v)`: flipping the coordinates A of :math:`s^*` multiplies
@@ -258,6 +261,25 @@ class ScoreOracle:
     def large_bound(self, sigma: float) -> float:
         inst = self.instance
         return large_sigma_bound(inst.d_out, float(inst.R), float(sigma), float(inst.eps))
+
+    def large_regime_threshold(self, tol: float, *, relative: float = 1e-3) -> float:
+        """A sigma from which on the large regime's bound meets tol (E18 falls as sigma grows),
+        within ``relative`` of the least one; inf if even sigma = 1e3 does not."""
+        tol = float(tol)
+        if not math.isfinite(tol) or tol <= 0:
+            raise DomainError(f"tol must be a finite positive number, got {tol!r}")
+        lo, hi = 1e-6, 1e3
+        if self.large_bound(hi) > tol:
+            return math.inf
+        if self.large_bound(lo) <= tol:
+            return lo
+        while hi / lo > 1 + relative:
+            mid = math.sqrt(lo * hi)
+            if self.large_bound(mid) <= tol:
+                hi = mid
+            else:
+                lo = mid
+        return hi
 
     # --- regimes -----------------------------------------------------------------------------
 
