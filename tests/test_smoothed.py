@@ -164,3 +164,20 @@ def test_window_sup_moment_scale_and_translation_invariance() -> None:
     assert base.overlaps(scaled)
     assert base.overlaps(moved)
     assert float(abs(base - scaled).mid()) < 1e-6
+
+
+def test_window_sup_moment_equal_std_mixture_matches_atoms_at_effective_sigma() -> None:
+    # N(a_j, 0.75^2) smoothed at sigma = 1 is the atoms smoothed at 1.25: same integrand,
+    # same law of x; eps = sigma / 4 = 1.25 / 5 and both grids have spacing 1/64.
+    atoms = [-3.0, 0.5, 2.25]
+    weights = [1.0, 2.0, 1.0]
+    mixture = GaussianMixture(atoms, [0.75] * 3, weights)
+    kappa = Fraction(1, 4)
+    first = window_sup_moment(mixture, 1.0, [kappa])[kappa]
+    second = window_sup_moment(
+        AtomicLaw(atoms, weights), 1.25, [Fraction(1, 5)], cells_per_sigma=80
+    )
+    assert first.overlaps(second[Fraction(1, 5)])
+    assert float(first.rad()) < 0.02 * float(first.mid())
+    with pytest.raises(NotImplementedError):
+        window_sup_moment(GaussianMixture(atoms, [0.5, 0.75, 0.75], weights), 1.0, [kappa])

@@ -1137,41 +1137,6 @@ def _atomic_grid_bounds(
     return point_up, point_low, spread_err
 
 
-def _generic_cell_bounds(
-    law: FiniteMixture,
-    s: arb,
-    padded: list[arb],
-    block: int,
-    block_tolerance: float,
-    s_exact: Fraction,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Per cell: float upper bound of |s'| over the cell and lower bound at its midpoint."""
-    total_cells = len(padded) - 1
-    uppers = np.empty(total_cells)
-    lowers = np.empty(total_cells)
-
-    def derivative_over(a: arb, b: arb) -> tuple[arb, arb]:
-        centre = (a + b) / 2
-        radius = arb(0, ((b - a) / 2).upper())
-        value, slope = law._derivative_and_slope(centre, radius, s)
-        return value, value + slope * radius
-
-    for first in range(0, total_cells, block):
-        last = min(first + block, total_cells)
-        # A whole block at once where s' hardly moves: its enclosure over the block bounds
-        # every cell of it, above and below.
-        _, block_value = derivative_over(padded[first], padded[last])
-        if float(block_value.rad()) * float(s_exact) ** 2 <= block_tolerance:
-            uppers[first:last] = _float_up(abs(block_value).upper())
-            lowers[first:last] = max(0.0, _float_down(abs(block_value).lower()))
-            continue
-        for i in range(first, last):
-            value, enclosure = derivative_over(padded[i], padded[i + 1])
-            uppers[i] = _float_up(abs(enclosure).upper())
-            lowers[i] = max(0.0, _float_down(abs(value).lower()))
-    return uppers, lowers
-
-
 def window_sup_moment(
     law: FiniteMixture,
     sigma: Number,
@@ -1179,15 +1144,17 @@ def window_sup_moment(
     *,
     cells_per_sigma: int = 64,
     reach: float | None = None,
-    block: int = 16,
-    block_tolerance: float = 2e-4,
+    block: int = 8,
 ) -> dict[Fraction, arb]:
     """For each kappa: enclosure of E_{x~p_sigma}[sup_{|c| <= kappa sigma} s'(x + c)^2].
 
+    The law is atomic or a mixture whose components share one std (else NotImplementedError).
     Grid of spacing h = sigma / cells_per_sigma (exact; kappa * cells_per_sigma must be an
-    integer m). For x in cell j, [x - eps, x + eps] lies in cells j-m..j+m (upper end) and
-    contains the midpoints of cells j-m+1..j+m-1 (lower end). Outside the core the integrand
-    is at most score_derivative_sup(sigma)^2 (one common std), times the certified tail mass.
+    integer m). For x in cell j, [x - eps, x + eps] lies in cells j-m..j+m: upper end from
+    per-cell bounds of |s'| (grid-point values plus a second-order term, see
+    ``_atomic_grid_bounds``); it contains the grid points j+1-m..j+m: lower end from their
+    values. Outside the core the integrand is at most score_derivative_sup(sigma)^2, times the
+    certified tail mass. ``block`` is the number of cells sharing one bound of |s^(3)|.
     """
     s_exact = _exact(sigma)
     if s_exact <= 0:
@@ -1199,7 +1166,7 @@ def window_sup_moment(
         if m.denominator != 1 or m < 1:
             raise ValueError("kappa * cells_per_sigma must be a positive integer")
         windows[Fraction(kappa)] = int(m)
-    bound = law.score_derivative_sup(s)
+    bound = law.score_derivative_sup(s)  # raises for unequal stds (no tail bound)
     bound_sq = _sq(bound)
     if reach is None:
         # Smallest reach (in units of max v) making the tail term below 1e-9 of sup^2.
@@ -1224,31 +1191,25 @@ def window_sup_moment(
     outside = law.outside_mass(to_arb(start), to_arb(start + cells * h), s)
     # Per-cell bounds of |s'| on the padded grid: cell index i <-> grid cell i - pad.
     total_cells = cells + 2 * pad
-    if law.atomic:
-        point_up, point_low, spread_err = _atomic_grid_bounds(
-            law, s, start - pad * h, h, total_cells, block
-        )
-        uppers = np.maximum(point_up[:-1], point_up[1:]) + spread_err
-        uppers = np.nextafter(uppers, np.inf)
-        # Lower ends: grid points; the inner window of cell j holds points j+1-m .. j+m.
-        lowers = point_low
-    else:
-        padded = [to_arb(start + (j - pad) * h) for j in range(total_cells + 1)]
-        uppers, lowers = _generic_cell_bounds(law, s, padded, block, block_tolerance, s_exact)
+    # One common std t: p_sigma = atoms * N(0, t^2 + sigma^2), so s and s' are those of the
+    # atoms smoothed at sqrt(t^2 + sigma^2) (the grid keeps its spacing sigma / cells).
+    atoms = law if law.atomic else AtomicLaw(law.means, law.weights)
+    sigma_eff = (to_arb(law.stds[0] ** 2) + s * s).sqrt()
+    point_up, point_low, spread_err = _atomic_grid_bounds(
+        atoms, sigma_eff, start - pad * h, h, total_cells, block
+    )
+    uppers = np.nextafter(np.maximum(point_up[:-1], point_up[1:]) + spread_err, np.inf)
+    # Lower ends: grid points; the inner window of cell j holds points j+1-m .. j+m.
+    lowers = point_low
     results = {}
     for kappa, m in windows.items():
         up_win = np.lib.stride_tricks.sliding_window_view(
             uppers[pad - m : pad + cells + m], 2 * m + 1
         )
         up = up_win.max(axis=1)
-        if law.atomic:  # grid points j+1-m .. j+m
-            low_win = np.lib.stride_tricks.sliding_window_view(
-                lowers[pad - m + 1 : pad + cells + m], 2 * m
-            )
-        else:  # cell midpoints j+1-m .. j+m-1
-            low_win = np.lib.stride_tricks.sliding_window_view(
-                lowers[pad - m + 1 : pad + cells + m - 1], 2 * m - 1
-            )
+        low_win = np.lib.stride_tricks.sliding_window_view(
+            lowers[pad - m + 1 : pad + cells + m], 2 * m
+        )
         low = low_win.max(axis=1)
         upper_total = arb(0)
         lower_total = arb(0)
