@@ -142,11 +142,31 @@ def _positive(params: dict[str, Any], name: str) -> Fraction:
         raise DomainError(f"missing or non-numeric parameter {name!r}")
     try:
         number = Fraction(value)
-    except (ValueError, ZeroDivisionError):
+    except (ValueError, ZeroDivisionError, OverflowError):
         raise DomainError(f"parameter {name} must be a real number, got {value!r}") from None
     if number <= 0:
         raise DomainError(f"parameter {name} must be positive, got {value!r}")
     return number
+
+
+def _cap(params: dict[str, Any]) -> Fraction:
+    value = params.get("cap", 0)
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise DomainError(f"cap must be a real number >= 0, got {value!r}")
+    try:
+        cap = Fraction(value)
+    except (ValueError, ZeroDivisionError, OverflowError):
+        raise DomainError(f"cap must be a real number >= 0, got {value!r}") from None
+    if cap < 0:
+        raise DomainError("cap must be >= 0")
+    return cap
+
+
+def _seed(params: dict[str, Any]) -> int:
+    seed = params.get("seed", 0)
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise DomainError(f"seed must be a nonnegative integer, got {seed!r}")
+    return seed
 
 
 def _subcells(eps: Fraction, sigma: Fraction) -> int:
@@ -268,8 +288,7 @@ C1 = Lemma(
 def _validate_c2(params: dict[str, Any]) -> None:
     law = law_from_params(params)
     _positive(params, "t")
-    if Fraction(params.get("cap", 0)) < 0:
-        raise DomainError("cap must be >= 0")
+    _cap(params)
     if _positive(params, "t") > 64 * law.sigma:
         raise DomainError("C.2 is checked for t <= 64 sigma")
 
@@ -277,7 +296,7 @@ def _validate_c2(params: dict[str, Any]) -> None:
 def _check_c2(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Part]:
     law = law_from_params(params)
     t = _positive(params, "t")
-    cap = Fraction(params.get("cap", 0))
+    cap = _cap(params)
     sigma = to_arb(law.sigma)
     m2 = to_arb(law.second_moment)
     ta = to_arb(t)
@@ -336,8 +355,11 @@ def _validate_c3(params: dict[str, Any]) -> None:
     _positive(params, "level")
     if not law.sigma / 16 <= eps <= H1_KAPPA * law.sigma:
         raise DomainError("C.3 is checked for sigma/16 <= eps <= sigma/4 (H.1 at kappa = 1/4)")
-    if _positive(params, "level") * law.sigma < 1:
-        raise DomainError("C.3 is checked for L sigma >= 1 (part b tends to equality as L -> 0)")
+    if not 1 <= _positive(params, "level") * law.sigma <= 64:
+        raise DomainError(
+            "C.3 is checked for 1 <= L sigma <= 64 (part b tends to equality as L -> 0; beyond"
+            " 64 both sides are below the tail bounds' resolution)"
+        )
 
 
 def _check_c3(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Part]:
@@ -383,7 +405,7 @@ C3 = Lemma(
         r"t=\bar\Phi^{-1}(\delta/2)};\ \mathbb E(|s|-L)_+^2\le\mathbb E[s^2;|s|>L]\le "
         r"C_3\frac{3}{\sigma^4L^2}"
     ),
-    domain="finite mixtures, sigma/16 <= eps <= sigma/4, L sigma >= 1",
+    domain="finite mixtures, sigma/16 <= eps <= sigma/4, 1 <= L sigma <= 64",
     constants=[Constant("C3", 1, "Markov with H.1 and H.5; H.2; H.8 (fourth moment)")],
     params=_c3_params,
     check=_check_c3,
@@ -547,13 +569,14 @@ def _coarse_approximation(law: SmoothedAtoms):
 
 def _validate_c5(params: dict[str, Any]) -> None:
     laws = product_laws(params)
+    _seed(params)
     if math.prod(len(law.atoms) for law in laws) > 64:
         raise DomainError("C.5 enumerates atom tuples: at most 64")
 
 
 def _check_c5(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Part]:
     laws = product_laws(params)
-    seed = int(params.get("seed", 0))
+    seed = _seed(params)
     functions, errors = [], []
     for law in laws:
         f, anchor, step = _coarse_approximation(law)

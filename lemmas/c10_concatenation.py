@@ -64,7 +64,10 @@ def nets_from_params(params: dict[str, Any]) -> list[ReluNet]:
     specs = params.get("nets")
     if not isinstance(specs, list) or not 1 <= len(specs) <= MAX_NETS:
         raise DomainError(f"C.10 needs a list 'nets' of 1..{MAX_NETS} network specs")
-    rng = random.Random(int(params.get("seed", 0)))
+    seed = params.get("seed", 0)
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise DomainError(f"seed must be a nonnegative integer, got {seed!r}")
+    rng = random.Random(seed)
     nets = []
     for spec in specs:
         if not isinstance(spec, list) or not 2 <= len(spec) <= 5:

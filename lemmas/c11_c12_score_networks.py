@@ -70,7 +70,7 @@ def _positive(params: dict[str, Any], name: str) -> Fraction:
         raise DomainError(f"missing or non-numeric parameter {name!r}")
     try:
         number = Fraction(value)
-    except (ValueError, ZeroDivisionError):
+    except (ValueError, ZeroDivisionError, OverflowError):
         raise DomainError(f"parameter {name} must be a real number, got {value!r}") from None
     if number <= 0:
         raise DomainError(f"parameter {name} must be positive, got {value!r}")

@@ -90,6 +90,11 @@ def test_c5_statistical_and_refuted_both_ways() -> None:
         (C4, {**TWO, "delta": 1.0}),
         (C4, {**TWO, "weights": [1.0, -1.0], "delta": 0.5}),
         (C5, {"sigma": 1.0, "coords": []}),
+        (C1, {**TWO, "atoms": [0.0, float("inf")], "eps": 0.25}),
+        (C1, {**TWO, "sigma": 1e300, "eps": 1.0}),
+        (C2, {**TWO, "t": 1.0, "cap": "x"}),
+        (C3, {**TWO, "eps": 0.25, "level": 1e9}),
+        (C5, {"sigma": 1.0, "coords": [TWO, TWO], "seed": -1}),
     ],
 )
 def test_domain_errors(lemma, params) -> None:

@@ -884,12 +884,12 @@ def _real(value: Any, name: str) -> Fraction:
 
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise DomainError(f"{name} must be a real number, got {value!r}")
-    try:
-        number = Fraction(value)
-    except (ValueError, ZeroDivisionError):
-        raise DomainError(f"{name} must be a real number, got {value!r}") from None
     if isinstance(value, float) and not math.isfinite(value):
         raise DomainError(f"{name} must be finite, got {value!r}")
+    try:
+        number = Fraction(value)
+    except (ValueError, ZeroDivisionError, OverflowError):
+        raise DomainError(f"{name} must be a real number, got {value!r}") from None
     return number
 
 
@@ -898,9 +898,11 @@ def law_from_params(params: dict[str, Any], sigma: Any = None) -> SmoothedAtoms:
     exactly; tau2 >= 0 is the common variance of the mixture components, 0 for atoms)."""
     from verify.errors import DomainError
 
+    if sigma is None and "sigma" not in params:
+        raise DomainError("missing parameter 'sigma'")
     sigma = _real(params["sigma"] if sigma is None else sigma, "sigma")
-    if sigma <= 0:
-        raise DomainError(f"sigma must be positive, got {float(sigma)}")
+    if not Fraction(1, 10**6) <= sigma <= 10**6:
+        raise DomainError(f"sigma must lie in [1e-6, 1e6], got {float(sigma)}")
     atoms, weights = params.get("atoms"), params.get("weights")
     if not isinstance(atoms, list) or not isinstance(weights, list):
         raise DomainError("a law needs lists 'atoms' and 'weights'")
@@ -911,8 +913,10 @@ def law_from_params(params: dict[str, Any], sigma: Any = None) -> SmoothedAtoms:
     if any(w <= 0 for w in ws):
         raise DomainError("weights must be positive")
     tau2 = _real(params.get("tau2", 0), "tau2")
-    if tau2 < 0:
-        raise DomainError("tau2 must be >= 0")
+    if not 0 <= tau2 <= 100 * sigma**2:
+        raise DomainError("tau2 must lie in [0, 100 sigma^2]")
+    if any(abs(a) > 10**6 * sigma for a in xs):
+        raise DomainError("atoms must lie within 1e6 sigma of 0")
     if max(xs) - min(xs) > MAX_SPREAD_SIGMAS * sigma:
         raise DomainError(f"atoms spread more than {MAX_SPREAD_SIGMAS} sigma (cost limit)")
     total = sum(ws)
