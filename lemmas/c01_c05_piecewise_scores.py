@@ -455,6 +455,62 @@ def _check_c4(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Pa
     return c4_parts(law, _positive(params, "delta"), constants["C4"])
 
 
+def c4_plots(lemma_id: str, constant: str):
+    """Plot maker: the C.4 function against the score for the record with the largest
+    error / delta, and error / delta against delta sigma^2 for every record."""
+
+    def plots(records: list[dict[str, Any]], out_dir: Any) -> list[str]:
+        from pathlib import Path
+
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        found = []
+        for record in records:
+            for part in record.get("parts", []):
+                if part.get("constant") == constant and part.get("empirical") is not None:
+                    found.append((part["empirical"], record["params"]))
+        if not found:
+            return []
+        worst_value, worst = max(found, key=lambda item: item[0])
+        try:
+            law = law_from_params(worst)
+        except DomainError:
+            return []
+        f, _ = capped_approximation(law, Fraction(worst["delta"]))
+        sd = math.sqrt(float(law.variance))
+        xs = np.linspace(float(min(law.atoms)) - 6 * sd, float(max(law.atoms)) + 6 * sd, 2000)
+        fx = np.interp(
+            xs, [float(t) for t in f.breakpoints], [float(v) for v in f.values_at_breakpoints()]
+        )
+        fig, (left, right) = plt.subplots(1, 2, figsize=(10.0, 4.0))
+        left.plot(xs, law.score_np(xs), label="score s", lw=1.2)
+        left.plot(xs, fx, "--", label=f"C.4 function ({f.pieces} pieces)", lw=1.0)
+        left.set_xlabel("x")
+        left.set_title(f"worst error/delta = {worst_value:.3g}")
+        left.legend(fontsize=8)
+        shares = []
+        for value, params in found:
+            s = float(params.get("sigma", 1.0))
+            shares.append((float(params["delta"]) * s * s, value))
+        right.scatter(*zip(*shares, strict=True), alpha=0.7)
+        right.set_yscale("log")
+        right.set_xlabel("delta sigma^2")
+        right.set_ylabel("E(f - s)^2 / delta")
+        right.set_title(f"{lemma_id}: certified error relative to delta")
+        fig.tight_layout()
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        name = f"{lemma_id.replace('.', '_').lower()}_approximation.png"
+        fig.savefig(out / name, dpi=110)
+        plt.close(fig)
+        return [name]
+
+    return plots
+
+
 def _c4_params():
     @st.composite
     def build(draw):
@@ -481,6 +537,7 @@ C4 = Lemma(
     params=_c4_params,
     check=_check_c4,
     validate=_validate_c4,
+    plots=c4_plots("C.4", "C4"),
     examples=[
         {**COMB, "delta": 0.5},
         {"sigma": 1.0, "atoms": [-2.25, 2.25], "weights": [1.0, 3.0], "tau2": 0.0, "delta": 0.25},

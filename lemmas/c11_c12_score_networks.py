@@ -48,7 +48,7 @@ from typing import Any
 from flint import arb
 from hypothesis import strategies as st
 
-from lemmas.c01_c05_piecewise_scores import product_laws
+from lemmas.c01_c05_piecewise_scores import c4_plots, product_laws
 from verify.errors import DomainError
 from verify.lemma import Constant, Lemma, Part
 from verify.numbers import to_arb
@@ -141,6 +141,7 @@ C11 = Lemma(
     params=_c11_params,
     check=_check_c11,
     validate=_validate_c11,
+    plots=c4_plots("C.11", "C11"),
     examples=[
         {
             "sigma": 1.0,

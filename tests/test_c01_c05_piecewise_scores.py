@@ -110,3 +110,9 @@ def test_c1_scale_invariance() -> None:
     b = evaluate(C1, half, C1.stated_constants(), 64)
     for pa, pb in zip(a.parts, b.parts, strict=True):
         assert pa.empirical == pytest.approx(pb.empirical, rel=1e-2)
+
+
+def test_c4_plot_is_written(tmp_path) -> None:
+    run = _run(C4, {**TWO, "delta": 0.5})
+    names = C4.plots([e.to_json() for e in run.evaluations], tmp_path)
+    assert names and (tmp_path / names[0]).stat().st_size > 0
