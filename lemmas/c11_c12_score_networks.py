@@ -31,6 +31,8 @@ sigma, let :math:`N_i` be the C.11 network of coordinate i at :math:`\delta/d` a
 with :math:`\bar P_i, \bar B_i` the C.11 bounds at :math:`\delta/d` (so
 :math:`P(N) = O(d^{5/2}\max_i\sqrt{m_{2,i}}/(\sigma^4\delta^{3/2}))`).
 
+Both networks have depth 2 (one hidden layer): "constant depth".
+
 Checks. C.11: exact equality N = f, decided at every breakpoint and one point beyond each end
 (``verify.score_networks.network_equals_function``: it also checks that every hidden unit's
 kink is a breakpoint of f, which makes the finite check a proof); exact parameter count and
@@ -94,6 +96,7 @@ def _network_parts(sn: ScoreNetwork, prefix: str = "") -> tuple[list[Part], arb]
         ),
         Part(f"{prefix}parameter_count", Fraction(sn.net.parameter_count()), sn.parameter_bound),
         Part(f"{prefix}largest_parameter", sn.net.max_abs_parameter(), sn.weight_bound),
+        Part(f"{prefix}depth", Fraction(sn.net.depth), Fraction(2)),
     ]
     return parts, _network_error(sn)
 
@@ -184,6 +187,7 @@ def _check_c12(params: dict[str, Any], constants: dict[str, Fraction]) -> list[P
     error = sum(errors, arb(0))
     parts += [
         Part("block_diagonal", Fraction(0 if structure else 1), Fraction(0)),
+        Part("depth", Fraction(product.net.depth), Fraction(2)),
         Part("count_is_sum", abs(count - total), Fraction(0)),
         Part("parameter_count", count, product.parameter_bound),
         Part("largest_parameter", product.net.max_abs_parameter(), product.weight_bound),
