@@ -349,8 +349,11 @@ class FiniteMixture(_LawBase):
         k_lo = -max((inv_v2.upper() for _, _, inv_v2, _ in comps), key=float)
         curvature = ball(arb(k_lo) * rho * rho / 2, arb(k_hi) * rho * rho / 2)
         if self.atomic:
-            hoeffding = (_sq(to_arb(self.spread)) / (8 * s4) * rho * rho / 2).upper()
-            curvature = _intersect(curvature, ball(-arb(hoeffding), arb(hoeffding)))
+            # Atoms: K(delta) - s(c) delta = -delta^2 / (2 sigma^2) + log E_r e^{(u - s(c)) delta},
+            # and Hoeffding's lemma puts the log in [0, delta^2 (D / sigma^2)^2 / 8].
+            hoeffding = (_sq(to_arb(self.spread)) / (8 * s4) * rho * rho).upper()
+            quadratic = (rho * rho / (2 * s2)).upper()
+            curvature = _intersect(curvature, ball(-arb(quadratic), arb(hoeffding)))
         curvature = curvature.union(arb(0))
         k_rest = s_c * delta + curvature  # K(delta)
         ybar = arb(at_c.mean.mid())
@@ -393,47 +396,6 @@ class FiniteMixture(_LawBase):
             for lw in [to_arb(w).log()]
         ]
 
-    def _atomic_derivative_over(self, kit, centre_c: arb, half: arb, sigma: arb) -> tuple[arb, arb]:
-        """(s'(c), enclosure of s' over c +- half) for an atomic law; ``centre_c`` is the centre
-        minus the law's center (an exact point). Lean form of ``_point_posterior`` followed by
-        ``_tilted_posterior``, intersected with the mean-value form s'(c) + s''(ball) [-half, half].
-        """
-        s2 = sigma * sigma
-        s4 = s2 * s2
-        brackets = [alpha + beta * centre_c for _, alpha, beta in kit]
-        shift = arb(max((b.mid() for b in brackets), key=float))
-        e = [(b - shift).exp() for b in brackets]
-        total = sum(e[1:], e[0])
-        r = [ei / total for ei in e]
-        ybar = arb(sum((ri * mc for ri, (mc, _, _) in zip(r, kit, strict=True)), arb(0)).mid())
-        ds = [mc - ybar for mc, _, _ in kit]
-        eps = arb(0)
-        m2c = arb(0)
-        for ri, d in zip(r, ds, strict=True):
-            rd = ri * d
-            eps += rd
-            m2c += rd * d
-        value = (m2c - eps * eps) / s4 - 1 / s2
-        theta = arb(0, half.upper()) / s2
-        spread = to_arb(self.spread)
-        k_theta = theta * eps + arb(0, (_sq(theta) * _sq(spread) / 8).upper())
-        damp = (-k_theta).exp()
-        m1 = arb(0)
-        m2 = arb(0)
-        m3 = arb(0)
-        for ri, d in zip(r, ds, strict=True):
-            rdg = ri * d * (d * theta).exp()
-            m1 += rdg
-            rdg *= d
-            m2 += rdg
-            m3 += rdg * d
-        m1, m2, m3 = damp * m1, damp * m2, damp * m3
-        variance = nonnegative_part(m2 - _sq(m1))
-        third = m3 - 3 * m2 * m1 + 2 * m1 * _sq(m1)
-        over = variance / s4 - 1 / s2
-        mean_value = value + third / (s4 * s2) * arb(0, half.upper())
-        return value, _intersect(over, mean_value)
-
     def cell_score_ranges(
         self, centre: arb, half: arb, sigma: arb
     ) -> tuple[arb, arb, arb, arb, arb]:
@@ -455,14 +417,6 @@ class FiniteMixture(_LawBase):
             (over.mean - (cell - self._center_arb())) / s2, s_c + ds_range * radius
         )
         return s_c, ds_c, s_range, ds_range, dds_range
-
-    def _derivative_and_slope(self, centre: arb, half: arb, sigma: arb) -> tuple[arb, arb]:
-        """(s'(centre), enclosure of s'' over centre + half) sharing one point posterior."""
-        s2 = sigma * sigma
-        at_c = self._point_posterior(centre, sigma)
-        value = at_c.variance / (s2 * s2) - 1 / s2
-        over = self._tilted_posterior(centre + half, sigma, at_c)
-        return value, over.third / (s2 * s2 * s2)
 
     def _point_posterior(self, x: arb, sigma: arb) -> _Posterior:
         s2 = sigma * sigma
