@@ -97,3 +97,21 @@ def test_tail_budget_values() -> None:
 def test_domain_errors(lemma, params) -> None:
     with pytest.raises(DomainError):
         lemma.validate(params)
+
+
+def test_h8_scale_and_translation_invariance() -> None:
+    base = {"sigma": 1.0, "means": [-1.0, 0.5, 3.0], "stds": [0.0, 0.25, 0.0], "weights": [1, 2, 1]}
+    scaled = {
+        "sigma": 4.0,
+        "means": [-4.0, 2.0, 12.0],
+        "stds": [0.0, 1.0, 0.0],
+        "weights": [1, 2, 1],
+    }
+    moved = {**base, "means": [99.0, 100.5, 103.0]}
+    values = [
+        [p.empirical for p in evaluate(H8, params, H8.stated_constants(), 64).parts]
+        for params in (base, scaled, moved)
+    ]
+    for other in values[1:]:
+        for a, b in zip(values[0], other, strict=True):
+            assert a == pytest.approx(b, rel=1e-5)
