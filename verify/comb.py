@@ -23,10 +23,19 @@ from __future__ import annotations
 import math
 from typing import NamedTuple
 
+import flint
 import numpy as np
 from flint import acb, arb
 
-from verify.numbers import Real, gaussian_sum_tail, normal_density, series_with_tail, to_arb
+from verify.numbers import (
+    Real,
+    gaussian_sum_tail,
+    nonnegative_lower,
+    nonnegative_part,
+    normal_density,
+    series_with_tail,
+    to_arb,
+)
 
 _HALF = arb(1) / 2
 
@@ -57,19 +66,33 @@ def theta_tail_T(q: Real) -> arb:
 
 
 def theta_weighted_sum(q: Real) -> arb:
-    """sum_{j>=1} j q^{j^2}, enclosed (0 <= q < 1): the derivative bound's series."""
+    """S(q) = sum_{j>=1} j q^{j^2}, enclosed (0 <= q < 1): the derivative bound's series.
+
+    Summed with a geometric tail bound while that needs few terms; for q near 1 (a = -log q
+    small) the terms f(j) = j e^{-a j^2} form a unimodal sequence, so the sum lies within
+    max f = e^{-1/2}/sqrt(2a) of the integral 1/(2a).
+    """
     q = to_arb(q)
     if q == 0:
         return arb(0)
+    a = -q.log()
+    terms_needed = math.sqrt((flint.ctx.prec + 20) * math.log(2) / float(a.lower()))
+    if terms_needed > 20_000:
+        peak = (arb(-0.5).exp()) / (2 * a).sqrt()
+        return 1 / (2 * a) + arb(0, 1) * peak
 
-    # j q^{j^2} has consecutive ratio (1 + 1/j) q^{2j+1} <= 2 q^{2j+1}: a geometric tail.
+    # Past the peak 1/sqrt(2a) the terms j e^{-a j^2} decrease, so the tail from n is at most
+    # its first term plus the integral from n: n q^{n^2} + q^{n^2} / (2a).
+    peak_index = 1 / math.sqrt(2 * float(a.lower()))
+
     def tail(n: int) -> arb:
-        ratio = 2 * q ** (2 * n + 1)
-        if not ratio < 1:
+        if n < peak_index + 1:
             return arb(0, math.inf)
-        return n * q ** (n * n) / (1 - ratio)
+        return n * q ** (n * n) + q ** (n * n) / (2 * a)
 
-    return series_with_tail(lambda j: j * q ** (j * j), tail, 1, max_terms=10**6)
+    return series_with_tail(
+        lambda j: j * q ** (j * j), tail, 1, max_terms=int(terms_needed + peak_index) + 50
+    )
 
 
 def _theta_minus_one(u_over_eps: arb, q: arb) -> arb:
@@ -107,7 +130,12 @@ class _ClosedForm(NamedTuple):
     v: arb
     gauss: arb  # phi_{sqrt v}(x)
     numerator_minus_one: arb  # vartheta(theta - mu; q) - 1
-    denominator: arb  # vartheta(theta; q0)
+    denominator_minus_one: arb  # vartheta(theta; q0) - 1
+
+    @property
+    def denominator(self) -> arb:
+        return 1 + self.denominator_minus_one
+
     theta_slope: arb  # d vartheta(u; q) / du at u = theta - mu
 
 
@@ -121,7 +149,7 @@ def _closed_form(x: Real, sigma: Real, eps: Real, theta: Real, slope: bool = Fal
         v=v,
         gauss=normal_density(x, v.sqrt()),
         numerator_minus_one=_theta_minus_one(u_over_eps, q),
-        denominator=1 + _theta_minus_one(th / e, nome_unsmoothed(e)),
+        denominator_minus_one=_theta_minus_one(th / e, nome_unsmoothed(e)),
         theta_slope=_theta_derivative(u_over_eps, q) / e if slope else arb(0),
     )
 
@@ -135,7 +163,7 @@ def smoothed_comb_closed_form(x: Real, sigma: Real, eps: Real, theta: Real) -> a
 def smoothed_comb_deviation(x: Real, sigma: Real, eps: Real, theta: Real) -> arb:
     """psi_{theta,sigma}(x) - phi_{sqrt v}(x), computed without cancellation."""
     c = _closed_form(x, sigma, eps, theta)
-    return c.gauss * (c.numerator_minus_one - (c.denominator - 1)) / c.denominator
+    return c.gauss * (c.numerator_minus_one - c.denominator_minus_one) / c.denominator
 
 
 def smoothed_comb_derivative(x: Real, sigma: Real, eps: Real, theta: Real) -> arb:
@@ -150,8 +178,95 @@ def smoothed_comb_derivative_deviation(x: Real, sigma: Real, eps: Real, theta: R
     """psi'_{theta,sigma}(x) - phi'_{sqrt v}(x), computed without cancellation."""
     c = _closed_form(x, sigma, eps, theta, slope=True)
     gauss_prime = -c.x / c.v * c.gauss
-    deviation = c.numerator_minus_one - (c.denominator - 1)
+    deviation = c.numerator_minus_one - c.denominator_minus_one
     return (gauss_prime * deviation - c.gauss * c.theta_slope / c.v) / c.denominator
+
+
+def _cosine_gap(z: arb, q: arb, sign: int) -> arb:
+    """T(q) - sign * (vartheta(z eps; q) - 1) = 4 sum q^{j^2} (sin^2 or cos^2)(pi j z) >= 0.
+
+    Computed term by term without cancellation when q <= 1/2; as a difference (then intersected
+    with [0, inf), which it provably lies in) when q is near 1, where nothing is exponentially
+    small.
+    """
+    if q == 0:
+        return arb(0)
+    if q < _HALF:
+        trig = (lambda t: t.sin()) if sign > 0 else (lambda t: t.cos())
+        series = series_with_tail(
+            lambda j: q ** (j * j) * trig(j * arb.pi() * z) ** 2,
+            lambda n: gaussian_sum_tail(q, n),
+            1,
+        )
+        return 4 * nonnegative_part(series)
+    return nonnegative_part(theta_tail_T(q) - sign * _theta_minus_one(z, q))
+
+
+def _sine_gap(z: arb, q: arb, eps: arb, sign: int) -> arb:
+    """W + sign * d vartheta/du = (4 pi/eps) sum j q^{j^2} (1 - sign sin(2 pi j z)) >= 0.
+
+    W = 4 pi S(q) / eps; 1 -+ sin(2a) = (sin a -+ cos a)^2 keeps every term nonnegative.
+    """
+    if q == 0:
+        return arb(0)
+    if q < _HALF:
+
+        def term(j: int) -> arb:
+            a = j * arb.pi() * z
+            return j * q ** (j * j) * (a.sin() - sign * a.cos()) ** 2
+
+        def tail(n: int) -> arb:
+            ratio = 2 * q ** (2 * n + 1)
+            return 2 * n * q ** (n * n) / (1 - ratio) if ratio < 1 else arb(0, math.inf)
+
+        return 4 * arb.pi() / eps * nonnegative_part(series_with_tail(term, tail, 1))
+    slope = _theta_derivative(z, q) / eps
+    return nonnegative_part(4 * arb.pi() * theta_weighted_sum(q) / eps + sign * slope)
+
+
+class ClosenessMargins(NamedTuple):
+    """Cancellation-free pieces for Lemma C.16's margins (see lemmas/c16_fourier_closeness.py).
+
+    With N = vartheta(theta - x/v; q) - 1, E = vartheta(theta; q0) - 1, N_u its u-derivative,
+    W = 4 pi S(q) / eps: ``value_lower(s)`` bounds (T + T0)(T0 + E) + (T - sN + T0 + sE)(1 - T0) and
+    ``slope_lower(r)`` bounds W (E + T0) + (1 - T0)(W + r N_u), both sums of nonnegative terms.
+    """
+
+    t_q: arb
+    t_q0: arb
+    e_plus_t0: arb
+    gaps_value: dict[int, arb]
+    gaps_slope: dict[int, arb]
+    w: arb
+
+    def value_lower(self, s: int) -> arb:
+        """A lower bound of M_v(s) (each nonnegative term at its lower endpoint)."""
+        lo = nonnegative_lower
+        return lo(self.t_q + self.t_q0) * lo(self.e_plus_t0) + lo(self.gaps_value[s]) * lo(
+            1 - self.t_q0
+        )
+
+    def slope_lower(self, r: int) -> arb:
+        """A lower bound of W (E + T0) + (1 - T0)(W + r N_u)."""
+        lo = nonnegative_lower
+        return lo(self.w) * lo(self.e_plus_t0) + lo(1 - self.t_q0) * lo(self.gaps_slope[r])
+
+
+def closeness_margins(x: Real, sigma: Real, eps: Real, theta: Real) -> ClosenessMargins:
+    x, s, e, th = (to_arb(a) for a in (x, sigma, eps, theta))
+    v = 1 + s * s
+    q, q0 = nome(s, e), nome_unsmoothed(e)
+    z, z0 = (th - x / v) / e, th / e
+    t_q, t_q0 = theta_tail_T(q), theta_tail_T(q0)
+    gaps_value = {sign: _cosine_gap(z, q, sign) + _cosine_gap(z0, q0, -sign) for sign in (1, -1)}
+    return ClosenessMargins(
+        t_q=t_q,
+        t_q0=t_q0,
+        e_plus_t0=_cosine_gap(z0, q0, -1),
+        gaps_value=gaps_value,
+        gaps_slope={sign: _sine_gap(z, q, e, sign) for sign in (1, -1)},
+        w=4 * arb.pi() * theta_weighted_sum(q) / e,
+    )
 
 
 def _gaussian_lattice_sum(center: arb, spacing: arb, offset: arb, s: arb, terms: int):

@@ -61,7 +61,10 @@ class Part:
     "statistical"`` they are instead the two ends' confidence intervals (as balls) at level
     ``confidence``; the verdict is then STATISTICAL when the intervals separate the right way.
     ``constant`` names the constant that scales one side, ``unit`` is that side without it;
-    the engine derives the example's empirical constant from them.
+    the engine derives the example's empirical constant from them. ``margin``, optional, is a
+    certified lower bound of ``rhs - lhs`` (an enclosure of a number <= rhs - lhs), computed
+    without cancellation, for statements attained up to an exponentially small gap that no
+    working precision resolves from the two sides separately. It can only certify, not refute.
     """
 
     name: str
@@ -72,6 +75,7 @@ class Part:
     kind: Kind = "certified"
     confidence: float | None = None
     note: str = ""
+    margin: Real | None = None
 
 
 @dataclass

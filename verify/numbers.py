@@ -94,18 +94,35 @@ def radius(x: Real) -> float:
     return float(x.rad())
 
 
+def _endpoints(x: Real) -> tuple[arb, arb] | tuple[Fraction, Fraction]:
+    if isinstance(x, Fraction | int):
+        return Fraction(x), Fraction(x)
+    return x.lower(), x.upper()
+
+
+def _le(a: arb | Fraction, b: arb | Fraction) -> bool:
+    """Exact comparison of two endpoints (arb endpoints are exact dyadic numbers)."""
+    if isinstance(a, Fraction) and isinstance(b, Fraction):
+        return a <= b
+    a_arb = a if isinstance(a, arb) else to_arb(a)
+    b_arb = b if isinstance(b, arb) else to_arb(b)
+    # For a non-dyadic Fraction, to_arb is a ball: comparing balls only decides when certain.
+    return bool(a_arb <= b_arb)
+
+
 def certainly_le(a: Real, b: Real) -> bool:
     """True only if every point of ``a`` is <= every point of ``b``."""
     if not (is_finite(a) and is_finite(b)):
         return False
-    return upper(a) <= lower(b)
+    return _le(_endpoints(a)[1], _endpoints(b)[0])
 
 
 def certainly_gt(a: Real, b: Real) -> bool:
     """True only if every point of ``a`` is > every point of ``b``."""
     if not (is_finite(a) and is_finite(b)):
         return False
-    return lower(a) > upper(b)
+    lo_a, hi_b = _endpoints(a)[0], _endpoints(b)[1]
+    return _le(hi_b, lo_a) and not _le(lo_a, hi_b)
 
 
 def ball(lo: Real, hi: Real) -> arb:
@@ -115,12 +132,18 @@ def ball(lo: Real, hi: Real) -> arb:
 
 
 def nonnegative_part(x: arb) -> arb:
-    """Enclosure of max(x, 0) for every point of ``x``."""
-    if x >= 0:
-        return x
-    if x < 0:
-        return arb(0)
-    return ball(0, x.upper())
+    """Enclosure of max(x, 0) for every point of ``x`` (lower endpoint exactly 0 if it crosses)."""
+    return x.nonnegative_part()
+
+
+def nonnegative_lower(x: arb) -> arb:
+    """A number <= x for a quantity x known to be >= 0: x's lower endpoint, or 0.
+
+    Products and sums of such lower bounds stay tight relative to their size, where arithmetic
+    on balls straddling 0 would push a tiny positive lower bound below 0.
+    """
+    low = x.lower()
+    return low if low > 0 else arb(0)
 
 
 def series_with_tail(
@@ -128,34 +151,32 @@ def series_with_tail(
     tail_bound: Callable[[int], arb],
     start: int,
     *,
-    min_terms: int = 1,
     max_terms: int = 100_000,
     rel_tol_bits: int | None = None,
 ) -> arb:
     """Enclose ``sum_{j >= start} term(j)`` as a partial sum plus ``[-tail, tail]``.
 
-    ``tail_bound(J)`` must be a rigorous upper bound of ``|sum_{j >= J} term(j)|``. Terms are
-    added until the tail bound falls below ``2^-rel_tol_bits`` of the partial sum (default: the
-    working precision), or ``max_terms`` is reached; the returned ball always includes the tail,
-    so stopping early costs width, never soundness.
+    ``tail_bound(J)`` must be a rigorous upper bound of ``|sum_{j >= J} term(j)|`` (and
+    ``tail_bound(start)`` of the whole series' absolute size). Terms are added until the tail
+    bound falls below ``2^-rel_tol_bits`` (default: the working precision) of the larger of the
+    partial sum and ``tail_bound(start)``, or ``max_terms`` is reached; the returned ball always
+    includes the tail, so stopping early costs width, never soundness.
     """
     bits = rel_tol_bits if rel_tol_bits is not None else flint.ctx.prec
+    whole = tail_bound(start)
+    reference = whole.upper() if whole.is_finite() else arb(0)
     total = arb(0)
     j = start
     while True:
         total += term(j)
         j += 1
-        if j - start < min_terms:
-            continue
         tail = tail_bound(j)
-        if not tail.is_finite():
-            if j - start >= max_terms:
-                return total + arb(0, math.inf)
-            continue
-        scale = abs(total).upper() if total != 0 else arb(0)
-        small = tail.upper() <= scale * arb(2) ** (-bits) if scale > 0 else tail.upper() == 0
-        if small or j - start >= max_terms:
-            return total + arb(0, tail.upper())
+        if tail.is_finite():
+            scale = max(abs(total).lower(), reference)
+            if tail.upper() <= scale * arb(2) ** (-bits) or j - start >= max_terms:
+                return total + arb(0, tail.upper())
+        elif j - start >= max_terms:
+            return total + arb(0, math.inf)
 
 
 def gaussian_sum_tail(q: arb, first: int) -> arb:

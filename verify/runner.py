@@ -22,7 +22,7 @@ from hypothesis import seed as hypothesis_seed
 
 from verify.errors import DomainError
 from verify.lemma import Lemma, Part, examples_for
-from verify.numbers import MAX_PRECISION, is_finite, lower, midpoint, precision, radius, upper
+from verify.numbers import MAX_PRECISION, is_finite, midpoint, precision, radius
 from verify.verdict import ORDER, Verdict, judge, worst
 
 
@@ -40,10 +40,17 @@ def _describe(x) -> dict[str, Any]:
     finite = is_finite(x)
     return {
         "mid": midpoint(x) if finite else None,
-        "lo": float(lower(x)) if finite else None,
-        "hi": float(upper(x)) if finite else None,
+        "lo": _float_endpoint(x, "lower") if finite else None,
+        "hi": _float_endpoint(x, "upper") if finite else None,
         "rad": radius(x) if finite else None,
     }
+
+
+def _float_endpoint(x, which: str) -> float:
+    """An endpoint for display (rounded to float): exact rationals and arb balls alike."""
+    if isinstance(x, Fraction | int):
+        return float(x)
+    return float(getattr(x, which)())
 
 
 def _ratio(lhs, rhs) -> float | None:
@@ -108,7 +115,7 @@ class Evaluation:
 
 
 def _part_result(lemma: Lemma, part: Part) -> PartResult:
-    verdict = judge(part.lhs, part.rhs, part.kind)
+    verdict = judge(part.lhs, part.rhs, part.kind, part.margin)
     empirical = None
     if part.constant is not None and part.unit is not None and is_finite(part.unit):
         sense = lemma.constant(part.constant).sense

@@ -29,15 +29,21 @@ SEVERITY = {
 ORDER = tuple(SEVERITY)
 
 
-def judge(lhs, rhs, kind: str = "certified") -> Verdict:
+def judge(lhs, rhs, kind: str = "certified", margin=None) -> Verdict:
     """Verdict of ``lhs <= rhs`` from enclosures (or confidence intervals when statistical).
 
     Only a separation of the two enclosures decides: overlap is INCONCLUSIVE, never a pass.
+    ``margin``, when given, is a certified lower bound of ``rhs - lhs`` computed without
+    cancellation (for statements that are nearly attained): it certifies when it is certainly
+    >= 0 and the two sides alone do not decide. It never refutes.
     """
+    passed = Verdict.CERTIFIED if kind == "certified" else Verdict.STATISTICAL
     if certainly_le(lhs, rhs):
-        return Verdict.CERTIFIED if kind == "certified" else Verdict.STATISTICAL
+        return passed
     if certainly_gt(lhs, rhs):
         return Verdict.REFUTED
+    if margin is not None and certainly_le(0, margin):
+        return passed
     return Verdict.INCONCLUSIVE
 
 
