@@ -1,0 +1,178 @@
+r"""Lemma C.9 (ReLU representation of a continuous piecewise-linear function).
+
+Statement checked (LEMMAS.md, [derived]). A continuous piecewise-linear f with k pieces,
+breakpoints :math:`t_1<\dots<t_{k-1}` and slopes :math:`a_0,\dots,a_{k-1}` equals
+
+.. math::
+    f(x) = f(t_1) + a_0\,(\mathrm{ReLU}(x-t_1) - \mathrm{ReLU}(t_1-x))
+           + \sum_{i=1}^{k-1} (a_i - a_{i-1})\,\mathrm{ReLU}(x-t_i),
+
+a one-hidden-layer network with (the two ReLU(x - t_1) terms merged) k hidden units and
+``parameter_count <= C_size (k + 1)`` nonzero parameters, C_size = 3 (3k + 1 for k >= 2; 5 for
+k = 1), each bounded by ``C_weight * B`` with C_weight = 2, where B >= 1/2 bounds every slope,
+breakpoint and value at a breakpoint (|a_i - a_{i-1}| <= 2B; weights are +-1 <= 2B).
+Its float64 torch evaluation differs from the exact value by at most ``C_round`` times the
+rigorous rounding bound of ``verify.relunet.float_error_bound`` (C_round = 1).
+
+Checks, all exact (rational arithmetic, no enclosure width at all):
+- ``equality``: the network and f agree at every breakpoint and one point beyond each end. Both
+  are continuous piecewise linear with breakpoints in {t_i}, so this is a proof of equality on
+  the whole line (left side: the largest disagreement, right side: 0).
+- ``size``: parameter count against C_size (k + 1); ``weights``: largest |parameter| against
+  C_weight B.
+- ``float64``: at float inputs (every breakpoint rounded to float64, the midpoints, and the ends
+  +-1), |torch float64 output - exact output at the same float| against C_round times the bound.
+
+Parameters: k in [1, 24] pieces with rational breakpoints, slopes and value f(t_1) (strings
+"p/q"; denominators up to 12 so that float64 rounding really happens), |.| <= 16.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from itertools import pairwise
+from typing import Any
+
+from hypothesis import strategies as st
+
+from verify.domain import integer
+from verify.errors import DomainError
+from verify.lemma import Constant, Lemma, Part
+from verify.pwl import PiecewiseLinear, relu_network
+from verify.relunet import float_error_bound
+
+MAX_PIECES = 64
+
+
+def _fraction(value: Any, name: str) -> Fraction:
+    if isinstance(value, bool):
+        raise DomainError(f"{name} must be a rational number, got {value!r}")
+    try:
+        return Fraction(value)
+    except (TypeError, ValueError, ZeroDivisionError):
+        raise DomainError(f"{name} must be a rational number, got {value!r}") from None
+
+
+def _function(params: dict[str, Any]) -> PiecewiseLinear:
+    for key in ("breakpoints", "slopes", "value"):
+        if key not in params:
+            raise DomainError(f"missing parameter {key!r}")
+    breakpoints, slopes = params["breakpoints"], params["slopes"]
+    if not isinstance(breakpoints, list) or not isinstance(slopes, list):
+        raise DomainError("breakpoints and slopes must be lists of rationals")
+    if len(slopes) != len(breakpoints) + 1:
+        raise DomainError("k pieces need k slopes and k - 1 breakpoints")
+    integer({"k": len(slopes)}, "k", 1, MAX_PIECES)
+    ts = [_fraction(t, "breakpoint") for t in breakpoints]
+    if any(b <= a for a, b in pairwise(ts)):
+        raise DomainError("breakpoints must be strictly increasing")
+    return PiecewiseLinear(
+        tuple(ts), tuple(_fraction(a, "slope") for a in slopes), _fraction(params["value"], "value")
+    )
+
+
+def _validate(params: dict[str, Any]) -> None:
+    _function(params)
+
+
+_rational = st.fractions(min_value=-16, max_value=16, max_denominator=12)
+
+
+@st.composite
+def _params(draw) -> dict[str, Any]:
+    k = draw(st.integers(min_value=1, max_value=24))
+    breakpoints = sorted(draw(st.sets(_rational, min_size=k - 1, max_size=k - 1)))
+    slopes = draw(st.lists(_rational, min_size=k, max_size=k))
+    return {
+        "breakpoints": [str(t) for t in breakpoints],
+        "slopes": [str(a) for a in slopes],
+        "value": str(draw(_rational)),
+    }
+
+
+def _float_inputs(f: PiecewiseLinear) -> list[float]:
+    points = [float(t) for t in f.witness_points()]
+    points += [float((a + b) / 2) for a, b in pairwise(f.breakpoints)]
+    return points
+
+
+def _check(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Part]:
+    import torch
+
+    f = _function(params)
+    net = relu_network(f)
+    k = f.pieces
+    disagreement = max(abs(net([x])[0] - f(x)) for x in f.witness_points())
+
+    size_unit = Fraction(k + 1)
+    weight_unit = f.bound()
+    parts = [
+        Part("equality", disagreement, Fraction(0), note="exact, at breakpoints and beyond"),
+        Part(
+            "size",
+            Fraction(net.parameter_count()),
+            constants["size_factor"] * size_unit,
+            "size_factor",
+            size_unit,
+            note=f"k={k}, parameters={net.parameter_count()}",
+        ),
+        Part(
+            "weights",
+            net.max_abs_parameter(),
+            constants["weight_factor"] * weight_unit,
+            "weight_factor",
+            weight_unit,
+            note=f"B={weight_unit}",
+        ),
+    ]
+    inputs = _float_inputs(f)
+    module = net.to_torch(torch.float64)
+    with torch.no_grad():
+        outputs = module(torch.tensor([[x] for x in inputs], dtype=torch.float64))[:, 0].tolist()
+    worst: tuple[Fraction, Fraction] | None = None
+    for x, y in zip(inputs, outputs, strict=True):
+        error = abs(Fraction(y) - net([Fraction(x)])[0])
+        bound = float_error_bound(net, [x])[0]
+        if worst is None or error * worst[1] > worst[0] * bound:
+            worst = (error, bound)
+    assert worst is not None
+    error, bound = worst
+    parts.append(
+        Part(
+            "float64",
+            error,
+            constants["rounding_factor"] * bound,
+            "rounding_factor",
+            bound,
+            note="largest |torch - exact| relative to the gamma_n bound",
+        )
+    )
+    return parts
+
+
+C09 = Lemma(
+    id="C.9",
+    title="ReLU representation of continuous piecewise-linear functions",
+    statement=(
+        r"f(x) = f(t_1) + a_0\big(\mathrm{ReLU}(x-t_1)-\mathrm{ReLU}(t_1-x)\big)"
+        r" + \sum_{i=1}^{k-1}(a_i-a_{i-1})\,\mathrm{ReLU}(x-t_i),\quad"
+        r" \#\mathrm{params} \le C_{size}(k+1),\ \max|\mathrm{param}| \le C_{weight} B,\ "
+        r"|\mathrm{net}_{f64}(x)-\mathrm{net}(x)| \le C_{round}\,\gamma\text{-bound}"
+    ),
+    domain="k in [1, 64] pieces; rational breakpoints (strictly increasing), slopes, f(t_1)",
+    constants=[
+        Constant("size_factor", 3, "3k + 1 parameters for k >= 2 and 5 for k = 1, <= 3(k + 1)"),
+        Constant("weight_factor", 2, "outer weights a_i - a_{i-1} are bounded by 2B"),
+        Constant("rounding_factor", 1, "gamma_{n+1} analysis of float64 affine layers"),
+    ],
+    params=_params,
+    check=_check,
+    validate=_validate,
+    examples=[
+        {"breakpoints": [], "slopes": ["3/2"], "value": "-1/3"},
+        {"breakpoints": ["-1", "1/3", "2"], "slopes": ["2", "-2", "1/7", "-2"], "value": "1/3"},
+        {"breakpoints": ["0"], "slopes": ["16", "-16"], "value": "0"},
+    ],
+    budget={"quick": 40, "standard": 300, "thorough": 2000},
+    depends_on=(),
+)
