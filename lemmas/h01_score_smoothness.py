@@ -44,7 +44,7 @@ is refined (sigma/128, sigma/256): the width is discretisation, not precision.
 
 Domain: atomic laws with 1 to 40 atoms and positive weights, sigma > 0, spread at most
 200 sigma (cost). The search draws free atoms (gaps 0.25..8 sigma, any weights) and combs
-(equal gaps 3.5..6.5 sigma, Gaussian-envelope weights), 1 to 10 atoms.
+(equal gaps 3.5..6.5 sigma, Gaussian-envelope weights): 1 to 10 free atoms, 2 to 16 in a comb.
 """
 
 from __future__ import annotations
@@ -98,12 +98,13 @@ def _validate(params: dict[str, Any]) -> None:
 @st.composite
 def _params(draw) -> dict[str, Any]:
     sigma = draw(st.sampled_from([1.0, 0.5, 2.0]) | log_uniform(0.05, 20.0))
-    n = draw(st.integers(min_value=1, max_value=10))
     offset = draw(st.floats(min_value=-10.0, max_value=10.0))
     if draw(st.booleans()):
+        n = draw(st.integers(min_value=1, max_value=10))
         gaps = draw(st.lists(st.floats(0.25, 8.0), min_size=n - 1, max_size=n - 1))
         weights = draw(st.lists(st.floats(0.02, 1.0), min_size=n, max_size=n))
     else:
+        n = draw(st.integers(min_value=2, max_value=16))
         spacing = draw(st.floats(3.5, 6.5))
         gaps = [spacing] * (n - 1)
         envelope = draw(st.floats(0.3, 4.0))
@@ -212,8 +213,9 @@ H1 = Lemma(
         {"sigma": 0.5, "atoms": [-1.2, 1.2], "weights": [1.0, 1.0]},
         {"sigma": 1.0, "atoms": [0.0], "weights": [1.0]},
         _comb(7, 4.8, 1.6),
+        _comb(15, 4.8, 3.5),
     ],
-    budget={"quick": 8, "standard": 80, "thorough": 400},
+    budget={"quick": 12, "standard": 100, "thorough": 500},
     depends_on=("H.3", "H.4"),
     primary="K_half",
     plots=lambda records, out_dir: _plots(records, out_dir),

@@ -119,7 +119,7 @@ H5 = Lemma(
     check=_check_h5,
     validate=_validate_h5,
     examples=EXAMPLES[:3],
-    budget={"quick": 6, "standard": 60, "thorough": 300},
+    budget={"quick": 10, "standard": 80, "thorough": 400},
     depends_on=(),
 )
 
@@ -160,7 +160,7 @@ H8 = Lemma(
     check=_check_h8,
     validate=_validate_h8,
     examples=EXAMPLES[:3],
-    budget={"quick": 6, "standard": 60, "thorough": 300},
+    budget={"quick": 10, "standard": 80, "thorough": 400},
     depends_on=("H.5",),
     primary="M4",
 )
@@ -238,6 +238,6 @@ H2 = Lemma(
         {**EXAMPLES[1], "delta": 0.1},
         {**EXAMPLES[2], "delta": 0.3},
     ],
-    budget={"quick": 6, "standard": 60, "thorough": 300},
+    budget={"quick": 10, "standard": 80, "thorough": 400},
     depends_on=(),
 )
