@@ -6,7 +6,10 @@ p_sigma = p * N(0, sigma^2), s = s_sigma its score. With X = Y + Z, Y ~ p, Z ~ N
 independent, Tweedie gives s(x) = -E[Z | X = x] / sigma^2.
 
 H.5 [derived, GLPV22 Lemma 3.1]: E s(x)^2 <= C / sigma^2, C = 1. Conditional Jensen:
-E s^2 = E[E[Z|X]^2] / sigma^4 <= E[Z^2] / sigma^4 = 1/sigma^2.
+E s^2 = E[E[Z|X]^2] / sigma^4 <= E[Z^2] / sigma^4 = 1/sigma^2. For atomic laws a second
+computation checks the Fisher identity E s^2 = -E s' = 1/sigma^2 - E Var(Y|X) / sigma^4
+(part ``fisher_identity``: the gap between the two enclosures must be 0;
+``verify.smoothed.posterior_variance_expectation``, a Taylor model with kappa_3, kappa_4).
 
 H.8 [derived form]: E|s(x)|^k <= M_k / sigma^k with M_k = E|N(0,1)|^k, checked for k = 2
 (M2 = 1) and k = 4 (M4 = 3). Same proof: |E[Z|X]|^k <= E[|Z|^k | X]. The paper reaches a bound
@@ -51,8 +54,10 @@ from verify.numbers import certainly_le, normal_density, to_arb, upper
 from verify.smoothed import (
     CellIntegrals,
     FiniteMixture,
+    enclosure_gap,
     mixture_from_params,
     mixture_params_strategy,
+    posterior_variance_expectation,
     score_power_cells,
 )
 
@@ -104,7 +109,13 @@ def _check_h5(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Pa
     rhs = to_arb(constants["C_fisher"]) * unit
     found, cells = _cells_until_separated(law, sigma, {2: rhs})
     total = found[2].total()
-    return [Part("fisher", total, rhs, "C_fisher", unit, note=f"cells/sigma={cells}")]
+    parts = [Part("fisher", total, rhs, "C_fisher", unit, note=f"cells/sigma={cells}")]
+    if law.atomic:
+        # Second computation: E s^2 = -E s' = 1/sigma^2 - E Var(Y|X) / sigma^4.
+        by_parts = unit - posterior_variance_expectation(law, sigma) * unit * unit
+        note = f"E s^2 {total.str(10)} vs 1/sigma^2 - E Var/sigma^4 {by_parts.str(10)}"
+        parts.append(Part("fisher_identity", enclosure_gap(total, by_parts), 0, note=note))
+    return parts
 
 
 H5 = Lemma(

@@ -27,7 +27,6 @@ Var/sigma^4 + 1/sigma^2 for H.4), which must be REFUTED.
 
 from __future__ import annotations
 
-import math
 from fractions import Fraction
 from functools import partial
 from typing import Any
@@ -39,23 +38,14 @@ from verify.comb import smoothed_comb_closed_form, smoothed_comb_derivative
 from verify.domain import finite_real, log_uniform
 from verify.errors import DomainError
 from verify.lemma import Lemma, Part
-from verify.numbers import lower, nonnegative_part, to_arb, upper
+from verify.numbers import nonnegative_part, to_arb
 from verify.smoothed import (
     AtomicLaw,
     DiscretizedGaussian,
+    enclosure_gap,
     mixture_from_params,
     mixture_params_strategy,
 )
-
-
-def enclosure_gap(a: arb, b: arb) -> Fraction | arb:
-    """Distance between two enclosures: 0 when they overlap (the computations agree).
-
-    A non-finite enclosure (precision lost) gives [0, inf]: INCONCLUSIVE, so the runner
-    retries at higher precision."""
-    if not (a.is_finite() and b.is_finite()):
-        return arb(0, math.inf)
-    return max(Fraction(0), lower(a) - upper(b), lower(b) - upper(a))
 
 
 def _square(x: arb) -> arb:

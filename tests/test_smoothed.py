@@ -181,3 +181,16 @@ def test_window_sup_moment_equal_std_mixture_matches_atoms_at_effective_sigma() 
     assert float(first.rad()) < 0.02 * float(first.mid())
     with pytest.raises(NotImplementedError):
         window_sup_moment(GaussianMixture(atoms, [0.5, 0.75, 0.75], weights), 1.0, [kappa])
+
+
+def test_fisher_identity_two_computations() -> None:
+    # E s^2 = 1/sigma^2 - E Var(Y|X) / sigma^4: agree (gap 0) and a 1 % perturbation is caught.
+    from verify.smoothed import enclosure_gap, posterior_variance_expectation
+
+    law = AtomicLaw([-3.0, 0.5, 1.0, 7.25], [0.1, 0.4, 0.2, 0.3])
+    sigma = arb(0.7)
+    fisher = score_moment(law, sigma, 2)
+    variance = posterior_variance_expectation(law, sigma)
+    by_parts = 1 / sigma**2 - variance / sigma**4
+    assert enclosure_gap(fisher, by_parts) == 0
+    assert enclosure_gap(fisher, 1 / sigma**2 - variance * arb("1.01") / sigma**4) > 0

@@ -82,7 +82,7 @@ import flint
 import numpy as np
 from flint import arb
 
-from verify.numbers import Real, ball, nonnegative_part, to_arb
+from verify.numbers import Real, ball, lower, nonnegative_part, to_arb, upper
 
 Number = Real | float
 
@@ -138,6 +138,14 @@ def _intersect(a: arb, b: arb) -> arb:
 def _mean_value(value_at_mid: arb, slope_on_ball: arb, x: arb) -> arb:
     """f(x) for x in the ball: f(mid) + f'(ball) * (x - mid)."""
     return value_at_mid + slope_on_ball * arb(0, x.rad())
+
+
+def enclosure_gap(a: arb, b: arb) -> Fraction | arb:
+    """Distance between two enclosures: 0 when they overlap (two computations agree), > 0 when
+    they provably differ; [0, inf] (INCONCLUSIVE as a left side) when one is not finite."""
+    if not (a.is_finite() and b.is_finite()):
+        return arb(0, math.inf)
+    return max(Fraction(0), lower(a) - upper(b), lower(b) - upper(a))
 
 
 class _Posterior(NamedTuple):
@@ -1017,6 +1025,73 @@ def _float_down(x: arb) -> float:
     return float(np.nextafter(float(x), -np.inf))
 
 
+def _atomic_kappa4_over(kit, centre_c: arb, half: arb, sigma: arb) -> arb:
+    """Enclosure of the fourth cumulant of Y | X = x over x in c +- half (atomic law; ``kit``
+    from ``_atomic_cell_kit``, ``centre_c`` the centre minus the law's center, a point).
+
+    Moments under the tilt r_i e^{d_i theta - K(theta)}, theta in [-t, t], t = half / sigma^2,
+    d_i = m_i - ybar: K(theta) - theta K'(0) lies in [0, theta^2/2 sup Var_theta] and
+    sup Var_theta <= E_r[d^2 e^{|d| t}] / E_r[e^{-|d| t}]. Then
+    kappa_4 = m4 - 4 m3 m1 - 3 m2^2 + 12 m2 m1^2 - 6 m1^4 from the raw moments about ybar.
+    (d/dx)^2 Var(Y|x) = kappa_4 / sigma^4 and s^(3) = kappa_4 / sigma^8.
+    """
+    s2 = sigma * sigma
+    mcs = [mc for mc, _, _ in kit]
+    ee = [(alpha + beta * centre_c).exp() for _, alpha, beta in kit]
+    total = sum(ee[1:], ee[0])
+    r = [ei / total for ei in ee]
+    t = half / s2
+    theta = arb(0, t.upper())
+    ybar = arb(sum((ri * mc for ri, mc in zip(r, mcs, strict=True)), arb(0)).mid())
+    ds = [mc - ybar for mc in mcs]
+    eps = sum((ri * d for ri, d in zip(r, ds, strict=True)), arb(0))
+    grow = sum((ri * d * d * (abs(d) * t).exp() for ri, d in zip(r, ds, strict=True)), arb(0))
+    shrink = sum((ri * (-(abs(d) * t)).exp() for ri, d in zip(r, ds, strict=True)), arb(0))
+    curvature = (t * t / 2 * grow / arb(shrink.lower())).upper()
+    damp = (-(theta * eps + ball(0, curvature))).exp()
+    m = [arb(0)] * 5
+    for ri, d in zip(r, ds, strict=True):
+        term = ri * (d * theta).exp()
+        for j in range(1, 5):
+            term = term * d
+            m[j] += term
+    m1, m2, m3, m4 = (damp * m[j] for j in range(1, 5))
+    return m4 - 4 * m3 * m1 - 3 * _sq(m2) + 12 * m2 * _sq(m1) - 6 * _sq(_sq(m1))
+
+
+def posterior_variance_expectation(
+    law: FiniteMixture, sigma: Number | arb, *, cells_per_sigma: int = 16, reach: float = 9.0
+) -> arb:
+    """Enclosure of E_{x~p_sigma}[Var(Y | X = x)] for an atomic law (a second computation of
+    the Fisher information: E s^2 = -E s' = 1/sigma^2 - E Var(Y|X) / sigma^4).
+
+    Taylor model per cell with g = Var(Y|x): g' = kappa_3 / sigma^2, g'' = kappa_4 / sigma^4
+    (cumulants of Y | x; x / sigma^2 is the natural parameter), with exact Gaussian cell moments
+    as in ``score_power_cells``; outside the cells 0 <= Var <= D^2 / 4 times the tail mass.
+    """
+    if not law.atomic:
+        raise NotImplementedError("posterior_variance_expectation is for atomic laws")
+    s = law._sigma(sigma)
+    s2 = s * s
+    v_max = max((v.upper() for v in law._scales(s)), key=float)
+    half_float = float(law.radius) + reach * float(v_max)
+    cells = max(8, math.ceil(2 * half_float / float(s.mid()) * cells_per_sigma))
+    edges, half_width = _core(law, s, reach, cells)
+    m0, m1, m2 = _cell_moments(law, s, edges)
+    kit = law._atomic_cell_kit(s)
+    centre_law = law._center_arb()
+    total = arb(0)
+    for j in range(len(edges) - 1):
+        a, b = edges[j], edges[j + 1]
+        c = (a + b) / 2
+        at_c = law._point_posterior(c, s)
+        kappa4 = _atomic_kappa4_over(kit, c - centre_law, (b - a) / 2, s)
+        total += at_c.variance * m0[j] + at_c.third / s2 * m1[j]
+        total += kappa4 / (s2 * s2) * m2[j] / 2
+    outside = law.outside_mass(centre_law - half_width, centre_law + half_width, s)
+    return total + arb(0, (outside * _sq(to_arb(law.spread)) / 4).upper())
+
+
 def _atomic_grid_bounds(
     law: FiniteMixture, sigma: arb, start: Fraction, h: Fraction, cells: int, block: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -1065,27 +1140,8 @@ def _atomic_grid_bounds(
         last = min(first + block, cells)
         c_index = (first + last) // 2
         xc = to_arb(start + c_index * h - centre)
-        ee = [(alpha + beta * xc).exp() for _, alpha, beta in kit]
-        total = sum(ee[1:], ee[0])
-        r = [ei / total for ei in ee]
-        # Half width of the block seen from its centre point (covers [x_first, x_last]).
-        t = to_arb(max(c_index - first, last - c_index) * h) / s2
-        theta = arb(0, t.upper())
-        ybar = arb(sum((ri * mc for ri, mc in zip(r, mcs, strict=True)), arb(0)).mid())
-        ds = [mc - ybar for mc in mcs]
-        eps = sum((ri * d for ri, d in zip(r, ds, strict=True)), arb(0))
-        grow = sum((ri * d * d * (abs(d) * t).exp() for ri, d in zip(r, ds, strict=True)), arb(0))
-        shrink = sum((ri * (-(abs(d) * t)).exp() for ri, d in zip(r, ds, strict=True)), arb(0))
-        curvature = (t * t / 2 * grow / arb(shrink.lower())).upper()
-        damp = (-(theta * eps + ball(0, curvature))).exp()
-        m = [arb(0)] * 5
-        for ri, d in zip(r, ds, strict=True):
-            term = ri * (d * theta).exp()
-            for j in range(1, 5):
-                term = term * d
-                m[j] += term
-        m1, m2, m3, m4 = (damp * m[j] for j in range(1, 5))
-        kappa4 = m4 - 4 * m3 * m1 - 3 * _sq(m2) + 12 * m2 * _sq(m1) - 6 * _sq(_sq(m1))
+        half = to_arb(max(c_index - first, last - c_index) * h)
+        kappa4 = _atomic_kappa4_over(kit, xc, half, sigma)
         bound = abs(kappa4).upper() / (s4 * s4) * to_arb(h * h) / 8
         spread_err[first:last] = _float_up(arb(bound.upper()))
     return point_up, point_low, spread_err
