@@ -50,17 +50,22 @@ Certified integrals and suprema (module functions)
 - ``certified_expectation(h, law, sigma, *, tail, cells, reach)``: E_{x~p_sigma}[h(x)] over
   the whole line = sum over cells of (mass of the cell) x (enclosure of h on the cell) plus a
   certified tail term from ``tail = TailBound(A, B, k)``, meaning |h(x)| <= A + B |x - c|^k
-  for |x - c| >= reach * sigma_max (c = law.center); the tail expectation is bounded with exact
-  Gaussian partial moments.
+  outside the cells, which cover c +- (radius + reach * max_i v_i) (c = law.center); the tail
+  expectation is bounded with exact Gaussian partial moments.
 - ``score_power_cells(law, sigma, k or [k, ...], *, cells_per_sigma)``: per-cell enclosures of
   int_cell |s|^k p_sigma (``CellIntegrals``: edges, masses, integrals, float centre values,
   tail bound) by a Taylor model with exact Gaussian cell moments (width O(h^3));
   ``score_moment(law, sigma, k)`` is their certified total E|s(x)|^k.
+- ``posterior_variance_expectation(law, sigma)``: E[Var(Y|X)] (atomic laws), the second
+  computation of the Fisher information (E s^2 = 1/sigma^2 - E Var(Y|X) / sigma^4).
 - ``window_sup_moment(law, sigma, kappas, *, cells_per_sigma)``: for each kappa, an enclosure
-  of E_{x~p_sigma}[sup_{|c| <= kappa sigma} s'(x + c)^2] (the H.1 left side). Sliding maxima of
-  per-cell bounds of |s'| on a grid whose spacing divides kappa sigma; the lower end uses
-  the cell midpoints inside every window, the upper end per-cell upper bounds over windows
-  that cover [x - eps, x + eps] for every x of the cell.
+  of E_{x~p_sigma}[sup_{|c| <= kappa sigma} s'(x + c)^2] (the H.1 left side), for atomic laws
+  and mixtures with one common std. Sliding maxima on a grid whose spacing divides
+  kappa sigma: the upper end from per-cell bounds of |s'| (grid-point values plus a
+  second-order term in sup|s^(3)|) over the cells covering [x - eps, x + eps] for every x of
+  the cell, the lower end from the grid points inside every such window.
+- ``enclosure_gap(a, b)``: 0 when two enclosures overlap, their distance otherwise (the left
+  side of a "two computations agree" part).
 
 Tail bound of s' (derived, used by ``window_sup_moment``): for a mixture whose components share
 one std t (atoms: t = 0), with v^2 = t^2 + sigma^2, the posterior of Y given x is a mixture of
