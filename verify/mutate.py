@@ -8,12 +8,13 @@ one — and re-checks the lemma's fixed examples plus those worst parameters. Th
 *caught* when that re-check returns REFUTED at a point that the unmutated run did not refute.
 
 The first step is 1e-3 relative (``STEPS``); a mutant that survives it is retried at 1e-2 and
-1e-1, and finally just past the check's *resolution* at the worst example (how far the constant
-must move for the two sides' intervals there to separate, read off the unmutated run; for a
-statistical part, its confidence interval's width). The step that caught each mutant is
-reported: a check caught only at a coarse step is listed under ``coarse``. A constant that no
-part ever measured (no empirical value), or that no step refutes, is a defect of its lemma's
-check, listed under ``defects``.
+1e-1, and finally just past the check's *reach*: the least extreme value of the constant that
+the unmutated run's intervals already rule out, at the example that rules it out (for a
+certified part just inside the empirical value; for a statistical part a confidence interval
+away; for a one-sided check, whose empirical value is only an upper estimate, its lower end).
+The step that caught each mutant is reported, and those caught only at a coarse step are listed
+under ``coarse``. A constant that no part ever measured (no empirical value), or that no step
+refutes, is a defect of its lemma's check, listed under ``defects``.
 
 The mutation score is caught / total over all constants of the lemmas checked (``strict_score``
 counts only those caught at the first step); ``verify mutate`` exits 0 only at a score of 100 %.
@@ -105,40 +106,49 @@ def _fraction_text(value: Fraction) -> str:
     )
 
 
-def resolution_step(
-    base: LemmaRun, constant: Constant, worst_params: dict[str, Any], empirical: float
-) -> float | None:
-    """How far past ``empirical`` (relative) the constant must go for the worst example's two
-    enclosures to separate, read off the unmutated run's intervals there.
+def refutation_threshold(base: LemmaRun, constant: Constant) -> tuple[float, dict[str, Any]] | None:
+    """The least extreme value of the constant that the unmutated run's intervals already
+    rule out, and the example that rules it out.
 
-    For a certified part this is about the enclosure width (tiny); for a statistical part it
-    is the confidence interval's width: the resolution of the check. Assumes the scaled side
-    is ``constant * unit`` with a positive unit. None when it cannot be read off.
+    At an example where the scaled side is ``c * unit`` (positive unit), the two sides'
+    intervals separate once c' unit_hi < lhs_lo (upper constant: c' below
+    ``lhs_lo * c / rhs_hi``) or c' unit_lo > rhs_hi (lower constant: c' above
+    ``rhs_hi * c / lhs_lo``). Over all examples the best such value is the check's reach: for a
+    certified part it sits just inside the empirical constant, for a statistical one a
+    confidence interval's width away. None when no example gives one.
     """
-    key = params_key(worst_params)
     used = float(base.constants[constant.name])
-    steps: list[float] = []
+    if used <= 0:
+        return None
+    best: tuple[float, dict[str, Any]] | None = None
     for evaluation in base.evaluations:
-        if params_key(evaluation.params) != key:
-            continue
         for part in evaluation.parts:
             if part.constant != constant.name:
                 continue
             lhs_lo, rhs_hi = part.lhs.get("lo"), part.rhs.get("hi")
-            if lhs_lo is None or rhs_hi is None or used <= 0:
+            if lhs_lo is None or rhs_hi is None:
                 continue
             if constant.sense == "upper":
-                # rhs = c unit: refuted once c' unit_hi < lhs_lo.
                 if rhs_hi <= 0:
                     continue
-                gap = empirical - lhs_lo * used / rhs_hi
+                value = lhs_lo * used / rhs_hi
+                better = best is None or value > best[0]
             else:
-                # lhs = c unit: refuted once c' unit_lo > rhs_hi.
                 if lhs_lo <= 0:
                     continue
-                gap = rhs_hi * used / lhs_lo - empirical
-            steps.append(gap / abs(empirical) if empirical != 0 else gap)
-    return min(steps) if steps else None
+                value = rhs_hi * used / lhs_lo
+                better = best is None or value < best[0]
+            if math.isfinite(value) and better:
+                best = (value, json.loads(params_key(evaluation.params)))
+    return best
+
+
+def _verdict_at(run: LemmaRun, params: dict[str, Any]) -> str | None:
+    key = params_key(params)
+    for evaluation in run.evaluations:
+        if params_key(evaluation.params) == key:
+            return evaluation.verdict.value
+    return None
 
 
 def mutate_constant(
@@ -178,23 +188,29 @@ def mutate_constant(
     # the worst point is where a too-small constant must show.
     probe = lemma if search else replace(lemma, budget={profile: 0})
     started = time.perf_counter()
-    ladder = list(steps)
-    # A statistical part cannot refute a change smaller than its confidence interval: add one
-    # step just past the check's resolution at the worst example, so that a check that does
-    # see its constant is caught and the report can say how coarse it is.
-    resolution = resolution_step(base, constant, worst_params, empirical)
-    mutant.resolution = resolution
-    if resolution is not None and max(steps) < resolution < MAX_STEP:
-        ladder.append(min(MAX_STEP, float(f"{resolution * 1.05 + 1e-9:.3g}")))
-    for step in ladder:
-        value = mutated_value(empirical, constant.sense, step)
+    attempts: list[tuple[float, Fraction, dict[str, Any]]] = [
+        (step, mutated_value(empirical, constant.sense, step), worst_params) for step in steps
+    ]
+    # A statistical part cannot refute a change smaller than its confidence interval, and a
+    # one-sided check (an upper estimate of the truth) only refutes past its lower end: one
+    # last attempt goes just past the check's reach, at the example that gives it, so that a
+    # check that does see its constant is caught and the report says how coarse it is.
+    reach = refutation_threshold(base, constant)
+    if reach is not None:
+        threshold, reach_params = reach
+        distance = empirical - threshold if constant.sense == "upper" else threshold - empirical
+        mutant.resolution = distance / abs(empirical) if empirical != 0 else distance
+        step = max(mutant.resolution * 1.001, mutant.resolution + 1e-9)
+        if max(steps) < mutant.resolution and step < MAX_STEP:
+            attempts.append((step, mutated_value(empirical, constant.sense, step), reach_params))
+    for step, value, params in attempts:
         try:
             run = run_lemma(
                 probe,
                 profile=profile,
                 seed=seed,
                 constants={constant.name: value},
-                extra_examples=[worst_params],
+                extra_examples=[params],
             )
         except Exception as exc:  # a crashing re-run is reported, not raised: the harness goes on
             mutant.status = CRASHED
@@ -205,6 +221,8 @@ def mutate_constant(
             {
                 "step": step,
                 "value": _fraction_text(value),
+                "params": params,
+                "verdict_there": _verdict_at(run, params),
                 "refuted": len(new),
                 "examples": len(run.evaluations),
             }
@@ -220,11 +238,21 @@ def mutate_constant(
             break
     else:
         mutant.status = SURVIVED
+        side = "small" if constant.sense == "upper" else "large"
+        last = mutant.tries[-1] if mutant.tries else {}
         mutant.detail = (
-            f"no REFUTED verdict with the constant {max(ladder):g} relative past its empirical "
-            "value: the check cannot see this constant being too "
-            + ("small" if constant.sense == "upper" else "large")
+            f"no REFUTED verdict with the constant up to {max(a[0] for a in attempts):g} "
+            f"relative past its empirical value (verdict there: {last.get('verdict_there')}); "
         )
+        if reach is None:
+            mutant.detail += f"no example's intervals can show the constant too {side}"
+        elif mutant.resolution is not None and mutant.resolution >= MAX_STEP:
+            mutant.detail += (
+                f"the check's reach is {reach[0]:.6g}: it can only refute a constant "
+                f"{mutant.resolution:.3g} relative past the empirical value"
+            )
+        else:
+            mutant.detail += f"the check cannot see this constant being too {side}"
     mutant.seconds = time.perf_counter() - started
     return mutant
 
