@@ -115,7 +115,8 @@ def sample_results() -> dict[str, Any]:
             "profile": "quick",
             "precision": 64,
             "started": "2026-11-23T02:00:00Z",
-            "seconds": 12.5,
+            "wall_seconds": 12.5,
+            "overrides": {"C.9": {"B_factor": "3"}},
         },
         "lemmas": [
             {

@@ -327,16 +327,17 @@ def _examples(lemma: dict[str, Any]) -> int:
 
 def _meta_block(meta: dict[str, Any]) -> str:
     rows = []
-    for key in ("profile", "seed", "precision", "started", "seconds"):
+    timing = ("seconds", "wall_seconds")
+    for key in ("profile", "seed", "precision", "started", *timing):
         if key in meta:
-            value = _seconds(meta[key]) if key == "seconds" else _esc(meta[key])
+            value = _seconds(meta[key]) if key in timing else _esc(meta[key])
             rows.append(f"<dt>{_esc(key)}</dt><dd>{value}</dd>")
     versions = meta.get("versions") or {}
     if versions:
         text = ", ".join(f"{_esc(k)} {_esc(v)}" for k, v in sorted(versions.items()))
         rows.append(f"<dt>versions</dt><dd>{text}</dd>")
     for key, value in sorted(meta.items()):
-        if key in ("profile", "seed", "precision", "started", "seconds", "versions"):
+        if key in ("profile", "seed", "precision", "started", "versions", *timing):
             continue
         shown = _esc(value) if isinstance(value, str | int | float) else _json_inline(value)
         rows.append(f"<dt>{_esc(key)}</dt><dd>{shown}</dd>")
@@ -347,7 +348,7 @@ def index_html(results: dict[str, Any]) -> str:
     meta = results.get("meta") or {}
     lemmas = results.get("lemmas") or []
     graph = results_graph(results)
-    total_seconds = meta.get("seconds")
+    total_seconds = meta.get("wall_seconds", meta.get("seconds"))
     if not isinstance(total_seconds, int | float):
         total_seconds = sum(float(lemma.get("seconds") or 0) for lemma in lemmas)
     overall: dict[str, int] = {v: 0 for v in VERDICTS}
