@@ -22,10 +22,11 @@ def test_stated_constants_hold(lemma):
         assert result.verdict is Verdict.STATISTICAL, [p.to_json() for p in result.parts]
 
 
+@pytest.mark.parametrize("lemma", [C21, COR35], ids=lambda lemma: lemma.id)
 @pytest.mark.parametrize("name", ["K", "K_P", "K_W"])
-def test_tightened_constants_are_refuted(name):
-    constants = {**C21.stated_constants(), name: Fraction(1, 10**4)}
-    result = evaluate(C21, SMALL, constants, 64)
+def test_tightened_constants_are_refuted(lemma, name):
+    constants = {**lemma.stated_constants(), name: Fraction(1, 10**4)}
+    result = evaluate(lemma, SMALL, constants, 64)
     assert result.verdict is Verdict.REFUTED
 
 
