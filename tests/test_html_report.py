@@ -371,6 +371,7 @@ def test_index_summary_table_and_timing(report: Path) -> None:
     summary = text[text.index('id="summary"') :]
     assert "0.55" in summary and "3" in summary  # empirical constant and examples/s of C.16
     assert "overridden" in summary  # C.9's constant was set on the command line
+    assert 'id="overrides"' in text and "C.9.B_factor = 3 (stated 2)" in text
 
 
 def test_lemma_page_contents(report: Path) -> None:

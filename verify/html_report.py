@@ -387,6 +387,18 @@ def index_html(results: dict[str, Any]) -> str:
         "<th>stated</th><th>seconds</th><th>examples/s</th></tr>"
     )
     checked = sum(1 for node in graph.nodes if node in _lemma_index(results))
+    overridden = [
+        f"{lemma['id']}.{name} = {info.get('value')} (stated {info.get('stated')})"
+        for lemma in lemmas
+        for name, info in (lemma.get("constants") or {}).items()
+        if info.get("overridden")
+    ]
+    override_note = (
+        '<p class="warn" id="overrides">Constants overridden with --set (this run does not '
+        f"check the stated values): {_esc('; '.join(overridden))}</p>"
+        if overridden
+        else ""
+    )
     overall_text = ", ".join(f"{count} {v}" for v, count in overall.items() if count)
     body = (
         "<h1>dpsverify: verification report</h1>"
@@ -398,6 +410,7 @@ def index_html(results: dict[str, Any]) -> str:
         f"<p>Overall: {_badge(worst_verdict)} over {len(lemmas)} checked statements "
         f"({overall_text or 'no examples'}); total wall time "
         f'<b id="total-seconds">{_seconds(total_seconds)}</b>.</p>'
+        f"{override_note}"
         f"{_meta_block(meta)}"
         "<h2>Blueprint: proof dependencies</h2>"
         f"<p>{checked} of {len(graph.nodes)} statements in the graph are checked. "
