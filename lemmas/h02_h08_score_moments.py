@@ -33,6 +33,9 @@ search approaches them with atoms 0.02 sigma apart, and the empirical constants 
 (H.2, H.5, H.8 k = 2) and 3 (H.8 k = 4) from below. Adaptive refinement: when an enclosure
 still overlaps the right side the cells are halved (up to four times).
 
+Each part is checked in its scale-free form (both sides times sigma^2 or sigma^k), so the
+numbers are readable for any sigma.
+
 Check (certified). ``verify.smoothed.score_power_cells``: per cell a Taylor model of |s|^k with
 exact Gaussian cell moments M0, M1, M2 per component and an enclosure of (|s|^k)'' over the
 cell (third-order width), plus a Gaussian partial-moment tail bound outside
@@ -109,7 +112,17 @@ def _check_h5(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Pa
     rhs = to_arb(constants["C_fisher"]) * unit
     found, cells = _cells_until_separated(law, sigma, {2: rhs})
     total = found[2].total()
-    parts = [Part("fisher", total, rhs, "C_fisher", unit, note=f"cells/sigma={cells}")]
+    # Scale-free form: sigma^2 E s^2 <= C.
+    parts = [
+        Part(
+            "fisher",
+            total / unit,
+            to_arb(constants["C_fisher"]),
+            "C_fisher",
+            arb(1),
+            note=f"cells/sigma={cells}",
+        )
+    ]
     if law.atomic:
         # Second computation: E s^2 = -E s' = 1/sigma^2 - E Var(Y|X) / sigma^4.
         by_parts = unit - posterior_variance_expectation(law, sigma) * unit * unit
@@ -150,8 +163,17 @@ def _check_h8(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Pa
     limits = {k: to_arb(constants[f"M{k}"]) * units[k] for k in units}
     found, cells = _cells_until_separated(law, sigma, limits)
     note = f"cells/sigma={cells}"
+    # Scale-free form: sigma^k E|s|^k <= M_k.
     return [
-        Part(f"k={k}", found[k].total(), limits[k], f"M{k}", units[k], note=note) for k in units
+        Part(
+            f"k={k}",
+            found[k].total() / units[k],
+            to_arb(constants[f"M{k}"]),
+            f"M{k}",
+            arb(1),
+            note=note,
+        )
+        for k in units
     ]
 
 
@@ -219,9 +241,10 @@ def _check_h2(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Pa
     delta = upper(probability)  # an exact rational >= P(E)
     if not delta < 1:
         raise DomainError("H.2: the chosen event has probability ~1; take a smaller delta")
-    lhs = sum((found.integrals[j] for j in chosen), arb(0))
     s = to_arb(sigma)
-    unit = tail_budget(to_arb(delta)) / (s * s)
+    # Scale-free form: sigma^2 E[s^2 1_E] <= C (delta + 2 t phi(t)).
+    lhs = sum((found.integrals[j] for j in chosen), arb(0)) * s * s
+    unit = tail_budget(to_arb(delta))
     note = f"P(E) <= {float(delta):.6g} ({len(chosen)} cells of {len(found.masses)})"
     return [Part("tail", lhs, to_arb(constants["C_tail"]) * unit, "C_tail", unit, note=note)]
 

@@ -1185,16 +1185,9 @@ def window_sup_moment(
     bound_sq = _sq(bound)
     if reach is None:
         # Smallest reach (in units of max v) making the tail term below 1e-9 of sup^2.
+        scale_free = float((bound_sq * _sq(s * s)).upper())  # sigma^4 sup s'^2 (no overflow)
         reach = 6.0
-        while (
-            reach < 12
-            and 2
-            * math.erfc(reach / math.sqrt(2))
-            / 2
-            * float(bound_sq.upper())
-            * float(s_exact) ** 4
-            > 1e-10
-        ):
+        while reach < 12 and math.erfc(reach / math.sqrt(2)) * scale_free > 1e-10:
             reach += 1.0
     h = s_exact / cells_per_sigma
     v_max = max((v.upper() for v in law._scales(s)), key=float)
