@@ -85,3 +85,11 @@ def test_plot_is_written(tmp_path) -> None:
     names = H1.plots([e.to_json() for e in run.evaluations], tmp_path)
     assert names == ["h_1_window_sup.png"]
     assert (tmp_path / names[0]).stat().st_size > 1000
+
+
+@pytest.mark.parametrize("sigma", [1e-100, 1e100])
+def test_extreme_sigma_stays_finite(sigma: float) -> None:
+    params = {"sigma": sigma, "atoms": [-2.4 * sigma, 2.4 * sigma], "weights": [1.0, 1.0]}
+    evaluation = evaluate(H1, params, H1.stated_constants(), 64)
+    assert evaluation.verdict.value == "certified"
+    assert evaluation.parts[1].empirical == pytest.approx(2.0155, abs=2e-3)
