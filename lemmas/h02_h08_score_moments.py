@@ -13,9 +13,10 @@ computation checks the Fisher identity E s^2 = -E s' = 1/sigma^2 - E Var(Y|X) / 
 
 H.8 [derived form]: E|s(x)|^k <= M_k / sigma^k with M_k = E|N(0,1)|^k, checked for k = 2
 (M2 = 1) and k = 4 (M4 = 3). Same proof: |E[Z|X]|^k <= E[|Z|^k | X]. The paper reaches a bound
-of this shape in three steps from GLPV22 (H.6: a bound of E|s|^k through the Fisher
-information for k near 2; H.7: the moment interpolation; H.8 combines them with H.5); LEMMAS.md
-takes the sharp derived form, which implies the paper's, and that is what is checked.
+of this shape through GLPV22 (H.6 = their Lemma B.3, H.7 = their Lemma A.6, combined with H.5
+in the proof of Corollary H.8; the formulas are lost in the seed text). LEMMAS.md takes the
+sharp derived form, which gives the paper's shape, and that is what is checked; H.6 and H.7
+have no separate ids here.
 
 H.2 [derived]: for every event E (measurable in x) with P(E) <= delta,
 E[s^2 1_E] <= C (delta + 2 t phi(t)) / sigma^2, t = Phi_bar^{-1}(delta / 2), C = 1.
@@ -31,7 +32,7 @@ Equality cases. A point mass attains all three with C = 1 exactly (s(x) = -(x - 
 Ball arithmetic cannot certify an equality, so the domain excludes single point masses; the
 search approaches them with atoms 0.02 sigma apart, and the empirical constants tend to 1
 (H.2, H.5, H.8 k = 2) and 3 (H.8 k = 4) from below. Adaptive refinement: when an enclosure
-still overlaps the right side the cells are halved (up to four times).
+still overlaps the right side the cells are halved (at most three times).
 
 Each part is checked in its scale-free form (both sides times sigma^2 or sigma^k), so the
 numbers are readable for any sigma.
