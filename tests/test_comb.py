@@ -47,8 +47,9 @@ def test_closed_form_direct_and_mpmath_agree(x, sigma, eps, phase):
     assert closed.overlaps(direct)
     assert contains(closed, exact)
     assert contains(direct, exact)
+    # The float64 screen loses relative accuracy in deep troughs (cancellation): absolute check.
     assert math.isclose(
-        float(closed.mid()), smoothed_comb_np(x, sigma, eps, theta), rel_tol=1e-9, abs_tol=1e-300
+        float(closed.mid()), smoothed_comb_np(x, sigma, eps, theta), rel_tol=1e-9, abs_tol=1e-12
     )
 
 

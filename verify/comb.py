@@ -53,13 +53,34 @@ def nome_unsmoothed(eps: Real) -> arb:
     return (-2 * arb.pi() ** 2 / (e * e)).exp()
 
 
+def _gaussian_cosine_series(q: arb, angle: arb | None) -> arb:
+    """sum_{j>=1} q^{j^2} cos(j angle) (all cosines 1 when ``angle`` is None), 0 < q < 1/2.
+
+    Powers are updated incrementally (q^{(j+1)^2} = q^{j^2} q^{2j+1}); after term J the rest is
+    at most q^{(J+1)^2} / (1 - q^{2J+3}), and summing stops once that is below 2^-prec of the
+    series' own size bound q / (1 - q^3), the tail staying inside the returned ball.
+    """
+    power, ratio, q_squared = q, q**3, q * q
+    threshold = (q / (1 - ratio)) * arb(2) ** (-flint.ctx.prec)
+    total = arb(0)
+    j = 1
+    while True:
+        total += power if angle is None else power * (j * angle).cos()
+        power *= ratio
+        ratio *= q_squared
+        j += 1
+        tail = power / (1 - ratio)
+        if tail.upper() <= threshold.lower() or j > 10_000:
+            return total + arb(0, tail.upper())
+
+
 def theta_tail_T(q: Real) -> arb:
     """T(q) = 2 sum_{j>=1} q^{j^2}, enclosed (0 <= q < 1)."""
     q = to_arb(q)
     if q == 0:
         return arb(0)
     if q < _HALF:
-        return 2 * series_with_tail(lambda j: q ** (j * j), lambda n: gaussian_sum_tail(q, n), 1)
+        return 2 * _gaussian_cosine_series(q, None)
     # theta_3(0, tau) - 1 with nome q = exp(i pi tau), tau = i log(1/q) / pi.
     tau = acb(0, -q.log() / arb.pi())
     return acb(0).modular_theta(tau)[2].real - 1
@@ -100,10 +121,7 @@ def _theta_minus_one(u_over_eps: arb, q: arb) -> arb:
     if q == 0:
         return arb(0)
     if q < _HALF:
-        angle = 2 * arb.pi() * u_over_eps
-        return 2 * series_with_tail(
-            lambda j: q ** (j * j) * (j * angle).cos(), lambda n: gaussian_sum_tail(q, n), 1
-        )
+        return 2 * _gaussian_cosine_series(q, 2 * arb.pi() * u_over_eps)
     tau = acb(0, -q.log() / arb.pi())
     return acb(u_over_eps).modular_theta(tau)[2].real - 1
 
