@@ -21,6 +21,7 @@ Fractions or arb balls (interval evaluation is valid).
 from __future__ import annotations
 
 import math
+from functools import cache
 from typing import NamedTuple
 
 import flint
@@ -60,18 +61,19 @@ def _gaussian_cosine_series(q: arb, angle: arb | None) -> arb:
     at most q^{(J+1)^2} / (1 - q^{2J+3}), and summing stops once that is below 2^-prec of the
     series' own size bound q / (1 - q^3), the tail staying inside the returned ball.
     """
-    power, ratio, q_squared = q, q**3, q * q
-    threshold = (q / (1 - ratio)) * arb(2) ** (-flint.ctx.prec)
-    total = arb(0)
+    q_squared = q * q
+    power, ratio = q, q * q_squared
+    threshold = (q / (1 - ratio)) * _ulp(flint.ctx.prec)
+    total = power if angle is None else power * angle.cos()
     j = 1
     while True:
-        total += power if angle is None else power * (j * angle).cos()
         power *= ratio
         ratio *= q_squared
         j += 1
         tail = power / (1 - ratio)
-        if tail.upper() <= threshold.lower() or j > 10_000:
+        if tail < threshold or j > 10_000:
             return total + arb(0, tail.upper())
+        total += power if angle is None else power * (j * angle).cos()
 
 
 def theta_tail_T(q: Real) -> arb:
@@ -157,17 +159,32 @@ class _ClosedForm(NamedTuple):
     theta_slope: arb  # d vartheta(u; q) / du at u = theta - mu
 
 
+@cache
+def _ulp(prec: int) -> arb:
+    return arb(2) ** (-prec)
+
+
+@cache
+def _constants(prec: int) -> tuple[arb, arb]:
+    """(2 pi^2, sqrt(2 pi)) at a working precision (recomputed per precision, then reused)."""
+    pi = arb.pi()
+    return 2 * pi * pi, (2 * pi).sqrt()
+
+
 def _closed_form(x: Real, sigma: Real, eps: Real, theta: Real, slope: bool = False) -> _ClosedForm:
     x, s, e, th = (to_arb(a) for a in (x, sigma, eps, theta))
-    v = 1 + s * s
+    two_pi_squared, sqrt_two_pi = _constants(flint.ctx.prec)
+    s2, e2 = s * s, e * e
+    v = 1 + s2
     u_over_eps = (th - x / v) / e
-    q = nome(s, e)
+    q = (-two_pi_squared * s2 / (v * e2)).exp()
+    q0 = (-two_pi_squared / e2).exp()
     return _ClosedForm(
         x=x,
         v=v,
-        gauss=normal_density(x, v.sqrt()),
+        gauss=(-(x * x) / (2 * v)).exp() / (v.sqrt() * sqrt_two_pi),
         numerator_minus_one=_theta_minus_one(u_over_eps, q),
-        denominator_minus_one=_theta_minus_one(th / e, nome_unsmoothed(e)),
+        denominator_minus_one=_theta_minus_one(th / e, q0),
         theta_slope=_theta_derivative(u_over_eps, q) / e if slope else arb(0),
     )
 
