@@ -63,3 +63,20 @@ def test_large_sigma_network_and_sizes():
     assert size.parameters > 0 and size.max_abs_parameter > 0
     small = InstanceScoreNetwork(inst, 0.05 / inst.scale, 1 / 8, switch).size()
     assert small.parameters > size.parameters and small.depth > size.depth
+
+
+def test_small_sigma_network_agrees_with_the_c15_network():
+    # Two constructions of the small-sigma score network (this module's adaptive one and the
+    # C.15 module's uniform-grid one) approximate the same vertex score: they must agree.
+    from lemmas.c13_c15_small_sigma_network import SmallSigmaNetwork
+
+    inst = make_instance(8)
+    su = 0.1
+    switch = switch_point(inst, 1 / 8, np.geomspace(0.02, 50, 200))
+    ours = InstanceScoreNetwork(inst, su / inst.scale, 1 / 8, switch)
+    theirs = SmallSigmaNetwork(inst, su, ours.width)
+    gen = torch.Generator().manual_seed(4)
+    x, _ = inst.sample(300, gen, sigma=su)
+    a, b = ours.unscaled(x), theirs(x)
+    assert torch.allclose(a[:, : inst.d], b[:, : inst.d], atol=1e-9)
+    assert float((su**2 * ((a - b) ** 2).sum(1)).mean()) <= 1e-2
