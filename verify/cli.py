@@ -149,6 +149,11 @@ def _build_parser() -> _Parser:
     regress.add_argument("--baseline", type=Path, required=True)
     regress.add_argument("--results", type=Path, required=True)
     regress.add_argument("--rtol", type=float, default=None)
+    regress.add_argument(
+        "--update",
+        action="store_true",
+        help="after showing the differences, write the run as the new baseline (exit 0)",
+    )
 
     report = sub.add_parser("report", help="render a saved results.json as HTML and Markdown")
     report.add_argument("--results", type=Path, required=True)
@@ -250,7 +255,15 @@ def _cmd_regress(args: argparse.Namespace) -> int:
     rtol = DEFAULT_RTOL if args.rtol is None else args.rtol
     if not (math.isfinite(rtol) and rtol >= 0):
         raise UsageError(f"--rtol must be a finite non-negative number, got {args.rtol}")
-    problems = compare(results.load(args.baseline), results.load(args.results), rtol)
+    run = results.load(args.results)
+    if args.update:
+        baseline = results.load(args.baseline) if args.baseline.exists() else {"lemmas": []}
+        for line in compare(baseline, run, rtol):
+            print(f"  - {line}")
+        results.write(results.baseline_form(run), args.baseline)
+        print(f"updated {args.baseline} from {args.results}")
+        return 0
+    problems = compare(results.load(args.baseline), run, rtol)
     if problems:
         print(f"{len(problems)} regression(s) against {args.baseline}:")
         for line in problems:

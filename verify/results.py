@@ -113,6 +113,12 @@ def load(path: Path) -> dict[str, Any]:
     return doc
 
 
+def baseline_form(doc: dict[str, Any]) -> dict[str, Any]:
+    """The document as a committed baseline: per-example records dropped (regress ignores them)."""
+    lemmas = [{k: v for k, v in lemma.items() if k != "records"} for lemma in doc["lemmas"]]
+    return {**doc, "lemmas": lemmas}
+
+
 def without_timings(value: Any) -> Any:
     """The document with every timing field removed (for reproducibility comparisons)."""
     if isinstance(value, dict):
