@@ -168,9 +168,7 @@ def test_wide_confidence_intervals_need_a_larger_step() -> None:
     assert any("weak: T.6.M" in line for line in lines)
 
 
-# C.9 (exact rationals) and H.9 (certified chi-square tails) are fast; C.16 is left to
-# ``verify mutate`` because its fixed examples alone take longer than this file's budget.
-@pytest.mark.parametrize("lemma_id", ["C.9", "H.9"])
+@pytest.mark.parametrize("lemma_id", ["C.16", "C.9", "H.9"])
 def test_registered_lemma_constants_are_caught(lemma_id: str) -> None:
     lemmas = all_lemmas()
     if lemma_id not in lemmas:
