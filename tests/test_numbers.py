@@ -13,6 +13,8 @@ from verify.numbers import (
     certainly_le,
     contains,
     gaussian_sum_tail,
+    gaussian_tail_mass,
+    gaussian_tail_moment,
     nonnegative_lower,
     normal_density,
     precision,
@@ -71,3 +73,17 @@ def test_ball_and_nonnegative_lower():
     straddling = arb(0, 1e-18)
     assert nonnegative_lower(straddling) == 0
     assert nonnegative_lower(to_arb(0.5)) <= 0.5
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.floats(-5, 40), st.floats(0.1, 5))
+def test_gaussian_tail_integrals_enclose_mpmath(a, s):
+    with precision(64):
+        mass, moment = gaussian_tail_mass(a, s), gaussian_tail_moment(a, s)
+    with mpmath.workdps(50):
+        a_mp, s_mp = mpmath.mpf(a), mpmath.mpf(s)
+        # mpmath's own normal CDF, and the moment integrated by parts in mpmath
+        exact_mass = mpmath.ncdf(-a_mp, 0, s_mp)
+        exact_moment = s_mp**2 * mpmath.npdf(a_mp, 0, s_mp)
+    assert contains(mass, exact_mass)
+    assert contains(moment, exact_moment)

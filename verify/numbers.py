@@ -196,6 +196,18 @@ def normal_density(x: arb, s: arb) -> arb:
     return (-(x * x) / (2 * s * s)).exp() / (s * (2 * arb.pi()).sqrt())
 
 
+def gaussian_tail_mass(a: Real, s: Real) -> arb:
+    """P(N(0, s^2) > a) = erfc(a / (s sqrt 2)) / 2, enclosed: the tail of a Gaussian integral."""
+    a, s = to_arb(a), to_arb(s)
+    return (a / (s * arb(2).sqrt())).erfc() / 2
+
+
+def gaussian_tail_moment(a: Real, s: Real) -> arb:
+    """int_a^inf x phi_s(x) dx = s^2 phi_s(a), enclosed (a first-moment tail integral)."""
+    s = to_arb(s)
+    return s * s * normal_density(to_arb(a), s)
+
+
 def mpmath_value(func: Callable[[], object], digits: int = 50) -> object:
     """Evaluate ``func`` under mpmath at ``digits`` decimal digits (the cross-check path)."""
     import mpmath
