@@ -221,7 +221,7 @@ T14 = Lemma(
     check=_check,
     validate=_validate,
     examples=[{"d": 16, "steps": 60, "samples": 1000, "seed": 0, "score": "network"}],
-    budget={"quick": 0, "standard": 3, "thorough": 8},
+    budget={"quick": 0, "standard": 5, "thorough": 12},
     plots=_plots,
     depends_on=("F.2", "Cor.3.5"),
 )
