@@ -114,6 +114,7 @@ from hypothesis import strategies as st
 from verify.errors import DomainError
 from verify.lemma import Constant, Lemma, Part
 from verify.numbers import ball, lower, to_arb, upper
+from verify.plotting import pyplot, save
 from verify.score_approx import (
     H1_K,
     H1_KAPPA,
@@ -460,12 +461,7 @@ def c4_plots(lemma_id: str, constant: str):
     error / delta, and error / delta against delta sigma^2 for every record."""
 
     def plots(records: list[dict[str, Any]], out_dir: Any) -> list[str]:
-        from pathlib import Path
-
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+        plt = pyplot()
 
         found = []
         for record in records:
@@ -501,12 +497,7 @@ def c4_plots(lemma_id: str, constant: str):
         right.set_ylabel("E(f - s)^2 / delta")
         right.set_title(f"{lemma_id}: certified error relative to delta")
         fig.tight_layout()
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
-        name = f"{lemma_id.replace('.', '_').lower()}_approximation.png"
-        fig.savefig(out / name, dpi=110)
-        plt.close(fig)
-        return [name]
+        return [save(fig, out_dir, f"{lemma_id.replace('.', '_').lower()}_approximation.png")]
 
     return plots
 

@@ -71,7 +71,6 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -85,6 +84,7 @@ from verify.instance import Instance, bounded_mean_interval, comb_sup_bound
 from verify.lemma import Constant, Lemma, Part
 from verify.numbers import ball, to_arb
 from verify.oneway import make_function
+from verify.plotting import pyplot, save
 
 F_KINDS = ("goldreich", "constant", "projection")
 
@@ -340,10 +340,7 @@ def _c8_sweep() -> list[tuple[float, float, float, float]]:
 
 
 def _plot_c8(records: list[dict[str, Any]], out_dir: Any) -> list[str]:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.4))
     sweep = np.array(_c8_sweep())
@@ -384,13 +381,7 @@ def _plot_c8(records: list[dict[str, Any]], out_dir: Any) -> list[str]:
     right.set_xlabel("R / sqrt(1 + sigma^2)")
     right.set_ylabel("upper confidence end of LHS / B8")
     right.set_title("C.8 search points (must stay below 1)")
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    name = "c08_score_gap_vs_R.png"
-    fig.tight_layout()
-    fig.savefig(out / name, dpi=110)
-    plt.close(fig)
-    return [name]
+    return [save(fig, out_dir, "c08_score_gap_vs_R.png")]
 
 
 _POINT_DOMAIN = (

@@ -46,7 +46,6 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -58,6 +57,7 @@ from verify.domain import finite_real, integer
 from verify.errors import DomainError
 from verify.lemma import Constant, Lemma, Part
 from verify.numbers import ball, lower, to_arb, upper
+from verify.plotting import pyplot, save
 from verify.rejection import GaussianMixture, e1_best_r, e1_bound, e1_radius
 from verify.stats import clopper_pearson, quantile_confidence_interval, tv_deviation
 
@@ -320,10 +320,7 @@ def _e2_check(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Pa
 
 def _plot_acceptance(records: list[dict[str, Any]], out_dir: Any, name: str) -> list[str]:
     """log10 acceptance (3 delta-quantile interval and median of a(y)) and the E.1 bound vs m."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     rows, mc_rows = [], []
     for record in records:
@@ -398,12 +395,7 @@ def _plot_acceptance(records: list[dict[str, Any]], out_dir: Any, name: str) -> 
     ax.set_title(f"{name}: acceptance of Algorithm 1 vs the E.1 bound")
     ax.legend(fontsize=6, ncol=2)
     fig.tight_layout()
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    filename = f"{name.replace('.', '_')}_log_acceptance.png"
-    fig.savefig(out / filename, dpi=120)
-    plt.close(fig)
-    return [filename]
+    return [save(fig, out_dir, f"{name.replace('.', '_')}_log_acceptance.png", dpi=120)]
 
 
 def _e2_plots(records: list[dict[str, Any]], out_dir: Any) -> list[str]:

@@ -52,7 +52,6 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
-from pathlib import Path
 from typing import Any
 
 from flint import arb
@@ -62,6 +61,7 @@ from verify.domain import finite_real, log_uniform
 from verify.errors import DomainError
 from verify.lemma import Constant, Lemma, Part
 from verify.numbers import certainly_le, to_arb
+from verify.plotting import pyplot, save
 from verify.smoothed import AtomicLaw, window_sup_moment
 
 KAPPAS = {
@@ -153,10 +153,7 @@ def _check(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Part]
 def _plots(records: list[dict[str, Any]], out_dir: Any) -> list[str]:
     """sigma^4 x LHS (midpoint) against the number of atoms, one series per kappa, with the
     stated constants as dashed lines."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     points: dict[str, list[tuple[int, float]]] = {name: [] for name in KAPPAS}
     for record in records:
@@ -167,8 +164,6 @@ def _plots(records: list[dict[str, Any]], out_dir: Any) -> list[str]:
                 points[name].append((len(atoms), value))
     if not any(points.values()):
         return []
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     fig, ax = plt.subplots(figsize=(6.0, 4.4))
     for (name, kappa), colour in zip(KAPPAS.items(), ("C0", "C1", "C2"), strict=True):
         if points[name]:
@@ -179,11 +174,7 @@ def _plots(records: list[dict[str, Any]], out_dir: Any) -> list[str]:
     ax.set_ylabel("sigma^4 E sup_{|c|<=kappa sigma} s'(x+c)^2")
     ax.set_title("H.1: found values (dots) and stated K (dashed)")
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    name = "h_1_window_sup.png"
-    fig.savefig(out / name, dpi=110)
-    plt.close(fig)
-    return [name]
+    return [save(fig, out_dir, "h_1_window_sup.png")]
 
 
 def _comb(n: int, spacing: float, envelope: float) -> dict[str, Any]:
