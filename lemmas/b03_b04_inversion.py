@@ -29,7 +29,7 @@ Check. ``trials`` independent runs of the reduction; the failure count gives a C
 interval at confidence 1 - 1e-3; the left side is the ball centred at the observed rate that
 contains that interval (STATISTICAL; conservative), the right side the bound in arb. The search
 stays where the bound is >= 0.02 (a sampling check cannot resolve rates far below 1/trials) and
-uses about 1200 / bound trials (at most 40000; 3000 for rejection sampling), enough to separate
+uses about 1200 / bound trials (at most 40000; 12000 / d' for rejection), enough to separate
 the observed rate (0.8-0.9 of the bound) from the bound. The part's note carries the measured
 cost (unconditional draws and seconds per inversion), which the plot uses to show rejection
 sampling's exponential growth in d'.
@@ -77,7 +77,7 @@ SAMPLERS = ("exact", "adversarial", "rejection")
 REJECTION_MAX_DRAWS = 200_000
 TRIALS = {"exact": 2000, "adversarial": 2000, "rejection": 200}
 MAX_TRIALS = 40_000
-REJECTION_MAX_TRIALS = 3_000
+REJECTION_MAX_TRIALS = 12_000
 MIN_BOUND = 0.02
 
 
@@ -142,7 +142,8 @@ def _params(draw) -> dict[str, Any]:
     # attained (C ~ 0.85-0.9), so: search where the bound is at least MIN_BOUND, with enough
     # trials to separate a rate of 0.88 * bound from the bound (about 1200 / bound), capped.
     assume(bound >= MIN_BOUND)
-    cap = REJECTION_MAX_TRIALS if sampler == "rejection" else MAX_TRIALS
+    # Rejection costs about (1 / 0.75 beta)^d' draws per trial: fewer trials for larger d'.
+    cap = REJECTION_MAX_TRIALS // d_out if sampler == "rejection" else MAX_TRIALS
     params["trials"] = int(min(cap, max(TRIALS[sampler], math.ceil(1200 / bound))))
     return params
 
