@@ -251,6 +251,11 @@ def mutate_constant(
                 f"the check's reach is {reach[0]:.6g}: it can only refute a constant "
                 f"{mutant.resolution:.3g} relative past the empirical value"
             )
+        elif last.get("verdict_there") == Verdict.INCONCLUSIVE.value:
+            mutant.detail += (
+                "the compared side is only known within an interval that still contains the "
+                "mutated bound (the empirical value is one end of it, e.g. an upper estimate)"
+            )
         else:
             mutant.detail += f"the check cannot see this constant being too {side}"
     mutant.seconds = time.perf_counter() - started
