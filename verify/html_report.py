@@ -70,6 +70,8 @@ pre { background: #f7f7f7; padding: 0.5em; overflow-x: auto; white-space: pre-wr
 math { font-size: 1.1em; }
 .muted { color: #6b6b6b; } .warn { color: #a11; font-weight: 600; }
 .graph { overflow-x: auto; border: 1px solid #ddd; background: #fff; }
+.graph svg { max-width: 100%; height: auto; display: block; }
+.scroll { overflow-x: auto; }
 .legend td { border: none; padding: 0.15em 0.6em 0.15em 0; }
 .bar { display: flex; height: 0.9em; width: 22em; border: 1px solid #aaa; }
 .bar span { display: block; height: 100%; }
@@ -418,7 +420,7 @@ def index_html(results: dict[str, Any]) -> str:
         f'<div class="graph">{graph_svg(results)}</div>'
         f"{_legend()}"
         "<h2>Summary</h2>"
-        f'<table id="summary">{header}{"".join(rows)}</table>'
+        f'<div class="scroll"><table id="summary">{header}{"".join(rows)}</table></div>'
         '<p class="muted">empirical: the extreme value of the primary constant that the search '
         "found (lhs / unit for an upper constant, rhs / unit for a lower one); the statement "
         "needs stated ≥ empirical for an upper constant and stated ≤ empirical for a lower "
@@ -481,7 +483,7 @@ def _constants_table(lemma: dict[str, Any]) -> str:
         "<th>sense</th><th>empirical</th><th>slack</th><th>worst parameters</th>"
         "<th>provenance</th></tr>"
     )
-    return f'<table id="constants">{header}{"".join(rows)}</table>'
+    return f'<div class="scroll"><table id="constants">{header}{"".join(rows)}</table></div>'
 
 
 def _ball(side: dict[str, Any] | None) -> str:
@@ -602,9 +604,10 @@ def lemma_html(lemma: dict[str, Any], results: dict[str, Any], record_limit: int
     records = lemma.get("records") or []
     record_rows, omitted = _record_rows(records, record_limit)
     record_block = (
-        '<table id="records"><tr><th>parameters</th><th>verdict</th><th>part</th><th>kind</th>'
+        '<div class="scroll"><table id="records"><tr><th>parameters</th><th>verdict</th>'
+        "<th>part</th><th>kind</th>"
         "<th>part verdict</th><th>lhs</th><th>rhs</th><th>lhs / rhs</th><th>empirical</th></tr>"
-        f"{record_rows}</table>"
+        f"{record_rows}</table></div>"
         + (
             f'<p class="muted">{omitted} further passing examples are in results.json.</p>'
             if omitted
