@@ -211,11 +211,18 @@ def _h10_check(params: dict[str, Any], constants: dict[str, Fraction]) -> list[P
     unit = Fraction(3 * big, r) ** m
     volume_bound = Fraction(big, r) ** m
     # N(R, r) lies in [(R/r)^m, N_greedy] (the latter once the covering is proved), and the
-    # covering radius^2 in [lower, upper]. Exact endpoints keep equality cases certifiable; we
-    # pass the endpoint that decides the comparison, or the whole interval when neither does.
+    # covering radius^2 in [lower, upper]. For the radius, exact endpoints keep equality cases
+    # certifiable: we pass the endpoint that decides the comparison, or the whole interval.
     bound = constants["C"] * unit
     proved = cover.covering_radius_sq_upper is not None
-    number = _decisive(volume_bound, Fraction(cover.count) if proved else None, bound)
+    # The covering number as the interval it is known to lie in; the margin bound - N_greedy
+    # (exact) certifies equality cases that the interval alone cannot.
+    greedy = Fraction(cover.count) if proved else None
+    if greedy is not None:
+        number: Fraction | arb = ball(volume_bound, greedy)
+        margin: Fraction | None = bound - greedy
+    else:  # no proved covering: no upper end, so nothing can be certified
+        number, margin = _decisive(volume_bound, None, bound), None
     radius_sq = _decisive(
         cover.covering_radius_sq_lower, cover.covering_radius_sq_upper, Fraction(r * r)
     )
@@ -227,14 +234,7 @@ def _h10_check(params: dict[str, Any], constants: dict[str, Fraction]) -> list[P
     )
     separation = arb(threshold + 1).sqrt()
     parts = [
-        Part(
-            "covering_number",
-            number,
-            bound,
-            "C",
-            unit,
-            note=note,
-        ),
+        Part("covering_number", number, bound, "C", unit, note=note, margin=margin),
         Part("covering_radius", radius_sq, Fraction(r * r)),
         Part("maximal", cover.covering_radius_sq_lower, Fraction(threshold)),
         Part("packing", Fraction(cover.count), (2 * big / separation + 1) ** m),

@@ -143,19 +143,17 @@ def _check(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Part]
     n = params["samples"]
     out = run_sampler(params["d"], params["steps"], n, params["seed"], params["score"])
     sde_lo, sde_hi = clopper_pearson(out["sde_failures"], n, ALPHA / 2)
-    # Centred at the observed rate (the engine's empirical constant is then rate / delta_0),
-    # wide enough to contain the Clopper-Pearson interval: conservative.
-    rate = Fraction(out["sde_failures"], n)
-    half_width = max(rate - sde_lo, sde_hi - rate)
     ex_lo, ex_hi = clopper_pearson(out["exact_failures"], n, ALPHA / 2)
-    slack = to_arb(constants["K"]) * to_arb(DELTA0)
+    # sde_rate <= exact_rate + K delta_0, i.e. sde_rate - exact_rate <= K delta_0: the left side
+    # is the difference of the two Clopper-Pearson intervals (union bound: level 1 - ALPHA).
+    unit = to_arb(DELTA0)
     return [
         Part(
             "inconsistency_rate",
-            ball(rate - half_width, rate + half_width),
-            ball(ex_lo, ex_hi) + slack,
+            ball(sde_lo - ex_hi, sde_hi - ex_lo),
+            to_arb(constants["K"]) * unit,
             "K",
-            to_arb(DELTA0),
+            unit,
             kind="statistical",
             confidence=1 - ALPHA,
             note=json.dumps({**out, "samples": n}),

@@ -19,6 +19,9 @@ Every inequality is put in the form ``lhs <= rhs``. A constant either multiplies
 (``rhs = c * unit``: an upper-bound constant, sense "upper"; the empirical constant of an example
 is lhs/unit and the lemma needs c >= the largest one found) or the left side (``lhs = c * unit``:
 sense "lower"; the empirical constant is rhs/unit and the lemma needs c <= the smallest found).
+The empirical constant is read at the certain end of the compared side (the lower end of lhs's
+enclosure or confidence interval, the upper end of rhs's): it is the value past which the
+check's own evidence refutes the constant.
 """
 
 from __future__ import annotations

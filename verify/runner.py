@@ -118,11 +118,15 @@ def _part_result(lemma: Lemma, part: Part) -> PartResult:
     verdict = judge(part.lhs, part.rhs, part.kind, part.margin)
     empirical = None
     if part.constant is not None and part.unit is not None and is_finite(part.unit):
+        # The certain end of the compared side: what the check can refute a constant with.
+        # An "upper" constant must exceed lhs/unit, and the enclosure (or confidence interval)
+        # of lhs only guarantees its lower end; a "lower" one must stay below rhs/unit.
         sense = lemma.constant(part.constant).sense
         unit = midpoint(part.unit)
         scaled = part.lhs if sense == "upper" else part.rhs
         if unit != 0 and is_finite(scaled):
-            value = midpoint(scaled) / unit
+            end = _float_endpoint(scaled, "lower" if sense == "upper" else "upper")
+            value = end / unit
             empirical = value if math.isfinite(value) else None
     return PartResult(
         name=part.name,
