@@ -56,13 +56,13 @@ from verify.domain import integer
 from verify.errors import DomainError
 from verify.instance_network import (
     InstanceScoreNetwork,
-    RobustScoreOracle,
     make_instance,
     sigma_grid,
     switch_point,
 )
 from verify.lemma import Constant, Lemma, Part
 from verify.numbers import ball, to_arb
+from verify.oracle import ScoreOracle
 
 Z_999 = 3.2905267314919255  # two-sided normal quantile for confidence 0.999
 CONFIDENCE = 0.999
@@ -116,7 +116,7 @@ def score_error_samples(d: int, index: int, samples: int, seed: int, scaled: boo
     generator = torch.Generator().manual_seed(seed)
     x_scaled, _ = inst.sample_scaled(samples, generator, sigma=net.sigma)
     su = net.sigma_unscaled
-    oracle = RobustScoreOracle(inst)
+    oracle = ScoreOracle(inst)
     reference = oracle.score(x_scaled * c, su, tol=1e-3 * math.sqrt(1.0 / d) / su)
     if scaled:
         out = net(x_scaled)

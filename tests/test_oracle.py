@@ -157,3 +157,11 @@ def test_large_regime_threshold():
     assert oracle.large_bound(sigma) <= 1e-4 < oracle.large_bound(sigma * 0.99)
     x, _ = instance.sample(8, torch.Generator().manual_seed(6), sigma=sigma)
     assert oracle.score(x, sigma, 1e-4).regime == "large"
+
+
+def test_large_sigma_bound_beyond_float_range_is_inf():
+    # d' = 256 at small sigma: the certified bound is astronomically large, read as vacuous.
+    from verify.oracle import large_sigma_bound
+
+    assert large_sigma_bound(256, 4.0, 0.01, 0.5) == float("inf")
+    assert large_sigma_bound(4, 4.0, 1.0, 0.5) < 1e-10

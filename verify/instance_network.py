@@ -51,7 +51,7 @@ from torch import Tensor
 from verify.circuits import compile_circuit
 from verify.instance import Instance
 from verify.oneway import GoldreichFunction
-from verify.oracle import ScoreOracle, large_sigma_bound
+from verify.oracle import large_sigma_bound
 
 _GL_NODES, _GL_WEIGHTS = np.polynomial.legendre.leggauss(7)
 _GL_NODES = (_GL_NODES + 1) / 2
@@ -350,29 +350,12 @@ def sigma_grid(instance: Instance, count: int, sigma_min_unscaled: float = 0.025
     return np.geomspace(sigma_min_unscaled, top, count) / c
 
 
-def safe_large_sigma_bound(d_out: int, R: float, sigma: float, eps: float) -> float:
-    """``verify.oracle.large_sigma_bound``, with a bound too large for a float read as inf
-    (the oracle raises OverflowError there: its float() of a huge Fraction)."""
-    try:
-        return large_sigma_bound(d_out, R, sigma, eps)
-    except OverflowError:
-        return math.inf
-
-
-class RobustScoreOracle(ScoreOracle):
-    """The reference oracle with ``safe_large_sigma_bound`` (small sigma at large d')."""
-
-    def large_bound(self, sigma: float) -> float:
-        inst = self.instance
-        return safe_large_sigma_bound(inst.d_out, float(inst.R), float(sigma), float(inst.eps))
-
-
 def switch_point(instance: Instance, target: float, sigmas_unscaled: np.ndarray) -> float:
     """Least unscaled sigma of the grid from which the certified C.18 bound E18 satisfies
     sigma^2 E18^2 <= target / 4 (E18 bounds |S - S_mixture| pointwise)."""
     for s in sorted(sigmas_unscaled):
         R, eps = float(instance.R), float(instance.eps)
-        bound = safe_large_sigma_bound(instance.d_out, R, float(s), eps)
+        bound = large_sigma_bound(instance.d_out, R, float(s), eps)
         if bound < 1e100 and s * s * bound * bound <= target / 4:
             return float(s)
     return math.inf

@@ -79,6 +79,7 @@ from functools import lru_cache
 
 import numpy as np
 import torch
+from flint import arb
 
 from verify.errors import DomainError
 from verify.instance import Instance, check_sigma
@@ -114,7 +115,8 @@ def large_sigma_bound(d_out: int, R: float, sigma: float, eps: float) -> float:
     """E18 of C.18 as a float rounded up (inf when the bound is vacuous)."""
     with precision(64):
         bound = score_deviation_bound(d_out, R, sigma, eps)
-        if not bound.is_finite():
+        # A bound beyond float range is vacuous: read it as inf rather than overflow.
+        if not bound.is_finite() or bound.upper() > arb(2) ** 1000:
             return math.inf
         return float(upper(bound)) * (1 + 2.0**-50)
 
