@@ -47,7 +47,6 @@ from __future__ import annotations
 import json
 import math
 from fractions import Fraction
-from pathlib import Path
 from typing import Any
 
 import torch
@@ -70,6 +69,7 @@ from verify.inversion import (
 )
 from verify.lemma import Constant, Lemma, Part
 from verify.numbers import ball, to_arb
+from verify.plotting import pyplot, save
 from verify.stats import clopper_pearson
 
 ALPHA = 1e-3
@@ -239,16 +239,11 @@ def _records_rows(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def _make_plots(lemma_id: str):
     def plots(records: list[dict[str, Any]], out_dir: Any) -> list[str]:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+        plt = pyplot()
 
         rows = _records_rows(records)
         if not rows:
             return []
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
         stem = lemma_id.replace(".", "_").lower()
         names = []
         fig, ax = plt.subplots(figsize=(6.0, 4.4))
@@ -268,11 +263,7 @@ def _make_plots(lemma_id: str):
         ax.set_ylabel("observed failure rate")
         ax.set_title(f"{lemma_id}: inversion through a posterior sampler")
         ax.legend(fontsize=8)
-        fig.tight_layout()
-        name = f"{stem}_failure_vs_bound.png"
-        fig.savefig(out / name, dpi=110)
-        plt.close(fig)
-        names.append(name)
+        names.append(save(fig, out_dir, f"{stem}_failure_vs_bound.png"))
         rejection = [r for r in rows if r["sampler"] == "rejection"]
         if rejection:
             fig, ax = plt.subplots(figsize=(6.0, 4.4))
@@ -286,11 +277,7 @@ def _make_plots(lemma_id: str):
             ax.set_xlabel("d' (measured coordinates)")
             ax.set_ylabel("unconditional draws per inversion")
             ax.set_title(f"{lemma_id}: rejection sampling cost grows exponentially in d'")
-            fig.tight_layout()
-            name = f"{stem}_rejection_cost.png"
-            fig.savefig(out / name, dpi=110)
-            plt.close(fig)
-            names.append(name)
+            names.append(save(fig, out_dir, f"{stem}_rejection_cost.png"))
         return names
 
     return plots

@@ -45,7 +45,6 @@ import json
 import math
 from fractions import Fraction
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -63,6 +62,7 @@ from verify.instance_network import (
 from verify.lemma import Constant, Lemma, Part
 from verify.numbers import ball, to_arb
 from verify.oracle import ScoreOracle
+from verify.plotting import pyplot, save
 
 Z_999 = 3.2905267314919255  # two-sided normal quantile for confidence 0.999
 CONFIDENCE = 0.999
@@ -225,16 +225,11 @@ def fit_exponent(ds: list[float], values: list[float]) -> float | None:
 
 def _make_plots(lemma_id: str):
     def plots(records: list[dict[str, Any]], out_dir: Any) -> list[str]:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+        plt = pyplot()
 
         rows = _rows(records)
         if not rows:
             return []
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
         stem = lemma_id.replace(".", "_").lower()
         names = []
         fig, ax = plt.subplots(figsize=(6.4, 4.4))
@@ -255,11 +250,7 @@ def _make_plots(lemma_id: str):
         ax.set_ylabel("sigma^2 E|N - S|^2 (dashed: target 1/d)")
         ax.set_title(f"{lemma_id}: score-network error vs sigma")
         ax.legend(fontsize=8)
-        fig.tight_layout()
-        name = f"{stem}_score_error_vs_sigma.png"
-        fig.savefig(out / name, dpi=110)
-        plt.close(fig)
-        names.append(name)
+        names.append(save(fig, out_dir, f"{stem}_score_error_vs_sigma.png"))
 
         # One series per grid sigma (sizes depend on sigma); the benchmark reports the maximum
         # over the whole grid against d.
@@ -282,11 +273,7 @@ def _make_plots(lemma_id: str):
             ax.set_xlabel("d = d'")
             ax.legend(fontsize=7)
         fig.suptitle(f"{lemma_id}: network size against d at each grid sigma")
-        fig.tight_layout()
-        name = f"{stem}_size_vs_d.png"
-        fig.savefig(out / name, dpi=110)
-        plt.close(fig)
-        names.append(name)
+        names.append(save(fig, out_dir, f"{stem}_size_vs_d.png"))
         return names
 
     return plots

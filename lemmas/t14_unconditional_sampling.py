@@ -31,7 +31,6 @@ import json
 import math
 from fractions import Fraction
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -43,6 +42,7 @@ from verify.errors import DomainError
 from verify.instance_network import InstanceScoreFamily, make_instance
 from verify.lemma import Constant, Lemma, Part
 from verify.numbers import ball, to_arb
+from verify.plotting import pyplot, save
 from verify.sde import reverse_sde_sample
 from verify.stats import clopper_pearson
 
@@ -162,10 +162,7 @@ def _check(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Part]
 
 
 def _plots(records: list[dict[str, Any]], out_dir: Any) -> list[str]:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     rows = []
     for record in records:
@@ -178,8 +175,6 @@ def _plots(records: list[dict[str, Any]], out_dir: Any) -> list[str]:
     rows = [r for r in rows if r.get("score") == "network" and "sde_failures" in r]
     if not rows:
         return []
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     fig, axes = plt.subplots(1, 2, figsize=(10, 4.2))
     ds = sorted({r["d"] for r in rows})
     for d in ds:
@@ -199,11 +194,7 @@ def _plots(records: list[dict[str, Any]], out_dir: Any) -> list[str]:
     axes[1].set_ylabel("mean per-coordinate W1 (dotted: exact vs exact)")
     axes[1].legend(fontsize=8)
     fig.suptitle("Thm.1.4: reverse SDE on the C.21 networks vs exact samples of g~")
-    fig.tight_layout()
-    name = "thm_1_4_sampler_agreement.png"
-    fig.savefig(out / name, dpi=110)
-    plt.close(fig)
-    return [name]
+    return [save(fig, out_dir, "thm_1_4_sampler_agreement.png")]
 
 
 T14 = Lemma(
