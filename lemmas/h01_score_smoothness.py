@@ -70,6 +70,7 @@ KAPPAS = {
     "K_one": Fraction(1),
 }
 CELLS_PER_SIGMA = 64
+REPORT_WIDTH = 0.005
 MAX_CELLS_PER_SIGMA = 256
 MAX_ATOMS = 40
 MAX_SPREAD = 200.0
@@ -133,11 +134,15 @@ def _check(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Part]
             law, sigma, list(KAPPAS.values()), cells_per_sigma=cells, block=cells // 8
         )
         # Refine the grid (not the precision: the width is discretisation) while an enclosure
-        # still straddles its limit.
+        # still straddles its limit, or is too wide for its lower end (the empirical constant,
+        # what the check certainly saw) to be within REPORT_WIDTH of the value.
         separated = all(
             certainly_le(enclosures[k], limits[k]) or enclosures[k] > limits[k] for k in limits
         )
-        if separated or cells >= MAX_CELLS_PER_SIGMA:
+        tight = all(
+            enclosures[k].upper() <= enclosures[k].lower() * (1 + REPORT_WIDTH) for k in limits
+        )
+        if (separated and tight) or cells >= MAX_CELLS_PER_SIGMA:
             break
         cells *= 2
     parts = []

@@ -12,7 +12,8 @@ import json
 import math
 import time
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -188,6 +189,34 @@ class LemmaRun:
     plots: list[str] = field(default_factory=list)
 
 
+@contextmanager
+def _no_local_constants() -> Iterator[None]:
+    """Keep Hypothesis from mixing literals of the loaded modules into generated values.
+
+    Hypothesis draws a share of its values from constants found in every *local* module in
+    sys.modules, so the search would depend on which modules happen to be imported (a pytest
+    session, an editable install) and the same seed would not give the same results. The pool
+    is set empty for the search (private API; hypothesis is pinned in pyproject.toml).
+    """
+    try:
+        from hypothesis.internal.conjecture import providers
+    except ImportError:  # pragma: no cover - a future Hypothesis without the feature
+        yield
+        return
+    original = getattr(providers, "_get_local_constants", None)
+    if original is None or not hasattr(providers, "Constants"):  # pragma: no cover
+        yield
+        return
+    empty = providers.Constants()
+    providers._get_local_constants = lambda: empty
+    providers.CONSTANTS_CACHE.cache.clear()
+    try:
+        yield
+    finally:
+        providers._get_local_constants = original
+        providers.CONSTANTS_CACHE.cache.clear()
+
+
 def _search_settings(count: int) -> settings:
     return settings(
         max_examples=count,
@@ -246,7 +275,8 @@ def run_lemma(
                 if part.ratio is not None:
                     target(_bounded(part.ratio), label=part.name)
 
-        search()
+        with _no_local_constants():
+            search()
     run.seconds = time.perf_counter() - started
     return run
 
