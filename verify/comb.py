@@ -172,7 +172,7 @@ def _constants(prec: int) -> tuple[arb, arb]:
 
 
 def _closed_form(x: Real, sigma: Real, eps: Real, theta: Real, slope: bool = False) -> _ClosedForm:
-    x, s, e, th = (to_arb(a) for a in (x, sigma, eps, theta))
+    x, s, e, th = to_arb(x), to_arb(sigma), to_arb(eps), to_arb(theta)
     two_pi_squared, sqrt_two_pi = _constants(flint.ctx.prec)
     s2, e2 = s * s, e * e
     v = 1 + s2

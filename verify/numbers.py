@@ -38,6 +38,11 @@ def to_arb(value: Real | float | str) -> arb:
 
     A ``str`` is parsed by arb itself (``"0.1"`` becomes a ball containing 1/10).
     """
+    kind = type(value)
+    if kind is arb:
+        return value
+    if kind is float and math.isfinite(value):  # the common case first: exact conversion
+        return arb(value)
     if isinstance(value, arb):
         return value
     if isinstance(value, bool):
