@@ -360,41 +360,45 @@ def screen_terms(sigma: float, eps: float, cap: int = 4000) -> int:
     return int(min(cap, math.ceil(math.sqrt(42.0 / max(rate, 1e-300))) + 1))
 
 
+class _Screen(NamedTuple):
+    gauss: np.ndarray  # phi_{sqrt v}(x)
+    v: float
+    numerator: np.ndarray  # vartheta(theta - x/v; q)
+    numerator_slope: np.ndarray  # d vartheta / du at u = theta - x/v
+    denominator: float  # vartheta(theta; q0)
+
+
+def _screen(x, sigma: float, eps: float, theta: float, terms: int | None) -> _Screen:
+    """The closed form's pieces in float64 with ``terms`` theta terms (a screen, not a bound)."""
+    terms = terms or screen_terms(sigma, eps)
+    x = np.asarray(x, dtype=np.float64)
+    v = 1.0 + sigma * sigma
+    j = np.arange(1, terms + 1, dtype=np.float64)
+    q_pow = np.exp(-2 * math.pi**2 * (sigma * sigma / v) / eps**2 * j**2)
+    q0_pow = np.exp(-2 * math.pi**2 / eps**2 * j**2)
+    angle = 2 * math.pi * np.multiply.outer(theta - x / v, j) / eps
+    return _Screen(
+        gauss=np.exp(-x * x / (2 * v)) / math.sqrt(2 * math.pi * v),
+        v=v,
+        numerator=1 + 2 * np.sum(q_pow * np.cos(angle), axis=-1),
+        numerator_slope=-2 * np.sum(q_pow * (2 * math.pi * j / eps) * np.sin(angle), axis=-1),
+        denominator=1 + 2 * float(np.sum(q0_pow * np.cos(2 * math.pi * j * theta / eps))),
+    )
+
+
 def smoothed_comb_np(
     x, sigma: float, eps: float, theta: float, terms: int | None = None
 ) -> np.ndarray:
     """psi_{theta,sigma}(x) in float64 by the closed form (a screen)."""
-    terms = terms or screen_terms(sigma, eps)
-    x = np.asarray(x, dtype=np.float64)
-    v = 1.0 + sigma * sigma
-    tau2 = sigma * sigma / v
-    j = np.arange(1, terms + 1, dtype=np.float64)
-    log_q = -2 * math.pi**2 * tau2 / eps**2
-    log_q0 = -2 * math.pi**2 / eps**2
-    mu = x / v
-    num = 1 + 2 * np.sum(
-        np.exp(log_q * j**2) * np.cos(2 * math.pi * np.multiply.outer(theta - mu, j) / eps), axis=-1
-    )
-    den = 1 + 2 * np.sum(np.exp(log_q0 * j**2) * np.cos(2 * math.pi * j * theta / eps))
-    gauss = np.exp(-x * x / (2 * v)) / math.sqrt(2 * math.pi * v)
-    return gauss * num / den
+    c = _screen(x, sigma, eps, theta, terms)
+    return c.gauss * c.numerator / c.denominator
 
 
 def smoothed_comb_derivative_np(
     x, sigma: float, eps: float, theta: float, terms: int | None = None
 ) -> np.ndarray:
     """psi'_{theta,sigma}(x) in float64 (a screen)."""
-    terms = terms or screen_terms(sigma, eps)
+    c = _screen(x, sigma, eps, theta, terms)
     x = np.asarray(x, dtype=np.float64)
-    v = 1.0 + sigma * sigma
-    tau2 = sigma * sigma / v
-    j = np.arange(1, terms + 1, dtype=np.float64)
-    q_pow = np.exp(-2 * math.pi**2 * tau2 / eps**2 * j**2)
-    angle = 2 * math.pi * np.multiply.outer(theta - x / v, j) / eps
-    num = 1 + 2 * np.sum(q_pow * np.cos(angle), axis=-1)
-    d_num = -2 * np.sum(q_pow * (2 * math.pi * j / eps) * np.sin(angle), axis=-1)
-    den = 1 + 2 * np.sum(
-        np.exp(-2 * math.pi**2 / eps**2 * j**2) * np.cos(2 * math.pi * j * theta / eps)
-    )
-    gauss = np.exp(-x * x / (2 * v)) / math.sqrt(2 * math.pi * v)
-    return (-x / v * gauss * num - gauss * d_num / v) / den
+    slope = -x / c.v * c.gauss * c.numerator - c.gauss * c.numerator_slope / c.v
+    return slope / c.denominator
