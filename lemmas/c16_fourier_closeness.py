@@ -106,7 +106,9 @@ def _params(draw) -> dict[str, Any]:
 
 def _enclosure_gap(a: arb, b: arb) -> Fraction:
     """Distance between two enclosures: 0 when they overlap (the computations agree)."""
-    return max(Fraction(0), lower(a) - upper(b), lower(b) - upper(a))
+    if a.overlaps(b):
+        return Fraction(0)
+    return max(lower(a) - upper(b), lower(b) - upper(a))
 
 
 def _sign(x: arb) -> int | None:

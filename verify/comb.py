@@ -44,14 +44,21 @@ _HALF = arb(1) / 2
 def nome(sigma: Real, eps: Real) -> arb:
     """q = exp(-2 pi^2 tau^2 / eps^2) with tau^2 = sigma^2 / (1 + sigma^2)."""
     s, e = to_arb(sigma), to_arb(eps)
-    tau2 = s * s / (1 + s * s)
-    return (-2 * arb.pi() ** 2 * tau2 / (e * e)).exp()
+    s2 = s * s
+    return (-_constants(flint.ctx.prec)[0] * s2 / ((1 + s2) * e * e)).exp()
 
 
 def nome_unsmoothed(eps: Real) -> arb:
     """q0 = exp(-2 pi^2 / eps^2): the nome of the unsmoothed normaliser Z_theta."""
     e = to_arb(eps)
-    return (-2 * arb.pi() ** 2 / (e * e)).exp()
+    return (-_constants(flint.ctx.prec)[0] / (e * e)).exp()
+
+
+def _weighted_tail(q: arb, n: int) -> arb:
+    """A bound of sum_{j >= n} j q^{j^2}: consecutive ratios are (1 + 1/j) q^{2j+1} <=
+    2 q^{2n+1}, a geometric tail once that is below 1 (else no finite bound yet)."""
+    ratio = 2 * q ** (2 * n + 1)
+    return n * q ** (n * n) / (1 - ratio) if ratio < 1 else arb(0, math.inf)
 
 
 def _gaussian_cosine_series(q: arb, angle: arb | None) -> arb:
@@ -134,12 +141,9 @@ def _theta_derivative(u_over_eps: arb, q: arb) -> arb:
         return arb(0)
     if q < _HALF:
         angle = 2 * arb.pi() * u_over_eps
-
-        def tail(n: int) -> arb:
-            ratio = 2 * q ** (2 * n + 1)
-            return n * q ** (n * n) / (1 - ratio) if ratio < 1 else arb(0, math.inf)
-
-        series = series_with_tail(lambda j: j * q ** (j * j) * (j * angle).sin(), tail, 1)
+        series = series_with_tail(
+            lambda j: j * q ** (j * j) * (j * angle).sin(), lambda n: _weighted_tail(q, n), 1
+        )
         return -4 * arb.pi() * series
     tau = acb(0, -q.log() / arb.pi())
     return acb(u_over_eps).modular_theta(tau, 1)[2].real
@@ -173,12 +177,10 @@ def _constants(prec: int) -> tuple[arb, arb]:
 
 def _closed_form(x: Real, sigma: Real, eps: Real, theta: Real, slope: bool = False) -> _ClosedForm:
     x, s, e, th = to_arb(x), to_arb(sigma), to_arb(eps), to_arb(theta)
-    two_pi_squared, sqrt_two_pi = _constants(flint.ctx.prec)
-    s2, e2 = s * s, e * e
-    v = 1 + s2
+    sqrt_two_pi = _constants(flint.ctx.prec)[1]
+    v = 1 + s * s
     u_over_eps = (th - x / v) / e
-    q = (-two_pi_squared * s2 / (v * e2)).exp()
-    q0 = (-two_pi_squared / e2).exp()
+    q, q0 = nome(s, e), nome_unsmoothed(e)
     return _ClosedForm(
         x=x,
         v=v,
@@ -250,11 +252,9 @@ def _sine_gap(z: arb, q: arb, eps: arb, sign: int) -> arb:
             a = j * arb.pi() * z
             return j * q ** (j * j) * (a.sin() - sign * a.cos()) ** 2
 
-        def tail(n: int) -> arb:
-            ratio = 2 * q ** (2 * n + 1)
-            return 2 * n * q ** (n * n) / (1 - ratio) if ratio < 1 else arb(0, math.inf)
-
-        return 4 * arb.pi() / eps * nonnegative_part(series_with_tail(term, tail, 1))
+        # (sin a -+ cos a)^2 <= 2: twice the weighted tail
+        series = series_with_tail(term, lambda n: 2 * _weighted_tail(q, n), 1)
+        return 4 * arb.pi() / eps * nonnegative_part(series)
     slope = _theta_derivative(z, q) / eps
     return nonnegative_part(4 * arb.pi() * theta_weighted_sum(q) / eps + sign * slope)
 

@@ -213,14 +213,6 @@ def gaussian_tail_moment(a: Real, s: Real) -> arb:
     return s * s * normal_density(to_arb(a), s)
 
 
-def mpmath_value(func: Callable[[], object], digits: int = 50) -> object:
-    """Evaluate ``func`` under mpmath at ``digits`` decimal digits (the cross-check path)."""
-    import mpmath
-
-    with mpmath.workdps(digits):
-        return func()
-
-
 def contains(enclosure: arb, value: object) -> bool:
     """Does the ball contain the (mpmath or float) ``value``? Used by cross-check tests."""
     import mpmath
