@@ -108,8 +108,14 @@ def test_c1_scale_invariance() -> None:
     half = {**base, "sigma": 0.5, "atoms": [-1.125, 0.25, 1.125], "eps": 0.125}
     a = evaluate(C1, base, C1.stated_constants(), 64)
     b = evaluate(C1, half, C1.stated_constants(), 64)
+    compared = 0
     for pa, pb in zip(a.parts, b.parts, strict=True):
-        assert pa.empirical == pytest.approx(pb.empirical, rel=1e-2)
+        # Parts without a constant (the two-computation agreement) have no empirical value.
+        assert (pa.empirical is None) == (pb.empirical is None), pa.name
+        if pa.empirical is not None:
+            assert pa.empirical == pytest.approx(pb.empirical, rel=1e-2), pa.name
+            compared += 1
+    assert compared >= 1
 
 
 def test_c4_plot_is_written(tmp_path) -> None:
