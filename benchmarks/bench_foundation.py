@@ -12,10 +12,10 @@ import time
 
 import mpmath
 
-from verify.comb import smoothed_comb_closed_form
-from verify.numbers import precision
-from verify.registry import get
-from verify.runner import run_lemma
+from verify.core.numbers import precision
+from verify.core.registry import get
+from verify.core.runner import run_lemma
+from verify.maths.comb import smoothed_comb_closed_form
 
 
 def mpmath_comb(x, sigma, eps, theta):

@@ -5,7 +5,7 @@ Usage: ``python benchmarks/bench_full_scale.py --out DIR [--quick] [--parts size
 Writes ``DIR/full_scale.json`` and PNG plots:
 - size: parameter count and largest |parameter| of the C.21 networks against d = d' (the largest
   over the sigma grid), with least-squares exponents;
-- error: sigma^2 E|N - S|^2 against sigma at d in {16, 64, 256} (reference: verify.oracle),
+- error: sigma^2 E|N - S|^2 against sigma at d in {16, 64, 256} (reference: verify.maths.oracle),
   mean and the 0.999 normal-approximation upper end;
 - sde: the reverse SDE on the networks at d = 64 and 256: fraction of samples whose decoded
   phases equal f(decoded seed), per-coordinate W1 to exact samples, seconds per sample;
@@ -44,7 +44,7 @@ import torch
 
 from lemmas.c21_instance_network import GRID, fit_exponent, network, score_error_samples
 from lemmas.t14_unconditional_sampling import run_sampler
-from verify.inversion import (
+from verify.maths.samplers.inversion import (
     CombInstance,
     RejectionSampler,
     goldreich_function,

@@ -12,9 +12,9 @@ import time
 
 import torch
 
-from verify.instance import Instance
-from verify.oneway import GoldreichFunction
-from verify.oracle import ScoreOracle
+from verify.maths.instance import Instance
+from verify.maths.oneway import GoldreichFunction
+from verify.maths.oracle import ScoreOracle
 
 
 def main() -> None:

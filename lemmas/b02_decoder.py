@@ -35,13 +35,13 @@ import torch
 from flint import arb
 from hypothesis import strategies as st
 
-from verify.domain import finite_real, integer, log_uniform
-from verify.errors import DomainError
-from verify.instance import Instance
-from verify.lemma import Constant, Lemma, Part
-from verify.numbers import to_arb
-from verify.oneway import ConstantFunction
-from verify.stats import clopper_pearson
+from verify.core.contract import Constant, Lemma, Part
+from verify.core.domain import finite_real, integer, log_uniform
+from verify.core.errors import DomainError
+from verify.core.numbers import to_arb
+from verify.core.stats import clopper_pearson
+from verify.maths.instance import Instance
+from verify.maths.oneway import ConstantFunction
 
 
 def gaussian_upper_tail(z: arb) -> arb:

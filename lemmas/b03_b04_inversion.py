@@ -1,6 +1,7 @@
 r"""Lemma B.3, Theorem B.4, Lemma 3.3: a posterior sampler inverts f (statistical checks).
 
-Statement checked (explicit form, derived in ``verify.inversion``'s docstring). Let g be the
+Statement checked (explicit form, derived in ``verify.maths.samplers.inversion``'s docstring). Let
+g be the
 instance of Definition 3.1 (seed length d, d' measured comb coordinates, vertex scale R, comb
 period eps), measured as y = A x + N(0, beta^2 I). For every (tau, delta)-posterior sampler P
 
@@ -54,9 +55,13 @@ from flint import arb
 from hypothesis import assume
 from hypothesis import strategies as st
 
-from verify.domain import finite_real, integer
-from verify.errors import DomainError
-from verify.inversion import (
+from verify.core.contract import Constant, Lemma, Part
+from verify.core.domain import finite_real, integer
+from verify.core.errors import DomainError
+from verify.core.numbers import ball, to_arb
+from verify.core.plotting import pyplot, save
+from verify.core.stats import clopper_pearson
+from verify.maths.samplers.inversion import (
     AdversarialSampler,
     CombInstance,
     ExactPosteriorSampler,
@@ -67,10 +72,6 @@ from verify.inversion import (
     model_pair_failures,
     scaled_sampler,
 )
-from verify.lemma import Constant, Lemma, Part
-from verify.numbers import ball, to_arb
-from verify.plotting import pyplot, save
-from verify.stats import clopper_pearson
 
 ALPHA = 1e-3
 SAMPLERS = ("exact", "adversarial", "rejection")

@@ -21,7 +21,7 @@ For x in :math:`[x_i, x_{i+1}]`, :math:`\hat s(x)` is a convex combination of
 Checked: both inequalities (the second as two parts, error <= K eps^2/sigma^4 and
 eps^2 E sup <= K eps^2/sigma^4, with the constant K shared with H.1). The window expectation
 is computed twice, here (cells of width eps/M, sliding maxima of Taylor-model cell bounds) and
-by ``verify.smoothed.window_sup_moment`` (H.1's implementation); the part
+by ``verify.maths.laws.window_sup_moment`` (H.1's implementation); the part
 ``window_sup_two_computations`` is certified when the two enclosures overlap and refuted when
 they provably differ, and the inequalities use their intersection.
 
@@ -54,7 +54,8 @@ C.4 [open], construction and explicit form. Let :math:`0 < \delta < 1/\sigma^2` 
 :math:`\delta \ge 1/\sigma^2` the zero function works by H.5) and :math:`a = \sqrt{\delta/2}`.
 Take a power of two :math:`\epsilon \le \min(\sigma/4, \sigma^2 a/(2\sqrt K))`, a cap
 :math:`L \ge 4\sqrt3/(\sigma^2 a)`, a half-width :math:`T \ge 16\sqrt{3m_2}/(\sigma^2\delta)`
-(rationals; see ``verify.score_approx.capped_parameters``), :math:`N = \lceil T/\epsilon\rceil`,
+(rationals; see ``verify.maths.score_approx.capped_parameters``), :math:`N = \lceil
+T/\epsilon\rceil`,
 nodes :math:`x_i = \mu + i\epsilon`, :math:`|i| \le N`, node values
 :math:`w_i = \mathrm{clip}(s(x_i) \pm \eta, -L, L)` (:math:`\eta \le 2^{-21}` rounding), f the
 linear interpolant, constant beyond :math:`x_{\pm N}`. Then
@@ -91,7 +92,7 @@ interval at confidence 0.999 (normal approximation; n = 100000 samples): within 
 the Monte Carlo interval is narrow; C.4's functions have errors so small and so concentrated in
 rare regions that a Monte Carlo estimate of them is noise).
 
-How each side is certified (``verify.score_approx``): cells of width at most sigma/16 over a
+How each side is certified (``verify.maths.score_approx``): cells of width at most sigma/16 over a
 core reaching 9 standard deviations past the extreme atoms; cell masses from erfc; the score on
 a cell from the monotone posterior mean; errors of linear functions by a second-order Taylor
 model on each cell (:math:`\alpha + \beta t + \gamma(t)`, :math:`|\gamma''| \le \sup|s''|`,
@@ -111,11 +112,12 @@ import numpy as np
 from flint import arb
 from hypothesis import strategies as st
 
-from verify.errors import DomainError
-from verify.lemma import Constant, Lemma, Part
-from verify.numbers import ball, lower, to_arb, upper
-from verify.plotting import pyplot, save
-from verify.score_approx import (
+from verify.core.contract import Constant, Lemma, Part
+from verify.core.errors import DomainError
+from verify.core.numbers import ball, lower, to_arb, upper
+from verify.core.plotting import pyplot, save
+from verify.maths.laws import GaussianMixture, window_sup_moment
+from verify.maths.score_approx import (
     H1_K,
     H1_KAPPA,
     TAIL_SDS,
@@ -130,7 +132,6 @@ from verify.score_approx import (
     law_strategy,
     pwl_error,
 )
-from verify.smoothed import GaussianMixture, window_sup_moment
 
 CELLS_PER_SIGMA = 16
 MC_SAMPLES = 100_000
@@ -230,7 +231,7 @@ def _check_c1(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Pa
 
 
 def _window_sup_by_verify_smoothed(law: SmoothedAtoms, eps: Fraction) -> arb | None:
-    """The same expectation by ``verify.smoothed.window_sup_moment`` (an independent
+    """The same expectation by ``verify.maths.laws.window_sup_moment`` (an independent
     implementation: grid-point sliding maxima with second-order cell bounds), when the
     component width tau = sqrt(v - sigma^2) is rational."""
     tau2 = law.variance - law.sigma**2

@@ -12,7 +12,7 @@ u_{s'} = grad log g_{s',sigma}, m_j = max_b psi_{b,sigma}(t_j), m'_j = max_b |ps
 with C_6 = 1 (checked with C_6 = 1 + 2^-20: the bound is attained up to 1 + O(q0) when every
 comb factor sits at a comb peak, an equality that ball arithmetic cannot certify) and
 M-bar >= M = sup_{b,t} psi_{b,sigma}(t) the bound of
-``verify.instance.comb_sup_bound``: M <= eps sum_k phi_tau(k eps)/((1 - T(q0)) sqrt(2 pi v))
+``verify.maths.instance.comb_sup_bound``: M <= eps sum_k phi_tau(k eps)/((1 - T(q0)) sqrt(2 pi v))
 (tight to a factor 1 + O(q0), since the bound is attained at t = 0, b = +1).
 Derivation: g_{s',sigma}(x) <= M^{d'} prod_i phi_{sqrt v}(x_i - R s'_i); for s'_i = s_i the
 factor is phi_{sqrt v}(|x_i| - R), otherwise phi_{sqrt v}(|x_i| + R) = phi_{sqrt v}(|x_i| - R) e_i;
@@ -48,7 +48,8 @@ theta); pairing lattice points shows both m_+ and m_- lie in [a - eps/2, a] for 
 the nearest point, so |m_+ - m_-| <= eps/2. The same two facts bound the gap a.s. by
 B = 4R^2 d/v^2 + d' eps^2/(4 sigma^4). The bound decays like d exp(-R^2/(2v)) in R.
 
-Checks. C.6 and C.7 are certified at a point (arb; the comb factors by ``verify.comb``'s closed
+Checks. C.6 and C.7 are certified at a point (arb; the comb factors by ``verify.maths.comb``'s
+closed
 form; the left sides summed over all s' != s, d <= 8 in the search). C.8 is STATISTICAL: the gap
 is computed in float64 by enumerating all seeds (d <= 10) or, for larger d (up to 64), from the
 flips of the ``candidates`` coordinates nearest the orthant's walls plus a rigorous bound
@@ -78,13 +79,13 @@ import torch
 from flint import arb
 from hypothesis import strategies as st
 
-from verify.domain import finite_real, integer, log_uniform
-from verify.errors import DomainError
-from verify.instance import Instance, bounded_mean_interval, comb_sup_bound
-from verify.lemma import Constant, Lemma, Part
-from verify.numbers import ball, to_arb
-from verify.oneway import make_function
-from verify.plotting import pyplot, save
+from verify.core.contract import Constant, Lemma, Part
+from verify.core.domain import finite_real, integer, log_uniform
+from verify.core.errors import DomainError
+from verify.core.numbers import ball, to_arb
+from verify.core.plotting import pyplot, save
+from verify.maths.instance import Instance, bounded_mean_interval, comb_sup_bound
+from verify.maths.oneway import make_function
 
 F_KINDS = ("goldreich", "constant", "projection")
 

@@ -12,7 +12,7 @@ a one-hidden-layer network with (the two ReLU(x - t_1) terms merged) k hidden un
 k = 1), each bounded by ``C_weight * B`` with C_weight = 2, where B >= 1/2 bounds every slope,
 breakpoint and value at a breakpoint (|a_i - a_{i-1}| <= 2B; weights are +-1 <= 2B).
 Its float64 torch evaluation differs from the exact value by at most ``C_round`` times the
-rigorous rounding bound of ``verify.relunet.float_error_bound`` (C_round = 1).
+rigorous rounding bound of ``verify.maths.nets.relunet.float_error_bound`` (C_round = 1).
 
 Checks, all exact (rational arithmetic, no enclosure width at all):
 - ``equality``: the network and f agree at every breakpoint and one point beyond each end. Both
@@ -35,11 +35,11 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from verify.domain import integer
-from verify.errors import DomainError
-from verify.lemma import Constant, Lemma, Part
-from verify.pwl import PiecewiseLinear, relu_network
-from verify.relunet import float_error_bound
+from verify.core.contract import Constant, Lemma, Part
+from verify.core.domain import integer
+from verify.core.errors import DomainError
+from verify.maths.nets.pwl import PiecewiseLinear, relu_network
+from verify.maths.nets.relunet import float_error_bound
 
 MAX_PIECES = 64
 

@@ -1,6 +1,6 @@
 r"""Lemma C.10: running ReLU networks side by side (concatenation).
 
-Statement checked ([derived], explicit form of ``verify.relunet.parallel``). Let
+Statement checked ([derived], explicit form of ``verify.maths.nets.relunet.parallel``). Let
 :math:`N_1, \dots, N_m` be ReLU networks, :math:`N_i: \mathbb R^{a_i} \to \mathbb R^{b_i}`, of
 depths :math:`D_i` (affine layers), :math:`P_i` nonzero parameters and largest parameter
 :math:`B_i`; :math:`D = \max_i D_i`. The network :math:`N = \mathrm{parallel}(N_1, \dots, N_m)`
@@ -32,10 +32,10 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from verify.errors import DomainError
-from verify.lemma import Constant, Lemma, Part
-from verify.relunet import Affine, ReluNet, parallel
-from verify.score_networks import is_block_concatenation
+from verify.core.contract import Constant, Lemma, Part
+from verify.core.errors import DomainError
+from verify.maths.nets.relunet import Affine, ReluNet, parallel
+from verify.maths.nets.score_networks import is_block_concatenation
 
 MAX_NETS = 5
 

@@ -34,7 +34,8 @@ with :math:`\bar P_i, \bar B_i` the C.11 bounds at :math:`\delta/d` (so
 Both networks have depth 2 (one hidden layer): "constant depth".
 
 Checks. C.11: exact equality N = f, decided at every breakpoint and one point beyond each end
-(``verify.score_networks.network_equals_function``: it also checks that every hidden unit's
+(``verify.maths.nets.score_networks.network_equals_function``: it also checks that every hidden
+unit's
 kink is a breakpoint of f, which makes the finite check a proof); exact parameter count and
 largest parameter against the bounds; the error of f certified as in C.4. C.12: the parallel
 network's layers are checked exactly to be the block-diagonal matrices of the coordinate
@@ -51,17 +52,17 @@ from flint import arb
 from hypothesis import strategies as st
 
 from lemmas.c01_c05_piecewise_scores import c4_plots, product_laws
-from verify.errors import DomainError
-from verify.lemma import Constant, Lemma, Part
-from verify.numbers import to_arb
-from verify.score_approx import law_from_params, law_strategy, pwl_error
-from verify.score_networks import (
+from verify.core.contract import Constant, Lemma, Part
+from verify.core.errors import DomainError
+from verify.core.numbers import to_arb
+from verify.maths.nets.score_networks import (
     ScoreNetwork,
     is_block_concatenation,
     network_equals_function,
     product_score_network,
     score_network,
 )
+from verify.maths.score_approx import law_from_params, law_strategy, pwl_error
 
 MIN_SHARE = Fraction(1, 4)  # delta sigma^2 per coordinate, from below (pieces ~ share^-3/2)
 

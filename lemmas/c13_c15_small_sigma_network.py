@@ -64,15 +64,15 @@ from flint import arb
 from hypothesis import strategies as st
 
 from lemmas.c06_c08_orthant import b8
-from verify.circuits import compile_circuit
-from verify.domain import finite_real, integer, log_uniform
-from verify.errors import DomainError
-from verify.instance import Instance
-from verify.lemma import Constant, Lemma, Part
-from verify.numbers import ball, to_arb
-from verify.oneway import GoldreichFunction
-from verify.pwl import PiecewiseLinear, relu_network
-from verify.relunet import Affine, ReluNet, parallel
+from verify.core.contract import Constant, Lemma, Part
+from verify.core.domain import finite_real, integer, log_uniform
+from verify.core.errors import DomainError
+from verify.core.numbers import ball, to_arb
+from verify.maths.circuits import compile_circuit
+from verify.maths.instance import Instance
+from verify.maths.nets.pwl import PiecewiseLinear, relu_network
+from verify.maths.nets.relunet import Affine, ReluNet, parallel
+from verify.maths.oneway import GoldreichFunction
 
 # --- C.13 and C.14 networks ----------------------------------------------------------------------
 

@@ -61,7 +61,11 @@ import flint
 from flint import arb
 from hypothesis import strategies as st
 
-from verify.comb import (
+from verify.core.contract import Constant, Lemma, Part
+from verify.core.domain import finite_real, log_uniform
+from verify.core.errors import DomainError
+from verify.core.numbers import lower, nonnegative_lower, normal_density, to_arb, upper
+from verify.maths.comb import (
     closeness_margins,
     direct_terms_needed,
     smoothed_comb_closed_form,
@@ -69,10 +73,6 @@ from verify.comb import (
     smoothed_comb_deviation,
     smoothed_comb_direct,
 )
-from verify.domain import finite_real, log_uniform
-from verify.errors import DomainError
-from verify.lemma import Constant, Lemma, Part
-from verify.numbers import lower, nonnegative_lower, normal_density, to_arb, upper
 
 DIRECT_SUM_MAX_TERMS = 600
 

@@ -1,6 +1,6 @@
 r"""Lemmas C.17 and C.18: at large smoothing the instance is a Gaussian mixture on the hypercube.
 
-Objects (``verify.large_sigma``): :math:`v = 1+\sigma^2`, :math:`\tau^2=\sigma^2/v`,
+Objects (``verify.maths.large_sigma``): :math:`v = 1+\sigma^2`, :math:`\tau^2=\sigma^2/v`,
 :math:`q=e^{-2\pi^2\tau^2/\epsilon^2}`, :math:`q_0=e^{-2\pi^2/\epsilon^2}`,
 :math:`T(q)=2\sum_{j\ge1}q^{j^2}`, :math:`W(q)=\sum_{j\ge1}jq^{j^2}`. The smoothed instance is
 :math:`g_\sigma = 2^{-d}\sum_s G_s(x)\Psi_{f(s)}(y)` and the mixture of Gaussians
@@ -31,7 +31,7 @@ hence :math:`\mathbb E_{x\sim g_\sigma}|\nabla\log g_\sigma-\nabla\log h_\sigma|
 Paper's shape: :math:`E_{18}\le\delta` whenever :math:`\tau\ge C_{18}\,\epsilon\,
 \sqrt{\log((1+2Rd'+4\pi\sqrt{d'}/\epsilon)/\delta)}`, :math:`C_{18} = 1/4`.
 
-Derivation (details in ``verify.large_sigma``). By C.16's closed form
+Derivation (details in ``verify.maths.large_sigma``). By C.16's closed form
 :math:`\psi_{\theta,\sigma}=\phi_{\sqrt v}(1+e_\theta)` with :math:`1+e_\theta(t) =
 \vartheta(\theta-t/v;q)/\vartheta(\theta;q_0)\in[\ell,\hbar]` and
 :math:`|\partial_t\log(1+e_\theta)|\le\beta`. Then :math:`g_\sigma = h_\sigma\mathbb E_{w(x)}
@@ -48,7 +48,8 @@ is about 0.239 (C.17, d' = 1, delta near 1), so C = 1/4 is stated.
 Check. Instances with d <= 4, d' <= 5 and f a random table, constant or projection. At a point
 (x near the vertices or anywhere, y anywhere, including the teeth where C.16 is tight) both
 sides are arb enclosures: g/h - 1 and the score gap are computed as exact expectations over
-all 2^d seeds (``verify.large_sigma.exact_deviation``, no cancellation), and cross-checked against
+all 2^d seeds (``verify.maths.large_sigma.exact_deviation``, no cancellation), and cross-checked
+against
 a second computation from the closed-form densities (parts ``*_vs_direct``: left side the gap
 between the two enclosures, right side 0). The threshold parts enclose the least sufficient C
 (certified bisection bracket) and compare it with the stated C.
@@ -71,15 +72,17 @@ import flint
 from flint import arb
 from hypothesis import strategies as st
 
-from verify.comb import (
+from verify.core.contract import Constant, Lemma, Part
+from verify.core.domain import finite_real, integer, log_uniform
+from verify.core.errors import DomainError
+from verify.core.numbers import ball, lower, normal_density, to_arb, upper
+from verify.maths.comb import (
     direct_terms_needed,
     nome,
     smoothed_comb_closed_form,
     smoothed_comb_direct,
 )
-from verify.domain import finite_real, integer, log_uniform
-from verify.errors import DomainError
-from verify.large_sigma import (
+from verify.maths.large_sigma import (
     abs_enclosure,
     all_seeds,
     density_deviation_bound,
@@ -94,8 +97,6 @@ from verify.large_sigma import (
     sigma_of_tau,
     theta_parts,
 )
-from verify.lemma import Constant, Lemma, Part
-from verify.numbers import ball, lower, normal_density, to_arb, upper
 
 MIN_TAU_OVER_EPS = 0.25
 # Below this eps, T(q0) < 1e-200: a point with every comb coordinate on a tooth makes C.17's
@@ -219,7 +220,7 @@ def _enclosure_gap(a: arb, b: arb) -> Fraction:
 def _direct(params: dict[str, Any], words) -> tuple[arb, list[arb]]:
     """g/h - 1 and s_g - s_h as ratios of densities and gradients summed over the seeds (a second
     computation): comb values by the direct comb sum with certified tail where it is short
-    (``verify.comb.smoothed_comb_direct``), else the closed form; comb log-slopes
+    (``verify.maths.comb.smoothed_comb_direct``), else the closed form; comb log-slopes
     -t/v - vartheta'(u; q)/(v vartheta(u; q)) from the theta series."""
     x, y = point(params)
     R, s, e = to_arb(params["R"]), to_arb(params["sigma"]), to_arb(params["eps"])

@@ -23,7 +23,8 @@ network's interpolant of :math:`\tanh(rt)`; on a cell :math:`|T-\tanh|\le h^2r^2
 +` node rounding (:math:`\max|\tanh''| = 4/(3\sqrt3) < 0.77`), beyond the nodes
 :math:`|T-\tanh|\le` node rounding :math:`+ 1-\tanh(rL) \le 2e^{-2rL}`; the grid makes both at
 most :math:`\eta/(2r)` up to rounding. The pieces: :math:`2L/h+2` with :math:`h` at least half
-its bound. (C.12's generic route, ``verify.score_networks``, gives an L2 bound; this direct
+its bound. (C.12's generic route, ``verify.maths.nets.score_networks``, gives an L2 bound; this
+direct
 construction gives a uniform one, which C.20 needs under :math:`g_\sigma`.)
 
 C.20 [open]. With N the C.19 network for :math:`\delta`, :math:`g_\sigma` the smoothed
@@ -43,7 +44,7 @@ breakpoint and one point beyond each end), the full network is exactly the block
 the parameter count, pieces and largest weight against the formulas, and the sup error enclosed
 between its value at the cell midpoints and at infinity (a lower bound) and the certified cell
 bound (upper). C.20: at a point, the exact network output (rationals) against the true score
-enclosed in arb (``verify.large_sigma.exact_deviation``, all 2^d seeds); and, STATISTICAL, the
+enclosed in arb (``verify.maths.large_sigma.exact_deviation``, all 2^d seeds); and, STATISTICAL, the
 paper's form :math:`\mathbb E_{g_\sigma}|N-\nabla\log g_\sigma|^2 \le K_{20}^2(\delta+E_{18})^2`
 with the requested accuracy delta (``net_delta``), from 200 samples of :math:`g_\sigma` (float64
 enumeration of the true score), with a Hoeffding interval at confidence 0.999 whose range is the
@@ -69,10 +70,12 @@ from lemmas.c17_c18_large_sigma import _EXAMPLES as _INSTANCE_EXAMPLES
 from lemmas.c17_c18_large_sigma import _params as _instance_params
 from lemmas.c17_c18_large_sigma import _validate as _instance_validate
 from lemmas.c17_c18_large_sigma import codewords, point
-from verify.domain import finite_real, integer, log_uniform
-from verify.errors import DomainError
-from verify.instance import Instance
-from verify.large_sigma import (
+from verify.core.contract import Constant, Lemma, Part
+from verify.core.domain import finite_real, integer, log_uniform
+from verify.core.errors import DomainError
+from verify.core.numbers import ball, to_arb, upper
+from verify.maths.instance import Instance
+from verify.maths.large_sigma import (
     TANH_CURVATURE,
     TableMap,
     exact_deviation,
@@ -82,9 +85,7 @@ from verify.large_sigma import (
     score_deviation_bound,
     vertex_sup_error,
 )
-from verify.lemma import Constant, Lemma, Part
-from verify.numbers import ball, to_arb, upper
-from verify.score_networks import is_block_concatenation, network_equals_function
+from verify.maths.nets.score_networks import is_block_concatenation, network_equals_function
 
 STATISTICAL_SAMPLES = 200
 STATISTICAL_ALPHA = 1e-3

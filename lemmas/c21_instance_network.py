@@ -2,9 +2,10 @@ r"""Theorem C.21 and Corollary 3.5: a polynomial ReLU network per sigma approxim
 
 Statement checked ([open] in LEMMAS.md; explicit form stated here). For the instance of
 Definition 3.1 with d' = d, f = Goldreich's local function, :math:`R = \sqrt{8\log(4d)}`,
-eps = 1/2 (``verify.instance_network.default_parameters``), and every noise level of the grid
+eps = 1/2 (``verify.maths.nets.instance_network.default_parameters``), and every noise level of the
+grid
 (unscaled :math:`\sigma_u` from eps/20 to 10R), the network :math:`N_\sigma` of
-``verify.instance_network`` satisfies
+``verify.maths.nets.instance_network`` satisfies
 
 .. math:: \sigma^2\,\mathbb E_{x\sim\tilde g_\sigma}\|N_\sigma(x) - \tilde S_\sigma(x)\|^2
           \le K\,d^{-1}, \qquad K = 1,
@@ -24,7 +25,7 @@ scores are of order :math:`1/\sigma_u^2`, and c is folded into the first and las
 count of a 1-D score grows like (target)^{-1/4} = d^{1/4}, so the count grows like d^{5/4}; the
 measured exponents are in the plot and the benchmark.
 
-Check (STATISTICAL). n points x ~ g~_sigma; the reference score is ``verify.oracle``'s
+Check (STATISTICAL). n points x ~ g~_sigma; the reference score is ``verify.maths.oracle``'s
 ScoreOracle (Hamming-ball or Gaussian-mixture regime, each with a rigorous per-point error bound
 e_i). With D_i = sigma^2 |N(x_i) - S_ref(x_i)|^2 the true per-point value lies in
 [sigma^2 max(0, |.| - e_i)^2, sigma^2 (|.| + e_i)^2]. The left side is the ball centred at the
@@ -51,18 +52,18 @@ import numpy as np
 import torch
 from hypothesis import strategies as st
 
-from verify.domain import integer
-from verify.errors import DomainError
-from verify.instance_network import (
+from verify.core.contract import Constant, Lemma, Part
+from verify.core.domain import integer
+from verify.core.errors import DomainError
+from verify.core.numbers import ball, to_arb
+from verify.core.plotting import pyplot, save
+from verify.maths.nets.instance_network import (
     InstanceScoreNetwork,
     make_instance,
     sigma_grid,
     switch_point,
 )
-from verify.lemma import Constant, Lemma, Part
-from verify.numbers import ball, to_arb
-from verify.oracle import ScoreOracle
-from verify.plotting import pyplot, save
+from verify.maths.oracle import ScoreOracle
 
 Z_999 = 3.2905267314919255  # two-sided normal quantile for confidence 0.999
 CONFIDENCE = 0.999

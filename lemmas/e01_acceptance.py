@@ -19,7 +19,7 @@ Check, on isotropic Gaussian mixtures in R^m (m <= 32), with M = E|x|^2 exactly:
   probability g(y) = P(|x' - y| <= rho) over (x, y) is >= the bound (xi >= b implies
   P(g < b) <= 3 delta). We draw n pairs (x, y), enclose every g(y_i) in arb (non-central
   chi-square with certified truncation), and form a distribution-free confidence interval for
-  xi from order statistics (``verify.stats.quantile_confidence_interval``, level 1 - alpha).
+  xi from order statistics (``verify.core.stats.quantile_confidence_interval``, level 1 - alpha).
   The part is STATISTICAL when the lower confidence end clears the bound, REFUTED when the upper
   end is below it. Its empirical constant is (interval midpoint) / (delta (r/3R)^m): how loose
   the bound is.
@@ -37,13 +37,13 @@ import torch
 from flint import arb
 from hypothesis import strategies as st
 
-from verify.chisquare import chi2_sf
-from verify.domain import finite_real, integer
-from verify.errors import DomainError
-from verify.lemma import Constant, Lemma, Part
-from verify.numbers import ball, to_arb
-from verify.rejection import GaussianMixture, e1_bound, e1_radius
-from verify.stats import quantile_confidence_interval
+from verify.core.contract import Constant, Lemma, Part
+from verify.core.domain import finite_real, integer
+from verify.core.errors import DomainError
+from verify.core.numbers import ball, to_arb
+from verify.core.stats import quantile_confidence_interval
+from verify.maths.chisquare import chi2_sf
+from verify.maths.samplers.rejection import GaussianMixture, e1_bound, e1_radius
 
 ALPHA = 0.01  # the confidence level of the statistical part is 1 - ALPHA
 MAX_M = 32

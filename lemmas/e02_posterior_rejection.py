@@ -4,7 +4,8 @@ per-round acceptance at least the E.1 bound, i.e. time (sqrt(m)/beta)^{O(m)}.
 Statements checked (explicit forms derived here).
 
 (a) Correctness. Algorithm 1 on an exact unconditional sampler returns x' with density
-p(x') exp(-|Ax'-y|^2/2beta^2) / a(y), i.e. exactly p(x | y) (``verify.rejection``). On an
+p(x') exp(-|Ax'-y|^2/2beta^2) / a(y), i.e. exactly p(x | y) (``verify.maths.samplers.rejection``).
+On an
 inexact sampler returning x_hat with |x_hat - x| <= gamma (x ~ p), put L = gamma/(beta sqrt e):
 pi(x) = exp(-|Ax - y|^2/2beta^2) is L-Lipschitz in x (|grad pi| = pi |Ax-y| ||A|| / beta^2 <=
 1/(beta sqrt e)), so D = E|pi(x_hat) - pi(x)| <= L, the acceptance a_hat satisfies
@@ -18,7 +19,7 @@ event |Ax - y| <= beta sqrt(m + O(log 1/delta))): here the tolerated gamma scale
 The check fixes a tolerance tau and an error gamma with 2L/(a(y)-L) <= tau (gamma = gamma_frac
 times the largest such gamma) and tests TV <= C_tv tau, C_tv = 1, STATISTICALLY: TV between the
 law of the output's label (mixture component; the seed on the hard instance) and the exact
-posterior label law (arb), with the distribution-free radius of ``verify.stats.tv_deviation``
+posterior label law (arb), with the distribution-free radius of ``verify.core.stats.tv_deviation``
 (level 1 - ALPHA). TV on labels is a lower bound of the full TV, so a REFUTED verdict is a real
 refutation; a pass certifies the label marginal. Known-false variant (refutation test): drop the
 hypothesis (gamma_frac >> 1, adversarial perturbation that pulls component-0 proposals toward y).
@@ -36,7 +37,8 @@ L' = log 1/delta, with r chosen to maximise the bound (``e1_best_r``): for M <= 
 3 delta-quantile of a(y) over y (order-statistic confidence interval on certified a(y_i)).
 
 E.2 uses isotropic Gaussian mixtures on R^n with A = the first m coordinates (closed forms in
-``verify.rejection``). Thm.1.7 uses the hard instance (``verify.instance``, Definitions 3.1-3.2)
+``verify.maths.samplers.rejection``). Thm.1.7 uses the hard instance (``verify.maths.instance``,
+Definitions 3.1-3.2)
 at small d: the exact posterior over the 2^d seeds, with y's comb coordinates scored by the
 smoothed comb psi_{b, beta c}(c y_j) (c = sqrt(R^2+1)), enclosed with ``comb_arb``; there
 M = E|A x~|^2 <= d' by H.11 (the comb coordinates have mean 0 and variance <= 1 + eps^2/4 <= c^2).
@@ -53,13 +55,13 @@ import torch
 from flint import arb
 from hypothesis import strategies as st
 
-from verify.domain import finite_real, integer
-from verify.errors import DomainError
-from verify.lemma import Constant, Lemma, Part
-from verify.numbers import ball, lower, to_arb, upper
-from verify.plotting import pyplot, save
-from verify.rejection import GaussianMixture, e1_best_r, e1_bound, e1_radius
-from verify.stats import clopper_pearson, quantile_confidence_interval, tv_deviation
+from verify.core.contract import Constant, Lemma, Part
+from verify.core.domain import finite_real, integer
+from verify.core.errors import DomainError
+from verify.core.numbers import ball, lower, to_arb, upper
+from verify.core.plotting import pyplot, save
+from verify.core.stats import clopper_pearson, quantile_confidence_interval, tv_deviation
+from verify.maths.samplers.rejection import GaussianMixture, e1_best_r, e1_bound, e1_radius
 
 ALPHA = 0.01
 MAX_ROUNDS = 3_000_000
@@ -479,8 +481,8 @@ THM17_MAX_ROUNDS = 1_500_000
 
 
 def _instance(params: dict[str, Any]):
-    from verify.instance import Instance
-    from verify.oneway import make_function
+    from verify.maths.instance import Instance
+    from verify.maths.oneway import make_function
 
     d, d_out = params["d"], params["d_out"]
     kind = "goldreich" if d >= 5 else "projection"

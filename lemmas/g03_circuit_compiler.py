@@ -1,7 +1,8 @@
 r"""Lemma G.3: a boolean circuit of size S is simulated by a ReLU network of size O(S).
 
 Statement checked. For a circuit with n inputs, G gates of type AND/OR (plus any number of NOT
-gates), m outputs and neuron depth D, the network ``verify.circuits.compile_circuit`` built with
+gates), m outputs and neuron depth D, the network ``verify.maths.circuits.compile_circuit`` built
+with
 AND(a,b) = ReLU(a+b-1), OR(a,b) = 1 - ReLU(1-a-b), NOT(a) = 1-a satisfies, for every input in
 {±1}^n (bits b = (1-x)/2, outputs 1 - 2 * bit):
 
@@ -23,7 +24,7 @@ Check. Exhaustive over all 2^n inputs (n <= 12), in exact integer arithmetic
 network; overflow is excluded beforehand), cross-checked on a few inputs by the Fraction
 ``ReluNet``. Parts: ``mismatches`` (number of inputs where the network differs from the
 circuit, <= 0), ``parameters`` (K), ``weights`` (W). Circuits are random (Hypothesis draws n, the
-gate count, outputs and a seed) or Goldreich's local function (``verify.oneway``).
+gate count, outputs and a seed) or Goldreich's local function (``verify.maths.oneway``).
 """
 
 from __future__ import annotations
@@ -34,11 +35,17 @@ from typing import Any
 import numpy as np
 from hypothesis import strategies as st
 
-from verify.circuits import Circuit, carry_count, compile_circuit, evaluate_integer, random_circuit
-from verify.domain import integer
-from verify.errors import DomainError
-from verify.lemma import Constant, Lemma, Part
-from verify.oneway import GoldreichFunction, all_seeds
+from verify.core.contract import Constant, Lemma, Part
+from verify.core.domain import integer
+from verify.core.errors import DomainError
+from verify.maths.circuits import (
+    Circuit,
+    carry_count,
+    compile_circuit,
+    evaluate_integer,
+    random_circuit,
+)
+from verify.maths.oneway import GoldreichFunction, all_seeds
 
 MAX_INPUTS = 12
 

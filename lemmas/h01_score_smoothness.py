@@ -32,7 +32,7 @@ Certified with this module for 31 atoms with weights exp(-(k/8)^2/2): [2.056, 2.
 [2.973, 3.045], [6.286, 6.447]. The stated K exceed those upper ends by 42 %, 31 % and 24 %;
 the checked claim is that no law beats them.
 
-Check (certified). ``verify.smoothed.window_sup_moment``: on a grid of spacing sigma/64,
+Check (certified). ``verify.maths.laws.window_sup_moment``: on a grid of spacing sigma/64,
 rigorous |s'| at every grid point (arb), a second-order bound of |s'| between grid points
 (sup|s'''| per block of 8 cells from an exponentially tilted posterior), sliding maxima over
 the 2m+1 cells that cover [x - eps, x + eps] for every x of a cell (upper end) and over the 2m
@@ -57,12 +57,12 @@ from typing import Any
 from flint import arb
 from hypothesis import strategies as st
 
-from verify.domain import finite_real, log_uniform
-from verify.errors import DomainError
-from verify.lemma import Constant, Lemma, Part
-from verify.numbers import certainly_le, to_arb
-from verify.plotting import pyplot, save
-from verify.smoothed import AtomicLaw, window_sup_moment
+from verify.core.contract import Constant, Lemma, Part
+from verify.core.domain import finite_real, log_uniform
+from verify.core.errors import DomainError
+from verify.core.numbers import certainly_le, to_arb
+from verify.core.plotting import pyplot, save
+from verify.maths.laws import AtomicLaw, window_sup_moment
 
 KAPPAS = {
     "K_quarter": Fraction(1, 4),

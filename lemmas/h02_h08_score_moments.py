@@ -9,7 +9,7 @@ H.5 [derived, GLPV22 Lemma 3.1]: E s(x)^2 <= C / sigma^2, C = 1. Conditional Jen
 E s^2 = E[E[Z|X]^2] / sigma^4 <= E[Z^2] / sigma^4 = 1/sigma^2. For atomic laws a second
 computation checks the Fisher identity E s^2 = -E s' = 1/sigma^2 - E Var(Y|X) / sigma^4
 (part ``fisher_identity``: the gap between the two enclosures must be 0;
-``verify.smoothed.posterior_variance_expectation``, a Taylor model with kappa_3, kappa_4).
+``verify.maths.laws.posterior_variance_expectation``, a Taylor model with kappa_3, kappa_4).
 
 H.8 [derived form]: E|s(x)|^k <= M_k / sigma^k with M_k = E|N(0,1)|^k, checked for k = 2
 (M2 = 1) and k = 4 (M4 = 3). Same proof: |E[Z|X]|^k <= E[|Z|^k | X]. The paper reaches a bound
@@ -37,7 +37,7 @@ still overlaps the right side the cells are halved (at most three times).
 Each part is checked in its scale-free form (both sides times sigma^2 or sigma^k), so the
 numbers are readable for any sigma.
 
-Check (certified). ``verify.smoothed.score_power_cells``: per cell a Taylor model of |s|^k with
+Check (certified). ``verify.maths.laws.score_power_cells``: per cell a Taylor model of |s|^k with
 exact Gaussian cell moments M0, M1, M2 per component and an enclosure of (|s|^k)'' over the
 cell (third-order width), plus a Gaussian partial-moment tail bound outside
 center +- (spread/2 + 9 max_i sqrt(t_i^2 + sigma^2)).
@@ -51,11 +51,11 @@ from typing import Any
 from flint import arb
 from hypothesis import strategies as st
 
-from verify.domain import finite_real, log_uniform
-from verify.errors import DomainError
-from verify.lemma import Constant, Lemma, Part
-from verify.numbers import certainly_le, normal_density, to_arb, upper
-from verify.smoothed import (
+from verify.core.contract import Constant, Lemma, Part
+from verify.core.domain import finite_real, log_uniform
+from verify.core.errors import DomainError
+from verify.core.numbers import certainly_le, normal_density, to_arb, upper
+from verify.maths.laws import (
     CellIntegrals,
     FiniteMixture,
     enclosure_gap,

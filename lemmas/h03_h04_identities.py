@@ -13,10 +13,10 @@ atom's weight, the conditional mean and the conditional variance of Z.
 H.4 [derived]. s(x) = (E[Y | x] - x) / sigma^2 and s'(x) = Var(Y | x) / sigma^4 - 1/sigma^2.
 Checked on finite Gaussian mixtures (atoms allowed) against direct differentiation,
 s = p'/p and s' = p''/p - (p'/p)^2 with p, p', p'' summed over the components
-(``verify.smoothed``: the Tweedie side uses the component posteriors N(mu_i(x), tau_i^2), the
+(``verify.maths.laws``: the Tweedie side uses the component posteriors N(mu_i(x), tau_i^2), the
 direct side the derivatives of the component densities), and on discretized Gaussians (the
 lattice posterior's moments) against the Jacobi-theta closed form of the smoothed comb
-(``verify.comb``: p'/p from the closed form of psi and psi').
+(``verify.maths.comb``: p'/p from the closed form of psi and psi').
 
 Form of the parts (as in C.16): the left side is the gap between the two enclosures, 0 when
 they overlap, and the right side 0; a part is certified when the computations agree to the
@@ -34,12 +34,12 @@ from typing import Any
 from flint import arb
 from hypothesis import strategies as st
 
-from verify.comb import smoothed_comb_closed_form, smoothed_comb_derivative
-from verify.domain import finite_real, log_uniform
-from verify.errors import DomainError
-from verify.lemma import Lemma, Part
-from verify.numbers import nonnegative_part, to_arb
-from verify.smoothed import (
+from verify.core.contract import Lemma, Part
+from verify.core.domain import finite_real, log_uniform
+from verify.core.errors import DomainError
+from verify.core.numbers import nonnegative_part, to_arb
+from verify.maths.comb import smoothed_comb_closed_form, smoothed_comb_derivative
+from verify.maths.laws import (
     AtomicLaw,
     DiscretizedGaussian,
     enclosure_gap,

@@ -8,7 +8,8 @@ H.9 [derived, LM00]. For z ~ N(0, I_m) and t > 0,
     P(m - |z|^2 \ge 2\sqrt{mt}) \le C\,e^{-t}, \qquad C = 1.
 
 Check: both probabilities are exact chi-square tails, Q(m/2, x/2) and P(m/2, x/2), enclosed in
-arb (``verify.chisquare``); the threshold x is an arb ball and the tails are monotone in x, so a
+arb (``verify.maths.chisquare``); the threshold x is an arb ball and the tails are monotone in x,
+so a
 ball threshold gives a rigorous enclosure. When m - 2 sqrt(mt) <= 0 the lower-tail event is
 (almost surely) empty. The largest ratio (probability / e^{-t}) found is about 0.5 (t -> 0),
 so C = 1 has slack; the search reports it.
@@ -17,7 +18,7 @@ H.10 [paper-shape, MRT18 Lemma 6.27]. For r <= R the ball B(0, R) in R^m is cove
 C (3R/r)^m balls of radius r, C = 1. Derivation: a maximal r-separated set in B(0, R) is an
 r-net; the balls of radius r/2 around its points are disjoint and lie in B(0, R + r/2), so
 N <= ((R + r/2)/(r/2))^m = (2R/r + 1)^m <= (3R/r)^m. Checked constructively for m <= 4 in
-exact integer arithmetic (``verify.coverings``): a maximal sep-separated set of lattice points
+exact integer arithmetic (``verify.maths.coverings``): a maximal sep-separated set of lattice points
 of B(0, R), sep between about r - sqrt(m)/2 and r - ceil(sqrt m) (lattice units; the proved
 covering with the fewest centres is kept); the covering of the whole continuous ball by
 radius-r balls is proved cube by cube, exactly. Parts:
@@ -54,12 +55,12 @@ import torch
 from flint import arb
 from hypothesis import strategies as st
 
-from verify.chisquare import chi2_cdf, chi2_sf, gamma_p_series
-from verify.coverings import Covering, best_covering, min_pairwise_sq_lower
-from verify.domain import finite_real, integer
-from verify.errors import DomainError
-from verify.lemma import Constant, Lemma, Part
-from verify.numbers import ball, lower, to_arb, upper
+from verify.core.contract import Constant, Lemma, Part
+from verify.core.domain import finite_real, integer
+from verify.core.errors import DomainError
+from verify.core.numbers import ball, lower, to_arb, upper
+from verify.maths.chisquare import chi2_cdf, chi2_sf, gamma_p_series
+from verify.maths.coverings import Covering, best_covering, min_pairwise_sq_lower
 
 # ------------------------------------------------------------------------------------- H.9
 

@@ -1,7 +1,8 @@
 r"""Theorem 1.4: the VE reverse SDE driven by the C.21 networks samples the instance.
 
 Statement checked (the consequence a reader can watch; Theorem 1.4 / F.2 in measurable form).
-Run the discretized VE reverse SDE (Definition F.1, ``verify.sde``) on the scaled instance
+Run the discretized VE reverse SDE (Definition F.1, ``verify.maths.samplers.sde``) on the scaled
+instance
 :math:`\tilde g` with the score networks :math:`N_\sigma` of Corollary 3.5 (``verify.
 instance_network``) on a geometric grid of noise levels, and decode each output: seed
 :math:`\hat s = \mathrm{sign}(x_{1:d})`, phases :math:`\hat b_j` = nearer comb of
@@ -37,14 +38,14 @@ import numpy as np
 import torch
 from hypothesis import strategies as st
 
-from verify.domain import integer
-from verify.errors import DomainError
-from verify.instance_network import InstanceScoreFamily, make_instance
-from verify.lemma import Constant, Lemma, Part
-from verify.numbers import ball, to_arb
-from verify.plotting import pyplot, save
-from verify.sde import reverse_sde_sample
-from verify.stats import clopper_pearson
+from verify.core.contract import Constant, Lemma, Part
+from verify.core.domain import integer
+from verify.core.errors import DomainError
+from verify.core.numbers import ball, to_arb
+from verify.core.plotting import pyplot, save
+from verify.core.stats import clopper_pearson
+from verify.maths.nets.instance_network import InstanceScoreFamily, make_instance
+from verify.maths.samplers.sde import reverse_sde_sample
 
 ALPHA = 1e-3
 DELTA0 = Fraction(1, 20)

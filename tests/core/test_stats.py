@@ -1,0 +1,101 @@
+"""Clopper-Pearson, binomial quantile indices and the TV radius."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import mpmath
+import pytest
+from flint import arb
+
+from verify.core.stats import (
+    binomial_cdf,
+    clopper_pearson,
+    quantile_confidence_interval,
+    quantile_order_indices,
+    tv_deviation,
+)
+
+
+def _bisect(f, a, b, increasing=True):
+    a, b = mpmath.mpf(a), mpmath.mpf(b)
+    for _ in range(120):
+        mid = (a + b) / 2
+        if (f(mid) < 0) == increasing:
+            a = mid
+        else:
+            b = mid
+    return (a + b) / 2
+
+
+def _cp_reference(k: int, n: int, alpha: float):
+    with mpmath.workdps(40):
+        lo = (
+            0
+            if k == 0
+            else _bisect(
+                lambda p: mpmath.betainc(k, n - k + 1, 0, p, regularized=True) - alpha / 2,
+                0,
+                mpmath.mpf(k) / n,
+            )
+        )
+        hi = (
+            1
+            if k == n
+            else _bisect(
+                lambda p: mpmath.betainc(k + 1, n - k, 0, p, regularized=True) - (1 - alpha / 2),
+                mpmath.mpf(k) / n,
+                1,
+            )
+        )
+        return lo, hi
+
+
+@pytest.mark.parametrize(("k", "n"), [(0, 10), (1, 10), (5, 10), (10, 10), (37, 200), (3, 5000)])
+def test_clopper_pearson_is_exact_and_outward(k: int, n: int) -> None:
+    lo, hi = clopper_pearson(k, n, 0.05)
+    ref_lo, ref_hi = _cp_reference(k, n, 0.05)
+    to_mp = lambda q: mpmath.mpf(q.numerator) / q.denominator  # noqa: E731
+    assert to_mp(lo) <= ref_lo and to_mp(hi) >= ref_hi
+    assert float(ref_lo) - float(lo) <= 1e-7 * max(float(ref_lo), 1e-12) + 1e-15
+    assert float(hi) - float(ref_hi) <= 1e-7 + 1e-15
+    assert lo <= Fraction(k, n) <= hi
+
+
+def test_clopper_pearson_rejects_bad_counts() -> None:
+    with pytest.raises(ValueError):
+        clopper_pearson(5, 4, 0.05)
+    with pytest.raises(ValueError):
+        clopper_pearson(1, 4, 1.5)
+
+
+def test_binomial_cdf_matches_sum() -> None:
+    n, q = 12, 0.3
+    exact = sum(mpmath.binomial(n, i) * q**i * (1 - q) ** (n - i) for i in range(5))
+    value = binomial_cdf(4, n, q)
+    assert value.overlaps(arb(mpmath.nstr(exact, 30)))
+
+
+def test_quantile_indices_have_the_stated_coverage() -> None:
+    n, q, alpha = 200, 0.3, 0.01
+    k_lo, k_hi = quantile_order_indices(n, q, alpha)
+    assert 1 <= k_lo < n * q < k_hi <= n
+    # P(Bin >= k_lo) >= 1 - alpha/2 and P(Bin <= k_hi - 1) >= 1 - alpha/2, tight by one step
+    assert 1 - float(binomial_cdf(k_lo - 1, n, q).mid()) >= 1 - alpha / 2
+    assert 1 - float(binomial_cdf(k_lo, n, q).mid()) < 1 - alpha / 2
+    assert float(binomial_cdf(k_hi - 1, n, q).mid()) >= 1 - alpha / 2
+    assert float(binomial_cdf(k_hi - 2, n, q).mid()) < 1 - alpha / 2
+
+
+def test_quantile_interval_from_exact_values() -> None:
+    values = [arb(i) for i in range(1, 201)]
+    lo, hi = quantile_confidence_interval(values, 0.5, 0.01)
+    assert lo is not None and hi is not None and lo < 100 < hi
+    lo, hi = quantile_confidence_interval(values[:20], 0.01, 0.01)
+    assert lo is None  # too few samples for a lower end at q = 0.01
+
+
+def test_tv_deviation_formula() -> None:
+    r = tv_deviation(1000, 4, 0.01)
+    expected = 0.5 * (3 / 1000) ** 0.5 + (mpmath.log(100) / 2000) ** 0.5
+    assert float(expected) <= float(r) <= float(expected) + 1e-12

@@ -1,0 +1,60 @@
+import dataclasses
+from fractions import Fraction
+
+import pytest
+
+import lemmas.b02_decoder as b02
+from verify.core.errors import DomainError
+from verify.core.registry import get
+from verify.core.runner import evaluate, run_lemma, verdict_counts
+from verify.core.verdict import Verdict
+
+
+def test_quick_run_passes():
+    lemma = dataclasses.replace(get("B.2"), budget={"quick": 3})
+    run = run_lemma(lemma, profile="quick", seed=0)
+    counts = verdict_counts(run)
+    assert counts["refuted"] == counts["error"] == counts["inconclusive"] == 0
+
+
+def test_exact_error_probability_matches_two_sided_sum():
+    import math
+
+    p = b02.decoder_error_probability(0.5, 0.2)
+    ratio = 0.5 / 0.2
+    direct = sum(
+        0.5 * math.erfc((k + 0.25) * ratio / math.sqrt(2))
+        - 0.5 * math.erfc((k + 0.75) * ratio / math.sqrt(2))
+        for k in range(-50, 50)
+    )
+    assert abs(float(p.mid()) - direct) < 1e-12
+
+
+def test_tightened_constant_is_refuted():
+    lemma = get("B.2")
+    result = evaluate(lemma, lemma.examples[0], {"C": Fraction(1, 2)}, 64)
+    assert result.verdict is Verdict.REFUTED
+
+
+def test_wrong_decoder_is_refuted(monkeypatch):
+    import numpy as np
+
+    from verify.maths.instance import Instance
+
+    def careless(y, eps):  # decides on the nearer multiple of eps only within eps/8
+        r = np.mod(np.asarray(y, dtype=float), eps)
+        return np.where((r <= eps / 8) | (r > 7 * eps / 8), 1, -1).astype(np.int8)
+
+    monkeypatch.setattr(Instance, "decode_phases", staticmethod(careless))
+    lemma = get("B.2")
+    result = evaluate(lemma, lemma.examples[0], lemma.stated_constants(), 64)
+    assert result.verdict is Verdict.REFUTED
+
+
+@pytest.mark.parametrize("change", [{"eps": 1.0}, {"eps": 0.0}, {"beta": 0.0}, {"d_out": 0}])
+def test_bad_parameters_are_domain_errors(change):
+    lemma = get("B.2")
+    with pytest.raises(DomainError):
+        evaluate(
+            lemma, {**lemma.examples[0], **change}, lemma.stated_constants(), 64, user_input=True
+        )

@@ -1,0 +1,88 @@
+"""B.3 / B.4 / L.3.3: the inversion reduction against its explicit bound, and refutations."""
+
+from __future__ import annotations
+
+import dataclasses
+from fractions import Fraction
+
+import pytest
+
+from lemmas.b03_b04_inversion import B3, B4, L33
+from verify.core.errors import DomainError
+from verify.core.runner import evaluate, run_lemma, verdict_counts
+from verify.core.verdict import Verdict
+
+POINT = {
+    "d": 8,
+    "d_out": 4,
+    "R": 3.5,
+    "eps": 1.0,
+    "beta": 0.1,
+    "tau": 0.0,
+    "delta": 0.0,
+    "sampler": "exact",
+    "f_seed": 0,
+    "seed": 1,
+    "trials": 1500,
+}
+
+
+@pytest.mark.parametrize("lemma", [B3, B4, L33], ids=lambda lemma: lemma.id)
+def test_stated_bound_holds_statistically(lemma):
+    point = {**POINT, "beta": 0.15}  # failure ~0.3 of a bound ~0.57: separates at 1500 trials
+    result = evaluate(lemma, point, lemma.stated_constants(), 64)
+    assert result.verdict is Verdict.STATISTICAL, result.parts
+
+
+@pytest.mark.parametrize("lemma", [B3, B4, L33], ids=lambda lemma: lemma.id)
+def test_tightened_constant_is_refuted(lemma):
+    # Observed C is about 0.85 (the union bound is nearly attained); C = 1/10 must fail.
+    result = evaluate(lemma, POINT, {"C": Fraction(1, 10)}, 64)
+    assert result.verdict is Verdict.REFUTED
+
+
+def test_adversarial_sampler_refutes_a_bound_without_the_delta_terms():
+    # The adversary spends its whole delta budget (2 delta = 0.4 of garbage), so the bound is
+    # nearly attained: a fifth of it must be refuted.
+    point = {**POINT, "sampler": "adversarial", "tau": 0.0, "delta": 0.2, "trials": 3000}
+    result = evaluate(B4, point, {"C": Fraction(1, 5)}, 64)
+    assert result.verdict is Verdict.REFUTED
+
+
+def test_run_lemma_small_budget():
+    small = dataclasses.replace(B4, examples=[POINT], budget={"quick": 1})
+    run = run_lemma(small, profile="quick", seed=0)
+    counts = verdict_counts(run)
+    assert counts["refuted"] == 0 and counts["error"] == 0
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"R": -1.0},
+        {"beta": 0.0},
+        {"d": 3},
+        {"sampler": "magic"},
+        {"tau": 0.5},  # tau must be 0 for the exact sampler
+        {"sampler": "rejection", "d_out": 6},
+        {"sampler": "adversarial", "tau": 4.0},
+        {"sampler": "adversarial", "delta": 0.7},
+    ],
+)
+def test_domain_errors(bad):
+    with pytest.raises(DomainError):
+        B3.validate({**POINT, **bad})
+
+
+def test_plots_written(tmp_path):
+    small = dataclasses.replace(
+        B4,
+        examples=[
+            POINT,
+            {**POINT, "sampler": "rejection", "eps": 2.0, "beta": 0.3, "d_out": 2, "trials": 50},
+        ],
+        budget={"quick": 0},
+    )
+    run = run_lemma(small, profile="quick", seed=0)
+    names = B4.plots([e.to_json() for e in run.evaluations], tmp_path)
+    assert names and all((tmp_path / n).stat().st_size > 0 for n in names)

@@ -1,0 +1,124 @@
+"""C.1-C.5: certified on fixed examples, refuted below the empirical constants, domain errors."""
+
+from __future__ import annotations
+
+import dataclasses
+from fractions import Fraction
+
+import pytest
+
+from lemmas.c01_c05_piecewise_scores import C1, C2, C3, C4, C5, COMB
+from verify.core.errors import DomainError
+from verify.core.runner import empirical_constants, evaluate, run_lemma, verdict_counts
+
+TWO = {"sigma": 1.0, "atoms": [-2.25, 2.25], "weights": [1.0, 1.0], "tau2": 0.0}
+GAUSS = {"sigma": 1.0, "atoms": [0.0], "weights": [1.0], "tau2": 0.0}
+
+
+def _run(lemma, example, constants=None):
+    only = dataclasses.replace(lemma, examples=[example], budget={"quick": 0})
+    return run_lemma(only, profile="quick", seed=0, constants=constants)
+
+
+def _refuted_parts(run) -> list[str]:
+    return [p.name for p in run.evaluations[0].parts if p.verdict.value == "refuted"]
+
+
+def test_c1_certified_and_refuted() -> None:
+    example = {**TWO, "eps": 1.0}
+    run = _run(C1, example)
+    assert verdict_counts(run)["certified"] == 1
+    c1 = empirical_constants(run)["C1"]["empirical"]
+    assert 0 < c1 < 0.05  # interpolation is much better than the mean-value bound
+    refuted = _run(C1, example, {"C1": Fraction(c1 / 3)})
+    assert _refuted_parts(refuted) == ["interpolation_vs_window_sup"]
+
+
+def test_c1_k_part_reaches_the_comb_value_and_is_refuted_below_it() -> None:
+    example = {**COMB, "eps": 0.25}
+    run = _run(C1, example)
+    assert verdict_counts(run)["certified"] == 1
+    k = empirical_constants(run)["K"]["empirical"]
+    assert 1.8 < k < 3
+    assert "window_sup_vs_K" in _refuted_parts(_run(C1, example, {"K": Fraction(3, 2)}))
+
+
+def test_c2_certified_and_refuted() -> None:
+    example = {**GAUSS, "t": 1.0, "cap": 0}
+    run = _run(C2, example)
+    assert verdict_counts(run)["certified"] == 1
+    c2 = empirical_constants(run)["C2"]["empirical"]
+    assert 0.4 < c2 < 1
+    assert _refuted_parts(_run(C2, example, {"C2": Fraction(c2 / 2)}))
+
+
+def test_c3_certified_and_refuted() -> None:
+    example = {**COMB, "eps": 0.25, "level": 1.0}
+    run = _run(C3, example)
+    assert verdict_counts(run)["certified"] == 1
+    c3 = empirical_constants(run)["C3"]["empirical"]
+    assert 0 < c3 < 1
+    assert _refuted_parts(_run(C3, example, {"C3": Fraction(c3 / 2)}))
+
+
+def test_c4_certified_properties_and_refuted_error() -> None:
+    example = {**TWO, "delta": 0.5}
+    run = _run(C4, example)
+    assert verdict_counts(run)["certified"] == 1
+    c4 = empirical_constants(run)["C4"]["empirical"]
+    assert 0 < c4 < 1e-2
+    assert _refuted_parts(_run(C4, example, {"C4": Fraction(c4 / 4)})) == ["error"]
+
+
+def test_c5_statistical_and_refuted_both_ways() -> None:
+    example = C5.examples[0]
+    run = _run(C5, example)
+    assert verdict_counts(run)["statistical"] == 1
+    parts = {p.name: p.verdict.value for p in run.evaluations[0].parts}
+    assert parts["joint_score_is_coordinatewise"] == "certified"
+    assert _refuted_parts(_run(C5, example, {"C5_hi": Fraction(1, 2)})) == ["mc_below"]
+    assert _refuted_parts(_run(C5, example, {"C5_lo": Fraction(2)})) == ["mc_above"]
+
+
+@pytest.mark.parametrize(
+    ("lemma", "params"),
+    [
+        (C1, {**TWO, "eps": 5.0}),
+        (C1, {**TWO, "sigma": -1.0, "eps": 0.25}),
+        (C2, {**TWO, "t": 0, "cap": 1}),
+        (C3, {**TWO, "eps": 0.5, "level": 1.0}),
+        (C4, {**TWO, "delta": 1.0}),
+        (C4, {**TWO, "weights": [1.0, -1.0], "delta": 0.5}),
+        (C5, {"sigma": 1.0, "coords": []}),
+        (C1, {**TWO, "atoms": [0.0, float("inf")], "eps": 0.25}),
+        (C1, {**TWO, "sigma": 1e300, "eps": 1.0}),
+        (C2, {**TWO, "t": 1.0, "cap": "x"}),
+        (C3, {**TWO, "eps": 0.25, "level": 1e9}),
+        (C5, {"sigma": 1.0, "coords": [TWO, TWO], "seed": -1}),
+    ],
+)
+def test_domain_errors(lemma, params) -> None:
+    with pytest.raises(DomainError):
+        evaluate(lemma, params, lemma.stated_constants(), 64, user_input=True)
+
+
+def test_c1_scale_invariance() -> None:
+    # sigma^4 E sup s'^2 and sigma^2 E (s_hat - s)^2 depend only on p/sigma and eps/sigma.
+    base = {**TWO, "atoms": [-2.25, 0.5, 2.25], "weights": [1.0, 2.0, 1.0], "eps": 0.25}
+    half = {**base, "sigma": 0.5, "atoms": [-1.125, 0.25, 1.125], "eps": 0.125}
+    a = evaluate(C1, base, C1.stated_constants(), 64)
+    b = evaluate(C1, half, C1.stated_constants(), 64)
+    compared = 0
+    for pa, pb in zip(a.parts, b.parts, strict=True):
+        # Parts without a constant (the two-computation agreement) have no empirical value.
+        assert (pa.empirical is None) == (pb.empirical is None), pa.name
+        if pa.empirical is not None:
+            assert pa.empirical == pytest.approx(pb.empirical, rel=1e-2), pa.name
+            compared += 1
+    assert compared >= 1
+
+
+def test_c4_plot_is_written(tmp_path) -> None:
+    run = _run(C4, {**TWO, "delta": 0.5})
+    names = C4.plots([e.to_json() for e in run.evaluations], tmp_path)
+    assert names and (tmp_path / names[0]).stat().st_size > 0

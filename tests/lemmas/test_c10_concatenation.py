@@ -1,0 +1,38 @@
+"""C.10: exact counts and bounds of parallel networks; refuted below the stated constant."""
+
+from __future__ import annotations
+
+import dataclasses
+from fractions import Fraction
+
+import pytest
+
+from lemmas.c10_concatenation import C10
+from verify.core.errors import DomainError
+from verify.core.runner import evaluate, run_lemma, verdict_counts
+
+
+def test_examples_and_search_are_certified() -> None:
+    run = run_lemma(dataclasses.replace(C10, budget={"quick": 10}), profile="quick", seed=0)
+    counts = verdict_counts(run)
+    assert counts["certified"] == len(run.evaluations) and counts["certified"] >= 3
+
+
+def test_equal_depths_counts_add_exactly() -> None:
+    ev = evaluate(C10, C10.examples[0], C10.stated_constants(), 64)
+    parts = {p.name: p for p in ev.parts}
+    assert parts["count_upper"].lhs["mid"] == parts["count_lower"].rhs["mid"]
+    assert parts["count_upper"].empirical == 1.0
+    assert parts["block_diagonal"].verdict.value == "certified"
+
+
+def test_refuted_below_the_constant() -> None:
+    only = dataclasses.replace(C10, budget={"quick": 0})
+    run = run_lemma(only, profile="quick", seed=0, constants={"C10": Fraction(1, 2)})
+    assert verdict_counts(run)["refuted"] == len(C10.examples)
+
+
+def test_domain_errors() -> None:
+    for params in ({"nets": []}, {"nets": [[1]]}, {"nets": [[1, 9]]}):
+        with pytest.raises(DomainError):
+            evaluate(C10, params, C10.stated_constants(), 64, user_input=True)

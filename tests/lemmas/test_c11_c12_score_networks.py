@@ -1,0 +1,38 @@
+"""C.11, C.12: score networks certified on examples and refuted below their error constants."""
+
+from __future__ import annotations
+
+import dataclasses
+from fractions import Fraction
+
+import pytest
+
+from lemmas.c11_c12_score_networks import C11, C12
+from verify.core.errors import DomainError
+from verify.core.runner import empirical_constants, evaluate, run_lemma, verdict_counts
+
+
+def _run(lemma, constants=None):
+    only = dataclasses.replace(lemma, budget={"quick": 0})
+    return run_lemma(only, profile="quick", seed=0, constants=constants)
+
+
+@pytest.mark.parametrize(("lemma", "name"), [(C11, "C11"), (C12, "C12")])
+def test_certified_then_refuted_below_the_empirical_error(lemma, name) -> None:
+    run = _run(lemma)
+    assert verdict_counts(run)["certified"] == len(lemma.examples)
+    found = empirical_constants(run)[name]["empirical"]
+    assert 0 < found < 1e-2
+    refuted = _run(lemma, {name: Fraction(found / 4)})
+    assert verdict_counts(refuted)["refuted"] == len(lemma.examples)
+    names = [p.name for p in refuted.evaluations[0].parts if p.verdict.value == "refuted"]
+    assert names == ["error"]
+
+
+def test_domain_errors() -> None:
+    law = {"sigma": 1.0, "atoms": [0.0], "weights": [1.0], "tau2": 0.0}
+    with pytest.raises(DomainError):
+        evaluate(C11, {**law, "delta": 0.1}, C11.stated_constants(), 64, user_input=True)
+    coords = [{"atoms": [0.0], "weights": [1.0]}] * 2
+    with pytest.raises(DomainError):
+        evaluate(C12, {"sigma": 1.0, "coords": coords, "delta": 4.0}, {}, 64, user_input=True)

@@ -1,0 +1,61 @@
+import dataclasses
+from fractions import Fraction
+
+import pytest
+
+import lemmas.c13_c15_small_sigma_network as c13
+from verify.core.errors import DomainError
+from verify.core.registry import get
+from verify.core.runner import evaluate, run_lemma, verdict_counts
+from verify.core.verdict import Verdict, judge
+
+
+@pytest.mark.parametrize("lemma_id", ["C.13", "C.14"])
+def test_exact_lemmas_certify(lemma_id):
+    lemma = dataclasses.replace(get(lemma_id), budget={"quick": 5})
+    run = run_lemma(lemma, profile="quick", seed=0)
+    assert verdict_counts(run)["certified"] == len(run.evaluations)
+
+
+def test_c13_false_variant_inside_the_margin_is_refuted():
+    # the identifier is not the sign at |t| = w/2: feeding points inside the margin must fail
+    parts = c13._check_c13({"d": 3, "w": 0.5, "seed": 0}, {"K": Fraction(7)}, margin=Fraction(1, 2))
+    assert any(judge(p.lhs, p.rhs) is Verdict.REFUTED for p in parts if p.name == "sign_off_walls")
+
+
+def test_c13_c14_tightened_constants_are_refuted():
+    for lemma_id, point in (("C.13", {"d": 3, "w": 0.5, "seed": 0}), ("C.14", {"B": 2.0})):
+        result = evaluate(get(lemma_id), point, {"K": Fraction(6)}, 64)
+        assert result.verdict is Verdict.REFUTED
+
+
+def test_c14_switch_fails_beyond_its_bound():
+    net = c13.switch_network(Fraction(1))
+    assert net([0, Fraction(3)])[0] != 0  # |v| > B: switch(0, v) is not 0
+
+
+def test_c15_runs_and_its_tightened_constant_is_refuted():
+    lemma = get("C.15")
+    point = {**lemma.examples[0], "samples": 1500}
+    good = evaluate(lemma, point, lemma.stated_constants(), 64)
+    assert good.verdict is Verdict.STATISTICAL
+    bad = evaluate(lemma, point, {"C15": Fraction(1, 10**5)}, 64)
+    assert bad.verdict is Verdict.REFUTED
+
+
+@pytest.mark.parametrize(
+    "change", [{"R": 0.0}, {"eps": 1.0}, {"d_out": 0}, {"sigma": 0.0}, {"w": 5.0}]
+)
+def test_c15_bad_parameters_are_domain_errors(change):
+    lemma = get("C.15")
+    with pytest.raises(DomainError):
+        evaluate(
+            lemma, {**lemma.examples[0], **change}, lemma.stated_constants(), 64, user_input=True
+        )
+
+
+def test_c13_c14_bad_parameters_are_domain_errors():
+    with pytest.raises(DomainError):
+        evaluate(get("C.13"), {"d": 2, "w": 0.0}, {"K": Fraction(7)}, 64, user_input=True)
+    with pytest.raises(DomainError):
+        evaluate(get("C.14"), {"B": -1.0}, {"K": Fraction(8)}, 64, user_input=True)

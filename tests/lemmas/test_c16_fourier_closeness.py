@@ -1,0 +1,46 @@
+"""C.16: certified on the search; refuted when the prefactor drops below its empirical value."""
+
+import dataclasses
+from fractions import Fraction
+
+from verify.cli import main
+from verify.core.registry import get
+from verify.core.runner import empirical_constants, evaluate, run_lemma, verdict_counts
+
+
+def test_quick_search_certifies_every_example():
+    run = run_lemma(get("C.16"), profile="quick", seed=1)
+    counts = verdict_counts(run)
+    assert counts["certified"] == len(run.evaluations) > 20
+    found = empirical_constants(run)["prefactor"]["empirical"]
+    assert 0.999 < found <= 1.0  # the bound is attained in the limit: C = 1 is sharp
+
+
+def test_nearly_attained_points_certify_through_the_margin():
+    # theta - x/v in eps Z with q0/q astronomically small: only the margin can decide.
+    lemma = get("C.16")
+    for params in (
+        {"eps": 0.01, "sigma": 1.0, "theta": 0.0, "x": 0.0},
+        {"eps": 0.1353, "sigma": 0.0498, "theta": 0.0, "x": 0.0},
+        {"eps": 0.05, "sigma": 2.0, "theta": 0.025, "x": 0.0},
+    ):
+        result = evaluate(lemma, params, lemma.stated_constants(), 64)
+        assert result.verdict.value == "certified", params
+
+
+def test_closed_form_cross_check_part_present():
+    lemma = get("C.16")
+    params = {"eps": 0.5, "sigma": 0.7, "theta": 0.2, "x": 1.0}
+    result = evaluate(lemma, params, lemma.stated_constants(), 64)
+    names = {p.name for p in result.parts}
+    assert "closed_form_vs_direct_sum" in names
+
+
+def test_prefactor_below_empirical_is_refuted(tmp_path):
+    lemma = dataclasses.replace(get("C.16"), budget={"quick": 5})
+    run = run_lemma(lemma, constants={"prefactor": Fraction(99, 100)})
+    assert verdict_counts(run)["refuted"] > 0
+    code = main(
+        ["run", "C.16", "--set", "C.16.prefactor=0.99", "--out", str(tmp_path), "--no-html"]
+    )
+    assert code == 1

@@ -1,0 +1,42 @@
+"""C.21 / Cor.3.5: statistical score-error checks, size checks, refutations."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import pytest
+
+from lemmas.c21_instance_network import C21, COR35
+from verify.core.errors import DomainError
+from verify.core.runner import evaluate
+from verify.core.verdict import Verdict
+
+SMALL = {"d": 8, "sigma_index": 2, "samples": 1000, "seed": 0}
+LARGE = {"d": 8, "sigma_index": 6, "samples": 1000, "seed": 0}
+
+
+@pytest.mark.parametrize("lemma", [C21, COR35], ids=lambda lemma: lemma.id)
+def test_stated_constants_hold(lemma):
+    for point in (SMALL, LARGE):
+        result = evaluate(lemma, point, lemma.stated_constants(), 64)
+        assert result.verdict is Verdict.STATISTICAL, [p.to_json() for p in result.parts]
+
+
+@pytest.mark.parametrize("lemma", [C21, COR35], ids=lambda lemma: lemma.id)
+@pytest.mark.parametrize("name", ["K", "K_P", "K_W"])
+def test_tightened_constants_are_refuted(lemma, name):
+    constants = {**lemma.stated_constants(), name: Fraction(1, 10**4)}
+    result = evaluate(lemma, SMALL, constants, 64)
+    assert result.verdict is Verdict.REFUTED
+
+
+@pytest.mark.parametrize("bad", [{"d": 12}, {"sigma_index": 10}, {"samples": 10}, {"d": "16"}])
+def test_domain_errors(bad):
+    with pytest.raises(DomainError):
+        C21.validate({**SMALL, **bad})
+
+
+def test_plots(tmp_path):
+    result = evaluate(COR35, LARGE, COR35.stated_constants(), 64)
+    names = COR35.plots([result.to_json()], tmp_path)
+    assert names and all((tmp_path / n).exists() for n in names)

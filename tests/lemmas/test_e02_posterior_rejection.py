@@ -1,0 +1,106 @@
+"""E.2 and Thm.1.7: Algorithm 1 posterior-samples; acceptance >= the E.1 bound; refutations."""
+
+from __future__ import annotations
+
+import dataclasses
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+import pytest
+from flint import arb
+
+from lemmas.e02_posterior_rejection import tv_part
+from verify.core.errors import DomainError
+from verify.core.registry import get
+from verify.core.runner import evaluate, run_lemma
+from verify.core.verdict import Verdict
+
+E2_POINT = {
+    "n": 3,
+    "m": 2,
+    "components": 3,
+    "spread": 1.0,
+    "std_lo": 0.5,
+    "std_hi": 0.75,
+    "beta": 0.5,
+    "delta": 0.1,
+    "tau": 0.15,
+    "perturbation": "none",
+    "gamma_frac": 0.0,
+    "outputs": 2000,
+    "y_samples": 100,
+    "seed": 0,
+}
+THM_POINT = {
+    "d": 3,
+    "d_out": 2,
+    "R": 2.0,
+    "eps": 0.5,
+    "beta": 0.1,
+    "delta": 0.1,
+    "tau": 0.25,
+    "outputs": 2000,
+    "y_samples": 40,
+    "seed": 0,
+}
+
+
+def _run(lemma_id: str, examples, constants=None):
+    lemma = dataclasses.replace(get(lemma_id), examples=examples, budget={"quick": 0})
+    return run_lemma(lemma, profile="quick", seed=0, constants=constants or {})
+
+
+def _part_verdicts(run) -> dict[str, Verdict]:
+    return {p.name: p.verdict for e in run.evaluations for p in e.parts}
+
+
+def test_e2_exact_sampler_passes(tmp_path: Path) -> None:
+    run = _run("E.2", [E2_POINT, {**E2_POINT, "n": 12, "m": 12, "outputs": 100}])
+    verdicts = _part_verdicts(run)
+    assert verdicts["posterior_tv"] is Verdict.STATISTICAL
+    assert verdicts["acceptance_rate"] is Verdict.STATISTICAL
+    assert verdicts["acceptance_quantile"] is Verdict.STATISTICAL
+    files = get("E.2").plots([e.to_json() for e in run.evaluations], tmp_path)
+    assert files and (tmp_path / files[0]).stat().st_size > 1000
+
+
+def test_e2_adversarial_sampler_within_hypothesis_passes() -> None:
+    point = {**E2_POINT, "perturbation": "adversarial", "gamma_frac": 0.5, "tau": 0.3}
+    assert _part_verdicts(_run("E.2", [point]))["posterior_tv"] is Verdict.STATISTICAL
+
+
+def test_e2_dropping_the_hypothesis_is_refuted() -> None:
+    # a sampler error 200 times the allowed one, pulling component 0 toward y
+    point = {**E2_POINT, "perturbation": "adversarial", "gamma_frac": 200.0}
+    assert _part_verdicts(_run("E.2", [point]))["posterior_tv"] is Verdict.REFUTED
+
+
+def test_e2_inflated_acceptance_constant_is_refuted() -> None:
+    run = _run("E.2", [{**E2_POINT, "outputs": 100}], {"C_acc": Fraction(10**40)})
+    assert _part_verdicts(run)["acceptance_quantile"] is Verdict.REFUTED
+
+
+def test_thm17_instance_passes_and_refutes() -> None:
+    verdicts = _part_verdicts(_run("Thm.1.7", [THM_POINT]))
+    assert set(verdicts.values()) == {Verdict.STATISTICAL}
+    run = _run("Thm.1.7", [{**THM_POINT, "outputs": 100}], {"C_acc": Fraction(10**40)})
+    assert _part_verdicts(run)["acceptance_quantile"] is Verdict.REFUTED
+
+
+def test_tv_part_refutes_a_wrong_posterior() -> None:
+    labels = np.zeros(4000, dtype=np.int64)  # everything in cell 0
+    part = tv_part(labels, [arb(0.25)] * 4, 0.25, Fraction(1))  # true TV 0.75
+    from verify.core.verdict import judge
+
+    assert judge(part.lhs, part.rhs, part.kind) is Verdict.REFUTED
+
+
+def test_domains() -> None:
+    with pytest.raises(DomainError):
+        evaluate(
+            get("E.2"), {**E2_POINT, "m": 4}, get("E.2").stated_constants(), 64, user_input=True
+        )
+    with pytest.raises(DomainError):
+        lemma = get("Thm.1.7")
+        evaluate(lemma, {**THM_POINT, "eps": 1.5}, lemma.stated_constants(), 64, user_input=True)

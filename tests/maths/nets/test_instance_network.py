@@ -1,0 +1,82 @@
+"""verify.maths.nets.instance_network: the C.21 building blocks and the assembled network."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+
+from verify.maths.nets.instance_network import (
+    InstanceScoreNetwork,
+    PiecewiseLinear1D,
+    fit_pwl,
+    make_instance,
+    switch_point,
+)
+
+
+def test_interpolation_equals_relu_form():
+    knots = torch.tensor([-2.0, -0.5, 0.0, 1.0, 3.0], dtype=torch.float64)
+    values = torch.tensor([1.0, -2.0, 0.5, 0.25, 4.0], dtype=torch.float64)
+    f = PiecewiseLinear1D(knots, values, left_slope=-0.3, right_slope=2.0)
+    t = torch.linspace(-6, 7, 1001, dtype=torch.float64)
+    assert torch.allclose(f(t), f.relu_form(t), atol=1e-12)
+    assert torch.allclose(f(knots), values)
+
+
+def test_fit_pwl_meets_its_tolerance():
+    target = np.tanh
+    density = lambda t: np.exp(-(t**2) / 2) / math.sqrt(2 * math.pi)  # noqa: E731
+    for tol in (1e-3, 1e-6):
+        f, err = fit_pwl(target, density, -8, 8, tol)
+        grid = np.linspace(-8, 8, 20001)
+        true = float(((f(torch.as_tensor(grid)).numpy() - target(grid)) ** 2 * density(grid)).sum())
+        assert err <= tol and true * (grid[1] - grid[0]) <= 2 * tol
+
+
+def test_small_sigma_network_is_the_vertex_score_on_vertex_points():
+    inst = make_instance(8)
+    su = 0.1
+    switch = switch_point(inst, 1 / 8, np.geomspace(0.02, 50, 200))
+    net = InstanceScoreNetwork(inst, su / inst.scale, 1 / 8, switch)
+    assert net.regime == "small"
+    gen = torch.Generator().manual_seed(0)
+    x, seeds = inst.sample(400, gen, sigma=su)
+    keep = (x[:, : inst.d].abs() >= net.width).all(1)
+    exact = inst.seed_score(x[keep], su, seeds[keep.numpy()])
+    out = net.unscaled(x[keep])
+    # Head coordinates are exact; comb coordinates carry the small interpolation error.
+    assert torch.allclose(out[:, : inst.d], exact[:, : inst.d], atol=1e-9)
+    mean_sq = float((su**2 * ((out - exact) ** 2).sum(1)).mean())
+    assert mean_sq <= 1 / 8
+    # The scaled network is the reparameterisation c N(c x).
+    assert torch.allclose(net(x[keep] / inst.scale), inst.scale * out, atol=1e-9)
+
+
+def test_large_sigma_network_and_sizes():
+    inst = make_instance(8)
+    switch = switch_point(inst, 1 / 8, np.geomspace(0.02, 50, 200))
+    net = InstanceScoreNetwork(inst, 3.0 / inst.scale, 1 / 8, switch)
+    assert net.regime == "large"
+    size = net.size()
+    assert size.parameters > 0 and size.max_abs_parameter > 0
+    small = InstanceScoreNetwork(inst, 0.05 / inst.scale, 1 / 8, switch).size()
+    assert small.parameters > size.parameters and small.depth > size.depth
+
+
+def test_small_sigma_network_agrees_with_the_c15_network():
+    # Two constructions of the small-sigma score network (this module's adaptive one and the
+    # C.15 module's uniform-grid one) approximate the same vertex score: they must agree.
+    from lemmas.c13_c15_small_sigma_network import SmallSigmaNetwork
+
+    inst = make_instance(8)
+    su = 0.1
+    switch = switch_point(inst, 1 / 8, np.geomspace(0.02, 50, 200))
+    ours = InstanceScoreNetwork(inst, su / inst.scale, 1 / 8, switch)
+    theirs = SmallSigmaNetwork(inst, su, ours.width)
+    gen = torch.Generator().manual_seed(4)
+    x, _ = inst.sample(300, gen, sigma=su)
+    a, b = ours.unscaled(x), theirs(x)
+    assert torch.allclose(a[:, : inst.d], b[:, : inst.d], atol=1e-9)
+    assert float((su**2 * ((a - b) ** 2).sum(1)).mean()) <= 1e-2

@@ -1,0 +1,89 @@
+"""verify.maths.nets.score_networks: sweep evaluation, exact equality decision, block structure."""
+
+from __future__ import annotations
+
+import random
+from fractions import Fraction
+
+from verify.maths.nets.pwl import PiecewiseLinear, relu_network
+from verify.maths.nets.relunet import Affine, ReluNet, parallel
+from verify.maths.nets.score_networks import (
+    is_block_concatenation,
+    network_equals_function,
+    product_score_network,
+    pwl_values,
+    score_network,
+    shallow_values,
+)
+from verify.maths.score_approx import SmoothedAtoms
+
+F = Fraction
+
+
+def _random_shallow(rng: random.Random, width: int) -> ReluNet:
+    def w() -> Fraction:
+        return F(rng.randint(-5, 5), rng.randint(1, 3))
+
+    hidden = Affine([[w()] for _ in range(width)], [w() for _ in range(width)])
+    return ReluNet((hidden, Affine([[w() for _ in range(width)]], [w()])))
+
+
+def test_shallow_values_match_direct_evaluation() -> None:
+    rng = random.Random(3)
+    for _ in range(30):
+        net = _random_shallow(rng, rng.randint(1, 8))
+        points = [F(rng.randint(-30, 30), rng.randint(1, 4)) for _ in range(12)]
+        # include every kink, where the sweep's tie handling matters
+        points += [
+            -b / w
+            for (w,), b in zip(net.layers[0].weight, net.layers[0].bias, strict=True)
+            if w != 0
+        ]
+        assert shallow_values(net, points) == [net([x])[0] for x in points]
+
+
+def test_pwl_values_match_call() -> None:
+    f = PiecewiseLinear.from_points([F(-1), F(0), F(2)], [F(3), F(-1), F(5, 2)], F(1), F(-2))
+    points = [F(-3), F(-1), F(-1, 2), F(0), F(1), F(2), F(7)]
+    assert pwl_values(f, points) == [f(x) for x in points]
+
+
+def test_network_equality_is_decided_both_ways() -> None:
+    f = PiecewiseLinear.from_points([F(-1), F(0), F(2)], [F(3), F(-1), F(5, 2)], F(0), F(0))
+    net = relu_network(f)
+    assert network_equals_function(net, f)
+    hidden, out = net.layers
+    bumped = ReluNet((hidden, Affine([list(out.weight[0])], [out.bias[0] + F(1, 1000)])))
+    assert not network_equals_function(bumped, f)
+    # an extra kink off f's breakpoints with a zero-sum effect at the witnesses is still caught
+    extra = Affine([*hidden.weight, [F(1)]], [*hidden.bias, F(-1, 2)])
+    outer = Affine([[*out.weight[0], F(1)]], [out.bias[0]])
+    assert not network_equals_function(ReluNet((extra, outer)), f)
+
+
+def test_score_network_and_product() -> None:
+    law = SmoothedAtoms((F(-2), F(2)), (F(1, 2), F(1, 2)), F(1), F(1))
+    sn = score_network(law, F(3, 4))
+    assert network_equals_function(sn.net, sn.function)
+    assert sn.net.parameter_count() <= sn.parameter_bound
+    assert sn.net.max_abs_parameter() <= sn.weight_bound
+    other = SmoothedAtoms((F(0),), (F(1),), F(1), F(5, 4))
+    product = product_score_network([law, other], F(3, 2))
+    nets = [c.net for c in product.coordinates]
+    assert is_block_concatenation(product.net, nets)
+    assert not is_block_concatenation(product.net, nets[::-1])
+    assert product.net.parameter_count() == sum(n.parameter_count() for n in nets)
+    x = [F(1, 3), F(-5, 7)]
+    assert product.net(x) == [nets[0]([x[0]])[0], nets[1]([x[1]])[0]]
+
+
+def test_block_check_rejects_a_cross_term() -> None:
+    a = relu_network(PiecewiseLinear.from_points([F(0), F(1)], [F(0), F(1)], F(0), F(0)))
+    b = relu_network(PiecewiseLinear.from_points([F(0), F(2)], [F(1), F(0)], F(0), F(0)))
+    big = parallel(a, b)
+    first = big.layers[0]
+    rows = [list(r) for r in first.weight]
+    rows[0][1] = F(1, 5)
+    tampered = ReluNet((Affine(rows, first.bias), *big.layers[1:]))
+    assert is_block_concatenation(big, [a, b])
+    assert not is_block_concatenation(tampered, [a, b])

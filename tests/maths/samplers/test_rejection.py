@@ -1,0 +1,93 @@
+"""Gaussian mixtures: closed forms against sampling; Algorithm 1 against the exact posterior."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from verify.core.numbers import precision, to_arb
+from verify.maths.samplers.rejection import (
+    GaussianMixture,
+    e1_best_r,
+    e1_bound,
+    e1_radius,
+    rejection_sample,
+)
+
+
+@pytest.fixture
+def mixture() -> GaussianMixture:
+    return GaussianMixture.random(3, 3, 1.0, (0.4, 0.8), seed=5)
+
+
+def test_second_moment(mixture: GaussianMixture) -> None:
+    gen = torch.Generator().manual_seed(0)
+    x, _ = mixture.sample(400_000, gen)
+    assert float((x**2).sum(1).mean()) == pytest.approx(mixture.second_moment(), rel=0.01)
+    assert float(mixture.second_moment_arb().mid()) == pytest.approx(mixture.second_moment())
+
+
+def test_ball_probability_three_ways(mixture: GaussianMixture) -> None:
+    gen = torch.Generator().manual_seed(1)
+    x, _ = mixture.sample(400_000, gen)
+    center = [0.3, -0.2, 0.5]
+    radius = 1.1
+    mc = float(
+        ((x - torch.tensor(center, dtype=torch.float64)).norm(dim=1) <= radius).double().mean()
+    )
+    with precision(64):
+        exact = mixture.ball_probability_arb(center, to_arb(radius))
+    screen = float(
+        mixture.ball_probability_torch(torch.tensor([center], dtype=torch.float64), radius)
+    )
+    assert float(exact.mid()) == pytest.approx(screen, rel=1e-9)
+    assert abs(mc - float(exact.mid())) < 5 * math.sqrt(mc * (1 - mc) / 400_000)
+
+
+def test_acceptance_and_posterior_closed_forms(mixture: GaussianMixture) -> None:
+    gen = torch.Generator().manual_seed(2)
+    y = torch.tensor([0.4, 0.1, -0.3], dtype=torch.float64)
+    beta = 0.7
+    x, labels = mixture.sample(400_000, gen)
+    weights = torch.exp(-((x - y) ** 2).sum(1) / (2 * beta**2))
+    with precision(64):
+        a = mixture.acceptance_arb(y.tolist(), beta)
+        post = mixture.label_posterior_arb(y.tolist(), beta)
+    assert float(weights.mean()) == pytest.approx(float(a.mid()), rel=0.02)
+    assert float(mixture.log_acceptance_torch(y[None], beta).exp()) == pytest.approx(float(a.mid()))
+    for k in range(3):
+        share = float(weights[labels == k].sum() / weights.sum())
+        assert share == pytest.approx(float(post[k].mid()), abs=0.02)
+
+
+def test_algorithm_1_samples_the_posterior(mixture: GaussianMixture) -> None:
+    gen = torch.Generator().manual_seed(3)
+    y = torch.tensor([0.4, 0.1, -0.3], dtype=torch.float64)
+    beta = 0.7
+    result = rejection_sample(mixture.sample, y, beta, 3, gen, want=4000, max_proposals=10**6)
+    assert result.accepted >= 4000 and result.samples.shape == (4000, 3)
+    with precision(64):
+        post = [float(p.mid()) for p in mixture.label_posterior_arb(y.tolist(), beta)]
+        a = float(mixture.acceptance_arb(y.tolist(), beta).mid())
+    counts = np.bincount(result.labels.numpy(), minlength=3) / 4000
+    assert np.abs(counts - np.array(post)).sum() / 2 < 0.05
+    assert result.acceptance_rate == pytest.approx(a, rel=0.1)
+
+
+def test_selected_measurement_and_bounds(mixture: GaussianMixture) -> None:
+    sub = mixture.selected(2)
+    assert sub.dim == 2 and torch.equal(sub.means, mixture.means[:, :2])
+    r = e1_best_r(0.5, 4, 0.1, 10.0)
+    assert 0 < r < 10.0
+    with precision(64):
+        rho = e1_radius(to_arb(r), to_arb(0.5), 4, to_arb(0.1))
+        b = e1_bound(to_arb(r), to_arb(10.0), 4, to_arb(0.1))
+    assert float(rho.mid()) > 2 * r and 0 < float(b.mid()) < 0.1
+
+
+def test_mixture_rejects_bad_parameters() -> None:
+    with pytest.raises(ValueError):
+        GaussianMixture(torch.ones(2), torch.zeros(2, 1), torch.tensor([1.0, 0.0]))

@@ -1,0 +1,98 @@
+"""Certified chi-square tails against mpmath, and the float screens against the enclosures."""
+
+from __future__ import annotations
+
+import mpmath
+import pytest
+import torch
+
+from verify.core.numbers import contains, precision
+from verify.maths.chisquare import (
+    chi2_cdf,
+    chi2_sf,
+    gamma_p,
+    ncx2_cdf,
+    ncx2_cdf_lower,
+    ncx2_cdf_torch,
+    ncx2_cdf_upper_far,
+    poisson_window,
+)
+
+
+@pytest.mark.parametrize(
+    ("m", "x"),
+    [(1, 0.5), (1, 43.0), (3, 2.7), (10, 0.5), (10, 70.0), (1000, 900.0), (1000, 1100.0)],
+)
+def test_central_tails_contain_mpmath(m: int, x: float) -> None:
+    with precision(80), mpmath.workdps(40):
+        p, q = chi2_cdf(x, m), chi2_sf(x, m)
+        ref_p = mpmath.gammainc(mpmath.mpf(m) / 2, 0, mpmath.mpf(x) / 2, regularized=True)
+        ref_q = mpmath.gammainc(mpmath.mpf(m) / 2, mpmath.mpf(x) / 2, mpmath.inf, regularized=True)
+        assert contains(p, ref_p)
+        assert contains(q, ref_q)
+    assert float(p.rad()) <= 1e-12 * max(float(p.mid()), 1e-300) + 1e-300
+
+
+def test_large_order_lower_tail_is_tight() -> None:
+    # arb's own gamma_lower loses everything here; the series must not.
+    with precision(64), mpmath.workdps(40):
+        p = chi2_cdf(9000.0, 10_000)
+        ref = mpmath.gammainc(5000, 0, 4500, regularized=True)
+        assert contains(p, ref)
+    assert float(p.rad()) < 1e-10 * float(p.mid())
+
+
+def test_gamma_p_zero_and_domain() -> None:
+    assert gamma_p(2.5, 0) == 0
+    with pytest.raises(ValueError):
+        gamma_p(-1.0, 1.0)
+
+
+def _ncx2_reference(x: float, m: int, lam: float) -> mpmath.mpf:
+    with mpmath.workdps(40):
+        half = mpmath.mpf(lam) / 2
+        total = mpmath.mpf(0)
+        for j in range(0, int(half + 15 * mpmath.sqrt(half + 1) + 50)):
+            w = (
+                mpmath.exp(-half + j * mpmath.log(half) - mpmath.loggamma(j + 1))
+                if half
+                else (1 if j == 0 else 0)
+            )
+            total += w * mpmath.gammainc(
+                mpmath.mpf(m) / 2 + j, 0, mpmath.mpf(x) / 2, regularized=True
+            )
+        return total
+
+
+@pytest.mark.parametrize(
+    ("x", "m", "lam"),
+    [(1.0, 5, 1.0), (10.0, 5, 30.0), (50.0, 5, 30.0), (1000.0, 32, 830.0), (400.0, 32, 830.0)],
+)
+def test_noncentral_contains_reference(x: float, m: int, lam: float) -> None:
+    ref = _ncx2_reference(x, m, lam)
+    with precision(80), mpmath.workdps(40):
+        value = ncx2_cdf(x, m, lam)
+        low = ncx2_cdf_lower(x, m, lam)
+        assert contains(value, ref)
+    assert float(low.mid()) <= float(ref) * (1 + 1e-12)
+    screen = float(ncx2_cdf_torch(torch.tensor(x), m, torch.tensor(lam)))
+    assert screen == pytest.approx(float(ref), rel=1e-8)
+
+
+def test_noncentral_window_large_parameter() -> None:
+    # windowed Poisson sum (lambda/2 > 200): compare with a Monte-Carlo-free identity, the
+    # central limit: |z + mu|^2 has mean m + lambda; P(below the mean) is near 1/2.
+    lo, hi = poisson_window(3000.0, 32, 1500.0)
+    assert 0 < lo < 1500 < hi
+    with precision(64):
+        value = ncx2_cdf(3032.0, 32, 3000.0)
+    assert 0.45 < float(value.mid()) < 0.55
+    assert float(value.rad()) < 1e-8
+
+
+def test_far_bound_is_an_upper_bound() -> None:
+    with precision(64):
+        bound = ncx2_cdf_upper_far(4.0, 3, 100.0)
+        value = ncx2_cdf(4.0, 3, 100.0)
+    assert value.upper() <= bound.lower() or value < bound
+    assert ncx2_cdf_upper_far(100.0, 3, 4.0) == 1

@@ -1,0 +1,196 @@
+"""Tests of verify.maths.laws: enclosures contain the true values, two computations agree."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+import pytest
+from flint import arb
+
+from verify.core.numbers import ball
+from verify.maths.laws import (
+    AtomicLaw,
+    DiscretizedGaussian,
+    GaussianMixture,
+    TailBound,
+    certified_expectation,
+    certified_sup_abs,
+    score_moment,
+    window_sup_moment,
+)
+
+LAWS = [
+    AtomicLaw([-2.4, 2.4], [1, 1]),
+    AtomicLaw([-3.0, 0.5, 1.0, 7.25], [0.1, 0.4, 0.2, 0.3]),
+    GaussianMixture([-1.0, 0.5, 3.0], [0.5, 0.0, 1.25], [1, 2, 1]),
+]
+SIGMAS = [0.3, 1.0, 2.5]
+
+
+def _float_derivative(f, x: float, step: float = 1e-5) -> float:
+    return float((f(np.array([x + step])) - f(np.array([x - step])))[0] / (2 * step))
+
+
+@pytest.mark.parametrize("law", LAWS, ids=repr)
+@pytest.mark.parametrize("sigma", SIGMAS)
+def test_point_values_match_float_screen_and_derivatives(law, sigma) -> None:
+    for x in [-4.0, -0.7, 0.0, 0.3, 2.2, 9.0]:
+        xs = np.array([x])
+        assert float(law.density(x, sigma).mid()) == pytest.approx(
+            float(law.density_np(xs, sigma)[0]), rel=1e-9
+        )
+        score = law.score(x, sigma)
+        assert float(score.mid()) == pytest.approx(float(law.score_np(xs, sigma)[0]), abs=1e-8)
+        # s = p'/p by a finite difference of the float density.
+        fd = _float_derivative(lambda t: np.log(law.density_np(t, sigma)), x)
+        assert float(score.mid()) == pytest.approx(fd, rel=1e-4, abs=1e-5)
+        tweedie = law.score_derivative(x, sigma)
+        direct = law.score_derivative(x, sigma, method="direct")
+        assert tweedie.overlaps(direct)
+        fd2 = _float_derivative(lambda t: law.score_np(t, sigma), x)
+        assert float(tweedie.mid()) == pytest.approx(fd2, rel=1e-4, abs=1e-4)
+        fd3 = _float_derivative(lambda t: law.score_derivative_np(t, sigma), x)
+        second = float(law.score_second_derivative(x, sigma).mid())
+        assert second == pytest.approx(fd3, rel=1e-3, abs=1e-3)
+
+
+@pytest.mark.parametrize("law", LAWS, ids=repr)
+def test_ball_enclosures_contain_every_point(law) -> None:
+    rng = np.random.default_rng(7)
+    sigma = 0.8
+    for _ in range(12):
+        centre = float(rng.uniform(-5, 8))
+        radius = float(rng.choice([1e-3, 0.05, 0.3]))
+        x = ball(centre - radius, centre + radius)
+        enclosures = {
+            "density": law.density(x, sigma),
+            "score": law.score(x, sigma),
+            "score_derivative": law.score_derivative(x, sigma),
+            "score_derivative_direct": law.score_derivative(x, sigma, method="direct"),
+        }
+        for t in np.linspace(centre - radius, centre + radius, 9):
+            assert enclosures["density"].contains(law.density(float(t), sigma))
+            assert enclosures["score"].contains(law.score(float(t), sigma))
+            assert enclosures["score_derivative"].contains(law.score_derivative(float(t), sigma))
+            assert enclosures["score_derivative_direct"].overlaps(
+                law.score_derivative(float(t), sigma)
+            )
+            assert law.score_second_derivative(x, sigma).contains(
+                law.score_second_derivative(float(t), sigma)
+            )
+
+
+def test_tight_ball_enclosure_for_small_cells() -> None:
+    law = AtomicLaw([-2.4, 2.4], [1, 1])
+    x = ball(0.5, 0.5 + 1 / 64)
+    enclosure = law.score_derivative(x, 1.0)
+    ends = [float(law.score_derivative(t, 1.0).mid()) for t in (0.5, 0.5 + 1 / 64)]
+    assert float(enclosure.rad()) < 2 * abs(ends[1] - ends[0])
+
+
+def test_discretized_gaussian_matches_comb_closed_form() -> None:
+    from verify.maths import comb
+
+    law = DiscretizedGaussian(0.5, 0.25)
+    for x in [0.0, 0.3, 2.0, -7.0]:
+        for sigma in [0.1, 0.3, 2.0]:
+            assert law.density(x, sigma).overlaps(
+                comb.smoothed_comb_closed_form(x, sigma, 0.5, 0.25)
+            )
+            assert law.score_derivative(x, sigma).overlaps(
+                law.score_derivative(x, sigma, method="direct")
+            )
+            fd = _float_derivative(lambda t, s=sigma: law.score_np(t, s), x)
+            assert float(law.score_derivative(x, sigma).mid()) == pytest.approx(fd, rel=1e-4)
+
+
+def test_discretized_gaussian_ball() -> None:
+    law = DiscretizedGaussian(0.5, 0.0)
+    x = ball(0.2, 0.21)
+    enclosure = law.score_derivative(x, 0.3)
+    for t in np.linspace(0.2, 0.21, 5):
+        assert enclosure.contains(law.score_derivative(float(t), 0.3))
+
+
+def test_certified_sup_abs_of_a_known_function() -> None:
+    result = certified_sup_abs(lambda x: x * (1 - x), 0, 1, rtol=1e-6)
+    assert result.contains(arb(1) / 4)
+    assert float(result.rad()) < 1e-5
+
+
+def test_certified_expectation_of_constants_and_moments() -> None:
+    law = AtomicLaw([-1.0, 2.0], [1, 3])
+    one = certified_expectation(lambda x: arb(1), law, 0.5, tail=TailBound(constant=1), cells=64)
+    assert one.contains(1)
+    second = certified_expectation(
+        lambda x: x * x, law, 0.5, tail=TailBound(slope=2, power=2, constant=2 * 4), cells=512
+    )
+    exact = Fraction(1, 4) * 1 + Fraction(3, 4) * 4 + Fraction(1, 4)  # E Y^2 + sigma^2
+    assert second.contains(arb(exact.numerator) / exact.denominator)
+
+
+def test_score_moment_matches_quadrature_and_fisher_bound() -> None:
+    law = AtomicLaw([-2.4, 2.4], [1, 1])
+    xs = np.linspace(-14, 14, 400_001)
+    dx = xs[1] - xs[0]
+    for k in (2, 4):
+        quad = float((np.abs(law.score_np(xs, 1.0)) ** k * law.density_np(xs, 1.0)).sum() * dx)
+        enclosure = score_moment(law, 1.0, k, cells_per_sigma=8)
+        assert float(enclosure.lower()) <= quad <= float(enclosure.upper())
+        assert float(enclosure.rad()) < 0.05
+
+
+def test_window_sup_moment_brackets_a_float_estimate() -> None:
+    law = AtomicLaw([-2.4, 2.4], [1, 1])
+    kappa = Fraction(1, 2)
+    enclosure = window_sup_moment(law, 1.0, [kappa], cells_per_sigma=32)[kappa]
+    xs = np.linspace(-12, 12, 24_001)
+    dx = xs[1] - xs[0]
+    values = law.score_derivative_np(xs, 1.0) ** 2
+    m = int(0.5 / dx)
+    sup = np.array([values[max(0, i - m) : i + m + 1].max() for i in range(len(xs))])
+    estimate = float((sup * law.density_np(xs, 1.0)).sum() * dx)
+    assert float(enclosure.lower()) <= estimate <= float(enclosure.upper())
+    assert estimate == pytest.approx(2.01, abs=0.02)
+
+
+def test_window_sup_moment_scale_and_translation_invariance() -> None:
+    law = AtomicLaw([-1.5, 0.25, 3.0], [1, 2, 1])
+    kappa = Fraction(1, 4)
+    base = window_sup_moment(law, 1.0, [kappa], cells_per_sigma=32)[kappa]
+    scaled = window_sup_moment(law.scaled(2.0), 2.0, [kappa], cells_per_sigma=32)[kappa] * 16
+    moved = window_sup_moment(law.shifted(37.5), 1.0, [kappa], cells_per_sigma=32)[kappa]
+    assert base.overlaps(scaled)
+    assert base.overlaps(moved)
+    assert float(abs(base - scaled).mid()) < 1e-6
+
+
+def test_window_sup_moment_equal_std_mixture_matches_atoms_at_effective_sigma() -> None:
+    # N(a_j, 0.75^2) smoothed at sigma = 1 is the atoms smoothed at 1.25: same integrand,
+    # same law of x; eps = sigma / 4 = 1.25 / 5 and both grids have spacing 1/64.
+    atoms = [-3.0, 0.5, 2.25]
+    weights = [1.0, 2.0, 1.0]
+    mixture = GaussianMixture(atoms, [0.75] * 3, weights)
+    kappa = Fraction(1, 4)
+    first = window_sup_moment(mixture, 1.0, [kappa])[kappa]
+    second = window_sup_moment(
+        AtomicLaw(atoms, weights), 1.25, [Fraction(1, 5)], cells_per_sigma=80
+    )
+    assert first.overlaps(second[Fraction(1, 5)])
+    assert float(first.rad()) < 0.02 * float(first.mid())
+    with pytest.raises(NotImplementedError):
+        window_sup_moment(GaussianMixture(atoms, [0.5, 0.75, 0.75], weights), 1.0, [kappa])
+
+
+def test_fisher_identity_two_computations() -> None:
+    # E s^2 = 1/sigma^2 - E Var(Y|X) / sigma^4: agree (gap 0) and a 1 % perturbation is caught.
+    from verify.maths.laws import enclosure_gap, posterior_variance_expectation
+
+    law = AtomicLaw([-3.0, 0.5, 1.0, 7.25], [0.1, 0.4, 0.2, 0.3])
+    sigma = arb(0.7)
+    fisher = score_moment(law, sigma, 2)
+    variance = posterior_variance_expectation(law, sigma)
+    by_parts = 1 / sigma**2 - variance / sigma**4
+    assert enclosure_gap(fisher, by_parts) == 0
+    assert enclosure_gap(fisher, 1 / sigma**2 - variance * arb("1.01") / sigma**4) > 0

@@ -1,0 +1,157 @@
+"""verify.maths.score_approx: enclosures against float quadrature, and against verify.maths.laws."""
+
+from __future__ import annotations
+
+import random
+from fractions import Fraction
+
+import numpy as np
+import pytest
+from flint import arb
+
+from verify.core.numbers import ball, lower, upper
+from verify.maths.nets.pwl import PiecewiseLinear
+from verify.maths.score_approx import (
+    H1_K,
+    SmoothedAtoms,
+    capped_approximation,
+    capped_parameters,
+    far_from_mean,
+    h2_tail_bound,
+    interpolation_error,
+    large_score,
+    pwl_error,
+    square_range,
+)
+
+F = Fraction
+LAW = SmoothedAtoms((F(-3), F(0), F(4)), (F(1, 4), F(1, 2), F(1, 4)), F(1), F(1))
+MIXTURE = SmoothedAtoms((F(-1), F(5, 2)), (F(2, 3), F(1, 3)), F(1, 2), F(1, 2))
+XS = np.linspace(-16.0, 17.0, 330_001)
+DX = XS[1] - XS[0]
+
+
+def _quad(law: SmoothedAtoms, values: np.ndarray) -> float:
+    return float(np.sum(values * law.density_np(XS)) * DX)
+
+
+def _inside(enclosure, value: float, slack: float = 1e-6) -> bool:
+    return float(lower(enclosure)) - slack <= value <= float(upper(enclosure)) + slack
+
+
+@pytest.mark.parametrize("law", [LAW, MIXTURE])
+def test_pointwise_score_and_derivative_contain_the_float_values(law: SmoothedAtoms) -> None:
+    for x in [F(-7), F(-1, 3), F(0), F(5, 2), F(9)]:
+        s = law.score(x)
+        d = law.score_derivative(x)
+        assert _inside(s, float(law.score_np(float(x))), 1e-12)
+        assert _inside(d, float(law.score_derivative_np(float(x))), 1e-12)
+        # ball evaluation contains the point values of its interior
+        cell = ball(x - F(1, 8), x + F(1, 8))
+        assert law.score_derivative(cell).contains(d)
+
+
+def test_scores_agree_with_verify_smoothed() -> None:
+    smoothed = pytest.importorskip("verify.maths.laws")
+    other = smoothed.AtomicLaw(list(LAW.atoms), list(LAW.weights))
+    for x in [F(-5), F(1, 2), F(3)]:
+        assert LAW.score(x).overlaps(other.score(x, 1))
+        assert LAW.score_derivative(x).overlaps(other.score_derivative(x, 1))
+        assert LAW.density(x).overlaps(other.density(x, 1))
+
+
+def test_square_range_is_tight_and_sound() -> None:
+    around_zero = square_range(ball(-1, 2))
+    assert float(lower(around_zero)) >= -1e-7 and float(upper(around_zero)) >= 4
+    assert float(upper(around_zero)) <= 4 + 1e-7
+    positive = square_range(ball(2, 3))
+    assert positive.contains(arb(4)) and positive.contains(arb(9))
+    assert float(lower(positive)) >= 4 - 1e-7
+
+
+@pytest.mark.parametrize("anchor", [F(0), F(1, 3), F(-7, 5)])
+def test_pwl_error_encloses_quadrature_on_random_functions(anchor: Fraction) -> None:
+    # Regression: cells must start on f's grid even when the anchor is off the cell lattice.
+    rng = random.Random(7)
+    step = F(1, 2)
+    xs = [anchor + i * step for i in range(-30, 31)]
+    ys = [F(rng.randint(-400, 400), 100) for _ in xs]
+    f = PiecewiseLinear.from_points(xs, ys, F(0), F(0))
+    bound = max(abs(y) for y in ys)
+    for law in (LAW, MIXTURE):
+        enclosure = pwl_error(law, f, anchor, step, 4, bound)
+        fx = np.interp(XS, [float(x) for x in xs], [float(y) for y in ys])
+        assert _inside(enclosure, _quad(law, (fx - law.score_np(XS)) ** 2), 1e-9)
+
+
+def test_pwl_error_rejects_breakpoints_off_the_grid() -> None:
+    f = PiecewiseLinear.from_points([F(0), F(1, 3)], [F(0), F(1)], F(0), F(0))
+    with pytest.raises(ValueError):
+        pwl_error(LAW, f, F(0), F(1, 2), 2, F(1))
+
+
+def test_interpolation_error_and_window_sup_enclose_quadrature() -> None:
+    from scipy.ndimage import maximum_filter1d
+
+    eps = F(1, 2)
+    result = interpolation_error(LAW, eps, 4)
+    grid = np.arange(-20.0, 21.0, float(eps))
+    shat = np.interp(XS, grid, LAW.score_np(grid))
+    assert _inside(result.error, _quad(LAW, (shat - LAW.score_np(XS)) ** 2), 1e-9)
+    window = round(float(eps) / DX)
+    sup = maximum_filter1d(LAW.score_derivative_np(XS) ** 2, 2 * window + 1)
+    assert _inside(result.window_sup, _quad(LAW, sup), 1e-4)
+
+
+def test_far_from_mean_and_large_score_enclose_quadrature() -> None:
+    from scipy.ndimage import maximum_filter1d
+
+    s = LAW.score_np(XS)
+    far = np.abs(XS - float(LAW.mean)) >= 3
+    result = far_from_mean(LAW, F(3), F(5), 16)
+    assert _inside(result.probability, _quad(LAW, far * 1.0), 1e-4)  # indicator: O(dx)
+    assert _inside(result.score_square, _quad(LAW, far * s**2), 1e-3)
+    assert _inside(result.worst_bounded, _quad(LAW, far * (np.abs(s) + 5) ** 2), 1e-4)
+    # t beyond the core: everything comes from the tail bounds
+    beyond = far_from_mean(LAW, F(40), F(1), 16)
+    assert float(lower(beyond.score_square)) <= 1e-30 <= float(upper(beyond.score_square)) + 1
+    res = large_score(LAW, F(1, 4), F(2), 4)
+    window = round(0.25 / DX)
+    event = maximum_filter1d(np.abs(s), 2 * window + 1) >= 2
+    assert _inside(res.window_probability, _quad(LAW, event * 1.0), 1e-4)
+    assert _inside(res.window_score_square, _quad(LAW, event * s**2), 1e-3)
+    assert _inside(res.excess_square, _quad(LAW, np.maximum(np.abs(s) - 2, 0) ** 2), 1e-4)
+    assert _inside(res.level_score_square, _quad(LAW, (np.abs(s) > 2) * s**2), 1e-3)
+
+
+def test_h2_tail_bound_is_above_the_exact_value() -> None:
+    from math import erfc, exp, pi, sqrt
+
+    for delta in [0.01, 0.1, 0.5, 0.9]:
+        lo, hi = 0.0, 40.0
+        for _ in range(200):
+            mid = (lo + hi) / 2
+            lo, hi = (mid, hi) if erfc(mid / sqrt(2)) > delta else (lo, mid)
+        exact = delta + 2 * lo * exp(-lo * lo / 2) / sqrt(2 * pi)
+        bound = h2_tail_bound(arb(delta))
+        assert float(upper(bound)) >= exact - 1e-12
+        assert float(upper(bound)) <= exact + 1e-6
+
+
+def test_capped_parameters_meet_their_formulas_exactly() -> None:
+    for sigma, delta in [(F(1), F(1, 2)), (F(1, 2), F(3)), (F(2), F(1, 16))]:
+        p = capped_parameters(sigma, delta, F(1, 3), F(5))
+        assert p.eps**2 <= sigma**4 * delta / (8 * H1_K) and p.eps <= sigma / 4
+        assert p.cap**2 >= 96 / (sigma**4 * delta)
+        assert p.half_width**2 >= 768 * F(5) / (sigma**4 * delta**2)
+        assert p.steps * p.eps >= p.half_width
+    with pytest.raises(ValueError):
+        capped_parameters(F(1), F(1), F(0), F(1))
+
+
+def test_capped_approximation_is_clipped_and_flat_at_the_ends() -> None:
+    f, p = capped_approximation(LAW, F(1, 2))
+    values = f.values_at_breakpoints()
+    assert max(abs(v) for v in values) <= p.cap
+    assert f.slopes[0] == 0 and f.slopes[-1] == 0
+    assert f.pieces == 2 * p.steps + 2

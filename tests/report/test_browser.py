@@ -1,0 +1,218 @@
+"""A real browser opens the report from disk: the graph and a lemma page render, offline.
+
+Headless Chromium loads ``file://.../index.html`` and a lemma page. ``--dump-dom`` gives the
+DOM after layout; a small probe page (written by the test, not part of the report) frames the
+report page and records measured boxes into its own DOM, so the test sees what was laid out:
+the SVG graph's nodes and the MathML fraction of a statement (a fraction laid out as MathML is
+taller than a line of text; unsupported MathML would flow as inline text). Screenshots are
+taken and checked for the verdict colours; they land next to the report (in
+``$DPSVERIFY_ARTIFACTS/browser`` when that is set, so CI can keep them).
+
+Chromium comes from the Debian packages ``chromium`` and ``chromium-driver``. The test skips
+when no browser is installed, except under CI (``CI`` set), where it must run.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.report.test_html import write_sample_report
+from verify.report.html import FILL
+
+BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+TIMEOUT_S = 60
+
+
+def find_browser() -> str | None:
+    explicit = os.environ.get("CHROMIUM")
+    if explicit and Path(explicit).exists():
+        return explicit
+    for name in BROWSER_NAMES:
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+@pytest.fixture(scope="module")
+def browser() -> str:
+    found = find_browser()
+    if found is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI is set but no Chromium is installed (apt-get install -y chromium)")
+        pytest.skip("no Chromium installed (apt-get install -y chromium chromium-driver)")
+    return found
+
+
+@pytest.fixture(scope="module")
+def profile(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One browser profile for all launches (they run one after another): a fresh profile
+    per launch costs a second each."""
+    return tmp_path_factory.mktemp("chromium-profile")
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    artifacts = os.environ.get("DPSVERIFY_ARTIFACTS")
+    if artifacts:
+        out = Path(artifacts) / "browser"
+        shutil.rmtree(out, ignore_errors=True)
+    else:
+        out = tmp_path_factory.mktemp("browser-report")
+    return write_sample_report(out)
+
+
+def run_browser(browser: str, profile: Path, *args: str) -> str:
+    command = [
+        browser,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-extensions",
+        "--hide-scrollbars",
+        f"--user-data-dir={profile}",
+        *args,
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT_S, check=False)
+    assert done.returncode == 0, f"chromium failed ({done.returncode}):\n{done.stderr[-2000:]}"
+    return done.stdout
+
+
+def probe_page(targets: list[str]) -> str:
+    """A page that frames ``targets`` and writes their measured layout into its own DOM."""
+    frames = "".join(f'<iframe src="{t}" width="1400" height="1000"></iframe>' for t in targets)
+    return f"""<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>
+{frames}<pre id="probe">pending</pre>
+<script>
+const box = (el) => {{
+  if (!el) return null;
+  const r = el.getBoundingClientRect();
+  return {{x: r.x, y: r.y, width: r.width, height: r.height}};
+}};
+const shape = (g) => g.querySelector("rect,ellipse,polygon");
+function describe(doc) {{
+  const math = doc.querySelector("#statement math");
+  return {{
+    title: doc.title,
+    svg: box(doc.querySelector("#blueprint")),
+    nodes: Array.from(doc.querySelectorAll("#blueprint g.node")).map((g) => ({{
+      id: g.dataset.id, verdict: g.dataset.verdict, box: box(g),
+      fill: shape(g) ? getComputedStyle(shape(g)).fill : null,
+    }})),
+    math: box(math),
+    fraction: box(doc.querySelector("#statement mfrac")),
+    identifier: box(doc.querySelector("#statement math mi")),
+    mathDisplay: math ? getComputedStyle(math).display : null,
+    images: Array.from(doc.images).map((img) => ({{src: img.getAttribute("src"),
+      naturalWidth: img.naturalWidth}})),
+  }};
+}}
+window.addEventListener("load", () => {{
+  const pages = {{}};
+  for (const frame of document.querySelectorAll("iframe")) {{
+    pages[frame.getAttribute("src")] = describe(frame.contentDocument);
+  }}
+  document.getElementById("probe").textContent = JSON.stringify(pages);
+}});
+</script></body></html>"""
+
+
+@pytest.fixture(scope="module")
+def measured(browser: str, report: Path, profile: Path) -> dict:
+    """Measured layout of the index and of one lemma page, from one browser launch."""
+    probe = report.parent / "probe.html"
+    probe.write_text(probe_page(["index.html", "lemma-C.16.html"]), encoding="utf-8")
+    dom = run_browser(
+        browser,
+        profile,
+        "--allow-file-access-from-files",
+        "--window-size=1500,1100",
+        "--dump-dom",
+        probe.as_uri(),
+    )
+    probe.unlink()
+    match = re.search(r'<pre id="probe">(.*?)</pre>', dom, re.DOTALL)
+    assert match, dom[-2000:]
+    text = html.unescape(match.group(1))
+    assert text != "pending", "the framed pages did not load"
+    return json.loads(text)
+
+
+def screenshot(browser: str, page: Path, shot: Path, profile: Path, height: int) -> None:
+    run_browser(
+        browser, profile, f"--window-size=1500,{height}", f"--screenshot={shot}", page.as_uri()
+    )
+    assert shot.exists() and shot.stat().st_size > 10_000, "screenshot missing or empty"
+
+
+def colours_present(shot: Path) -> set[str]:
+    """Verdict fills that appear in a screenshot (exact fill colour, within rounding)."""
+    import numpy as np
+    from matplotlib import image
+
+    pixels = (image.imread(shot)[:, :, :3] * 255).round().astype(np.int16)
+    found = set()
+    for verdict, fill in FILL.items():
+        rgb = np.array([int(fill[i : i + 2], 16) for i in (1, 3, 5)], dtype=np.int16)
+        if np.any(np.all(np.abs(pixels - rgb) <= 2, axis=-1)):
+            found.add(str(verdict))
+    return found
+
+
+def test_dump_dom_of_index_has_graph_and_table(browser: str, report: Path, profile: Path) -> None:
+    dom = run_browser(browser, profile, "--dump-dom", report.as_uri())
+    assert '<svg id="blueprint"' in dom
+    assert 'data-id="C.16"' in dom and 'data-id="Thm.1.8"' in dom
+    assert 'id="summary"' in dom and 'href="lemma-C.16.html"' in dom
+
+
+def test_graph_is_laid_out_and_screenshot_shows_verdicts(
+    browser: str, report: Path, measured: dict, profile: Path
+) -> None:
+    layout = measured["index.html"]
+    assert layout["title"] == "dpsverify report"
+    assert layout["svg"]["width"] > 800 and layout["svg"]["height"] > 300
+    nodes = {n["id"]: n for n in layout["nodes"]}
+    assert len(nodes) >= 40
+    for node in nodes.values():
+        assert node["box"]["width"] > 50 and node["box"]["height"] > 20, node
+    assert nodes["C.16"]["fill"] == "rgb(143, 214, 148)"  # certified green, as computed style
+    assert nodes["Thm.1.8"]["verdict"] == "not checked"
+    boxes = sorted((n["box"]["x"], n["box"]["y"]) for n in nodes.values())
+    assert len(set(boxes)) == len(boxes), "two nodes drawn at the same place"
+
+    shot = report.parent / "screenshot-index.png"
+    screenshot(browser, report, shot, profile, 1400)
+    seen = colours_present(shot)
+    assert {"certified", "statistical", "inconclusive", "error", "None"} <= seen, seen
+
+
+def test_lemma_page_renders_mathml_and_plot(
+    browser: str, report: Path, measured: dict, profile: Path
+) -> None:
+    layout = measured["lemma-C.16.html"]
+    assert layout["title"].startswith("C.16")
+    assert layout["mathDisplay"] in ("block", "block math")
+    fraction, identifier = layout["fraction"], layout["identifier"]
+    assert fraction is not None and identifier is not None
+    # Stacked numerator over denominator: clearly taller than one identifier.
+    assert fraction["height"] > 1.6 * identifier["height"], layout
+    assert layout["math"]["width"] > 200
+    images = {img["src"]: img["naturalWidth"] for img in layout["images"]}
+    assert images.get("c16_ratio.png") == 64  # the relative plot link resolved and decoded
+
+    shot = report.parent / "screenshot-lemma-C.16.png"
+    screenshot(browser, report.parent / "lemma-C.16.html", shot, profile, 1600)
+    assert "certified" in colours_present(shot)

@@ -1,0 +1,121 @@
+"""The lemma contract: what a module in ``lemmas/`` declares, and what its check returns.
+
+A lemma module defines one or more module-level ``Lemma`` objects (any name; the registry finds
+every ``Lemma`` instance in every module of the ``lemmas`` package). A lemma is declarative:
+
+- ``id``, ``title``, ``statement`` (LaTeX), ``domain`` (the parameter domain, in words);
+- ``constants``: the named explicit constants of the statement, each with its stated value, a
+  one-line provenance, and a ``sense`` saying on which side it sits (see ``Constant``);
+- ``params``: a zero-argument callable returning a Hypothesis strategy of parameter dicts
+  (JSON-native values: int, float, str, lists and dicts of them);
+- ``check(params, constants) -> list[Part]``: one ``Part`` per inequality checked at that
+  parameter point, with enclosures of both sides. ``constants`` maps each constant's name to its
+  value for this run (the stated value, or the one given with ``--set``), as ``Fraction``.
+- optional ``examples`` (parameter dicts always checked first, like ``@example``),
+  ``budget`` (examples per profile), ``validate`` (raise ``DomainError`` for a point outside the
+  domain) and ``plots`` (called after a run with the recorded evaluations, writes figures).
+
+Every inequality is put in the form ``lhs <= rhs``. A constant either multiplies the right side
+(``rhs = c * unit``: an upper-bound constant, sense "upper"; the empirical constant of an example
+is lhs/unit and the lemma needs c >= the largest one found) or the left side (``lhs = c * unit``:
+sense "lower"; the empirical constant is rhs/unit and the lemma needs c <= the smallest found).
+The empirical constant is read at the certain end of the compared side (the lower end of lhs's
+enclosure or confidence interval, the upper end of rhs's): it is the value past which the
+check's own evidence refutes the constant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any, Literal
+
+from verify.core.numbers import Real
+
+Sense = Literal["upper", "lower"]
+Kind = Literal["certified", "statistical"]
+Params = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Constant:
+    """A named explicit constant of a statement.
+
+    ``value`` is the stated value (exact); ``provenance`` one line saying where it comes from.
+    ``sense`` is "upper" when the constant multiplies the larger side of ``lhs <= rhs`` (so the
+    statement survives any larger value) and "lower" when it multiplies the smaller side.
+    """
+
+    name: str
+    value: Fraction
+    provenance: str
+    sense: Sense = "upper"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "value", Fraction(self.value))
+
+
+@dataclass
+class Part:
+    """One inequality ``lhs <= rhs`` checked at one parameter point.
+
+    ``lhs`` and ``rhs`` are enclosures (``arb`` balls) or exact rationals. For ``kind ==
+    "statistical"`` they are instead the two ends' confidence intervals (as balls) at level
+    ``confidence``; the verdict is then STATISTICAL when the intervals separate the right way.
+    ``constant`` names the constant that scales one side, ``unit`` is that side without it;
+    the engine derives the example's empirical constant from them. ``margin``, optional, is a
+    certified lower bound of ``rhs - lhs`` (an enclosure of a number <= rhs - lhs), computed
+    without cancellation, for statements attained up to an exponentially small gap that no
+    working precision resolves from the two sides separately. It can only certify, not refute.
+    """
+
+    name: str
+    lhs: Real
+    rhs: Real
+    constant: str | None = None
+    unit: Real | None = None
+    kind: Kind = "certified"
+    confidence: float | None = None
+    note: str = ""
+    margin: Real | None = None
+
+
+@dataclass
+class Lemma:
+    id: str
+    title: str
+    statement: str
+    domain: str
+    constants: Sequence[Constant]
+    params: Callable[[], Any]
+    check: Callable[[Params, dict[str, Fraction]], list[Part]]
+    examples: Sequence[Params] = ()
+    budget: dict[str, int] = field(default_factory=dict)
+    validate: Callable[[Params], None] | None = None
+    plots: Callable[[list[dict[str, Any]], Any], list[str]] | None = None
+    depends_on: Sequence[str] = ()
+    primary: str | None = None
+
+    def constant(self, name: str) -> Constant:
+        for c in self.constants:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+    def stated_constants(self) -> dict[str, Fraction]:
+        return {c.name: c.value for c in self.constants}
+
+    @property
+    def primary_constant(self) -> str | None:
+        if self.primary is not None:
+            return self.primary
+        return self.constants[0].name if self.constants else None
+
+
+DEFAULT_BUDGET = {"quick": 25, "standard": 200, "thorough": 1000}
+PROFILES = tuple(DEFAULT_BUDGET)
+
+
+def examples_for(lemma: Lemma, profile: str) -> int:
+    return lemma.budget.get(profile, DEFAULT_BUDGET[profile])

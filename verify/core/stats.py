@@ -1,0 +1,190 @@
+"""Distribution-free confidence statements for sampling-based (STATISTICAL) checks.
+
+- ``clopper_pearson(k, n, alpha)``: the exact (Clopper-Pearson) interval for a binomial
+  proportion, from the regularized incomplete beta function in arb. Endpoints are rounded
+  outward: the returned interval contains the exact Clopper-Pearson interval.
+- ``binomial_cdf(j, n, q)``: P(Bin(n, q) <= j), enclosed.
+- ``quantile_order_indices(n, q, alpha)``: order-statistic indices (k_lo, k_hi) such that for
+  i.i.d. samples from any law the q-quantile xi_q = inf{x : F(x) >= q} satisfies
+  X_(k_lo) <= xi_q <= X_(k_hi) with probability >= 1 - alpha.
+- ``tv_deviation(n, cells, alpha)``: a radius r with P(TV(empirical, true) > r) <= alpha for
+  n samples on ``cells`` cells (expectation bound plus McDiarmid).
+
+Why these are right:
+  P(Bin(n, p) >= k) = I_p(k, n - k + 1) is increasing in p, so the Clopper-Pearson lower end
+  solves I_p(k, n-k+1) = alpha/2; the upper end solves P(Bin(n, p) <= k) = alpha/2.
+  For order statistics: #{X_i <= xi_q} ~ Bin(n, F(xi_q)) with F(xi_q) >= q, hence
+  P(X_(k) <= xi_q) >= P(Bin(n, q) >= k); #{X_i < xi_q} ~ Bin(n, F(xi_q-)) with F(xi_q-) <= q,
+  hence P(X_(k) >= xi_q) >= P(Bin(n, q) <= k - 1).
+  For TV on K cells: E TV(p_hat, p) <= (1/2) sum_i sqrt(p_i (1 - p_i) / n) <= sqrt((K-1)/n) / 2
+  (Cauchy-Schwarz), and TV(p_hat, p) has bounded differences 1/n, so McDiarmid gives
+  P(TV - E TV >= t) <= exp(-2 n t^2).
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+from functools import lru_cache
+
+from flint import arb
+
+from verify.core.numbers import lower, precision, to_arb, upper
+
+_BISECTION_STEPS = 64
+
+
+def _tail_ge(k: int, n: int, p: arb) -> arb:
+    """P(Bin(n, p) >= k) for 1 <= k <= n, enclosed."""
+    return p.beta_lower(k, n - k + 1, regularized=1)
+
+
+def binomial_cdf(j: int, n: int, q: float | Fraction | arb) -> arb:
+    """P(Bin(n, q) <= j), enclosed (j may be < 0 or >= n)."""
+    if j < 0:
+        return arb(0)
+    if j >= n:
+        return arb(1)
+    return 1 - _tail_ge(j + 1, n, to_arb(q))
+
+
+def _check_counts(k: int, n: int, alpha: float) -> None:
+    if not (0 <= k <= n and n >= 1):
+        raise ValueError(f"need 0 <= k <= n, n >= 1 (got k={k}, n={n})")
+    if not 0 < alpha < 1:
+        raise ValueError(f"alpha must lie in (0, 1), got {alpha}")
+
+
+@lru_cache(maxsize=4096)
+def clopper_pearson(k: int, n: int, alpha: float) -> tuple[Fraction, Fraction]:
+    """Two-sided Clopper-Pearson interval (lo, hi) at level 1 - alpha, rounded outward."""
+    _check_counts(k, n, alpha)
+    return clopper_pearson_lower(k, n, alpha / 2), clopper_pearson_upper(k, n, alpha / 2)
+
+
+def _spread(k: int, n: int) -> float:
+    """A generous float bracket half-width around k/n (12 standard deviations plus 12/n)."""
+    p = k / n
+    return 12 * math.sqrt(p * (1 - p) / n) + 12 / n
+
+
+@lru_cache(maxsize=4096)
+def clopper_pearson_lower(k: int, n: int, alpha: float) -> Fraction:
+    """One-sided lower confidence bound at level 1 - alpha: P(p < result) <= alpha, rounded down.
+
+    Returns a p with I_p(k, n-k+1) certainly <= alpha, so p <= the exact bound. The bisection
+    starts from a float bracket whose lower end is itself certified (else from 0).
+    """
+    _check_counts(k, n, alpha)
+    if k == 0:
+        return Fraction(0)
+    with precision(80):
+        level = lower(to_arb(alpha))
+
+        def valid(p: Fraction) -> bool:
+            return upper(_tail_ge(k, n, to_arb(p))) <= level
+
+        lo = Fraction(max(0.0, k / n - _spread(k, n)))
+        if lo > 0 and not valid(lo):
+            lo = Fraction(0)
+        hi = Fraction(k, n)
+        for _ in range(_BISECTION_STEPS):
+            mid = Fraction(float((lo + hi) / 2))  # keep denominators dyadic and short
+            if mid in (lo, hi) or hi - lo <= lo * Fraction(1, 2**30):
+                break
+            if valid(mid):
+                lo = mid
+            else:
+                hi = mid
+        return lo
+
+
+@lru_cache(maxsize=4096)
+def clopper_pearson_upper(k: int, n: int, alpha: float) -> Fraction:
+    """One-sided upper confidence bound at level 1 - alpha: P(p > result) <= alpha, rounded up.
+
+    Returns a p with P(Bin(n, p) <= k) certainly <= alpha, so p >= the exact bound.
+    """
+    _check_counts(k, n, alpha)
+    if k == n:
+        return Fraction(1)
+    with precision(80):
+        level = lower(to_arb(alpha))
+
+        def valid(p: Fraction) -> bool:
+            return upper(binomial_cdf(k, n, to_arb(p))) <= level
+
+        hi = Fraction(min(1.0, k / n + _spread(k, n)))
+        if hi < 1 and not valid(hi):
+            hi = Fraction(1)
+        lo = Fraction(k, n)
+        for _ in range(_BISECTION_STEPS):
+            mid = Fraction(float((lo + hi) / 2))
+            if mid in (lo, hi) or hi - lo <= hi * Fraction(1, 2**30):
+                break
+            if valid(mid):
+                hi = mid
+            else:
+                lo = mid
+        return hi
+
+
+@lru_cache(maxsize=1024)
+def quantile_order_indices(n: int, q: float, alpha: float) -> tuple[int, int]:
+    """1-based order-statistic indices (k_lo, k_hi) bracketing the q-quantile w.p. >= 1 - alpha.
+
+    k_lo = 0 means "no lower bound" (use -inf); k_hi = n + 1 means "no upper bound" (+inf).
+    Each side fails with probability at most alpha / 2 (see the module docstring).
+    """
+    if not (n >= 1 and 0 < q < 1 and 0 < alpha < 1):
+        raise ValueError(f"bad arguments n={n}, q={q}, alpha={alpha}")
+    with precision(96):
+        target = 1 - to_arb(alpha) / 2
+        mean = n * q
+        # k_lo: largest k with P(Bin(n, q) >= k) = 1 - cdf(k - 1) certainly >= 1 - alpha/2.
+        k_lo = 0
+        k = max(1, int(mean))
+        while k >= 1:
+            if lower(1 - binomial_cdf(k - 1, n, q)) >= upper(target):
+                k_lo = k
+                break
+            k -= 1
+        if k_lo:
+            while k_lo + 1 <= n and lower(1 - binomial_cdf(k_lo, n, q)) >= upper(target):
+                k_lo += 1
+        # k_hi: smallest k with P(Bin(n, q) <= k - 1) certainly >= 1 - alpha/2.
+        k_hi = n + 1
+        k = min(n, math.ceil(mean) + 1)
+        while k <= n:
+            if lower(binomial_cdf(k - 1, n, q)) >= upper(target):
+                k_hi = k
+                break
+            k += 1
+        while k_hi - 1 >= 1 and k_hi <= n and lower(binomial_cdf(k_hi - 2, n, q)) >= upper(target):
+            k_hi -= 1
+        return k_lo, k_hi
+
+
+def tv_deviation(n: int, cells: int, alpha: float) -> Fraction:
+    """Radius r (rounded up) with P(TV(empirical law of n samples, true law) > r) <= alpha."""
+    if not (n >= 1 and cells >= 1 and 0 < alpha < 1):
+        raise ValueError(f"bad arguments n={n}, cells={cells}, alpha={alpha}")
+    with precision(96):
+        r = (arb(cells - 1) / n).sqrt() / 2 + ((1 / to_arb(alpha)).log() / (2 * n)).sqrt()
+        return upper(r)
+
+
+def quantile_confidence_interval(
+    values: list[arb], q: float, alpha: float
+) -> tuple[Fraction | None, Fraction | None]:
+    """Confidence interval (level 1 - alpha) for the q-quantile of a law, from enclosures of
+    i.i.d. draws. Order statistics are monotone in each coordinate, so the k-th smallest lower
+    end bounds X_(k) below and the k-th smallest upper end bounds it above. None: no bound
+    (too few samples for that side)."""
+    n = len(values)
+    k_lo, k_hi = quantile_order_indices(n, q, alpha)
+    lows = sorted(lower(v) for v in values)
+    highs = sorted(upper(v) for v in values)
+    lo = lows[k_lo - 1] if k_lo >= 1 else None
+    hi = highs[k_hi - 1] if k_hi <= n else None
+    return lo, hi

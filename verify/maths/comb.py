@@ -1,0 +1,404 @@
+r"""The smoothed discretized Gaussian (the comb coordinates of the instance), certified.
+
+A discretized Gaussian with period :math:`\epsilon` and phase :math:`\theta` puts mass
+:math:`\phi(k\epsilon+\theta)/Z_\theta` on :math:`k\epsilon+\theta`. Smoothed by
+:math:`N(0,\sigma^2)` it has two computations:
+
+- direct: :math:`\psi_{\theta,\sigma}(x) = Z_\theta^{-1}\sum_k \phi(t_k)\,\phi_\sigma(x-t_k)`,
+  :math:`t_k = k\epsilon+\theta`, summed around its peak with a rigorous geometric tail;
+- closed form (Poisson summation): with :math:`v = 1+\sigma^2`, :math:`\tau^2 = \sigma^2/v`,
+  :math:`\mu = x/v`, :math:`\psi_{\theta,\sigma}(x) =
+  \phi_{\sqrt v}(x)\,\vartheta(\theta-\mu; q)/\vartheta(\theta; q_0)`,
+  :math:`\vartheta(u;q) = 1 + 2\sum_{j\ge1} q^{j^2}\cos(2\pi j u/\epsilon)`,
+  :math:`q = e^{-2\pi^2\tau^2/\epsilon^2}`, :math:`q_0 = e^{-2\pi^2/\epsilon^2}`.
+
+:math:`\vartheta - 1` is computed by its own series when q <= 1/2 (so that tiny differences keep
+their relative precision) and by arb's Jacobi theta (modular transformations) when q is near 1.
+Every function returns an ``arb`` enclosure at the working precision; arguments may be floats,
+Fractions or arb balls (interval evaluation is valid).
+"""
+
+from __future__ import annotations
+
+import math
+from functools import cache
+from typing import NamedTuple
+
+import flint
+import numpy as np
+from flint import acb, arb
+
+from verify.core.numbers import (
+    Real,
+    gaussian_sum_tail,
+    nonnegative_lower,
+    nonnegative_part,
+    normal_density,
+    series_with_tail,
+    to_arb,
+)
+
+_HALF = arb(1) / 2
+
+
+def nome(sigma: Real, eps: Real) -> arb:
+    """q = exp(-2 pi^2 tau^2 / eps^2) with tau^2 = sigma^2 / (1 + sigma^2)."""
+    s, e = to_arb(sigma), to_arb(eps)
+    s2 = s * s
+    return (-_constants(flint.ctx.prec)[0] * s2 / ((1 + s2) * e * e)).exp()
+
+
+def nome_unsmoothed(eps: Real) -> arb:
+    """q0 = exp(-2 pi^2 / eps^2): the nome of the unsmoothed normaliser Z_theta."""
+    e = to_arb(eps)
+    return (-_constants(flint.ctx.prec)[0] / (e * e)).exp()
+
+
+def _weighted_tail(q: arb, n: int) -> arb:
+    """A bound of sum_{j >= n} j q^{j^2}: consecutive ratios are (1 + 1/j) q^{2j+1} <=
+    2 q^{2n+1}, a geometric tail once that is below 1 (else no finite bound yet)."""
+    ratio = 2 * q ** (2 * n + 1)
+    return n * q ** (n * n) / (1 - ratio) if ratio < 1 else arb(0, math.inf)
+
+
+def _gaussian_cosine_series(q: arb, angle: arb | None) -> arb:
+    """sum_{j>=1} q^{j^2} cos(j angle) (all cosines 1 when ``angle`` is None), 0 < q < 1/2.
+
+    Powers are updated incrementally (q^{(j+1)^2} = q^{j^2} q^{2j+1}); after term J the rest is
+    at most q^{(J+1)^2} / (1 - q^{2J+3}), and summing stops once that is below 2^-prec of the
+    series' own size bound q / (1 - q^3), the tail staying inside the returned ball.
+    """
+    q_squared = q * q
+    power, ratio = q, q * q_squared
+    threshold = (q / (1 - ratio)) * _ulp(flint.ctx.prec)
+    total = power if angle is None else power * angle.cos()
+    j = 1
+    while True:
+        power *= ratio
+        ratio *= q_squared
+        j += 1
+        tail = power / (1 - ratio)
+        if tail < threshold or j > 10_000:
+            return total + arb(0, tail.upper())
+        total += power if angle is None else power * (j * angle).cos()
+
+
+def theta_tail_T(q: Real) -> arb:
+    """T(q) = 2 sum_{j>=1} q^{j^2}, enclosed (0 <= q < 1)."""
+    q = to_arb(q)
+    if q == 0:
+        return arb(0)
+    if q < _HALF:
+        return 2 * _gaussian_cosine_series(q, None)
+    # theta_3(0, tau) - 1 with nome q = exp(i pi tau), tau = i log(1/q) / pi.
+    tau = acb(0, -q.log() / arb.pi())
+    return acb(0).modular_theta(tau)[2].real - 1
+
+
+def theta_weighted_sum(q: Real) -> arb:
+    """S(q) = sum_{j>=1} j q^{j^2}, enclosed (0 <= q < 1): the derivative bound's series.
+
+    Summed with a geometric tail bound while that needs few terms; for q near 1 (a = -log q
+    small) the terms f(j) = j e^{-a j^2} form a unimodal sequence, so the sum lies within
+    max f = e^{-1/2}/sqrt(2a) of the integral 1/(2a).
+    """
+    q = to_arb(q)
+    if q == 0:
+        return arb(0)
+    a = -q.log()
+    terms_needed = math.sqrt((flint.ctx.prec + 20) * math.log(2) / float(a.lower()))
+    if terms_needed > 20_000:
+        peak = (arb(-0.5).exp()) / (2 * a).sqrt()
+        return 1 / (2 * a) + arb(0, 1) * peak
+
+    # Past the peak 1/sqrt(2a) the terms j e^{-a j^2} decrease, so the tail from n is at most
+    # its first term plus the integral from n: n q^{n^2} + q^{n^2} / (2a).
+    peak_index = 1 / math.sqrt(2 * float(a.lower()))
+
+    def tail(n: int) -> arb:
+        if n < peak_index + 1:
+            return arb(0, math.inf)
+        return n * q ** (n * n) + q ** (n * n) / (2 * a)
+
+    return series_with_tail(
+        lambda j: j * q ** (j * j), tail, 1, max_terms=int(terms_needed + peak_index) + 50
+    )
+
+
+def _theta_minus_one(u_over_eps: arb, q: arb) -> arb:
+    """vartheta(u; q) - 1 = 2 sum q^{j^2} cos(2 pi j u/eps)."""
+    if q == 0:
+        return arb(0)
+    if q < _HALF:
+        return 2 * _gaussian_cosine_series(q, 2 * arb.pi() * u_over_eps)
+    tau = acb(0, -q.log() / arb.pi())
+    return acb(u_over_eps).modular_theta(tau)[2].real - 1
+
+
+def _theta_derivative(u_over_eps: arb, q: arb) -> arb:
+    """d/dz of vartheta at z = u/eps (so d/du = this / eps): -4 pi sum j q^{j^2} sin(2 pi j z)."""
+    if q == 0:
+        return arb(0)
+    if q < _HALF:
+        angle = 2 * arb.pi() * u_over_eps
+        series = series_with_tail(
+            lambda j: j * q ** (j * j) * (j * angle).sin(), lambda n: _weighted_tail(q, n), 1
+        )
+        return -4 * arb.pi() * series
+    tau = acb(0, -q.log() / arb.pi())
+    return acb(u_over_eps).modular_theta(tau, 1)[2].real
+
+
+class _ClosedForm(NamedTuple):
+    x: arb
+    v: arb
+    gauss: arb  # phi_{sqrt v}(x)
+    numerator_minus_one: arb  # vartheta(theta - mu; q) - 1
+    denominator_minus_one: arb  # vartheta(theta; q0) - 1
+
+    @property
+    def denominator(self) -> arb:
+        return 1 + self.denominator_minus_one
+
+    theta_slope: arb  # d vartheta(u; q) / du at u = theta - mu
+
+
+@cache
+def _ulp(prec: int) -> arb:
+    return arb(2) ** (-prec)
+
+
+@cache
+def _constants(prec: int) -> tuple[arb, arb]:
+    """(2 pi^2, sqrt(2 pi)) at a working precision (recomputed per precision, then reused)."""
+    pi = arb.pi()
+    return 2 * pi * pi, (2 * pi).sqrt()
+
+
+def _closed_form(x: Real, sigma: Real, eps: Real, theta: Real, slope: bool = False) -> _ClosedForm:
+    x, s, e, th = to_arb(x), to_arb(sigma), to_arb(eps), to_arb(theta)
+    sqrt_two_pi = _constants(flint.ctx.prec)[1]
+    v = 1 + s * s
+    u_over_eps = (th - x / v) / e
+    q, q0 = nome(s, e), nome_unsmoothed(e)
+    return _ClosedForm(
+        x=x,
+        v=v,
+        gauss=(-(x * x) / (2 * v)).exp() / (v.sqrt() * sqrt_two_pi),
+        numerator_minus_one=_theta_minus_one(u_over_eps, q),
+        denominator_minus_one=_theta_minus_one(th / e, q0),
+        theta_slope=_theta_derivative(u_over_eps, q) / e if slope else arb(0),
+    )
+
+
+def smoothed_comb_closed_form(x: Real, sigma: Real, eps: Real, theta: Real) -> arb:
+    """psi_{theta,sigma}(x) by the theta-function closed form."""
+    c = _closed_form(x, sigma, eps, theta)
+    return c.gauss * (1 + c.numerator_minus_one) / c.denominator
+
+
+def smoothed_comb_deviation(x: Real, sigma: Real, eps: Real, theta: Real) -> arb:
+    """psi_{theta,sigma}(x) - phi_{sqrt v}(x), computed without cancellation."""
+    c = _closed_form(x, sigma, eps, theta)
+    return c.gauss * (c.numerator_minus_one - c.denominator_minus_one) / c.denominator
+
+
+def smoothed_comb_derivative(x: Real, sigma: Real, eps: Real, theta: Real) -> arb:
+    """psi'_{theta,sigma}(x) (derivative in x) by the closed form."""
+    c = _closed_form(x, sigma, eps, theta, slope=True)
+    gauss_prime = -c.x / c.v * c.gauss
+    numerator = gauss_prime * (1 + c.numerator_minus_one) - c.gauss * c.theta_slope / c.v
+    return numerator / c.denominator
+
+
+def smoothed_comb_derivative_deviation(x: Real, sigma: Real, eps: Real, theta: Real) -> arb:
+    """psi'_{theta,sigma}(x) - phi'_{sqrt v}(x), computed without cancellation."""
+    c = _closed_form(x, sigma, eps, theta, slope=True)
+    gauss_prime = -c.x / c.v * c.gauss
+    deviation = c.numerator_minus_one - c.denominator_minus_one
+    return (gauss_prime * deviation - c.gauss * c.theta_slope / c.v) / c.denominator
+
+
+def _cosine_gap(z: arb, q: arb, sign: int) -> arb:
+    """T(q) - sign * (vartheta(z eps; q) - 1) = 4 sum q^{j^2} (sin^2 or cos^2)(pi j z) >= 0.
+
+    Computed term by term without cancellation when q <= 1/2; as a difference (then intersected
+    with [0, inf), which it provably lies in) when q is near 1, where nothing is exponentially
+    small.
+    """
+    if q == 0:
+        return arb(0)
+    if q < _HALF:
+        trig = (lambda t: t.sin()) if sign > 0 else (lambda t: t.cos())
+        series = series_with_tail(
+            lambda j: q ** (j * j) * trig(j * arb.pi() * z) ** 2,
+            lambda n: gaussian_sum_tail(q, n),
+            1,
+        )
+        return 4 * nonnegative_part(series)
+    return nonnegative_part(theta_tail_T(q) - sign * _theta_minus_one(z, q))
+
+
+def _sine_gap(z: arb, q: arb, eps: arb, sign: int) -> arb:
+    """W + sign * d vartheta/du = (4 pi/eps) sum j q^{j^2} (1 - sign sin(2 pi j z)) >= 0.
+
+    W = 4 pi S(q) / eps; 1 -+ sin(2a) = (sin a -+ cos a)^2 keeps every term nonnegative.
+    """
+    if q == 0:
+        return arb(0)
+    if q < _HALF:
+
+        def term(j: int) -> arb:
+            a = j * arb.pi() * z
+            return j * q ** (j * j) * (a.sin() - sign * a.cos()) ** 2
+
+        # (sin a -+ cos a)^2 <= 2: twice the weighted tail
+        series = series_with_tail(term, lambda n: 2 * _weighted_tail(q, n), 1)
+        return 4 * arb.pi() / eps * nonnegative_part(series)
+    slope = _theta_derivative(z, q) / eps
+    return nonnegative_part(4 * arb.pi() * theta_weighted_sum(q) / eps + sign * slope)
+
+
+class ClosenessMargins(NamedTuple):
+    """Cancellation-free pieces for Lemma C.16's margins (see lemmas/c16_fourier_closeness.py).
+
+    With N = vartheta(theta - x/v; q) - 1, E = vartheta(theta; q0) - 1, N_u its u-derivative,
+    W = 4 pi S(q) / eps: ``value_lower(s)`` bounds (T + T0)(T0 + E) + (T - sN + T0 + sE)(1 - T0) and
+    ``slope_lower(r)`` bounds W (E + T0) + (1 - T0)(W + r N_u), both sums of nonnegative terms.
+    """
+
+    t_q: arb
+    t_q0: arb
+    e_plus_t0: arb
+    gaps_value: dict[int, arb]
+    gaps_slope: dict[int, arb]
+    w: arb
+
+    def value_lower(self, s: int) -> arb:
+        """A lower bound of M_v(s) (each nonnegative term at its lower endpoint)."""
+        lo = nonnegative_lower
+        return lo(self.t_q + self.t_q0) * lo(self.e_plus_t0) + lo(self.gaps_value[s]) * lo(
+            1 - self.t_q0
+        )
+
+    def slope_lower(self, r: int) -> arb:
+        """A lower bound of W (E + T0) + (1 - T0)(W + r N_u)."""
+        lo = nonnegative_lower
+        return lo(self.w) * lo(self.e_plus_t0) + lo(1 - self.t_q0) * lo(self.gaps_slope[r])
+
+
+def closeness_margins(x: Real, sigma: Real, eps: Real, theta: Real) -> ClosenessMargins:
+    x, s, e, th = (to_arb(a) for a in (x, sigma, eps, theta))
+    v = 1 + s * s
+    q, q0 = nome(s, e), nome_unsmoothed(e)
+    z, z0 = (th - x / v) / e, th / e
+    t_q, t_q0 = theta_tail_T(q), theta_tail_T(q0)
+    gaps_value = {sign: _cosine_gap(z, q, sign) + _cosine_gap(z0, q0, -sign) for sign in (1, -1)}
+    return ClosenessMargins(
+        t_q=t_q,
+        t_q0=t_q0,
+        e_plus_t0=_cosine_gap(z0, q0, -1),
+        gaps_value=gaps_value,
+        gaps_slope={sign: _sine_gap(z, q, e, sign) for sign in (1, -1)},
+        w=4 * arb.pi() * theta_weighted_sum(q) / e,
+    )
+
+
+def _gaussian_lattice_sum(center: arb, spacing: arb, offset: arb, s: arb, terms: int):
+    """Enclose sum_k phi_s(k*spacing + offset - center) by the 2*terms+1 terms nearest the peak.
+
+    The terms beyond decay at least geometrically: from distance a > 0 on, consecutive ratios
+    are at most exp(-a*spacing/s^2), so each side's tail is <= phi_s(a)/(1 - exp(-a*spacing/s^2)).
+    """
+    k0 = math.floor(float(((center - offset) / spacing).mid()))
+    total = arb(0)
+    for k in range(k0 - terms, k0 + terms + 2):
+        total += normal_density(k * spacing + offset - center, s)
+    right = (k0 + terms + 2) * spacing + offset - center
+    left = center - ((k0 - terms - 1) * spacing + offset)
+    for a in (right, left):
+        if not a > 0:
+            return total + arb(0, math.inf)
+        ratio = (-a * spacing / (s * s)).exp()
+        total += arb(0, (normal_density(a, s) / (1 - ratio)).upper())
+    return total
+
+
+def direct_terms_needed(sigma: Real, eps: Real, bits: int) -> int:
+    """Terms on each side of the peak that make the direct sum's tail below 2^-bits."""
+    tau = math.sqrt(float(sigma) ** 2 / (1 + float(sigma) ** 2))
+    width = max(tau, 1.0)
+    return math.ceil(width * math.sqrt(2 * (bits + 10) * math.log(2)) / float(eps)) + 2
+
+
+def smoothed_comb_direct(
+    x: Real, sigma: Real, eps: Real, theta: Real, *, max_terms: int = 4000
+) -> arb:
+    """psi_{theta,sigma}(x) as the comb sum itself, truncated with a rigorous tail bound.
+
+    Uses phi(t) phi_sigma(x - t) = phi_{sqrt v}(x) phi_tau(t - x/v) for the numerator's terms.
+    ``max_terms`` caps the work; the result stays an enclosure, only wider.
+    """
+    import flint
+
+    x, s, e, th = (to_arb(a) for a in (x, sigma, eps, theta))
+    v = 1 + s * s
+    tau = (s * s / v).sqrt()
+    terms = min(direct_terms_needed(float(s.mid()), float(e.mid()), flint.ctx.prec), max_terms)
+    numerator = _gaussian_lattice_sum(x / v, e, th, tau, terms)
+    normaliser = _gaussian_lattice_sum(arb(0), e, th, arb(1), terms)
+    return normal_density(x, v.sqrt()) * numerator / normaliser
+
+
+# --- float64 screens (numpy, vectorised) -------------------------------------------------------
+
+
+def screen_terms(sigma: float, eps: float, cap: int = 4000) -> int:
+    """Theta terms for a float64 screen: until q^{j^2} < 1e-18 (capped; a screen, not a bound)."""
+    tau2 = sigma * sigma / (1.0 + sigma * sigma)
+    rate = 2 * math.pi**2 * tau2 / eps**2
+    return int(min(cap, math.ceil(math.sqrt(42.0 / max(rate, 1e-300))) + 1))
+
+
+class _Screen(NamedTuple):
+    gauss: np.ndarray  # phi_{sqrt v}(x)
+    v: float
+    numerator: np.ndarray  # vartheta(theta - x/v; q)
+    numerator_slope: np.ndarray  # d vartheta / du at u = theta - x/v
+    denominator: float  # vartheta(theta; q0)
+
+
+def _screen(x, sigma: float, eps: float, theta: float, terms: int | None) -> _Screen:
+    """The closed form's pieces in float64 with ``terms`` theta terms (a screen, not a bound)."""
+    terms = terms or screen_terms(sigma, eps)
+    x = np.asarray(x, dtype=np.float64)
+    v = 1.0 + sigma * sigma
+    j = np.arange(1, terms + 1, dtype=np.float64)
+    q_pow = np.exp(-2 * math.pi**2 * (sigma * sigma / v) / eps**2 * j**2)
+    q0_pow = np.exp(-2 * math.pi**2 / eps**2 * j**2)
+    angle = 2 * math.pi * np.multiply.outer(theta - x / v, j) / eps
+    return _Screen(
+        gauss=np.exp(-x * x / (2 * v)) / math.sqrt(2 * math.pi * v),
+        v=v,
+        numerator=1 + 2 * np.sum(q_pow * np.cos(angle), axis=-1),
+        numerator_slope=-2 * np.sum(q_pow * (2 * math.pi * j / eps) * np.sin(angle), axis=-1),
+        denominator=1 + 2 * float(np.sum(q0_pow * np.cos(2 * math.pi * j * theta / eps))),
+    )
+
+
+def smoothed_comb_np(
+    x, sigma: float, eps: float, theta: float, terms: int | None = None
+) -> np.ndarray:
+    """psi_{theta,sigma}(x) in float64 by the closed form (a screen)."""
+    c = _screen(x, sigma, eps, theta, terms)
+    return c.gauss * c.numerator / c.denominator
+
+
+def smoothed_comb_derivative_np(
+    x, sigma: float, eps: float, theta: float, terms: int | None = None
+) -> np.ndarray:
+    """psi'_{theta,sigma}(x) in float64 (a screen)."""
+    c = _screen(x, sigma, eps, theta, terms)
+    x = np.asarray(x, dtype=np.float64)
+    slope = -x / c.v * c.gauss * c.numerator - c.gauss * c.numerator_slope / c.v
+    return slope / c.denominator

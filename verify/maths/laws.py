@@ -1,0 +1,1314 @@
+r"""Certified one-dimensional smoothed laws: density, score and score derivatives of p * N(0, s^2).
+
+For a law p on R and sigma > 0, ``p_sigma = p * N(0, sigma^2)`` and ``s_sigma = p_sigma' /
+p_sigma``. Every law here exposes the same API; ``x`` and ``sigma`` may be floats, Fractions or
+``arb`` values, and **x may be an arb ball**: the result then encloses the function over the
+whole ball (interval evaluation, what suprema and cell sums need).
+
+Laws
+----
+- ``AtomicLaw(atoms, weights)``: finite point masses (weights are normalised exactly).
+- ``GaussianMixture(means, stds, weights)``: sum_i w_i N(m_i, t_i^2), stds t_i >= 0 (an atom
+  is a component with t_i = 0). Both are ``FiniteMixture``.
+- ``DiscretizedGaussian(period, phase)``: mass phi(k T + theta) / Z at k T + theta, k in Z
+  (the paper's psi_theta). Infinitely many atoms: sums run over the atoms near the posterior
+  centre and add a rigorous geometric tail bound for the rest.
+
+Methods of every law (arb enclosures, valid for ball ``x``)
+----------------------------------------------------------
+- ``density(x, sigma)``            p_sigma(x)
+- ``score(x, sigma)``              s(x) = p_sigma'(x) / p_sigma(x) = (E[Y|x] - x) / sigma^2
+- ``score_derivative(x, sigma, method="tweedie")``  s'(x); ``method="tweedie"`` uses
+  Var(Y|x)/sigma^4 - 1/sigma^2, ``method="direct"`` uses p''/p - (p'/p)^2 (two computations).
+- ``score_second_derivative(x, sigma)``  s''(x) (third cumulant form), used by mean-value forms.
+- ``posterior_mean(x, sigma)``, ``posterior_variance(x, sigma)``: E[Y|X=x], Var(Y|X=x).
+- float64 numpy screens (vectorised over an array ``x``; never used for a verdict):
+  ``density_np``, ``score_np``, ``score_derivative_np``.
+- ``scaled(factor)``, ``shifted(offset)``: the law of factor*Y, of Y + offset (metamorphic tests).
+- ``FiniteMixture`` only: ``means``, ``stds``, ``weights`` (exact Fractions), ``atomic``,
+  ``center`` (a float near the midrange; arithmetic is centred there), ``spread``,
+  ``radius`` (max |m_i - center|), ``cell_masses(edges, sigma)`` (erfc, exact),
+  ``uniform_cell_masses(start, h, cells, sigma)`` (fast Taylor form), ``outside_mass(lo, hi,
+  sigma)``, ``cell_score_ranges(c, half, sigma)`` -> (s(c), s'(c), s, s', s'' over c +- half),
+  ``variance_sup(sigma)`` and ``score_derivative_sup(sigma)`` (rigorous bounds of
+  sup_x Var(Y|x) and sup_x |s'(x)|; components with one common std only).
+- ``mixture_from_params(params, lemma=...)`` and ``mixture_params_strategy()``: a finite mixture
+  as a JSON-native parameter dict {"sigma", "means", "stds", "weights"}, with validation
+  (``DomainError``) and a Hypothesis strategy reaching near point masses.
+
+Ball evaluation: at a point, the component weights are formed with a log-sum-exp shift (the
+common factor exp(-x^2 / 2 sigma^2) is taken out exactly). Over a ball c +- rho the posterior is
+the exponential tilt of the posterior at c, with the log-normaliser K enclosed to second order
+(``FiniteMixture._tilted_posterior``), so there is no normalisation dependency; each function
+is also enclosed by its mean-value form f(c) + f'(ball) [-rho, rho] and the two enclosures are
+intersected. Far in the tails the shift keeps every enclosure tight (relative accuracy).
+
+Certified integrals and suprema (module functions)
+--------------------------------------------------
+- ``certified_sup_abs(h, lo, hi, *, rtol, max_cells)``: ball [lower, upper] of sup |h| on
+  [lo, hi] by branch and bound over subintervals (h must accept arb balls).
+- ``certified_expectation(h, law, sigma, *, tail, cells, reach)``: E_{x~p_sigma}[h(x)] over
+  the whole line = sum over cells of (mass of the cell) x (enclosure of h on the cell) plus a
+  certified tail term from ``tail = TailBound(A, B, k)``, meaning |h(x)| <= A + B |x - c|^k
+  outside the cells, which cover c +- (radius + reach * max_i v_i) (c = law.center); the tail
+  expectation is bounded with exact Gaussian partial moments.
+- ``score_power_cells(law, sigma, k or [k, ...], *, cells_per_sigma)``: per-cell enclosures of
+  int_cell |s|^k p_sigma (``CellIntegrals``: edges, masses, integrals, float centre values,
+  tail bound) by a Taylor model with exact Gaussian cell moments (width O(h^3));
+  ``score_moment(law, sigma, k)`` is their certified total E|s(x)|^k.
+- ``posterior_variance_expectation(law, sigma)``: E[Var(Y|X)] (atomic laws), the second
+  computation of the Fisher information (E s^2 = 1/sigma^2 - E Var(Y|X) / sigma^4).
+- ``window_sup_moment(law, sigma, kappas, *, cells_per_sigma)``: for each kappa, an enclosure
+  of E_{x~p_sigma}[sup_{|c| <= kappa sigma} s'(x + c)^2] (the H.1 left side), for atomic laws
+  and mixtures with one common std. Sliding maxima on a grid whose spacing divides
+  kappa sigma: the upper end from per-cell bounds of |s'| (grid-point values plus a
+  second-order term in sup|s^(3)|) over the cells covering [x - eps, x + eps] for every x of
+  the cell, the lower end from the grid points inside every such window.
+- ``enclosure_gap(a, b)``: 0 when two enclosures overlap, their distance otherwise (the left
+  side of a "two computations agree" part).
+
+Tail bound of s' (derived, used by ``window_sup_moment``): for a mixture whose components share
+one std t (atoms: t = 0), with v^2 = t^2 + sigma^2, the posterior of Y given x is a mixture of
+N(mu_i(x), t^2 sigma^2 / v^2) with mu_i(x) = (sigma^2 m_i + t^2 x) / v^2, so
+Var(Y|x) <= t^2 sigma^2 / v^2 + (sigma^2 / v^2)^2 D^2 / 4 (Popoviciu, D = spread of the means),
+and s' = Var(Y|x)/sigma^4 - 1/sigma^2 lies in [-1/sigma^2, Var_max/sigma^4 - 1/sigma^2].
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import NamedTuple
+
+import flint
+import numpy as np
+from flint import arb
+
+from verify.core.numbers import Real, ball, lower, nonnegative_part, to_arb, upper
+
+Number = Real | float
+
+
+def _exact(value: Number) -> Fraction:
+    """Exact rational of a float / int / Fraction input (floats are dyadic, so exact)."""
+    if isinstance(value, bool):
+        raise TypeError("bool is not a real number here")
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"not a finite real: {value!r}")
+        return Fraction(value)
+    if isinstance(value, int | Fraction):
+        return Fraction(value)
+    raise TypeError(f"expected a float, int or Fraction, got {type(value).__name__}")
+
+
+def _sq(x: arb) -> arb:
+    """x^2 enclosed without the spurious negative part that x*x gives for a ball around 0."""
+    return nonnegative_part(x * x)
+
+
+def _pow(x: arb, k: int) -> arb:
+    """x^k for an integer k >= 0 by multiplication (arb's ``**`` returns nan on balls around 0);
+    even powers are kept non-negative."""
+    if k == 0:
+        return arb(1)
+    if k % 2 == 0:
+        half = _pow(x, k // 2)
+        return _sq(half)
+    return x * _pow(x, k - 1)
+
+
+def _has_radius(x: arb) -> bool:
+    return x.rad() > 0
+
+
+def _log_sqrt_2pi() -> arb:
+    return (2 * arb.pi()).log() / 2
+
+
+def _phi_bar(z: arb) -> arb:
+    """Upper tail of N(0, 1): Phi_bar(z) = erfc(z / sqrt 2) / 2 (relative-accurate for z > 0)."""
+    return (z / arb(2).sqrt()).erfc() / 2
+
+
+def _intersect(a: arb, b: arb) -> arb:
+    if not (a.is_finite() and b.is_finite()):
+        return a if a.is_finite() else b
+    return a.intersection(b)
+
+
+def _mean_value(value_at_mid: arb, slope_on_ball: arb, x: arb) -> arb:
+    """f(x) for x in the ball: f(mid) + f'(ball) * (x - mid)."""
+    return value_at_mid + slope_on_ball * arb(0, x.rad())
+
+
+def enclosure_gap(a: arb, b: arb) -> Fraction | arb:
+    """Distance between two enclosures: 0 when they overlap (two computations agree), > 0 when
+    they provably differ; [0, inf] (INCONCLUSIVE as a left side) when one is not finite."""
+    if not (a.is_finite() and b.is_finite()):
+        return arb(0, math.inf)
+    return max(Fraction(0), lower(a) - upper(b), lower(b) - upper(a))
+
+
+class _Posterior(NamedTuple):
+    """Posterior summaries at x (all enclosures; coordinates centred at the law's centre)."""
+
+    log_density: arb  # log p_sigma(x)
+    mean: arb  # E[Y | x] - center
+    variance: arb  # Var(Y | x), Tweedie form: sum r tau^2 + sum r (mu_i - mean)^2
+    third: arb  # sigma^6 s''(x)
+    direct_first: arb  # p'/p from the direct sums
+    direct_second: arb  # p''/p from the direct sums
+    weights: tuple[arb, ...] = ()  # posterior weights of the components (point x only)
+
+
+class _LawBase:
+    """Shared API built on ``_posterior`` (subclasses) and the point/ball dispatch."""
+
+    def _posterior(self, x: arb, sigma: arb) -> _Posterior:
+        raise NotImplementedError
+
+    def _center_arb(self) -> arb:
+        return arb(0)
+
+    @staticmethod
+    def _sigma(sigma: Number | arb) -> arb:
+        s = to_arb(sigma)
+        if not s > 0:
+            raise ValueError("sigma must be positive")
+        return s
+
+    # -- point values (x may be a ball; then naive interval evaluation) --------------------
+    def _naive_score(self, x: arb, sigma: arb) -> arb:
+        post = self._posterior(x, sigma)
+        return (post.mean - (x - self._center_arb())) / (sigma * sigma)
+
+    def _naive_score_derivative(self, x: arb, sigma: arb, method: str) -> arb:
+        post = self._posterior(x, sigma)
+        s2 = sigma * sigma
+        if method == "tweedie":
+            return post.variance / (s2 * s2) - 1 / s2
+        if method == "direct":
+            return post.direct_second - post.direct_first * post.direct_first
+        raise ValueError(f"unknown method {method!r}")
+
+    def _naive_second(self, x: arb, sigma: arb) -> arb:
+        post = self._posterior(x, sigma)
+        s2 = sigma * sigma
+        return post.third / (s2 * s2 * s2)
+
+    # -- public API ----------------------------------------------------------------------------
+    def density(self, x: Number | arb, sigma: Number | arb) -> arb:
+        x, s = to_arb(x), self._sigma(sigma)
+        naive = self._posterior(x, s).log_density.exp()
+        if not _has_radius(x):
+            return naive
+        mid = arb(x.mid())
+        value = self._posterior(mid, s).log_density.exp()
+        slope = naive * self._naive_score(x, s)
+        return _intersect(naive, _mean_value(value, slope, x))
+
+    def score(self, x: Number | arb, sigma: Number | arb) -> arb:
+        x, s = to_arb(x), self._sigma(sigma)
+        naive = self._naive_score(x, s)
+        if not _has_radius(x):
+            return naive
+        value = self._naive_score(arb(x.mid()), s)
+        slope = self._naive_score_derivative(x, s, "tweedie")
+        return _intersect(naive, _mean_value(value, slope, x))
+
+    def score_derivative(
+        self, x: Number | arb, sigma: Number | arb, method: str = "tweedie"
+    ) -> arb:
+        x, s = to_arb(x), self._sigma(sigma)
+        naive = self._naive_score_derivative(x, s, method)
+        if not _has_radius(x):
+            return naive
+        value = self._naive_score_derivative(arb(x.mid()), s, method)
+        slope = self._naive_second(x, s)
+        return _intersect(naive, _mean_value(value, slope, x))
+
+    def score_second_derivative(self, x: Number | arb, sigma: Number | arb) -> arb:
+        return self._naive_second(to_arb(x), self._sigma(sigma))
+
+    def posterior_mean(self, x: Number | arb, sigma: Number | arb) -> arb:
+        x, s = to_arb(x), self._sigma(sigma)
+        return self._posterior(x, s).mean + self._center_arb()
+
+    def posterior_variance(self, x: Number | arb, sigma: Number | arb) -> arb:
+        x, s = to_arb(x), self._sigma(sigma)
+        return self._posterior(x, s).variance
+
+
+class FiniteMixture(_LawBase):
+    """sum_i w_i N(m_i, t_i^2) with t_i >= 0 (t_i = 0: a point mass). Weights normalised exactly."""
+
+    def __init__(
+        self, means: Sequence[Number], stds: Sequence[Number], weights: Sequence[Number]
+    ) -> None:
+        if not (len(means) == len(stds) == len(weights)) or not means:
+            raise ValueError("means, stds and weights need the same positive length")
+        self.means = tuple(_exact(m) for m in means)
+        self.stds = tuple(_exact(t) for t in stds)
+        raw = tuple(_exact(w) for w in weights)
+        if any(t < 0 for t in self.stds):
+            raise ValueError("stds must be >= 0")
+        if any(w <= 0 for w in raw):
+            raise ValueError("weights must be positive")
+        total = sum(raw)
+        self.weights = tuple(w / total for w in raw)
+        # A float near the midrange (exact in arb at any precision): all arithmetic is done in
+        # coordinates centred there, so far-away translations keep their precision.
+        self.center = Fraction(float((min(self.means) + max(self.means)) / 2))
+        self.spread = max(self.means) - min(self.means)
+        self._center = to_arb(self.center)
+        self._float_means = np.array([float(m) for m in self.means])
+        self._float_stds = np.array([float(t) for t in self.stds])
+        self._float_weights = np.array([float(w) for w in self.weights])
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(means={[float(m) for m in self.means]}, "
+            f"stds={[float(t) for t in self.stds]}, weights={[float(w) for w in self.weights]})"
+        )
+
+    @property
+    def atomic(self) -> bool:
+        return all(t == 0 for t in self.stds)
+
+    @property
+    def radius(self) -> Fraction:
+        """max_i |m_i - center|."""
+        return max(abs(m - self.center) for m in self.means)
+
+    def scaled(self, factor: Number) -> FiniteMixture:
+        f = _exact(factor)
+        if f <= 0:
+            raise ValueError("factor must be positive")
+        return FiniteMixture([m * f for m in self.means], [t * f for t in self.stds], self.weights)
+
+    def shifted(self, offset: Number) -> FiniteMixture:
+        o = _exact(offset)
+        return FiniteMixture([m + o for m in self.means], self.stds, self.weights)
+
+    def _center_arb(self) -> arb:
+        return self._center
+
+    def _components(self, sigma: arb):
+        """Per component (m_i - center, t_i^2, 1/v_i^2, log w_i - log v_i), cached per sigma."""
+        key = (sigma.mid().str(30), sigma.rad().str(5), flint.ctx.prec)
+        cache = self.__dict__.setdefault("_component_cache", {})
+        if key not in cache:
+            if len(cache) > 8:
+                cache.clear()
+            cache[key] = self._make_components(sigma)
+        return cache[key]
+
+    def _make_components(self, sigma: arb):
+        s2 = sigma * sigma
+        out = []
+        for m, t, w in zip(self.means, self.stds, self.weights, strict=True):
+            mc = to_arb(m - self.center)
+            t2 = to_arb(t * t)
+            inv_v2 = 1 / (t2 + s2)
+            out.append((mc, t2, inv_v2, to_arb(w).log() + inv_v2.log() / 2))
+        return out
+
+    def _posterior(self, x: arb, sigma: arb) -> _Posterior:
+        if _has_radius(x):
+            return self._tilted_posterior(x, sigma)
+        return self._point_posterior(x, sigma)
+
+    def _tilted_posterior(self, x: arb, sigma: arb, at_c: _Posterior | None = None) -> _Posterior:
+        """Posterior over a ball x = c + delta (|delta| <= rho), by exponential tilting.
+
+        Component weights: w_i phi_{v_i}(c + delta - m_i) = w_i phi_{v_i}(c - m_i) e^{D_i(delta)}
+        with D_i(delta) = u_i delta - b_i delta^2 / 2, u_i = (m_i - c) / v_i^2, b_i = 1/v_i^2, so
+        r_i(x) = r_i(c) exp(D_i(delta) - K(delta)), K(delta) = log E_{r(c)} e^{D(delta)}, and
+        log p(x) = log p(c) + K(delta). K(0) = 0, K'(0) = s(c), K'' = s' (on the ball), so
+        K(delta) - s(c) delta lies in (delta^2 / 2) [-max b, A / B] with
+        A = sum r (|u - s(c)| + |b - 1/sigma^2| rho)^2 e^{|u - s(c)| rho}, B = sum r
+        e^{-|u - s(c)| rho - b rho^2/2} (sup of Var_t(u - (b - 1/sigma^2) t) over |t| <= rho);
+        for atoms it is also within delta^2 D^2 / (8 sigma^4) (Hoeffding). The weights then carry
+        no normalisation dependency, and the posterior means mu_i(x) = mu_i(c) +
+        (t_i^2 / v_i^2) delta are centred at an exact number ybar near E[Y | c].
+        """
+        s2 = sigma * sigma
+        s4 = s2 * s2
+        b_ref = 1 / s2
+        c = arb(x.mid())
+        rho = x.rad()
+        if at_c is None:
+            at_c = self._point_posterior(c, sigma)
+        comps = self._components(sigma)
+        r_c = at_c.weights
+        centre = self._center_arb()
+        cc = c - centre
+        s_c = (at_c.mean - cc) / s2
+        delta = arb(0, rho)
+        delta2 = arb(0, 1) * (rho * rho) / 2 + (rho * rho) / 2  # [0, rho^2]
+        us = [(mc - cc) * inv_v2 for mc, _, inv_v2, _ in comps]
+        gaps = [abs(u - s_c) for u in us]
+        extra = [abs(inv_v2 - b_ref) * rho for _, _, inv_v2, _ in comps]
+        grow = arb(0)
+        shrink = arb(0)
+        for r, g, e, (_, _, inv_v2, _) in zip(r_c, gaps, extra, comps, strict=True):
+            grow += r * _sq(g + e) * (g * rho).exp()
+            shrink += r * (-(g * rho) - inv_v2 * rho * rho / 2).exp()
+        k_hi = (grow / arb(shrink.lower())).upper()
+        k_lo = -max((inv_v2.upper() for _, _, inv_v2, _ in comps), key=float)
+        curvature = ball(arb(k_lo) * rho * rho / 2, arb(k_hi) * rho * rho / 2)
+        if self.atomic:
+            # Atoms: K(delta) - s(c) delta = -delta^2 / (2 sigma^2) + log E_r e^{(u - s(c)) delta},
+            # and Hoeffding's lemma puts the log in [0, delta^2 (D / sigma^2)^2 / 8].
+            hoeffding = (_sq(to_arb(self.spread)) / (8 * s4) * rho * rho).upper()
+            quadratic = (rho * rho / (2 * s2)).upper()
+            curvature = _intersect(curvature, ball(-arb(quadratic), arb(hoeffding)))
+        curvature = curvature.union(arb(0))
+        k_rest = s_c * delta + curvature  # K(delta)
+        ybar = arb(at_c.mean.mid())
+        omegas = []
+        devs = []
+        for r, u, (mc, t2, inv_v2, _) in zip(r_c, us, comps, strict=True):
+            tilt = (u - s_c) * delta - inv_v2 * delta2 / 2 - curvature
+            omegas.append(r * tilt.exp())
+            if t2 == 0:
+                devs.append(mc - ybar)
+            else:
+                mu_c = (s2 * mc + t2 * cc) * inv_v2
+                devs.append(mu_c - ybar + t2 * inv_v2 * delta)
+        m1 = m2 = m3 = spread_var = cov_b = mass_b = arb(0)
+        first = second = arb(0)
+        for om, d, u, (_, t2, inv_v2, _) in zip(omegas, devs, us, comps, strict=True):
+            od = om * d
+            m1 += od
+            m2 += od * d
+            m3 += od * _sq(d)
+            if t2 != 0:
+                spread_var += om * t2 * s2 * inv_v2
+                cov_b += od * (inv_v2 - b_ref)
+                mass_b += om * (inv_v2 - b_ref)
+            u_x = u - inv_v2 * delta
+            first += om * u_x
+            second += om * (_sq(u_x) - inv_v2)
+        variance = nonnegative_part(spread_var + m2 - _sq(m1))
+        third = m3 - 3 * m2 * m1 + 2 * m1 * _sq(m1)
+        third -= 3 * s4 * (cov_b - m1 * mass_b)
+        log_density = at_c.log_density + k_rest
+        return _Posterior(log_density, ybar + m1, variance, third, first, second, ())
+
+    def _atomic_cell_kit(self, sigma: arb):
+        """Per atom: (m_i - c, log w_i - (m_i - c)^2 / 2 sigma^2, (m_i - c) / sigma^2), c center."""
+        s2 = sigma * sigma
+        return [
+            (mc, lw - mc * mc / (2 * s2), mc / s2)
+            for (mc, _, _, lw), w in zip(self._components(sigma), self.weights, strict=True)
+            for lw in [to_arb(w).log()]
+        ]
+
+    def cell_score_ranges(
+        self, centre: arb, half: arb, sigma: arb
+    ) -> tuple[arb, arb, arb, arb, arb]:
+        """(s(c), s'(c), s over the cell, s' over the cell, s'' over the cell) for the cell
+        c +- half (c a point): one point posterior and one tilted posterior over the cell;
+        each range is intersected with its mean-value form."""
+        s2 = sigma * sigma
+        s4 = s2 * s2
+        radius = arb(0, to_arb(half).upper())
+        cell = centre + radius
+        at_c = self._point_posterior(centre, sigma)
+        over = self._tilted_posterior(cell, sigma, at_c)
+        offset = centre - self._center_arb()
+        s_c = (at_c.mean - offset) / s2
+        ds_c = at_c.variance / s4 - 1 / s2
+        dds_range = over.third / (s4 * s2)
+        ds_range = _intersect(over.variance / s4 - 1 / s2, ds_c + dds_range * radius)
+        s_range = _intersect(
+            (over.mean - (cell - self._center_arb())) / s2, s_c + ds_range * radius
+        )
+        return s_c, ds_c, s_range, ds_range, dds_range
+
+    def _point_posterior(self, x: arb, sigma: arb) -> _Posterior:
+        s2 = sigma * sigma
+        xc = x - self._center_arb()
+        xc2 = _sq(xc)
+        comps = self._components(sigma)
+        # log of w_i phi_{v_i}(x - m_i) + x^2/(2 sigma^2) + log sqrt(2 pi): linear in x for atoms.
+        brackets = []
+        for mc, t2, inv_v2, lw in comps:
+            b = lw + xc * mc * inv_v2 - mc * mc * inv_v2 / 2
+            if t2 != 0:
+                b += xc2 * t2 * inv_v2 / (2 * s2)
+            brackets.append(b)
+        shift = max((b.mid() for b in brackets), key=float)
+        shift = arb(shift)
+        e = [(b - shift).exp() for b in brackets]
+        total = sum(e[1:], e[0])
+        r = [ei / total for ei in e]
+        log_density = shift + total.log() - xc2 / (2 * s2) - _log_sqrt_2pi()
+        # Tweedie: component posteriors N(mu_i, tau_i^2), mu_i = (sigma^2 m_i + t_i^2 x) / v_i^2.
+        mus, taus2 = [], []
+        for mc, t2, inv_v2, _ in comps:
+            if t2 == 0:
+                mus.append(mc)
+                taus2.append(None)
+            else:
+                mus.append((s2 * mc + t2 * xc) * inv_v2)
+                taus2.append(t2 * s2 * inv_v2)
+        mean = sum((ri * mu for ri, mu in zip(r, mus, strict=True)), arb(0))
+        devs = [mu - mean for mu in mus]
+        variance = sum((ri * _sq(d) for ri, d in zip(r, devs, strict=True)), arb(0))
+        third = sum((ri * d * _sq(d) for ri, d in zip(r, devs, strict=True)), arb(0))
+        for ri, tau2 in zip(r, taus2, strict=True):
+            if tau2 is not None:
+                variance += ri * tau2
+        # s'' = sum r dev^3 / sigma^6 - 3 sum r dev (b_i - 1/sigma^2) / sigma^2, b_i = 1/v_i^2;
+        # stored multiplied by sigma^6.
+        for ri, d, (_, t2, inv_v2, _) in zip(r, devs, comps, strict=True):
+            if t2 != 0:
+                third -= 3 * ri * d * (inv_v2 - 1 / s2) * s2 * s2
+        # Direct sums: p'/p = sum r u_i, p''/p = sum r (u_i^2 - 1/v_i^2), u_i = (m_i - x)/v_i^2.
+        first = arb(0)
+        second = arb(0)
+        for ri, (mc, _, inv_v2, _) in zip(r, comps, strict=True):
+            u = (mc - xc) * inv_v2
+            first += ri * u
+            second += ri * (_sq(u) - inv_v2)
+        return _Posterior(log_density, mean, variance, third, first, second, tuple(r))
+
+    # -- float64 screens ------------------------------------------------------------------------
+    def _np_posterior(self, x: np.ndarray, sigma: float):
+        x = np.asarray(x, dtype=float)[..., None]
+        v2 = self._float_stds**2 + sigma**2
+        log_terms = np.log(self._float_weights) - 0.5 * np.log(2 * np.pi * v2)
+        log_terms = log_terms - (x - self._float_means) ** 2 / (2 * v2)
+        top = log_terms.max(axis=-1, keepdims=True)
+        e = np.exp(log_terms - top)
+        total = e.sum(axis=-1, keepdims=True)
+        r = e / total
+        log_density = (top + np.log(total))[..., 0]
+        mu = (sigma**2 * self._float_means + self._float_stds**2 * x) / v2
+        tau2 = self._float_stds**2 * sigma**2 / v2
+        mean = (r * mu).sum(axis=-1)
+        var = (r * (tau2 + (mu - mean[..., None]) ** 2)).sum(axis=-1)
+        return log_density, mean, var
+
+    def density_np(self, x: np.ndarray, sigma: float) -> np.ndarray:
+        return np.exp(self._np_posterior(x, sigma)[0])
+
+    def score_np(self, x: np.ndarray, sigma: float) -> np.ndarray:
+        _, mean, _ = self._np_posterior(x, sigma)
+        return (mean - np.asarray(x, dtype=float)) / sigma**2
+
+    def score_derivative_np(self, x: np.ndarray, sigma: float) -> np.ndarray:
+        _, _, var = self._np_posterior(x, sigma)
+        return var / sigma**4 - 1 / sigma**2
+
+    # -- masses and global bounds ---------------------------------------------------------------
+    def _scales(self, sigma: arb) -> list[arb]:
+        return [(to_arb(t * t) + sigma * sigma).sqrt() for t in self.stds]
+
+    def cell_masses(self, edges: Sequence[arb], sigma: Number | arb) -> list[arb]:
+        """P(edges[j] <= x <= edges[j+1]) under p_sigma, one enclosure per cell."""
+        s = self._sigma(sigma)
+        masses = [arb(0)] * (len(edges) - 1)
+        for m, v, w in zip(self.means, self._scales(s), self.weights, strict=True):
+            ma, wa = to_arb(m), to_arb(w)
+            zs = [(to_arb(e) - ma) / v for e in edges]
+            tails = [_phi_bar(abs(z)) for z in zs]
+            for j in range(len(edges) - 1):
+                za, zb = zs[j], zs[j + 1]
+                if za >= 0:
+                    cell = tails[j] - tails[j + 1]
+                elif zb <= 0:
+                    cell = tails[j + 1] - tails[j]
+                else:
+                    cell = 1 - tails[j] - tails[j + 1]
+                masses[j] += wa * nonnegative_part(cell)
+        return masses
+
+    def uniform_cell_masses(
+        self, start: Fraction, h: Fraction, cells: int, sigma: Number | arb
+    ) -> list[arb]:
+        """Masses of the cells [start + j h, start + (j+1) h], j < cells, under p_sigma.
+
+        Per component, in z = (x - m_i) / v_i with cell centre z_c and half width rho:
+        int phi = 2 rho phi(z_c) + (1/2) int t^2 phi''(xi_t) dt, which lies in
+        2 rho phi(z_c) + rho^3 / 3 [range of phi'' over the cell] (two exponentials instead of
+        two erfc; relative error O(rho^2 z^2)). Cells with |z| >= 12 throughout get
+        [0, 2 rho phi(12)] (phi decreases there).
+        """
+        s = self._sigma(sigma)
+        masses = [arb(0)] * cells
+        inv_root = 1 / (2 * arb.pi()).sqrt()
+        far = 12.0
+        phi_far = (arb(-far * far) / 2).exp() * inv_root
+        h_arb = to_arb(h)
+        first_centre = to_arb(start + h / 2)
+        for m, v, w in zip(self.means, self._scales(s), self.weights, strict=True):
+            wa = to_arb(w)
+            rho = h_arb / (2 * v)
+            step = h_arb / v
+            z0 = (first_centre - to_arb(m)) / v
+            rho_f = float(rho.upper())
+            z0_f, step_f = float(z0.mid()), float(step.mid())
+            far_mass = wa * arb(0, (2 * rho * phi_far).upper())
+            rho_ball = arb(0, rho.upper())
+            cubic = _pow(rho, 3) / 3
+            for j in range(cells):
+                z_f = z0_f + j * step_f
+                if abs(z_f) - rho_f > far + 1e-6 * (1 + abs(z_f)):
+                    masses[j] += far_mass
+                    continue
+                z = z0 + j * step
+                centre_value = (-_sq(z) / 2).exp()
+                zb = z + rho_ball
+                zb2 = _sq(zb)
+                curvature = (zb2 - 1) * (-zb2 / 2).exp()
+                masses[j] += wa * inv_root * (2 * rho * centre_value + cubic * curvature)
+        return masses
+
+    def outside_mass(self, lo: Number | arb, hi: Number | arb, sigma: Number | arb) -> arb:
+        """P(x < lo or x > hi) under p_sigma (lo <= every mean <= hi)."""
+        s = self._sigma(sigma)
+        total = arb(0)
+        for m, v, w in zip(self.means, self._scales(s), self.weights, strict=True):
+            ma = to_arb(m)
+            total += to_arb(w) * (_phi_bar((to_arb(hi) - ma) / v) + _phi_bar((ma - to_arb(lo)) / v))
+        return total
+
+    def variance_sup(self, sigma: Number | arb) -> arb:
+        """A rigorous upper bound of sup_x Var(Y | X = x) (components with one common std)."""
+        if len(set(self.stds)) != 1:
+            raise NotImplementedError("sup of Var(Y|x) is unbounded-in-form for unequal stds")
+        s = self._sigma(sigma)
+        s2 = s * s
+        t2 = to_arb(self.stds[0] ** 2)
+        shrink = s2 / (t2 + s2)
+        return t2 * shrink + _sq(shrink) * _sq(to_arb(self.spread)) / 4
+
+    def score_derivative_sup(self, sigma: Number | arb) -> arb:
+        """Bound of sup_x |s'(x)| (one common std): max(1/sigma^2, Vmax/sigma^4 - 1/sigma^2)."""
+        s = self._sigma(sigma)
+        s2 = s * s
+        top = self.variance_sup(s) / (s2 * s2) - 1 / s2
+        return arb(max(arb(1 / s2).upper(), top.upper(), key=float))
+
+
+class AtomicLaw(FiniteMixture):
+    """Finite point masses: mass weights[i] (normalised) at atoms[i]."""
+
+    def __init__(self, atoms: Sequence[Number], weights: Sequence[Number]) -> None:
+        super().__init__(atoms, [0] * len(atoms), weights)
+
+    @property
+    def atoms(self) -> tuple[Fraction, ...]:
+        return self.means
+
+    def scaled(self, factor: Number) -> AtomicLaw:
+        f = _exact(factor)
+        if f <= 0:
+            raise ValueError("factor must be positive")
+        return AtomicLaw([m * f for m in self.means], self.weights)
+
+    def shifted(self, offset: Number) -> AtomicLaw:
+        o = _exact(offset)
+        return AtomicLaw([m + o for m in self.means], self.weights)
+
+
+class GaussianMixture(FiniteMixture):
+    """sum_i w_i N(means[i], stds[i]^2), stds >= 0."""
+
+
+# ------------------------------------------------------------------------------------------------
+# Discretized Gaussian
+
+
+class DiscretizedGaussian(_LawBase):
+    """Mass phi(k T + theta) / Z at k T + theta (k in Z), Z = sum_k phi(k T + theta).
+
+    Smoothed by N(0, sigma^2): phi(y) phi_sigma(x - y) = phi_{sqrt v}(x) phi_tau(y - mu) with
+    v = 1 + sigma^2, tau^2 = sigma^2 / v, mu = x / v, so the posterior of Y given x is the
+    lattice restricted N(mu, tau^2). Sums over the lattice keep the atoms within
+    ``reach * tau`` of mu (reach = 12 covers 2^-100 relative) and bound the rest by a geometric
+    series: for u >= u1 >= sqrt(j) tau, f(u) = u^j exp(-u^2 / 2 tau^2) is decreasing and
+    f(u + T) / f(u) <= rho = (1 + T/u1)^j exp(-(2 u1 T + T^2) / 2 tau^2), so the dropped atoms on
+    one side contribute at most f(u1) / (1 - rho).
+    """
+
+    reach = 12
+
+    def __init__(self, period: Number, phase: Number) -> None:
+        self.period = _exact(period)
+        self.phase = _exact(phase)
+        if self.period <= 0:
+            raise ValueError("period must be positive")
+
+    def __repr__(self) -> str:
+        return f"DiscretizedGaussian(period={float(self.period)}, phase={float(self.phase)})"
+
+    def scaled(self, factor: Number) -> _LawBase:
+        raise NotImplementedError("a scaled discretized Gaussian is not a discretized Gaussian")
+
+    def shifted(self, offset: Number) -> _LawBase:
+        raise NotImplementedError("a shifted discretized Gaussian is not a discretized Gaussian")
+
+    def _lattice_moments(self, mu: arb, tau: arb, orders: int = 3):
+        """(log S0, [M1, M2, M3]) with S0 = sum_k exp(-(y_k - mu)^2 / 2 tau^2) and
+        M_j = sum_k (y_k - mu)^j w_k / S0 (moments of the lattice posterior about mu)."""
+        period, phase = to_arb(self.period), to_arb(self.phase)
+        lo_mu, hi_mu = mu.lower(), mu.upper()
+        span = tau * self.reach
+        k_lo = math.floor(float(((lo_mu - span - phase) / period).lower()))
+        k_hi = math.ceil(float(((hi_mu + span - phase) / period).upper()))
+        ys = [to_arb(self.phase + k * self.period) for k in range(k_lo, k_hi + 1)]
+        tau2 = tau * tau
+        # Linear-in-mu exponents (the common -mu^2 / 2 tau^2 cancels in every ratio).
+        exps = [(y * mu - y * y / 2) / tau2 for y in ys]
+        shift = arb(max((e.mid() for e in exps), key=float))
+        weights = [(e - shift).exp() for e in exps]
+        total = sum(weights[1:], weights[0])
+        devs = [y - mu for y in ys]
+        moments = []
+        for j in range(1, orders + 1):
+            acc = arb(0)
+            for w, d in zip(weights, devs, strict=True):
+                acc += w * _pow(d, j)
+            moments.append(acc / total)
+        # Rigorous tails (relative to the kept sum S0_kept).
+        kept_abs = sum((((-_sq(d)) / (2 * tau2)).exp() for d in devs), arb(0))
+        kept_lower = arb(kept_abs.lower())
+        if not kept_lower > 0:
+            raise ArithmeticError("lattice sum lost all precision")
+        u_right = ys[-1] + period - hi_mu  # distance from mu to the first dropped atom, right
+        u_left = lo_mu - (ys[0] - period)
+        u1 = arb(min(u_right.lower(), u_left.lower(), key=float))
+        tails = []
+        for j in range(orders + 1):
+            if not u1 >= arb(j).sqrt() * tau:
+                raise ArithmeticError("lattice truncation too short")
+            rho = (
+                _pow(1 + period / u1, j) * (-(2 * u1 * period + period * period) / (2 * tau2)).exp()
+            )
+            if not rho < 1:
+                raise ArithmeticError("lattice tail ratio >= 1")
+            one_side = _pow(u1, j) * (-(u1 * u1) / (2 * tau2)).exp() / (1 - rho)
+            tails.append(2 * one_side / kept_lower)
+        t0 = tails[0]
+        denominator = 1 + arb(0, 1) * t0 / 2 + t0 / 2  # in [1, 1 + t0]
+        moments = [(mj + arb(0, 1) * tails[j + 1]) / denominator for j, mj in enumerate(moments)]
+        log_s0 = shift + total.log() - _sq(mu) / (2 * tau2) + denominator.log()
+        # log S0 above uses the kept sum times (1 + T0), T0 in [0, t0].
+        return log_s0, moments
+
+    def _posterior(self, x: arb, sigma: arb) -> _Posterior:
+        s2 = sigma * sigma
+        v = 1 + s2
+        tau2 = s2 / v
+        tau = tau2.sqrt()
+        mu = x / v
+        log_s0, (m1, m2, m3) = self._lattice_moments(mu, tau)
+        log_z, _ = self._lattice_moments(arb(0), arb(1), orders=1)
+        # p_sigma(x) = phi_{sqrt v}(x) * [sum phi_tau(y_k - mu)] / [sum phi(y_k)]
+        log_density = -_sq(x) / (2 * v) - v.log() / 2 - _log_sqrt_2pi() + log_s0 - tau.log() - log_z
+        mean = mu + m1
+        variance = m2 - m1 * m1
+        third = m3 - 3 * m2 * m1 + 2 * m1 * m1 * m1
+        # Direct sums: u = (y - x)/sigma^2; p'/p = E u, p''/p = E u^2 - 1/sigma^2 (atoms).
+        d0 = mu - x  # y - x = (y - mu) + (mu - x)
+        first = (m1 + d0) / s2
+        second = (m2 + 2 * d0 * m1 + _sq(d0)) / (s2 * s2) - 1 / s2
+        return _Posterior(log_density, mean, variance, third, first, second)
+
+    def _np_atoms(self, x: np.ndarray, sigma: float) -> tuple[np.ndarray, np.ndarray]:
+        v = 1 + sigma**2
+        tau = sigma / math.sqrt(v)
+        mus = np.asarray(x, dtype=float) / v
+        T, th = float(self.period), float(self.phase)
+        k_lo = math.floor((min(mus.min(), 0.0) - self.reach * max(tau, 1.0) - th) / T)
+        k_hi = math.ceil((max(mus.max(), 0.0) + self.reach * max(tau, 1.0) - th) / T)
+        ys = th + T * np.arange(k_lo, k_hi + 1)
+        log_w = -(ys**2) / 2
+        log_w -= log_w.max()
+        w = np.exp(log_w)
+        return ys, w / w.sum()
+
+    def as_atomic_screen(self, x: np.ndarray, sigma: float) -> FiniteMixture:
+        ys, w = self._np_atoms(x, sigma)
+        keep = w > 1e-300
+        return AtomicLaw(list(ys[keep]), list(w[keep]))
+
+    def density_np(self, x: np.ndarray, sigma: float) -> np.ndarray:
+        return self.as_atomic_screen(x, sigma).density_np(x, sigma)
+
+    def score_np(self, x: np.ndarray, sigma: float) -> np.ndarray:
+        return self.as_atomic_screen(x, sigma).score_np(x, sigma)
+
+    def score_derivative_np(self, x: np.ndarray, sigma: float) -> np.ndarray:
+        return self.as_atomic_screen(x, sigma).score_derivative_np(x, sigma)
+
+
+# ------------------------------------------------------------------------------------------------
+# Certified suprema and expectations
+
+
+def certified_sup_abs(
+    h: Callable[[arb], arb],
+    lo: Number | arb,
+    hi: Number | arb,
+    *,
+    rtol: float = 1e-3,
+    initial_cells: int = 16,
+    max_cells: int = 4096,
+) -> arb:
+    """Ball [lower, upper] containing sup_{lo <= x <= hi} |h(x)|.
+
+    Branch and bound: the lower end is the best |h| at a cell midpoint, the upper end the
+    largest upper bound of |h| over the cells still open. A cell is split while its upper
+    bound exceeds (1 + rtol) * lower; at most ``max_cells`` evaluations (soundness never depends
+    on stopping: the open cells' bounds stay in the upper end).
+    """
+    lo_a, hi_a = to_arb(lo), to_arb(hi)
+    width = (hi_a - lo_a) / initial_cells
+    best = arb(0)
+    heap: list[tuple[float, int, arb, arb, arb]] = []
+    counter = 0
+
+    def push(a: arb, b: arb) -> None:
+        nonlocal best, counter
+        cell = ball(a, b)
+        upper_bound = arb(abs(h(cell)).upper())
+        mid_value = abs(h(arb(cell.mid()))).lower()
+        if mid_value > best:
+            best = arb(mid_value)
+        counter += 1
+        heapq.heappush(heap, (-float(upper_bound.mid()), counter, a, b, upper_bound))
+
+    for j in range(initial_cells):
+        push(lo_a + j * width, lo_a + (j + 1) * width)
+    evaluations = initial_cells
+    while heap and evaluations < max_cells:
+        _, _, a, b, upper_bound = heap[0]
+        if upper_bound <= best * (1 + arb(rtol)):
+            break
+        heapq.heappop(heap)
+        middle = (a + b) / 2
+        push(a, middle)
+        push(middle, b)
+        evaluations += 2
+    top = max((item[4].upper() for item in heap), key=float, default=best)
+    top = arb(max(top, best.upper(), key=float))
+    return ball(best, top)
+
+
+@dataclass(frozen=True)
+class TailBound:
+    """|h(x)| <= constant + slope * |x - c|^power for |x - c| >= the core's half width."""
+
+    constant: Real | float = 0
+    slope: Real | float = 0
+    power: int = 0
+
+
+def _abs_normal_partial_moments(t: arb, top: int) -> list[arb]:
+    """J_j(t) = E[|Z|^j ; |Z| > t], Z ~ N(0,1), t >= 0, j = 0..top (exact recursion)."""
+    density = (-(t * t) / 2).exp() / (2 * arb.pi()).sqrt()
+    values = [2 * _phi_bar(t), 2 * density]
+    for j in range(2, top + 1):
+        values.append(2 * _pow(t, j - 1) * density + (j - 1) * values[j - 2])
+    return values[: top + 1]
+
+
+def _tail_expectation(law: FiniteMixture, sigma: arb, half_width: arb, tail: TailBound) -> arb:
+    """Upper bound of E[A + B |x - c|^k ; |x - c| > half_width] under p_sigma.
+
+    For component i (mean m_i, scale v_i, R_i = |m_i - c| < half_width): on the event,
+    |x - m_i| > half_width - R_i and |x - c| <= |x - m_i| + R_i, so the term is at most
+    sum_j binom(k, j) R_i^(k-j) v_i^j J_j((half_width - R_i) / v_i).
+    """
+    total = arb(0)
+    k = tail.power
+    for m, v, w in zip(law.means, law._scales(sigma), law.weights, strict=True):
+        r_i = to_arb(abs(m - law.center))
+        gap = half_width - r_i
+        if not gap > 0:
+            raise ValueError("core half width must exceed the spread of the means")
+        moments = _abs_normal_partial_moments(gap / v, k)
+        weighted = arb(0)
+        for j in range(k + 1):
+            weighted += arb.bin_uiui(k, j) * _pow(r_i, k - j) * _pow(v, j) * moments[j]
+        total += to_arb(w) * (to_arb(tail.constant) * moments[0] + to_arb(tail.slope) * weighted)
+    return total
+
+
+def _core(law: FiniteMixture, sigma: arb, reach: float, cells: int) -> tuple[list[arb], arb]:
+    """Edges of at least ``cells`` equal cells covering center +- (radius + reach * max v).
+
+    The step is a power of two times 2^-k and the edges are integer multiples of it, so every
+    edge is exact in arb at any working precision (no spurious ball radii).
+    """
+    v_max = max((v.upper() for v in law._scales(sigma)), key=float)
+    half = float(law.radius) + reach * float(v_max)
+    step = Fraction(2.0 ** math.floor(math.log2(2 * half / cells)))
+    lo = math.floor((law.center - Fraction(half)) / step)
+    hi = math.ceil((law.center + Fraction(half)) / step)
+    edges = [to_arb(k * step) for k in range(lo, hi + 1)]
+    inner = min(law.center - lo * step, hi * step - law.center)
+    return edges, to_arb(inner)
+
+
+def certified_expectation(
+    h: Callable[[arb], arb],
+    law: FiniteMixture,
+    sigma: Number | arb,
+    *,
+    tail: TailBound,
+    cells: int = 512,
+    reach: float = 9.0,
+) -> arb:
+    """Enclosure of E_{x ~ p_sigma}[h(x)] (first order: sum of mass x enclosure of h per cell).
+
+    ``h`` must accept an arb ball (the cell) and return an enclosure of h over it; ``tail``
+    must bound |h| outside the core center +- (radius + reach * max_i v_i) (see TailBound).
+    """
+    s = law._sigma(sigma)
+    edges, half_width = _core(law, s, reach, cells)
+    masses = law.cell_masses(edges, s)
+    total = arb(0)
+    for j, mass in enumerate(masses):
+        total += mass * h(ball(edges[j], edges[j + 1]))
+    return total + arb(0, 1) * _tail_expectation(law, s, half_width, tail).upper()
+
+
+@dataclass
+class CellIntegrals:
+    """Per-cell certified pieces of E|s|^k (see ``score_power_cells``)."""
+
+    edges: list[arb]
+    masses: list[arb]  # P(cell) under p_sigma
+    integrals: list[arb]  # int_cell |s|^k p_sigma
+    centre_values: list[float]  # |s(centre)|^k, float (a screen for choosing events)
+    tail: arb  # upper bound of E[|s|^k ; outside the cells]
+
+    def total(self) -> arb:
+        return sum(self.integrals, arb(0)) + arb(0, self.tail.upper())
+
+
+def _cell_moments(
+    law: FiniteMixture, sigma: arb, edges: list[arb]
+) -> tuple[list[arb], list[arb], list[arb]]:
+    """Per cell [a, b] with centre c: M0 = P(cell), M1 = int (x - c) p, M2 = int (x - c)^2 p.
+
+    Exact per component N(m, v^2), with u = x - m, A = a - m, B = b - m, e = c - m:
+    int_A^B phi_v = P, int_A^B u phi_v = v^2 (phi_v(A) - phi_v(B)),
+    int_A^B u^2 phi_v = v^2 (A phi_v(A) - B phi_v(B)) + v^2 P, and
+    (x - c)^j = (u - e)^j expanded. Components with both |A|, |B| >= 12 v on one side add
+    [0, 2 rho phi(12) / v]-sized balls instead (rho = half width; phi decreases there).
+    """
+    cells = len(edges) - 1
+    m0 = [arb(0)] * cells
+    m1 = [arb(0)] * cells
+    m2 = [arb(0)] * cells
+    root = (2 * arb.pi()).sqrt()
+    far = 12
+    for m, v, w in zip(law.means, law._scales(sigma), law.weights, strict=True):
+        ma, wa = to_arb(m), to_arb(w)
+        zs = [(e - ma) / v for e in edges]
+        near = [abs(float(z.mid())) <= far + 1 for z in zs]
+        # A cell whose ends lie far out on opposite sides (wider than 2 * 13 v) is exact too.
+        for j in range(cells):
+            if not (near[j] or near[j + 1]) and float(zs[j].mid()) * float(zs[j + 1].mid()) <= 0:
+                near[j] = near[j + 1] = True
+        tails: dict[int, arb] = {}
+        dens: dict[int, arb] = {}
+        for j in range(cells + 1):
+            if near[j] or (j > 0 and near[j - 1]) or (j < cells and near[j + 1]):
+                tails[j] = _phi_bar(abs(zs[j]))
+                dens[j] = (-_sq(zs[j]) / 2).exp() / (v * root)
+        for j in range(cells):
+            a, b = edges[j], edges[j + 1]
+            half = (b - a) / 2
+            if j not in tails or j + 1 not in tails:
+                bound = (2 * half / v * (arb(-far * far) / 2).exp() / root).upper()
+                m0[j] += wa * arb(0, bound)
+                m1[j] += wa * arb(0, (bound * half).upper())
+                m2[j] += wa * arb(0, (bound * half * half).upper())
+                continue
+            za, zb = zs[j], zs[j + 1]
+            if za >= 0:
+                p = tails[j] - tails[j + 1]
+            elif zb <= 0:
+                p = tails[j + 1] - tails[j]
+            else:
+                p = 1 - tails[j] - tails[j + 1]
+            p = nonnegative_part(p)
+            big_a, big_b = a - ma, b - ma
+            e = (a + b) / 2 - ma
+            v2 = v * v
+            first = v2 * (dens[j] - dens[j + 1])
+            second = v2 * (big_a * dens[j] - big_b * dens[j + 1]) + v2 * p
+            m0[j] += wa * p
+            m1[j] += wa * (first - e * p)
+            m2[j] += wa * nonnegative_part(second - 2 * e * first + _sq(e) * p)
+    return m0, m1, m2
+
+
+def score_power_cells(
+    law: FiniteMixture,
+    sigma: Number | arb,
+    power: int | Sequence[int],
+    *,
+    cells_per_sigma: int = 16,
+    reach: float = 9.0,
+) -> CellIntegrals | dict[int, CellIntegrals]:
+    """Per-cell enclosures of int_cell |s|^k p_sigma (k even >= 2) and a certified tail.
+
+    Taylor model per cell with centre c, g = s^k: g(x) = g(c) + g'(c)(x - c) +
+    g''(xi)(x - c)^2 / 2, so the cell contributes g(c) M0 + g'(c) M1 + [range g''] M2 / 2
+    (M2 >= 0; the enclosure width is third order in the cell width). g' = k s^(k-1) s',
+    g'' = k(k-1) s^(k-2) s'^2 + k s^(k-1) s'' with s, s', s'' enclosed over the cell.
+    Tail: |s(x)| <= max_i |x - m_i| / v_i^2 <= (|x - c| + R) / sigma^2 and
+    (|x - c| + R)^k <= 2^(k-1) (|x - c|^k + R^k), integrated with Gaussian partial moments.
+    With a sequence of powers, returns one ``CellIntegrals`` per power (one pass over cells).
+    """
+    powers = [power] if isinstance(power, int) else list(power)
+    if any(k < 2 or k % 2 for k in powers):
+        raise ValueError("powers must be even and >= 2")
+    s = law._sigma(sigma)
+    s2 = s * s
+    v_max = max((v.upper() for v in law._scales(s)), key=float)
+    half_float = float(law.radius) + reach * float(v_max)
+    cells = max(8, math.ceil(2 * half_float / float(s.mid()) * cells_per_sigma))
+    edges, half_width = _core(law, s, reach, cells)
+    cells = len(edges) - 1
+    m0, m1, m2 = _cell_moments(law, s, edges)
+    integrals: dict[int, list[arb]] = {k: [] for k in powers}
+    centre_values: dict[int, list[float]] = {k: [] for k in powers}
+    for j in range(cells):
+        a, b = edges[j], edges[j + 1]
+        sc, dsc, s_cell, ds_cell, dds_cell = law.cell_score_ranges((a + b) / 2, (b - a) / 2, s)
+        for k in powers:
+            g_c = _pow(sc, k)
+            dg_c = k * _pow(sc, k - 1) * dsc
+            ddg = k * (k - 1) * _pow(s_cell, k - 2) * _sq(ds_cell)
+            ddg += k * _pow(s_cell, k - 1) * dds_cell
+            integrals[k].append(g_c * m0[j] + dg_c * m1[j] + ddg * m2[j] / 2)
+            centre_values[k].append(float(g_c.mid()))
+    r = to_arb(law.radius)
+    found = {}
+    for k in powers:
+        scale = _pow(arb(2), k - 1) / _pow(s2, k)
+        tail_spec = TailBound(constant=scale * _pow(r, k), slope=scale, power=k)
+        tail = _tail_expectation(law, s, half_width, tail_spec)
+        found[k] = CellIntegrals(edges, m0, integrals[k], centre_values[k], tail)
+    return found[power] if isinstance(power, int) else found
+
+
+def score_moment(
+    law: FiniteMixture,
+    sigma: Number | arb,
+    power: int,
+    *,
+    cells_per_sigma: int = 16,
+    reach: float = 9.0,
+) -> arb:
+    """Enclosure of E_{x~p_sigma} |s_sigma(x)|^power for an even ``power`` >= 2
+    (``score_power_cells`` summed, plus its tail)."""
+    return score_power_cells(
+        law, sigma, power, cells_per_sigma=cells_per_sigma, reach=reach
+    ).total()
+
+
+def _float_up(x: arb) -> float:
+    return float(np.nextafter(float(x), np.inf))
+
+
+def _float_down(x: arb) -> float:
+    return float(np.nextafter(float(x), -np.inf))
+
+
+def _atomic_kappa4_over(kit, centre_c: arb, half: arb, sigma: arb) -> arb:
+    """Enclosure of the fourth cumulant of Y | X = x over x in c +- half (atomic law; ``kit``
+    from ``_atomic_cell_kit``, ``centre_c`` the centre minus the law's center, a point).
+
+    Moments under the tilt r_i e^{d_i theta - K(theta)}, theta in [-t, t], t = half / sigma^2,
+    d_i = m_i - ybar: K(theta) - theta K'(0) lies in [0, theta^2/2 sup Var_theta] and
+    sup Var_theta <= E_r[d^2 e^{|d| t}] / E_r[e^{-|d| t}]. Then
+    kappa_4 = m4 - 4 m3 m1 - 3 m2^2 + 12 m2 m1^2 - 6 m1^4 from the raw moments about ybar.
+    (d/dx)^2 Var(Y|x) = kappa_4 / sigma^4 and s^(3) = kappa_4 / sigma^8.
+    """
+    s2 = sigma * sigma
+    mcs = [mc for mc, _, _ in kit]
+    ee = [(alpha + beta * centre_c).exp() for _, alpha, beta in kit]
+    total = sum(ee[1:], ee[0])
+    r = [ei / total for ei in ee]
+    t = half / s2
+    theta = arb(0, t.upper())
+    ybar = arb(sum((ri * mc for ri, mc in zip(r, mcs, strict=True)), arb(0)).mid())
+    ds = [mc - ybar for mc in mcs]
+    eps = sum((ri * d for ri, d in zip(r, ds, strict=True)), arb(0))
+    grow = sum((ri * d * d * (abs(d) * t).exp() for ri, d in zip(r, ds, strict=True)), arb(0))
+    shrink = sum((ri * (-(abs(d) * t)).exp() for ri, d in zip(r, ds, strict=True)), arb(0))
+    curvature = (t * t / 2 * grow / arb(shrink.lower())).upper()
+    damp = (-(theta * eps + ball(0, curvature))).exp()
+    m = [arb(0)] * 5
+    for ri, d in zip(r, ds, strict=True):
+        term = ri * (d * theta).exp()
+        for j in range(1, 5):
+            term = term * d
+            m[j] += term
+    m1, m2, m3, m4 = (damp * m[j] for j in range(1, 5))
+    return m4 - 4 * m3 * m1 - 3 * _sq(m2) + 12 * m2 * _sq(m1) - 6 * _sq(_sq(m1))
+
+
+def posterior_variance_expectation(
+    law: FiniteMixture, sigma: Number | arb, *, cells_per_sigma: int = 16, reach: float = 9.0
+) -> arb:
+    """Enclosure of E_{x~p_sigma}[Var(Y | X = x)] for an atomic law (a second computation of
+    the Fisher information: E s^2 = -E s' = 1/sigma^2 - E Var(Y|X) / sigma^4).
+
+    Taylor model per cell with g = Var(Y|x): g' = kappa_3 / sigma^2, g'' = kappa_4 / sigma^4
+    (cumulants of Y | x; x / sigma^2 is the natural parameter), with exact Gaussian cell moments
+    as in ``score_power_cells``; outside the cells 0 <= Var <= D^2 / 4 times the tail mass.
+    """
+    if not law.atomic:
+        raise NotImplementedError("posterior_variance_expectation is for atomic laws")
+    s = law._sigma(sigma)
+    s2 = s * s
+    v_max = max((v.upper() for v in law._scales(s)), key=float)
+    half_float = float(law.radius) + reach * float(v_max)
+    cells = max(8, math.ceil(2 * half_float / float(s.mid()) * cells_per_sigma))
+    edges, half_width = _core(law, s, reach, cells)
+    m0, m1, m2 = _cell_moments(law, s, edges)
+    kit = law._atomic_cell_kit(s)
+    centre_law = law._center_arb()
+    total = arb(0)
+    for j in range(len(edges) - 1):
+        a, b = edges[j], edges[j + 1]
+        c = (a + b) / 2
+        at_c = law._point_posterior(c, s)
+        kappa4 = _atomic_kappa4_over(kit, c - centre_law, (b - a) / 2, s)
+        total += at_c.variance * m0[j] + at_c.third / s2 * m1[j]
+        total += kappa4 / (s2 * s2) * m2[j] / 2
+    outside = law.outside_mass(centre_law - half_width, centre_law + half_width, s)
+    return total + arb(0, (outside * _sq(to_arb(law.spread)) / 4).upper())
+
+
+def _atomic_grid_bounds(
+    law: FiniteMixture, sigma: arb, start: Fraction, h: Fraction, cells: int, block: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """|s'| at the grid points x_k = start + k h (k = 0..cells), as float upper and lower
+    bounds, and per cell a float bound of h^2/8 sup|s^(3)| (second-order interpolation error).
+
+    Grid-point values: unnormalised atom weights e_i(x_k) = exp(alpha_i + beta_i x_k) by the
+    recurrence e_i(x_{k+1}) = e_i(x_k) exp(beta_i h) (re-anchored every 256 steps; arb keeps
+    every product rigorous and has no exponent overflow), then Var(Y|x_k) from the raw sums.
+    Cell bound: for f = s' with |f''| <= M on [a, b], sup |f| <= max(|f(a)|, |f(b)|) + M h^2/8,
+    and f'' = s^(3) = kappa_4(Y|x) / sigma^8. M comes from one tilted evaluation per block of
+    ``block`` cells around a centre point: moments under r_i e^{d_i theta - K(theta)} with
+    K(theta) - theta K'(0) in [0, theta^2/2 sup Var_t] and sup Var_t <= E_r[d^2 e^{|d| t}] /
+    E_r[e^{-|d| t}] (t = block half width / sigma^2).
+    """
+    s2 = sigma * sigma
+    s4 = s2 * s2
+    kit = law._atomic_cell_kit(sigma)
+    mcs = [mc for mc, _, _ in kit]
+    mc2s = [mc * mc for mc in mcs]
+    steps = [(beta * to_arb(h)).exp() for _, _, beta in kit]
+    centre = law.center
+    values: list[arb] = []
+    e: list[arb] = []
+    atoms = range(len(kit))
+    inv_s2, inv_s4 = 1 / s2, 1 / s4
+    zero = arb(0)
+    for k in range(cells + 1):
+        if k % 256 == 0:
+            xc = to_arb(start + k * h - centre)
+            e = [(alpha + beta * xc).exp() for _, alpha, beta in kit]
+        else:
+            e = [e[i] * steps[i] for i in atoms]
+        s0 = s1 = s2sum = zero
+        for i in atoms:
+            ei = e[i]
+            s0 += ei
+            s1 += ei * mcs[i]
+            s2sum += ei * mc2s[i]
+        mean = s1 / s0
+        values.append((s2sum / s0 - mean * mean) * inv_s4 - inv_s2)
+    point_up = np.array([_float_up(abs(v).upper()) for v in values])
+    point_low = np.array([max(0.0, _float_down(abs(v).lower())) for v in values])
+    spread_err = np.empty(cells)
+    for first in range(0, cells, block):
+        last = min(first + block, cells)
+        c_index = (first + last) // 2
+        xc = to_arb(start + c_index * h - centre)
+        half = to_arb(max(c_index - first, last - c_index) * h)
+        kappa4 = _atomic_kappa4_over(kit, xc, half, sigma)
+        bound = abs(kappa4).upper() / (s4 * s4) * to_arb(h * h) / 8
+        spread_err[first:last] = _float_up(arb(bound.upper()))
+    return point_up, point_low, spread_err
+
+
+def window_sup_moment(
+    law: FiniteMixture,
+    sigma: Number,
+    kappas: Sequence[Fraction],
+    *,
+    cells_per_sigma: int = 64,
+    reach: float | None = None,
+    block: int = 8,
+) -> dict[Fraction, arb]:
+    """For each kappa: enclosure of E_{x~p_sigma}[sup_{|c| <= kappa sigma} s'(x + c)^2].
+
+    The law is atomic or a mixture whose components share one std (else NotImplementedError).
+    Grid of spacing h = sigma / cells_per_sigma (exact; kappa * cells_per_sigma must be an
+    integer m). For x in cell j, [x - eps, x + eps] lies in cells j-m..j+m: upper end from
+    per-cell bounds of |s'| (grid-point values plus a second-order term, see
+    ``_atomic_grid_bounds``); it contains the grid points j+1-m..j+m: lower end from their
+    values. Outside the core the integrand is at most score_derivative_sup(sigma)^2, times the
+    certified tail mass. ``block`` is the number of cells sharing one bound of |s^(3)|.
+    """
+    s_exact = _exact(sigma)
+    if s_exact <= 0:
+        raise ValueError("sigma must be positive")
+    s = to_arb(s_exact)
+    windows = {}
+    for kappa in kappas:
+        m = Fraction(kappa) * cells_per_sigma
+        if m.denominator != 1 or m < 1:
+            raise ValueError("kappa * cells_per_sigma must be a positive integer")
+        windows[Fraction(kappa)] = int(m)
+    bound = law.score_derivative_sup(s)  # raises for unequal stds (no tail bound)
+    bound_sq = _sq(bound)
+    if reach is None:
+        # Smallest reach (in units of max v) making the tail term below 1e-9 of sup^2.
+        scale_free = float((bound_sq * _sq(s * s)).upper())  # sigma^4 sup s'^2 (no overflow)
+        reach = 6.0
+        while reach < 12 and math.erfc(reach / math.sqrt(2)) * scale_free > 1e-10:
+            reach += 1.0
+    h = s_exact / cells_per_sigma
+    v_max = max((v.upper() for v in law._scales(s)), key=float)
+    half_cells = math.ceil((float(law.radius) + reach * float(v_max)) / float(h))
+    start = law.center - half_cells * h
+    cells = 2 * half_cells
+    pad = max(windows.values())
+    masses = law.uniform_cell_masses(start, h, cells, s)
+    outside = law.outside_mass(to_arb(start), to_arb(start + cells * h), s)
+    # Per-cell bounds of |s'| on the padded grid: cell index i <-> grid cell i - pad.
+    total_cells = cells + 2 * pad
+    # One common std t: p_sigma = atoms * N(0, t^2 + sigma^2), so s and s' are those of the
+    # atoms smoothed at sqrt(t^2 + sigma^2) (the grid keeps its spacing sigma / cells).
+    atoms = law if law.atomic else AtomicLaw(law.means, law.weights)
+    sigma_eff = (to_arb(law.stds[0] ** 2) + s * s).sqrt()
+    point_up, point_low, spread_err = _atomic_grid_bounds(
+        atoms, sigma_eff, start - pad * h, h, total_cells, block
+    )
+    uppers = np.nextafter(np.maximum(point_up[:-1], point_up[1:]) + spread_err, np.inf)
+    # Lower ends: grid points; the inner window of cell j holds points j+1-m .. j+m.
+    lowers = point_low
+    results = {}
+    for kappa, m in windows.items():
+        up_win = np.lib.stride_tricks.sliding_window_view(
+            uppers[pad - m : pad + cells + m], 2 * m + 1
+        )
+        up = up_win.max(axis=1)
+        low_win = np.lib.stride_tricks.sliding_window_view(
+            lowers[pad - m + 1 : pad + cells + m], 2 * m
+        )
+        low = low_win.max(axis=1)
+        upper_total = arb(0)
+        lower_total = arb(0)
+        for j in range(cells):
+            u = arb(float(up[j]))
+            lo_v = arb(float(low[j]))
+            upper_total += masses[j] * u * u
+            lower_total += masses[j] * lo_v * lo_v
+        upper_total += outside * bound_sq
+        results[kappa] = ball(lower_total.lower(), upper_total.upper())
+    return results
+
+
+# ------------------------------------------------------------------------------------------------
+# Lemma parameters: a finite mixture law as a JSON-native dict, its validation and a search
+# strategy that reaches the degenerate limits (near point masses) from inside the domain.
+
+MAX_COMPONENTS = 12
+
+
+def mixture_from_params(
+    params: dict, *, lemma: str, allow_point_mass: bool = False, max_spread: float = 100.0
+) -> tuple[FiniteMixture, float]:
+    """(law, sigma) from {"sigma", "means", "stds", "weights"} ("stds" optional: atoms).
+
+    Raises ``DomainError`` (one line naming ``lemma``) outside the domain: sigma <= 0 or not
+    finite, 1..MAX_COMPONENTS components, weights > 0, stds >= 0, spread and stds at most
+    ``max_spread`` sigma, and (unless ``allow_point_mass``) not a single point mass.
+    """
+    from verify.core.domain import finite_real
+    from verify.core.errors import DomainError
+
+    sigma = finite_real(params, "sigma")
+    if sigma <= 0:
+        raise DomainError(f"{lemma} needs sigma > 0, got sigma={sigma}")
+    means, weights = params.get("means"), params.get("weights")
+    stds = params.get("stds", [0.0] * len(means) if isinstance(means, list) else None)
+    if not all(isinstance(v, list) for v in (means, stds, weights)):
+        raise DomainError(f"{lemma} needs lists 'means', 'weights' (and optional 'stds')")
+    if not 1 <= len(means) <= MAX_COMPONENTS or not len(means) == len(stds) == len(weights):
+        raise DomainError(f"{lemma} needs 1..{MAX_COMPONENTS} components, one weight/std each")
+    ms = [finite_real({"mean": v}, "mean") for v in means]
+    ts = [finite_real({"std": v}, "std") for v in stds]
+    ws = [finite_real({"weight": v}, "weight") for v in weights]
+    if any(w <= 0 for w in ws) or any(t < 0 for t in ts):
+        raise DomainError(f"{lemma} needs positive weights and non-negative stds")
+    if (max(ms) - min(ms)) / sigma > max_spread or max(ts) / sigma > max_spread:
+        raise DomainError(f"{lemma} checks laws of spread and stds at most {max_spread} sigma")
+    if not allow_point_mass and len(set(ms)) == 1 and max(ts) == 0:
+        raise DomainError(
+            f"{lemma}: a point mass attains the bound with equality (not certifiable); "
+            "use two distinct atoms or a component with std > 0"
+        )
+    return GaussianMixture(ms, ts, ws), sigma
+
+
+def mixture_params_strategy(*, allow_point_mass: bool = False):
+    """Hypothesis strategy of {"sigma", "means", "stds", "weights"}: near point masses (two to
+    four atoms 0.02..0.5 sigma apart), spread atoms, and Gaussian mixtures with stds
+    0.02..3 sigma; sigma log-uniform in [0.1, 10]."""
+    from hypothesis import strategies as st
+
+    from verify.core.domain import log_uniform
+
+    @st.composite
+    def build(draw) -> dict:
+        sigma = draw(st.sampled_from([1.0]) | log_uniform(0.1, 10.0))
+        kind = draw(st.sampled_from(["near_point", "atoms", "mixture"]))
+        low = 1 if allow_point_mass else 2
+        if kind == "near_point":
+            n = draw(st.integers(low, 4))
+            gaps = draw(st.lists(log_uniform(0.02, 0.5), min_size=n - 1, max_size=n - 1))
+            stds = [0.0] * n
+        elif kind == "atoms":
+            n = draw(st.integers(low, 6))
+            gaps = draw(st.lists(st.floats(0.05, 6.0), min_size=n - 1, max_size=n - 1))
+            stds = [0.0] * n
+        else:
+            n = draw(st.integers(1, 4))
+            gaps = draw(st.lists(st.floats(0.0, 5.0), min_size=n - 1, max_size=n - 1))
+            stds = draw(st.lists(log_uniform(0.02, 3.0), min_size=n, max_size=n))
+        weights = draw(st.lists(st.floats(0.05, 1.0), min_size=n, max_size=n))
+        offset = draw(st.floats(-5.0, 5.0))
+        means = [offset * sigma]
+        for gap in gaps:
+            means.append(means[-1] + gap * sigma)
+        return {
+            "sigma": sigma,
+            "means": means,
+            "stds": [t * sigma for t in stds],
+            "weights": weights,
+        }
+
+    return build()

@@ -1,0 +1,385 @@
+r"""The score network of Theorem C.21 / Corollary 3.5 for the scaled instance g~, in torch float64.
+
+One ReLU network per noise level sigma (scaled units) on a grid. In unscaled units
+(:math:`\sigma_u = c\,\sigma`, :math:`c=\sqrt{R^2+1}`, :math:`v = 1+\sigma_u^2`) it is
+
+- **small sigma** (:math:`\sigma_u \le` ``sigma_switch``; C.13-C.15): the score of the vertex
+  component :math:`g_{s(x),\sigma}` of the orthant of x. Layer 1 computes the vertex identifier
+  :math:`\mathrm{clamp}(x_i) = \mathrm{ReLU}(x_i/w+1)-\mathrm{ReLU}(x_i/w-1)-1` (C.13, exact
+  sign when :math:`|x_i|\ge w`), identity pairs :math:`\mathrm{ReLU}(\pm x)` and, for every comb
+  coordinate, the ReLU units of two 1-D piecewise-linear score approximations
+  :math:`h_{+}, h_{-}` (C.9/C.11: the smoothed comb scores of phase 0 and eps/2). The Goldreich
+  network of Lemma G.3 (``verify.maths.circuits``, exact weights) maps the identified vertex to the
+  phases f(s); the bits are clamped to [0, 1]; the switch of C.14,
+  :math:`\mathrm{ReLU}(h + B b - B) - \mathrm{ReLU}(-h + B b - B)`, selects
+  :math:`h_{f(s)_j}` for each comb coordinate; the head coordinates are
+  :math:`(R\,\mathrm{clamp}(x_i) - x_i)/v` (exact for g_{s,sigma}).
+- **large sigma** (C.17-C.20): the score of the Gaussian mixture on the hypercube,
+  :math:`((R\tanh(Rx_i/v)-x_i)/v,\,-y_j/v)`, with the tanh part a 1-D piecewise-linear network.
+
+The switch point is the least grid sigma where the certified C.18 bound (``verify.maths.oracle``'s
+``large_sigma_bound``) makes the large-sigma replacement cost below a quarter of the target.
+
+The 1-D piecewise-linear pieces are fitted adaptively: knots are the exact values of the target
+function (``Instance.comb_terms``: the smoothed comb score, or the tanh score), intervals are
+bisected until the density-weighted squared interpolation error (7-point Gauss-Legendre per
+interval, plus the linear tails out to 40 standard deviations) is below the per-coordinate share
+of the target. The density is the marginal of that coordinate under g_sigma (comb of the same
+phase; mixture of N(+-R, v)).
+
+Evaluation. ``InstanceScoreNetwork.__call__`` applies the network's layers in order: the clamp
+and switch ReLUs literally, the Goldreich block as the compiled ``torch.nn.Sequential`` of G.3,
+and each 1-D piecewise-linear block through its interpolation form, which equals its C.9 ReLU form
+``PiecewiseLinear1D.relu_form`` (tested to rounding; a dense matrix for d' = 256 coordinates with
+hundreds of knots each would be mostly zeros). ``size()`` counts the nonzero weights and biases
+of the dense network layer by layer from this structure, and its largest |parameter|.
+
+Scaling (Definition 3.2): :math:`\tilde S(\tilde x) = c\,S_{c\sigma}(c\tilde x)`; the factors c are
+folded into the first and last affine maps, so the scaled network is a network of the same size.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from verify.maths.circuits import compile_circuit
+from verify.maths.instance import Instance
+from verify.maths.oneway import GoldreichFunction
+from verify.maths.oracle import large_sigma_bound
+
+_GL_NODES, _GL_WEIGHTS = np.polynomial.legendre.leggauss(7)
+_GL_NODES = (_GL_NODES + 1) / 2
+_GL_WEIGHTS = _GL_WEIGHTS / 2
+
+
+@dataclass
+class PiecewiseLinear1D:
+    """Continuous piecewise-linear function: interpolates ``values`` at ``knots``, linear beyond
+    with slopes ``left_slope`` / ``right_slope`` (C.9 form: f(t_1) + a_0 (ReLU(t - t_1) -
+    ReLU(t_1 - t)) + sum_i (a_i - a_{i-1}) ReLU(t - t_i))."""
+
+    knots: Tensor
+    values: Tensor
+    left_slope: float
+    right_slope: float
+
+    def slopes(self) -> Tensor:
+        inner = torch.diff(self.values) / torch.diff(self.knots)
+        return torch.cat(
+            [
+                torch.tensor([self.left_slope], dtype=torch.float64),
+                inner,
+                torch.tensor([self.right_slope], dtype=torch.float64),
+            ]
+        )
+
+    def relu_coefficients(self) -> tuple[float, Tensor]:
+        """(a_0, [a_i - a_{i-1}]_i): the weights of the C.9 ReLU units at the knots."""
+        a = self.slopes()
+        return float(a[0]), torch.diff(a)
+
+    def __call__(self, t: Tensor) -> Tensor:
+        k, v = self.knots, self.values
+        idx = torch.searchsorted(k, t.contiguous()).clamp(1, k.numel() - 1)
+        t0, t1 = k[idx - 1], k[idx]
+        y0, y1 = v[idx - 1], v[idx]
+        inside = y0 + (y1 - y0) * (t - t0) / (t1 - t0)
+        left = v[0] + self.left_slope * (t - k[0])
+        right = v[-1] + self.right_slope * (t - k[-1])
+        return torch.where(t < k[0], left, torch.where(t > k[-1], right, inside))
+
+    def relu_form(self, t: Tensor) -> Tensor:
+        """The same function through its ReLU units (for the equivalence tests)."""
+        a0, jumps = self.relu_coefficients()
+        t1 = self.knots[0]
+        units = torch.relu(t.unsqueeze(-1) - self.knots)
+        return self.values[0] + a0 * (torch.relu(t - t1) - torch.relu(t1 - t)) + units @ jumps
+
+    @property
+    def pieces(self) -> int:
+        return self.knots.numel() + 1
+
+
+def fit_pwl(
+    target,
+    density,
+    lo: float,
+    hi: float,
+    tol: float,
+    *,
+    start: int = 64,
+    max_knots: int = 20000,
+    joint=None,
+) -> tuple[PiecewiseLinear1D, float]:
+    """Adaptive interpolation of ``target`` on [lo, hi] with density-weighted L2 error <= tol.
+
+    Returns the function and its estimated error integral (interior intervals by 7-point
+    Gauss-Legendre; tails [hi, hi + 40 w] and [lo - 40 w, lo], w = (hi - lo)/2, on 400-cell grids).
+    End slopes are the target's slopes at the ends (numerically), so the tails are its tangents.
+    Only the intervals created by a bisection are re-evaluated. ``joint(t) -> (target, density)``
+    may replace the two callables when they share work.
+    """
+    evaluate = joint or (lambda t: (target(t), density(t)))
+
+    def interval_errors(a, b, fa, fb):
+        u = a[:, None] + (b - a)[:, None] * _GL_NODES[None, :]
+        fu, pu = evaluate(u)
+        lin = fa[:, None] + (fb - fa)[:, None] * _GL_NODES[None, :]
+        return ((fu - lin) ** 2 * pu) @ _GL_WEIGHTS * (b - a)
+
+    knots = np.linspace(lo, hi, start)
+    values = evaluate(knots)[0]
+    err = interval_errors(knots[:-1], knots[1:], values[:-1], values[1:])
+    while True:
+        total = float(err.sum())
+        if total <= tol / 2 or knots.size >= max_knots:
+            break
+        split = np.nonzero(err > tol / (2 * err.size))[0]
+        if split.size == 0:
+            break
+        a, b = knots[split], knots[split + 1]
+        mid = (a + b) / 2
+        f_mid = evaluate(mid)[0]
+        left = interval_errors(a, mid, values[split], f_mid)
+        right = interval_errors(mid, b, f_mid, values[split + 1])
+        knots = np.insert(knots, split + 1, mid)
+        values = np.insert(values, split + 1, f_mid)
+        err = np.insert(err, split + 1, right)
+        err[split + np.arange(split.size)] = left
+    h = 1e-6 * (hi - lo)
+    ends = evaluate(np.array([lo, lo + h, hi - h, hi]))[0]
+    left_slope = float((ends[1] - ends[0]) / h)
+    right_slope = float((ends[3] - ends[2]) / h)
+    pwl = PiecewiseLinear1D(
+        torch.as_tensor(knots), torch.as_tensor(values), left_slope, right_slope
+    )
+    width = (hi - lo) / 2
+    tail_err = 0.0
+    for start_t, end_t in ((hi, hi + 40 * width), (lo - 40 * width, lo)):
+        grid = np.linspace(start_t, end_t, 401)
+        mid = (grid[:-1] + grid[1:]) / 2
+        approx = pwl(torch.as_tensor(mid)).numpy()
+        f_tail, p_tail = evaluate(mid)
+        tail_err += float(((f_tail - approx) ** 2 * p_tail).sum() * (grid[1] - grid[0]))
+    return pwl, total + tail_err
+
+
+@lru_cache(maxsize=16)
+def goldreich_relu_network(d: int, d_out: int, seed: int):
+    """The G.3 network of Goldreich's function (exact ``ReluNet``) and its torch float64 copy.
+
+    Compiled once per (d, d', seed): every small-sigma network shares this block.
+    """
+    circuit = GoldreichFunction(d, d_out, seed).to_circuit()
+    net = compile_circuit(circuit, signs=True)
+    torch_net = net.to_torch()
+    for p in torch_net.parameters():
+        p.requires_grad_(False)
+    return net, torch_net
+
+
+@dataclass
+class NetworkSize:
+    parameters: int
+    max_abs_parameter: float
+    depth: int
+    pieces: dict[str, int] = field(default_factory=dict)
+
+
+class InstanceScoreNetwork:
+    """The C.21 network for one scaled noise level sigma (see the module docstring)."""
+
+    def __init__(self, instance: Instance, sigma: float, target: float, sigma_switch: float):
+        self.instance = instance
+        self.sigma = float(sigma)  # scaled units
+        c = instance.scale
+        self.sigma_unscaled = c * self.sigma
+        self.v = 1 + self.sigma_unscaled**2
+        self.target = float(target)
+        self.regime = "large" if self.sigma_unscaled >= sigma_switch else "small"
+        self.fit_error: dict[str, float] = {}
+        d, d_out = instance.d, instance.d_out
+        R, v, su = float(instance.R), self.v, self.sigma_unscaled
+        # Per-coordinate share of sigma^2 E|net - S|^2 <= target/2 (the rest for C.8 / C.18).
+        share = self.target / (2 * su**2)
+        if self.regime == "small":
+            self.width = (
+                0.5  # vertex identifier: exact sign for |x_i| >= 1/2 (mass < Phi_bar(R-1/2))
+            )
+            reach = 8 + 8 * math.sqrt(v)
+            self.comb_pwl = {}
+            for sign, index in ((1, 0), (-1, 1)):
+
+                def comb_joint(t, index=index):
+                    logs, slope = instance.comb_terms(torch.as_tensor(t), su)
+                    return slope[..., index].numpy(), np.exp(logs[..., index].numpy())
+
+                pwl, err = fit_pwl(None, None, -reach, reach, share / d_out, joint=comb_joint)
+                self.comb_pwl[sign] = pwl
+                self.fit_error[f"comb{sign:+d}"] = err
+            hs = [p.values.abs().max() for p in self.comb_pwl.values()]
+            self.switch_bound = float(max(hs)) * 1.01 + 1.0
+            self.f_net, self.f_torch = goldreich_relu_network(d, d_out, self.f_seed)
+        else:
+            reach = R + 10 * math.sqrt(v)
+
+            def tanh_score(t):
+                return (R * np.tanh(R * t / v) - t) / v
+
+            def density(t):
+                z = 1 / math.sqrt(2 * math.pi * v)
+                return (
+                    0.5
+                    * z
+                    * (np.exp(-((t - R) ** 2) / (2 * v)) + np.exp(-((t + R) ** 2) / (2 * v)))
+                )
+
+            self.head_pwl, err = fit_pwl(tanh_score, density, -reach, reach, share / d)
+            self.fit_error["head"] = err
+
+    @property
+    def f_seed(self) -> int:
+        return int(getattr(self.instance.f, "seed", 0))
+
+    # --- evaluation -------------------------------------------------------------------------
+
+    def unscaled(self, x: Tensor) -> Tensor:
+        """The network's output in unscaled coordinates (score of g_{sigma_u} at unscaled x)."""
+        d = self.instance.d
+        head, tail = x[:, :d], x[:, d:]
+        R, v = float(self.instance.R), self.v
+        if self.regime == "large":
+            return torch.cat([self.head_pwl(head), -tail / v], 1)
+        w = self.width
+        clamp = torch.relu(head / w + 1) - torch.relu(head / w - 1) - 1
+        phases = self.f_torch(clamp)  # +-1 on exact vertices
+        bits = (1 + phases) / 2  # 1 for phase 0 (+1), 0 for phase eps/2 (-1)
+        bits = torch.relu(bits) - torch.relu(bits - 1)  # clamp to [0, 1]
+        h_plus, h_minus = self.comb_pwl[1](tail), self.comb_pwl[-1](tail)
+        B = self.switch_bound
+        chosen = (
+            torch.relu(h_plus + B * bits - B)
+            - torch.relu(-h_plus + B * bits - B)
+            + torch.relu(h_minus + B * (1 - bits) - B)
+            - torch.relu(-h_minus + B * (1 - bits) - B)
+        )
+        return torch.cat([(R * clamp - head) / v, chosen], 1)
+
+    def __call__(self, x_scaled: Tensor, sigma: float | None = None) -> Tensor:
+        c = self.instance.scale
+        return c * self.unscaled(c * x_scaled)
+
+    # --- size ---------------------------------------------------------------------------------
+
+    def size(self) -> NetworkSize:
+        """Nonzero parameters and largest |parameter| of the dense network (see docstring).
+
+        Counted per layer of the network described in the module docstring, with the scale c
+        folded into the first layer's weights and the output layer's weights.
+        """
+        inst = self.instance
+        d, d_out, c = inst.d, inst.d_out, inst.scale
+        R, v = float(inst.R), self.v
+        if self.regime == "large":
+            k = self.head_pwl.knots.numel()
+            a0, jumps = self.head_pwl.relu_coefficients()
+            # layer 1: per head coordinate k knot units + 2 identity units (weight c, bias),
+            # per comb coordinate 2 identity units; output: per head coordinate k + 2 weights and
+            # a bias, per comb coordinate 2 weights.
+            params = d * (2 * (k + 2) + (k + 2) + 1) + d_out * (2 + 2)
+            biggest = max(
+                c,
+                float(self.head_pwl.knots.abs().max()),
+                c * abs(a0),
+                c * float(jumps.abs().max()),
+                c * abs(float(self.head_pwl.values[0])),
+            )
+            return NetworkSize(params, biggest, 2, {"head": k + 1})
+        k_plus = self.comb_pwl[1].knots.numel()
+        k_minus = self.comb_pwl[-1].knots.numel()
+        depth_f = self.f_net.depth
+        f_params = self.f_net.parameter_count()
+        w, B = self.width, self.switch_bound
+        layer1 = d * (2 * 2 + 2 * 2) + d_out * (2 * (k_plus + k_minus) + 2 * 2)
+        # The f network's first affine reads clamp = u1 - u2 - 1: each input weight becomes two.
+        f_first = sum(1 for p in self.f_net.layers[0].weight for q in p if q != 0)
+        carry = depth_f * (2 * d * 2 + 2 * d_out * 2 * 2)  # identity pairs for x, clamp, h+-
+        h_first = d_out * (k_plus + k_minus + 4)  # h+- read their knot units
+        bit_clamp = d_out * 2 * 2
+        switch = d_out * 4 * 3
+        output = d * 3 + d_out * 4
+        params = layer1 + f_params + f_first + carry + h_first + bit_clamp + switch + output
+        comb_coefficients = []
+        for p in self.comb_pwl.values():
+            a0, jumps = p.relu_coefficients()
+            comb_coefficients += [abs(a0), float(jumps.abs().max()), abs(float(p.values[0]))]
+        biggest = max(
+            c / w,
+            c * max(float(p.knots.abs().max()) for p in self.comb_pwl.values()),
+            c * max(comb_coefficients),
+            B,
+            R / v,
+            c,
+            float(self.f_net.max_abs_parameter()),
+        )
+        pieces = {"comb+": k_plus + 1, "comb-": k_minus + 1}
+        return NetworkSize(params, biggest, 1 + depth_f + 3, pieces)
+
+
+def default_parameters(d: int) -> dict[str, float]:
+    """The experiments' instance for seed length d = d': R grows like sqrt(log d), eps = 1/2."""
+    return {"R": math.sqrt(8 * math.log(4 * d)), "eps": 0.5}
+
+
+def make_instance(d: int, d_out: int | None = None, f_seed: int = 0) -> Instance:
+    params = default_parameters(d)
+    f = GoldreichFunction(d, d_out or d, f_seed)
+    return Instance(f, params["R"], params["eps"])
+
+
+def sigma_grid(instance: Instance, count: int, sigma_min_unscaled: float = 0.025) -> np.ndarray:
+    """Scaled noise levels, geometric from sigma_min (unscaled eps/20) to 10 R (unscaled)."""
+    c = instance.scale
+    top = 10 * float(instance.R)
+    return np.geomspace(sigma_min_unscaled, top, count) / c
+
+
+def switch_point(instance: Instance, target: float, sigmas_unscaled: np.ndarray) -> float:
+    """Least unscaled sigma of the grid from which the certified C.18 bound E18 satisfies
+    sigma^2 E18^2 <= target / 4 (E18 bounds |S - S_mixture| pointwise)."""
+    for s in sorted(sigmas_unscaled):
+        R, eps = float(instance.R), float(instance.eps)
+        bound = large_sigma_bound(instance.d_out, R, float(s), eps)
+        if bound < 1e100 and s * s * bound * bound <= target / 4:
+            return float(s)
+    return math.inf
+
+
+class InstanceScoreFamily:
+    """One network per scaled sigma of a grid: the score model the reverse SDE runs on."""
+
+    def __init__(self, instance: Instance, sigmas: np.ndarray, target: float):
+        self.instance = instance
+        self.sigmas = np.asarray(sigmas, dtype=np.float64)
+        self.target = target
+        c = instance.scale
+        fine = np.geomspace(0.02, 50, 200)
+        self.sigma_switch = switch_point(instance, target, fine)
+        self.networks = {
+            float(s): InstanceScoreNetwork(instance, float(s), target, self.sigma_switch)
+            for s in self.sigmas
+        }
+        del c
+
+    def network(self, sigma: float) -> InstanceScoreNetwork:
+        key = min(self.networks, key=lambda s: abs(math.log(s / sigma)))
+        return self.networks[key]
+
+    def __call__(self, x_scaled: Tensor, sigma: float) -> Tensor:
+        return self.network(sigma)(x_scaled)

@@ -1,0 +1,457 @@
+r"""Posterior sampling implies inversion (Lemmas B.2, B.3, Theorem B.4, Lemma 3.3), in torch.
+
+The reduction. Given :math:`y^* = f(s^*)`, build a *synthetic measurement*: for each output
+coordinate j draw a point :math:`t_j` of the discretized Gaussian whose phase encodes
+:math:`y^*_j` (phase 0 for +1, eps/2 for -1; mass :math:`\phi(t)/Z_\theta` at each comb point t)
+and add :math:`N(0,\beta^2)` noise. For uniform :math:`s^*` this y has exactly the law of the real
+measurement :math:`y = Ax + \eta` of :math:`x\sim g` (Definition 3.1, A = [0 | I]). Feed y to a
+posterior sampler, get x, and output :math:`\mathrm{sign}(x_{1:d})` (ties to +1).
+
+The guarantee checked (explicit form of B.3 / B.4 / Lemma 3.3, derived here). Let the sampler be
+a :math:`(\tau,\delta)`-posterior sampler: with probability :math:`\ge 1-\delta` over y its output
+can be coupled with :math:`x\sim g(\cdot\mid y)` so that :math:`\|\hat x - x\| \le \tau` except
+with probability :math:`\delta`. Then
+
+.. math:: \Pr[f(\mathrm{sign}(\hat x_{1:d})) \ne y^*]
+          \le 2\delta + 4 d'\,\bar\Phi\!\big(\tfrac{\epsilon}{4\beta}\big) + d\,\bar\Phi(R-\tau).
+
+Proof. (i) The synthetic noise and (ii) the noise of the pair (x, y) (x a true posterior sample:
+the pair has the law of (signal, measurement)) are each below eps/4 in every coordinate except
+with probability :math:`d'\cdot 2\bar\Phi(\epsilon/4\beta)` (B.2). On both events
+:math:`x_{d+j}` is a comb point within eps/2 of a comb point of phase :math:`y^*_j`; comb points
+of the two phases are eps/2 apart, so it *is* that point: :math:`f(s) = y^*` for the seed s of x.
+(iii) Given s, :math:`x_{1:d}\sim N(Rs, I)` independently of y, and a shift of norm at most
+:math:`\tau` flips the sign of coordinate i only if :math:`(x_i - Rs_i)s_i < -(R-\tau)`:
+probability :math:`\bar\Phi(R-\tau)` each. (iv) The two delta's: the bad-y set and the coupling
+failure. Lemma 3.3 is the same statement for the scaled law :math:`\tilde g` (everything divided
+by c = sqrt(R^2+1)), with :math:`\tilde\beta = \beta/c`, :math:`\tilde\tau = \tau/c`.
+
+B.3 is the same bound for a pair (x, y) drawn from the model itself, the event being
+:math:`f(\mathrm{sign}(\hat x_{1:d})) = f(s)` for the seed s of the signal.
+
+Samplers provided: ``ExactPosteriorSampler`` (enumerates the 2^d seeds; the likelihood of a seed
+given y factorises into smoothed combs :math:`\psi_{f(s)_j,\beta}(y_j)`), ``RejectionSampler``
+(draw x ~ g, accept with probability :math:`e^{-|Ax-y|^2/2\beta^2}`: exact, time exponential in
+d'), and ``AdversarialSampler`` (a worst-case member of the :math:`(\tau,\delta)` class built on
+the exact sampler: garbage on a y-set of probability exactly delta, garbage with probability delta
+elsewhere, and a shift of norm tau of the most fragile sign coordinate).
+
+The instance itself (``CombInstance``, ``goldreich_function``) is a minimal self-contained version
+of Definition 3.1 kept here so that this module stands alone; it uses the same conventions as
+LEMMAS.md section 1.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import torch
+from torch import Tensor
+
+SeedFunction = Callable[[Tensor], Tensor]  # (n, d) in {+-1} -> (n, d') in {+-1}
+
+COMB_RADIUS = 12.0  # comb points with |t| > 12 carry mass < phi(12)/Z ~ 1e-32: dropped.
+
+
+def phase_of(bits: Tensor, eps: float) -> Tensor:
+    """Phase of the comb encoding a sign: 0 for +1, eps/2 for -1."""
+    return torch.where(bits > 0, 0.0, eps / 2).to(torch.float64)
+
+
+def torch_signs_function(fn) -> SeedFunction:
+    """Wrap a ``verify.maths.oneway.OneWayFunction`` (numpy int8 in/out) as a torch float64 map."""
+
+    def f(signs: Tensor) -> Tensor:
+        codes = fn(signs.to(torch.int8).numpy())
+        return torch.as_tensor(codes, dtype=torch.float64)
+
+    f.source = fn  # type: ignore[attr-defined]
+    return f
+
+
+def goldreich_function(d: int, d_out: int, seed: int = 0) -> SeedFunction:
+    """The project's Goldreich local function (``verify.maths.oneway.GoldreichFunction``) in
+    torch."""
+    from verify.maths.oneway import GoldreichFunction
+
+    return torch_signs_function(GoldreichFunction(d, d_out, seed))
+
+
+def all_seeds(d: int) -> Tensor:
+    """The 2^d sign vectors in {+-1}^d, shape (2^d, d)."""
+    codes = torch.arange(2**d, dtype=torch.int64)
+    bits = (codes.unsqueeze(1) >> torch.arange(d - 1, -1, -1)) & 1
+    return (2 * bits - 1).to(torch.float64)
+
+
+@dataclass(frozen=True)
+class CombInstance:
+    """Definition 3.1 (unscaled): x_i ~ N(R s_i, 1), x_{d+j} ~ discretized Gaussian of f(s)_j."""
+
+    d: int
+    d_out: int
+    R: float
+    eps: float
+    f: SeedFunction = field(compare=False)
+
+    @property
+    def scale(self) -> float:
+        """Definition 3.2's scale c = sqrt(R^2 + 1): g~ = law of x / c has covariance <= I."""
+        return math.sqrt(self.R**2 + 1)
+
+    def comb(self, sign: int) -> tuple[Tensor, Tensor]:
+        """Comb points t_k = k eps + theta and their log-masses log(phi(t_k) / Z_theta)."""
+        theta = 0.0 if sign > 0 else self.eps / 2
+        k_max = math.ceil(COMB_RADIUS / self.eps) + 1
+        t = torch.arange(-k_max, k_max + 1, dtype=torch.float64) * self.eps + theta
+        log_mass = torch.log_softmax(-(t**2) / 2, dim=0)
+        return t, log_mass
+
+    def sample_comb(self, signs: Tensor, generator: torch.Generator) -> Tensor:
+        """One comb point per entry of ``signs`` (any shape), phase by sign (inverse CDF).
+
+        Both phases' CDFs are stacked into one increasing table ([0, 1] for +1, [1, 2] for -1)
+        so that a single ``searchsorted`` serves every entry.
+        """
+        t_plus, log_plus = self.comb(1)
+        t_minus, log_minus = self.comb(-1)
+        cdf = torch.cat([torch.cumsum(log_plus.exp(), 0), 1 + torch.cumsum(log_minus.exp(), 0)])
+        cdf[t_plus.numel() - 1] = 1.0  # exact ends: rounding must not leak into the other table
+        cdf[-1] = 2.0
+        points = torch.cat([t_plus, t_minus])
+        u = torch.rand(signs.shape, generator=generator, dtype=torch.float64)
+        u = u + (signs <= 0).to(torch.float64)
+        return points[torch.searchsorted(cdf, u).clamp_(max=points.numel() - 1)]
+
+    def sample_seeds(self, n: int, generator: torch.Generator) -> Tensor:
+        return 2.0 * torch.randint(0, 2, (n, self.d), generator=generator, dtype=torch.float64) - 1
+
+    def sample_head(self, s: Tensor, generator: torch.Generator) -> Tensor:
+        """x_{1:d} given the seeds: N(R s, I)."""
+        return self.R * s + torch.randn(s.shape, generator=generator, dtype=torch.float64)
+
+    def sample(self, n: int, generator: torch.Generator) -> tuple[Tensor, Tensor]:
+        """n draws of x ~ g and their seeds s."""
+        s = self.sample_seeds(n, generator)
+        head = self.sample_head(s, generator)
+        tail = self.sample_comb(self.f(s), generator)
+        return torch.cat([head, tail], dim=1), s
+
+
+def log_smoothed_comb(instance: CombInstance, sign: int, y: Tensor, beta: float) -> Tensor:
+    """log psi_{theta(sign), beta}(y), elementwise, by the direct comb sum (float64 logsumexp)."""
+    t, log_mass = instance.comb(sign)
+    z = (y.unsqueeze(-1) - t) / beta
+    log_terms = log_mass - z**2 / 2 - math.log(beta * math.sqrt(2 * math.pi))
+    return torch.logsumexp(log_terms, dim=-1)
+
+
+def synthetic_measurement(
+    instance: CombInstance, y_star: Tensor, beta: float, generator: torch.Generator
+) -> Tensor:
+    """Theorem B.4's measurement: a comb point of phase y*_j plus N(0, beta^2), per coordinate."""
+    points = instance.sample_comb(y_star, generator)
+    return points + beta * torch.randn(points.shape, generator=generator, dtype=torch.float64)
+
+
+def decode_seed(x: Tensor, d: int) -> Tensor:
+    """sign(x_{1:d}) with ties to +1."""
+    return torch.where(x[:, :d] >= 0, 1.0, -1.0).to(torch.float64)
+
+
+def decode_phases(x_tail: Tensor, eps: float) -> Tensor:
+    """Lemma B.2's decoder: +1 if x is nearer the phase-0 comb than the phase-eps/2 comb."""
+    r = torch.remainder(x_tail, eps)
+    distance_to_even = torch.minimum(r, eps - r)
+    return torch.where(distance_to_even <= eps / 4, 1.0, -1.0).to(torch.float64)
+
+
+def normal_upper_tail(t: float) -> float:
+    return 0.5 * math.erfc(t / math.sqrt(2))
+
+
+def failure_bound(
+    d: int, d_out: int, R: float, eps: float, beta: float, tau: float = 0.0, delta: float = 0.0
+) -> float:
+    """The right side 2 delta + 4 d' Phi_bar(eps / 4 beta) + d Phi_bar(R - tau) (floats)."""
+    return (
+        2 * delta + 4 * d_out * normal_upper_tail(eps / (4 * beta)) + d * normal_upper_tail(R - tau)
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Posterior samplers. Each maps measurements y of shape (n, d') (unscaled coordinates) to one
+# posterior draw per row, shape (n, d + d'), and records the work done.
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class SamplerStats:
+    draws: int = 0  # unconditional draws (rejection) or seed enumerations (exact)
+    seconds: float = 0.0
+    gave_up: int = 0  # rows where rejection sampling hit its cap (returned NaN)
+
+
+class ExactPosteriorSampler:
+    """Exact posterior sampling by enumerating the 2^d seeds (small d).
+
+    p(s, x | y) factorises: p(s | y) is proportional to prod_j psi_{f(s)_j, beta}(y_j) (the comb
+    of phase f(s)_j smoothed by the measurement noise); given s, each x_{d+j} is a comb point
+    drawn with weight phi(t)/Z * phi_beta(y_j - t), and x_{1:d} ~ N(R s, I).
+    """
+
+    def __init__(self, instance: CombInstance, beta: float, max_seed_bits: int = 16):
+        if instance.d > max_seed_bits:
+            raise ValueError(f"exact enumeration of 2^{instance.d} seeds refused")
+        self.instance, self.beta = instance, beta
+        self.seeds = all_seeds(instance.d)
+        self.codes = instance.f(self.seeds)  # (2^d, d')
+        self.stats = SamplerStats()
+
+    def seed_log_posterior(self, y: Tensor) -> Tensor:
+        """log p(s | y) up to a constant per row, shape (n, 2^d)."""
+        plus = log_smoothed_comb(self.instance, 1, y, self.beta)  # (n, d')
+        minus = log_smoothed_comb(self.instance, -1, y, self.beta)
+        chosen = (self.codes > 0).to(torch.float64)  # (2^d, d')
+        return minus.sum(1, keepdim=True) + (plus - minus) @ chosen.T
+
+    def __call__(self, y: Tensor, generator: torch.Generator) -> Tensor:
+        started = time.perf_counter()
+        inst = self.instance
+        logits = self.seed_log_posterior(y)
+        idx = torch.multinomial(torch.softmax(logits, dim=1), 1, generator=generator).squeeze(1)
+        s = self.seeds[idx]
+        head = inst.R * s + torch.randn(s.shape, generator=generator, dtype=torch.float64)
+        codes = self.codes[idx]
+        tail = torch.empty_like(y)
+        for sign in (1, -1):
+            mask = codes > 0 if sign > 0 else codes <= 0
+            if not bool(mask.any()):
+                continue
+            t, log_mass = inst.comb(sign)
+            yy = y[mask]
+            w = log_mass - (yy.unsqueeze(-1) - t) ** 2 / (2 * self.beta**2)
+            pick = torch.multinomial(torch.softmax(w, dim=1), 1, generator=generator).squeeze(1)
+            tail[mask] = t[pick]
+        self.stats.draws += y.shape[0] * self.seeds.shape[0]
+        self.stats.seconds += time.perf_counter() - started
+        return torch.cat([head, tail], dim=1)
+
+
+class RejectionSampler:
+    """Algorithm 1: x ~ g, accept with probability exp(-|Ax - y|^2 / (2 beta^2)).
+
+    Exact whenever it returns; expected draws per row are 1 / E_x exp(-|Ax - y|^2 / 2beta^2),
+    exponential in d'. Rows still pending after ``max_draws`` draws come back as NaN (and count
+    as failures for whoever decodes them).
+    """
+
+    def __init__(
+        self, instance: CombInstance, beta: float, max_draws: int = 200_000, chunk: int = 4096
+    ):
+        self.instance, self.beta = instance, beta
+        self.max_draws, self.chunk = max_draws, chunk
+        self.stats = SamplerStats()
+        self.table: tuple[Tensor, Tensor] | None = None
+        if instance.d <= 16:
+            seeds = all_seeds(instance.d)
+            self.table = (seeds, instance.f(seeds))
+
+    def __call__(self, y: Tensor, generator: torch.Generator) -> Tensor:
+        started = time.perf_counter()
+        inst = self.instance
+        n = y.shape[0]
+        out = torch.full((n, inst.d + inst.d_out), math.nan, dtype=torch.float64)
+        pending = torch.arange(n)
+        used = torch.zeros(n, dtype=torch.int64)
+        while pending.numel():
+            per_row = max(1, self.chunk // pending.numel())
+            rows = pending.repeat_interleave(per_row)
+            # Only A x enters the acceptance test: draw seeds and comb coordinates, and the
+            # Gaussian head x_{1:d} | s afterwards for the accepted draws (same law as x ~ g).
+            if self.table is None:
+                s = inst.sample_seeds(rows.numel(), generator)
+                codes = inst.f(s)
+            else:  # small d: f tabulated on all 2^d seeds once, draws index the table
+                pick = torch.randint(
+                    0, self.table[0].shape[0], (rows.numel(),), generator=generator
+                )
+                s, codes = self.table[0][pick], self.table[1][pick]
+            tail = inst.sample_comb(codes, generator)
+            log_accept = -((tail - y[rows]) ** 2).sum(1) / (2 * self.beta**2)
+            u = torch.rand(rows.numel(), generator=generator, dtype=torch.float64)
+            accepted = torch.log(u) < log_accept
+            # First accepted draw of each row (draws of a row are in order within the chunk).
+            order = torch.arange(rows.numel())
+            first = torch.full((n,), rows.numel(), dtype=torch.int64)
+            first.scatter_reduce_(0, rows[accepted], order[accepted], reduce="amin")
+            hit = first[pending] < rows.numel()
+            done_rows = pending[hit]
+            chosen = first[done_rows]
+            head = inst.sample_head(s[chosen], generator)
+            out[done_rows] = torch.cat([head, tail[chosen]], dim=1)
+            # Count draws used: up to and including the accepted one, or all of them.
+            offset = first[done_rows] - torch.searchsorted(rows, done_rows)
+            used[done_rows] += offset + 1
+            used[pending[~hit]] += per_row
+            self.stats.draws += int(offset.sum()) + hit.sum().item() + per_row * int((~hit).sum())
+            still = pending[~hit]
+            over = used[still] >= self.max_draws
+            self.stats.gave_up += int(over.sum())
+            pending = still[~over]
+        self.stats.seconds += time.perf_counter() - started
+        return out
+
+
+class AdversarialSampler:
+    """A worst-case (tau, delta)-posterior sampler built on an exact one.
+
+    - bad measurements: the y with F(y_1) < delta, F the exact CDF of the first measured
+      coordinate (so the bad set has probability exactly delta), get a garbage answer;
+    - on the other y, with probability delta the coupling fails: garbage again;
+    - otherwise the exact draw is moved by tau along the seed coordinate nearest to 0 (towards
+      it), the shift of norm tau that flips a sign most often.
+    Garbage is the exact draw with its seed coordinates negated.
+    """
+
+    def __init__(self, exact: ExactPosteriorSampler, tau: float, delta: float):
+        self.exact, self.tau, self.delta = exact, tau, delta
+        self.plus_fraction = float((exact.codes[:, 0] > 0).to(torch.float64).mean())
+        self.stats = exact.stats
+
+    def measurement_cdf(self, y1: Tensor) -> Tensor:
+        inst, beta = self.exact.instance, self.exact.beta
+        total = torch.zeros_like(y1)
+        for sign, weight in ((1, self.plus_fraction), (-1, 1 - self.plus_fraction)):
+            t, log_mass = inst.comb(sign)
+            z = (y1.unsqueeze(-1) - t) / beta
+            total += weight * (log_mass.exp() * 0.5 * torch.erfc(-z / math.sqrt(2))).sum(-1)
+        return total
+
+    def __call__(self, y: Tensor, generator: torch.Generator) -> Tensor:
+        x = self.exact(y, generator)
+        d = self.exact.instance.d
+        bad_y = self.measurement_cdf(y[:, 0]) < self.delta
+        coupling_fails = torch.rand(y.shape[0], generator=generator) < self.delta
+        garbage = bad_y | coupling_fails
+        x[garbage, :d] = -x[garbage, :d]
+        good = ~garbage
+        head = x[good, :d]
+        i = head.abs().argmin(dim=1)
+        rows = torch.arange(head.shape[0])
+        head[rows, i] -= self.tau * torch.where(head[rows, i] >= 0, 1.0, -1.0)
+        x[good, :d] = head
+        return x
+
+
+PosteriorSampler = Callable[[Tensor, torch.Generator], Tensor]
+
+
+@dataclass
+class InversionOutcome:
+    trials: int
+    failures: int
+    seconds: float
+    draws: int
+    gave_up: int
+
+
+def invert(
+    instance: CombInstance,
+    y_star: Tensor,
+    beta: float,
+    sampler: PosteriorSampler,
+    generator: torch.Generator,
+    *,
+    scaled: bool = False,
+) -> Tensor:
+    """Theorem B.4 / Lemma 3.3: a candidate preimage of each row of y* (shape (n, d')).
+
+    ``scaled=True`` runs the reduction on g~ (Lemma 3.3): the measurement is built in scaled
+    coordinates with noise beta / c, and ``sampler`` must then be a posterior sampler for g~
+    taking scaled measurements (see ``scaled_sampler``).
+    """
+    if scaled:
+        c = instance.scale
+        points = instance.sample_comb(y_star, generator) / c
+        noise = torch.randn(points.shape, generator=generator, dtype=torch.float64)
+        y = points + (beta / c) * noise
+    else:
+        y = synthetic_measurement(instance, y_star, beta, generator)
+    return decode_seed(sampler(y, generator), instance.d)
+
+
+def scaled_sampler(instance: CombInstance, sampler: PosteriorSampler) -> PosteriorSampler:
+    """A posterior sampler for g~ from one for g: y~ = y / c, so x~ = x / c given y = c y~.
+
+    (The posterior of the scaled law given the scaled measurement is the image of the unscaled
+    posterior under x -> x / c: the reparameterisation of Lemma 3.3's proof.)
+    """
+    c = instance.scale
+
+    def run(y_scaled: Tensor, generator: torch.Generator) -> Tensor:
+        return sampler(c * y_scaled, generator) / c
+
+    return run
+
+
+def inversion_failures(
+    instance: CombInstance,
+    beta: float,
+    sampler: PosteriorSampler,
+    trials: int,
+    generator: torch.Generator,
+    *,
+    scaled: bool = False,
+) -> int:
+    """B.4 / L.3.3: failures of the reduction over ``trials`` uniform seeds s*."""
+    s_star = 2.0 * torch.randint(0, 2, (trials, instance.d), generator=generator) - 1
+    y_star = instance.f(s_star.to(torch.float64))
+    guess = invert(instance, y_star, beta, sampler, generator, scaled=scaled)
+    wrong = (instance.f(guess) != y_star).any(dim=1)
+    return int(wrong.sum())
+
+
+def model_pair_failures(
+    instance: CombInstance,
+    beta: float,
+    sampler: PosteriorSampler,
+    trials: int,
+    generator: torch.Generator,
+) -> int:
+    """B.3: (x, y) from the model; failure when f(sign(x_hat_{1:d})) != f(s)."""
+    x, s = instance.sample(trials, generator)
+    y = x[:, instance.d :] + beta * torch.randn(
+        (trials, instance.d_out), generator=generator, dtype=torch.float64
+    )
+    guess = decode_seed(sampler(y, generator), instance.d)
+    return int((instance.f(guess) != instance.f(s)).any(dim=1).sum())
+
+
+def rejection_time_profile(
+    instance_for: Callable[[int], CombInstance],
+    dims: list[int],
+    beta: float,
+    trials: int,
+    generator: torch.Generator,
+    max_draws: int = 2_000_000,
+) -> list[dict[str, float]]:
+    """Draws and seconds per inversion by rejection sampling, for each d' in ``dims``."""
+    rows = []
+    for dim in dims:
+        inst = instance_for(dim)
+        sampler = RejectionSampler(inst, beta, max_draws=max_draws)
+        failures = inversion_failures(inst, beta, sampler, trials, generator)
+        rows.append(
+            {
+                "d_out": dim,
+                "draws_per_inversion": sampler.stats.draws / trials,
+                "seconds_per_inversion": sampler.stats.seconds / trials,
+                "failure_rate": failures / trials,
+                "gave_up": sampler.stats.gave_up,
+            }
+        )
+    return rows

@@ -1,0 +1,261 @@
+"""Algorithm 1 (rejection sampling of an unconditional sampler) and isotropic Gaussian mixtures
+whose ball probabilities, acceptance probabilities and posteriors are known in closed form.
+
+Algorithm 1 (the paper's upper bound). Given y = A x + eta, eta ~ N(0, beta^2 I_m):
+repeat { draw x' from the unconditional sampler; with probability exp(-|A x' - y|^2/(2 beta^2))
+return x' }. Each round is independent and accepts x' with probability proportional to the
+likelihood N(y; A x', beta^2 I) up to the constant (2 pi beta^2)^{m/2}, so an accepted x' has
+density p(x') exp(-|A x' - y|^2 / (2 beta^2)) / a(y): exactly the posterior p(x' | y). The
+per-round acceptance is a(y) = E_{x'~p} exp(-|A x' - y|^2 / (2 beta^2)).
+``rejection_sample`` runs the rounds in batches (torch): every accepted proposal of the stream is
+the output of an independent run of Algorithm 1.
+
+Isotropic Gaussian mixtures p = sum_k w_k N(mu_k, s_k^2 I_n) and A the selection of the first
+m coordinates (||A|| = 1; A = I when m = n). With nu_k = A mu_k and v_k = s_k^2 + beta^2:
+- ball probability: P_{x'~p}(|A x' - y| <= rho) = sum_k w_k F(rho^2/s_k^2; m, |nu_k - y|^2/s_k^2)
+  (non-central chi-square, certified in ``verify.maths.chisquare``);
+- acceptance: a(y) = sum_k w_k (beta^2 / v_k)^{m/2} exp(-|y - nu_k|^2 / (2 v_k));
+- posterior over the component label: P(k | y) proportional to
+  w_k v_k^{-m/2} exp(-|y - nu_k|^2 / (2 v_k)).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Protocol
+
+import torch
+from flint import arb
+
+from verify.core.numbers import ball, to_arb
+from verify.maths.chisquare import ncx2_cdf, ncx2_cdf_torch, ncx2_cdf_upper_far
+
+DTYPE = torch.float64
+
+
+@dataclass(frozen=True)
+class GaussianMixture:
+    """sum_k weights[k] N(means[k], stds[k]^2 I_n), float64 (every float is an exact dyadic)."""
+
+    weights: torch.Tensor  # (K,)
+    means: torch.Tensor  # (K, n)
+    stds: torch.Tensor  # (K,)
+
+    def __post_init__(self) -> None:
+        if self.weights.ndim != 1 or self.means.ndim != 2 or self.stds.ndim != 1:
+            raise ValueError("weights (K,), means (K, n), stds (K,)")
+        if not (self.weights.shape[0] == self.means.shape[0] == self.stds.shape[0]):
+            raise ValueError("component counts differ")
+        if bool((self.stds <= 0).any()) or bool((self.weights < 0).any()):
+            raise ValueError("stds must be > 0 and weights >= 0")
+
+    @property
+    def dim(self) -> int:
+        return int(self.means.shape[1])
+
+    @property
+    def components(self) -> int:
+        return int(self.weights.shape[0])
+
+    @staticmethod
+    def random(
+        dim: int, components: int, spread: float, std_range: tuple[float, float], seed: int
+    ) -> GaussianMixture:
+        """A seeded random mixture: means ~ N(0, spread^2 I), stds uniform in std_range."""
+        gen = torch.Generator().manual_seed(seed)
+        raw = torch.randint(1, 10, (components,), generator=gen).to(DTYPE)
+        means = spread * torch.randn(components, dim, generator=gen, dtype=DTYPE)
+        lo, hi = std_range
+        stds = lo + (hi - lo) * torch.rand(components, generator=gen, dtype=DTYPE)
+        return GaussianMixture(raw / raw.sum(), means, stds)
+
+    # ------------------------------------------------------------------ sampling and moments
+    def sample(self, count: int, gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+        labels = torch.multinomial(self.weights, count, replacement=True, generator=gen)
+        noise = torch.randn(count, self.dim, generator=gen, dtype=DTYPE)
+        return self.means[labels] + self.stds[labels, None] * noise, labels
+
+    def weights_arb(self) -> list[arb]:
+        """Exact enclosures of the weights renormalised to sum 1 (they are floats)."""
+        w = [to_arb(float(v)) for v in self.weights.tolist()]
+        total = sum(w, arb(0))
+        return [v / total for v in w]
+
+    def second_moment_arb(self) -> arb:
+        """E|x|^2 = sum_k w_k (|mu_k|^2 + n s_k^2), enclosed."""
+        total = arb(0)
+        for w, mu, s in zip(
+            self.weights_arb(), self.means.tolist(), self.stds.tolist(), strict=True
+        ):
+            norm = sum((to_arb(v) ** 2 for v in mu), arb(0))
+            total += w * (norm + self.dim * to_arb(s) ** 2)
+        return total
+
+    def second_moment(self) -> float:
+        return float(
+            (self.weights * ((self.means**2).sum(1) + self.dim * self.stds**2)).sum()
+            / self.weights.sum()
+        )
+
+    def selected(self, m: int) -> GaussianMixture:
+        """The law of A x for A = the first m coordinates."""
+        return GaussianMixture(self.weights, self.means[:, :m].contiguous(), self.stds)
+
+    # ------------------------------------------------------------------ ball probabilities
+    def ball_probability_arb(self, center: list[float], radius: arb) -> arb:
+        """P_{x~p}(|x - center| <= radius), enclosed (non-central chi-square per component).
+
+        Components whose cheap bound (``ncx2_cdf_upper_far``) is below 2^-60 of the mass
+        already enclosed contribute [0, bound] instead of a full series.
+        """
+        rad_sq = to_arb(radius) ** 2
+        pieces = []
+        for w, mu, s in zip(
+            self.weights_arb(), self.means.tolist(), self.stds.tolist(), strict=True
+        ):
+            s_sq = to_arb(s) ** 2
+            offset = sum(
+                ((to_arb(a) - to_arb(b)) ** 2 for a, b in zip(mu, center, strict=True)), arb(0)
+            )
+            x, lam = rad_sq / s_sq, offset / s_sq
+            cheap = w * ncx2_cdf_upper_far(x, self.dim, lam)
+            pieces.append((float(cheap.mid()), cheap, w, x, lam))
+        pieces.sort(key=lambda piece: -piece[0])
+        total = arb(0)
+        negligible = arb(2) ** -60
+        for _, cheap, w, x, lam in pieces:
+            if total > 0 and cheap.upper() < (negligible * total).lower():
+                total += ball(0, cheap)
+            else:
+                total += w * ncx2_cdf(x, self.dim, lam)
+        return total
+
+    def ball_probability_torch(self, centers: torch.Tensor, radius: float) -> torch.Tensor:
+        """Float64 screen of the ball probability at each row of ``centers``."""
+        offsets = ((centers[:, None, :] - self.means[None, :, :]) ** 2).sum(-1)  # (N, K)
+        s_sq = self.stds**2
+        probs = torch.stack(
+            [
+                ncx2_cdf_torch(radius**2 / s_sq[k], self.dim, offsets[:, k] / s_sq[k])
+                for k in range(self.components)
+            ],
+            dim=1,
+        )
+        return (probs * self.weights).sum(1) / self.weights.sum()
+
+    # ------------------------------------------------------------------ acceptance, posterior
+    def log_component_terms(self, y: torch.Tensor, beta: float) -> torch.Tensor:
+        """log of w_k (beta^2/v_k)^{m/2} exp(-|y - mu_k|^2 / (2 v_k)), rows of y, (N, K)."""
+        v = self.stds**2 + beta**2
+        d2 = ((y[:, None, :] - self.means[None, :, :]) ** 2).sum(-1)
+        log_w = torch.log(self.weights / self.weights.sum())
+        return log_w + 0.5 * self.dim * torch.log(beta**2 / v) - d2 / (2 * v)
+
+    def log_acceptance_torch(self, y: torch.Tensor, beta: float) -> torch.Tensor:
+        return torch.logsumexp(self.log_component_terms(y, beta), dim=1)
+
+    def acceptance_arb(self, y: list[float], beta: float | arb) -> arb:
+        """a(y) = E exp(-|x' - y|^2/(2 beta^2)) in closed form, enclosed."""
+        b_sq = to_arb(beta) ** 2
+        total = arb(0)
+        for w, mu, s in zip(
+            self.weights_arb(), self.means.tolist(), self.stds.tolist(), strict=True
+        ):
+            v = to_arb(s) ** 2 + b_sq
+            d2 = sum(((to_arb(a) - to_arb(b)) ** 2 for a, b in zip(mu, y, strict=True)), arb(0))
+            total += w * (b_sq / v) ** (arb(self.dim) / 2) * (-d2 / (2 * v)).exp()
+        return total
+
+    def label_posterior_arb(self, y: list[float], beta: float | arb) -> list[arb]:
+        """P(component k | y), enclosed."""
+        b_sq = to_arb(beta) ** 2
+        terms = []
+        for w, mu, s in zip(
+            self.weights_arb(), self.means.tolist(), self.stds.tolist(), strict=True
+        ):
+            v = to_arb(s) ** 2 + b_sq
+            d2 = sum(((to_arb(a) - to_arb(b)) ** 2 for a, b in zip(mu, y, strict=True)), arb(0))
+            terms.append(w * (b_sq / v) ** (arb(self.dim) / 2) * (-d2 / (2 * v)).exp())
+        total = sum(terms, arb(0))
+        return [t / total for t in terms]
+
+
+# ---------------------------------------------------------------------------- Algorithm 1
+
+
+class UnconditionalSampler(Protocol):
+    def __call__(self, count: int, gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+        """``count`` samples (count, n) and an integer label per sample (count,)."""
+        ...
+
+
+@dataclass
+class RejectionResult:
+    samples: torch.Tensor  # (accepted, n): each an independent output of Algorithm 1
+    labels: torch.Tensor  # (accepted,)
+    proposals: int  # rounds run in total
+    accepted: int
+
+    @property
+    def acceptance_rate(self) -> float:
+        return self.accepted / self.proposals if self.proposals else math.nan
+
+
+def rejection_sample(
+    sampler: UnconditionalSampler,
+    y: torch.Tensor,
+    beta: float,
+    measure: int,
+    gen: torch.Generator,
+    *,
+    want: int,
+    max_proposals: int,
+    batch: int = 65536,
+) -> RejectionResult:
+    """Run Algorithm 1 until ``want`` outputs or ``max_proposals`` rounds.
+
+    ``measure`` = m: A selects the first m coordinates of x'. A round accepts x' when
+    U < exp(-|A x' - y|^2 / (2 beta^2)), U ~ Uniform(0, 1) (compared in log space).
+    """
+    kept_x: list[torch.Tensor] = []
+    kept_l: list[torch.Tensor] = []
+    accepted = 0
+    proposals = 0
+    while accepted < want and proposals < max_proposals:
+        count = min(batch, max_proposals - proposals)
+        x, labels = sampler(count, gen)
+        log_accept = -((x[:, :measure] - y) ** 2).sum(1) / (2 * beta**2)
+        u = torch.rand(count, generator=gen, dtype=DTYPE)
+        take = torch.log(u) < log_accept
+        proposals += count
+        if bool(take.any()):
+            kept_x.append(x[take])
+            kept_l.append(labels[take])
+            accepted += int(take.sum())
+    samples = torch.cat(kept_x) if kept_x else torch.empty(0, 0, dtype=DTYPE)
+    labels_all = torch.cat(kept_l) if kept_l else torch.empty(0, dtype=torch.long)
+    return RejectionResult(samples[:want], labels_all[:want], proposals, accepted)
+
+
+def e1_radius(r: arb, beta: arb, m: int, delta: arb) -> arb:
+    """2 r + beta sqrt(m + 2 sqrt(m log(1/delta)) + 2 log(1/delta)) (the ball of Lemma E.1)."""
+    log_inv = (1 / delta).log()
+    return 2 * r + beta * (m + 2 * (m * log_inv).sqrt() + 2 * log_inv).sqrt()
+
+
+def e1_bound(r: arb, big_r: arb, m: int, delta: arb) -> arb:
+    """delta (r / (3 R_delta))^m, the E.1 lower bound of the ball probability."""
+    return delta * (r / (3 * big_r)) ** m
+
+
+def e1_best_r(beta: float, m: int, delta: float, big_r: float) -> float:
+    """The r maximising log[delta (r/3R)^m] - rho(r)^2 / (2 beta^2) (acceptance bound), <= R.
+
+    d/dr: m / r - 2 (2 r + beta c) / beta^2 = 0, c = sqrt(m + 2 sqrt(mL) + 2L), L = log 1/delta,
+    i.e. 4 r^2 + 2 beta c r - m beta^2 = 0.
+    """
+    log_inv = math.log(1 / delta)
+    c = math.sqrt(m + 2 * math.sqrt(m * log_inv) + 2 * log_inv)
+    r = beta * (-c + math.sqrt(c * c + 4 * m)) / 4
+    return min(r, big_r)

@@ -1,0 +1,957 @@
+r"""Piecewise-linear approximation of a one-dimensional smoothed score (Lemmas C.1-C.4), certified.
+
+Laws. ``SmoothedAtoms`` is :math:`p_\sigma = \sum_j w_j N(a_j, v)` with rational atoms, weights
+and variance. With :math:`v = \sigma^2` it is an atomic law smoothed at level :math:`\sigma`; with
+:math:`v = \sigma^2 + \tau^2` it is the equal-width Gaussian mixture
+:math:`\sum_j w_j N(a_j, \tau^2)` smoothed at :math:`\sigma` (the same score function as the atomic
+law smoothed at :math:`\sqrt v`; the lemmas' bounds are still stated with :math:`\sigma`).
+Tweedie in one dimension: with :math:`Y` the atom given :math:`X = x`,
+:math:`s(x) = (E[Y|x] - x)/v` and :math:`s'(x) = \mathrm{Var}(Y|x)/v^2 - 1/v`. The posterior mean
+:math:`m(x) = E[Y|x]` is nondecreasing (:math:`m' = \mathrm{Var}(Y|x)/v \ge 0`), so on a cell
+:math:`[u_0, u_1]` the score lies in :math:`[(m(u_0) - u_1)/v, (m(u_1) - u_0)/v]`: point
+evaluations at the cell ends enclose it, without the dependency blow-up of interval evaluation.
+
+Expectations over the whole line. The line is cut at a core :math:`[lo, hi]` (every atom at
+least ``TAIL_SDS`` standard deviations inside); the core is split into cells of width ``h``; a
+cell's mass is enclosed exactly by the normal CDF (``erfc`` in arb); the integrand is enclosed on
+the cell (interval evaluation, or the monotone trick above, or a first-order centred form), and the
+tails carry a rigorous bound from Gaussian tail moments:
+:math:`\int_u^\infty \phi = \bar\Phi(u)`, :math:`\int_u^\infty z\phi = \phi(u)`,
+:math:`\int_u^\infty z^2\phi = u\phi(u) + \bar\Phi(u)`.
+
+Floats (numpy) only build the approximations (their node values are then exact rationals) and
+screen; every certified number goes through arb.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+from flint import arb
+
+from verify.core.numbers import ball, to_arb
+
+TAIL_SDS = 9  # core half-width beyond the extreme atoms, in standard deviations of a component
+
+
+def _sqrt2() -> arb:
+    return arb(2).sqrt()
+
+
+def normal_upper_tail(u: arb) -> arb:
+    r"""\bar\Phi(u) = erfc(u / sqrt 2) / 2, enclosed (valid on balls)."""
+    return (u / _sqrt2()).erfc() / 2
+
+
+def standard_normal_density(u: arb) -> arb:
+    return exp_range(-square_range(u) / 2) / (2 * arb.pi()).sqrt()
+
+
+def _ipow(x: arb, k: int) -> arb:
+    """x^k by repeated products (python-flint's ``**`` of a ball around 0 can return nan)."""
+    out = arb(1)
+    for _ in range(k):
+        out = out * x
+    return out
+
+
+def exp_range(x: arb) -> arb:
+    """exp over a ball from its endpoints (arb's exp of a wide ball may dip below zero)."""
+    return ball(x.lower().exp().lower(), x.upper().exp().upper())
+
+
+def square_range(x: arb) -> arb:
+    """Enclosure of {t^2 : t in x} that never dips below zero (arb's x*x may)."""
+    lo, hi = x.lower(), x.upper()
+    top = (lo * lo).max(hi * hi)
+    if lo > 0 or hi < 0:
+        bottom = (lo * lo).min(hi * hi)
+        return ball(bottom.lower(), top.upper())
+    return ball(0, top.upper())
+
+
+def hull(values: Sequence[arb]) -> arb:
+    """The smallest ball containing every ball of ``values``."""
+    lo = min((v.lower() for v in values), key=float)
+    hi = max((v.upper() for v in values), key=float)
+    # min/max by float only picks a candidate; take the certified extremes among near-ties.
+    lo = _certified_extreme(values, lo, lower=True)
+    hi = _certified_extreme(values, hi, lower=False)
+    return ball(lo, hi)
+
+
+def _certified_extreme(values: Sequence[arb], guess: arb, *, lower: bool) -> arb:
+    best = guess
+    for v in values:
+        end = v.lower() if lower else v.upper()
+        if (lower and end < best) or (not lower and end > best):
+            best = end
+    return best
+
+
+@dataclass(frozen=True)
+class SmoothedAtoms:
+    r""":math:`p_\sigma = \sum_j w_j N(a_j, v)`; ``sigma`` is the smoothing level of the lemmas.
+
+    ``variance`` is v = sigma^2 + tau^2 >= sigma^2 (tau = 0 for an atomic law).
+    """
+
+    atoms: tuple[Fraction, ...]
+    weights: tuple[Fraction, ...]
+    sigma: Fraction
+    variance: Fraction
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "atoms", tuple(Fraction(a) for a in self.atoms))
+        object.__setattr__(self, "weights", tuple(Fraction(w) for w in self.weights))
+        object.__setattr__(self, "sigma", Fraction(self.sigma))
+        object.__setattr__(self, "variance", Fraction(self.variance))
+        if not self.atoms or len(self.atoms) != len(self.weights):
+            raise ValueError("need one weight per atom, at least one atom")
+        if any(w <= 0 for w in self.weights) or sum(self.weights) != 1:
+            raise ValueError("weights must be positive and sum to 1")
+        if self.sigma <= 0 or self.variance < self.sigma**2:
+            raise ValueError("need sigma > 0 and variance >= sigma^2")
+
+    # -- exact moments -------------------------------------------------------------------
+    @property
+    def mean(self) -> Fraction:
+        return sum((w * a for w, a in zip(self.weights, self.atoms, strict=True)), Fraction(0))
+
+    @property
+    def atom_variance(self) -> Fraction:
+        mu = self.mean
+        return sum(
+            (w * (a - mu) ** 2 for w, a in zip(self.weights, self.atoms, strict=True)),
+            Fraction(0),
+        )
+
+    @property
+    def second_moment(self) -> Fraction:
+        r""":math:`m_2 = E_{x \sim p_\sigma}(x - \mu)^2 = \mathrm{Var}(p) + \sigma^2`, exact."""
+        return self.atom_variance + self.variance
+
+    @property
+    def spread(self) -> Fraction:
+        return max(self.atoms) - min(self.atoms)
+
+    def derivative_bound(self) -> arb:
+        """sup |s'| <= max(1/v, D^2/(4 v^2) - 1/v): Var(Y|x) <= D^2/4 for Y in an interval of
+        length D (Popoviciu)."""
+        v = to_arb(self.variance)
+        d = to_arb(self.spread)
+        return (1 / v).max(d * d / (4 * v * v) - 1 / v)
+
+    def arbs(self) -> tuple[list[arb], list[arb], list[arb], arb, arb]:
+        """(atoms, weights, log weights, v, sqrt v) as arb at the working precision (cached)."""
+        import flint
+
+        cache = self.__dict__.setdefault("_arb_cache", {})
+        prec = flint.ctx.prec
+        if prec not in cache:
+            atoms = [to_arb(a) for a in self.atoms]
+            weights = [to_arb(w) for w in self.weights]
+            v = to_arb(self.variance)
+            cache[prec] = (atoms, weights, [w.log() for w in weights], v, v.sqrt())
+        return cache[prec]
+
+    # -- float screen ----------------------------------------------------------------------
+    def _posterior_np(self, x: np.ndarray) -> np.ndarray:
+        a = np.array([float(t) for t in self.atoms])
+        logw = np.log(np.array([float(w) for w in self.weights]))
+        v = float(self.variance)
+        logits = logw[None, :] + (np.outer(x, a) - a[None, :] ** 2 / 2) / v
+        logits -= logits.max(axis=1, keepdims=True)
+        r = np.exp(logits)
+        return r / r.sum(axis=1, keepdims=True)
+
+    def score_np(self, x) -> np.ndarray:
+        x = np.asarray(x, dtype=float)
+        a = np.array([float(t) for t in self.atoms])
+        r = self._posterior_np(x.ravel())
+        return ((r @ a - x.ravel()) / float(self.variance)).reshape(x.shape)
+
+    def score_derivative_np(self, x) -> np.ndarray:
+        x = np.asarray(x, dtype=float)
+        a = np.array([float(t) for t in self.atoms])
+        r = self._posterior_np(x.ravel())
+        m = r @ a
+        var = r @ (a**2) - m**2
+        var = np.maximum(var, 0.0)
+        v = float(self.variance)
+        return (var / v**2 - 1 / v).reshape(x.shape)
+
+    def density_np(self, x) -> np.ndarray:
+        x = np.asarray(x, dtype=float)
+        a = np.array([float(t) for t in self.atoms])
+        w = np.array([float(t) for t in self.weights])
+        v = float(self.variance)
+        z = (x.ravel()[:, None] - a[None, :]) ** 2 / (2 * v)
+        return (np.exp(-z) @ w / math.sqrt(2 * math.pi * v)).reshape(x.shape)
+
+    # -- certified -------------------------------------------------------------------------
+    def _unnormalised_posterior(self, x: arb) -> list[arb]:
+        """Posterior weights up to a common factor, centred so that the dependency is small."""
+        atoms, _, logw, v, _ = self.arbs()
+        centre = arb(x.mid())
+        logits = [lw + (centre * aa - aa * aa / 2) / v for lw, aa in zip(logw, atoms, strict=True)]
+        top = max(logits, key=lambda t: float(t.mid()))
+        # x = centre + rho: logit_j = base_j + rho a_j / v; subtract rho * m_c / v from all.
+        probe = [float((t - top).mid()) for t in logits]
+        weights = [math.exp(p) for p in probe]
+        m_float = sum(w * float(a) for w, a in zip(weights, self.atoms, strict=True)) / sum(weights)
+        m_centre = arb(m_float)
+        rho = x - centre
+        return [
+            exp_range(t - top + rho * (aa - m_centre) / v)
+            for t, aa in zip(logits, atoms, strict=True)
+        ]
+
+    def posterior_moments(self, x: Fraction | arb) -> tuple[arb, arb]:
+        """(E[Y|x], Var(Y|x)) enclosed; x may be a ball."""
+        x = to_arb(x)
+        atoms = self.arbs()[0]
+        e = self._unnormalised_posterior(x)
+        total = sum(e, arb(0))
+        mids = [float(ej.mid()) for ej in e]
+        centre = arb(sum(m * float(a) for m, a in zip(mids, self.atoms, strict=True)) / sum(mids))
+        diffs = [aa - centre for aa in atoms]
+        first = sum((ej * d for ej, d in zip(e, diffs, strict=True)), arb(0)) / total
+        second = sum((ej * d * d for ej, d in zip(e, diffs, strict=True)), arb(0)) / total
+        var = second - first * first
+        return centre + first, var.nonnegative_part()
+
+    def posterior_mean(self, x: Fraction | arb) -> arb:
+        return self.posterior_moments(x)[0]
+
+    def score(self, x: Fraction | arb) -> arb:
+        """s(x) = (E[Y|x] - x)/v; on a ball use ``score_on_cell`` for a tighter enclosure."""
+        x = to_arb(x)
+        return (self.posterior_mean(x) - x) / to_arb(self.variance)
+
+    def score_derivative(self, x: Fraction | arb) -> arb:
+        v = to_arb(self.variance)
+        _, var = self.posterior_moments(x)
+        s1 = var / (v * v) - 1 / v
+        bound = self.derivative_bound()
+        return s1.intersection(ball(-1 / v, bound))
+
+    def density(self, x: Fraction | arb) -> arb:
+        x = to_arb(x)
+        atoms, weights, _, _, sd = self.arbs()
+        return sum(
+            (
+                w * standard_normal_density((x - a) / sd) / sd
+                for w, a in zip(weights, atoms, strict=True)
+            ),
+            arb(0),
+        )
+
+    def upper_tail_mass(self, u: Fraction | arb) -> arb:
+        """P(X >= u), enclosed."""
+        atoms, weights, _, _, sd = self.arbs()
+        ua = to_arb(u)
+        return sum(
+            (w * normal_upper_tail((ua - a) / sd) for w, a in zip(weights, atoms, strict=True)),
+            arb(0),
+        )
+
+    def lower_tail_mass(self, u: Fraction | arb) -> arb:
+        """P(X <= u), enclosed."""
+        atoms, weights, _, _, sd = self.arbs()
+        ua = to_arb(u)
+        return sum(
+            (w * normal_upper_tail((a - ua) / sd) for w, a in zip(weights, atoms, strict=True)),
+            arb(0),
+        )
+
+    def tail_moment(self, u: Fraction, centre: Fraction, power: int, *, upper: bool) -> arb:
+        r""":math:`\int_{x \ge u} (x - c)^k p_\sigma(x) dx` (``upper``) or the mirror
+        :math:`\int_{x \le u} (c - x)^k p_\sigma(x) dx`, for k in {0, 1, 2}, enclosed exactly."""
+        sd = to_arb(self.variance).sqrt()
+        total = arb(0)
+        for w, a in zip(self.weights, self.atoms, strict=True):
+            # Standardise: x = a + sd z on the upper side, x = a - sd z on the lower side.
+            z0 = (to_arb(u) - to_arb(a)) / sd if upper else (to_arb(a) - to_arb(u)) / sd
+            shift = to_arb(a - centre) if upper else to_arb(centre - a)
+            m0 = normal_upper_tail(z0)
+            m1 = standard_normal_density(z0)
+            m2 = z0 * m1 + m0
+            if power == 0:
+                value = m0
+            elif power == 1:
+                value = sd * m1 + shift * m0
+            elif power == 2:
+                value = sd * sd * m2 + 2 * sd * shift * m1 + shift * shift * m0
+            else:
+                raise ValueError("power must be 0, 1 or 2")
+            total += to_arb(w) * value
+        return total
+
+    def core(self, step: Fraction, anchor: Fraction = Fraction(0)) -> tuple[Fraction, Fraction]:
+        """A core interval [lo, hi] on the lattice anchor + step Z, TAIL_SDS sds past the atoms."""
+        reach = Fraction(math.ceil(TAIL_SDS * math.sqrt(float(self.variance)) * 64), 64)
+        lo = min(self.atoms) - reach
+        hi = max(self.atoms) + reach
+        k_lo = math.floor((lo - anchor) / step)
+        k_hi = math.ceil((hi - anchor) / step)
+        return anchor + k_lo * step, anchor + k_hi * step
+
+
+def posterior_cumulants(law: SmoothedAtoms, x: arb, order: int) -> list[arb]:
+    r"""[E[Y|x], kappa_2, ..., kappa_order] (order <= 4) of the posterior of the atom given x,
+    enclosed (x may be a ball); intersected with the a-priori bounds for a law on an interval
+    of length D: :math:`\kappa_2 \in [0, D^2/4]`, :math:`|\kappa_3| \le D^3/4`,
+    :math:`|\kappa_4| \le D^4/4` (:math:`\mu_4 \le D^2\mu_2`, :math:`3\mu_2^2 \le 3D^4/16`).
+
+    Derivatives of the score: :math:`s^{(n)} = \kappa_{n+1}/v^{n+1}` for n >= 2,
+    :math:`s' = \kappa_2/v^2 - 1/v` (each x-derivative of a posterior cumulant is the next
+    cumulant over v)."""
+    atoms, _, _, _, _ = law.arbs()
+    e = law._unnormalised_posterior(x)
+    total = sum(e, arb(0))
+    mids = [float(ej.mid()) for ej in e]
+    centre = arb(sum(m * float(a) for m, a in zip(mids, law.atoms, strict=True)) / sum(mids))
+    diffs = [aa - centre for aa in atoms]
+    raw = []
+    powers = [arb(1)] * len(diffs)
+    for _ in range(order):
+        powers = [p * d for p, d in zip(powers, diffs, strict=True)]
+        raw.append(sum((ej * p for ej, p in zip(e, powers, strict=True)), arb(0)) / total)
+    m1 = raw[0]
+    d = to_arb(law.spread)
+    d2 = d * d
+    out = [centre + m1]
+    if order >= 2:
+        k2 = raw[1] - m1 * m1
+        out.append(k2.intersection(ball(0, d2 / 4)))
+    if order >= 3:
+        k3 = raw[2] - 3 * raw[1] * m1 + 2 * m1 * m1 * m1
+        out.append(k3.intersection(ball(-d2 * d / 4, d2 * d / 4)))
+    if order >= 4:
+        m1sq = m1 * m1
+        k4 = raw[3] - 4 * raw[2] * m1 - 3 * raw[1] * raw[1] + 12 * raw[1] * m1sq - 6 * m1sq * m1sq
+        out.append(k4.intersection(ball(-d2 * d2 / 4, d2 * d2 / 4)))
+    return out
+
+
+def score_second_derivative_bound(law: SmoothedAtoms, x: arb) -> arb:
+    r""":math:`s''(x) = \kappa_3(Y|x)/v^3`, enclosed on a ball."""
+    v = law.arbs()[3]
+    return posterior_cumulants(law, x, 3)[2] / (v * v * v)
+
+
+@dataclass
+class CellData:
+    """Enclosures on the cells [u_i, u_{i+1}] of the lattice u_i = lo + i h, i = 0..n.
+
+    Point data at the nodes and centres are tight balls; ``second_on``, ``third_on`` and
+    ``density_on`` are interval evaluations over the cell, used only in remainder terms or as a
+    relative factor.
+    """
+
+    law: SmoothedAtoms
+    nodes: list[Fraction]
+    mean_at: list[arb]  # E[Y | u_i]
+    derivative_at: list[arb]  # s'(u_i)
+    cdf_at: list[arb]  # P(X <= u_i)
+    score_mid: list[arb]  # s(c_i), c_i the cell centre
+    derivative_mid: list[arb]  # s'(c_i)
+    second_mid: list[arb]  # s''(c_i)
+    second_on: list[arb]  # s''(cell)
+    third_on: list[arb]  # s'''(cell)
+    density_on: list[arb]  # p(cell)
+
+    @property
+    def h(self) -> Fraction:
+        return self.nodes[1] - self.nodes[0]
+
+    @property
+    def cells(self) -> int:
+        return len(self.nodes) - 1
+
+    def centre(self, i: int) -> Fraction:
+        return (self.nodes[i] + self.nodes[i + 1]) / 2
+
+    def mass(self, i: int) -> arb:
+        return (self.cdf_at[i + 1] - self.cdf_at[i]).nonnegative_part()
+
+    def score_on(self, i: int) -> arb:
+        """s on cell i through the monotone posterior mean (see the module docstring)."""
+        v = to_arb(self.law.variance)
+        lo = (self.mean_at[i] - to_arb(self.nodes[i + 1])) / v
+        hi = (self.mean_at[i + 1] - to_arb(self.nodes[i])) / v
+        return ball(lo.lower(), hi.upper())
+
+    def derivative_on(self, i: int) -> arb:
+        """s' on cell i: the mean-value form s'(c) + s''(cell) [-r, r] intersected with the
+        second-order form s'(c) + s''(c) [-r, r] + s^(3)(cell) [-r^2/2, r^2/2]."""
+        r = to_arb(self.h / 2)
+        first = self.derivative_mid[i] + self.second_on[i] * ball(-r, r)
+        second = (
+            self.derivative_mid[i]
+            + self.second_mid[i] * ball(-r, r)
+            + self.third_on[i] * ball(-r * r / 2, r * r / 2)
+        )
+        return first.intersection(second)
+
+
+def cell_data(law: SmoothedAtoms, lo: Fraction, hi: Fraction, h: Fraction) -> CellData:
+    n = round((hi - lo) / h)
+    if lo + n * h != hi:
+        raise ValueError("core must be a whole number of cells")
+    nodes = [lo + i * h for i in range(n + 1)]
+    v = to_arb(law.variance)
+    means, derivs, cdf = [], [], []
+    for u in nodes:
+        m, var = law.posterior_moments(u)
+        means.append(m)
+        derivs.append(var / (v * v) - 1 / v)
+        cdf.append(law.lower_tail_mass(u))
+    score_mid, deriv_mid, second_mid, second, third, dens = [], [], [], [], [], []
+    v2 = v * v
+    for i in range(n):
+        c = (nodes[i] + nodes[i + 1]) / 2
+        m, k2, k3 = posterior_cumulants(law, to_arb(c), 3)
+        score_mid.append((m - to_arb(c)) / v)
+        deriv_mid.append(k2 / v2 - 1 / v)
+        second_mid.append(k3 / (v2 * v))
+        cell = ball(nodes[i], nodes[i + 1])
+        _, _, k3_on, k4_on = posterior_cumulants(law, cell, 4)
+        second.append(k3_on / (v2 * v))
+        third.append(k4_on / (v2 * v2))
+        dens.append(law.density(cell))
+    return CellData(
+        law, nodes, means, derivs, cdf, score_mid, deriv_mid, second_mid, second, third, dens
+    )
+
+
+def quadratic_error_integral(
+    alpha: arb, beta: arb, kappa: arb, third: arb, r: Fraction, density: arb
+) -> arb:
+    r"""Enclose :math:`\int_{-r}^{r} e(c+t)^2 p(c+t)\,dt` where
+    :math:`e(c+t) = \alpha + \beta t + \kappa t^2 + \rho(t)`,
+    :math:`|\rho(t)| \le G|t|^3/6`, G = sup|``third``|, and p ranges in ``density``.
+
+    Minkowski in :math:`L^2(dt)`: :math:`\|q\| \pm \|\rho\|` with
+    :math:`\int q^2 = 2r\alpha^2 + \tfrac{2r^3}{3}(\beta^2 + 2\alpha\kappa)
+    + \tfrac{2r^5}{5}\kappa^2` and :math:`\int G^2 t^6/36 = G^2 r^7/126`.
+    """
+    ra = to_arb(r)
+    r3 = ra * ra * ra
+    main = 2 * ra * alpha * alpha + 2 * r3 / 3 * (beta * beta + 2 * alpha * kappa)
+    main += 2 * r3 * ra * ra / 5 * kappa * kappa
+    main_lo = main.lower() if main.lower() > 0 else arb(0)
+    root_lo, root_hi = main_lo.sqrt(), main.upper().sqrt()
+    rest = third.abs_upper() * (r3 * r3 * ra / 126).sqrt()
+    hi = (root_hi + rest) * (root_hi + rest)
+    lo_root = root_lo - rest
+    lo = lo_root * lo_root if lo_root > 0 else arb(0)
+    dens_lo = density.lower() if density.lower() > 0 else arb(0)
+    return ball((lo * dens_lo).lower(), (hi * density.upper()).upper())
+
+
+def sliding_max_upper(values: Sequence[arb], radius: int) -> list[arb]:
+    """For each i, an upper bound of the values[i - radius .. i + radius] (clipped at the ends)."""
+    uppers = [v.upper() for v in values]
+    out = []
+    for i in range(len(values)):
+        best = uppers[max(0, i - radius)]
+        for w in uppers[max(0, i - radius) : i + radius + 1]:
+            if w > best:
+                best = w
+        out.append(best)
+    return out
+
+
+def sliding_max_lower(values: Sequence[arb], start: int, stop: int) -> arb:
+    best = values[start].lower()
+    for v in values[start:stop]:
+        if v.lower() > best:
+            best = v.lower()
+    return best
+
+
+# ---------------------------------------------------------------------------------------------
+# C.1: linear interpolation of the score on the grid eps Z
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class InterpolationError:
+    """Certified sides of Lemma C.1 for one law and grid width eps."""
+
+    error: arb  # E[(s_hat - s)^2]
+    window_sup: arb  # E[sup_{|c| <= eps} s'(x + c)^2]
+    cells: int
+
+
+def piecewise_linear_error(
+    data: CellData,
+    node_value: Callable[[int], arb],
+    grid_step: int,
+) -> arb:
+    r"""Enclose :math:`\int_{core} (f - s)^2 p` for f linear between lattice nodes
+    ``0, grid_step, 2 grid_step, ...`` with values ``node_value(k)`` at node k * grid_step.
+
+    On a cell with centre c and half-width r inside grid interval I (Taylor to second order
+    with Lagrange remainder): :math:`f - s = \alpha + \beta t + \kappa t^2 + \rho(t)`,
+    :math:`\alpha = f(c) - s(c)`, :math:`\beta = a_I - s'(c)`, :math:`\kappa = -s''(c)/2`,
+    :math:`|\rho(t)| \le \sup_{cell}|s'''|\,|t|^3/6`.
+    """
+    h = data.h
+    n = data.cells
+    total = arb(0)
+    cache: dict[int, arb] = {}
+
+    def value(k: int) -> arb:
+        if k not in cache:
+            cache[k] = node_value(k)
+        return cache[k]
+
+    step = to_arb(h * grid_step)
+    for i in range(n):
+        k = i // grid_step
+        left, right = value(k), value(k + 1)
+        slope = (right - left) / step
+        offset = data.centre(i) - data.nodes[k * grid_step]
+        f_centre = left + slope * to_arb(offset)
+        alpha = f_centre - data.score_mid[i]
+        beta = slope - data.derivative_mid[i]
+        kappa = -data.second_mid[i] / 2
+        total += quadratic_error_integral(
+            alpha, beta, kappa, data.third_on[i], h / 2, data.density_on[i]
+        )
+    return total
+
+
+def interpolation_error(law: SmoothedAtoms, eps: Fraction, subcells: int) -> InterpolationError:
+    r"""Enclose :math:`E(\hat s - s)^2` and :math:`E\sup_{|c|\le\epsilon} s'(x+c)^2`.
+
+    Grid :math:`x_i = i\epsilon`; cells of width :math:`h = \epsilon/M`. The error integral uses
+    ``piecewise_linear_error``. The window sup on a cell J is at most the largest :math:`s'^2`
+    over the 2M+1 cells around J, and at least :math:`\max s'(t)^2` over the lattice nodes t in
+    :math:`[u_1-\epsilon, u_0+\epsilon]` (a window inside every point's window). Outside the core,
+    :math:`(\hat s - s)^2 \le \epsilon^2 \sup|s'|^2` (mean value theorem on the grid interval)
+    and the window sup lies in :math:`[0, \sup|s'|^2]`, times the tail mass.
+    """
+    m = subcells
+    h = eps / m
+    lo, hi = law.core(eps)
+    data = cell_data(law, lo, hi, h)
+    n = data.cells
+    base = round(lo / eps)
+    error = piecewise_linear_error(data, lambda k: law.score((base + k) * eps), m)
+    node_sq = [square_range(d) for d in data.derivative_at]
+    cell_sq_upper = sliding_max_upper([square_range(data.derivative_on(i)) for i in range(n)], m)
+    window_lo = arb(0)
+    window_hi = arb(0)
+    for i in range(n):
+        mass = data.mass(i)
+        lower_sup = sliding_max_lower(node_sq, max(0, i + 1 - m), min(n, i + m) + 1)
+        window_lo += mass.lower() * lower_sup
+        window_hi += mass.upper() * cell_sq_upper[i]
+    sup_sq = _ipow(law.derivative_bound(), 2)
+    tail = law.lower_tail_mass(lo) + law.upper_tail_mass(hi)
+    error += ball(0, (to_arb(eps) ** 2 * sup_sq * tail).upper())
+    # Beyond the core, and for the M cells at each core end whose windows leave the core.
+    edge = sum((data.mass(i) for i in [*range(min(m, n)), *range(max(0, n - m), n)]), arb(0))
+    window_hi += (sup_sq * (tail + edge)).upper()
+    return InterpolationError(error, ball(window_lo.lower(), window_hi.upper()), n)
+
+
+# ---------------------------------------------------------------------------------------------
+# C.2: far from the mean; C.3: where the score is large
+# ---------------------------------------------------------------------------------------------
+
+
+def _lattice(law: SmoothedAtoms, anchor: Fraction, step: Fraction) -> CellData:
+    lo, hi = law.core(step, anchor)
+    return cell_data(law, lo, hi, step)
+
+
+def _tail_score_square(law: SmoothedAtoms, lo: Fraction, hi: Fraction) -> arb:
+    r"""Upper bound of :math:`E[s^2; x \le lo] + E[s^2; x \ge hi]` for lo <= min atom, hi >= max
+    atom: there :math:`|s(x)| \le |x - a_{far}|/v` because E[Y|x] lies in [a_min, a_max]."""
+    v = to_arb(law.variance)
+    upper_side = law.tail_moment(hi, min(law.atoms), 2, upper=True)
+    lower_side = law.tail_moment(lo, max(law.atoms), 2, upper=False)
+    return (upper_side + lower_side) / (v * v)
+
+
+@dataclass
+class FarFromMean:
+    """Certified quantities of Lemma C.2 at distance t from the mean mu."""
+
+    probability: arb  # P(|x - mu| >= t)
+    score_square: arb  # E[s^2 ; |x - mu| >= t]
+    worst_bounded: arb  # E[(|s| + L)^2 ; |x - mu| >= t] = sup over |g| <= L of E[(g - s)^2; ...]
+
+
+def far_from_mean(law: SmoothedAtoms, t: Fraction, cap: Fraction, cells: int) -> FarFromMean:
+    """Cells of width dividing 2t, anchored at mu - t, so that |x - mu| >= t is a union of cells
+    inside the core; beyond max(core end, mu + t) (and below min(core start, mu - t)) the
+    Gaussian tail moments bound the rest."""
+    mu = law.mean
+    step = 2 * t / max(1, math.ceil(2 * t * cells / math.sqrt(float(law.variance))))
+    data = _lattice(law, mu - t, step)
+    lo, hi = data.nodes[0], data.nodes[-1]
+    prob = law.lower_tail_mass(mu - t) + law.upper_tail_mass(mu + t)
+    sq = arb(0)
+    worst = arb(0)
+    cap_a = to_arb(cap)
+    for i in range(data.cells):
+        if mu - t < data.nodes[i + 1] and data.nodes[i] < mu + t:
+            continue
+        score = data.score_on(i)
+        mass = data.mass(i)
+        sq += square_range(score) * mass
+        root = ball(score.abs_lower(), score.abs_upper())
+        worst += square_range(root + cap_a) * mass
+    tail_lo, tail_hi = min(lo, mu - t), max(hi, mu + t)
+    tail_sq = _tail_score_square(law, tail_lo, tail_hi)
+    tail_mass = law.lower_tail_mass(tail_lo) + law.upper_tail_mass(tail_hi)
+    sq += ball(0, tail_sq.upper())
+    # (|s| + L)^2 <= 2 s^2 + 2 L^2
+    worst += ball(0, (2 * tail_sq + 2 * cap_a * cap_a * tail_mass).upper())
+    return FarFromMean(prob, sq, worst)
+
+
+@dataclass
+class LargeScore:
+    """Certified quantities of Lemma C.3 for a window eps and a level L."""
+
+    window_probability: arb  # P(sup_{|c|<=eps} |s(x+c)| >= L)
+    window_score_square: arb  # E[s^2 ; sup_{|c|<=eps} |s(x+c)| >= L]
+    excess_square: arb  # E[(|s| - L)_+^2]
+    level_score_square: arb  # E[s^2 ; |s| > L]
+
+
+def large_score(law: SmoothedAtoms, eps: Fraction, level: Fraction, subcells: int) -> LargeScore:
+    r"""Cells of width eps/M on the lattice eps Z. A cell J = [u_0, u_1] lies in the window event
+    B for certain when a lattice node in :math:`[u_1 - \epsilon, u_0 + \epsilon]` has
+    :math:`|s| \ge L` for certain, and possibly when some cell within eps of J has
+    :math:`\sup |s| \ge L`. Beyond the core everything counts as possibly in B, with
+    :math:`s^2 \le (x - a_{far})^2/v^2`."""
+    m = subcells
+    data = _lattice(law, Fraction(0), eps / m)
+    n = data.cells
+    v = to_arb(law.variance)
+    lev = to_arb(level)
+    node_abs = [abs((data.mean_at[j] - to_arb(data.nodes[j])) / v) for j in range(n + 1)]
+    cell_score = [data.score_on(i) for i in range(n)]
+    cell_abs_upper = [s.abs_upper() for s in cell_score]
+    cell_abs_lower = [s.abs_lower() for s in cell_score]
+    prob_lo, prob_hi = arb(0), arb(0)
+    sq_lo, sq_hi = arb(0), arb(0)
+    exc_lo, exc_hi = arb(0), arb(0)
+    lev_lo, lev_hi = arb(0), arb(0)
+    for i in range(n):
+        mass = data.mass(i)
+        sq = square_range(cell_score[i])
+        certain = any(
+            node_abs[j].lower() >= lev for j in range(max(0, i + 1 - m), min(n, i + m) + 1)
+        )
+        near = cell_abs_upper[max(0, i - m) : i + m + 1]
+        possible = any(u >= lev for u in near) or i < m or i >= n - m
+        if certain:
+            prob_lo += mass.lower()
+            sq_lo += (mass * sq).lower()
+        if possible:
+            prob_hi += mass.upper()
+            sq_hi += (mass * sq).upper()
+        # (|s| - L)_+ on the cell, from the range of |s|.
+        top = cell_abs_upper[i] - lev
+        bottom = cell_abs_lower[i] - lev
+        if top > 0:
+            exc_hi += (mass * top * top).upper()
+            lev_hi += (mass * sq).upper()
+        if bottom > 0:
+            exc_lo += (mass * bottom * bottom).lower()
+            lev_lo += (mass * sq).lower()
+    lo, hi = data.nodes[0], data.nodes[-1]
+    tail_mass = (law.lower_tail_mass(lo) + law.upper_tail_mass(hi)).upper()
+    tail_sq = _tail_score_square(law, lo, hi).upper()
+    prob_hi += tail_mass
+    sq_hi += tail_sq
+    exc_hi += tail_sq
+    lev_hi += tail_sq
+    return LargeScore(
+        ball(prob_lo, prob_hi),
+        ball(sq_lo, sq_hi),
+        ball(exc_lo, exc_hi),
+        ball(lev_lo, lev_hi),
+    )
+
+
+def normal_tail_quantile_below(delta: arb) -> arb:
+    r"""A point t >= 0 with :math:`2\bar\Phi(t) \ge \delta` (so t is at most the true
+    :math:`\bar\Phi^{-1}(\delta/2)`), found by bisection in floats and checked in arb."""
+    target = float(delta.mid())
+    lo, hi = 0.0, 40.0
+    for _ in range(80):
+        mid = (lo + hi) / 2
+        if math.erfc(mid / math.sqrt(2)) >= target:
+            lo = mid
+        else:
+            hi = mid
+    t = Fraction(lo)
+    decrement = Fraction(1, 2**50)
+    while t > 0 and not (2 * normal_upper_tail(to_arb(t)) >= delta):
+        t = max(Fraction(0), t - decrement)
+        decrement *= 2
+    return to_arb(t)
+
+
+def h2_tail_bound(delta: arb) -> arb:
+    r"""Upper bound of the H.2 factor :math:`\delta + 2t\phi(t)`,
+    :math:`t = \bar\Phi^{-1}(\delta/2)` (:math:`= E[Z^2; |Z| \ge t]`, a decreasing function
+    of t; so a t below the quantile gives an upper bound:
+    :math:`2\bar\Phi(t_-) + 2 t_- \phi(t_-)`)."""
+    if not delta < 1:
+        return arb(1)
+    t = normal_tail_quantile_below(delta)
+    value = 2 * normal_upper_tail(t) + 2 * t * standard_normal_density(t)
+    return value if value < 1 else arb(1)
+
+
+# ---------------------------------------------------------------------------------------------
+# C.4: the capped, clipped piecewise-linear approximation
+# ---------------------------------------------------------------------------------------------
+
+# H.1 constant used by the C.3/C.4 derivations: E sup_{|c| <= sigma/4} s'(x+c)^2 <= K / sigma^4.
+# Search over atomic laws (this module's screen, and H.1's own check) finds about 2.1 (a comb of
+# equal atoms about 4.75 sigma apart); K = 3 leaves a margin.
+H1_KAPPA = Fraction(1, 4)
+H1_K = Fraction(3)
+VALUE_DENOMINATOR = 2**20  # node values are rounded to this grid before clipping
+
+
+def _sqrt_ceil(value: Fraction, denominator: int) -> Fraction:
+    """The least multiple of 1/denominator whose square is >= value."""
+    guess = Fraction(math.ceil(math.sqrt(float(value)) * denominator), denominator)
+    while guess * guess < value:
+        guess += Fraction(1, denominator)
+    while guess > 0 and (guess - Fraction(1, denominator)) ** 2 >= value:
+        guess -= Fraction(1, denominator)
+    return guess
+
+
+def _dyadic_floor_sqrt(value: Fraction) -> Fraction:
+    """A power of two 2^-j (or 2^j) whose square is <= value, within a factor 2 of sqrt(value)."""
+    out = Fraction(1)
+    while out * out > value:
+        out /= 2
+    while (2 * out) * (2 * out) <= value:
+        out *= 2
+    return out
+
+
+@dataclass(frozen=True)
+class CappedParameters:
+    r"""The explicit parameter choice of the C.4 construction (see ``lemmas/c01_c05``).
+
+    With :math:`a = \sqrt{\delta/2}`: grid width :math:`\epsilon \le \min(\sigma/4,
+    \sigma^2 a/(2\sqrt K))` (a power of two times nothing else), cap
+    :math:`L \ge 4\sqrt3/(\sigma^2 a)`, half-width :math:`T \ge 8\sqrt3\,\sqrt{m_2}/(\sigma^2 a^2)
+    = 16\sqrt{3 m_2}/(\sigma^2\delta)`, N = ceil(T/eps) grid steps each side of the mean.
+    """
+
+    eps: Fraction
+    cap: Fraction
+    half_width: Fraction
+    steps: int
+    centre: Fraction
+
+    @property
+    def pieces_bound(self) -> Fraction:
+        return 2 * self.half_width / self.eps + 4
+
+    @property
+    def slope_bound(self) -> Fraction:
+        return 2 * self.cap / self.eps
+
+    @property
+    def breakpoint_bound(self) -> Fraction:
+        return abs(self.centre) + self.half_width + self.eps
+
+
+def capped_parameters(
+    sigma: Fraction, delta: Fraction, mean: Fraction, second_moment: Fraction
+) -> CappedParameters:
+    sigma, delta = Fraction(sigma), Fraction(delta)
+    if not (0 < delta * sigma**2 < 1):
+        raise ValueError("need 0 < delta sigma^2 < 1 (delta >= 1/sigma^2 is met by f = 0)")
+    # eps^2 <= sigma^4 a^2 / (4K) = sigma^4 delta / (8K), and eps <= sigma/4.
+    eps = min(_dyadic_floor_sqrt(sigma**4 * delta / (8 * H1_K)), _dyadic_floor_sqrt(sigma**2 / 16))
+    # L^2 >= 48 / (sigma^4 a^2) = 96 / (sigma^4 delta)
+    cap = _sqrt_ceil(96 / (sigma**4 * delta), 64)
+    # T^2 >= 768 m2 / (sigma^4 delta^2)
+    half = _sqrt_ceil(768 * second_moment / (sigma**4 * delta**2), 64)
+    steps = math.ceil(half / eps)
+    return CappedParameters(eps, cap, half, steps, Fraction(mean))
+
+
+def grid_interpolant(
+    law: SmoothedAtoms,
+    centre: Fraction,
+    step: Fraction,
+    steps: int,
+    cap: Fraction,
+    denominator: int = VALUE_DENOMINATOR,
+):
+    """Interpolate clip(round(s(x_i)), -cap, cap) on x_i = centre + i step, |i| <= steps,
+    constant beyond; values rounded to multiples of 1/denominator. Node values come from the
+    float score: the rounding only changes which rational function is built, whose properties
+    and error are then checked exactly or certified."""
+    from verify.maths.nets.pwl import PiecewiseLinear
+
+    n = steps
+    xs = [centre + i * step for i in range(-n, n + 1)]
+    raw = law.score_np(np.array([float(x) for x in xs]))
+    ys = []
+    for value in raw:
+        y = Fraction(round(float(value) * denominator), denominator)
+        ys.append(min(cap, max(-cap, y)))
+    return PiecewiseLinear.from_points(xs, ys, Fraction(0), Fraction(0))
+
+
+def capped_approximation(law: SmoothedAtoms, delta: Fraction):
+    """The C.4 function (see ``CappedParameters``): (PiecewiseLinear, CappedParameters)."""
+    params = capped_parameters(law.sigma, delta, law.mean, law.second_moment)
+    f = grid_interpolant(law, params.centre, params.eps, params.steps, params.cap)
+    return f, params
+
+
+def pwl_error(
+    law: SmoothedAtoms,
+    f,
+    grid_anchor: Fraction,
+    grid_step: Fraction,
+    subcells: int,
+    value_bound: Fraction,
+) -> arb:
+    r"""Certified :math:`E_{x\sim p_\sigma}(f(x) - s(x))^2` for a continuous piecewise-linear
+    f whose breakpoints lie on ``grid_anchor + grid_step Z`` and with :math:`|f| \le`
+    ``value_bound``. Core cells of width grid_step/M; beyond the core
+    :math:`(f - s)^2 \le 2B^2 + 2 s^2` with the tail bound of ``_tail_score_square``."""
+    if any((t - grid_anchor) / grid_step % 1 != 0 for t in f.breakpoints):
+        raise ValueError("pwl_error needs every breakpoint of f on the grid")
+    # The core must start on the grid: piecewise_linear_error takes blocks of ``subcells``
+    # cells from the first node as the grid intervals on which f is linear.
+    lo, hi = law.core(grid_step, grid_anchor)
+    data = cell_data(law, lo, hi, grid_step / subcells)
+    first = data.nodes[0]
+    values = dict(zip(f.breakpoints, f.values_at_breakpoints(), strict=True))
+    t_lo, t_hi = f.breakpoints[0], f.breakpoints[-1]
+    v_lo, v_hi = values[t_lo], values[t_hi]
+    a_lo, a_hi = f.slopes[0], f.slopes[-1]
+
+    def value(k: int) -> arb:
+        # Grid points: breakpoints are a subset, so between them f is linear; evaluate exactly.
+        x = first + k * grid_step
+        if x in values:
+            return to_arb(values[x])
+        if x < t_lo:
+            return to_arb(v_lo + a_lo * (x - t_lo))
+        if x > t_hi:
+            return to_arb(v_hi + a_hi * (x - t_hi))
+        return to_arb(f(x))
+
+    error = piecewise_linear_error(data, value, subcells)
+    lo, hi = data.nodes[0], data.nodes[-1]
+    tail_mass = law.lower_tail_mass(lo) + law.upper_tail_mass(hi)
+    b = to_arb(value_bound)
+    tail = 2 * b * b * tail_mass + 2 * _tail_score_square(law, lo, hi)
+    return error + ball(0, tail.upper())
+
+
+# ---------------------------------------------------------------------------------------------
+# Parameters of a law (JSON-native) and the search strategy shared by C.1-C.5, C.11, C.12
+# ---------------------------------------------------------------------------------------------
+
+MAX_ATOMS = 8
+MAX_SPREAD_SIGMAS = 40
+
+
+def _real(value: Any, name: str) -> Fraction:
+    from verify.core.errors import DomainError
+
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise DomainError(f"{name} must be a real number, got {value!r}")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise DomainError(f"{name} must be finite, got {value!r}")
+    try:
+        number = Fraction(value)
+    except (ValueError, ZeroDivisionError, OverflowError):
+        raise DomainError(f"{name} must be a real number, got {value!r}") from None
+    return number
+
+
+def law_from_params(params: dict[str, Any], sigma: Any = None) -> SmoothedAtoms:
+    """``{"sigma", "atoms", "weights", "tau2"}`` -> ``SmoothedAtoms`` (weights normalised
+    exactly; tau2 >= 0 is the common variance of the mixture components, 0 for atoms)."""
+    from verify.core.errors import DomainError
+
+    if sigma is None and "sigma" not in params:
+        raise DomainError("missing parameter 'sigma'")
+    sigma = _real(params["sigma"] if sigma is None else sigma, "sigma")
+    if not Fraction(1, 10**6) <= sigma <= 10**6:
+        raise DomainError(f"sigma must lie in [1e-6, 1e6], got {float(sigma)}")
+    atoms, weights = params.get("atoms"), params.get("weights")
+    if not isinstance(atoms, list) or not isinstance(weights, list):
+        raise DomainError("a law needs lists 'atoms' and 'weights'")
+    if not 1 <= len(atoms) <= MAX_ATOMS or len(weights) != len(atoms):
+        raise DomainError(f"a law needs 1..{MAX_ATOMS} atoms and one weight per atom")
+    xs = [_real(a, "atom") for a in atoms]
+    ws = [_real(w, "weight") for w in weights]
+    if any(w <= 0 for w in ws):
+        raise DomainError("weights must be positive")
+    tau2 = _real(params.get("tau2", 0), "tau2")
+    if not 0 <= tau2 <= 100 * sigma**2:
+        raise DomainError("tau2 must lie in [0, 100 sigma^2]")
+    if any(abs(a) > 10**6 * sigma for a in xs):
+        raise DomainError("atoms must lie within 1e6 sigma of 0")
+    if max(xs) - min(xs) > MAX_SPREAD_SIGMAS * sigma:
+        raise DomainError(f"atoms spread more than {MAX_SPREAD_SIGMAS} sigma (cost limit)")
+    total = sum(ws)
+    return SmoothedAtoms(tuple(xs), tuple(w / total for w in ws), sigma, sigma**2 + tau2)
+
+
+def law_strategy(sigma=None):
+    """Hypothesis strategy of law parameter dicts: 1..6 atoms on the lattice sigma/4 Z within
+    +-10 sigma (with a comb option, the H.1 worst case: equal gaps 4..5.5 sigma), integer
+    weights 1..32 (or equal), tau2 in {0, sigma^2/4, sigma^2}. Pass ``sigma`` (a strategy) to
+    share one sigma between coordinates."""
+    from hypothesis import strategies as st
+
+    sigmas = st.sampled_from([0.25, 0.5, 1.0, 2.0]) if sigma is None else sigma
+
+    @st.composite
+    def build(draw):
+        s = draw(sigmas)
+        count = draw(st.integers(1, 6))
+        if draw(st.booleans()):
+            gap = draw(st.integers(16, 22)) / 4
+            ks = [round(i * gap * 4) for i in range(count)]
+            ks = [k - ks[-1] // 2 for k in ks]
+        else:
+            ks = sorted(set(draw(st.lists(st.integers(-40, 40), min_size=count, max_size=count))))
+        if draw(st.booleans()):
+            weights = [1.0] * len(ks)
+        else:
+            weights = [float(draw(st.integers(1, 32))) for _ in ks]
+        tau_ratio = draw(st.sampled_from([0.0, 0.0, 0.25, 1.0]))
+        return {
+            "sigma": s,
+            "atoms": [k * s / 4 for k in ks],
+            "weights": weights,
+            "tau2": tau_ratio * s * s,
+        }
+
+    return build()
