@@ -62,8 +62,7 @@ from flint import arb
 from hypothesis import strategies as st
 
 from verify.core.contract import Constant, Lemma, Part
-from verify.core.domain import finite_real, log_uniform
-from verify.core.errors import DomainError
+from verify.core.domain import Constraint, Domain, Real
 from verify.core.numbers import lower, nonnegative_lower, normal_density, to_arb, upper
 from verify.maths.comb import (
     closeness_margins,
@@ -77,30 +76,24 @@ from verify.maths.comb import (
 DIRECT_SUM_MAX_TERMS = 600
 
 
-def _validate(params: dict[str, Any]) -> None:
-    eps = finite_real(params, "eps")
-    sigma = finite_real(params, "sigma")
-    theta = finite_real(params, "theta")
-    x = finite_real(params, "x")
-    if not 0 < eps <= 1:
-        raise DomainError(f"C.16 needs 0 < eps <= 1, got eps={eps}")
-    if not 0 < sigma <= 2:
-        raise DomainError(f"C.16 needs 0 < sigma <= 2, got sigma={sigma}")
-    if not 0 <= theta < eps:
-        raise DomainError(f"C.16 needs 0 <= theta < eps, got theta={theta}, eps={eps}")
-    if not -8 <= x <= 8:
-        raise DomainError(f"C.16 needs -8 <= x <= 8, got x={x}")
+DOMAIN = Domain(
+    Constraint("theta < eps", lambda p: p["theta"] < p["eps"]),
+    eps=Real(0, 1, lo_open=True, search=(1e-4, 1.0), log=True),
+    sigma=Real(0, 2, lo_open=True, search=(1e-6, 2.0), log=True),
+    theta=Real(0, 1, hi_open=True, doc="the comb's phase, in [0, eps)"),
+    x=Real(-8, 8),
+)
 
 
 @st.composite
 def _params(draw) -> dict[str, Any]:
-    eps = draw(log_uniform(1e-4, 1.0))
+    eps = draw(DOMAIN["eps"].strategy())
     phase = draw(st.floats(min_value=0.0, max_value=1.0, exclude_max=True))
     return {
         "eps": eps,
-        "sigma": draw(log_uniform(1e-6, 2.0)),
+        "sigma": draw(DOMAIN["sigma"].strategy()),
         "theta": min(phase * eps, math.nextafter(eps, 0.0)),
-        "x": draw(st.floats(min_value=-8.0, max_value=8.0)),
+        "x": draw(DOMAIN["x"].strategy()),
     }
 
 
@@ -190,7 +183,7 @@ C16 = Lemma(
         r"{\epsilon v (1-T(q_0))}\Big),\ v=1+\sigma^2,\ q=e^{-2\pi^2\sigma^2/(v\epsilon^2)},"
         r"\ q_0=e^{-2\pi^2/\epsilon^2},\ T(q)=2\sum_{j\ge1}q^{j^2}"
     ),
-    domain="eps in (0, 1], sigma in (0, 2], theta in [0, eps), x in [-8, 8]",
+    domain=DOMAIN,
     constants=[
         Constant(
             "prefactor",
@@ -200,7 +193,6 @@ C16 = Lemma(
     ],
     params=_params,
     check=_check,
-    validate=_validate,
     examples=[
         {"eps": 1.0, "sigma": 1.0, "theta": 0.0, "x": 0.0},
         {"eps": 0.5, "sigma": 0.5, "theta": 0.25, "x": 1.0},

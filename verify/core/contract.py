@@ -3,17 +3,21 @@
 A lemma module defines one or more module-level ``Lemma`` objects (any name; the registry finds
 every ``Lemma`` instance in every module of the ``lemmas`` package). A lemma is declarative:
 
-- ``id``, ``title``, ``statement`` (LaTeX), ``domain`` (the parameter domain, in words);
+- ``id``, ``title``, ``statement`` (LaTeX), ``domain``: a ``verify.core.domain.Domain``, the one
+  declaration from which validation, the reports' domain line, ``verify describe`` and the
+  search strategy's bounds come (a plain string is still accepted while lemmas move over);
 - ``constants``: the named explicit constants of the statement, each with its stated value, a
   one-line provenance, and a ``sense`` saying on which side it sits (see ``Constant``);
 - ``params``: a zero-argument callable returning a Hypothesis strategy of parameter dicts
-  (JSON-native values: int, float, str, lists and dicts of them);
+  (JSON-native values: int, float, str, lists and dicts of them); optional with a ``Domain``,
+  whose ``strategy`` it defaults to;
 - ``check(params, constants) -> list[Part]``: one ``Part`` per inequality checked at that
   parameter point, with enclosures of both sides. ``constants`` maps each constant's name to its
   value for this run (the stated value, or the one given with ``--set``), as ``Fraction``.
 - optional ``examples`` (parameter dicts always checked first, like ``@example``),
-  ``budget`` (examples per profile), ``validate`` (raise ``DomainError`` for a point outside the
-  domain) and ``plots`` (called after a run with the recorded evaluations, writes figures).
+  ``budget`` (examples per profile), ``validate`` (extra checks beyond the ``Domain``: raise
+  ``DomainError`` for a point outside the domain) and ``plots`` (a function of the recorded
+  evaluations as they stand in results.json, called at report time to draw figures).
 
 Every inequality is put in the form ``lhs <= rhs``. A constant either multiplies the right side
 (``rhs = c * unit``: an upper-bound constant, sense "upper"; the empirical constant of an example
@@ -31,6 +35,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Literal
 
+from verify.core.domain import Domain
 from verify.core.numbers import Real
 
 Sense = Literal["upper", "lower"]
@@ -68,6 +73,8 @@ class Part:
     certified lower bound of ``rhs - lhs`` (an enclosure of a number <= rhs - lhs), computed
     without cancellation, for statements attained up to an exponentially small gap that no
     working precision resolves from the two sides separately. It can only certify, not refute.
+    ``data`` carries the part's structured values (JSON-native: numbers, strings, lists, dicts),
+    recorded in results.json for reports and plots; ``note`` is prose for a reader, never parsed.
     """
 
     name: str
@@ -79,6 +86,7 @@ class Part:
     confidence: float | None = None
     note: str = ""
     margin: Real | None = None
+    data: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -86,16 +94,33 @@ class Lemma:
     id: str
     title: str
     statement: str
-    domain: str
+    domain: Domain | str
     constants: Sequence[Constant]
-    params: Callable[[], Any]
     check: Callable[[Params, dict[str, Fraction]], list[Part]]
+    params: Callable[[], Any] | None = None
     examples: Sequence[Params] = ()
     budget: dict[str, int] = field(default_factory=dict)
     validate: Callable[[Params], None] | None = None
     plots: Callable[[list[dict[str, Any]], Any], list[str]] | None = None
     depends_on: Sequence[str] = ()
     primary: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.params is None:
+            if not isinstance(self.domain, Domain):
+                raise TypeError(f"lemma {self.id}: give params= or declare a Domain")
+            self.params = self.domain.strategy
+
+    @property
+    def domain_text(self) -> str:
+        return self.domain.text() if isinstance(self.domain, Domain) else self.domain
+
+    def validate_point(self, params: Params) -> None:
+        """Raise ``DomainError`` unless ``params`` lies in the declared domain."""
+        if isinstance(self.domain, Domain):
+            self.domain.validate(params)
+        if self.validate is not None:
+            self.validate(params)
 
     def constant(self, name: str) -> Constant:
         for c in self.constants:

@@ -70,7 +70,7 @@ def lemma_json(run: LemmaRun) -> dict[str, Any]:
         "id": lemma.id,
         "title": lemma.title,
         "statement": lemma.statement,
-        "domain": lemma.domain,
+        "domain": lemma.domain_text,
         "depends_on": list(lemma.depends_on),
         "constants": constants,
         "primary_constant": primary,

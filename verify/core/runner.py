@@ -76,6 +76,7 @@ class PartResult:
     empirical: float | None
     confidence: float | None
     note: str
+    data: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -89,6 +90,7 @@ class PartResult:
             "empirical": self.empirical,
             "confidence": self.confidence,
             "note": self.note,
+            "data": self.data,
         }
 
 
@@ -140,6 +142,7 @@ def _part_result(lemma: Lemma, part: Part) -> PartResult:
         empirical=empirical,
         confidence=part.confidence,
         note=part.note,
+        data=part.data,
     )
 
 
@@ -161,8 +164,7 @@ def evaluate(
     while True:
         try:
             with precision(prec):
-                if lemma.validate is not None:
-                    lemma.validate(params)
+                lemma.validate_point(params)
                 parts = [_part_result(lemma, p) for p in lemma.check(params, constants)]
         except DomainError:
             if user_input:
