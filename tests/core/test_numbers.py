@@ -87,3 +87,27 @@ def test_gaussian_tail_integrals_enclose_mpmath(a, s):
         exact_moment = s_mp**2 * mpmath.npdf(a_mp, 0, s_mp)
     assert contains(mass, exact_mass)
     assert contains(moment, exact_moment)
+
+
+def test_possible_maximisers_keep_undecided_candidates():
+    from verify.core.numbers import (
+        certified_max,
+        certified_min,
+        possible_maximisers,
+        possible_minimisers,
+    )
+
+    # Two balls equal to float rounding: both may be the max, so both are kept.
+    a, b = arb(1) + arb("1e-30"), arb(1)
+    assert float(a) == float(b)
+    assert 0 in possible_maximisers([a, b])
+    overlapping = [arb(1, 0.1), arb("1.05", 0.1), arb(0)]
+    assert possible_maximisers(overlapping) == [0, 1]
+    assert possible_minimisers(overlapping) == [2]
+    m = certified_max(overlapping)
+    assert m.lower() <= arb("0.95") and m.upper() >= arb("1.15")
+    assert certified_min([arb(1), arb(2)]).contains(1)
+    # A float-keyed max would pick index 1 here; the exact answer keeps index 0.
+    tiny = [arb(1) + arb(2) ** -80, arb(1)]
+    assert 0 in possible_maximisers(tiny)
+    assert possible_maximisers([arb("nan"), arb(1)]) == [0, 1]

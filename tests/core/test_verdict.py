@@ -1,8 +1,9 @@
 from fractions import Fraction
 
+import pytest
 from flint import arb
 
-from verify.core.verdict import Verdict, judge, worst
+from verify.core.verdict import Verdict, agreement_digits, judge, judge_agreement, worst
 
 
 def test_separated_enclosures_decide():
@@ -27,3 +28,66 @@ def test_worst_orders_by_severity():
     assert worst([Verdict.REFUTED, Verdict.INCONCLUSIVE]) is Verdict.REFUTED
     assert worst([Verdict.ERROR, Verdict.REFUTED]) is Verdict.ERROR
     assert worst([]) is Verdict.CERTIFIED
+
+
+NAN = arb("nan")
+UNBOUNDED = arb(0, float("inf"))
+
+
+@pytest.mark.parametrize("kind", ["certified", "statistical", "agreement"])
+@pytest.mark.parametrize("bad", [NAN, UNBOUNDED, arb(1, float("inf"))])
+def test_a_non_finite_side_is_never_a_pass(kind, bad):
+    # Planted NaN or unbounded enclosures in each part kind: never CERTIFIED/STATISTICAL,
+    # whatever the margin says.
+    passes = {Verdict.CERTIFIED, Verdict.STATISTICAL}
+    assert judge(bad, arb(1), kind, margin=arb(1)) not in passes
+    assert judge(arb(1), bad, kind, margin=arb(1)) not in passes
+    assert judge(bad, bad, kind, margin=arb(1)) not in passes
+
+
+def test_agreement_needs_two_narrow_finite_overlapping_enclosures():
+    assert judge_agreement(arb(1), arb(1)) is Verdict.CERTIFIED
+    assert judge_agreement(Fraction(1, 3), Fraction(1, 3)) is Verdict.CERTIFIED
+    assert judge_agreement(arb(0), Fraction(0)) is Verdict.CERTIFIED
+    assert judge_agreement(arb(1, 1e-9), arb(1, 1e-9)) is Verdict.CERTIFIED
+    # The audit's case: a ball around 0 far wider than the other value overlaps it.
+    assert judge_agreement(arb(0, 4e-20), arb("1e-400")) is Verdict.INCONCLUSIVE
+    # Overlapping but too wide for 2^-20: undecided, retried at higher precision.
+    assert judge_agreement(arb(1, 1e-3), arb(1, 1e-3)) is Verdict.INCONCLUSIVE
+    assert judge_agreement(arb(1, 1e-3), arb(1, 1e-3), Fraction(1, 100)) is Verdict.CERTIFIED
+    assert judge_agreement(NAN, arb(1)) is Verdict.INCONCLUSIVE
+    assert judge_agreement(arb(1), arb(2)) is Verdict.REFUTED
+    assert judge_agreement(arb(2), arb(1)) is Verdict.REFUTED
+
+
+def test_agreement_digits():
+    assert agreement_digits(arb(1, 1e-9), arb(1, 1e-12)) == 8
+    assert agreement_digits(arb(0, 1), arb(1)) == 0
+    assert agreement_digits(Fraction(1), arb(1)) == 99
+
+
+def test_agreement_part_through_the_runner_records_both_balls():
+    from verify.core.contract import Agreement, Lemma
+    from verify.core.runner import evaluate
+
+    def check(params, constants):
+        b = arb(1) if params["same"] else arb(1) + arb("1e-3")
+        return [Agreement("two_ways", arb(1), b, note="closed form vs sum")]
+
+    lemma = Lemma(
+        id="T.agree",
+        title="t",
+        statement="a = b",
+        domain="any",
+        constants=[],
+        params=lambda: None,
+        check=check,
+    )
+    good = evaluate(lemma, {"same": True}, {}, 64)
+    assert good.verdict is Verdict.CERTIFIED
+    record = good.parts[0].to_json()
+    assert record["kind"] == "agreement"
+    assert set(record["agreement"]) == {"a", "b", "digits"}
+    assert record["agreement"]["digits"] >= 6
+    bad = evaluate(lemma, {"same": False}, {}, 64)
+    assert bad.verdict is Verdict.REFUTED

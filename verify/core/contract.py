@@ -39,7 +39,7 @@ from verify.core.domain import Domain
 from verify.core.numbers import Real
 
 Sense = Literal["upper", "lower"]
-Kind = Literal["certified", "statistical"]
+Kind = Literal["certified", "statistical", "agreement"]
 Params = dict[str, Any]
 
 
@@ -73,6 +73,9 @@ class Part:
     certified lower bound of ``rhs - lhs`` (an enclosure of a number <= rhs - lhs), computed
     without cancellation, for statements attained up to an exponentially small gap that no
     working precision resolves from the two sides separately. It can only certify, not refute.
+    ``kind == "agreement"`` (build it with ``Agreement``): ``lhs`` and ``rhs`` are two
+    computations of one number, judged by ``verify.core.verdict.judge_agreement`` with
+    ``tolerance``.
     ``data`` carries the part's structured values (JSON-native: numbers, strings, lists, dicts),
     recorded in results.json for reports and plots; ``note`` is prose for a reader, never parsed.
     """
@@ -87,6 +90,34 @@ class Part:
     note: str = ""
     margin: Real | None = None
     data: dict[str, Any] = field(default_factory=dict)
+    tolerance: Fraction | None = None
+
+
+def Agreement(
+    name: str,
+    a: Real,
+    b: Real,
+    *,
+    tolerance: Fraction | None = None,
+    note: str = "",
+    data: dict[str, Any] | None = None,
+) -> Part:
+    """A part saying that two independent computations ``a`` and ``b`` of one number agree.
+
+    The engine certifies it only when both enclosures are finite, each is narrower than
+    ``tolerance`` (default 2^-20) of its magnitude, and they overlap; provably apart is REFUTED;
+    anything else is INCONCLUSIVE and retried at higher precision. A part that states a looser
+    tolerance says why in ``note``.
+    """
+    return Part(
+        name,
+        a,
+        b,
+        kind="agreement",
+        note=note,
+        data=dict(data or {}),
+        tolerance=None if tolerance is None else Fraction(tolerance),
+    )
 
 
 @dataclass

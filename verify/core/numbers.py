@@ -9,7 +9,7 @@ exact), never as approximations of a real that the float was meant to stand for.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from fractions import Fraction
 
@@ -128,6 +128,55 @@ def certainly_gt(a: Real, b: Real) -> bool:
         return False
     lo_a, hi_b = _endpoints(a)[0], _endpoints(b)[1]
     return _le(hi_b, lo_a) and not _le(lo_a, hi_b)
+
+
+def possible_maximisers(values: Sequence[Real]) -> list[int]:
+    """Indices of the values that may be the largest: every i whose upper end reaches the
+    largest lower end. An undecided comparison keeps the candidate ("possibly the max"), so an
+    extreme feeding an upper bound is never dropped because two balls agree to float rounding.
+    """
+    if not values:
+        raise ValueError("no values to maximise over")
+    if not all(is_finite(v) for v in values):
+        return list(range(len(values)))
+    floor = max((_endpoints(v)[0] for v in values), key=_endpoint_key)
+    return [i for i, v in enumerate(values) if _le(floor, _endpoints(v)[1])]
+
+
+def possible_minimisers(values: Sequence[Real]) -> list[int]:
+    """Indices of the values that may be the smallest (mirror of ``possible_maximisers``)."""
+    return possible_maximisers(
+        [-to_arb(v) if not isinstance(v, Fraction | int) else -v for v in values]
+    )
+
+
+def certified_max(values: Sequence[Real]) -> arb:
+    """An enclosure of max(values) for every choice of points in the balls: [max of the lower
+    ends, max of the upper ends]. Unbounded if any value is not finite."""
+    if not values:
+        raise ValueError("no values to maximise over")
+    if not all(is_finite(v) for v in values):
+        return arb(0, math.inf)
+    lo = max((to_arb(_endpoints(v)[0]) for v in values), key=_arb_key)
+    hi = max((to_arb(_endpoints(v)[1]) for v in values), key=_arb_key)
+    return ball(lo, hi)
+
+
+def certified_min(values: Sequence[Real]) -> arb:
+    """An enclosure of min(values) (mirror of ``certified_max``)."""
+    return -certified_max([-to_arb(v) for v in values])
+
+
+def _endpoint_key(endpoint: arb | Fraction) -> Fraction:
+    # Endpoints are exact (dyadic arb midpoints with radius 0, or Fractions): ordering them
+    # through exact rationals is a certified comparison, not a float one.
+    if isinstance(endpoint, Fraction):
+        return endpoint
+    return Fraction(*_dyadic(endpoint))
+
+
+def _arb_key(endpoint: arb) -> Fraction:
+    return Fraction(*_dyadic(endpoint))
 
 
 def ball(lo: Real, hi: Real) -> arb:

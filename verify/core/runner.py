@@ -24,7 +24,7 @@ from hypothesis import seed as hypothesis_seed
 from verify.core.contract import Lemma, Part, examples_for
 from verify.core.errors import DomainError
 from verify.core.numbers import MAX_PRECISION, is_finite, midpoint, precision, radius
-from verify.core.verdict import ORDER, Verdict, judge, worst
+from verify.core.verdict import ORDER, Verdict, agreement_digits, judge, worst
 
 
 def _json_default(value: Any) -> Any:
@@ -77,6 +77,7 @@ class PartResult:
     confidence: float | None
     note: str
     data: dict[str, Any] = field(default_factory=dict)
+    agreement: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -91,6 +92,7 @@ class PartResult:
             "confidence": self.confidence,
             "note": self.note,
             "data": self.data,
+            **({"agreement": self.agreement} if self.agreement is not None else {}),
         }
 
 
@@ -118,7 +120,14 @@ class Evaluation:
 
 
 def _part_result(lemma: Lemma, part: Part) -> PartResult:
-    verdict = judge(part.lhs, part.rhs, part.kind, part.margin)
+    verdict = judge(part.lhs, part.rhs, part.kind, part.margin, part.tolerance)
+    agreement = None
+    if part.kind == "agreement":
+        agreement = {
+            "a": _describe(part.lhs),
+            "b": _describe(part.rhs),
+            "digits": agreement_digits(part.lhs, part.rhs),
+        }
     empirical = None
     if part.constant is not None and part.unit is not None and is_finite(part.unit):
         # The certain end of the compared side: what the check can refute a constant with.
@@ -137,12 +146,13 @@ def _part_result(lemma: Lemma, part: Part) -> PartResult:
         verdict=verdict,
         lhs=_describe(part.lhs),
         rhs=_describe(part.rhs),
-        ratio=_ratio(part.lhs, part.rhs),
+        ratio=None if part.kind == "agreement" else _ratio(part.lhs, part.rhs),
         constant=part.constant,
         empirical=empirical,
         confidence=part.confidence,
         note=part.note,
         data=part.data,
+        agreement=agreement,
     )
 
 
@@ -175,7 +185,10 @@ def evaluate(
             detail = traceback.format_exc(limit=3)
             return Evaluation(params, [], Verdict.ERROR, prec, error=f"{message}\n{detail}")
         verdict = worst(p.verdict for p in parts) if parts else Verdict.ERROR
-        retry = any(p.verdict is Verdict.INCONCLUSIVE and p.kind == "certified" for p in parts)
+        retry = any(
+            p.verdict is Verdict.INCONCLUSIVE and p.kind in ("certified", "agreement")
+            for p in parts
+        )
         if not retry or prec * 2 > MAX_PRECISION:
             error = None if parts else "the check returned no inequality"
             return Evaluation(params, parts, verdict, prec, error=error)
