@@ -3,6 +3,7 @@ from fractions import Fraction
 import pytest
 from flint import arb
 
+from verify.core.runner import REFUTATION_ALPHA
 from verify.core.verdict import Verdict, agreement_digits, judge, judge_agreement, worst
 
 
@@ -91,3 +92,75 @@ def test_agreement_part_through_the_runner_records_both_balls():
     assert record["agreement"]["digits"] >= 6
     bad = evaluate(lemma, {"same": False}, {}, 64)
     assert bad.verdict is Verdict.REFUTED
+
+
+def _statistical_lemma(observed, strict, fresh):
+    from verify.core.contract import Lemma, Part
+
+    def check(params, constants):
+        def redraw(alpha, is_fresh):
+            assert alpha == REFUTATION_ALPHA
+            return fresh if is_fresh else strict
+
+        return [
+            Part(
+                "rate",
+                *observed,
+                kind="statistical",
+                confidence=0.99,
+                redraw=redraw if params["redraw"] else None,
+            )
+        ]
+
+    return Lemma(
+        id="T.stat",
+        title="t",
+        statement="p <= c",
+        domain="any",
+        constants=[],
+        params=lambda: None,
+        check=check,
+    )
+
+
+@pytest.mark.parametrize(
+    ("strict", "fresh", "expected", "outcome"),
+    [
+        # A 3-sigma fluctuation: refuted at 99%, not at 1e-6.
+        ((arb("0.08", 0.004), arb("0.078")), None, Verdict.INCONCLUSIVE, "not significant"),
+        # Significant on its own samples, not confirmed by a fresh draw.
+        (
+            (arb("0.2", 0.01), arb("0.078")),
+            (arb("0.078", 0.01), arb("0.078")),
+            Verdict.INCONCLUSIVE,
+            "not confirmed",
+        ),
+        # A planted wrong model: significant and confirmed.
+        (
+            (arb("0.2", 0.01), arb("0.078")),
+            (arb("0.2", 0.005), arb("0.078")),
+            Verdict.REFUTED,
+            "confirmed",
+        ),
+    ],
+)
+def test_statistical_refutation_needs_the_strict_level_and_a_fresh_draw(
+    strict, fresh, expected, outcome
+):
+    from verify.core.runner import evaluate
+
+    lemma = _statistical_lemma((arb("0.082", 0.002), arb("0.078")), strict, fresh)
+    result = evaluate(lemma, {"redraw": True}, {}, 64)
+    assert result.verdict is expected
+    record = result.parts[0].to_json()["refutation"]
+    assert record["alpha"] == REFUTATION_ALPHA
+    assert record["outcome"].startswith(outcome)
+
+
+def test_statistical_pass_never_calls_redraw():
+    from verify.core.runner import evaluate
+
+    lemma = _statistical_lemma((arb("0.07", 0.002), arb("0.078")), None, None)
+    result = evaluate(lemma, {"redraw": True}, {}, 64)
+    assert result.verdict is Verdict.STATISTICAL
+    assert "refutation" not in result.parts[0].to_json()

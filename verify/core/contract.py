@@ -76,6 +76,11 @@ class Part:
     ``kind == "agreement"`` (build it with ``Agreement``): ``lhs`` and ``rhs`` are two
     computations of one number, judged by ``verify.core.verdict.judge_agreement`` with
     ``tolerance``.
+    ``redraw`` (statistical parts): ``redraw(alpha, fresh)`` returns the (lhs, rhs) confidence
+    intervals at level 1 - alpha, from the part's own samples (``fresh=False``) or from an
+    independent re-draw with more samples (``fresh=True``). The engine calls it only when the
+    part looks REFUTED at its stated level, to hold a statistical refutation to the run-wide
+    standard of ``verify.core.runner.REFUTATION_ALPHA``.
     ``data`` carries the part's structured values (JSON-native: numbers, strings, lists, dicts),
     recorded in results.json for reports and plots; ``note`` is prose for a reader, never parsed.
     """
@@ -91,6 +96,7 @@ class Part:
     margin: Real | None = None
     data: dict[str, Any] = field(default_factory=dict)
     tolerance: Fraction | None = None
+    redraw: Callable[[float, bool], tuple[Real, Real]] | None = None
 
 
 def Agreement(

@@ -23,7 +23,14 @@ from hypothesis import seed as hypothesis_seed
 
 from verify.core.contract import Lemma, Part, examples_for
 from verify.core.errors import DomainError
-from verify.core.numbers import MAX_PRECISION, is_finite, midpoint, precision, radius
+from verify.core.numbers import (
+    MAX_PRECISION,
+    certainly_gt,
+    is_finite,
+    midpoint,
+    precision,
+    radius,
+)
 from verify.core.verdict import ORDER, Verdict, agreement_digits, judge, worst
 
 
@@ -78,6 +85,7 @@ class PartResult:
     note: str
     data: dict[str, Any] = field(default_factory=dict)
     agreement: dict[str, Any] | None = None
+    refutation: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -93,6 +101,7 @@ class PartResult:
             "note": self.note,
             "data": self.data,
             **({"agreement": self.agreement} if self.agreement is not None else {}),
+            **({"refutation": self.refutation} if self.refutation is not None else {}),
         }
 
 
@@ -119,8 +128,41 @@ class Evaluation:
         }
 
 
+# A statistical REFUTED must be as trustworthy as a certified one. A run holds hundreds of
+# statistical parts, each passing at its stated level (typically 99%), so at that level some
+# would "refute" by chance on most seeds. A refutation therefore needs the evidence to survive
+# a per-part level of 1e-6 (Bonferroni over up to 10^4 statistical parts keeps the run-wide
+# chance of any false refutation under 1%), first on the part's own samples, then on an
+# independent re-draw with more samples. Anything less is INCONCLUSIVE, with the intervals shown.
+REFUTATION_ALPHA = 1e-6
+
+
+def _confirm_refutation(part: Part) -> tuple[Verdict, dict[str, Any]]:
+    """The verdict of a statistical part that separates the wrong way at its stated level."""
+    record: dict[str, Any] = {"alpha": REFUTATION_ALPHA}
+    if part.redraw is None:
+        # Transitional: a part without a re-draw keeps its stated-level verdict, marked so.
+        record["outcome"] = "unconfirmed: the part offers no re-draw"
+        return Verdict.REFUTED, record
+    same = part.redraw(REFUTATION_ALPHA, False)
+    record["same_samples"] = {"lhs": _describe(same[0]), "rhs": _describe(same[1])}
+    if not certainly_gt(*same):
+        record["outcome"] = "not significant at the refutation level"
+        return Verdict.INCONCLUSIVE, record
+    fresh = part.redraw(REFUTATION_ALPHA, True)
+    record["fresh_samples"] = {"lhs": _describe(fresh[0]), "rhs": _describe(fresh[1])}
+    if not certainly_gt(*fresh):
+        record["outcome"] = "not confirmed by an independent re-draw"
+        return Verdict.INCONCLUSIVE, record
+    record["outcome"] = "confirmed by an independent re-draw"
+    return Verdict.REFUTED, record
+
+
 def _part_result(lemma: Lemma, part: Part) -> PartResult:
     verdict = judge(part.lhs, part.rhs, part.kind, part.margin, part.tolerance)
+    refutation = None
+    if part.kind == "statistical" and verdict is Verdict.REFUTED:
+        verdict, refutation = _confirm_refutation(part)
     agreement = None
     if part.kind == "agreement":
         agreement = {
@@ -153,6 +195,7 @@ def _part_result(lemma: Lemma, part: Part) -> PartResult:
         note=part.note,
         data=part.data,
         agreement=agreement,
+        refutation=refutation,
     )
 
 
