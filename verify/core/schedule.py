@@ -1,0 +1,230 @@
+"""Run many lemmas, and search shards within a lemma, on one core, several, or a Dask cluster.
+
+A lemma's work is cut into *shards* by the profile alone, never by the number of workers:
+shard 0 checks the fixed examples and runs the first search, shard k > 0 runs a further
+independent search of its own size with a seed derived from the run seed, the lemma id and k.
+The shards are merged in shard order, so the same ``--seed`` and ``--profile`` give the same
+results for every ``--jobs`` and scheduler: a worker only decides *when* a shard runs.
+
+Each shard runs with one torch thread, so that no floating-point reduction depends on how many
+threads a worker happens to have.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from fractions import Fraction
+
+from verify.core.contract import Lemma, examples_for
+from verify.core.runner import Evaluation, LemmaRun, params_key, run_lemma
+
+# Examples per search shard; None keeps the whole search in one shard (the quick profile, so
+# the committed quick baseline is the single search it always was).
+SHARD_EXAMPLES: dict[str, int | None] = {"quick": None, "standard": 50, "thorough": 100}
+
+
+@dataclass(frozen=True)
+class Shard:
+    lemma_id: str
+    index: int
+    examples: int
+    seed: int
+    with_fixed_examples: bool
+
+
+def shard_seed(seed: int, lemma_id: str, index: int) -> int:
+    """Shard 0 keeps the run seed; later shards get a seed from (seed, lemma id, index) only."""
+    if index == 0:
+        return seed
+    digest = hashlib.sha256(f"{seed}:{lemma_id}:{index}".encode()).digest()
+    return int.from_bytes(digest[:4], "big")
+
+
+def plan(lemma: Lemma, profile: str, seed: int) -> list[Shard]:
+    """The shards of one lemma's run: a function of the lemma, profile and seed alone."""
+    budget = examples_for(lemma, profile)
+    size = SHARD_EXAMPLES.get(profile)
+    if size is None or budget <= size:
+        sizes = [budget]
+    else:
+        full, rest = divmod(budget, size)
+        sizes = [size] * full + ([rest] if rest else [])
+    return [
+        Shard(lemma.id, k, n, shard_seed(seed, lemma.id, k), with_fixed_examples=k == 0)
+        for k, n in enumerate(sizes)
+    ]
+
+
+def run_shard(
+    shard: Shard, profile: str, constants: dict[str, Fraction], bits: int
+) -> tuple[list[Evaluation], float]:
+    """Run one shard in this process (the unit of work a worker or a Dask task executes)."""
+    import dataclasses
+
+    from verify.core.registry import get
+
+    _one_torch_thread()
+    lemma = get(shard.lemma_id)
+    only = dataclasses.replace(
+        lemma,
+        budget={profile: shard.examples},
+        examples=lemma.examples if shard.with_fixed_examples else (),
+    )
+    started = time.perf_counter()
+    run = run_lemma(only, profile=profile, seed=shard.seed, constants=constants, bits=bits)
+    return run.evaluations, time.perf_counter() - started
+
+
+def _one_torch_thread() -> None:
+    import sys
+
+    torch = sys.modules.get("torch")
+    if torch is None:
+        try:
+            import torch
+        except ImportError:  # pragma: no cover - torch is a dependency
+            return
+    torch.set_num_threads(1)
+
+
+def merge(lemma: Lemma, constants: dict[str, Fraction], parts: Sequence[tuple]) -> LemmaRun:
+    """One LemmaRun from its shards' evaluations, in shard order, later duplicates dropped."""
+    values = lemma.stated_constants()
+    values.update(constants)
+    run = LemmaRun(lemma, values)
+    seen: set[str] = set()
+    for evaluations, seconds in parts:
+        run.seconds += seconds
+        for evaluation in evaluations:
+            key = params_key(evaluation.params)
+            if key not in seen:
+                seen.add(key)
+                run.evaluations.append(evaluation)
+    return run
+
+
+Progress = Callable[[str, int, int, float], None]
+
+
+def run_lemmas(
+    lemmas: Sequence[Lemma],
+    *,
+    profile: str = "quick",
+    seed: int = 0,
+    overrides: dict[str, dict[str, Fraction]] | None = None,
+    bits: int = 64,
+    jobs: int = 1,
+    scheduler: str | None = None,
+    progress: Progress | None = None,
+) -> list[LemmaRun]:
+    """Run ``lemmas`` (registered ones, found again by id in the workers) and return their runs
+    in the given order. ``progress(lemma_id, shards_done, shards_total, elapsed)`` is called as
+    each lemma completes a shard."""
+    overrides = overrides or {}
+    shards = {lemma.id: plan(lemma, profile, seed) for lemma in lemmas}
+    tasks = [
+        (s, profile, overrides.get(s.lemma_id, {}), bits) for ss in shards.values() for s in ss
+    ]
+    results: dict[tuple[str, int], tuple] = {}
+    done: dict[str, int] = {lemma.id: 0 for lemma in lemmas}
+    started = time.perf_counter()
+
+    def record(task: tuple, outcome: tuple) -> None:
+        shard = task[0]
+        results[(shard.lemma_id, shard.index)] = outcome
+        done[shard.lemma_id] += 1
+        if progress is not None:
+            progress(
+                shard.lemma_id,
+                done[shard.lemma_id],
+                len(shards[shard.lemma_id]),
+                time.perf_counter() - started,
+            )
+
+    if scheduler is not None:
+        _run_on_dask(tasks, scheduler, jobs, record)
+    elif jobs <= 1:
+        for task in tasks:
+            record(task, run_shard(*task))
+    else:
+        _run_in_processes(tasks, jobs, record)
+    return [
+        merge(
+            lemma,
+            overrides.get(lemma.id, {}),
+            [results[(lemma.id, s.index)] for s in shards[lemma.id]],
+        )
+        for lemma in lemmas
+    ]
+
+
+def _run_in_processes(tasks: list[tuple], jobs: int, record: Callable) -> None:
+    import multiprocessing
+
+    # fork: the parent has imported the lemmas already, so a worker starts at once; the
+    # parent has run no torch operation yet, so no thread pool is copied half-started.
+    context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
+    # Longest shards first (the search's own size is the best estimate we have).
+    order = sorted(tasks, key=lambda t: -t[0].examples)
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+        futures = {pool.submit(run_shard, *task): task for task in order}
+        for future in as_completed(futures):
+            record(futures[future], future.result())
+
+
+def _run_on_dask(tasks: list[tuple], address: str, jobs: int, record: Callable) -> None:
+    import logging
+
+    from dask.distributed import Client, LocalCluster
+    from dask.distributed import as_completed as dask_completed
+
+    # The nanny's shutdown chatter ("still alive after 4 s, killing") is not the user's business.
+    logging.getLogger("distributed").setLevel(logging.ERROR)
+
+    cluster = None
+    if address == "local":
+        cluster = LocalCluster(
+            n_workers=max(1, jobs),
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+        )
+        client = Client(cluster)
+    else:
+        client = Client(address)
+    try:
+        futures = {}
+        for task in tasks:
+            future = client.submit(run_shard, *task, pure=False)
+            futures[future.key] = (future, task)
+        for future in dask_completed([f for f, _ in futures.values()]):
+            record(futures[future.key][1], future.result())
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def default_jobs() -> int:
+    """All the cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+__all__ = [
+    "SHARD_EXAMPLES",
+    "Shard",
+    "default_jobs",
+    "merge",
+    "plan",
+    "run_lemmas",
+    "run_shard",
+    "shard_seed",
+]
