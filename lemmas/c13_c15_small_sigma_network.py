@@ -42,6 +42,10 @@ E(s_b - l_b)^2 <= (V + a)^2 by Minkowski. Off Omega (probability <= d Phi_w): ea
 with |x_i| < w errs on the head by R|c_i - s_i|/v <= 2R/v, and |N_{d+j}| <= 4V since
 |switch(b, v)| <= 2|v| for every b, so the comb error is <= 4V + |l_b| in L2 <= 4V + a.
 
+The objects live in the maths layer: the gadgets in ``verify.maths.nets.gadgets`` (one exact
+network each, also evaluated in float64 there), the C.15 network and the network part of its
+bound in ``verify.maths.nets.small_sigma``.
+
 Check (STATISTICAL): the left side by sampling x ~ g_sigma (seeded) with the exact score
 (enumeration over seeds), N evaluated in float64 torch; the interval is the normal (CLT)
 approximation at z = 3.29 (two-sided 0.999) -- the error is unbounded (l_b grows linearly), so
