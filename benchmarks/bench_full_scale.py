@@ -42,8 +42,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from lemmas.c21_instance_network import GRID, fit_exponent, network, score_error_samples
+from lemmas.c21_instance_network import GRID, fit_exponent
 from lemmas.t14_unconditional_sampling import run_sampler
+from verify.maths.nets.instance_network import grid_network, score_error_samples
 from verify.maths.samplers.inversion import (
     CombInstance,
     RejectionSampler,
@@ -56,7 +57,7 @@ def size_vs_d(dims: list[int]) -> dict:
     rows = []
     for d in dims:
         started = time.perf_counter()
-        sizes = [network(d, i).size() for i in range(GRID)]
+        sizes = [grid_network(d, i, GRID).size() for i in range(GRID)]
         rows.append(
             {
                 "d": d,
@@ -80,7 +81,8 @@ def error_vs_sigma(dims: list[int], samples: int) -> list[dict]:
     z = 3.2905267314919255
     for d in dims:
         for i in range(GRID):
-            _lower, upper, net, regime = score_error_samples(d, i, samples, 7, True)
+            net = grid_network(d, i, GRID)
+            _lower, upper, regime = score_error_samples(net, samples, 7, True)
             rows.append(
                 {
                     "d": d,

@@ -29,6 +29,7 @@ Parameters: k in [1, 24] pieces with rational breakpoints, slopes and value f(t_
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 from itertools import pairwise
 from typing import Any
@@ -36,43 +37,40 @@ from typing import Any
 from hypothesis import strategies as st
 
 from verify.core.contract import Constant, Lemma, Part
-from verify.core.domain import integer
-from verify.core.errors import DomainError
+from verify.core.domain import Constraint, Domain, Real, Reals
 from verify.maths.nets.pwl import PiecewiseLinear, relu_network
 from verify.maths.nets.relunet import float_error_bound
 
 MAX_PIECES = 64
 
 
-def _fraction(value: Any, name: str) -> Fraction:
-    if isinstance(value, bool):
-        raise DomainError(f"{name} must be a rational number, got {value!r}")
-    try:
-        return Fraction(value)
-    except (TypeError, ValueError, ZeroDivisionError):
-        raise DomainError(f"{name} must be a rational number, got {value!r}") from None
+RATIONAL = Real(-math.inf, math.inf, lo_open=True, hi_open=True, doc='a rational, e.g. "-7/3"')
+
+
+def _increasing(params: dict[str, Any]) -> bool:
+    ts = [Fraction(t) for t in params["breakpoints"]]
+    return all(a < b for a, b in pairwise(ts))
+
+
+DOMAIN = Domain(
+    Constraint(
+        "k slopes and k - 1 breakpoints",
+        lambda p: len(p["slopes"]) == len(p["breakpoints"]) + 1,
+    ),
+    Constraint("breakpoints strictly increasing", _increasing),
+    breakpoints=Reals(RATIONAL, 0, MAX_PIECES - 1, doc="t_1 < ... < t_{k-1}"),
+    slopes=Reals(RATIONAL, 1, MAX_PIECES, doc="a_0, ..., a_{k-1}"),
+    value=RATIONAL,
+)
 
 
 def _function(params: dict[str, Any]) -> PiecewiseLinear:
-    for key in ("breakpoints", "slopes", "value"):
-        if key not in params:
-            raise DomainError(f"missing parameter {key!r}")
-    breakpoints, slopes = params["breakpoints"], params["slopes"]
-    if not isinstance(breakpoints, list) or not isinstance(slopes, list):
-        raise DomainError("breakpoints and slopes must be lists of rationals")
-    if len(slopes) != len(breakpoints) + 1:
-        raise DomainError("k pieces need k slopes and k - 1 breakpoints")
-    integer({"k": len(slopes)}, "k", 1, MAX_PIECES)
-    ts = [_fraction(t, "breakpoint") for t in breakpoints]
-    if any(b <= a for a, b in pairwise(ts)):
-        raise DomainError("breakpoints must be strictly increasing")
+    """The function of a point of the domain (rationals taken exactly)."""
     return PiecewiseLinear(
-        tuple(ts), tuple(_fraction(a, "slope") for a in slopes), _fraction(params["value"], "value")
+        tuple(Fraction(t) for t in params["breakpoints"]),
+        tuple(Fraction(a) for a in params["slopes"]),
+        Fraction(params["value"]),
     )
-
-
-def _validate(params: dict[str, Any]) -> None:
-    _function(params)
 
 
 _rational = st.fractions(min_value=-16, max_value=16, max_denominator=12)
@@ -159,7 +157,7 @@ C09 = Lemma(
         r" \#\mathrm{params} \le C_{size}(k+1),\ \max|\mathrm{param}| \le C_{weight} B,\ "
         r"|\mathrm{net}_{f64}(x)-\mathrm{net}(x)| \le C_{round}\,\gamma\text{-bound}"
     ),
-    domain="k in [1, 64] pieces; rational breakpoints (strictly increasing), slopes, f(t_1)",
+    domain=DOMAIN,
     constants=[
         Constant("size_factor", 3, "3k + 1 parameters for k >= 2 and 5 for k = 1, <= 3(k + 1)"),
         Constant("weight_factor", 2, "outer weights a_i - a_{i-1} are bounded by 2B"),
@@ -167,7 +165,6 @@ C09 = Lemma(
     ],
     params=_params,
     check=_check,
-    validate=_validate,
     examples=[
         {"breakpoints": [], "slopes": ["3/2"], "value": "-1/3"},
         {"breakpoints": ["-1", "1/3", "2"], "slopes": ["2", "-2", "1/7", "-2"], "value": "1/3"},

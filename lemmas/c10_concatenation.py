@@ -27,12 +27,14 @@ depths 1..3, widths 1..3, weights p/q with |p| <= 9, q in 1..4, a third of them 
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
 from hypothesis import strategies as st
 
 from verify.core.contract import Constant, Lemma, Part
+from verify.core.domain import Domain, Integer
 from verify.core.errors import DomainError
 from verify.maths.nets.relunet import Affine, ReluNet, parallel
 from verify.maths.nets.score_networks import is_block_concatenation
@@ -60,26 +62,54 @@ def random_net(rng: random.Random, depth: int, widths: list[int]) -> ReluNet:
     return ReluNet(tuple(layers))
 
 
+@dataclass(frozen=True)
+class NetworkShapes:
+    """A list of 1..``max_nets`` networks, each given by its 2..5 layer widths in 1..4 (the
+    search draws 1..3 networks' depths and widths from 1..3, often all of one depth)."""
+
+    max_nets: int
+    doc: str = ""
+
+    def check(self, name: str, params: dict[str, Any]) -> list[list[int]]:
+        specs = params.get(name)
+        if not isinstance(specs, list) or not 1 <= len(specs) <= self.max_nets:
+            raise DomainError(f"C.10 needs a list {name!r} of 1..{self.max_nets} network specs")
+        for spec in specs:
+            if not isinstance(spec, list) or not 2 <= len(spec) <= 5:
+                raise DomainError("a network spec is a list of 2..5 layer widths")
+            if any(not isinstance(w, int) or isinstance(w, bool) or not 1 <= w <= 4 for w in spec):
+                raise DomainError("layer widths must be integers in 1..4")
+        return specs
+
+    def text(self, name: str) -> str:
+        return f"{name}: 1 to {self.max_nets} networks, depths 1..4, widths 1..4"
+
+    def strategy(self) -> st.SearchStrategy[list[list[int]]]:
+        @st.composite
+        def shapes(draw) -> list[list[int]]:
+            count = draw(st.integers(1, self.max_nets))
+            same_depth = draw(st.booleans())
+            depth = draw(st.integers(1, 3))
+            nets = []
+            for _ in range(count):
+                d = depth if same_depth else draw(st.integers(1, 3))
+                nets.append([draw(st.integers(1, 3)) for _ in range(d + 1)])
+            return nets
+
+        return shapes()
+
+
+DOMAIN = Domain(
+    optional=("seed",),
+    nets=NetworkShapes(MAX_NETS),  # type: ignore[arg-type]  # a Spec by its methods
+    seed=Integer(0, 2**63 - 1, search=(0, 2**20), doc="seed of the random rational weights"),
+)
+
+
 def nets_from_params(params: dict[str, Any]) -> list[ReluNet]:
-    specs = params.get("nets")
-    if not isinstance(specs, list) or not 1 <= len(specs) <= MAX_NETS:
-        raise DomainError(f"C.10 needs a list 'nets' of 1..{MAX_NETS} network specs")
-    seed = params.get("seed", 0)
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise DomainError(f"seed must be a nonnegative integer, got {seed!r}")
-    rng = random.Random(seed)
-    nets = []
-    for spec in specs:
-        if not isinstance(spec, list) or not 2 <= len(spec) <= 5:
-            raise DomainError("a network spec is a list of 2..5 layer widths")
-        if any(not isinstance(w, int) or isinstance(w, bool) or not 1 <= w <= 4 for w in spec):
-            raise DomainError("layer widths must be integers in 1..4")
-        nets.append(random_net(rng, len(spec) - 1, spec))
-    return nets
-
-
-def _validate(params: dict[str, Any]) -> None:
-    nets_from_params(params)
+    DOMAIN.validate(params)
+    rng = random.Random(params.get("seed", 0))
+    return [random_net(rng, len(spec) - 1, spec) for spec in params["nets"]]
 
 
 def _check(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Part]:
@@ -132,14 +162,7 @@ def _check(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Part]
 
 @st.composite
 def _params(draw) -> dict[str, Any]:
-    count = draw(st.integers(1, MAX_NETS))
-    same_depth = draw(st.booleans())
-    depth = draw(st.integers(1, 3))
-    nets = []
-    for _ in range(count):
-        d = depth if same_depth else draw(st.integers(1, 3))
-        nets.append([draw(st.integers(1, 3)) for _ in range(d + 1)])
-    return {"nets": nets, "seed": draw(st.integers(0, 2**20))}
+    return {"nets": draw(DOMAIN["nets"].strategy()), "seed": draw(DOMAIN["seed"].strategy())}
 
 
 C10 = Lemma(
@@ -150,13 +173,12 @@ C10 = Lemma(
         r"(P_i^{last}+2b_i(D-D_i))\big),\ \max_i B_i\le B(N)\le\max(\max_i B_i,[\exists i:"
         r"D_i<D]),\ N(x)=(N_i(x_i))_i,\ C_{10}=1"
     ),
-    domain="1..5 networks, depths 1..4, widths 1..4, rational weights",
+    domain=DOMAIN,
     constants=[
         Constant("C10", 1, "block-diagonal layers; identity padding x = relu(x) - relu(-x)")
     ],
     params=_params,
     check=_check,
-    validate=_validate,
     examples=[
         {"nets": [[1, 3, 1], [1, 2, 1], [2, 2, 2]], "seed": 0},
         {"nets": [[1, 3, 1], [2, 1], [1, 2, 3, 1]], "seed": 1},

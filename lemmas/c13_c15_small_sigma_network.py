@@ -42,6 +42,10 @@ E(s_b - l_b)^2 <= (V + a)^2 by Minkowski. Off Omega (probability <= d Phi_w): ea
 with |x_i| < w errs on the head by R|c_i - s_i|/v <= 2R/v, and |N_{d+j}| <= 4V since
 |switch(b, v)| <= 2|v| for every b, so the comb error is <= 4V + |l_b| in L2 <= 4V + a.
 
+The objects live in the maths layer: the gadgets in ``verify.maths.nets.gadgets`` (one exact
+network each, also evaluated in float64 there), the C.15 network and the network part of its
+bound in ``verify.maths.nets.small_sigma``.
+
 Check (STATISTICAL): the left side by sampling x ~ g_sigma (seeded) with the exact score
 (enumeration over seeds), N evaluated in float64 torch; the interval is the normal (CLT)
 approximation at z = 3.29 (two-sided 0.999) -- the error is unbounded (l_b grows linearly), so
@@ -59,63 +63,82 @@ from fractions import Fraction
 from typing import Any
 
 import numpy as np
-import torch
-from flint import arb
 from hypothesis import strategies as st
 
-from lemmas.c06_c08_orthant import b8
+from lemmas.c06_c08_orthant import b8  # TODO(merge): b8 from verify.maths
 from verify.core.contract import Constant, Lemma, Part
-from verify.core.domain import finite_real, integer, log_uniform
-from verify.core.errors import DomainError
+from verify.core.domain import Constraint, Domain, Integer, Real
 from verify.core.numbers import ball, to_arb
-from verify.maths.circuits import compile_circuit
-from verify.maths.instance import Instance
-from verify.maths.nets.pwl import PiecewiseLinear, relu_network
-from verify.maths.nets.relunet import Affine, ReluNet, parallel
+from verify.maths.nets.gadgets import clamp_network, switch_network, vertex_identifier
+from verify.maths.nets.small_sigma import (
+    SmallSigmaNetwork,
+    network_error_bound,
+    sampled_squared_errors,
+)
 from verify.maths.oneway import GoldreichFunction
 
-# --- C.13 and C.14 networks ----------------------------------------------------------------------
+__all__ = ["C13", "C14", "C15", "clamp_network", "switch_network", "vertex_identifier"]
 
+Z_CLT = 3.29  # two-sided normal quantile, confidence 0.999
 
-def clamp_network(w: Fraction) -> ReluNet:
-    """clamp_w(t) = ReLU(t/w + 1) - ReLU(t/w - 1) - 1 on one coordinate."""
-    w = Fraction(w)
-    return ReluNet(
-        (Affine([[1 / w], [1 / w]], [1, -1]), Affine([[Fraction(1), Fraction(-1)]], [-1]))
-    )
+SEED = Integer(0, 2**63 - 1, search=(0, 10**6), doc="seed of the random test points")
+POSITIVE = {"lo": 0.0, "hi": math.inf, "lo_open": True, "hi_open": True}
 
+C13_DOMAIN = Domain(
+    optional=("seed",),
+    d=Integer(1, 64, search=(1, 8)),
+    w=Real(**POSITIVE, search=(1e-3, 50.0), log=True, doc="the margin"),
+    seed=SEED,
+)
 
-def vertex_identifier(d: int, w: Fraction) -> ReluNet:
-    """C.13: clamp_w on each of d coordinates (block diagonal)."""
-    return parallel(*[clamp_network(w) for _ in range(d)])
+C14_DOMAIN = Domain(
+    optional=("seed",),
+    B=Real(**POSITIVE, search=(1e-3, 1e3), log=True, doc="the bound on |v|"),
+    seed=SEED,
+)
 
-
-def switch_network(bound: Fraction) -> ReluNet:
-    """C.14: inputs (b, v) -> ReLU(v + B b - B) - ReLU(-v + B b - B)."""
-    B = Fraction(bound)
-    return ReluNet(
-        (Affine([[B, Fraction(1)], [B, Fraction(-1)]], [-B, -B]), Affine([[1, -1]], [0]))
-    )
-
-
-def _params_w(draw) -> dict[str, Any]:
-    return {
-        "d": draw(st.integers(1, 8)),
-        "w": draw(log_uniform(1e-3, 50.0)),
-        "seed": draw(st.integers(0, 10**6)),
-    }
+C15_DOMAIN = Domain(
+    Constraint("w < R", lambda p: p["w"] < p["R"]),
+    optional=("f_seed", "seed"),
+    d=Integer(5, 10, search=(5, 6)),
+    d_out=Integer(1, 16, search=(1, 4)),
+    f_seed=Integer(0, 2**63 - 1, search=(0, 1000), doc="seed of Goldreich's hypergraph"),
+    R=Real(**POSITIVE),
+    eps=Real(0, 1, lo_open=True, hi_open=True, search=(0.1, 0.9), log=True),
+    sigma=Real(0, 1, lo_open=True, search=(0.05, 0.6), log=True),
+    w=Real(**POSITIVE),
+    samples=Integer(100, 10**6),
+    seed=SEED,
+)
 
 
 @st.composite
 def _c13_params(draw) -> dict[str, Any]:
-    return _params_w(draw)
+    return {name: draw(C13_DOMAIN[name].strategy()) for name in ("d", "w", "seed")}
 
 
-def _validate_c13(params: dict[str, Any]) -> None:
-    integer(params, "d", 1, 64)
-    w = finite_real(params, "w")
-    if w <= 0:
-        raise DomainError(f"C.13 needs a margin w > 0, got w={w}")
+@st.composite
+def _c14_params(draw) -> dict[str, Any]:
+    return {"B": draw(C14_DOMAIN["B"].strategy()), "seed": draw(SEED.strategy())}
+
+
+@st.composite
+def _c15_params(draw) -> dict[str, Any]:
+    # R and w are drawn relative to sigma (R = z sqrt(v), w a fraction of R): dependent draws.
+    sigma = draw(C15_DOMAIN["sigma"].strategy())
+    z = draw(st.floats(1.5, 4.0))
+    R = z * math.sqrt(1 + sigma * sigma)
+    return {
+        "d": draw(C15_DOMAIN["d"].strategy()),
+        "d_out": draw(C15_DOMAIN["d_out"].strategy()),
+        "f_seed": draw(C15_DOMAIN["f_seed"].strategy()),
+        "R": R,
+        "eps": draw(C15_DOMAIN["eps"].strategy()),
+        "sigma": sigma,
+        "w": R * draw(st.floats(0.05, 0.5)),
+        "samples": 3000,
+        "seed": draw(SEED.strategy()),
+    }
 
 
 def _check_c13(params: dict[str, Any], constants: dict[str, Fraction], margin=1) -> list[Part]:
@@ -145,17 +168,6 @@ def _check_c13(params: dict[str, Any], constants: dict[str, Fraction], margin=1)
     ]
 
 
-@st.composite
-def _c14_params(draw) -> dict[str, Any]:
-    return {"B": draw(log_uniform(1e-3, 1e3)), "seed": draw(st.integers(0, 10**6))}
-
-
-def _validate_c14(params: dict[str, Any]) -> None:
-    B = finite_real(params, "B")
-    if B <= 0:
-        raise DomainError(f"C.14 needs a bound B > 0, got B={B}")
-
-
 def _check_c14(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Part]:
     B = Fraction(float(params["B"]))
     net = switch_network(B)
@@ -178,166 +190,32 @@ def _check_c14(params: dict[str, Any], constants: dict[str, Fraction]) -> list[P
     ]
 
 
-# --- C.15 ---------------------------------------------------------------------------------------
-
-
-class SmallSigmaNetwork:
-    """The C.15 network for one instance and sigma, evaluated in float64 torch."""
-
-    def __init__(self, inst: Instance, sigma: float, w: float, grid: int | None = None) -> None:
-        if not isinstance(inst.f, GoldreichFunction):
-            raise DomainError("C.15 compiles f through G.3: f must be Goldreich's function")
-        self.inst, self.sigma, self.w = inst, sigma, w
-        self.v = 1 + sigma * sigma
-        self.L = 7 * math.sqrt(self.v)
-        h = min(sigma, inst.eps) / 4
-        n = grid or int(min(4000, math.ceil(2 * self.L / h) + 1))
-        xs = np.linspace(-self.L, self.L, n)
-        _, slope = inst.comb_terms(torch.as_tensor(xs), sigma)
-        self.grid = xs
-        self.values = slope.numpy()  # (n, 2): l_+ and l_- at the grid
-        self.V = float(np.abs(self.values).max())
-        self.f_net = compile_circuit(inst.f.to_circuit()).to_torch()
-        self.s_nets = []
-        for index in range(2):
-            pwl = PiecewiseLinear.from_points(
-                [Fraction(float(t)) for t in xs],
-                [Fraction(float(y)) for y in self.values[:, index]],
-                Fraction(0),
-                Fraction(0),
-            )
-            self.s_nets.append(relu_network(pwl).to_torch())
-        self.parameters = (
-            7 * inst.d
-            + compile_circuit(inst.f.to_circuit()).parameter_count()
-            + inst.d_out * (2 * (3 * n + 1) + 2 * 8 + 6)
-            + 2 * inst.d
-        )
-
-    def s_hat(self, t: torch.Tensor, index: int) -> torch.Tensor:
-        with torch.no_grad():
-            return self.s_nets[index](t.reshape(-1, 1)).reshape(t.shape)
-
-    def __call__(self, x: torch.Tensor) -> torch.Tensor:
-        inst, relu = self.inst, torch.relu
-        head = x[:, : inst.d]
-        c = relu(head / self.w + 1) - relu(head / self.w - 1) - 1
-        with torch.no_grad():
-            o = self.f_net(c)
-        beta = (1 + o) / 2
-        beta = relu(beta) - relu(beta - 1)
-        t = x[:, inst.d :]
-        B = self.V
-
-        def switch(b, val):
-            return relu(val + B * b - B) - relu(-val + B * b - B)
-
-        tail = switch(beta, self.s_hat(t, 0)) + switch(1 - beta, self.s_hat(t, 1))
-        return torch.cat([-(head - float(inst.R) * c) / self.v, tail], 1)
-
-    def one_dimensional_error(self) -> float:
-        """e1^2 = max_b E_{t ~ psi_b,sigma} (s_b(t) - l_b(t))^2 by trapezoid quadrature."""
-        span = 14 * math.sqrt(self.v)
-        h = min(self.sigma, self.inst.eps) / 8
-        t = torch.linspace(-span, span, int(2 * span / h) + 1, dtype=torch.float64)
-        log_psi, slope = self.inst.comb_terms(t, self.sigma)
-        worst = 0.0
-        for index in range(2):
-            err = (self.s_hat(t, index) - slope[:, index]) ** 2 * torch.exp(log_psi[:, index])
-            worst = max(worst, float(torch.trapezoid(err, t)))
-        return worst
-
-
-def _validate_c15(params: dict[str, Any]) -> None:
-    d = integer(params, "d", 5, 10)
-    integer(params, "d_out", 1, 16)
-    integer(params, "samples", 100, 10**6)
-    sigma = finite_real(params, "sigma")
-    R = finite_real(params, "R")
-    eps = finite_real(params, "eps")
-    w = finite_real(params, "w")
-    if not 0 < sigma <= 1:
-        raise DomainError(f"C.15 (small sigma) needs 0 < sigma <= 1, got sigma={sigma}")
-    if R <= 0:
-        raise DomainError(f"C.15 needs R > 0, got R={R}")
-    if not 0 < eps < 1:
-        raise DomainError(f"C.15 needs 0 < eps < 1, got eps={eps}")
-    if not 0 < w < R:
-        raise DomainError(f"C.15 needs 0 < w < R, got w={w}, R={R}")
-    del d
-
-
-@st.composite
-def _c15_params(draw) -> dict[str, Any]:
-    sigma = draw(log_uniform(0.05, 0.6))
-    z = draw(st.floats(1.5, 4.0))
-    R = z * math.sqrt(1 + sigma * sigma)
-    return {
-        "d": draw(st.integers(5, 6)),
-        "d_out": draw(st.integers(1, 4)),
-        "f_seed": draw(st.integers(0, 1000)),
-        "R": R,
-        "eps": draw(log_uniform(0.1, 0.9)),
-        "sigma": sigma,
-        "w": R * draw(st.floats(0.05, 0.5)),
-        "samples": 3000,
-        "seed": draw(st.integers(0, 10**6)),
-    }
-
-
-def b15_terms(inst: Instance, sigma: float, w: float, V: float, e1: float) -> dict[str, arb]:
-    s = to_arb(sigma)
-    v = 1 + s * s
-    R = to_arb(inst.R)
-
-    def tail(z: arb) -> arb:
-        return (z / arb(2).sqrt()).erfc() / 2
-
-    phi_R = tail(R / v.sqrt())
-    phi_w = tail((R - to_arb(w)) / v.sqrt())
-    p_flip = 1 - (1 - phi_R) ** inst.d
-    a = to_arb(inst.eps) / (2 * s * s) + 1 / s
-    Va = to_arb(V)
-    d, dp = inst.d, inst.d_out
-    network = (
-        dp * to_arb(e1)
-        + p_flip * dp * (Va + a) ** 2
-        + d * phi_w * 4 * R * R / (v * v)
-        + d * phi_w * dp * (4 * Va + a) ** 2
-    )
-    return {"b8": b8(inst, sigma), "network": network, "total": 2 * b8(inst, sigma) + 2 * network}
-
-
 def _check_c15(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Part]:
+    from verify.maths.instance import Instance
+
     f = GoldreichFunction(int(params["d"]), int(params["d_out"]), int(params.get("f_seed", 0)))
     inst = Instance(f, float(params["R"]), float(params["eps"]))
     sigma, w = float(params["sigma"]), float(params["w"])
     net = SmallSigmaNetwork(inst, sigma, w)
-    generator = torch.Generator().manual_seed(int(params.get("seed", 0)))
-    x, _ = inst.sample(int(params["samples"]), generator, sigma=sigma)
-    err = ((net(x) - inst.score(x, sigma)) ** 2).sum(1).numpy()
+    err = sampled_squared_errors(net, int(params["samples"]), int(params.get("seed", 0)))
     mean, sd = float(err.mean()), float(err.std(ddof=1))
-    z = 3.29
-    half = z * sd / math.sqrt(err.size)
+    half = Z_CLT * sd / math.sqrt(err.size)
     e1 = net.one_dimensional_error()
-    terms = b15_terms(inst, sigma, w, net.V, e1)
-    unit = terms["total"]
-    c = to_arb(constants["C15"])
-    note = (
-        f"CLT interval (z = 3.29, not distribution-free); e1^2 = {e1:.3g} (float quadrature); "
-        f"V = {net.V:.3g}; 2 B8 = {float(2 * terms['b8'].mid()):.3g}; "
-        f"network parameters ~ {net.parameters}"
-    )
+    b8_value = b8(inst, sigma)
+    unit = 2 * b8_value + 2 * network_error_bound(inst, sigma, w, net.V, e1)
+    data = {"e1_squared": e1, "V": net.V, "two_b8": float(2 * b8_value.mid())}
+    data["network_parameters"] = net.parameters
     return [
         Part(
             "network_error",
             ball(max(0.0, mean - half), mean + half),
-            c * unit,
+            to_arb(constants["C15"]) * unit,
             "C15",
             unit,
             kind="statistical",
             confidence=0.999,
-            note=note,
+            note="CLT interval (z = 3.29, not distribution-free); e1^2 by float quadrature",
+            data=data,
         )
     ]
 
@@ -350,11 +228,10 @@ C13 = Lemma(
         r"\ (|t|\ge w),\ |\mathrm{clamp}_w|\le1,\ \#\mathrm{params}\le K d,"
         r"\ \max|\mathrm{param}|\le\max(1,1/w)"
     ),
-    domain="1 <= d <= 64, w > 0",
+    domain=C13_DOMAIN,
     constants=[Constant("K", 7, "2 hidden units per coordinate: 2 weights, 2 biases, 3 outer")],
     params=_c13_params,
     check=_check_c13,
-    validate=_validate_c13,
     examples=[{"d": 3, "w": 0.5, "seed": 0}, {"d": 8, "w": 1e-3, "seed": 1}],
     budget={"quick": 15, "standard": 150, "thorough": 800},
     depends_on=("C.9",),
@@ -368,11 +245,10 @@ C14 = Lemma(
         r"\ (b\in\{0,1\},|v|\le B),\ |\mathrm{switch}(b,v)|\le2|v|\ \forall b,"
         r"\ \#\mathrm{params}\le K,\ \max|\mathrm{param}|\le\max(1,B)"
     ),
-    domain="B > 0",
+    domain=C14_DOMAIN,
     constants=[Constant("K", 8, "2 hidden units with 2 weights and a bias each, 2 outer weights")],
     params=_c14_params,
     check=_check_c14,
-    validate=_validate_c14,
     examples=[{"B": 1.0, "seed": 0}, {"B": 1e3, "seed": 1}],
     budget={"quick": 15, "standard": 150, "thorough": 800},
     depends_on=(),
@@ -385,12 +261,10 @@ C15 = Lemma(
         r"E_{x\sim g_\sigma}|N(x)-\nabla\log g_\sigma(x)|^2\le C_{15}\big(2B_8+2[d'e_1^2"
         r"+P_{\mathrm{flip}}d'(V+a)^2+d\bar\Phi_w\tfrac{4R^2}{v^2}+d\bar\Phi_w d'(4V+a)^2]\big)"
     ),
-    domain="Goldreich f with 5 <= d <= 10, 1 <= d' <= 16, 0 < sigma <= 1, R > 0, 0 < eps < 1, "
-    "0 < w < R, samples >= 100",
+    domain=C15_DOMAIN,
     constants=[Constant("C15", 1, "triangle inequality + C.8 + C.13/C.14/G.3 exactness on Omega")],
     params=_c15_params,
     check=_check_c15,
-    validate=_validate_c15,
     examples=[
         {
             "d": 5,

@@ -36,8 +36,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from verify.core.contract import Constant, Lemma, Part
-from verify.core.domain import integer
-from verify.core.errors import DomainError
+from verify.core.domain import Choice, Constraint, Domain, Integer
 from verify.maths.circuits import (
     Circuit,
     carry_count,
@@ -50,35 +49,39 @@ from verify.maths.oneway import GoldreichFunction, all_seeds
 MAX_INPUTS = 12
 
 
-def _validate(params: dict[str, Any]) -> None:
-    kind = params.get("kind")
-    if kind not in ("random", "goldreich"):
-        raise DomainError(f"G.3 circuit kind must be 'random' or 'goldreich', got {kind!r}")
-    n = integer(params, "n_inputs", 1, MAX_INPUTS)
-    integer(params, "n_outputs", 1, 64)
-    integer(params, "seed", 0, 2**32 - 1)
-    if kind == "random":
-        integer(params, "n_gates", 1, 400)
-    elif n < 5:
-        raise DomainError(f"Goldreich's function needs n_inputs >= 5, got {n}")
+DOMAIN = Domain(
+    Constraint("kind = random needs n_gates", lambda p: p["kind"] != "random" or "n_gates" in p),
+    Constraint(
+        "Goldreich's function needs n_inputs >= 5",
+        lambda p: p["kind"] != "goldreich" or p["n_inputs"] >= 5,
+    ),
+    optional=("n_gates",),
+    kind=Choice(("random", "goldreich"), doc="a random AND/OR/NOT circuit or Goldreich's f"),
+    n_inputs=Integer(1, MAX_INPUTS),
+    n_gates=Integer(1, 400, search=(1, 120), doc="random circuits only"),
+    n_outputs=Integer(1, 64),
+    seed=Integer(0, 2**32 - 1, search=(0, 10**6)),
+)
 
 
 @st.composite
 def _params(draw) -> dict[str, Any]:
-    kind = draw(st.sampled_from(["random", "random", "goldreich"]))
+    kind = draw(
+        st.sampled_from(["random", "random", "goldreich"])
+    )  # random circuits twice as often
     if kind == "goldreich":
         return {
             "kind": kind,
             "n_inputs": draw(st.integers(5, MAX_INPUTS)),
             "n_outputs": draw(st.integers(1, 16)),
-            "seed": draw(st.integers(0, 10**6)),
+            "seed": draw(DOMAIN["seed"].strategy()),
         }
     return {
         "kind": kind,
-        "n_inputs": draw(st.integers(1, MAX_INPUTS)),
-        "n_gates": draw(st.integers(1, 120)),
+        "n_inputs": draw(DOMAIN["n_inputs"].strategy()),
+        "n_gates": draw(DOMAIN["n_gates"].strategy()),
         "n_outputs": draw(st.integers(1, 8)),
-        "seed": draw(st.integers(0, 10**6)),
+        "seed": draw(DOMAIN["seed"].strategy()),
     }
 
 
@@ -125,14 +128,13 @@ G3 = Lemma(
         r"N(x) = 1-2C((1-x)/2)\ \forall x\in\{\pm1\}^n,\quad "
         r"\#\mathrm{params}(N)\le K(3G+2(n+G)D+2m),\quad \max|\mathrm{param}|\le W"
     ),
-    domain="random AND/OR/NOT circuits and Goldreich's local function, n <= 12 inputs",
+    domain=DOMAIN,
     constants=[
         Constant("K", 1, "3 per AND/OR neuron, 2 per carry ((n+G) per layer), 2 per output"),
         Constant("W", 2, "weights ±1, ±1/2 (input map), ±2 (output map); biases <= 2"),
     ],
     params=_params,
     check=_check,
-    validate=_validate,
     examples=[
         {"kind": "goldreich", "n_inputs": 12, "n_outputs": 12, "seed": 0},
         {"kind": "random", "n_inputs": 3, "n_gates": 1, "n_outputs": 1, "seed": 1},

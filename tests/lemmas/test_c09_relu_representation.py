@@ -3,6 +3,9 @@
 import dataclasses
 from fractions import Fraction
 
+import pytest
+
+from verify.core.errors import DomainError
 from verify.core.registry import get
 from verify.core.runner import empirical_constants, evaluate, run_lemma, verdict_counts
 from verify.maths.nets.pwl import PiecewiseLinear, relu_network
@@ -63,3 +66,19 @@ def test_float_error_bound_is_not_vacuous():
         error = abs(Fraction(y) - net([Fraction(x)])[0])
         bound = float_error_bound(net, [x])[0]
         assert error <= bound < Fraction(1, 10**12)
+
+
+def test_points_outside_the_domain_are_refused():
+    lemma = get("C.9")
+    good = {"breakpoints": ["0", "1/2"], "slopes": ["1", "2", "3"], "value": "1/3"}
+    for change in (
+        {"breakpoints": ["1/2", "0"]},  # not increasing
+        {"slopes": ["1", "2"]},  # k slopes need k - 1 breakpoints
+        {"value": "x"},
+        {"breakpoints": "0"},
+        {"slopes": ["1"] * 65, "breakpoints": [str(i) for i in range(64)]},
+        {"typo": 1},
+    ):
+        with pytest.raises(DomainError):
+            evaluate(lemma, {**good, **change}, lemma.stated_constants(), 64, user_input=True)
+    evaluate(lemma, good, lemma.stated_constants(), 64, user_input=True)

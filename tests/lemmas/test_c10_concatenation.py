@@ -33,6 +33,13 @@ def test_refuted_below_the_constant() -> None:
 
 
 def test_domain_errors() -> None:
-    for params in ({"nets": []}, {"nets": [[1]]}, {"nets": [[1, 9]]}):
+    bad = (
+        {"nets": []},
+        {"nets": [[1]]},
+        {"nets": [[1, 9]]},
+        {"nets": [[1, 2]], "seed": -1},
+        {"nets": [[1, 2]], "sed": 3},  # a misspelt name is refused, not defaulted
+    )
+    for params in bad:
         with pytest.raises(DomainError):
             evaluate(C10, params, C10.stated_constants(), 64, user_input=True)

@@ -33,7 +33,7 @@ def test_tightened_constants_are_refuted(lemma, name):
 @pytest.mark.parametrize("bad", [{"d": 12}, {"sigma_index": 10}, {"samples": 10}, {"d": "16"}])
 def test_domain_errors(bad):
     with pytest.raises(DomainError):
-        C21.validate({**SMALL, **bad})
+        C21.validate_point({**SMALL, **bad})
 
 
 def test_plots(tmp_path):

@@ -36,6 +36,8 @@ def test_bad_points_are_domain_errors():
         {"kind": "goldreich", "n_inputs": 3, "n_outputs": 2, "seed": 0},
         {"kind": "random", "n_inputs": 13, "n_gates": 2, "n_outputs": 1, "seed": 0},
         {"kind": "other", "n_inputs": 3, "n_outputs": 2, "seed": 0},
+        {"kind": "random", "n_inputs": 3, "n_outputs": 1, "seed": 0},  # no n_gates
+        {"kind": "random", "n_inputs": 3, "n_gates": 2, "n_outputs": 1, "seed": 0, "x": 1},
     ):
         with pytest.raises(DomainError):
             evaluate(lemma, bad, lemma.stated_constants(), 64, user_input=True)

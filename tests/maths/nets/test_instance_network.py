@@ -9,20 +9,33 @@ import torch
 
 from verify.maths.nets.instance_network import (
     InstanceScoreNetwork,
-    PiecewiseLinear1D,
     fit_pwl,
     make_instance,
     switch_point,
 )
+from verify.maths.nets.pwl import PiecewiseLinear
 
 
 def test_interpolation_equals_relu_form():
     knots = torch.tensor([-2.0, -0.5, 0.0, 1.0, 3.0], dtype=torch.float64)
     values = torch.tensor([1.0, -2.0, 0.5, 0.25, 4.0], dtype=torch.float64)
-    f = PiecewiseLinear1D(knots, values, left_slope=-0.3, right_slope=2.0)
+    f = PiecewiseLinear.from_samples(knots.tolist(), values.tolist(), -0.3, 2.0)
     t = torch.linspace(-6, 7, 1001, dtype=torch.float64)
-    assert torch.allclose(f(t), f.relu_form(t), atol=1e-12)
-    assert torch.allclose(f(knots), values)
+    assert torch.allclose(f.torch(t), f.torch_relu_form(t), atol=1e-12)
+    assert torch.equal(f.torch(knots), values)
+
+
+def test_exact_and_float_arithmetic_are_one_function():
+    # One definition, two arithmetics: the float64 form agrees with the exact value to rounding.
+    from fractions import Fraction
+
+    f = PiecewiseLinear.from_samples(
+        [-2.0, -0.5, 0.0, 1.0, 3.0], [1.0, -2.0, 0.5, 0.25, 4.0], -0.3, 2.0
+    )
+    points = [Fraction(k, 8) for k in range(-60, 60, 7)]
+    exact = [f(x) for x in points]
+    floats = f.torch(torch.tensor([float(x) for x in points], dtype=torch.float64)).tolist()
+    assert all(abs(y - float(e)) <= 1e-12 for y, e in zip(floats, exact, strict=True))
 
 
 def test_fit_pwl_meets_its_tolerance():
@@ -31,7 +44,9 @@ def test_fit_pwl_meets_its_tolerance():
     for tol in (1e-3, 1e-6):
         f, err = fit_pwl(target, density, -8, 8, tol)
         grid = np.linspace(-8, 8, 20001)
-        true = float(((f(torch.as_tensor(grid)).numpy() - target(grid)) ** 2 * density(grid)).sum())
+        true = float(
+            ((f.torch(torch.as_tensor(grid)).numpy() - target(grid)) ** 2 * density(grid)).sum()
+        )
         assert err <= tol and true * (grid[1] - grid[0]) <= 2 * tol
 
 
@@ -68,7 +83,7 @@ def test_large_sigma_network_and_sizes():
 def test_small_sigma_network_agrees_with_the_c15_network():
     # Two constructions of the small-sigma score network (this module's adaptive one and the
     # C.15 module's uniform-grid one) approximate the same vertex score: they must agree.
-    from lemmas.c13_c15_small_sigma_network import SmallSigmaNetwork
+    from verify.maths.nets.small_sigma import SmallSigmaNetwork
 
     inst = make_instance(8)
     su = 0.1

@@ -28,11 +28,16 @@ of the target. The density is the marginal of that coordinate under g_sigma (com
 phase; mixture of N(+-R, v)).
 
 Evaluation. ``InstanceScoreNetwork.__call__`` applies the network's layers in order: the clamp
-and switch ReLUs literally, the Goldreich block as the compiled ``torch.nn.Sequential`` of G.3,
-and each 1-D piecewise-linear block through its interpolation form, which equals its C.9 ReLU form
-``PiecewiseLinear1D.relu_form`` (tested to rounding; a dense matrix for d' = 256 coordinates with
-hundreds of knots each would be mostly zeros). ``size()`` counts the nonzero weights and biases
-of the dense network layer by layer from this structure, and its largest |parameter|.
+and switch gadgets of ``verify.maths.nets.gadgets`` (exact networks, evaluated in float64), the
+Goldreich block as the compiled ``torch.nn.Sequential`` of G.3, and each 1-D piecewise-linear
+block (``verify.maths.nets.pwl.PiecewiseLinear``) through its float64 interpolation form, which
+equals its C.9 ReLU form ``torch_relu_form`` (tested to rounding; a dense matrix for d' = 256
+coordinates with hundreds of knots each would be mostly zeros). ``size()`` counts the nonzero
+weights and biases of the dense network layer by layer from this structure (the gadgets' counts
+read from the gadget networks), and its largest |parameter|.
+
+torch is imported inside the functions that build or run a network, so importing this module
+(as ``verify list`` does) stays cheap.
 
 Scaling (Definition 3.2): :math:`\tilde S(\tilde x) = c\,S_{c\sigma}(c\tilde x)`; the factors c are
 folded into the first and last affine maps, so the scaled network is a network of the same size.
@@ -43,67 +48,23 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
-from torch import Tensor
 
 from verify.maths.circuits import compile_circuit
-from verify.maths.instance import Instance
+from verify.maths.nets import gadgets
+from verify.maths.nets.pwl import PiecewiseLinear
 from verify.maths.oneway import GoldreichFunction
-from verify.maths.oracle import large_sigma_bound
+
+if TYPE_CHECKING:  # torch (and the modules built on it) load when a network is built
+    from torch import Tensor
+
+    from verify.maths.instance import Instance
 
 _GL_NODES, _GL_WEIGHTS = np.polynomial.legendre.leggauss(7)
 _GL_NODES = (_GL_NODES + 1) / 2
 _GL_WEIGHTS = _GL_WEIGHTS / 2
-
-
-@dataclass
-class PiecewiseLinear1D:
-    """Continuous piecewise-linear function: interpolates ``values`` at ``knots``, linear beyond
-    with slopes ``left_slope`` / ``right_slope`` (C.9 form: f(t_1) + a_0 (ReLU(t - t_1) -
-    ReLU(t_1 - t)) + sum_i (a_i - a_{i-1}) ReLU(t - t_i))."""
-
-    knots: Tensor
-    values: Tensor
-    left_slope: float
-    right_slope: float
-
-    def slopes(self) -> Tensor:
-        inner = torch.diff(self.values) / torch.diff(self.knots)
-        return torch.cat(
-            [
-                torch.tensor([self.left_slope], dtype=torch.float64),
-                inner,
-                torch.tensor([self.right_slope], dtype=torch.float64),
-            ]
-        )
-
-    def relu_coefficients(self) -> tuple[float, Tensor]:
-        """(a_0, [a_i - a_{i-1}]_i): the weights of the C.9 ReLU units at the knots."""
-        a = self.slopes()
-        return float(a[0]), torch.diff(a)
-
-    def __call__(self, t: Tensor) -> Tensor:
-        k, v = self.knots, self.values
-        idx = torch.searchsorted(k, t.contiguous()).clamp(1, k.numel() - 1)
-        t0, t1 = k[idx - 1], k[idx]
-        y0, y1 = v[idx - 1], v[idx]
-        inside = y0 + (y1 - y0) * (t - t0) / (t1 - t0)
-        left = v[0] + self.left_slope * (t - k[0])
-        right = v[-1] + self.right_slope * (t - k[-1])
-        return torch.where(t < k[0], left, torch.where(t > k[-1], right, inside))
-
-    def relu_form(self, t: Tensor) -> Tensor:
-        """The same function through its ReLU units (for the equivalence tests)."""
-        a0, jumps = self.relu_coefficients()
-        t1 = self.knots[0]
-        units = torch.relu(t.unsqueeze(-1) - self.knots)
-        return self.values[0] + a0 * (torch.relu(t - t1) - torch.relu(t1 - t)) + units @ jumps
-
-    @property
-    def pieces(self) -> int:
-        return self.knots.numel() + 1
 
 
 def fit_pwl(
@@ -116,7 +77,7 @@ def fit_pwl(
     start: int = 64,
     max_knots: int = 20000,
     joint=None,
-) -> tuple[PiecewiseLinear1D, float]:
+) -> tuple[PiecewiseLinear, float]:
     """Adaptive interpolation of ``target`` on [lo, hi] with density-weighted L2 error <= tol.
 
     Returns the function and its estimated error integral (interior intervals by 7-point
@@ -156,15 +117,15 @@ def fit_pwl(
     ends = evaluate(np.array([lo, lo + h, hi - h, hi]))[0]
     left_slope = float((ends[1] - ends[0]) / h)
     right_slope = float((ends[3] - ends[2]) / h)
-    pwl = PiecewiseLinear1D(
-        torch.as_tensor(knots), torch.as_tensor(values), left_slope, right_slope
-    )
+    import torch
+
+    pwl = PiecewiseLinear.from_samples(knots.tolist(), values.tolist(), left_slope, right_slope)
     width = (hi - lo) / 2
     tail_err = 0.0
     for start_t, end_t in ((hi, hi + 40 * width), (lo - 40 * width, lo)):
         grid = np.linspace(start_t, end_t, 401)
         mid = (grid[:-1] + grid[1:]) / 2
-        approx = pwl(torch.as_tensor(mid)).numpy()
+        approx = pwl.torch(torch.as_tensor(mid)).numpy()
         f_tail, p_tail = evaluate(mid)
         tail_err += float(((f_tail - approx) ** 2 * p_tail).sum() * (grid[1] - grid[0]))
     return pwl, total + tail_err
@@ -196,6 +157,8 @@ class InstanceScoreNetwork:
     """The C.21 network for one scaled noise level sigma (see the module docstring)."""
 
     def __init__(self, instance: Instance, sigma: float, target: float, sigma_switch: float):
+        import torch
+
         self.instance = instance
         self.sigma = float(sigma)  # scaled units
         c = instance.scale
@@ -223,8 +186,10 @@ class InstanceScoreNetwork:
                 pwl, err = fit_pwl(None, None, -reach, reach, share / d_out, joint=comb_joint)
                 self.comb_pwl[sign] = pwl
                 self.fit_error[f"comb{sign:+d}"] = err
-            hs = [p.values.abs().max() for p in self.comb_pwl.values()]
+            hs = [p.torch_values.abs().max() for p in self.comb_pwl.values()]
             self.switch_bound = float(max(hs)) * 1.01 + 1.0
+            self.clamp = gadgets.clamp_network(self.width)
+            self.switch = gadgets.switch_network(self.switch_bound)
             self.f_net, self.f_torch = goldreich_relu_network(d, d_out, self.f_seed)
         else:
             reach = R + 10 * math.sqrt(v)
@@ -251,23 +216,20 @@ class InstanceScoreNetwork:
 
     def unscaled(self, x: Tensor) -> Tensor:
         """The network's output in unscaled coordinates (score of g_{sigma_u} at unscaled x)."""
+        import torch
+
         d = self.instance.d
         head, tail = x[:, :d], x[:, d:]
         R, v = float(self.instance.R), self.v
         if self.regime == "large":
-            return torch.cat([self.head_pwl(head), -tail / v], 1)
-        w = self.width
-        clamp = torch.relu(head / w + 1) - torch.relu(head / w - 1) - 1
+            return torch.cat([self.head_pwl.torch(head), -tail / v], 1)
+        clamp = gadgets.apply_torch(self.clamp, head)
         phases = self.f_torch(clamp)  # +-1 on exact vertices
         bits = (1 + phases) / 2  # 1 for phase 0 (+1), 0 for phase eps/2 (-1)
         bits = torch.relu(bits) - torch.relu(bits - 1)  # clamp to [0, 1]
-        h_plus, h_minus = self.comb_pwl[1](tail), self.comb_pwl[-1](tail)
-        B = self.switch_bound
-        chosen = (
-            torch.relu(h_plus + B * bits - B)
-            - torch.relu(-h_plus + B * bits - B)
-            + torch.relu(h_minus + B * (1 - bits) - B)
-            - torch.relu(-h_minus + B * (1 - bits) - B)
+        h_plus, h_minus = self.comb_pwl[1].torch(tail), self.comb_pwl[-1].torch(tail)
+        chosen = gadgets.apply_torch(self.switch, bits, h_plus) + gadgets.apply_torch(
+            self.switch, 1 - bits, h_minus
         )
         return torch.cat([(R * clamp - head) / v, chosen], 1)
 
@@ -287,41 +249,46 @@ class InstanceScoreNetwork:
         d, d_out, c = inst.d, inst.d_out, inst.scale
         R, v = float(inst.R), self.v
         if self.regime == "large":
-            k = self.head_pwl.knots.numel()
-            a0, jumps = self.head_pwl.relu_coefficients()
+            k = len(self.head_pwl.breakpoints)
+            a0, jumps = self.head_pwl.torch_relu_coefficients()
             # layer 1: per head coordinate k knot units + 2 identity units (weight c, bias),
             # per comb coordinate 2 identity units; output: per head coordinate k + 2 weights and
             # a bias, per comb coordinate 2 weights.
             params = d * (2 * (k + 2) + (k + 2) + 1) + d_out * (2 + 2)
             biggest = max(
                 c,
-                float(self.head_pwl.knots.abs().max()),
+                float(self.head_pwl.torch_knots.abs().max()),
                 c * abs(a0),
                 c * float(jumps.abs().max()),
-                c * abs(float(self.head_pwl.values[0])),
+                c * abs(float(self.head_pwl.torch_values[0])),
             )
             return NetworkSize(params, biggest, 2, {"head": k + 1})
-        k_plus = self.comb_pwl[1].knots.numel()
-        k_minus = self.comb_pwl[-1].knots.numel()
+        k_plus = len(self.comb_pwl[1].breakpoints)
+        k_minus = len(self.comb_pwl[-1].breakpoints)
         depth_f = self.f_net.depth
         f_params = self.f_net.parameter_count()
         w, B = self.width, self.switch_bound
-        layer1 = d * (2 * 2 + 2 * 2) + d_out * (2 * (k_plus + k_minus) + 2 * 2)
+        # The gadgets' own parameter counts: clamp (C.13) on each head coordinate, two switches
+        # (C.14) per comb coordinate whose outer weights land in the output layer.
+        clamp_units = gadgets.first_layer_parameters(self.clamp)
+        switch_units = gadgets.first_layer_parameters(self.switch)
+        switch_out = gadgets.output_weights(self.switch)
+        layer1 = d * (clamp_units + 2 * 2) + d_out * (2 * (k_plus + k_minus) + 2 * 2)
         # The f network's first affine reads clamp = u1 - u2 - 1: each input weight becomes two.
         f_first = sum(1 for p in self.f_net.layers[0].weight for q in p if q != 0)
         carry = depth_f * (2 * d * 2 + 2 * d_out * 2 * 2)  # identity pairs for x, clamp, h+-
         h_first = d_out * (k_plus + k_minus + 4)  # h+- read their knot units
         bit_clamp = d_out * 2 * 2
-        switch = d_out * 4 * 3
-        output = d * 3 + d_out * 4
+        switch = d_out * 2 * switch_units
+        output = d * 3 + d_out * 2 * switch_out
         params = layer1 + f_params + f_first + carry + h_first + bit_clamp + switch + output
         comb_coefficients = []
         for p in self.comb_pwl.values():
-            a0, jumps = p.relu_coefficients()
-            comb_coefficients += [abs(a0), float(jumps.abs().max()), abs(float(p.values[0]))]
+            a0, jumps = p.torch_relu_coefficients()
+            comb_coefficients += [abs(a0), float(jumps.abs().max()), abs(float(p.torch_values[0]))]
         biggest = max(
             c / w,
-            c * max(float(p.knots.abs().max()) for p in self.comb_pwl.values()),
+            c * max(float(p.torch_knots.abs().max()) for p in self.comb_pwl.values()),
             c * max(comb_coefficients),
             B,
             R / v,
@@ -338,6 +305,8 @@ def default_parameters(d: int) -> dict[str, float]:
 
 
 def make_instance(d: int, d_out: int | None = None, f_seed: int = 0) -> Instance:
+    from verify.maths.instance import Instance
+
     params = default_parameters(d)
     f = GoldreichFunction(d, d_out or d, f_seed)
     return Instance(f, params["R"], params["eps"])
@@ -353,6 +322,8 @@ def sigma_grid(instance: Instance, count: int, sigma_min_unscaled: float = 0.025
 def switch_point(instance: Instance, target: float, sigmas_unscaled: np.ndarray) -> float:
     """Least unscaled sigma of the grid from which the certified C.18 bound E18 satisfies
     sigma^2 E18^2 <= target / 4 (E18 bounds |S - S_mixture| pointwise)."""
+    from verify.maths.oracle import large_sigma_bound
+
     for s in sorted(sigmas_unscaled):
         R, eps = float(instance.R), float(instance.eps)
         bound = large_sigma_bound(instance.d_out, R, float(s), eps)
@@ -383,3 +354,67 @@ class InstanceScoreFamily:
 
     def __call__(self, x_scaled: Tensor, sigma: float) -> Tensor:
         return self.network(sigma)(x_scaled)
+
+
+# --- the experiments' networks (Theorem C.21 / Corollary 3.5): one per (d, grid sigma) ----------
+
+
+@lru_cache(maxsize=4)
+def experiment_instance(d: int) -> Instance:
+    """The instance of ``default_parameters`` with d' = d and Goldreich seed 0."""
+    return make_instance(d)
+
+
+@lru_cache(maxsize=8)
+def experiment_switch(d: int) -> float:
+    """The switch point for target 1/d on the fine grid geomspace(0.02, 50, 200)."""
+    return switch_point(experiment_instance(d), 1.0 / d, np.geomspace(0.02, 50, 200))
+
+
+@lru_cache(maxsize=64)
+def grid_network(d: int, index: int, grid: int) -> InstanceScoreNetwork:
+    """The network at the ``index``-th of ``grid`` scaled noise levels, target 1/d."""
+    inst = experiment_instance(d)
+    sigmas = sigma_grid(inst, grid)
+    return InstanceScoreNetwork(inst, float(sigmas[index]), 1.0 / d, experiment_switch(d))
+
+
+def score_error_samples(
+    net: InstanceScoreNetwork, samples: int, seed: int, scaled: bool
+) -> tuple[np.ndarray, np.ndarray, str]:
+    """Per-point lower and upper values of sigma^2 |N - S|^2 at ``samples`` seeded draws
+    x ~ g~_sigma, and the oracle's regime.
+
+    The reference score is ``verify.maths.oracle``'s ScoreOracle with its rigorous per-point
+    error bound e_i: the true value lies in [sigma^2 max(0, |.| - e_i)^2, sigma^2 (|.| + e_i)^2].
+    ``scaled`` compares the scaled network with the scaled score (Cor. 3.5), otherwise the
+    unscaled ones (C.21).
+    """
+    import torch
+
+    from verify.maths.oracle import ScoreOracle
+
+    inst = net.instance
+    d, c = inst.d, inst.scale
+    generator = torch.Generator().manual_seed(seed)
+    x_scaled, _ = inst.sample_scaled(samples, generator, sigma=net.sigma)
+    su = net.sigma_unscaled
+    reference = ScoreOracle(inst).score(x_scaled * c, su, tol=1e-3 * math.sqrt(1.0 / d) / su)
+    if scaled:
+        out, ref, err, sigma = (
+            net(x_scaled),
+            c * reference.score,
+            c * reference.error_bound,
+            net.sigma,
+        )
+    else:
+        out, ref, err, sigma = (
+            net.unscaled(x_scaled * c),
+            reference.score,
+            reference.error_bound,
+            su,
+        )
+    gap = torch.linalg.vector_norm(out - ref, dim=1)
+    lower = sigma**2 * torch.clamp(gap - err, min=0) ** 2
+    upper = sigma**2 * (gap + err) ** 2
+    return lower.numpy(), upper.numpy(), reference.regime

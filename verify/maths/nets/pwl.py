@@ -13,6 +13,12 @@ bounded by 2B when slopes, breakpoints and values are bounded by B >= 1/2.
 Two continuous piecewise-linear functions whose breakpoints lie in {t_i} are equal on the whole
 line iff they agree at every t_i and at one point beyond each end: ``witness_points`` lists
 those points, so an exact comparison there is a proof of equality.
+
+One definition, two arithmetics (as mpmath's one function with several contexts): the exact
+``Fraction`` fields are the definition; ``__call__`` evaluates it exactly, ``torch`` evaluates the
+same function in float64 torch through its interpolation form (knots and values rounded to float64
+once; a function fitted from float samples round-trips them exactly), and ``torch_relu_form``
+through its C.9 ReLU units (the two agree to rounding).
 """
 
 from __future__ import annotations
@@ -21,8 +27,13 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 from verify.maths.nets.relunet import Affine, ReluNet
+
+if TYPE_CHECKING:
+    from torch import Tensor
 
 
 @dataclass(frozen=True)
@@ -50,18 +61,22 @@ class PiecewiseLinear:
         return self.breakpoints[0] if self.breakpoints else Fraction(0)
 
     def values_at_breakpoints(self) -> list[Fraction]:
+        return list(self.breakpoint_values)
+
+    @cached_property
+    def breakpoint_values(self) -> tuple[Fraction, ...]:
         values = [self.value_at_first] if self.breakpoints else []
         for i in range(1, len(self.breakpoints)):
             step = self.breakpoints[i] - self.breakpoints[i - 1]
             values.append(values[-1] + self.slopes[i] * step)
-        return values
+        return tuple(values)
 
     def __call__(self, x: Fraction | int) -> Fraction:
         x = Fraction(x)
         if not self.breakpoints:
             return self.value_at_first + self.slopes[0] * x
         piece = bisect_right(self.breakpoints, x)
-        values = self.values_at_breakpoints()
+        values = self.breakpoint_values
         if piece == 0:
             return values[0] + self.slopes[0] * (x - self.breakpoints[0])
         return values[piece - 1] + self.slopes[piece] * (x - self.breakpoints[piece - 1])
@@ -94,7 +109,83 @@ class PiecewiseLinear:
             raise ValueError("need as many values as points, at least one")
         segments = zip(xs, xs[1:], ys, ys[1:], strict=False)
         inner = [(y1 - y0) / (x1 - x0) for x0, x1, y0, y1 in segments]
-        return cls(tuple(xs), (Fraction(left_slope), *inner, Fraction(right_slope)), ys[0])
+        f = cls(tuple(xs), (Fraction(left_slope), *inner, Fraction(right_slope)), ys[0])
+        f.__dict__["breakpoint_values"] = tuple(ys)  # exactly what the slopes reproduce
+        return f
+
+    @classmethod
+    def from_samples(
+        cls, knots: Sequence[float], values: Sequence[float], left_slope: float, right_slope: float
+    ) -> PiecewiseLinear:
+        """The interpolant of float samples (each float taken exactly)."""
+        return cls.from_points(
+            [Fraction(float(x)) for x in knots],
+            [Fraction(float(y)) for y in values],
+            Fraction(float(left_slope)),
+            Fraction(float(right_slope)),
+        )
+
+    # --- float64 torch arithmetic of the same definition ---------------------------------------
+
+    @cached_property
+    def _torch_tables(self) -> tuple[Tensor, Tensor, float, float]:
+        import torch
+
+        if not self.breakpoints:
+            raise ValueError("the torch form needs at least one breakpoint")
+        knots = torch.tensor([float(t) for t in self.breakpoints], dtype=torch.float64)
+        values = torch.tensor([float(y) for y in self.breakpoint_values], dtype=torch.float64)
+        return knots, values, float(self.slopes[0]), float(self.slopes[-1])
+
+    @property
+    def torch_knots(self) -> Tensor:
+        return self._torch_tables[0]
+
+    @property
+    def torch_values(self) -> Tensor:
+        return self._torch_tables[1]
+
+    def torch(self, t: Tensor) -> Tensor:
+        """float64 evaluation at a tensor of points (interpolation form)."""
+        import torch
+
+        k, v, left_slope, right_slope = self._torch_tables
+        if k.numel() == 1:
+            return torch.where(
+                t < k[0], v[0] + left_slope * (t - k[0]), v[0] + right_slope * (t - k[0])
+            )
+        idx = torch.searchsorted(k, t.contiguous()).clamp(1, k.numel() - 1)
+        t0, t1 = k[idx - 1], k[idx]
+        y0, y1 = v[idx - 1], v[idx]
+        inside = y0 + (y1 - y0) * (t - t0) / (t1 - t0)
+        left = v[0] + left_slope * (t - k[0])
+        right = v[-1] + right_slope * (t - k[-1])
+        return torch.where(t < k[0], left, torch.where(t > k[-1], right, inside))
+
+    def torch_slopes(self) -> Tensor:
+        """The slopes a_0, ..., a_{k-1} in float64 (inner ones from the float64 knots/values)."""
+        import torch
+
+        k, v, left_slope, right_slope = self._torch_tables
+        inner = torch.diff(v) / torch.diff(k)
+        ends = torch.tensor([left_slope, right_slope], dtype=torch.float64)
+        return torch.cat([ends[:1], inner, ends[1:]])
+
+    def torch_relu_coefficients(self) -> tuple[float, Tensor]:
+        """(a_0, [a_i - a_{i-1}]_i): the weights of the C.9 ReLU units, in float64."""
+        import torch
+
+        a = self.torch_slopes()
+        return float(a[0]), torch.diff(a)
+
+    def torch_relu_form(self, t: Tensor) -> Tensor:
+        """The same function through its C.9 ReLU units, in float64 (for equivalence tests)."""
+        import torch
+
+        a0, jumps = self.torch_relu_coefficients()
+        k, v = self.torch_knots, self.torch_values
+        units = torch.relu(t.unsqueeze(-1) - k)
+        return v[0] + a0 * (torch.relu(t - k[0]) - torch.relu(k[0] - t)) + units @ jumps
 
 
 def relu_network(f: PiecewiseLinear) -> ReluNet:

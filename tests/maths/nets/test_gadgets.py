@@ -1,0 +1,40 @@
+"""verify.maths.nets.gadgets: the C.13/C.14 gadgets, exact and float64 from one network."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import torch
+
+from verify.maths.nets import gadgets
+
+
+def test_clamp_is_the_sign_off_the_margin_and_counts_its_parameters():
+    net = gadgets.clamp_network(Fraction(1, 2))
+    assert [net([t])[0] for t in (-2, Fraction(-1, 2), 0, Fraction(1, 2), 2)] == [-1, -1, 0, 1, 1]
+    assert net.parameter_count() == 7 and gadgets.first_layer_parameters(net) == 4
+
+
+def test_switch_selects_and_counts_its_parameters():
+    net = gadgets.switch_network(3)
+    assert net([1, Fraction(5, 2)])[0] == Fraction(5, 2) and net([0, Fraction(5, 2)])[0] == 0
+    assert net.parameter_count() == 8
+    assert gadgets.first_layer_parameters(net) == 6 and gadgets.output_weights(net) == 2
+
+
+def test_torch_evaluation_is_the_exact_network_to_rounding():
+    clamp, switch = gadgets.clamp_network(0.3), gadgets.switch_network(2.5)
+    t = torch.linspace(-2, 2, 81, dtype=torch.float64)
+    b = torch.linspace(-1, 2, 81, dtype=torch.float64)
+    got_clamp = gadgets.apply_torch(clamp, t).tolist()
+    got_switch = gadgets.apply_torch(switch, b, t).tolist()
+    for i, x in enumerate(t.tolist()):
+        assert abs(got_clamp[i] - float(clamp([Fraction(x)])[0])) <= 1e-12
+        exact = switch([Fraction(b[i].item()), Fraction(x)])[0]
+        assert abs(got_switch[i] - float(exact)) <= 1e-12
+
+
+def test_a_wrong_gadget_is_detected():
+    # clamp with the wrong sign on the second unit is not the sign function
+    net = gadgets.clamp_network(1)
+    assert net([Fraction(1, 2)])[0] != 1  # inside the margin: not yet saturated
