@@ -34,18 +34,9 @@ from typing import Any
 import numpy as np
 from flint import arb
 
-from verify.core.numbers import ball, to_arb
+from verify.core.numbers import ball, normal_upper_tail, normal_upper_tail_float, to_arb
 
 TAIL_SDS = 9  # core half-width beyond the extreme atoms, in standard deviations of a component
-
-
-def _sqrt2() -> arb:
-    return arb(2).sqrt()
-
-
-def normal_upper_tail(u: arb) -> arb:
-    r"""\bar\Phi(u) = erfc(u / sqrt 2) / 2, enclosed (valid on balls)."""
-    return (u / _sqrt2()).erfc() / 2
 
 
 def standard_normal_density(u: arb) -> arb:
@@ -696,7 +687,7 @@ def normal_tail_quantile_below(delta: arb) -> arb:
     lo, hi = 0.0, 40.0
     for _ in range(80):
         mid = (lo + hi) / 2
-        if math.erfc(mid / math.sqrt(2)) >= target:
+        if 2 * normal_upper_tail_float(mid) >= target:
             lo = mid
         else:
             hi = mid
