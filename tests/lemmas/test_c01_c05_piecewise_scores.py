@@ -7,7 +7,8 @@ from fractions import Fraction
 
 import pytest
 
-from lemmas.c01_c05_piecewise_scores import C1, C2, C3, C4, C5, COMB
+from lemmas.c01_c03_interpolation import C1, C2, C3, COMB
+from lemmas.c04_c05_capped_products import C4, C5
 from verify.core.errors import DomainError
 from verify.core.runner import empirical_constants, evaluate, run_lemma, verdict_counts
 

@@ -96,7 +96,7 @@ def test_tail_budget_values() -> None:
 )
 def test_domain_errors(lemma, params) -> None:
     with pytest.raises(DomainError):
-        lemma.validate(params)
+        lemma.validate_point(params)
 
 
 def test_h8_scale_and_translation_invariance() -> None:

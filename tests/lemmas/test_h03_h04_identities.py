@@ -58,4 +58,4 @@ def test_h3_refutation_names_the_weights() -> None:
 )
 def test_domain_errors(lemma, params) -> None:
     with pytest.raises(DomainError):
-        lemma.validate(params)
+        lemma.validate_point(params)

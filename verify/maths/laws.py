@@ -1468,6 +1468,53 @@ def mixture_from_params(
     return GaussianMixture(ms, ts, ws), sigma
 
 
+def as_floats(values: Sequence[object]) -> list[float]:
+    """Values that passed their ``Real`` check (numbers or rational strings), as floats."""
+    return [float(Fraction(v)) if isinstance(v, str) else float(v) for v in values]
+
+
+def mixture_specs() -> dict[str, object]:
+    """The ``verify.core.domain`` specs of the parameters ``mixture_from_params`` reads ("stds"
+    optional); sigma's search range is the one ``mixture_params_strategy`` draws from."""
+    from verify.core.domain import Real, Reals
+
+    line = Real(-math.inf, math.inf, lo_open=True, hi_open=True)
+    return {
+        "sigma": Real(0, math.inf, lo_open=True, hi_open=True, search=(0.1, 10.0), log=True),
+        "means": Reals(line, 1, MAX_COMPONENTS),
+        "stds": Reals(Real(0, math.inf, hi_open=True), 1, MAX_COMPONENTS),
+        "weights": Reals(Real(0, math.inf, lo_open=True, hi_open=True), 1, MAX_COMPONENTS),
+    }
+
+
+def mixture_constraints(*, allow_point_mass: bool = False, max_spread: float = 100.0):
+    """The constraints tying a mixture's parameters together (as ``mixture_from_params``)."""
+    from verify.core.domain import Constraint
+
+    def stds(p: dict) -> list[float]:
+        return as_floats(p.get("stds", [0.0] * len(p["means"])))
+
+    def within(p: dict) -> bool:
+        ms, sigma = as_floats(p["means"]), as_floats([p["sigma"]])[0]
+        return (max(ms) - min(ms)) / sigma <= max_spread and max(stds(p)) / sigma <= max_spread
+
+    found = [
+        Constraint(
+            "one std and one weight per mean",
+            lambda p: len(p["means"]) == len(p.get("stds", p["means"])) == len(p["weights"]),
+        ),
+        Constraint(f"spread and stds at most {max_spread:g} sigma", within),
+    ]
+    if not allow_point_mass:
+        found.append(
+            Constraint(
+                "not a single point mass (it attains the bound with equality: not certifiable)",
+                lambda p: len(set(as_floats(p["means"]))) > 1 or max(stds(p)) > 0,
+            )
+        )
+    return tuple(found)
+
+
 def mixture_params_strategy(*, allow_point_mass: bool = False):
     """Hypothesis strategy of {"sigma", "means", "stds", "weights"}: near point masses (two to
     four atoms 0.02..0.5 sigma apart), spread atoms, and Gaussian mixtures with stds
@@ -1478,7 +1525,7 @@ def mixture_params_strategy(*, allow_point_mass: bool = False):
 
     @st.composite
     def build(draw) -> dict:
-        sigma = draw(st.sampled_from([1.0]) | log_uniform(0.1, 10.0))
+        sigma = draw(st.sampled_from([1.0]) | mixture_specs()["sigma"].strategy())
         kind = draw(st.sampled_from(["near_point", "atoms", "mixture"]))
         low = 1 if allow_point_mass else 2
         if kind == "near_point":
