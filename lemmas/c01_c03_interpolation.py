@@ -85,7 +85,7 @@ from verify.maths.score_approx import (
 
 CELLS_PER_SIGMA = 16
 COMB = H1_COMB
-POSITIVE = Real(0, math.inf, lo_open=True)
+POSITIVE = Real(0, math.inf, lo_open=True, hi_open=True)
 
 
 def _ratio(params: dict[str, Any], name: str) -> Fraction:
@@ -184,7 +184,7 @@ C2_DOMAIN = law_domain(
     Constraint("t <= 64 sigma", lambda p: _ratio(p, "t") <= 64),
     optional=("cap",),
     t=POSITIVE,
-    cap=Real(0, math.inf, doc="the bound L of the replacement g"),
+    cap=Real(0, math.inf, hi_open=True, doc="the bound L of the replacement g"),
 )
 
 
@@ -246,7 +246,7 @@ C3_DOMAIN = law_domain(
         lambda p: 1 <= Fraction(p["level"]) * Fraction(p["sigma"]) <= 64,
     ),
     eps=POSITIVE,
-    level=Real(0, math.inf, lo_open=True, doc="the level L"),
+    level=Real(0, math.inf, lo_open=True, hi_open=True, doc="the level L"),
 )
 
 

@@ -91,7 +91,7 @@ from verify.maths.score_plots import capped_approximation_plots
 
 MC_SAMPLES = 100_000
 MC_Z = 3.2905  # two-sided normal quantile at confidence 0.999
-POSITIVE = Real(0, math.inf, lo_open=True)
+POSITIVE = Real(0, math.inf, lo_open=True, hi_open=True)
 
 
 # ----------------------------------------------------------------------------------- C.4

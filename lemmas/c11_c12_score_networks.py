@@ -74,7 +74,7 @@ from verify.maths.score_approx import (
 from verify.maths.score_plots import capped_approximation_plots
 
 MIN_SHARE = Fraction(1, 4)  # delta sigma^2 per coordinate, from below (pieces ~ share^-3/2)
-POSITIVE = Real(0, math.inf, lo_open=True)
+POSITIVE = Real(0, math.inf, lo_open=True, hi_open=True)
 
 
 def _network_error(sn: ScoreNetwork) -> arb:

@@ -10,6 +10,10 @@ Laws
 - ``AtomicLaw(atoms, weights)``: finite point masses (weights are normalised exactly).
 - ``GaussianMixture(means, stds, weights)``: sum_i w_i N(m_i, t_i^2), stds t_i >= 0 (an atom
   is a component with t_i = 0). Both are ``FiniteMixture``.
+- ``IsotropicGaussianMixture(weights, means, stds)``: sum_k w_k N(mu_k, s_k^2 I_n) on R^n as
+  float64 torch tensors, the law of Algorithm 1 (E.1/E.2; ``samplers.rejection`` imports it).
+  A different object from the 1-D ``GaussianMixture`` (see both docstrings); torch is imported
+  inside its methods only.
 - ``DiscretizedGaussian(period, phase)``: mass phi(k T + theta) / Z at k T + theta, k in Z
   (the paper's psi_theta). Infinitely many atoms: sums run over the atoms near the posterior
   centre and add a rigorous geometric tail bound for the rest.
@@ -34,7 +38,9 @@ Methods of every law (arb enclosures, valid for ball ``x``)
   sup_x Var(Y|x) and sup_x |s'(x)|; components with one common std only).
 - ``mixture_from_params(params, lemma=...)`` and ``mixture_params_strategy()``: a finite mixture
   as a JSON-native parameter dict {"sigma", "means", "stds", "weights"}, with validation
-  (``DomainError``) and a Hypothesis strategy reaching near point masses.
+  (``DomainError``) and a Hypothesis strategy reaching near point masses;
+  ``mixture_specs()`` and ``mixture_constraints(...)``: the same parameters as the specs and
+  constraints a lemma's ``verify.core.domain.Domain`` is declared from; ``as_floats``.
 
 Ball evaluation: at a point, the component weights are formed with a log-sum-exp shift (the
 common factor exp(-x^2 / 2 sigma^2) is taken out exactly). Over a ball c +- rho the posterior is

@@ -752,7 +752,7 @@ def _dyadic_floor_sqrt(value: Fraction) -> Fraction:
 
 @dataclass(frozen=True)
 class CappedParameters:
-    r"""The explicit parameter choice of the C.4 construction (see ``lemmas/c01_c05``).
+    r"""The explicit parameter choice of the C.4 construction (``lemmas/c04_c05_capped_products``).
 
     With :math:`a = \sqrt{\delta/2}`: grid width :math:`\epsilon \le \min(\sigma/4,
     \sigma^2 a/(2\sqrt K))` (a power of two times nothing else), cap
@@ -972,9 +972,16 @@ def law_specs() -> dict[str, Any]:
 
     return {
         "sigma": Real(1e-6, 1e6, doc="the smoothing level"),
-        "atoms": Reals(Real(-math.inf, math.inf), 1, MAX_ATOMS, doc="the atoms a_j"),
-        "weights": Reals(Real(0, math.inf, lo_open=True), 1, MAX_ATOMS, doc="normalised"),
-        "tau2": Real(0, math.inf, doc="common variance of the components (0: atoms)"),
+        "atoms": Reals(
+            Real(-math.inf, math.inf, lo_open=True, hi_open=True), 1, MAX_ATOMS, doc="the atoms a_j"
+        ),
+        "weights": Reals(
+            Real(0, math.inf, lo_open=True, hi_open=True),
+            1,
+            MAX_ATOMS,
+            doc="normalised",
+        ),
+        "tau2": Real(0, math.inf, hi_open=True, doc="common variance of the components (0: atoms)"),
     }
 
 
