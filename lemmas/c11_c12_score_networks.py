@@ -2,7 +2,7 @@ r"""Lemmas C.11 and C.12: ReLU networks for one-dimensional and product smoothed
 
 C.11 [open], explicit form. For a law p on R (mean :math:`\mu`,
 :math:`m_2 = \mathrm{Var}(p) + \sigma^2`) and :math:`0 < \delta < 1/\sigma^2`, let f be the C.4
-function (``lemmas/c01_c05_piecewise_scores.py``: grid :math:`\epsilon`, cap L, half-width T)
+function (``lemmas/c04_c05_capped_products.py``: grid :math:`\epsilon`, cap L, half-width T)
 and N its C.9 network (one hidden layer). Then N = f on all of R, so
 
 .. math::
@@ -35,8 +35,7 @@ Both networks have depth 2 (one hidden layer): "constant depth".
 
 Checks. C.11: exact equality N = f, decided at every breakpoint and one point beyond each end
 (``verify.maths.nets.score_networks.network_equals_function``: it also checks that every hidden
-unit's
-kink is a breakpoint of f, which makes the finite check a proof); exact parameter count and
+unit's kink is a breakpoint of f, which makes the finite check a proof); exact parameter count and
 largest parameter against the bounds; the error of f certified as in C.4. C.12: the parallel
 network's layers are checked exactly to be the block-diagonal matrices of the coordinate
 networks (a proof that output i is :math:`N_i(x_i)`), counts and bounds exactly, coordinate
@@ -45,15 +44,15 @@ networks as in C.11, and the error is the sum of the certified coordinate errors
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 from typing import Any
 
 from flint import arb
 from hypothesis import strategies as st
 
-from lemmas.c01_c05_piecewise_scores import c4_plots, product_laws
 from verify.core.contract import Constant, Lemma, Part
-from verify.core.errors import DomainError
+from verify.core.domain import Constraint, Domain, Real
 from verify.core.numbers import to_arb
 from verify.maths.nets.score_networks import (
     ScoreNetwork,
@@ -62,22 +61,20 @@ from verify.maths.nets.score_networks import (
     product_score_network,
     score_network,
 )
-from verify.maths.score_approx import law_from_params, law_strategy, pwl_error
+from verify.maths.score_approx import (
+    CoordinateLaws,
+    law_domain,
+    law_from_params,
+    law_params_with,
+    law_specs,
+    law_strategy,
+    product_laws,
+    pwl_error,
+)
+from verify.maths.score_plots import capped_approximation_plots
 
 MIN_SHARE = Fraction(1, 4)  # delta sigma^2 per coordinate, from below (pieces ~ share^-3/2)
-
-
-def _positive(params: dict[str, Any], name: str) -> Fraction:
-    value = params.get(name)
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise DomainError(f"missing or non-numeric parameter {name!r}")
-    try:
-        number = Fraction(value)
-    except (ValueError, ZeroDivisionError, OverflowError):
-        raise DomainError(f"parameter {name} must be a real number, got {value!r}") from None
-    if number <= 0:
-        raise DomainError(f"parameter {name} must be positive, got {value!r}")
-    return number
+POSITIVE = Real(0, math.inf, lo_open=True, hi_open=True)
 
 
 def _network_error(sn: ScoreNetwork) -> arb:
@@ -105,32 +102,22 @@ def _network_parts(sn: ScoreNetwork, prefix: str = "") -> tuple[list[Part], arb]
 # ---------------------------------------------------------------------------------- C.11
 
 
-def _validate_c11(params: dict[str, Any]) -> None:
-    law = law_from_params(params)
-    delta = _positive(params, "delta")
-    if not MIN_SHARE <= delta * law.sigma**2 < 1:
-        raise DomainError("C.11 is checked for 1/4 <= delta sigma^2 < 1 (size ~ delta^-3/2)")
+C11_DOMAIN = law_domain(
+    Constraint(
+        "1/4 <= delta sigma^2 < 1 (size ~ delta^-3/2)",
+        lambda p: MIN_SHARE <= Fraction(p["delta"]) * Fraction(p["sigma"]) ** 2 < 1,
+    ),
+    delta=POSITIVE,
+)
 
 
 def _check_c11(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Part]:
-    law = law_from_params(params)
-    delta = _positive(params, "delta")
+    law, delta = law_from_params(params), Fraction(params["delta"])
     sn = score_network(law, delta)
     parts, error = _network_parts(sn)
     unit = to_arb(delta)
     parts.append(Part("error", error, to_arb(constants["C11"]) * unit, "C11", unit))
     return parts
-
-
-def _c11_params():
-    @st.composite
-    def build(draw):
-        law = draw(law_strategy())
-        s = law["sigma"]
-        law["delta"] = draw(st.sampled_from([0.25, 0.5, 0.75, 0.9375])) / (s * s)
-        return law
-
-    return build()
 
 
 C11 = Lemma(
@@ -140,12 +127,13 @@ C11 = Lemma(
         r"N=\mathrm{C.9}(f_{C.4}):\ \mathbb E(N-s)^2\le C_{11}\delta,\ P(N)\le 3(2T/\epsilon+4)"
         r"+1,\ B(N)\le\max(1,|\mu|+T+\epsilon,4L/\epsilon,L),\ C_{11}=1"
     ),
-    domain="finite mixtures (atoms, equal-width Gaussian mixtures), 1/4 <= delta sigma^2 < 1",
+    domain=C11_DOMAIN,
     constants=[Constant("C11", 1, "C.4 error bound; N = f exactly (C.9)")],
-    params=_c11_params,
+    params=law_params_with(
+        lambda draw, s: {"delta": draw(st.sampled_from([0.25, 0.5, 0.75, 0.9375])) / (s * s)}
+    ),
     check=_check_c11,
-    validate=_validate_c11,
-    plots=c4_plots("C.11", "C11"),
+    plots=capped_approximation_plots("C.11", "C11"),
     examples=[
         {
             "sigma": 1.0,
@@ -163,16 +151,21 @@ C11 = Lemma(
 # ---------------------------------------------------------------------------------- C.12
 
 
-def _validate_c12(params: dict[str, Any]) -> None:
-    laws = product_laws(params)
-    delta = _positive(params, "delta")
-    if not MIN_SHARE <= delta * laws[0].sigma ** 2 / len(laws) < 1:
-        raise DomainError("C.12 is checked for 1/4 <= delta sigma^2 / d < 1")
+C12_DOMAIN = Domain(
+    Constraint(
+        "1/4 <= delta sigma^2 / d < 1",
+        lambda p: (
+            MIN_SHARE <= Fraction(p["delta"]) * Fraction(p["sigma"]) ** 2 / len(p["coords"]) < 1
+        ),
+    ),
+    sigma=law_specs()["sigma"],
+    coords=CoordinateLaws(),
+    delta=POSITIVE,
+)
 
 
 def _check_c12(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Part]:
-    laws = product_laws(params)
-    delta = _positive(params, "delta")
+    laws, delta = product_laws(params), Fraction(params["delta"])
     product = product_score_network(laws, delta)
     parts: list[Part] = []
     errors = []
@@ -220,11 +213,10 @@ C12 = Lemma(
         r"\mathbb E|N-s|^2=\sum_i\mathbb E(N_i-s_i)^2\le C_{12}\delta,\ P(N)=\sum_iP(N_i),\ "
         r"B(N)=\max_iB(N_i),\ C_{12}=1"
     ),
-    domain="products of 1..4 finite mixtures with one sigma, 1/4 <= delta sigma^2 / d < 1",
+    domain=C12_DOMAIN,
     constants=[Constant("C12", 1, "C.5 (errors add) with C.11 at delta/d; C.10")],
     params=_c12_params,
     check=_check_c12,
-    validate=_validate_c12,
     examples=[
         {
             "sigma": 1.0,

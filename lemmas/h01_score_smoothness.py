@@ -58,11 +58,10 @@ from flint import arb
 from hypothesis import strategies as st
 
 from verify.core.contract import Constant, Lemma, Part
-from verify.core.domain import finite_real, log_uniform
-from verify.core.errors import DomainError
+from verify.core.domain import Constraint, Domain, Real, Reals
 from verify.core.numbers import certainly_le, to_arb
 from verify.core.plotting import pyplot, save
-from verify.maths.laws import AtomicLaw, window_sup_moment
+from verify.maths.laws import AtomicLaw, as_floats, window_sup_moment
 
 KAPPAS = {
     "K_quarter": Fraction(1, 4),
@@ -76,31 +75,24 @@ MAX_ATOMS = 40
 MAX_SPREAD = 200.0
 
 
-def _atoms(params: dict[str, Any]) -> tuple[list[float], list[float]]:
-    atoms, weights = params.get("atoms"), params.get("weights")
-    if not isinstance(atoms, list) or not isinstance(weights, list):
-        raise DomainError("H.1 needs lists 'atoms' and 'weights'")
-    if not 1 <= len(atoms) <= MAX_ATOMS or len(weights) != len(atoms):
-        raise DomainError(f"H.1 needs 1..{MAX_ATOMS} atoms and one weight per atom")
-    xs = [finite_real({"a": a}, "a") for a in atoms]
-    ws = [finite_real({"w": w}, "w") for w in weights]
-    if any(w <= 0 for w in ws):
-        raise DomainError("H.1 needs positive weights")
-    return xs, ws
-
-
-def _validate(params: dict[str, Any]) -> None:
-    sigma = finite_real(params, "sigma")
-    if sigma <= 0:
-        raise DomainError(f"H.1 needs sigma > 0, got sigma={sigma}")
-    xs, _ = _atoms(params)
-    if (max(xs) - min(xs)) / sigma > MAX_SPREAD:
-        raise DomainError(f"H.1 checks laws of spread at most {MAX_SPREAD} sigma")
+DOMAIN = Domain(
+    Constraint("one weight per atom", lambda p: len(p["atoms"]) == len(p["weights"])),
+    Constraint(
+        f"atoms spread at most {MAX_SPREAD:g} sigma",
+        lambda p: (
+            (max(as_floats(p["atoms"])) - min(as_floats(p["atoms"]))) / as_floats([p["sigma"]])[0]
+            <= MAX_SPREAD
+        ),
+    ),
+    sigma=Real(0, math.inf, lo_open=True, hi_open=True, search=(0.05, 20.0), log=True),
+    atoms=Reals(Real(-math.inf, math.inf, lo_open=True, hi_open=True), 1, MAX_ATOMS),
+    weights=Reals(Real(0, math.inf, lo_open=True, hi_open=True), 1, MAX_ATOMS),
+)
 
 
 @st.composite
 def _params(draw) -> dict[str, Any]:
-    sigma = draw(st.sampled_from([1.0, 0.5, 2.0]) | log_uniform(0.05, 20.0))
+    sigma = draw(st.sampled_from([1.0, 0.5, 2.0]) | DOMAIN["sigma"].strategy())
     offset = draw(st.floats(min_value=-10.0, max_value=10.0))
     if draw(st.booleans()):
         n = draw(st.integers(min_value=1, max_value=10))
@@ -120,9 +112,8 @@ def _params(draw) -> dict[str, Any]:
 
 
 def _check(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Part]:
-    sigma = float(params["sigma"])
-    xs, ws = _atoms(params)
-    law = AtomicLaw(xs, ws)
+    sigma = as_floats([params["sigma"]])[0]
+    law = AtomicLaw(as_floats(params["atoms"]), as_floats(params["weights"]))
     s = to_arb(sigma)
     # Checked in the scale-free form sigma^4 LHS <= K (both sides times sigma^4 > 0), so the
     # numbers stay readable and finite for any sigma.
@@ -148,10 +139,11 @@ def _check(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Part]
     parts = []
     for name, kappa in KAPPAS.items():
         scaled = enclosures[kappa] * sigma4
-        note = f"kappa={kappa}: sigma^4 E sup s'^2 in [{float(scaled.lower()):.6g}, "
-        note += f"{float(scaled.upper()):.6g}], grid sigma/{cells}"
+        low, high = float(scaled.lower()), float(scaled.upper())
+        note = f"kappa={kappa}: sigma^4 E sup s'^2 in [{low:.6g}, {high:.6g}], grid sigma/{cells}"
+        data = {"kappa": str(kappa), "scaled_lhs": [low, high], "cells_per_sigma": cells}
         rhs = to_arb(constants[name])
-        parts.append(Part(f"kappa={kappa}", scaled, rhs, name, arb(1), note=note))
+        parts.append(Part(f"kappa={kappa}", scaled, rhs, name, arb(1), note=note, data=data))
     return parts
 
 
@@ -199,7 +191,7 @@ H1 = Lemma(
         r"\le \frac{K(\kappa)}{\sigma^4}\ \ (0\le\epsilon\le\kappa\sigma),\quad"
         r" K(1/4)=3,\ K(1/2)=4,\ K(1)=8"
     ),
-    domain="atomic laws (1..40 atoms, spread <= 200 sigma), sigma > 0, eps = kappa sigma",
+    domain=DOMAIN,
     constants=[
         Constant("K_quarter", 3, "search: comb limit 2.08 (atoms 4.7 sigma apart), +44 % margin"),
         Constant("K_half", 4, "search: comb limit 3.03 (atoms 4.8 sigma apart), +31 % margin"),
@@ -207,7 +199,6 @@ H1 = Lemma(
     ],
     params=_params,
     check=_check,
-    validate=_validate,
     examples=[
         {"sigma": 1.0, "atoms": [-2.4, 2.4], "weights": [1.0, 1.0]},
         {"sigma": 0.5, "atoms": [-1.2, 1.2], "weights": [1.0, 1.0]},

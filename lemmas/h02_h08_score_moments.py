@@ -52,15 +52,17 @@ from flint import arb
 from hypothesis import strategies as st
 
 from verify.core.contract import Constant, Lemma, Part
-from verify.core.domain import finite_real, log_uniform
+from verify.core.domain import Domain, Real
 from verify.core.errors import DomainError
 from verify.core.numbers import certainly_le, normal_density, to_arb, upper
 from verify.maths.laws import (
     CellIntegrals,
     FiniteMixture,
     enclosure_gap,
+    mixture_constraints,
     mixture_from_params,
     mixture_params_strategy,
+    mixture_specs,
     posterior_variance_expectation,
     score_power_cells,
 )
@@ -92,6 +94,11 @@ def _law(params: dict[str, Any], lemma: str) -> tuple[FiniteMixture, float]:
     return mixture_from_params(params, lemma=lemma)
 
 
+# Finite Gaussian mixtures (atoms allowed) other than a single point mass, sigma > 0. The search
+# draws near point masses, spread atoms and mixtures (``mixture_params_strategy``).
+DOMAIN = Domain(*mixture_constraints(), optional=("stds",), **mixture_specs())
+
+
 EXAMPLES = [
     {"sigma": 1.0, "means": [-0.01, 0.01], "stds": [0.0, 0.0], "weights": [1.0, 1.0]},
     {"sigma": 1.0, "means": [-2.4, 2.4], "stds": [0.0, 0.0], "weights": [1.0, 1.0]},
@@ -100,10 +107,6 @@ EXAMPLES = [
 ]
 
 # ------------------------------------------------------------------------------------- H.5
-
-
-def _validate_h5(params: dict[str, Any]) -> None:
-    _law(params, "H.5")
 
 
 def _check_h5(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Part]:
@@ -122,6 +125,7 @@ def _check_h5(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Pa
             "C_fisher",
             arb(1),
             note=f"cells/sigma={cells}",
+            data={"cells_per_sigma": cells},
         )
     ]
     if law.atomic:
@@ -136,13 +140,12 @@ H5 = Lemma(
     id="H.5",
     title="Fisher information of a smoothed law is at most 1/sigma^2",
     statement=r"\mathbb{E}_{x\sim p_\sigma}\big[s_\sigma(x)^2\big] \le \frac{C}{\sigma^2},\ C=1",
-    domain="finite Gaussian mixtures (atoms allowed) other than a single point mass; sigma > 0",
+    domain=DOMAIN,
     constants=[
         Constant("C_fisher", 1, "conditional Jensen: E[E[Z|X]^2] <= E Z^2 (point mass: equality)")
     ],
     params=lambda: mixture_params_strategy(),
     check=_check_h5,
-    validate=_validate_h5,
     examples=EXAMPLES[:3],
     budget={"quick": 10, "standard": 80, "thorough": 400},
     depends_on=(),
@@ -151,10 +154,6 @@ H5 = Lemma(
 # ------------------------------------------------------------------------------------- H.8
 
 GAUSSIAN_ABS_MOMENTS = {2: 1, 4: 3}
-
-
-def _validate_h8(params: dict[str, Any]) -> None:
-    _law(params, "H.8")
 
 
 def _check_h8(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Part]:
@@ -173,6 +172,7 @@ def _check_h8(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Pa
             f"M{k}",
             arb(1),
             note=note,
+            data={"cells_per_sigma": cells},
         )
         for k in units
     ]
@@ -185,14 +185,13 @@ H8 = Lemma(
         r"\mathbb{E}_{x\sim p_\sigma}|s_\sigma(x)|^k \le \frac{M_k}{\sigma^k},\ "
         r"M_k=\mathbb{E}|N(0,1)|^k:\ M_2=1,\ M_4=3"
     ),
-    domain="finite Gaussian mixtures (atoms allowed) other than a single point mass; sigma > 0",
+    domain=DOMAIN,
     constants=[
         Constant("M2", GAUSSIAN_ABS_MOMENTS[2], "E|N(0,1)|^2 (conditional Jensen; H.6, H.7)"),
         Constant("M4", GAUSSIAN_ABS_MOMENTS[4], "E|N(0,1)|^4 (conditional Jensen; H.6, H.7)"),
     ],
     params=lambda: mixture_params_strategy(),
     check=_check_h8,
-    validate=_validate_h8,
     examples=EXAMPLES[:3],
     budget={"quick": 10, "standard": 80, "thorough": 400},
     depends_on=("H.5",),
@@ -202,17 +201,18 @@ H8 = Lemma(
 # ------------------------------------------------------------------------------------- H.2
 
 
-def _validate_h2(params: dict[str, Any]) -> None:
-    _law(params, "H.2")
-    delta = finite_real(params, "delta")
-    if not 0 < delta < 1:
-        raise DomainError(f"H.2 needs 0 < delta < 1, got delta={delta}")
+H2_DOMAIN = Domain(
+    *mixture_constraints(),
+    optional=("stds",),
+    **mixture_specs(),
+    delta=Real(0, 1, lo_open=True, hi_open=True, search=(1e-4, 0.6), log=True),
+)
 
 
 @st.composite
 def _h2_params(draw) -> dict[str, Any]:
     params = draw(mixture_params_strategy())
-    params["delta"] = draw(log_uniform(1e-4, 0.6))
+    params["delta"] = draw(H2_DOMAIN["delta"].strategy())
     return params
 
 
@@ -247,7 +247,9 @@ def _check_h2(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Pa
     lhs = sum((found.integrals[j] for j in chosen), arb(0)) * s * s
     unit = tail_budget(to_arb(delta))
     note = f"P(E) <= {float(delta):.6g} ({len(chosen)} cells of {len(found.masses)})"
-    return [Part("tail", lhs, to_arb(constants["C_tail"]) * unit, "C_tail", unit, note=note)]
+    data = {"event_probability_bound": float(delta), "cells": len(chosen)}
+    rhs = to_arb(constants["C_tail"]) * unit
+    return [Part("tail", lhs, rhs, "C_tail", unit, note=note, data=data)]
 
 
 H2 = Lemma(
@@ -257,16 +259,12 @@ H2 = Lemma(
         r"\Pr(E)\le\delta\ \Rightarrow\ \mathbb{E}\big[s_\sigma(x)^2\,1_E\big] \le "
         r"C\,\frac{\delta + 2t\phi(t)}{\sigma^2},\ t=\bar\Phi^{-1}(\delta/2),\ C=1"
     ),
-    domain=(
-        "finite Gaussian mixtures (atoms allowed) other than a single point mass; sigma > 0; "
-        "0 < delta < 1; E = the cells of largest s^2 up to mass delta"
-    ),
+    domain=H2_DOMAIN,
     constants=[
         Constant("C_tail", 1, "conditional Jensen, then the two-sided Gaussian tail is worst")
     ],
     params=_h2_params,
     check=_check_h2,
-    validate=_validate_h2,
     examples=[
         {**EXAMPLES[0], "delta": 0.05},
         {**EXAMPLES[0], "delta": 0.001},

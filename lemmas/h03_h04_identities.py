@@ -27,6 +27,8 @@ Var/sigma^4 + 1/sigma^2 for H.4), which must be REFUTED.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from fractions import Fraction
 from functools import partial
 from typing import Any
@@ -35,16 +37,18 @@ from flint import arb
 from hypothesis import strategies as st
 
 from verify.core.contract import Lemma, Part
-from verify.core.domain import finite_real, log_uniform
-from verify.core.errors import DomainError
+from verify.core.domain import Choice, Constraint, Domain, Real
 from verify.core.numbers import nonnegative_part, to_arb
 from verify.maths.comb import smoothed_comb_closed_form, smoothed_comb_derivative
 from verify.maths.laws import (
     AtomicLaw,
     DiscretizedGaussian,
+    as_floats,
     enclosure_gap,
+    mixture_constraints,
     mixture_from_params,
     mixture_params_strategy,
+    mixture_specs,
 )
 
 
@@ -55,14 +59,26 @@ def _square(x: arb) -> arb:
 # ------------------------------------------------------------------------------------- H.3
 
 
-def _validate_h3(params: dict[str, Any]) -> None:
-    law, sigma = mixture_from_params(params, lemma="H.3", allow_point_mass=True)
-    if not law.atomic:
-        raise DomainError("H.3 is checked on atomic laws (all stds 0)")
-    for name in ("x", "c"):
-        value = finite_real(params, name)
-        if abs(value) > 1e6 * sigma:
-            raise DomainError(f"H.3 needs |{name}| <= 1e6 sigma, got {name}={value}")
+LINE = Real(-math.inf, math.inf, lo_open=True, hi_open=True)
+
+
+def _within(name: str, scale: Callable[[float], float]) -> Callable[[dict[str, Any]], bool]:
+    """|params[name]| <= 1e6 scale(sigma)."""
+    return lambda p: abs(as_floats([p[name]])[0]) <= 1e6 * scale(as_floats([p["sigma"]])[0])
+
+
+H3_DOMAIN = Domain(
+    *mixture_constraints(allow_point_mass=True),
+    Constraint(
+        "atomic laws (all stds 0)", lambda p: all(t == 0 for t in as_floats(p.get("stds", [0])))
+    ),
+    Constraint("|x| <= 1e6 sigma", _within("x", lambda sigma: sigma)),
+    Constraint("|c| <= 1e6 sigma", _within("c", lambda sigma: sigma)),
+    optional=("stds",),
+    **mixture_specs(),
+    x=LINE,
+    c=LINE,
+)
 
 
 @st.composite
@@ -121,11 +137,10 @@ H3 = Lemma(
         r"\frac{d\mathcal{L}(Z')}{d\mathcal{L}(Z\mid X=x)}(z)\propto "
         r"e^{-(2cz+c^2)/(2\sigma^2)}"
     ),
-    domain="atomic laws (1..12 atoms, point masses allowed), sigma > 0, any x and c",
+    domain=H3_DOMAIN,
     constants=[],
     params=_h3_params,
     check=_check_h3,
-    validate=_validate_h3,
     examples=[
         {"sigma": 1.0, "means": [-2.4, 2.4], "weights": [1.0, 1.0], "x": 0.3, "c": 0.5},
         {"sigma": 0.5, "means": [0.0, 0.25, 3.0], "weights": [1, 2, 1], "x": 1.0, "c": -1.0},
@@ -138,33 +153,56 @@ H3 = Lemma(
 # ------------------------------------------------------------------------------------- H.4
 
 
+# The discretized Gaussian's own bounds (its sigma is drawn from [0.01, 3]).
+PERIOD = Real(0, 4, lo_open=True, search=(0.05, 2.0), log=True, doc="the comb's period")
+DISCRETIZED_SIGMA = Real(1e-3, 100, search=(0.01, 3.0), log=True)
+
+
+def _discretized(p: dict[str, Any]) -> bool:
+    return p.get("law") == "discretized"
+
+
+def _discretized_holds(p: dict[str, Any]) -> bool:
+    sigma, period, phase = as_floats([p["sigma"], p["period"], p["phase"]])
+    return DISCRETIZED_SIGMA.contains(sigma) and PERIOD.contains(period) and 0 <= phase < period
+
+
+H4_DOMAIN = Domain(
+    Constraint(
+        "law = mixture (default): means and weights given; law = discretized: period, phase",
+        lambda p: all(k in p for k in (("period", "phase") if _discretized(p) else ("means",))),
+    ),
+    *(
+        Constraint(f"law = mixture: {c.text}", lambda p, c=c: _discretized(p) or c.holds(p))
+        for c in mixture_constraints(allow_point_mass=True)
+    ),
+    Constraint(
+        f"law = discretized: period in {PERIOD.interval()}, 0 <= phase < period, "
+        f"sigma in {DISCRETIZED_SIGMA.interval()}",
+        lambda p: not _discretized(p) or _discretized_holds(p),
+    ),
+    Constraint("|x| <= 1e6 max(sigma, 1)", _within("x", lambda sigma: max(sigma, 1.0))),
+    optional=("law", "means", "stds", "weights", "period", "phase"),
+    law=Choice(("mixture", "discretized")),
+    **mixture_specs(),
+    period=PERIOD,
+    phase=Real(0, 4, hi_open=True, doc="in [0, period)"),
+    x=LINE,
+)
+
+
 def _h4_law(params: dict[str, Any]):
-    if params.get("law") == "discretized":
-        sigma = finite_real(params, "sigma")
-        period = finite_real(params, "period")
-        phase = finite_real(params, "phase")
-        if sigma <= 0 or not 0 < period <= 4 or not 0 <= phase < period:
-            raise DomainError(
-                "H.4 discretized: needs sigma > 0, 0 < period <= 4, 0 <= phase < period"
-            )
-        if sigma < 1e-3 or sigma > 100:
-            raise DomainError("H.4 discretized: checks 1e-3 <= sigma <= 100")
+    if _discretized(params):
+        sigma, period, phase = as_floats([params["sigma"], params["period"], params["phase"]])
         return DiscretizedGaussian(period, phase), sigma
     return mixture_from_params(params, lemma="H.4", allow_point_mass=True)
-
-
-def _validate_h4(params: dict[str, Any]) -> None:
-    _, sigma = _h4_law(params)
-    x = finite_real(params, "x")
-    if abs(x) > 1e6 * max(sigma, 1.0):
-        raise DomainError(f"H.4 needs |x| <= 1e6 max(sigma, 1), got x={x}")
 
 
 @st.composite
 def _h4_params(draw) -> dict[str, Any]:
     if draw(st.integers(0, 3)) == 0:
-        period = draw(log_uniform(0.05, 2.0))
-        sigma = draw(log_uniform(0.01, 3.0))
+        period = draw(PERIOD.strategy())
+        sigma = draw(DISCRETIZED_SIGMA.strategy())
         return {
             "law": "discretized",
             "period": period,
@@ -218,14 +256,10 @@ H4 = Lemma(
         r"s_\sigma(x) = \frac{\mathbb{E}[Y\mid X=x]-x}{\sigma^2},\qquad "
         r"s_\sigma'(x) = \frac{\mathrm{Var}(Y\mid X=x)}{\sigma^4} - \frac{1}{\sigma^2}"
     ),
-    domain=(
-        "finite Gaussian mixtures (atoms allowed) and discretized Gaussians "
-        "(0 < period <= 4, 1e-3 <= sigma <= 100); any x"
-    ),
+    domain=H4_DOMAIN,
     constants=[],
     params=_h4_params,
     check=_check_h4,
-    validate=_validate_h4,
     examples=[
         {"law": "mixture", "sigma": 1.0, "means": [-2.4, 2.4], "weights": [1.0, 1.0], "x": 0.1},
         {

@@ -7,7 +7,8 @@ from fractions import Fraction
 
 import pytest
 
-from lemmas.c01_c05_piecewise_scores import C1, C2, C3, C4, C5, COMB
+from lemmas.c01_c03_interpolation import C1, C2, C3, COMB
+from lemmas.c04_c05_capped_products import C4, C5
 from verify.core.errors import DomainError
 from verify.core.runner import empirical_constants, evaluate, run_lemma, verdict_counts
 
@@ -95,6 +96,12 @@ def test_c5_statistical_and_refuted_both_ways() -> None:
         (C2, {**TWO, "t": 1.0, "cap": "x"}),
         (C3, {**TWO, "eps": 0.25, "level": 1e9}),
         (C5, {"sigma": 1.0, "coords": [TWO, TWO], "seed": -1}),
+        # The declared Domain refuses what it does not know (no silent default).
+        (C1, {**TWO, "eps": 0.25, "epsilon": 0.25}),
+        (C2, {**TWO, "t": 1.0, "cap": 1, "tau": 0.5}),
+        (C5, {"sigma": 1.0, "coords": [GAUSS, {"atoms": [0.0], "weights": [1.0], "tau": 1}]}),
+        (C1, {**TWO, "atoms": [0.0, 41.0], "eps": 0.25}),
+        (C1, {**TWO, "atoms": [0.0], "eps": 0.25}),
     ],
 )
 def test_domain_errors(lemma, params) -> None:
@@ -122,3 +129,11 @@ def test_c4_plot_is_written(tmp_path) -> None:
     run = _run(C4, {**TWO, "delta": 0.5})
     names = C4.plots([e.to_json() for e in run.evaluations], tmp_path)
     assert names and (tmp_path / names[0]).stat().st_size > 0
+
+
+def test_domain_lines_come_from_the_declaration() -> None:
+    for lemma in (C1, C2, C3, C4, C5):
+        text = lemma.domain_text
+        assert "sigma in [1e-06, 1e+06]" in text, lemma.id
+    assert "sigma/16 <= eps <= 2 sigma" in C1.domain_text
+    assert "at most 64 atom tuples" in C5.domain_text

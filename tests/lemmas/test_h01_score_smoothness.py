@@ -77,7 +77,7 @@ def test_search_runs_clean() -> None:
 )
 def test_domain_errors(params) -> None:
     with pytest.raises(DomainError):
-        H1.validate(params)
+        H1.validate_point(params)
 
 
 def test_plot_is_written(tmp_path) -> None:

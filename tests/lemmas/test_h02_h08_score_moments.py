@@ -96,7 +96,7 @@ def test_tail_budget_values() -> None:
 )
 def test_domain_errors(lemma, params) -> None:
     with pytest.raises(DomainError):
-        lemma.validate(params)
+        lemma.validate_point(params)
 
 
 def test_h8_scale_and_translation_invariance() -> None:
@@ -115,3 +115,12 @@ def test_h8_scale_and_translation_invariance() -> None:
     for other in values[1:]:
         for a, b in zip(values[0], other, strict=True):
             assert a == pytest.approx(b, rel=1e-5)
+
+
+def test_the_domain_refuses_unknown_parameters_and_a_lone_point_mass() -> None:
+    base = {"sigma": 1.0, "means": [0.0, 1.0], "weights": [1.0, 1.0]}
+    H5.validate_point(base)
+    for bad in ({**base, "std": [0.0, 0.0]}, {**base, "means": [0.5, 0.5]}):
+        with pytest.raises(DomainError):
+            H5.validate_point(bad)
+    assert "0 < delta" not in H2.domain_text and "delta in (0, 1)" in H2.domain_text

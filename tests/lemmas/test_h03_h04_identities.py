@@ -54,8 +54,14 @@ def test_h3_refutation_names_the_weights() -> None:
         (H4, {"law": "discretized", "period": 0.0, "phase": 0.0, "sigma": 1.0, "x": 0.0}),
         (H4, {"law": "discretized", "period": 1.0, "phase": 1.5, "sigma": 1.0, "x": 0.0}),
         (H4, {"law": "mixture", "sigma": 1.0, "means": [0.0], "weights": [1.0]}),
+        # The declared Domain: an unknown law or parameter is refused, not defaulted.
+        (H4, {"law": "comb", "sigma": 1.0, "means": [0.0], "weights": [1.0], "x": 0.0}),
+        (H4, {"law": "discretized", "period": 1.0, "sigma": 1.0, "x": 0.0}),
+        (H4, {"law": "discretized", "period": 1.0, "phase": 0.0, "sigma": 1e-4, "x": 0.0}),
+        (H3, {"sigma": 1.0, "means": [0.0], "weights": [1.0], "x": 0.0, "c": 1.0, "z": 0}),
+        (H3, {"sigma": 1.0, "means": [0.0], "weights": [1.0], "x": 2e6, "c": 1.0}),
     ],
 )
 def test_domain_errors(lemma, params) -> None:
     with pytest.raises(DomainError):
-        lemma.validate(params)
+        lemma.validate_point(params)

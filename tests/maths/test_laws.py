@@ -194,3 +194,18 @@ def test_fisher_identity_two_computations() -> None:
     by_parts = 1 / sigma**2 - variance / sigma**4
     assert enclosure_gap(fisher, by_parts) == 0
     assert enclosure_gap(fisher, 1 / sigma**2 - variance * arb("1.01") / sigma**4) > 0
+
+
+def test_isotropic_mixture_in_one_dimension_is_the_one_dimensional_mixture() -> None:
+    import torch
+
+    from verify.maths.laws import IsotropicGaussianMixture
+
+    law = IsotropicGaussianMixture.random(1, 3, 1.0, (0.4, 0.8), seed=5)
+    flat = law.one_dimensional()
+    x, beta = 0.3, 0.5
+    # a(y) = E exp(-(x' - y)^2 / (2 beta^2)) = sqrt(2 pi) beta p_beta(y): two laws, one number.
+    via_flat = (2 * arb.pi()).sqrt() * beta * flat.density(x, beta)
+    assert law.acceptance_arb([x], beta).overlaps(via_flat)
+    with pytest.raises(ValueError):
+        IsotropicGaussianMixture(torch.ones(1), torch.zeros(1, 2), torch.ones(1)).one_dimensional()

@@ -10,6 +10,10 @@ Laws
 - ``AtomicLaw(atoms, weights)``: finite point masses (weights are normalised exactly).
 - ``GaussianMixture(means, stds, weights)``: sum_i w_i N(m_i, t_i^2), stds t_i >= 0 (an atom
   is a component with t_i = 0). Both are ``FiniteMixture``.
+- ``IsotropicGaussianMixture(weights, means, stds)``: sum_k w_k N(mu_k, s_k^2 I_n) on R^n as
+  float64 torch tensors, the law of Algorithm 1 (E.1/E.2; ``samplers.rejection`` imports it).
+  A different object from the 1-D ``GaussianMixture`` (see both docstrings); torch is imported
+  inside its methods only.
 - ``DiscretizedGaussian(period, phase)``: mass phi(k T + theta) / Z at k T + theta, k in Z
   (the paper's psi_theta). Infinitely many atoms: sums run over the atoms near the posterior
   centre and add a rigorous geometric tail bound for the rest.
@@ -34,7 +38,9 @@ Methods of every law (arb enclosures, valid for ball ``x``)
   sup_x Var(Y|x) and sup_x |s'(x)|; components with one common std only).
 - ``mixture_from_params(params, lemma=...)`` and ``mixture_params_strategy()``: a finite mixture
   as a JSON-native parameter dict {"sigma", "means", "stds", "weights"}, with validation
-  (``DomainError``) and a Hypothesis strategy reaching near point masses.
+  (``DomainError``) and a Hypothesis strategy reaching near point masses;
+  ``mixture_specs()`` and ``mixture_constraints(...)``: the same parameters as the specs and
+  constraints a lemma's ``verify.core.domain.Domain`` is declared from; ``as_floats``.
 
 Ball evaluation: at a point, the component weights are formed with a log-sum-exp shift (the
 common factor exp(-x^2 / 2 sigma^2) is taken out exactly). Over a ball c +- rho the posterior is
@@ -81,13 +87,25 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import flint
 import numpy as np
 from flint import arb
 
-from verify.core.numbers import Real, ball, lower, nonnegative_part, to_arb, upper
+from verify.core.numbers import (
+    Real,
+    ball,
+    lower,
+    nonnegative_part,
+    normal_upper_tail,
+    normal_upper_tail_float,
+    to_arb,
+    upper,
+)
+
+if TYPE_CHECKING:
+    import torch
 
 Number = Real | float
 
@@ -127,11 +145,6 @@ def _has_radius(x: arb) -> bool:
 
 def _log_sqrt_2pi() -> arb:
     return (2 * arb.pi()).log() / 2
-
-
-def _phi_bar(z: arb) -> arb:
-    """Upper tail of N(0, 1): Phi_bar(z) = erfc(z / sqrt 2) / 2 (relative-accurate for z > 0)."""
-    return (z / arb(2).sqrt()).erfc() / 2
 
 
 def _intersect(a: arb, b: arb) -> arb:
@@ -518,7 +531,7 @@ class FiniteMixture(_LawBase):
         for m, v, w in zip(self.means, self._scales(s), self.weights, strict=True):
             ma, wa = to_arb(m), to_arb(w)
             zs = [(to_arb(e) - ma) / v for e in edges]
-            tails = [_phi_bar(abs(z)) for z in zs]
+            tails = [normal_upper_tail(abs(z)) for z in zs]
             for j in range(len(edges) - 1):
                 za, zb = zs[j], zs[j + 1]
                 if za >= 0:
@@ -577,7 +590,9 @@ class FiniteMixture(_LawBase):
         total = arb(0)
         for m, v, w in zip(self.means, self._scales(s), self.weights, strict=True):
             ma = to_arb(m)
-            total += to_arb(w) * (_phi_bar((to_arb(hi) - ma) / v) + _phi_bar((ma - to_arb(lo)) / v))
+            total += to_arb(w) * (
+                normal_upper_tail((to_arb(hi) - ma) / v) + normal_upper_tail((ma - to_arb(lo)) / v)
+            )
         return total
 
     def variance_sup(self, sigma: Number | arb) -> arb:
@@ -620,7 +635,192 @@ class AtomicLaw(FiniteMixture):
 
 
 class GaussianMixture(FiniteMixture):
-    """sum_i w_i N(means[i], stds[i]^2), stds >= 0."""
+    """sum_i w_i N(means[i], stds[i]^2) on R, stds >= 0, exact rational parameters.
+
+    Not the same object as ``IsotropicGaussianMixture`` (Algorithm 1's law on R^n, float
+    tensors, stds > 0, sampled with torch); its ``one_dimensional()`` is this law when n = 1.
+    """
+
+
+# ------------------------------------------------------------------------------------------------
+# Isotropic Gaussian mixtures on R^n (Algorithm 1, E.1/E.2)
+
+
+@dataclass(frozen=True)
+class IsotropicGaussianMixture:
+    """sum_k weights[k] N(means[k], stds[k]^2 I_n) on R^n, float64 tensors (every float is an
+    exact dyadic): the law of Algorithm 1 (E.1/E.2), sampled in batches with torch.
+
+    Not the same object as ``GaussianMixture`` (the 1-D law of the score lemmas): this one lives
+    on R^n with float weights and stds > 0, and answers sampling, ball-probability, acceptance
+    and label-posterior questions; the 1-D one has exact rational parameters (stds >= 0, atoms
+    allowed) and certified scores. ``one_dimensional()`` gives the latter when n = 1.
+    torch is imported inside the methods (``verify list`` must not load it).
+    """
+
+    weights: torch.Tensor  # (K,)
+    means: torch.Tensor  # (K, n)
+    stds: torch.Tensor  # (K,)
+
+    def __post_init__(self) -> None:
+        if self.weights.ndim != 1 or self.means.ndim != 2 or self.stds.ndim != 1:
+            raise ValueError("weights (K,), means (K, n), stds (K,)")
+        if not (self.weights.shape[0] == self.means.shape[0] == self.stds.shape[0]):
+            raise ValueError("component counts differ")
+        if bool((self.stds <= 0).any()) or bool((self.weights < 0).any()):
+            raise ValueError("stds must be > 0 and weights >= 0")
+
+    @property
+    def dim(self) -> int:
+        return int(self.means.shape[1])
+
+    @property
+    def components(self) -> int:
+        return int(self.weights.shape[0])
+
+    @staticmethod
+    def random(
+        dim: int, components: int, spread: float, std_range: tuple[float, float], seed: int
+    ) -> IsotropicGaussianMixture:
+        """A seeded random mixture: means ~ N(0, spread^2 I), stds uniform in std_range."""
+        import torch
+
+        gen = torch.Generator().manual_seed(seed)
+        raw = torch.randint(1, 10, (components,), generator=gen).to(torch.float64)
+        means = spread * torch.randn(components, dim, generator=gen, dtype=torch.float64)
+        lo, hi = std_range
+        stds = lo + (hi - lo) * torch.rand(components, generator=gen, dtype=torch.float64)
+        return IsotropicGaussianMixture(raw / raw.sum(), means, stds)
+
+    # ------------------------------------------------------------------ sampling and moments
+    def sample(self, count: int, gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+        import torch
+
+        labels = torch.multinomial(self.weights, count, replacement=True, generator=gen)
+        noise = torch.randn(count, self.dim, generator=gen, dtype=torch.float64)
+        return self.means[labels] + self.stds[labels, None] * noise, labels
+
+    def weights_arb(self) -> list[arb]:
+        """Exact enclosures of the weights renormalised to sum 1 (they are floats)."""
+        w = [to_arb(float(v)) for v in self.weights.tolist()]
+        total = sum(w, arb(0))
+        return [v / total for v in w]
+
+    def second_moment_arb(self) -> arb:
+        """E|x|^2 = sum_k w_k (|mu_k|^2 + n s_k^2), enclosed."""
+        total = arb(0)
+        for w, mu, s in zip(
+            self.weights_arb(), self.means.tolist(), self.stds.tolist(), strict=True
+        ):
+            norm = sum((to_arb(v) ** 2 for v in mu), arb(0))
+            total += w * (norm + self.dim * to_arb(s) ** 2)
+        return total
+
+    def second_moment(self) -> float:
+        return float(
+            (self.weights * ((self.means**2).sum(1) + self.dim * self.stds**2)).sum()
+            / self.weights.sum()
+        )
+
+    def selected(self, m: int) -> IsotropicGaussianMixture:
+        """The law of A x for A = the first m coordinates."""
+        return IsotropicGaussianMixture(self.weights, self.means[:, :m].contiguous(), self.stds)
+
+    # ------------------------------------------------------------------ ball probabilities
+    def ball_probability_arb(self, center: list[float], radius: arb) -> arb:
+        """P_{x~p}(|x - center| <= radius), enclosed (non-central chi-square per component).
+
+        Components whose cheap bound (``ncx2_cdf_upper_far``) is below 2^-60 of the mass
+        already enclosed contribute [0, bound] instead of a full series.
+        """
+        from verify.maths.chisquare import ncx2_cdf, ncx2_cdf_upper_far
+
+        rad_sq = to_arb(radius) ** 2
+        pieces = []
+        for w, mu, s in zip(
+            self.weights_arb(), self.means.tolist(), self.stds.tolist(), strict=True
+        ):
+            s_sq = to_arb(s) ** 2
+            offset = sum(
+                ((to_arb(a) - to_arb(b)) ** 2 for a, b in zip(mu, center, strict=True)), arb(0)
+            )
+            x, lam = rad_sq / s_sq, offset / s_sq
+            cheap = w * ncx2_cdf_upper_far(x, self.dim, lam)
+            pieces.append((float(cheap.mid()), cheap, w, x, lam))
+        pieces.sort(key=lambda piece: -piece[0])
+        total = arb(0)
+        negligible = arb(2) ** -60
+        for _, cheap, w, x, lam in pieces:
+            if total > 0 and cheap.upper() < (negligible * total).lower():
+                total += ball(0, cheap)
+            else:
+                total += w * ncx2_cdf(x, self.dim, lam)
+        return total
+
+    def ball_probability_torch(self, centers: torch.Tensor, radius: float) -> torch.Tensor:
+        """Float64 screen of the ball probability at each row of ``centers``."""
+        import torch
+
+        from verify.maths.chisquare import ncx2_cdf_torch
+
+        offsets = ((centers[:, None, :] - self.means[None, :, :]) ** 2).sum(-1)  # (N, K)
+        s_sq = self.stds**2
+        probs = torch.stack(
+            [
+                ncx2_cdf_torch(radius**2 / s_sq[k], self.dim, offsets[:, k] / s_sq[k])
+                for k in range(self.components)
+            ],
+            dim=1,
+        )
+        return (probs * self.weights).sum(1) / self.weights.sum()
+
+    # ------------------------------------------------------------------ acceptance, posterior
+    def log_component_terms(self, y: torch.Tensor, beta: float) -> torch.Tensor:
+        """log of w_k (beta^2/v_k)^{m/2} exp(-|y - mu_k|^2 / (2 v_k)), rows of y, (N, K)."""
+        import torch
+
+        v = self.stds**2 + beta**2
+        d2 = ((y[:, None, :] - self.means[None, :, :]) ** 2).sum(-1)
+        log_w = torch.log(self.weights / self.weights.sum())
+        return log_w + 0.5 * self.dim * torch.log(beta**2 / v) - d2 / (2 * v)
+
+    def log_acceptance_torch(self, y: torch.Tensor, beta: float) -> torch.Tensor:
+        import torch
+
+        return torch.logsumexp(self.log_component_terms(y, beta), dim=1)
+
+    def acceptance_arb(self, y: list[float], beta: float | arb) -> arb:
+        """a(y) = E exp(-|x' - y|^2/(2 beta^2)) in closed form, enclosed."""
+        b_sq = to_arb(beta) ** 2
+        total = arb(0)
+        for w, mu, s in zip(
+            self.weights_arb(), self.means.tolist(), self.stds.tolist(), strict=True
+        ):
+            v = to_arb(s) ** 2 + b_sq
+            d2 = sum(((to_arb(a) - to_arb(b)) ** 2 for a, b in zip(mu, y, strict=True)), arb(0))
+            total += w * (b_sq / v) ** (arb(self.dim) / 2) * (-d2 / (2 * v)).exp()
+        return total
+
+    def label_posterior_arb(self, y: list[float], beta: float | arb) -> list[arb]:
+        """P(component k | y), enclosed."""
+        b_sq = to_arb(beta) ** 2
+        terms = []
+        for w, mu, s in zip(
+            self.weights_arb(), self.means.tolist(), self.stds.tolist(), strict=True
+        ):
+            v = to_arb(s) ** 2 + b_sq
+            d2 = sum(((to_arb(a) - to_arb(b)) ** 2 for a, b in zip(mu, y, strict=True)), arb(0))
+            terms.append(w * (b_sq / v) ** (arb(self.dim) / 2) * (-d2 / (2 * v)).exp())
+        total = sum(terms, arb(0))
+        return [t / total for t in terms]
+
+    def one_dimensional(self) -> GaussianMixture:
+        """The same law as a 1-D ``GaussianMixture`` (exact: the floats are dyadic); n = 1."""
+        if self.dim != 1:
+            raise ValueError("one_dimensional needs n = 1")
+        return GaussianMixture(
+            [row[0] for row in self.means.tolist()], self.stds.tolist(), self.weights.tolist()
+        )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -816,7 +1016,7 @@ class TailBound:
 def _abs_normal_partial_moments(t: arb, top: int) -> list[arb]:
     """J_j(t) = E[|Z|^j ; |Z| > t], Z ~ N(0,1), t >= 0, j = 0..top (exact recursion)."""
     density = (-(t * t) / 2).exp() / (2 * arb.pi()).sqrt()
-    values = [2 * _phi_bar(t), 2 * density]
+    values = [2 * normal_upper_tail(t), 2 * density]
     for j in range(2, top + 1):
         values.append(2 * _pow(t, j - 1) * density + (j - 1) * values[j - 2])
     return values[: top + 1]
@@ -926,7 +1126,7 @@ def _cell_moments(
         dens: dict[int, arb] = {}
         for j in range(cells + 1):
             if near[j] or (j > 0 and near[j - 1]) or (j < cells and near[j + 1]):
-                tails[j] = _phi_bar(abs(zs[j]))
+                tails[j] = normal_upper_tail(abs(zs[j]))
                 dens[j] = (-_sq(zs[j]) / 2).exp() / (v * root)
         for j in range(cells):
             a, b = edges[j], edges[j + 1]
@@ -1187,7 +1387,7 @@ def window_sup_moment(
         # Smallest reach (in units of max v) making the tail term below 1e-9 of sup^2.
         scale_free = float((bound_sq * _sq(s * s)).upper())  # sigma^4 sup s'^2 (no overflow)
         reach = 6.0
-        while reach < 12 and math.erfc(reach / math.sqrt(2)) * scale_free > 1e-10:
+        while reach < 12 and 2 * normal_upper_tail_float(reach) * scale_free > 1e-10:
             reach += 1.0
     h = s_exact / cells_per_sigma
     v_max = max((v.upper() for v in law._scales(s)), key=float)
@@ -1274,6 +1474,53 @@ def mixture_from_params(
     return GaussianMixture(ms, ts, ws), sigma
 
 
+def as_floats(values: Sequence[object]) -> list[float]:
+    """Values that passed their ``Real`` check (numbers or rational strings), as floats."""
+    return [float(Fraction(v)) if isinstance(v, str) else float(v) for v in values]
+
+
+def mixture_specs() -> dict[str, object]:
+    """The ``verify.core.domain`` specs of the parameters ``mixture_from_params`` reads ("stds"
+    optional); sigma's search range is the one ``mixture_params_strategy`` draws from."""
+    from verify.core.domain import Real, Reals
+
+    line = Real(-math.inf, math.inf, lo_open=True, hi_open=True)
+    return {
+        "sigma": Real(0, math.inf, lo_open=True, hi_open=True, search=(0.1, 10.0), log=True),
+        "means": Reals(line, 1, MAX_COMPONENTS),
+        "stds": Reals(Real(0, math.inf, hi_open=True), 1, MAX_COMPONENTS),
+        "weights": Reals(Real(0, math.inf, lo_open=True, hi_open=True), 1, MAX_COMPONENTS),
+    }
+
+
+def mixture_constraints(*, allow_point_mass: bool = False, max_spread: float = 100.0):
+    """The constraints tying a mixture's parameters together (as ``mixture_from_params``)."""
+    from verify.core.domain import Constraint
+
+    def stds(p: dict) -> list[float]:
+        return as_floats(p.get("stds", [0.0] * len(p["means"])))
+
+    def within(p: dict) -> bool:
+        ms, sigma = as_floats(p["means"]), as_floats([p["sigma"]])[0]
+        return (max(ms) - min(ms)) / sigma <= max_spread and max(stds(p)) / sigma <= max_spread
+
+    found = [
+        Constraint(
+            "one std and one weight per mean",
+            lambda p: len(p["means"]) == len(p.get("stds", p["means"])) == len(p["weights"]),
+        ),
+        Constraint(f"spread and stds at most {max_spread:g} sigma", within),
+    ]
+    if not allow_point_mass:
+        found.append(
+            Constraint(
+                "not a single point mass (it attains the bound with equality: not certifiable)",
+                lambda p: len(set(as_floats(p["means"]))) > 1 or max(stds(p)) > 0,
+            )
+        )
+    return tuple(found)
+
+
 def mixture_params_strategy(*, allow_point_mass: bool = False):
     """Hypothesis strategy of {"sigma", "means", "stds", "weights"}: near point masses (two to
     four atoms 0.02..0.5 sigma apart), spread atoms, and Gaussian mixtures with stds
@@ -1284,7 +1531,7 @@ def mixture_params_strategy(*, allow_point_mass: bool = False):
 
     @st.composite
     def build(draw) -> dict:
-        sigma = draw(st.sampled_from([1.0]) | log_uniform(0.1, 10.0))
+        sigma = draw(st.sampled_from([1.0]) | mixture_specs()["sigma"].strategy())
         kind = draw(st.sampled_from(["near_point", "atoms", "mixture"]))
         low = 1 if allow_point_mass else 2
         if kind == "near_point":

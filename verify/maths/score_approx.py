@@ -34,18 +34,9 @@ from typing import Any
 import numpy as np
 from flint import arb
 
-from verify.core.numbers import ball, to_arb
+from verify.core.numbers import ball, normal_upper_tail, normal_upper_tail_float, to_arb
 
 TAIL_SDS = 9  # core half-width beyond the extreme atoms, in standard deviations of a component
-
-
-def _sqrt2() -> arb:
-    return arb(2).sqrt()
-
-
-def normal_upper_tail(u: arb) -> arb:
-    r"""\bar\Phi(u) = erfc(u / sqrt 2) / 2, enclosed (valid on balls)."""
-    return (u / _sqrt2()).erfc() / 2
 
 
 def standard_normal_density(u: arb) -> arb:
@@ -696,7 +687,7 @@ def normal_tail_quantile_below(delta: arb) -> arb:
     lo, hi = 0.0, 40.0
     for _ in range(80):
         mid = (lo + hi) / 2
-        if math.erfc(mid / math.sqrt(2)) >= target:
+        if 2 * normal_upper_tail_float(mid) >= target:
             lo = mid
         else:
             hi = mid
@@ -729,6 +720,13 @@ def h2_tail_bound(delta: arb) -> arb:
 # equal atoms about 4.75 sigma apart); K = 3 leaves a margin.
 H1_KAPPA = Fraction(1, 4)
 H1_K = Fraction(3)
+# That comb (atoms 4.75 sigma apart, sigma = 1): the law the C.1-C.4 examples start from.
+H1_COMB = {
+    "sigma": 1.0,
+    "atoms": [-9.5, -4.75, 0.0, 4.75, 9.5],
+    "weights": [1.0, 1.0, 1.0, 1.0, 1.0],
+    "tau2": 0.0,
+}
 VALUE_DENOMINATOR = 2**20  # node values are rounded to this grid before clipping
 
 
@@ -754,7 +752,7 @@ def _dyadic_floor_sqrt(value: Fraction) -> Fraction:
 
 @dataclass(frozen=True)
 class CappedParameters:
-    r"""The explicit parameter choice of the C.4 construction (see ``lemmas/c01_c05``).
+    r"""The explicit parameter choice of the C.4 construction (``lemmas/c04_c05_capped_products``).
 
     With :math:`a = \sqrt{\delta/2}`: grid width :math:`\epsilon \le \min(\sigma/4,
     \sigma^2 a/(2\sqrt K))` (a power of two times nothing else), cap
@@ -955,3 +953,141 @@ def law_strategy(sigma=None):
         }
 
     return build()
+
+
+# ---------------------------------------------------------------------------------------------
+# The law parameters as a declared domain (C.1-C.5, C.11, C.12): specs and constraints that a
+# lemma's ``Domain`` spreads into its own declaration, and the spec of a product law's "coords".
+# ---------------------------------------------------------------------------------------------
+
+
+def _num(value: Any) -> Fraction:
+    """A parameter value that passed its spec's check, as an exact rational."""
+    return Fraction(value)
+
+
+def law_specs() -> dict[str, Any]:
+    """The specs of the parameters ``law_from_params`` reads ("tau2" optional, default 0)."""
+    from verify.core.domain import Real, Reals
+
+    return {
+        "sigma": Real(1e-6, 1e6, doc="the smoothing level"),
+        "atoms": Reals(
+            Real(-math.inf, math.inf, lo_open=True, hi_open=True), 1, MAX_ATOMS, doc="the atoms a_j"
+        ),
+        "weights": Reals(
+            Real(0, math.inf, lo_open=True, hi_open=True),
+            1,
+            MAX_ATOMS,
+            doc="normalised",
+        ),
+        "tau2": Real(0, math.inf, hi_open=True, doc="common variance of the components (0: atoms)"),
+    }
+
+
+def _atoms_within(params: dict[str, Any], sigma: Any) -> bool:
+    atoms = [_num(a) for a in params["atoms"]]
+    return all(abs(a) <= 10**6 * sigma for a in atoms) and max(atoms) - min(
+        atoms
+    ) <= MAX_SPREAD_SIGMAS * _num(sigma)
+
+
+def law_constraints(sigma_of=lambda p: p["sigma"]) -> tuple[Any, ...]:
+    """The constraints tying a law's parameters together (``sigma_of`` reads its sigma)."""
+    from verify.core.domain import Constraint
+
+    return (
+        Constraint("one weight per atom", lambda p: len(p["atoms"]) == len(p["weights"])),
+        Constraint(
+            "tau2 <= 100 sigma^2",
+            lambda p: _num(p.get("tau2", 0)) <= 100 * _num(sigma_of(p)) ** 2,
+        ),
+        Constraint(
+            f"|a_j| <= 1e6 sigma, atoms spread at most {MAX_SPREAD_SIGMAS} sigma (cost limit)",
+            lambda p: _atoms_within(p, _num(sigma_of(p))),
+        ),
+    )
+
+
+def law_domain(*constraints: Any, optional: tuple[str, ...] = (), **specs: Any) -> Any:
+    """A lemma's ``Domain``: a law's parameters (``law_specs``, "tau2" optional) with their
+    constraints, plus the lemma's own parameters and constraints."""
+    from verify.core.domain import Domain
+
+    return Domain(
+        *law_constraints(), *constraints, optional=("tau2", *optional), **law_specs(), **specs
+    )
+
+
+def law_params_with(draw_extra: Callable[[Any, float], dict[str, Any]]) -> Callable[[], Any]:
+    """The search of a law lemma: a law from ``law_strategy`` (atoms on the lattice sigma/4 Z,
+    points the law domain accepts; not the domain's independent draws), then the lemma's own
+    parameters, drawn by ``draw_extra(draw, sigma)`` in that order."""
+    from hypothesis import strategies as st
+
+    @st.composite
+    def build(draw):
+        law = draw(law_strategy())
+        law.update(draw_extra(draw, law["sigma"]))
+        return law
+
+    return build
+
+
+@dataclass(frozen=True)
+class CoordinateLaws:
+    """Domain spec of "coords": a list of 1..``max_size`` coordinate laws {"atoms", "weights",
+    "tau2"} sharing the point's "sigma" (the product laws of C.5 and C.12). Duck-types the
+    ``verify.core.domain`` specs (check, text); the lemmas draw their own product laws."""
+
+    max_size: int = 4
+    doc: str = ""
+
+    def check(self, name: str, params: dict[str, Any]) -> list[SmoothedAtoms]:
+        from verify.core.domain import Domain
+        from verify.core.errors import DomainError
+
+        coords = params.get(name)
+        if not isinstance(coords, list) or not 1 <= len(coords) <= self.max_size:
+            raise DomainError(f"{name} must be a list of 1..{self.max_size} coordinate laws")
+        specs = {k: v for k, v in law_specs().items() if k != "sigma"}
+        sigma = params.get("sigma")
+        domain = Domain(*law_constraints(lambda p: sigma), optional=("tau2",), **specs)
+        for i, coord in enumerate(coords):
+            if not isinstance(coord, dict):
+                raise DomainError(f"{name}[{i}] must be a dict with atoms, weights, tau2")
+            domain.validate(coord)
+        return product_laws(params)
+
+    def text(self, name: str) -> str:
+        return f"{name}: 1 to {self.max_size} laws {{atoms, weights, tau2}} sharing sigma"
+
+    def strategy(self) -> Any:
+        raise NotImplementedError("product laws are drawn by the lemma's own strategy")
+
+
+def product_laws(params: dict[str, Any]) -> list[SmoothedAtoms]:
+    """The coordinate laws of {"sigma", "coords": [{"atoms", "weights", "tau2"}, ...]}."""
+    from verify.core.errors import DomainError
+
+    coords = params.get("coords")
+    if not isinstance(coords, list) or not 1 <= len(coords) <= 4:
+        raise DomainError("a product law needs a list 'coords' of 1..4 coordinate laws")
+    if not all(isinstance(c, dict) for c in coords):
+        raise DomainError("each coordinate law is a dict with atoms, weights, tau2")
+    return [law_from_params(c, params.get("sigma")) for c in coords]
+
+
+def window_sup_by_grid_maxima(law: SmoothedAtoms, eps: Fraction) -> arb | None:
+    """E sup_{|c| <= eps} s'(x + c)^2 by ``verify.maths.laws.window_sup_moment``: a second
+    algorithm (grid-point sliding maxima with second-order cell bounds) for the quantity that
+    ``interpolation_error`` computes with Taylor-model cells; C.1 cross-checks the two. Needs
+    the component width tau = sqrt(v - sigma^2) rational (else None)."""
+    from verify.maths.laws import GaussianMixture, window_sup_moment
+
+    tau2 = law.variance - law.sigma**2
+    tau = Fraction(math.isqrt(tau2.numerator), math.isqrt(tau2.denominator))
+    if tau * tau != tau2:
+        return None
+    mixture = GaussianMixture(list(law.atoms), [tau] * len(law.atoms), list(law.weights))
+    return window_sup_moment(mixture, law.sigma, [eps / law.sigma])[eps / law.sigma]

@@ -1,0 +1,298 @@
+r"""Lemmas C.1-C.3: interpolating the smoothed score, and what its tails and large values cost.
+
+Setting. p is a law on R, :math:`p_\sigma = p * N(0,\sigma^2)`, s its score, :math:`\mu` the
+mean of p, :math:`m_2 = E_{x\sim p_\sigma}(x-\mu)^2 = \mathrm{Var}(p) + \sigma^2`. The laws
+checked are finite mixtures :math:`\sum_j w_j N(a_j, \tau^2)` (atoms: :math:`\tau = 0`), so
+:math:`p_\sigma = \sum_j w_j N(a_j, v)`, :math:`v = \sigma^2 + \tau^2`; the search covers atoms
+on the lattice :math:`\sigma/4\,\mathbb Z` within :math:`\pm10\sigma` and combs with gaps
+4..5.5 sigma (the H.1 worst case). Inputs used from Appendix H: H.1 with
+:math:`K = K(1/4) = 3` (:math:`E\sup_{|c|\le\sigma/4} s'(x+c)^2 \le K/\sigma^4`), H.2, H.5
+(:math:`E s^2 \le 1/\sigma^2`), H.8 (:math:`E s^4 \le 3/\sigma^4`).
+
+C.1 [derived]. Let :math:`\hat s` interpolate s linearly on the grid :math:`\epsilon\mathbb Z`.
+For x in :math:`[x_i, x_{i+1}]`, :math:`\hat s(x)` is a convex combination of
+:math:`s(x_i), s(x_{i+1})`, each within :math:`\epsilon\sup_{|c|\le\epsilon}|s'(x+c)|` of s(x)
+(mean value theorem), hence pointwise
+:math:`(\hat s - s)^2(x) \le \epsilon^2\sup_{|c|\le\epsilon}s'(x+c)^2` and
+
+.. math:: E(\hat s - s)^2 \le C_1\,\epsilon^2\,E\sup_{|c|\le\epsilon}s'(x+c)^2
+          \le \epsilon^2 K/\sigma^4 \quad(\epsilon \le \sigma/4),\qquad C_1 = 1.
+
+Checked: both inequalities (the second as two parts, error <= K eps^2/sigma^4 and
+eps^2 E sup <= K eps^2/sigma^4, with the constant K shared with H.1). The window expectation
+is computed twice, here (cells of width eps/M, sliding maxima of Taylor-model cell bounds) and
+by ``verify.maths.laws.window_sup_moment`` (H.1's implementation); the part
+``window_sup_two_computations`` is certified when the two enclosures overlap and refuted when
+they provably differ, and the inequalities use their intersection.
+
+C.2 [paper-shape], explicit form derived here. For t > 0, :math:`E = \{|x-\mu| \ge t\}`:
+Chebyshev :math:`P(E) \le m_2/t^2`; Cauchy-Schwarz and H.8
+:math:`E[s^2; E] \le \sqrt{E s^4\,P(E)} \le \sqrt3\sqrt{m_2}/(\sigma^2 t)`; and for every g
+with :math:`|g| \le L` on E (Minkowski in :math:`L^2(p_\sigma; E)`, worst case
+:math:`g = -L\,\mathrm{sign}(s)`)
+
+.. math:: E[(g - s)^2; E] \le E[(|s|+L)^2; E]
+          \le C_2\Big(\frac{(3 m_2)^{1/4}}{\sigma\sqrt t} + \frac{L\sqrt{m_2}}{t}\Big)^2,
+          \qquad C_2 = 1,
+
+(the same C_2 multiplies the Chebyshev and Cauchy-Schwarz parts; L = 0 is "replace s by 0").
+
+C.3 [paper-shape], explicit form derived here. For :math:`\epsilon \le \sigma/4` and L > 0 let
+:math:`B_L = \{x : \sup_{|c|\le\epsilon}|s(x+c)| \ge L\}`. Since
+:math:`\sup_c |s(x+c)| \le |s(x)| + \epsilon\sup_c|s'(x+c)|`,
+:math:`E\sup_c s(x+c)^2 \le 2/\sigma^2 + 2\epsilon^2K/\sigma^4` (H.5, H.1), and Markov gives
+(a) :math:`P(B_L) \le C_3\,\delta_L`, :math:`\delta_L = 2(1/\sigma^2 + \epsilon^2K/\sigma^4)/L^2`;
+H.2 with that probability gives (b) :math:`E[s^2; B_L] \le C_3\,h(\min(1,\delta_L))/\sigma^2`,
+:math:`h(\delta) = \delta + 2t\phi(t)`, :math:`t = \bar\Phi^{-1}(\delta/2)`; and the fourth
+moment (H.8) gives (c) :math:`E(|s|-L)_+^2 \le E[s^2; |s| > L] \le C_3\,3/(\sigma^4L^2)`,
+:math:`C_3 = 1`. Part (c) is the form the C.4 construction uses. Part (b) tends to equality
+for a point mass as :math:`L\sigma \to 0` (then :math:`B_L = \mathbb R`, :math:`\delta_L \ge 1`
+and both sides are :math:`E s^2 = 1/\sigma^2`); an equality cannot be certified, so the domain
+is :math:`L\sigma \ge 1` (point mass, eps = sigma/4: ratio 0.905).
+
+C.4 and C.5 (the capped construction, product laws) are in ``c04_c05_capped_products``.
+
+How each side is certified: ``verify.maths.score_approx`` (cells of width at most sigma/16, erfc
+cell masses, Taylor models per cell, sliding maxima, Gaussian tail moments).
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+from typing import Any
+
+from flint import arb
+from hypothesis import strategies as st
+
+from verify.core.contract import Constant, Lemma, Part
+from verify.core.domain import Constraint, Real
+from verify.core.numbers import to_arb
+from verify.maths.laws import enclosure_gap
+from verify.maths.score_approx import (
+    H1_COMB,
+    H1_K,
+    H1_KAPPA,
+    far_from_mean,
+    h2_tail_bound,
+    interpolation_error,
+    large_score,
+    law_domain,
+    law_from_params,
+    law_params_with,
+    window_sup_by_grid_maxima,
+)
+
+CELLS_PER_SIGMA = 16
+COMB = H1_COMB
+POSITIVE = Real(0, math.inf, lo_open=True, hi_open=True)
+
+
+def _ratio(params: dict[str, Any], name: str) -> Fraction:
+    """params[name] / sigma, exact."""
+    return Fraction(params[name]) / Fraction(params["sigma"])
+
+
+def _subcells(eps: Fraction, sigma: Fraction) -> int:
+    return max(2, math.ceil(CELLS_PER_SIGMA * eps / sigma))
+
+
+# ----------------------------------------------------------------------------------- C.1
+
+C1_DOMAIN = law_domain(
+    Constraint("sigma/16 <= eps <= 2 sigma", lambda p: 1 / 16 <= _ratio(p, "eps") <= 2),
+    eps=POSITIVE,
+)
+
+
+def _check_c1(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Part]:
+    law = law_from_params(params)
+    eps = Fraction(params["eps"])
+    sigma = to_arb(law.sigma)
+    result = interpolation_error(law, eps, _subcells(eps, law.sigma))
+    window_sup = result.window_sup
+    # Two algorithms for one expectation: Taylor-model cells with sliding maxima (above) and
+    # grid-point maxima with second-order cell bounds (laws.window_sup_moment); both are kept
+    # on purpose, the part certifies that they agree.
+    second = window_sup_by_grid_maxima(law, eps)
+    cross = []
+    if second is not None:
+        note = f"score_approx {window_sup.str(6)} vs laws.window_sup_moment {second.str(6)}"
+        cross.append(
+            Part(
+                "window_sup_two_computations",
+                enclosure_gap(window_sup, second),
+                Fraction(0),
+                note=note,
+                data={"cells_and_sliding_maxima": window_sup.str(6), "grid_maxima": second.str(6)},
+            )
+        )
+        if window_sup.overlaps(second):
+            window_sup = window_sup.intersection(second)
+    eps2 = to_arb(eps) ** 2
+    unit1 = eps2 * window_sup
+    c1 = to_arb(constants["C1"])
+    parts = [
+        *cross,
+        Part(
+            "interpolation_vs_window_sup",
+            result.error,
+            c1 * unit1,
+            "C1",
+            unit1,
+            note=f"{result.cells} cells",
+            data={"cells": result.cells},
+        ),
+    ]
+    if eps <= H1_KAPPA * law.sigma:
+        unit_k = eps2 / sigma**4
+        k = to_arb(constants["K"])
+        parts.append(Part("interpolation_vs_K", result.error, k * unit_k, "K", unit_k))
+        parts.append(Part("window_sup_vs_K", unit1, k * unit_k, "K", unit_k))
+    return parts
+
+
+C1 = Lemma(
+    id="C.1",
+    title="Linear interpolation of the smoothed score on an eps-grid",
+    statement=(
+        r"\mathbb E(\hat s - s)^2 \le C_1\,\epsilon^2\,\mathbb E\sup_{|c|\le\epsilon}"
+        r"s'(x+c)^2 \le \epsilon^2 K/\sigma^4\ (\epsilon\le\sigma/4),\ C_1 = 1,\ K = K(1/4) = 3"
+    ),
+    domain=C1_DOMAIN,
+    constants=[
+        Constant("C1", 1, "pointwise: |s_hat - s| <= eps sup_{|c|<=eps} |s'(x+c)|"),
+        Constant("K", H1_K, "H.1 with kappa = 1/4 (search: comb limit about 2.1)"),
+    ],
+    params=law_params_with(
+        lambda draw, s: {"eps": s * draw(st.sampled_from([0.0625, 0.125, 0.25, 0.25, 0.5, 1, 2]))}
+    ),
+    check=_check_c1,
+    examples=[
+        {**COMB, "eps": 0.25},
+        {"sigma": 1.0, "atoms": [-2.25, 2.25], "weights": [1.0, 1.0], "tau2": 0.0, "eps": 1.0},
+        {"sigma": 0.5, "atoms": [0.0], "weights": [1.0], "tau2": 0.0, "eps": 0.125},
+    ],
+    budget={"quick": 6, "standard": 60, "thorough": 300},
+    depends_on=("H.1",),
+)
+
+
+# ----------------------------------------------------------------------------------- C.2
+
+C2_DOMAIN = law_domain(
+    Constraint("t <= 64 sigma", lambda p: _ratio(p, "t") <= 64),
+    optional=("cap",),
+    t=POSITIVE,
+    cap=Real(0, math.inf, hi_open=True, doc="the bound L of the replacement g"),
+)
+
+
+def _check_c2(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Part]:
+    law = law_from_params(params)
+    t = Fraction(params["t"])
+    cap = Fraction(params.get("cap", 0))
+    sigma = to_arb(law.sigma)
+    m2 = to_arb(law.second_moment)
+    ta = to_arb(t)
+    res = far_from_mean(law, t, cap, CELLS_PER_SIGMA)
+    c = to_arb(constants["C2"])
+    unit_p = m2 / (ta * ta)
+    unit_s = arb(3).sqrt() * m2.sqrt() / (sigma * sigma * ta)
+    unit_g = ((3 * m2).root(4) / (sigma * ta.sqrt()) + to_arb(cap) * m2.sqrt() / ta) ** 2
+    return [
+        Part("chebyshev", res.probability, c * unit_p, "C2", unit_p),
+        Part("score_square_far", res.score_square, c * unit_s, "C2", unit_s),
+        Part("bounded_replacement_far", res.worst_bounded, c * unit_g, "C2", unit_g),
+    ]
+
+
+C2 = Lemma(
+    id="C.2",
+    title="Far from the mean a bounded approximation of the score costs little",
+    statement=(
+        r"P(|x-\mu|\ge t) \le C_2\frac{m_2}{t^2},\ \mathbb E[s^2; |x-\mu|\ge t] \le "
+        r"C_2\frac{\sqrt{3 m_2}}{\sigma^2 t},\ \sup_{|g|\le L}\mathbb E[(g-s)^2; |x-\mu|\ge t]"
+        r"\le C_2\Big(\frac{(3m_2)^{1/4}}{\sigma\sqrt t}+\frac{L\sqrt{m_2}}{t}\Big)^2,\ C_2=1"
+    ),
+    domain=C2_DOMAIN,
+    constants=[Constant("C2", 1, "Chebyshev, Cauchy-Schwarz with E s^4 <= 3/sigma^4 (H.8)")],
+    params=law_params_with(
+        lambda draw, s: {
+            "t": s * draw(st.sampled_from([0.25, 0.5, 1, 2, 4, 8, 16])),
+            "cap": draw(st.sampled_from([0, 1, 4, 16])) / s,
+        }
+    ),
+    check=_check_c2,
+    examples=[
+        {"sigma": 1.0, "atoms": [0.0], "weights": [1.0], "tau2": 0.0, "t": 1.0, "cap": 0},
+        {**COMB, "t": 4.0, "cap": 4},
+    ],
+    budget={"quick": 6, "standard": 60, "thorough": 300},
+    depends_on=("H.8",),
+)
+
+
+# ----------------------------------------------------------------------------------- C.3
+
+C3_DOMAIN = law_domain(
+    Constraint(
+        "sigma/16 <= eps <= sigma/4 (H.1 at kappa = 1/4)",
+        lambda p: Fraction(1, 16) <= _ratio(p, "eps") <= H1_KAPPA,
+    ),
+    Constraint(
+        "1 <= L sigma <= 64 (part b tends to equality as L -> 0; beyond 64 both sides are below"
+        " the tail bounds' resolution)",
+        lambda p: 1 <= Fraction(p["level"]) * Fraction(p["sigma"]) <= 64,
+    ),
+    eps=POSITIVE,
+    level=Real(0, math.inf, lo_open=True, hi_open=True, doc="the level L"),
+)
+
+
+def _check_c3(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Part]:
+    law = law_from_params(params)
+    eps, level = Fraction(params["eps"]), Fraction(params["level"])
+    sigma = to_arb(law.sigma)
+    ea, la = to_arb(eps), to_arb(level)
+    k = to_arb(H1_K)
+    res = large_score(law, eps, level, _subcells(eps, law.sigma) * 2)
+    c = to_arb(constants["C3"])
+    unit_a = 2 * (1 / sigma**2 + ea * ea * k / sigma**4) / (la * la)
+    delta = unit_a if unit_a < 1 else arb(1)
+    unit_b = h2_tail_bound(delta) / sigma**2
+    unit_c = 3 / (sigma**4 * la * la)
+    return [
+        Part("window_markov", res.window_probability, c * unit_a, "C3", unit_a),
+        Part("window_h2", res.window_score_square, c * unit_b, "C3", unit_b),
+        Part("excess_below_level_square", res.excess_square, res.level_score_square),
+        Part("fourth_moment", res.level_score_square, c * unit_c, "C3", unit_c),
+    ]
+
+
+C3 = Lemma(
+    id="C.3",
+    title="Where the score is large, replacing it by zero costs little",
+    statement=(
+        r"B_L=\{x:\sup_{|c|\le\epsilon}|s(x+c)|\ge L\}:\ P(B_L)\le C_3\delta_L,\ "
+        r"\delta_L=\frac{2(1/\sigma^2+\epsilon^2K/\sigma^4)}{L^2};\ \mathbb E[s^2;B_L]\le "
+        r"C_3\frac{\delta+2t\phi(t)}{\sigma^2}\big|_{\delta=\min(1,\delta_L),"
+        r"t=\bar\Phi^{-1}(\delta/2)};\ \mathbb E(|s|-L)_+^2\le\mathbb E[s^2;|s|>L]\le "
+        r"C_3\frac{3}{\sigma^4L^2}"
+    ),
+    domain=C3_DOMAIN,
+    constants=[Constant("C3", 1, "Markov with H.1 and H.5; H.2; H.8 (fourth moment)")],
+    params=law_params_with(
+        lambda draw, s: {
+            "eps": s * draw(st.sampled_from([0.0625, 0.125, 0.25])),
+            "level": draw(st.sampled_from([1, 1.25, 1.5, 2, 3, 5])) / s,
+        }
+    ),
+    check=_check_c3,
+    examples=[
+        {**COMB, "eps": 0.25, "level": 1.0},
+        {"sigma": 1.0, "atoms": [0.0], "weights": [1.0], "tau2": 0.0, "eps": 0.25, "level": 2.0},
+    ],
+    budget={"quick": 6, "standard": 60, "thorough": 300},
+    depends_on=("H.1", "H.2", "H.5", "H.8"),
+)

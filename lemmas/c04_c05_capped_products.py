@@ -1,0 +1,266 @@
+r"""Lemmas C.4-C.5: the capped, clipped piecewise-linear score, and product laws.
+
+Setting and inputs as in ``c01_c03_interpolation`` (p a law on R,
+:math:`p_\sigma = p * N(0,\sigma^2)`, s its score, :math:`\mu` the mean of p,
+:math:`m_2 = \mathrm{Var}(p) + \sigma^2`; H.1 with K = 3, H.2, H.5, H.8; C.1-C.3).
+
+C.4 [open], construction and explicit form. Let :math:`0 < \delta < 1/\sigma^2` (for
+:math:`\delta \ge 1/\sigma^2` the zero function works by H.5) and :math:`a = \sqrt{\delta/2}`.
+Take a power of two :math:`\epsilon \le \min(\sigma/4, \sigma^2 a/(2\sqrt K))`, a cap
+:math:`L \ge 4\sqrt3/(\sigma^2 a)`, a half-width :math:`T \ge 16\sqrt{3m_2}/(\sigma^2\delta)`
+(rationals; see ``verify.maths.score_approx.capped_parameters``), :math:`N = \lceil
+T/\epsilon\rceil`,
+nodes :math:`x_i = \mu + i\epsilon`, :math:`|i| \le N`, node values
+:math:`w_i = \mathrm{clip}(s(x_i) \pm \eta, -L, L)` (:math:`\eta \le 2^{-21}` rounding), f the
+linear interpolant, constant beyond :math:`x_{\pm N}`. Then
+
+1. f has 2N + 2 <= 2T/eps + 4 pieces;
+2. its breakpoints satisfy :math:`|t| \le |\mu| + T + \epsilon`;
+3. every slope is at most :math:`2L/\epsilon` in absolute value;
+4. :math:`|f| \le L`;
+5. :math:`E(f - s)^2 \le C_4\,\delta`, :math:`C_4 = 1`.
+
+Derivation of 5. Inside :math:`|x-\mu| \le N\epsilon` (x in :math:`[x_i, x_{i+1}]`), with
+:math:`S(x) = \sup_{|c|\le\epsilon}|s'(x+c)|`, clipping being 1-Lipschitz and the identity on
+[-L, L]: :math:`|w_i - s(x)| \le \eta + \epsilon S(x) + (|s(x)|-L)_+`, so by Minkowski, H.1 and
+C.3(c) :math:`\|f-s\|_{in} \le \eta + \epsilon\sqrt K/\sigma^2 + \sqrt3/(\sigma^2L) \le a`.
+Outside, :math:`|f| \le L` and C.2 give :math:`\|f-s\|_{out} \le (3m_2)^{1/4}/(\sigma\sqrt T) +
+L\sqrt{m_2}/T \le a`. So :math:`E(f-s)^2 \le 2a^2 = \delta`. Pieces:
+:math:`2T/\epsilon = O(\sqrt{K m_2}/(\sigma^4\delta^{3/2}))`. The search finds the true error
+orders of magnitude below delta: Chebyshev and Markov are far from tight for these laws.
+
+C.5 [derived]. For a product law :math:`p = \otimes_i p_i` the smoothed law is the product of
+the :math:`p_{i,\sigma}`, so :math:`\log p_\sigma` is a sum and :math:`s(x)_i = s_i(x_i)`; for
+:math:`\hat s(x)_i = \hat s_i(x_i)`, Fubini gives
+:math:`E|\hat s - s|^2 = \sum_i E(\hat s_i - s_i)^2`. Checked with two computations: (1) the
+joint score computed from the joint mixture over all atom tuples (no use of the product
+structure) agrees with the coordinatewise scores at random points (certified, enclosures
+overlap); (2) a Monte Carlo estimate of :math:`E|\hat s - s_{joint}|^2` over
+:math:`x \sim p_\sigma` in d dimensions against the sum of the certified one-dimensional errors.
+(2) is statistical on purpose: it is the computation that does not use the product structure,
+and a certified d-dimensional integral would need cells^d enclosures. Its interval is the CLT
+interval at confidence 0.999 (normal approximation; n = 100000 samples): within the two parts
+:math:`C_{5,lo}\sum \le \widehat{E} \le C_{5,hi}\sum`, :math:`C_{5,lo} = 4/5`,
+:math:`C_{5,hi} = 5/4`. :math:`\hat s_i` interpolates the score rounded to multiples of
+1/16 on :math:`\mu_i + (\sigma/2)\mathbb Z` (an error spread over the bulk of the law, so that
+the Monte Carlo interval is narrow; C.4's functions have errors so small and so concentrated in
+rare regions that a Monte Carlo estimate of them is noise).
+
+How each side is certified (``verify.maths.score_approx``): cells of width at most sigma/16 over a
+core reaching 9 standard deviations past the extreme atoms; cell masses from erfc; the score on
+a cell from the monotone posterior mean; errors of linear functions by a second-order Taylor
+model on each cell (:math:`\alpha + \beta t + \gamma(t)`, :math:`|\gamma''| \le \sup|s''|`,
+third posterior cumulant); window suprema by sliding maxima; tails by Gaussian tail moments
+with :math:`|s(x)| \le |x - a_{far}|/v` and :math:`|s'| \le \max(1/v, D^2/(4v^2) - 1/v)`.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+from flint import arb
+from hypothesis import strategies as st
+
+from verify.core.contract import Constant, Lemma, Part
+from verify.core.domain import Constraint, Domain, Integer, Real
+from verify.core.numbers import ball, to_arb
+from verify.maths.laws import enclosure_gap
+from verify.maths.product_scores import (
+    coarse_approximation,
+    joint_scores_arb,
+    joint_scores_np,
+    sample_product,
+)
+from verify.maths.score_approx import (
+    H1_COMB,
+    CoordinateLaws,
+    capped_approximation,
+    law_domain,
+    law_from_params,
+    law_params_with,
+    law_specs,
+    law_strategy,
+    product_laws,
+    pwl_error,
+)
+from verify.maths.score_plots import capped_approximation_plots
+
+MC_SAMPLES = 100_000
+MC_Z = 3.2905  # two-sided normal quantile at confidence 0.999
+POSITIVE = Real(0, math.inf, lo_open=True, hi_open=True)
+
+
+# ----------------------------------------------------------------------------------- C.4
+
+C4_DOMAIN = law_domain(
+    Constraint(
+        "1/8 <= delta sigma^2 < 1 (pieces ~ delta^-3/2)",
+        lambda p: Fraction(1, 8) <= Fraction(p["delta"]) * Fraction(p["sigma"]) ** 2 < 1,
+    ),
+    delta=POSITIVE,
+)
+
+
+def _check_c4(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Part]:
+    law, delta = law_from_params(params), Fraction(params["delta"])
+    f, p = capped_approximation(law, delta)
+    values = f.values_at_breakpoints()
+    # One cell per grid interval is enough here (eps <= sigma/8 when delta sigma^2 <= 3/4...):
+    # the error is orders of magnitude below delta, so enclosure width is not the issue.
+    error = pwl_error(law, f, p.centre, p.eps, 1 if p.eps <= law.sigma / 8 else 2, p.cap)
+    unit = to_arb(delta)
+    note = f"pieces {f.pieces}, eps {p.eps}, L {p.cap}, T {p.half_width}"
+    data = {"pieces": f.pieces, "eps": str(p.eps), "cap": str(p.cap), "T": str(p.half_width)}
+    return [
+        Part("pieces", Fraction(f.pieces), p.pieces_bound, note=note, data=data),
+        Part("breakpoints", max(abs(t) for t in f.breakpoints), p.breakpoint_bound),
+        Part("slopes", max(abs(a) for a in f.slopes), p.slope_bound),
+        Part("values", max(abs(v) for v in values), p.cap),
+        Part("end_slopes_zero", abs(f.slopes[0]) + abs(f.slopes[-1]), Fraction(0)),
+        Part("error", error, to_arb(constants["C4"]) * unit, "C4", unit),
+    ]
+
+
+C4 = Lemma(
+    id="C.4",
+    title="Capped, clipped piecewise-linear approximation of the smoothed score",
+    statement=(
+        r"\exists f:\ \text{pieces}\le 2T/\epsilon+4,\ |t_i|\le|\mu|+T+\epsilon,\ "
+        r"|f'|\le 2L/\epsilon,\ |f|\le L,\ \mathbb E(f-s)^2\le C_4\delta;\ "
+        r"\epsilon\le\min(\tfrac\sigma4,\sigma^2\sqrt{\delta/(8K)}),\ "
+        r"L\ge\frac{4\sqrt6}{\sigma^2\sqrt\delta},\ T\ge\frac{16\sqrt{3m_2}}{\sigma^2\delta},"
+        r"\ C_4=1"
+    ),
+    domain=C4_DOMAIN,
+    constants=[Constant("C4", 1, "C.1 + H.1, C.3(c) (H.8), C.2 (Chebyshev), Minkowski")],
+    params=law_params_with(
+        lambda draw, s: {"delta": draw(st.sampled_from([0.125, 0.25, 0.5, 0.75, 0.9375])) / (s * s)}
+    ),
+    check=_check_c4,
+    plots=capped_approximation_plots("C.4", "C4"),
+    examples=[
+        {**H1_COMB, "delta": 0.5},
+        {"sigma": 1.0, "atoms": [-2.25, 2.25], "weights": [1.0, 3.0], "tau2": 0.0, "delta": 0.25},
+    ],
+    budget={"quick": 4, "standard": 40, "thorough": 200},
+    depends_on=("C.1", "C.2", "C.3", "H.2"),
+)
+
+
+# ----------------------------------------------------------------------------------- C.5
+
+C5_DOMAIN = Domain(
+    Constraint(
+        "at most 64 atom tuples (C.5 enumerates them)",
+        lambda p: math.prod(len(c["atoms"]) for c in p["coords"]) <= 64,
+    ),
+    optional=("delta", "seed"),
+    sigma=law_specs()["sigma"],
+    coords=CoordinateLaws(),
+    delta=POSITIVE,
+    seed=Integer(0, 2**64, doc="seeds the points and the Monte Carlo sample"),
+)
+
+
+def _check_c5(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Part]:
+    laws = product_laws(params)
+    seed = params.get("seed", 0)
+    functions, errors = [], []
+    for law in laws:
+        f, anchor, step = coarse_approximation(law)
+        functions.append(f)
+        bound = max(abs(v) for v in f.values_at_breakpoints())
+        errors.append(pwl_error(law, f, anchor, step, 8, bound))
+    total = sum(errors, arb(0))
+    # (1) the joint score factorises, at a few random points
+    rng = random.Random(seed)
+    worst = Fraction(0)
+    for _ in range(4):
+        x = [
+            law.atoms[rng.randrange(len(law.atoms))] + Fraction(rng.randint(-64, 64), 16)
+            for law in laws
+        ]
+        joint = joint_scores_arb(laws, x)
+        for law, xi, sj in zip(laws, x, joint, strict=True):
+            worst = max(worst, enclosure_gap(law.score(xi), sj))
+    # (2) Monte Carlo of E|s_hat - s_joint|^2 against the sum of certified 1-D errors
+    x = sample_product(laws, MC_SAMPLES, seed)
+    joint = joint_scores_np(laws, x)
+    approx = np.stack(
+        [
+            np.interp(
+                x[:, i],
+                [float(t) for t in f.breakpoints],
+                [float(v) for v in f.values_at_breakpoints()],
+            )
+            for i, f in enumerate(functions)
+        ],
+        axis=1,
+    )
+    sq = ((approx - joint) ** 2).sum(axis=1)
+    mean, sd = float(sq.mean()), float(sq.std(ddof=1))
+    half = MC_Z * sd / math.sqrt(len(sq))
+    estimate = ball(Fraction(mean - half), Fraction(mean + half))
+    hi, lo = to_arb(constants["C5_hi"]), to_arb(constants["C5_lo"])
+    note = f"MC {mean:.4g} +- {half:.2g}, certified sum {total.str(5)}"
+    data = {"mc_mean": mean, "mc_half_width": half, "certified_sum": total.str(5)}
+    mc = {"kind": "statistical", "confidence": 0.999, "note": note, "data": data}
+    return [
+        Part("joint_score_is_coordinatewise", worst, Fraction(0)),
+        Part("mc_below", estimate, hi * total, "C5_hi", total, **mc),
+        Part("mc_above", lo * total, estimate, "C5_lo", total, **mc),
+    ]
+
+
+@st.composite
+def _c5_params(draw) -> dict[str, Any]:
+    sigma = draw(st.sampled_from([0.5, 1.0, 2.0]))
+    d = draw(st.integers(2, 3))
+    coords = []
+    for _ in range(d):
+        law = draw(law_strategy(st.just(sigma)))
+        keep = len(law["atoms"]) if d == 2 else min(len(law["atoms"]), 4)
+        coords.append(
+            {"atoms": law["atoms"][:keep], "weights": law["weights"][:keep], "tau2": law["tau2"]}
+        )
+    share = draw(st.sampled_from([0.25, 0.5, 0.75]))
+    return {
+        "sigma": sigma,
+        "coords": coords,
+        "delta": share * d / sigma**2,
+        "seed": draw(st.integers(0, 2**16)),
+    }
+
+
+C5 = Lemma(
+    id="C.5",
+    title="For product laws the squared score error is the sum of the coordinates' errors",
+    statement=(
+        r"p=\otimes_i p_i,\ \hat s(x)_i=\hat s_i(x_i):\ \mathbb E|\hat s-s|^2="
+        r"\sum_i\mathbb E(\hat s_i-s_i)^2;\ \text{checked as } C_{5,lo}\sum_i\le"
+        r"\widehat{\mathbb E}|\hat s-s_{joint}|^2\le C_{5,hi}\sum_i"
+    ),
+    domain=C5_DOMAIN,
+    constants=[
+        Constant("C5_hi", Fraction(5, 4), "identity (1) plus Monte Carlo slack"),
+        Constant("C5_lo", Fraction(4, 5), "identity (1) minus Monte Carlo slack", "lower"),
+    ],
+    params=_c5_params,
+    check=_check_c5,
+    examples=[
+        {
+            "sigma": 1.0,
+            "coords": [
+                {"atoms": [-2.25, 2.25], "weights": [1.0, 1.0], "tau2": 0.0},
+                {"atoms": [0.0, 3.0, 5.0], "weights": [1.0, 2.0, 1.0], "tau2": 0.25},
+            ],
+            "seed": 1,
+        }
+    ],
+    budget={"quick": 2, "standard": 20, "thorough": 100},
+    depends_on=(),
+)
