@@ -248,12 +248,12 @@ def sample_results() -> dict[str, Any]:
     }
 
 
-def _stub(lemma_id: str, depends_on: list[str]) -> dict[str, Any]:
-    """A checked lemma with one certified example and nothing else to show."""
+def _stub(lemma_id: str, depends_on: list[str], statement: str) -> dict[str, Any]:
+    """A checked lemma with its real statement, one certified example and nothing else."""
     return {
         "id": lemma_id,
         "title": f"stub {lemma_id}",
-        "statement": "x \\le 1",
+        "statement": statement,
         "domain": "x real",
         "depends_on": depends_on,
         "constants": {},
@@ -276,7 +276,7 @@ def full_sample_results() -> dict[str, Any]:
     results = sample_results()
     present = {lemma["id"] for lemma in results["lemmas"]}
     results["lemmas"] += [
-        _stub(lemma_id, list(lemma.depends_on))
+        _stub(lemma_id, list(lemma.depends_on), lemma.statement)
         for lemma_id, lemma in all_lemmas().items()
         if lemma_id not in present
     ]
@@ -542,3 +542,10 @@ def test_report_into_another_folder_copies_the_plots(tmp_path: Path) -> None:
     index = write_html(results, tmp_path / "site", plots_dir=run_dir)
     assert (index.parent / "c16_ratio.png").read_bytes() == (run_dir / "c16_ratio.png").read_bytes()
     assert 'src="c16_ratio.png"' in (index.parent / "lemma-C.16.html").read_text()
+
+
+def test_b2_statement_has_stacked_fractions_and_bars(full_report: Path) -> None:
+    page = (full_report.parent / "lemma-B.2.html").read_text(encoding="utf-8")
+    statement = page[page.index('id="statement"') : page.index("</semantics>")]
+    assert "<mfrac><mn>1</mn><mn>4</mn></mfrac>" in statement  # \tfrac14, stacked
+    assert re.search(r"<mover><mi>Φ</mi><mo[^>]*>¯</mo></mover>", statement)  # \bar\Phi

@@ -405,7 +405,7 @@ def index_html(results: dict[str, Any]) -> str:
             f"<td>{name}</td>"
             f'<td class="num">{empirical}</td><td class="num">{stated}</td>'
             f'<td class="num">{_slack_text(slack(lemma))}</td>'
-            f'<td class="num">{_esc(structure_summary(lemma))}</td>'
+            f'<td class="num">{_esc(structure_summary(lemma).replace("-", "—"))}</td>'
             f'<td class="num">{_seconds(lemma.get("seconds"))}'
             f'<br><span class="muted small">{_number(lemma.get("examples_per_second"), 4)}/s'
             "</span></td>"
