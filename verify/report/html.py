@@ -74,7 +74,7 @@ a { color: #0b57d0; } a:visited { color: #6a3fb5; }
 table { border-collapse: collapse; margin: 0.5em 0; font-size: 0.92em; }
 th, td { border: 1px solid #d0d0d0; padding: 0.25em 0.55em; text-align: left;
          vertical-align: top; }
-th { background: #f3f3f3; } .small { font-size: 0.85em; }
+th { background: #f3f3f3; } .small { font-size: 0.85em; } .nowrap { white-space: nowrap; }
 #summary { width: 100%; } #summary td:nth-child(2) { min-width: 12em; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 code, pre { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace;
@@ -406,7 +406,7 @@ def index_html(results: dict[str, Any]) -> str:
             f'<td class="num">{empirical}</td><td class="num">{stated}</td>'
             f'<td class="num">{_slack_text(slack(lemma))}</td>'
             f'<td class="num">{_esc(structure_summary(lemma).replace("-", "—"))}</td>'
-            f'<td class="num">{_seconds(lemma.get("seconds"))}'
+            f'<td class="num"><span class="nowrap">{_seconds(lemma.get("seconds"))}</span>'
             f'<br><span class="muted small">{_number(lemma.get("examples_per_second"), 4)}/s'
             "</span></td>"
             "</tr>"
@@ -450,9 +450,13 @@ def index_html(results: dict[str, Any]) -> str:
         "<h2>Summary</h2>"
         f'<div class="scroll"><table id="summary">{header}{"".join(rows)}</table></div>'
         '<p class="muted">empirical: the extreme value of the primary constant that the search '
-        "found (lhs / unit for an upper constant, rhs / unit for a lower one); the statement "
-        "needs stated ≥ empirical for an upper constant and stated ≤ empirical for a lower "
-        "one.</p>"
+        "found (lhs / unit for an upper constant, rhs / unit for a lower one); for a sampled "
+        "constant, its estimate and confidence interval. The statement needs stated ≥ "
+        "empirical for an upper constant and stated ≤ empirical for a lower one; slack is "
+        "stated / empirical (empirical / stated for a lower constant), at least 1 when it "
+        "holds. worst lhs/rhs covers the inequality parts only; parts comparing exact "
+        "structure (both sides exact integers, or an agreement gap against 0) are the exact "
+        "checks.</p>"
     )
     return _page("dpsverify report", body)
 
@@ -593,7 +597,7 @@ def lemma_html(lemma: dict[str, Any], results: dict[str, Any], record_limit: int
     graph = results_graph(results)
     lemma_id = normalize_id(str(lemma["id"]))
     counts = lemma.get("verdicts") or {}
-    worst = lemma.get("worst")
+    worst = worst_inequality(lemma)
     count_table = (
         '<table id="verdicts"><tr>'
         + "".join(f"<th>{v}</th>" for v in VERDICTS)
