@@ -149,5 +149,5 @@ B2 = Lemma(
         {"eps": 0.2, "beta": 0.2, "d_out": 64, "samples": 20000, "seed": 2},
     ],
     budget={"quick": 10, "standard": 150, "thorough": 800},
-    depends_on=(),
+    depends_on=("B.1",),
 )

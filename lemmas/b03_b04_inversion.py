@@ -324,7 +324,7 @@ B3 = Lemma(
     examples=_examples("B.3"),
     budget=_BUDGET,
     plots=_make_plots("B.3"),
-    depends_on=("B.2",),
+    depends_on=("B.2", "Def.1.5"),
 )
 
 B4 = Lemma(

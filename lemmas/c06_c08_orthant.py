@@ -534,5 +534,5 @@ C8 = Lemma(
     ],
     budget={"quick": 5, "standard": 40, "thorough": 200},
     plots=_plot_c8,
-    depends_on=("C.6", "C.7", "C.16"),
+    depends_on=("C.6", "C.7", "C.16", "H.8"),
 )

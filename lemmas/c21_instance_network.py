@@ -273,5 +273,5 @@ COR35 = Lemma(
     examples=_EXAMPLES,
     budget={"quick": 0, "standard": 20, "thorough": 60},
     plots=_make_plots("Cor.3.5"),
-    depends_on=("C.21",),
+    depends_on=("C.21", "Def.1.1"),
 )

@@ -470,7 +470,7 @@ E2 = Lemma(
         ),
     ],
     budget={"quick": 4, "standard": 60, "thorough": 300},
-    depends_on=("E.1", "H.9", "H.11"),
+    depends_on=("E.1", "H.9", "H.11", "Def.1.5"),
     plots=_e2_plots,
 )
 
@@ -633,6 +633,6 @@ THM17 = Lemma(
         {**_THM17_BASE, "d": 5, "d_out": 3, "beta": 0.2, "seed": 1},
     ],
     budget={"quick": 3, "standard": 40, "thorough": 200},
-    depends_on=("E.2", "E.1", "H.9", "H.11"),
+    depends_on=("E.2", "Thm.1.4"),
     plots=_thm17_plots,
 )

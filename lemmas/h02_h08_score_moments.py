@@ -194,7 +194,7 @@ H8 = Lemma(
     check=_check_h8,
     examples=EXAMPLES[:3],
     budget={"quick": 10, "standard": 80, "thorough": 400},
-    depends_on=("H.5",),
+    depends_on=("H.5", "H.6", "H.7"),
     primary="M4",
 )
 

@@ -213,5 +213,5 @@ T14 = Lemma(
     examples=[{"d": 16, "steps": 60, "samples": 1000, "seed": 0, "score": "network"}],
     budget={"quick": 0, "standard": 5, "thorough": 12},
     plots=_plots,
-    depends_on=("F.2", "Cor.3.5"),
+    depends_on=("F.2", "Cor.3.5", "Def.1.1", "Def.1.3"),
 )

@@ -67,7 +67,7 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
         shutil.rmtree(out, ignore_errors=True)
     else:
         out = tmp_path_factory.mktemp("browser-report")
-    return write_sample_report(out)
+    return write_sample_report(out, full=True)
 
 
 def run_browser(browser: str, profile: Path, *args: str) -> str:
@@ -90,9 +90,9 @@ def run_browser(browser: str, profile: Path, *args: str) -> str:
     return done.stdout
 
 
-def probe_page(targets: list[str]) -> str:
+def probe_page(targets: list[str], width: int = 1400) -> str:
     """A page that frames ``targets`` and writes their measured layout into its own DOM."""
-    frames = "".join(f'<iframe src="{t}" width="1400" height="1000"></iframe>' for t in targets)
+    frames = "".join(f'<iframe src="{t}" width="{width}" height="1000"></iframe>' for t in targets)
     return f"""<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>
 {frames}<pre id="probe">pending</pre>
 <script>
@@ -115,6 +115,19 @@ function describe(doc) {{
     fraction: box(doc.querySelector("#statement mfrac")),
     identifier: box(doc.querySelector("#statement math mi")),
     mathDisplay: math ? getComputedStyle(math).display : null,
+    fractions: Array.from(doc.querySelectorAll("#statement mfrac")).map((f) => ({{
+      numerator: box(f.children[0]), denominator: box(f.children[1]),
+    }})),
+    overs: Array.from(doc.querySelectorAll("#statement mover")).map((m) => ({{
+      base: box(m.children[0]), base_text: m.children[0].textContent,
+      over: box(m.children[1]), over_text: m.children[1].textContent,
+    }})),
+    summary: box(doc.querySelector("#summary")),
+    summaryScroll: doc.querySelector("#summary") ? {{
+      scrollWidth: doc.querySelector("#summary").parentElement.scrollWidth,
+      clientWidth: doc.querySelector("#summary").parentElement.clientWidth,
+    }} : null,
+    viewport: doc.documentElement.clientWidth,
     images: Array.from(doc.images).map((img) => ({{src: img.getAttribute("src"),
       naturalWidth: img.naturalWidth}})),
   }};
@@ -133,7 +146,8 @@ window.addEventListener("load", () => {{
 def measured(browser: str, report: Path, profile: Path) -> dict:
     """Measured layout of the index and of one lemma page, from one browser launch."""
     probe = report.parent / "probe.html"
-    probe.write_text(probe_page(["index.html", "lemma-C.16.html"]), encoding="utf-8")
+    pages = ["index.html", "lemma-C.16.html", "lemma-B.2.html"]
+    probe.write_text(probe_page(pages), encoding="utf-8")
     dom = run_browser(
         browser,
         profile,
@@ -216,3 +230,43 @@ def test_lemma_page_renders_mathml_and_plot(
     shot = report.parent / "screenshot-lemma-C.16.png"
     screenshot(browser, report.parent / "lemma-C.16.html", shot, profile, 1600)
     assert "certified" in colours_present(shot)
+
+
+def test_b2_fractions_stack_and_bars_show(measured: dict) -> None:
+    """B.2's ``\\tfrac14`` draws stacked (numerator above denominator) and ``\\bar\\Phi``
+    draws its bar above the letter."""
+    layout = measured["lemma-B.2.html"]
+    assert layout["title"].startswith("B.2")
+    fractions = layout["fractions"]
+    assert len(fractions) >= 2, layout  # \tfrac14 and \tfrac34
+    for fraction in fractions:
+        numerator, denominator = fraction["numerator"], fraction["denominator"]
+        assert numerator["height"] > 0 and denominator["height"] > 0, fraction
+        assert numerator["y"] + numerator["height"] <= denominator["y"] + 1, fraction
+    bars = [m for m in layout["overs"] if m["base_text"] == "Φ"]
+    assert len(bars) >= 2, layout["overs"]  # both \bar\Phi of the statement
+    for bar in bars:
+        assert bar["over_text"] in ("¯", "‾", "―"), bar
+        assert bar["over"]["height"] > 0 and bar["over"]["width"] > 0, bar
+        assert bar["over"]["y"] < bar["base"]["y"] + 0.5 * bar["base"]["height"], bar
+
+
+def test_summary_table_fits_1280_pixels(browser: str, report: Path, profile: Path) -> None:
+    """At a 1280 px wide window the summary table needs no horizontal scrolling."""
+    probe = report.parent / "probe-1280.html"
+    probe.write_text(probe_page(["index.html"], width=1280), encoding="utf-8")
+    dom = run_browser(
+        browser,
+        profile,
+        "--allow-file-access-from-files",
+        "--window-size=1300,1000",
+        "--dump-dom",
+        probe.as_uri(),
+    )
+    probe.unlink()
+    match = re.search(r'<pre id="probe">(.*?)</pre>', dom, re.DOTALL)
+    assert match, dom[-2000:]
+    layout = json.loads(html.unescape(match.group(1)))["index.html"]
+    scroll = layout["summaryScroll"]
+    assert scroll["scrollWidth"] <= scroll["clientWidth"], scroll
+    assert layout["summary"]["x"] + layout["summary"]["width"] <= layout["viewport"], layout

@@ -12,9 +12,10 @@ from typing import Any, ClassVar
 
 import pytest
 
-from verify.report.blueprint import PAPER_EDGES, build_graph, kind_of, layout, normalize_id
-from verify.report.html import page_name, write_html
-from verify.report.mathml import LatexError, formula, render, to_mathml
+from verify.core.registry import all_lemmas
+from verify.report.blueprint import build_graph, kind_of, layout, normalize_id, paper_graph
+from verify.report.formulas import LatexError, formula, render, to_mathml
+from verify.report.html import page_name, results_graph, write_html
 
 
 def _part(
@@ -247,6 +248,41 @@ def sample_results() -> dict[str, Any]:
     }
 
 
+def _stub(lemma_id: str, depends_on: list[str], statement: str) -> dict[str, Any]:
+    """A checked lemma with its real statement, one certified example and nothing else."""
+    return {
+        "id": lemma_id,
+        "title": f"stub {lemma_id}",
+        "statement": statement,
+        "domain": "x real",
+        "depends_on": depends_on,
+        "constants": {},
+        "examples": 1,
+        "verdict": "certified",
+        "verdicts": {"certified": 1},
+        "worst": None,
+        "empirical_constant": None,
+        "primary_constant": None,
+        "seconds": 0.01,
+        "examples_per_second": 100.0,
+        "plots": [],
+        "records": [],
+    }
+
+
+def full_sample_results() -> dict[str, Any]:
+    """The sample, plus a stub for every other registered lemma with its real ``depends_on``:
+    the whole paper's graph, as a run of every lemma draws it."""
+    results = sample_results()
+    present = {lemma["id"] for lemma in results["lemmas"]}
+    results["lemmas"] += [
+        _stub(lemma_id, list(lemma.depends_on), lemma.statement)
+        for lemma_id, lemma in all_lemmas().items()
+        if lemma_id not in present
+    ]
+    return results
+
+
 def tiny_png(width: int = 8, height: int = 8, rgb: tuple[int, int, int] = (30, 120, 200)) -> bytes:
     """A valid solid-colour PNG, written by hand so the fixture needs no plotting library."""
     row = b"\x00" + bytes(rgb) * width
@@ -265,8 +301,8 @@ def tiny_png(width: int = 8, height: int = 8, rgb: tuple[int, int, int] = (30, 1
     )
 
 
-def write_sample_report(out_dir: Path) -> Path:
-    results = sample_results()
+def write_sample_report(out_dir: Path, *, full: bool = False) -> Path:
+    results = full_sample_results() if full else sample_results()
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "results.json").write_text(json.dumps(results), encoding="utf-8")
     (out_dir / "c16_ratio.png").write_bytes(tiny_png(64, 48))
@@ -323,6 +359,11 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_sample_report(tmp_path_factory.mktemp("report"))
 
 
+@pytest.fixture(scope="module")
+def full_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_sample_report(tmp_path_factory.mktemp("full-report"), full=True)
+
+
 def test_writes_index_and_one_page_per_lemma(report: Path) -> None:
     assert report.name == "index.html"
     pages = sorted(p.name for p in report.parent.glob("lemma-*.html"))
@@ -344,11 +385,11 @@ def test_report_is_offline(report: Path) -> None:
         assert "@import" not in text and "@font-face" not in text and "url(http" not in text
 
 
-def test_graph_nodes_cover_the_paper_and_link_checked_lemmas(report: Path) -> None:
-    tags = parse(report).tags
+def test_graph_nodes_cover_the_paper_and_link_checked_lemmas(full_report: Path) -> None:
+    tags = parse(full_report).tags
     nodes = {attrs["data-id"]: attrs for tag, attrs in tags if tag == "g" and "data-id" in attrs}
-    paper_ids = {n for edge in PAPER_EDGES for n in edge}
-    assert paper_ids <= set(nodes)
+    paper = paper_graph()
+    assert set(paper.nodes) | set(all_lemmas()) <= set(nodes)
     assert nodes["C.16"]["data-verdict"] == "certified"
     assert nodes["C.9"]["data-verdict"] == "error"
     assert nodes["H.1"]["data-verdict"] == "inconclusive"
@@ -356,11 +397,42 @@ def test_graph_nodes_cover_the_paper_and_link_checked_lemmas(report: Path) -> No
     assert "unchecked" in nodes["Thm.1.8"]["class"]
     assert nodes["Thm.1.8"]["data-kind"] == "theorem"
     assert nodes["Cor.3.5"]["data-kind"] == "corollary"
+    assert nodes["Def.1.1"]["data-kind"] == "definition"
     links = {attrs.get("href") for tag, attrs in tags if tag == "a"}
     assert {"lemma-C.16.html", "lemma-C.9.html", "lemma-H.1.html"} <= links
     assert "lemma-Thm.1.8.html" not in links
     edges = {(a["data-from"], a["data-to"]) for t, a in tags if t == "path" and "data-from" in a}
-    assert set(PAPER_EDGES) <= edges
+    declared = {(dep, i) for i, lemma in all_lemmas().items() for dep in lemma.depends_on}
+    assert edges == declared | set(paper.edges)
+
+
+def test_lemma_incoming_edges_are_exactly_its_depends_on() -> None:
+    """One source per edge: a checked lemma's incoming edges are its ``depends_on``, and the
+    data file holds only statements without a module and the edges into them."""
+    registered = all_lemmas()
+    paper = paper_graph()
+    assert not set(paper.nodes) & set(registered), "a statement with a module is in the data file"
+    assert not {b for _, b in paper.edges} & set(registered), "data-file edge into a lemma"
+    graph = results_graph(full_sample_results())
+    for lemma_id, lemma in registered.items():
+        assert set(graph.predecessors(lemma_id)) == set(lemma.depends_on), lemma_id
+    for source, target in graph.edges:
+        if target in registered:
+            assert source in registered[target].depends_on, (source, target)
+    # A data-file edge cannot override a lemma's own declaration.
+    stray = build_graph({"C.16": []}, [("H.1", "C.16")])
+    assert stray.predecessors("C.16") == []
+
+
+def test_paper_edges_follow_the_proofs() -> None:
+    graph = results_graph(full_sample_results())
+    assert graph.predecessors("L.3.4") == ["B.4", "G.2"]
+    assert graph.predecessors("B.5") == ["B.4"]
+    assert set(graph.predecessors("Thm.1.9")) == {"B.5", "Cor.3.5", "G.4"}
+    assert set(graph.predecessors("Thm.1.8")) == {"Cor.3.5", "G.4", "L.3.4"}
+    assert graph.predecessors("Thm.1.7") == ["E.2", "Thm.1.4"]
+    assert {"E.1", "H.9", "H.11"} <= set(graph.predecessors("E.2"))
+    assert {"H.5", "H.6", "H.7"} <= set(graph.predecessors("H.8"))
 
 
 def test_index_summary_table_and_timing(report: Path) -> None:
@@ -393,9 +465,9 @@ def test_lemma_page_contents(report: Path) -> None:
 
 
 def test_graph_layout_is_deterministic_and_acyclic() -> None:
-    graph = build_graph(["X.1"], [("C.16", "X.1")])
+    graph = build_graph({"X.1": ["C.16"]})
     first, width, height = layout(graph)
-    second, _, _ = layout(build_graph(["X.1"], [("C.16", "X.1")]))
+    second, _, _ = layout(build_graph({"X.1": ["C.16"]}))
     assert first == second
     for source, target in graph.edges:
         assert first[source].layer < first[target].layer, (source, target)
@@ -405,7 +477,7 @@ def test_graph_layout_is_deterministic_and_acyclic() -> None:
 
 
 def test_graph_survives_a_dependency_cycle() -> None:
-    graph = build_graph([], [("Q.1", "Q.2"), ("Q.2", "Q.1")])
+    graph = build_graph({"Q.2": ["Q.1"], "Q.1": ["Q.2"]})
     placed, _, _ = layout(graph)
     assert {"Q.1", "Q.2"} <= set(placed)
 
@@ -424,16 +496,21 @@ def test_ids_and_kinds() -> None:
 @pytest.mark.parametrize(
     ("latex", "fragments"),
     [
-        (r"\frac{a}{b}", ["<mfrac><mi>a</mi><mi>b</mi></mfrac>"]),
+        (r"\frac{a}{b}", ["<mfrac><mrow><mi>a</mi></mrow><mrow><mi>b</mi></mrow></mfrac>"]),
         (r"\sqrt{2\pi v}", ["<msqrt>", "<mi>π</mi>"]),
         (r"x_i^2", ["<msubsup><mi>x</mi><mi>i</mi><mn>2</mn></msubsup>"]),
-        (r"s'(x)", ["<msup><mi>s</mi><mo>′</mo></msup>"]),
-        (r"\sum_{j\ge 1} q^{j^2}", ["<munder><mo", "∑", "≥"]),
+        (r"s'(x)", ["<msup><mi>s</mi><mi>′</mi></msup>"]),
+        (r"\sum_{j\ge 1} q^{j^2}", ["<mo>∑</mo>", "≥", "<msup><mi>j</mi><mn>2</mn></msup>"]),
         (r"\mathbb{E}\,\mathbb{R}", ["𝔼", "ℝ"]),
-        (r"\left( x \right]", ['<mo fence="true">(</mo>', '<mo fence="true">]</mo>']),
-        (r"\text{if } x", ["<mtext>if </mtext>"]),
+        (
+            r"\left( x \right]",
+            ['fence="true" form="prefix">(</mo>', 'fence="true" form="postfix">]</mo>'],
+        ),
+        (r"\text{if } x", ["<mtext>if\u00a0</mtext>"]),
         (r"\begin{cases} 1 & x \\ 0 & y \end{cases}", ["<mtable", "<mtr>"]),
-        (r"a < b", ["<mo>&lt;</mo>"]),
+        (r"a < b", ["<mo>&#x0003C;</mo>"]),
+        (r"\tfrac14", ["<mfrac><mn>1</mn><mn>4</mn></mfrac>"]),
+        (r"\bar\Phi", ["<mover><mi>Φ</mi><mo", "¯</mo></mover>"]),
     ],
 )
 def test_mathml_conversion(latex: str, fragments: list[str]) -> None:
@@ -465,3 +542,10 @@ def test_report_into_another_folder_copies_the_plots(tmp_path: Path) -> None:
     index = write_html(results, tmp_path / "site", plots_dir=run_dir)
     assert (index.parent / "c16_ratio.png").read_bytes() == (run_dir / "c16_ratio.png").read_bytes()
     assert 'src="c16_ratio.png"' in (index.parent / "lemma-C.16.html").read_text()
+
+
+def test_b2_statement_has_stacked_fractions_and_bars(full_report: Path) -> None:
+    page = (full_report.parent / "lemma-B.2.html").read_text(encoding="utf-8")
+    statement = page[page.index('id="statement"') : page.index("</semantics>")]
+    assert "<mfrac><mn>1</mn><mn>4</mn></mfrac>" in statement  # \tfrac14, stacked
+    assert re.search(r"<mover><mi>Φ</mi><mo[^>]*>¯</mo></mover>", statement)  # \bar\Phi

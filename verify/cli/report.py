@@ -1,4 +1,4 @@
-"""verify report: render a saved results.json as HTML and Markdown."""
+"""verify report: render a saved results.json as HTML and Markdown, plots drawn from its records."""
 
 from __future__ import annotations
 
@@ -14,12 +14,9 @@ def add_parser(sub) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from verify.core import results
-    from verify.report import markdown as report_md
-    from verify.report.html import write_html
+    from verify.report import render
 
     doc = results.load(args.results)
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "report.md").write_text(report_md.render(doc))
-    index = write_html(doc, args.out, plots_dir=args.results.parent)
-    print(f"wrote {index}")
+    render(doc, args.out)
+    print(f"wrote {args.out / 'index.html'} and {args.out / 'report.md'}")
     return 0

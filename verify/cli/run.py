@@ -31,14 +31,10 @@ def add_parser(sub) -> None:
 
 def _write_reports(doc: dict[str, Any], out: Path, html: bool) -> None:
     from verify.core import results
-    from verify.report import markdown as report_md
+    from verify.report import render
 
     results.write(doc, out / "results.json")
-    (out / "report.md").write_text(report_md.render(doc))
-    if html:
-        from verify.report.html import write_html
-
-        write_html(doc, out)
+    render(doc, out, html=html)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -60,13 +56,6 @@ def run(args: argparse.Namespace) -> int:
             bits=args.precision,
             progress=progress,
         )
-        if lemma.plots is not None:
-            args.out.mkdir(parents=True, exist_ok=True)
-            records = [e.to_json() for e in run.evaluations]
-            try:
-                run.plots = list(lemma.plots(records, args.out))
-            except Exception as exc:  # a broken plot must not hide the verdicts
-                progress.done(f"{lemma.id}: plot failed: {type(exc).__name__}: {exc}")
         runs.append(run)
         counts = {k: v for k, v in results.lemma_json(run)["verdicts"].items() if v}
         summary = ", ".join(f"{v} {k}" for k, v in counts.items()) or "no examples"

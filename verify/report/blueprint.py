@@ -4,69 +4,40 @@ Like a Lean blueprint, the report draws every statement of the paper as a node (
 lemma, theorem, corollary, definition) with an edge from each statement to the ones whose proofs
 use it. Here a node's fill is its numerical verdict instead of a formal proof status.
 
-The edge list is the paper's (LEMMAS.md section 3), embedded here because nothing may read the
-spec at run time. Its chain ``C.16 -> C.8, C.17 -> C.18 -> C.20`` is read as C.16 -> C.8 and
-C.16 -> C.17 -> C.18 -> C.20 (C.8 feeds C.15, not C.18), and ``H.5-H.7`` as H.5, H.6, H.7.
+The graph has one source per edge: the incoming edges of a statement checked here are exactly
+its lemma's ``depends_on`` (as recorded in results.json); statements without a module
+(theorems, definitions, unchecked lemmas) and the edges into them are in ``paper_graph.json``
+beside this module, embedded in the package because nothing may read the spec at run time.
 """
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 
-PAPER_EDGES: tuple[tuple[str, str], ...] = (
-    ("H.3", "H.1"),
-    ("H.4", "H.1"),
-    ("H.1", "C.1"),
-    ("H.5", "H.8"),
-    ("H.6", "H.8"),
-    ("H.7", "H.8"),
-    ("H.8", "C.2"),
-    ("H.8", "C.8"),
-    ("C.1", "C.4"),
-    ("C.2", "C.4"),
-    ("C.3", "C.4"),
-    ("H.2", "C.4"),
-    ("C.4", "C.11"),
-    ("C.9", "C.11"),
-    ("C.9", "C.13"),
-    ("C.5", "C.12"),
-    ("C.10", "C.12"),
-    ("C.11", "C.12"),
-    ("C.12", "C.19"),
-    ("C.16", "C.8"),
-    ("C.16", "C.17"),
-    ("C.17", "C.18"),
-    ("C.18", "C.20"),
-    ("C.19", "C.20"),
-    ("C.6", "C.8"),
-    ("C.7", "C.8"),
-    ("C.8", "C.15"),
-    ("C.11", "C.15"),
-    ("C.13", "C.15"),
-    ("C.14", "C.15"),
-    ("C.15", "C.21"),
-    ("C.20", "C.21"),
-    ("C.21", "Cor.3.5"),
-    ("B.2", "B.3"),
-    ("B.3", "B.4"),
-    ("B.4", "L.3.3"),
-    ("L.3.3", "L.3.4"),
-    ("G.2", "G.4"),
-    ("G.3", "G.4"),
-    ("L.3.4", "Thm.1.8"),
-    ("Cor.3.5", "Thm.1.8"),
-    ("G.4", "Thm.1.8"),
-    ("B.5", "Thm.1.9"),
-    ("H.9", "E.1"),
-    ("H.10", "E.1"),
-    ("E.1", "E.2"),
-    ("H.9", "E.2"),
-    ("H.11", "E.2"),
-    ("E.2", "Thm.1.7"),
-    ("F.2", "Thm.1.4"),
-)
+PAPER_GRAPH_FILE = Path(__file__).with_name("paper_graph.json")
+
+
+@dataclass(frozen=True)
+class PaperGraph:
+    """Statements without a lemma module, and the proof edges into them."""
+
+    nodes: tuple[str, ...]
+    edges: tuple[tuple[str, str], ...]
+
+
+@cache
+def paper_graph() -> PaperGraph:
+    data = json.loads(PAPER_GRAPH_FILE.read_text(encoding="utf-8"))
+    return PaperGraph(
+        tuple(normalize_id(n) for n in data["nodes"]),
+        tuple((normalize_id(a), normalize_id(b)) for a, b in data["edges"]),
+    )
+
 
 KINDS = ("definition", "lemma", "theorem", "corollary")
 
@@ -134,12 +105,27 @@ class Graph:
 
 
 def build_graph(
-    extra_nodes: Iterable[str] = (), extra_edges: Iterable[tuple[str, str]] = ()
+    depends_on: Mapping[str, Iterable[str]] | None = None,
+    extra_edges: Iterable[tuple[str, str]] = (),
 ) -> Graph:
-    """The paper's graph joined with the registered lemmas and their declared ``depends_on``."""
-    edges = {(normalize_id(a), normalize_id(b)) for a, b in (*PAPER_EDGES, *extra_edges)}
+    """The proof graph: each lemma's ``depends_on`` plus the paper's statements without a module.
+
+    ``depends_on`` maps each checked lemma to the statements its proof uses; those are its
+    incoming edges, exactly. An edge of the data file (or of ``extra_edges``) into a lemma of
+    ``depends_on`` is not drawn: that lemma's own declaration is the one source for it.
+    """
+    declared = {
+        normalize_id(k): [normalize_id(d) for d in v] for k, v in (depends_on or {}).items()
+    }
+    paper = paper_graph()
+    edges = {(dep, lemma) for lemma, deps in declared.items() for dep in deps}
+    edges |= {
+        (normalize_id(a), normalize_id(b))
+        for a, b in (*paper.edges, *extra_edges)
+        if normalize_id(b) not in declared
+    }
     edges = {(a, b) for a, b in edges if a != b}
-    nodes = {n for edge in edges for n in edge} | {normalize_id(n) for n in extra_nodes}
+    nodes = {n for edge in edges for n in edge} | set(declared) | set(paper.nodes)
     return Graph(
         tuple(sorted(nodes, key=sort_key)),
         tuple(sorted(edges, key=lambda e: (sort_key(e[0]), sort_key(e[1])))),

@@ -3,9 +3,8 @@
 ``write_html(results, out_dir)`` turns a ``results.json`` document (schema 1) into
 ``index.html`` (the paper's dependency graph as inline SVG, then a summary table) and
 ``lemma-<id>.html`` pages. Everything is inline: no script, no web font, no network; formulas are
-MathML from ``verify.report.mathml`` (with the LaTeX source as a fallback), plots are relative
-links to
-the PNGs the run wrote into the same folder.
+MathML from ``verify.report.formulas`` (latex2mathml, the LaTeX source as a fallback), plots are
+relative links to the PNGs drawn into the same folder (``verify.report.render``).
 
 The graph reads like a Lean blueprint: the shape says what a statement is (lemma, theorem,
 corollary, definition), the border whether it is checked here at all (solid) or not (dashed,
@@ -33,7 +32,15 @@ from verify.report.blueprint import (
     normalize_id,
     sort_key,
 )
-from verify.report.mathml import render
+from verify.report.formulas import render
+from verify.report.summary import (
+    clean_params,
+    estimate_text,
+    slack,
+    statistical_estimate,
+    structure_summary,
+    worst_inequality,
+)
 
 VERDICTS = ("certified", "statistical", "inconclusive", "refuted", "error")
 PASSING = {"certified", "statistical"}
@@ -67,7 +74,9 @@ a { color: #0b57d0; } a:visited { color: #6a3fb5; }
 table { border-collapse: collapse; margin: 0.5em 0; font-size: 0.92em; }
 th, td { border: 1px solid #d0d0d0; padding: 0.25em 0.55em; text-align: left;
          vertical-align: top; }
-th { background: #f3f3f3; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
+th { background: #f3f3f3; } .small { font-size: 0.85em; } .nowrap { white-space: nowrap; }
+#summary { width: 100%; } #summary td:nth-child(2) { min-width: 12em; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
 code, pre { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace;
             font-size: 0.9em; }
 pre { background: #f7f7f7; padding: 0.5em; overflow-x: auto; white-space: pre-wrap; }
@@ -125,7 +134,7 @@ def _seconds(value: Any) -> str:
 def _json_inline(value: Any) -> str:
     if value is None:
         return "—"
-    return f"<code>{_esc(json.dumps(value, sort_keys=True))}</code>"
+    return f"<code>{_esc(json.dumps(clean_params(value), sort_keys=True))}</code>"
 
 
 def _badge(verdict: str | None, text: str | None = None) -> str:
@@ -162,13 +171,14 @@ def _lemma_index(results: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def results_graph(results: dict[str, Any]) -> Graph:
-    lemmas = _lemma_index(results)
-    extra_edges = [
-        (normalize_id(str(dep)), lemma_id)
-        for lemma_id, lemma in lemmas.items()
-        for dep in lemma.get("depends_on") or []
-    ]
-    return build_graph(lemmas, extra_edges)
+    """The proof graph from results.json alone: each lemma's recorded ``depends_on`` and the
+    package's data file of statements without a module."""
+    return build_graph(
+        {
+            lemma_id: lemma.get("depends_on") or []
+            for lemma_id, lemma in _lemma_index(results).items()
+        }
+    )
 
 
 def chain_passed(graph: Graph, lemmas: dict[str, dict[str, Any]], node: str) -> bool:
@@ -322,7 +332,13 @@ def _constant_summary(lemma: dict[str, Any]) -> tuple[str, str, str]:
     if stated is None:
         stated = info.get("value")
     flag = " (overridden)" if info.get("overridden") else ""
-    return _esc(name) + flag, _number(empirical), _number(stated)
+    estimate = statistical_estimate(lemma)
+    shown = _esc(estimate_text(estimate)) if estimate is not None else _number(empirical)
+    return _esc(name) + flag, shown, _number(stated)
+
+
+def _slack_text(value: float | None) -> str:
+    return "—" if value is None else f"{value:.4g}×"
 
 
 def _counts_cells(counts: dict[str, int]) -> str:
@@ -374,28 +390,31 @@ def index_html(results: dict[str, Any]) -> str:
     rows = []
     for lemma in sorted(lemmas, key=lambda entry: sort_key(normalize_id(str(entry["id"])))):
         lemma_id = normalize_id(str(lemma["id"]))
-        worst = lemma.get("worst") or {}
+        worst = worst_inequality(lemma) or {}
         name, empirical, stated = _constant_summary(lemma)
-        rate = lemma.get("examples_per_second")
+        counts = lemma.get("verdicts") or {}
+        count_text = ", ".join(f"{int(counts[v])} {v}" for v in VERDICTS if counts.get(v))
         rows.append(
             "<tr>"
             f'<td><a href="{_esc(page_name(lemma_id))}">{_esc(lemma_id)}</a></td>'
             f"<td>{_esc(lemma.get('title', ''))}</td>"
             f"<td>{_badge(lemma.get('verdict'))}</td>"
-            f"{_counts_cells(lemma.get('verdicts') or {})}"
-            f'<td class="num">{_examples(lemma)}</td>'
+            f'<td class="num">{_examples(lemma)}'
+            f'<br><span class="muted small">{_esc(count_text)}</span></td>'
             f'<td class="num">{_number(worst.get("ratio"))}</td>'
             f"<td>{name}</td>"
             f'<td class="num">{empirical}</td><td class="num">{stated}</td>'
-            f'<td class="num">{_seconds(lemma.get("seconds"))}</td>'
-            f'<td class="num">{_number(rate, 4)}</td>'
+            f'<td class="num">{_slack_text(slack(lemma))}</td>'
+            f'<td class="num">{_esc(structure_summary(lemma).replace("-", "—"))}</td>'
+            f'<td class="num"><span class="nowrap">{_seconds(lemma.get("seconds"))}</span>'
+            f'<br><span class="muted small">{_number(lemma.get("examples_per_second"), 4)}/s'
+            "</span></td>"
             "</tr>"
         )
     header = (
-        "<tr><th>id</th><th>title</th><th>verdict</th>"
-        + "".join(f"<th>{v}</th>" for v in VERDICTS)
-        + "<th>examples</th><th>worst lhs/rhs</th><th>constant</th><th>empirical</th>"
-        "<th>stated</th><th>seconds</th><th>examples/s</th></tr>"
+        "<tr><th>id</th><th>title</th><th>verdict</th><th>examples</th>"
+        "<th>worst lhs/rhs</th><th>constant</th><th>empirical</th><th>stated</th>"
+        "<th>slack</th><th>exact checks</th><th>time</th></tr>"
     )
     checked = sum(1 for node in graph.nodes if node in _lemma_index(results))
     overridden = [
@@ -431,9 +450,13 @@ def index_html(results: dict[str, Any]) -> str:
         "<h2>Summary</h2>"
         f'<div class="scroll"><table id="summary">{header}{"".join(rows)}</table></div>'
         '<p class="muted">empirical: the extreme value of the primary constant that the search '
-        "found (lhs / unit for an upper constant, rhs / unit for a lower one); the statement "
-        "needs stated ≥ empirical for an upper constant and stated ≤ empirical for a lower "
-        "one.</p>"
+        "found (lhs / unit for an upper constant, rhs / unit for a lower one); for a sampled "
+        "constant, its estimate and confidence interval. The statement needs stated ≥ "
+        "empirical for an upper constant and stated ≤ empirical for a lower one; slack is "
+        "stated / empirical (empirical / stated for a lower constant), at least 1 when it "
+        "holds. worst lhs/rhs covers the inequality parts only; parts comparing exact "
+        "structure (both sides exact integers, or an agreement gap against 0) are the exact "
+        "checks.</p>"
     )
     return _page("dpsverify report", body)
 
@@ -574,7 +597,7 @@ def lemma_html(lemma: dict[str, Any], results: dict[str, Any], record_limit: int
     graph = results_graph(results)
     lemma_id = normalize_id(str(lemma["id"]))
     counts = lemma.get("verdicts") or {}
-    worst = lemma.get("worst")
+    worst = worst_inequality(lemma)
     count_table = (
         '<table id="verdicts"><tr>'
         + "".join(f"<th>{v}</th>" for v in VERDICTS)
@@ -610,6 +633,11 @@ def lemma_html(lemma: dict[str, Any], results: dict[str, Any], record_limit: int
         if plots
         else '<p class="muted">This lemma draws no plots.</p>'
     )
+    if lemma.get("plot_error"):
+        plot_block = (
+            f'<p class="warn" id="plot-error">Drawing the plots failed: '
+            f"{_esc(lemma['plot_error'])}</p>" + (plot_block if plots else "")
+        )
     records = lemma.get("records") or []
     record_rows, omitted = _record_rows(records, record_limit)
     record_block = (

@@ -6,6 +6,16 @@ import json
 from typing import Any
 
 from verify.core.verdict import ORDER
+from verify.report.summary import (
+    clean_params,
+    estimate_text,
+    primary,
+    short,
+    slack,
+    statistical_estimate,
+    structure_summary,
+    worst_inequality,
+)
 
 BADGE = {
     "certified": "CERTIFIED",
@@ -24,8 +34,26 @@ def _number(value: Any) -> str:
     return str(value)
 
 
+def cell(value: Any) -> str:
+    """Text safe inside a Markdown table cell: ``|`` escaped, one line."""
+    return " ".join(str(value).split()).replace("|", "\\|")
+
+
+def params_text(params: Any) -> str:
+    """Parameters as JSON, floats without the noise of computation (28.8, not 28.799...97)."""
+    return json.dumps(clean_params(params))
+
+
 def _counts(counts: dict[str, int]) -> str:
     return ", ".join(f"{counts[v.value]} {v.value}" for v in ORDER if counts.get(v.value))
+
+
+def empirical_text(lemma: dict[str, Any]) -> str:
+    """The primary constant's empirical value; for a sampled one, its estimate and interval."""
+    estimate = statistical_estimate(lemma)
+    if estimate is not None:
+        return estimate_text(estimate)
+    return _number(lemma.get("empirical_constant"))
 
 
 def render(doc: dict[str, Any]) -> str:
@@ -40,19 +68,35 @@ def render(doc: dict[str, Any]) -> str:
         "stated confidence), INCONCLUSIVE (enclosures overlap even at the highest precision), "
         "REFUTED, ERROR.",
         "",
-        "| id | title | verdict | examples | worst ratio | empirical constant | stated | s |",
-        "|---|---|---|---|---|---|---|---|",
+        "| id | title | verdict | examples | worst lhs/rhs | empirical constant | stated | "
+        "slack | exact checks | s |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for lemma in doc["lemmas"]:
-        primary = lemma.get("primary_constant")
-        stated = lemma["constants"][primary]["value"] if primary else "-"
-        worst = lemma.get("worst") or {}
-        lines.append(
-            f"| {lemma['id']} | {lemma['title']} | {BADGE[lemma['verdict']]} | "
-            f"{lemma['examples']} | {_number(worst.get('ratio'))} | "
-            f"{_number(lemma.get('empirical_constant'))} | {stated} | "
-            f"{_number(lemma.get('seconds'))} |"
-        )
+        _, info = primary(lemma)
+        stated = info["value"] if info is not None else "-"
+        worst = worst_inequality(lemma) or {}
+        row = [
+            lemma["id"],
+            lemma["title"],
+            BADGE[lemma["verdict"]],
+            lemma["examples"],
+            _number(worst.get("ratio")),
+            empirical_text(lemma),
+            stated,
+            short(slack(lemma)),
+            structure_summary(lemma),
+            _number(lemma.get("seconds")),
+        ]
+        lines.append("| " + " | ".join(cell(v) for v in row) + " |")
+    lines += [
+        "",
+        "worst lhs/rhs: over the inequality parts only; parts comparing exact structure (both "
+        "sides exact integers, or an agreement gap against 0) are counted under exact checks. "
+        "slack: stated over empirical constant (empirical over stated for a lower constant); "
+        "at least 1 when the statement holds. A sampled constant shows its estimate and "
+        "confidence interval.",
+    ]
     for lemma in doc["lemmas"]:
         lines += _lemma_section(lemma)
     return "\n".join(lines) + "\n"
@@ -76,17 +120,19 @@ def _lemma_section(lemma: dict[str, Any]) -> list[str]:
     ]
     for name, c in lemma["constants"].items():
         value = c["value"] + (" (set)" if c["overridden"] else "")
-        lines.append(
-            f"| `{name}` | {value} | {c['stated']} | {_number(c['empirical'])} | {c['sense']} | "
-            f"{c['provenance']} |"
-        )
-    worst = lemma.get("worst")
+        row = [f"`{name}`", value, c["stated"], _number(c["empirical"]), c["sense"]]
+        row.append(c["provenance"])
+        lines.append("| " + " | ".join(cell(v) for v in row) + " |")
+    worst = worst_inequality(lemma)
     if worst:
         lines += [
             "",
             f"Worst example (part `{worst.get('part')}`, lhs/rhs = {_number(worst.get('ratio'))}): "
-            f"`{json.dumps(worst['params'])}`",
+            f"`{params_text(worst['params'])}`",
         ]
+    structure = structure_summary(lemma)
+    if structure != "-":
+        lines += ["", f"Exact-structure checks: {structure}."]
     failures = [r for r in lemma.get("records", []) if r["verdict"] in ("refuted", "error")]
     if failures:
         lines += ["", "Failing examples:", ""]
@@ -97,7 +143,9 @@ def _lemma_section(lemma: dict[str, Any]) -> list[str]:
                 if p["verdict"] == "refuted"
             )
             first_line = detail.splitlines()[0] if detail else ""
-            lines.append(f"- {record['verdict']}: `{json.dumps(record['params'])}`: {first_line}")
+            lines.append(f"- {record['verdict']}: `{params_text(record['params'])}`: {first_line}")
+    if lemma.get("plot_error"):
+        lines += ["", f"Drawing the plots failed: {lemma['plot_error']}"]
     for plot in lemma.get("plots", []):
         lines += ["", f"![{lemma['id']} plot]({plot})"]
     return lines
