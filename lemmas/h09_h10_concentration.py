@@ -1,5 +1,5 @@
-r"""Lemmas H.9 (Laurent-Massart), H.10 (covering a ball), H.11 (second moment under a
-contraction): the concentration tools of the upper bound (Appendix E).
+r"""Lemmas H.9 (Laurent-Massart) and H.10 (covering a ball): concentration tools of the upper
+bound (Appendix E).
 
 H.9 [derived, LM00]. For z ~ N(0, I_m) and t > 0,
 
@@ -32,16 +32,7 @@ The covering number is an existence claim: a greedy set larger than C (3R/r)^m (
 the lattice forces sep < r) leaves the part INCONCLUSIVE, never REFUTED; only the volume bound
 (R/r)^m > C (3R/r)^m refutes. The empirical constant is N_greedy / (3R/r)^m when certified.
 
-H.11 [derived]. If Cov(p) <= I and ||A|| <= 1 then E_{x~p}|A(x - E x)|^2 <= C m, C = 1:
-E|A(x - mean)|^2 = tr(A Sigma A^T) <= ||A||^2 tr... more precisely tr(A Sigma A^T) <=
-tr(A A^T) <= min(m, n) ||A||^2 <= m (Sigma <= I, then the singular values of A are <= 1).
-Check in exact rational arithmetic: a discrete law with K atoms drawn in torch (floats are exact
-dyadic rationals), its exact covariance Sigma scaled by a rational c^2 with I - c^2 Sigma
-proved PSD (exact LDL^T), and A drawn in torch scaled by a rational a^2 with I - a^2 A^T A
-proved PSD. The left side is the direct weighted sum over atoms; the trace formula is a second
-exact computation (part ``direct_equals_trace``: |difference| <= 0, exact). The tight case
-(Rademacher coordinates, Sigma = I exactly, A = [0 | I_m]) attains equality, which exact
-rationals certify.
+H.11 is in ``lemmas.h11_contraction_moment``.
 """
 
 from __future__ import annotations
@@ -51,13 +42,11 @@ from fractions import Fraction
 from functools import lru_cache
 from typing import Any
 
-import torch
 from flint import arb
 from hypothesis import strategies as st
 
 from verify.core.contract import Constant, Lemma, Part
-from verify.core.domain import finite_real, integer
-from verify.core.errors import DomainError
+from verify.core.domain import Constraint, Domain, Integer, Real
 from verify.core.numbers import ball, lower, to_arb, upper
 from verify.maths.chisquare import chi2_cdf, chi2_sf, gamma_p_series
 from verify.maths.coverings import Covering, best_covering, min_pairwise_sq_lower
@@ -67,11 +56,10 @@ from verify.maths.coverings import Covering, best_covering, min_pairwise_sq_lowe
 H9_MAX_M = 10_000
 
 
-def _h9_validate(params: dict[str, Any]) -> None:
-    integer(params, "m", 1, H9_MAX_M)
-    t = finite_real(params, "t")
-    if not 0 < t <= 1e6:
-        raise DomainError(f"H.9 needs 0 < t <= 1e6, got t={t}")
+H9_DOMAIN = Domain(
+    m=Integer(1, H9_MAX_M, doc="dimension of z"),
+    t=Real(0, 1e6, lo_open=True, doc="the deviation, drawn log-uniformly in [1e-6, 2000]"),
+)
 
 
 @st.composite
@@ -139,14 +127,13 @@ H9 = Lemma(
         r"z\sim N(0,I_m):\ P(|z|^2-m\ge 2\sqrt{mt}+2t)\le C_{up}e^{-t},\ "
         r"P(m-|z|^2\ge 2\sqrt{mt})\le C_{low}e^{-t}"
     ),
-    domain=f"m integer in [1, {H9_MAX_M}], t in (0, 1e6]",
+    domain=H9_DOMAIN,
     constants=[
         Constant("C_upper", 1, "Laurent-Massart (2000), Lemma 1, upper tail"),
         Constant("C_lower", 1, "Laurent-Massart (2000), Lemma 1, lower tail"),
     ],
     params=_h9_params,
     check=_h9_check,
-    validate=_h9_validate,
     examples=[
         {"m": 1, "t": 1e-6},
         {"m": 1, "t": 1.0},
@@ -166,27 +153,30 @@ H9 = Lemma(
 H10_MAX_CANDIDATES = 120_000
 
 
-def _h10_validate(params: dict[str, Any]) -> None:
-    m = integer(params, "m", 1, 4)
-    r = integer(params, "r", 1)
-    big = integer(params, "R", 1)
-    if r > big:
-        raise DomainError(f"H.10 needs r <= R, got r={r}, R={big}")
-    if r - math.isqrt(m - 1) - 1 <= 0:
-        raise DomainError(f"H.10 needs r > ceil(sqrt(m)) lattice steps, got r={r}, m={m}")
-    if (2 * big + 1) ** m > H10_MAX_CANDIDATES * 2:
-        raise DomainError(f"H.10: the lattice of B(0, {big}) in dimension {m} is too large")
-    integer(params, "seed", 0)
+H10_DOMAIN = Domain(
+    Constraint("r <= R", lambda p: p["r"] <= p["R"]),
+    Constraint(
+        "r > ceil(sqrt(m)) lattice steps", lambda p: p["r"] - math.isqrt(p["m"] - 1) - 1 > 0
+    ),
+    Constraint(
+        f"(2R + 1)^m <= {2 * H10_MAX_CANDIDATES} lattice points",
+        lambda p: (2 * p["R"] + 1) ** p["m"] <= H10_MAX_CANDIDATES * 2,
+    ),
+    m=Integer(1, 4, doc="dimension"),
+    R=Integer(1, H10_MAX_CANDIDATES, doc="radius of the covered ball, in lattice steps"),
+    r=Integer(1, H10_MAX_CANDIDATES, doc="radius of the covering balls, in lattice steps"),
+    seed=Integer(0, 2**32 - 1, search=(0, 2**16)),
+)
 
 
 @st.composite
 def _h10_params(draw) -> dict[str, Any]:
-    m = draw(st.integers(1, 4))
+    m = draw(H10_DOMAIN["m"].strategy())
     lattice_max = int((H10_MAX_CANDIDATES ** (1 / m) - 1) / 2)
     r = draw(st.integers(math.isqrt(m - 1) + 3, min(12, lattice_max)))
     big_max = max(r, min(lattice_max, 12 * r, 400))
     big = draw(st.integers(r, big_max))
-    return {"m": m, "R": big, "r": r, "seed": draw(st.integers(0, 2**16))}
+    return {"m": m, "R": big, "r": r, "seed": draw(H10_DOMAIN["seed"].strategy())}
 
 
 @lru_cache(maxsize=64)
@@ -252,13 +242,12 @@ H10 = Lemma(
     title="Covering a ball by (3R/r)^m balls of radius r",
     statement=r"r\le R:\ B(0,R)\subset\mathbb{R}^m \text{ is covered by } "
     r"C\,(3R/r)^m \text{ balls of radius } r",
-    domain="m in {1,2,3,4}; integer lattice radii 1 <= r <= R (scale invariant); a seed",
+    domain=H10_DOMAIN,
     constants=[
         Constant("C", 1, "packing: a maximal r-separated set has N <= (2R/r + 1)^m <= (3R/r)^m"),
     ],
     params=_h10_params,
     check=_h10_check,
-    validate=_h10_validate,
     examples=[
         {"m": 1, "R": 40, "r": 3, "seed": 0},
         {"m": 2, "R": 12, "r": 12, "seed": 0},
@@ -268,212 +257,5 @@ H10 = Lemma(
         {"m": 4, "R": 6, "r": 6, "seed": 3},
     ],
     budget={"quick": 8, "standard": 80, "thorough": 400},
-    depends_on=(),
-)
-
-# ------------------------------------------------------------------------------------ H.11
-
-
-def _is_psd(matrix: list[list[Fraction]]) -> bool:
-    """Exact test that a symmetric rational matrix is positive semidefinite (LDL^T)."""
-    a = [row[:] for row in matrix]
-    n = len(a)
-    for k in range(n):
-        pivot = a[k][k]
-        if pivot < 0:
-            return False
-        if pivot == 0:
-            if any(a[k][j] != 0 for j in range(k + 1, n)):
-                return False
-            continue
-        for i in range(k + 1, n):
-            factor = a[i][k] / pivot
-            if factor == 0:
-                continue
-            for j in range(k + 1, n):
-                a[i][j] -= factor * a[k][j]
-    return True
-
-
-def _exact(t: torch.Tensor) -> list[list[Fraction]]:
-    return [[Fraction(float(v)) for v in row] for row in t.tolist()]
-
-
-def _matmul(a: list[list[Fraction]], b: list[list[Fraction]]) -> list[list[Fraction]]:
-    return [
-        [
-            sum((x * y for x, y in zip(row, col, strict=True)), Fraction(0))
-            for col in zip(*b, strict=True)
-        ]
-        for row in a
-    ]
-
-
-def _transpose(a: list[list[Fraction]]) -> list[list[Fraction]]:
-    return [list(col) for col in zip(*a, strict=True)]
-
-
-def _identity_minus(scale: Fraction, s: list[list[Fraction]]) -> list[list[Fraction]]:
-    n = len(s)
-    return [[(1 if i == j else 0) - scale * s[i][j] for j in range(n)] for i in range(n)]
-
-
-def _contraction_scale(gram: list[list[Fraction]], float_top: float) -> Fraction:
-    """A rational s > 0 with I - s * gram PSD (exact), close to 1 / float_top."""
-    if float_top <= 0:
-        return Fraction(1)
-    s = Fraction(1.0 / (float_top * (1 + 1e-12)))
-    for _ in range(60):
-        if _is_psd(_identity_minus(s, gram)):
-            return s
-        s *= Fraction(1023, 1024)
-    raise RuntimeError("could not certify the contraction scale")
-
-
-def _h11_validate(params: dict[str, Any]) -> None:
-    n = integer(params, "n", 1, 6)
-    integer(params, "m", 1, 6)
-    integer(params, "atoms", 2, 24)
-    integer(params, "seed", 0)
-    if params.get("law") not in ("random", "rademacher"):
-        raise DomainError("H.11 law must be 'random' or 'rademacher'")
-    if params["law"] == "rademacher" and n > 4:
-        raise DomainError("H.11 rademacher law needs n <= 4 (2^n atoms)")
-    if params.get("matrix") not in ("random", "select"):
-        raise DomainError("H.11 matrix must be 'random' or 'select'")
-    if params["matrix"] == "select" and params["m"] > n:
-        raise DomainError("H.11 select matrix needs m <= n")
-
-
-@st.composite
-def _h11_params(draw) -> dict[str, Any]:
-    law = draw(st.sampled_from(["random", "rademacher"]))
-    n = draw(st.integers(1, 4 if law == "rademacher" else 6))
-    matrix = draw(st.sampled_from(["random", "select"]))
-    m = draw(st.integers(1, n if matrix == "select" else 6))
-    return {
-        "n": n,
-        "m": m,
-        "atoms": draw(st.integers(2, 24)),
-        "law": law,
-        "matrix": matrix,
-        "spread": draw(st.sampled_from([0.0, 0.5, 2.0])),
-        "seed": draw(st.integers(0, 2**16)),
-    }
-
-
-def _h11_check(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Part]:
-    n, m = params["n"], params["m"]
-    gen = torch.Generator().manual_seed(params["seed"])
-    if params["law"] == "rademacher":
-        grid = torch.cartesian_prod(*([torch.tensor([-1.0, 1.0], dtype=torch.float64)] * n))
-        points = grid.reshape(-1, n)
-        weights = [Fraction(1, points.shape[0])] * points.shape[0]
-    else:
-        k = params["atoms"]
-        # anisotropic atoms: a random linear image of standard normals, random integer weights
-        mix = torch.randn(n, n, generator=gen, dtype=torch.float64)
-        mix += float(params.get("spread", 0.0)) * torch.eye(n, dtype=torch.float64)
-        points = torch.randn(k, n, generator=gen, dtype=torch.float64) @ mix
-        raw = torch.randint(1, 10, (k,), generator=gen).tolist()
-        weights = [Fraction(w, sum(raw)) for w in raw]
-    atoms = _exact(points)
-    mean = [
-        sum((w * x[i] for w, x in zip(weights, atoms, strict=True)), Fraction(0)) for i in range(n)
-    ]
-    centred = [[x[i] - mean[i] for i in range(n)] for x in atoms]
-    sigma = [
-        [
-            sum((w * x[i] * x[j] for w, x in zip(weights, centred, strict=True)), Fraction(0))
-            for j in range(n)
-        ]
-        for i in range(n)
-    ]
-    if params["law"] == "rademacher":
-        cov_scale = Fraction(1)  # Sigma = I exactly
-    else:
-        top = float(
-            torch.linalg.eigvalsh(torch.tensor([[float(v) for v in row] for row in sigma])).max()
-        )
-        cov_scale = _contraction_scale(sigma, top)
-    if params["matrix"] == "select":
-        a_float = torch.cat(
-            [torch.zeros(m, n - m, dtype=torch.float64), torch.eye(m, dtype=torch.float64)], 1
-        )
-        a = _exact(a_float)
-        a_scale = Fraction(1)
-    else:
-        a_float = torch.randn(m, n, generator=gen, dtype=torch.float64)
-        a = _exact(a_float)
-        top = float(torch.linalg.matrix_norm(a_float, ord=2)) ** 2
-        a_scale = _contraction_scale(_matmul(_transpose(a), a), top)
-    # proofs of the hypotheses, exactly
-    cov_ok = _is_psd(_identity_minus(cov_scale, sigma))
-    norm_ok = _is_psd(_identity_minus(a_scale, _matmul(_transpose(a), a)))
-    if not (cov_ok and norm_ok):
-        raise RuntimeError("H.11 hypotheses could not be certified for the generated law")
-    direct = Fraction(0)
-    for w, x in zip(weights, centred, strict=True):
-        ax = [sum((aij * xj for aij, xj in zip(row, x, strict=True)), Fraction(0)) for row in a]
-        direct += w * sum((v * v for v in ax), Fraction(0))
-    direct *= cov_scale * a_scale
-    product = _matmul(_matmul(a, sigma), _transpose(a))
-    trace = cov_scale * a_scale * sum((product[i][i] for i in range(m)), Fraction(0))
-    unit = Fraction(m)
-    c = constants["C"]
-    return [
-        Part(
-            "second_moment", direct, c * unit, "C", unit, note=f"E|A(x-mu)|^2 = {float(direct):.6g}"
-        ),
-        Part("direct_equals_trace", abs(direct - trace), Fraction(0)),
-        Part(
-            "trace_le_frobenius",
-            trace,
-            a_scale * sum((v * v for row in a for v in row), Fraction(0)),
-        ),
-    ]
-
-
-H11 = Lemma(
-    id="H.11",
-    title="Second moment of a contraction of a law with covariance at most I",
-    statement=r"\mathrm{Cov}(p)\preceq I,\ \|A\|\le 1 \implies "
-    r"\mathbb{E}_{x\sim p}|A(x-\mathbb{E}x)|^2 = \mathrm{tr}(A\Sigma A^T) \le C\,m",
-    domain="discrete laws on R^n (n <= 6), A in R^{m x n} (m <= 6), hypotheses proved exactly",
-    constants=[Constant("C", 1, "tr(A Sigma A^T) <= tr(A A^T) <= m ||A||^2")],
-    params=_h11_params,
-    check=_h11_check,
-    validate=_h11_validate,
-    examples=[
-        {
-            "n": 4,
-            "m": 2,
-            "atoms": 2,
-            "law": "rademacher",
-            "matrix": "select",
-            "spread": 0.0,
-            "seed": 0,
-        },
-        {
-            "n": 3,
-            "m": 3,
-            "atoms": 2,
-            "law": "rademacher",
-            "matrix": "select",
-            "spread": 0.0,
-            "seed": 0,
-        },
-        {
-            "n": 6,
-            "m": 6,
-            "atoms": 24,
-            "law": "random",
-            "matrix": "random",
-            "spread": 0.0,
-            "seed": 1,
-        },
-        {"n": 2, "m": 5, "atoms": 3, "law": "random", "matrix": "random", "spread": 2.0, "seed": 2},
-    ],
-    budget={"quick": 15, "standard": 150, "thorough": 1000},
     depends_on=(),
 )
