@@ -41,11 +41,13 @@ from verify.core.domain import Choice, Domain, Integer, integer
 from verify.core.numbers import ball, to_arb
 from verify.core.plotting import pyplot, save
 from verify.core.stats import clopper_pearson
-from verify.maths.nets.instance_network import InstanceScoreFamily, make_instance
-from verify.maths.samplers.sde import reverse_sde_sample
 
+# The networks and the SDE import torch: loaded when a point is checked, not when the lemma is
+# listed.
 if TYPE_CHECKING:
     import torch
+
+    from verify.maths.nets.instance_network import InstanceScoreFamily
 
 ALPHA = 1e-3
 DELTA0 = Fraction(1, 20)
@@ -55,6 +57,8 @@ SIGMA_MIN_UNSCALED = 0.025  # eps / 20 for eps = 1/2
 
 @lru_cache(maxsize=6)
 def score_family(d: int, steps: int) -> InstanceScoreFamily:
+    from verify.maths.nets.instance_network import InstanceScoreFamily, make_instance
+
     inst = make_instance(d)
     c = inst.scale
     sigmas = np.geomspace(10 * float(inst.R), SIGMA_MIN_UNSCALED, steps + 1) / c
@@ -124,6 +128,9 @@ def _params(draw) -> dict[str, Any]:
 
 def run_sampler(d: int, steps: int, samples: int, seed: int, score_kind: str) -> dict[str, Any]:
     import torch
+
+    from verify.maths.nets.instance_network import make_instance
+    from verify.maths.samplers.sde import reverse_sde_sample
 
     if score_kind == "network":
         family = score_family(d, steps)

@@ -232,6 +232,8 @@ def rejection_sample(
     With ``want=None`` exactly ``max_proposals`` rounds run and every acceptance is returned
     (so the number accepted is Binomial(rounds, a(y))); otherwise the first ``want`` outputs.
     """
+    import torch  # here, not at module level: the module-level import is GaussianMixture's
+
     apply_a = first_coordinates(measure) if isinstance(measure, int) else measure
     kept_x: list[torch.Tensor] = []
     kept_l: list[torch.Tensor] = []
@@ -278,6 +280,8 @@ def instance_sampler(inst: Instance) -> UnconditionalSampler:
     seed's row in ``all_seeds(d)`` (the cells of the exact posterior over seeds)."""
 
     def draw(count: int, gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+        import torch
+
         x, seeds = inst.sample_scaled(count, gen)
         return x, torch.from_numpy(seed_index(seeds))
 
