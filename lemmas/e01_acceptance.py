@@ -33,13 +33,11 @@ import math
 from fractions import Fraction
 from typing import Any
 
-import torch
 from flint import arb
 from hypothesis import strategies as st
 
 from verify.core.contract import Constant, Lemma, Part
-from verify.core.domain import finite_real, integer
-from verify.core.errors import DomainError
+from verify.core.domain import Constraint, Domain, Integer, Real
 from verify.core.numbers import ball, to_arb
 from verify.core.stats import quantile_confidence_interval
 from verify.maths.chisquare import chi2_sf
@@ -49,24 +47,19 @@ ALPHA = 0.01  # the confidence level of the statistical part is 1 - ALPHA
 MAX_M = 32
 
 
-def _validate(params: dict[str, Any]) -> None:
-    integer(params, "m", 1, MAX_M)
-    integer(params, "components", 1, 4)
-    integer(params, "samples", 20, 5000)
-    integer(params, "seed", 0)
-    for name, lo, hi in (
-        ("beta", 1e-3, 10.0),
-        ("delta", 1e-3, 0.33),
-        ("r_frac", 1e-6, 1.0),
-        ("spread", 0.0, 10.0),
-        ("std_lo", 1e-2, 3.0),
-        ("std_hi", 1e-2, 6.0),
-    ):
-        value = finite_real(params, name)
-        if not lo <= value <= hi:
-            raise DomainError(f"E.1 needs {name} in [{lo}, {hi}], got {value}")
-    if params["std_lo"] > params["std_hi"]:
-        raise DomainError("E.1 needs std_lo <= std_hi")
+DOMAIN = Domain(
+    Constraint("std_lo <= std_hi", lambda p: p["std_lo"] <= p["std_hi"]),
+    m=Integer(1, MAX_M, doc="dimension (A = I)"),
+    components=Integer(1, 4),
+    spread=Real(0, 10, doc="the component means are N(0, spread^2 I)"),
+    std_lo=Real(1e-2, 3),
+    std_hi=Real(1e-2, 6),
+    beta=Real(1e-3, 10),
+    delta=Real(1e-3, 0.33),
+    r_frac=Real(1e-6, 1, doc="r = r_frac R_delta"),
+    samples=Integer(20, 5000, doc="measurements y drawn for the quantile"),
+    seed=Integer(0, 2**32 - 1, search=(0, 2**16)),
+)
 
 
 @st.composite
@@ -77,7 +70,7 @@ def _params(draw) -> dict[str, Any]:
     std_lo = draw(st.sampled_from([0.05, 0.2, 0.5, 1.0, 3.0]).filter(lambda s: s >= beta / 5))
     return {
         "m": draw(st.one_of(st.integers(1, 8), st.integers(9, MAX_M))),
-        "components": draw(st.integers(1, 4)),
+        "components": draw(DOMAIN["components"].strategy()),
         "spread": draw(st.sampled_from([0.0, 0.5, 1.0, 3.0])),
         "std_lo": std_lo,
         "std_hi": std_lo * draw(st.sampled_from([1.0, 2.0])),
@@ -85,7 +78,7 @@ def _params(draw) -> dict[str, Any]:
         "delta": draw(st.sampled_from([0.02, 0.05, 0.1, 0.2])),
         "r_frac": draw(st.sampled_from([1.0, 0.5, 0.1, 0.01])),
         "samples": 120,
-        "seed": draw(st.integers(0, 2**16)),
+        "seed": draw(DOMAIN["seed"].strategy()),
     }
 
 
@@ -105,6 +98,8 @@ def _tail_beyond(mixture: GaussianMixture, radius: arb) -> arb:
 
 
 def _check(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Part]:
+    import torch
+
     m = params["m"]
     mixture = mixture_from(params)
     beta, delta = to_arb(params["beta"]), to_arb(params["delta"])
@@ -129,6 +124,7 @@ def _check(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Part]
         f"{float(hi) if hi is not None else math.inf:.4g}], bound {float(bound.mid()):.4g}, "
         f"fraction certainly above bound {screen:.3f}, rho={float(rho.mid()):.4g}"
     )
+    data = {"fraction_above_bound": screen, "rho": float(rho.mid())}
     parts = [
         Part(
             "inner_quantile",
@@ -139,6 +135,7 @@ def _check(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Part]
             kind="statistical",
             confidence=1 - ALPHA,
             note=note,
+            data=data,
         )
     ]
     parts.append(Part("markov_step", _tail_beyond(mixture, big_r), delta))
@@ -156,10 +153,7 @@ E1 = Lemma(
         r"+2\log\frac1\delta}\big)\ge C\,\delta\,(r/3R_\delta)^m\Big]\ge 1-3\delta,\ "
         r"R_\delta=\sqrt{M/\delta},\ 0<r\le R_\delta"
     ),
-    domain=(
-        "isotropic Gaussian mixtures in R^m (m <= 32, <= 4 components, stds >= 0.01), "
-        "beta in [1e-3, 10], delta in [1e-3, 0.33], r = r_frac R_delta"
-    ),
+    domain=DOMAIN,
     constants=[
         Constant(
             "C",
@@ -170,7 +164,6 @@ E1 = Lemma(
     ],
     params=_params,
     check=_check,
-    validate=_validate,
     examples=[
         {
             "m": 1,

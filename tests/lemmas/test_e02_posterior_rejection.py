@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 from flint import arb
 
-from lemmas.e02_posterior_rejection import tv_part
 from verify.core.errors import DomainError
 from verify.core.registry import get
 from verify.core.runner import evaluate, run_lemma
 from verify.core.verdict import Verdict
+from verify.maths.samplers.posterior_evidence import tv_part
 
 E2_POINT = {
     "n": 3,

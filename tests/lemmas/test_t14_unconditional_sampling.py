@@ -26,4 +26,4 @@ def test_mixture_score_is_refuted():
 @pytest.mark.parametrize("bad", [{"d": 12}, {"steps": 5}, {"score": "exact"}, {"samples": 1}])
 def test_domain_errors(bad):
     with pytest.raises(DomainError):
-        T14.validate({**POINT, **bad})
+        T14.validate_point({**POINT, **bad})

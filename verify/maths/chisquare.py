@@ -23,12 +23,15 @@ Every term of the mixture is nonnegative, so any partial sum is a rigorous lower
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 from flint import arb
 
-from verify.core.numbers import Real, ball, to_arb
+from verify.core.numbers import Real, ball, normal_upper_tail, to_arb
+
+if TYPE_CHECKING:
+    import torch
 
 
 def _g(s: arb, z: arb) -> arb:
@@ -135,6 +138,8 @@ WINDOW_FROM = 200  # Poisson means above this sum a window of indices around the
 
 def _log_gamma_p_estimate(s: np.ndarray, z: float) -> np.ndarray:
     """Float estimate of log P(s, z) (for choosing windows only, never for enclosures)."""
+    import torch
+
     with np.errstate(divide="ignore"):
         direct = np.log(torch.special.gammainc(torch.as_tensor(s), torch.tensor(z)).numpy())
     log_g = s * math.log(z) - z - torch.lgamma(torch.as_tensor(s + 1)).numpy()
@@ -146,6 +151,8 @@ def poisson_window(x: float, m: int, mu: float, margin: float = 46.0) -> tuple[i
     """Indices [j_lo, j_hi) of the Poisson mixture whose omitted parts, bounded as in
     ``_ncx2_parts``, are below e^-margin times the largest term (float estimate; the enclosure
     stays rigorous whatever the window, only its width depends on it)."""
+    import torch
+
     full = default_terms(2 * mu)
     if mu <= WINDOW_FROM and full <= 800:
         return 0, full
@@ -250,11 +257,11 @@ def _ncx2_parts(
 def ncx2_cdf_upper_far(x: Real | float, m: int, noncentrality: Real | float) -> arb:
     """A cheap rigorous upper bound of P(|z + mu|^2 <= x) when |mu| > sqrt(x): the event
     forces the coordinate of z along mu below sqrt(x) - |mu|, so it is at most
-    Phi_bar(|mu| - sqrt x) = erfc((|mu| - sqrt x)/sqrt 2)/2. Returns 1 otherwise."""
+    Phi_bar(|mu| - sqrt x) (``normal_upper_tail``). Returns 1 otherwise."""
     gap = to_arb(noncentrality).sqrt() - to_arb(x).sqrt()
     if not gap > 0:
         return arb(1)
-    return (gap / arb(2).sqrt()).erfc() / 2
+    return normal_upper_tail(gap)
 
 
 # ----------------------------------------------------------------------------- float screens
@@ -264,6 +271,8 @@ def ncx2_cdf_torch(
     x: torch.Tensor, m: int, noncentrality: torch.Tensor, terms: int | None = None
 ) -> torch.Tensor:
     """Float64 screen of the non-central chi-square CDF, batched over x and noncentrality."""
+    import torch
+
     x = torch.as_tensor(x, dtype=torch.float64)
     lam = torch.as_tensor(noncentrality, dtype=torch.float64)
     x, lam = torch.broadcast_tensors(x, lam)
@@ -279,5 +288,7 @@ def ncx2_cdf_torch(
 
 def chi2_sf_np(x: np.ndarray, m: int) -> np.ndarray:
     """Float64 screen of P(chi^2_m >= x)."""
+    import torch
+
     xt = torch.as_tensor(np.asarray(x, dtype=np.float64))
     return torch.special.gammaincc(torch.full_like(xt, m / 2), xt.clamp_min(0) / 2).numpy()

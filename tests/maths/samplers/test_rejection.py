@@ -91,3 +91,38 @@ def test_selected_measurement_and_bounds(mixture: GaussianMixture) -> None:
 def test_mixture_rejects_bad_parameters() -> None:
     with pytest.raises(ValueError):
         GaussianMixture(torch.ones(2), torch.zeros(2, 1), torch.tensor([1.0, 0.0]))
+
+
+def test_seed_index_follows_all_seeds() -> None:
+    from verify.maths.oneway import all_seeds
+    from verify.maths.samplers.rejection import seed_index
+
+    for d in (1, 3, 5):
+        seeds = all_seeds(d)
+        assert np.array_equal(seed_index(seeds), np.arange(2**d))
+        shuffled = seeds[::-1].copy()
+        assert np.array_equal(seed_index(shuffled), np.arange(2**d)[::-1])
+
+
+def test_fixed_rounds_and_a_measurement_map(mixture: GaussianMixture) -> None:
+    # want=None runs exactly max_proposals rounds (the count of acceptances is Binomial);
+    # an int m and the map x -> x[:, :m] are the same A, so the same generator gives the same run
+    y = torch.tensor([0.4, 0.1], dtype=torch.float64)
+    runs = [
+        rejection_sample(
+            mixture.sample,
+            y,
+            0.7,
+            measure,
+            torch.Generator().manual_seed(4),
+            max_proposals=50_000,
+            batch=20_000,
+        )
+        for measure in (2, lambda x: x[:, :2])
+    ]
+    assert all(run.proposals == 50_000 for run in runs)
+    assert runs[0].accepted == runs[1].accepted == runs[0].labels.shape[0] > 0
+    assert torch.equal(runs[0].samples, runs[1].samples)
+    with precision(64):
+        a = float(mixture.selected(2).acceptance_arb(y.tolist(), 0.7).mid())
+    assert abs(runs[0].acceptance_rate - a) < 5 * math.sqrt(a * (1 - a) / 50_000)

@@ -22,14 +22,22 @@ m coordinates (||A|| = 1; A = I when m = n). With nu_k = A mu_k and v_k = s_k^2 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
+import numpy as np
 import torch
 from flint import arb
 
+from verify.core.numbers import to_arb
+
 # The isotropic mixture on R^n is defined with the other laws; E.1/E.2 import it from here.
 from verify.maths.laws import IsotropicGaussianMixture as GaussianMixture  # noqa: F401
+from verify.maths.oneway import all_seeds
+
+if TYPE_CHECKING:
+    from verify.maths.instance import Instance
 
 DTYPE = torch.float64
 
@@ -55,40 +63,115 @@ class RejectionResult:
         return self.accepted / self.proposals if self.proposals else math.nan
 
 
+def first_coordinates(m: int) -> Callable[[torch.Tensor], torch.Tensor]:
+    """A = the selection of the first m coordinates (rows of x to rows of A x)."""
+    return lambda x: x[:, :m]
+
+
 def rejection_sample(
     sampler: UnconditionalSampler,
     y: torch.Tensor,
     beta: float,
-    measure: int,
+    measure: int | Callable[[torch.Tensor], torch.Tensor],
     gen: torch.Generator,
     *,
-    want: int,
+    want: int | None = None,
     max_proposals: int,
     batch: int = 65536,
 ) -> RejectionResult:
-    """Run Algorithm 1 until ``want`` outputs or ``max_proposals`` rounds.
+    """Algorithm 1: run rounds until ``want`` outputs or ``max_proposals`` rounds.
 
-    ``measure`` = m: A selects the first m coordinates of x'. A round accepts x' when
-    U < exp(-|A x' - y|^2 / (2 beta^2)), U ~ Uniform(0, 1) (compared in log space).
+    ``measure`` is A, as a map from rows of x' to rows of A x' (an int m: the first m
+    coordinates). A round accepts x' when U < exp(-|A x' - y|^2 / (2 beta^2)), U ~ Uniform(0, 1)
+    (compared in log space); per batch the generator draws the proposals first, then the U's.
+    With ``want=None`` exactly ``max_proposals`` rounds run and every acceptance is returned
+    (so the number accepted is Binomial(rounds, a(y))); otherwise the first ``want`` outputs.
     """
+    import torch  # here, not at module level: the module-level import is GaussianMixture's
+
+    apply_a = first_coordinates(measure) if isinstance(measure, int) else measure
     kept_x: list[torch.Tensor] = []
     kept_l: list[torch.Tensor] = []
     accepted = 0
     proposals = 0
-    while accepted < want and proposals < max_proposals:
+    while (want is None or accepted < want) and proposals < max_proposals:
         count = min(batch, max_proposals - proposals)
         x, labels = sampler(count, gen)
-        log_accept = -((x[:, :measure] - y) ** 2).sum(1) / (2 * beta**2)
-        u = torch.rand(count, generator=gen, dtype=DTYPE)
+        log_accept = -((apply_a(x) - y) ** 2).sum(1) / (2 * beta**2)
+        u = torch.rand(count, generator=gen, dtype=torch.float64)
         take = torch.log(u) < log_accept
         proposals += count
         if bool(take.any()):
             kept_x.append(x[take])
             kept_l.append(labels[take])
             accepted += int(take.sum())
-    samples = torch.cat(kept_x) if kept_x else torch.empty(0, 0, dtype=DTYPE)
+    samples = torch.cat(kept_x) if kept_x else torch.empty(0, 0, dtype=torch.float64)
     labels_all = torch.cat(kept_l) if kept_l else torch.empty(0, dtype=torch.long)
-    return RejectionResult(samples[:want], labels_all[:want], proposals, accepted)
+    if want is not None:
+        samples, labels_all = samples[:want], labels_all[:want]
+    return RejectionResult(samples, labels_all, proposals, accepted)
+
+
+# ------------------------------------------------------- Algorithm 1 on the hard instance
+
+
+def _seed_keys(seeds: np.ndarray) -> np.ndarray:
+    """An injective integer key per row of {+-1}^d (bit i set iff s_i = -1)."""
+    weights = np.int64(1) << np.arange(seeds.shape[1], dtype=np.int64)
+    return ((seeds.astype(np.int64) < 0).astype(np.int64) * weights).sum(axis=1)
+
+
+def seed_index(seeds: np.ndarray) -> np.ndarray:
+    """The row of each seed (rows of ``seeds``, in {+-1}^d) in ``oneway.all_seeds(d)``: the
+    order is looked up in ``all_seeds``, whatever it is, never restated here."""
+    d = seeds.shape[1]
+    position = np.empty(2**d, dtype=np.int64)
+    position[_seed_keys(all_seeds(d))] = np.arange(2**d, dtype=np.int64)
+    return position[_seed_keys(seeds)]
+
+
+def instance_sampler(inst: Instance) -> UnconditionalSampler:
+    """The exact unconditional sampler of the scaled instance x~ ~ g~, each draw labelled by its
+    seed's row in ``all_seeds(d)`` (the cells of the exact posterior over seeds)."""
+
+    def draw(count: int, gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+        import torch
+
+        x, seeds = inst.sample_scaled(count, gen)
+        return x, torch.from_numpy(seed_index(seeds))
+
+    return draw
+
+
+def instance_measurement(inst: Instance) -> Callable[[torch.Tensor], torch.Tensor]:
+    """A = [0 | I_{d'}]: the comb coordinates of x~."""
+    return lambda x: x[:, inst.d :]
+
+
+def instance_seed_terms(inst: Instance, y: list[float], beta: float) -> list[arb]:
+    """For each seed s (``all_seeds`` order): prod_j psi_{f(s)_j, beta c}(c y_j), enclosed
+    (c = ``inst.scale``): the unnormalised posterior of the seed given y."""
+    c = to_arb(inst.scale)
+    sigma = to_arb(beta) * c
+    combs = {b: [inst.comb_arb(c * to_arb(v), sigma, b) for v in y] for b in (1, -1)}
+    terms = []
+    for code in inst.outputs(inst.seeds()):
+        value = arb(1)
+        for j, b in enumerate(code.tolist()):
+            value *= combs[int(b)][j]
+        terms.append(value)
+    return terms
+
+
+def instance_acceptance(inst: Instance, terms: list[arb], beta: float) -> arb:
+    """a(y) = (2 pi beta^2)^{d'/2} c^{d'} 2^-d sum_s prod_j psi_{f(s)_j, beta c}(c y_j)."""
+    d_out = inst.d_out
+    b = to_arb(beta)
+    mean = sum(terms, arb(0)) / len(terms)
+    return (2 * arb.pi() * b * b) ** (arb(d_out) / 2) * to_arb(inst.scale) ** d_out * mean
+
+
+# ---------------------------------------------------------------------- the E.1 bound
 
 
 def e1_radius(r: arb, beta: arb, m: int, delta: arb) -> arb:

@@ -1,0 +1,172 @@
+r"""Theorem 1.7: rejection sampling (Algorithm 1) posterior-samples the hard instance in
+(sqrt(m)/beta)^{O(m)} rounds.
+
+Statement checked (explicit form derived in ``lemmas.e02_posterior_rejection``, E.2, applied to
+the hard instance). With an exact unconditional sampler Algorithm 1 returns the posterior
+exactly, and with probability >= 1 - 3 delta over y the per-round acceptance satisfies
+
+.. math:: a(y) \ge C_{acc}\,\delta\,(r/3R_\delta)^{m} e^{-\rho^2/2\beta^2},
+    \qquad m = d',\ R_\delta = \sqrt{m/\delta},
+
+rho = 2r + beta sqrt(m + 2 sqrt(mL') + 2L'), L' = log 1/delta (Lemma E.1 applied to the law of
+A x~ with M = E|A x~|^2 <= d' by H.11: the comb coordinates have mean 0 and variance
+<= 1 + eps^2/4 <= c^2).
+
+Check. The scaled instance (``verify.maths.instance``, Definitions 3.1-3.2) at small d: the
+exact posterior over the 2^d seeds, with y's comb coordinates scored by the smoothed comb
+psi_{b, beta c}(c y_j) (c = sqrt(R^2+1)), enclosed with ``comb_arb``
+(``rejection.instance_seed_terms``); a(y) in closed form (``rejection.instance_acceptance``).
+Parts (``verify.maths.samplers.posterior_evidence``): the 3 delta-quantile of a(y) against the
+bound, the Clopper-Pearson interval of Algorithm 1's measured acceptance at the median y against
+a(y), and the TV between the law of the returned seeds and the exact seed posterior against
+C_tv tau, all at level 1 - ALPHA.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+from flint import arb
+from hypothesis import strategies as st
+
+from verify.core.contract import Constant, Lemma, Part
+from verify.core.domain import Domain, Integer, Real
+from verify.maths.samplers.posterior_evidence import (
+    BATCH,
+    MIN_TV_OUTPUTS,
+    acceptance_quantile_part,
+    acceptance_rate_part,
+    median_index,
+    plot_acceptance,
+    rounds_for,
+    tv_part,
+)
+from verify.maths.samplers.rejection import (
+    instance_acceptance,
+    instance_measurement,
+    instance_sampler,
+    instance_seed_terms,
+    rejection_sample,
+)
+
+MAX_ROUNDS = 1_500_000
+
+DOMAIN = Domain(
+    d=Integer(1, 6, search=(2, 5), doc="seed length (2^d seeds enumerated)"),
+    d_out=Integer(1, 6, search=(1, 3), doc="measurements m = d'"),
+    R=Real(0.5, 10),
+    eps=Real(0.05, 0.99),
+    beta=Real(0.01, 2),
+    delta=Real(0.01, 0.2),
+    tau=Real(1e-3, 1, doc="TV tolerance"),
+    outputs=Integer(100, 100_000),
+    y_samples=Integer(20, 2000),
+    seed=Integer(0, 2**32 - 1, search=(0, 2**16)),
+)
+
+
+@st.composite
+def _params(draw) -> dict[str, Any]:
+    return {
+        "d": draw(DOMAIN["d"].strategy()),
+        "d_out": draw(DOMAIN["d_out"].strategy()),
+        "R": draw(st.sampled_from([1.0, 2.0, 3.0])),
+        "eps": draw(st.sampled_from([0.25, 0.5])),
+        "beta": draw(st.sampled_from([0.05, 0.1, 0.2])),
+        "delta": draw(st.sampled_from([0.05, 0.1, 0.2])),
+        "tau": 0.25,
+        "outputs": 2000,
+        "y_samples": 60,
+        "seed": draw(DOMAIN["seed"].strategy()),
+    }
+
+
+def _instance(params: dict[str, Any]):
+    from verify.maths.instance import Instance
+    from verify.maths.oneway import make_function
+
+    d, d_out = params["d"], params["d_out"]
+    kind = "goldreich" if d >= 5 else "projection"
+    f = make_function({"kind": kind, "d": d, "d_out": d_out, "seed": params["seed"] % 7})
+    return Instance(f, float(params["R"]), float(params["eps"]))
+
+
+def _check(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Part]:
+    import torch
+
+    inst = _instance(params)
+    beta, delta, tau = float(params["beta"]), float(params["delta"]), float(params["tau"])
+    d_out = inst.d_out
+    gen = torch.Generator().manual_seed(params["seed"] + 11)
+    x, _ = inst.sample_scaled(params["y_samples"], gen)
+    ys = inst.measure(x, beta, gen)
+    all_terms = [instance_seed_terms(inst, row, beta) for row in ys.tolist()]
+    acceptances = [instance_acceptance(inst, terms, beta) for terms in all_terms]
+    # M = E|A x~|^2 <= d' (H.11: covariance <= I after scaling, comb coordinates of mean 0)
+    parts = [
+        acceptance_quantile_part(
+            acceptances, d_out, beta, delta, arb(d_out), constants["C_acc"], sweep=True
+        )
+    ]
+    pick = median_index(acceptances)
+    y_star, a_star, terms = ys[pick], acceptances[pick], all_terms[pick]
+    if float(a_star.mid()) * MAX_ROUNDS < 1.3 * params["outputs"]:
+        return parts
+    rounds = rounds_for(params["outputs"], float(a_star.mid()), MAX_ROUNDS)
+    run = rejection_sample(
+        instance_sampler(inst),
+        y_star,
+        beta,
+        instance_measurement(inst),
+        gen,
+        max_proposals=rounds,
+        batch=BATCH,
+    )
+    parts.append(acceptance_rate_part(run.accepted, rounds, a_star, arb(0), m=d_out, beta=beta))
+    if run.accepted >= MIN_TV_OUTPUTS:
+        total = sum(terms, arb(0))
+        exact = [t / total for t in terms]
+        note = f"d={inst.d} d'={d_out} R={params['R']} eps={params['eps']}, 2^d seed cells"
+        parts.append(tv_part(run.labels.numpy(), exact, tau, constants["C_tv"], note=note))
+    return parts
+
+
+def _plots(records: list[dict[str, Any]], out_dir: Any) -> list[str]:
+    return plot_acceptance(records, out_dir, "Thm.1.7")
+
+
+_BASE = {
+    "R": 2.0,
+    "eps": 0.5,
+    "delta": 0.1,
+    "tau": 0.25,
+    "outputs": 2000,
+    "y_samples": 60,
+    "seed": 0,
+}
+
+THM17 = Lemma(
+    id="Thm.1.7",
+    title="Upper bound: rejection sampling posterior-samples the hard instance in "
+    "(sqrt(m)/beta)^{O(m)} rounds",
+    statement=(
+        r"\mathrm{TV}(q_y, \tilde g(\cdot|y)) \le C_{tv}\tau,\quad \Pr_y\Big[a(y)\ge C_{acc}\,"
+        r"\delta\Big(\frac{r}{3R_\delta}\Big)^{m} e^{-\rho^2/2\beta^2}\Big]\ge 1-3\delta,"
+        r"\ m=d',\ R_\delta=\sqrt{m/\delta}"
+    ),
+    domain=DOMAIN,
+    constants=[
+        Constant("C_tv", 1, "exact sampler: Algorithm 1 returns the posterior exactly", "upper"),
+        Constant("C_acc", 1, "E.1 on the law of A x~ with M = d' (H.11)", "lower"),
+    ],
+    params=_params,
+    check=_check,
+    examples=[
+        {**_BASE, "d": 3, "d_out": 2, "beta": 0.1},
+        {**_BASE, "d": 5, "d_out": 3, "beta": 0.2, "seed": 1},
+    ],
+    budget={"quick": 3, "standard": 40, "thorough": 200},
+    depends_on=("E.2", "Thm.1.4"),
+    plots=_plots,
+)
