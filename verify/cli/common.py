@@ -265,9 +265,9 @@ class Progress:
     """One status line per lemma, ``[k/N] id ... (elapsed s)``: redrawn in place on a terminal,
     throttled lines otherwise."""
 
-    def __init__(self, stream=sys.stderr, interval: float = 5.0, total: int = 0) -> None:
-        self.stream = stream
-        self.tty = stream.isatty()
+    def __init__(self, stream=None, interval: float = 5.0, total: int = 0) -> None:
+        self.stream = sys.stderr if stream is None else stream  # read now: tests replace it
+        self.tty = self.stream.isatty()
         self.interval = interval
         self.last = 0.0
         self.total = total
