@@ -1,7 +1,10 @@
-"""The ``verify`` command line: list, run, check, regress, report, mutate.
+"""The ``verify`` command line: list, describe, run, check, regress, report, mutate.
 
 Exit codes: 0 nothing refuted or errored; 1 something refuted or errored (or a regression, or
-a surviving mutant); 2 bad usage or bad input, reported as one line on stderr.
+a surviving mutant); 2 bad usage or bad input, reported as one line on stderr
+(``verify: error: ...``) before any computing; 130 interrupted by Ctrl-C (SIGINT) and 143 by
+SIGTERM, the previous output left as it was; 141 when stdout is a pipe closed early
+(``verify list | head -1``), quietly, as a tool killed by SIGPIPE would.
 """
 
 from __future__ import annotations
@@ -9,34 +12,61 @@ from __future__ import annotations
 import importlib
 import sys
 
-from verify.cli.common import Parser
+from verify.cli.common import Parser, Terminated, quiet_stdout
 from verify.core.errors import UsageError, VerifyError
 
-COMMANDS = ("list", "run", "check", "regress", "report", "mutate")
+COMMANDS = ("list", "describe", "run", "check", "regress", "report", "mutate")
+
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE
+EXIT_SIGINT = 130  # 128 + SIGINT
+EXIT_SIGTERM = 143  # 128 + SIGTERM
 
 
 def _command(name: str):
     return importlib.import_module(f"verify.cli.{name}")
 
 
+def package_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("dpsverify")
+    except PackageNotFoundError:
+        return "unknown"
+
+
 def build_parser() -> Parser:
     parser = Parser(prog="verify", description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", parser_class=Parser)
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"%(prog)s {package_version()}",
+        help="print the installed package version and exit",
+    )
+    sub = parser.add_subparsers(dest="command", parser_class=Parser, metavar="COMMAND")
     for name in COMMANDS:
         _command(name).add_parser(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
     try:
+        parser = build_parser()
         args = parser.parse_args(argv)
         if args.command is None:
             raise UsageError(f"expected a command: {', '.join(COMMANDS)}")
-        return _command(args.command).run(args)
+        code = _command(args.command).run(args)
+        sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's last flush
+        return code
     except VerifyError as exc:
         print(f"verify: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        quiet_stdout()
+        return EXIT_BROKEN_PIPE
+    except Terminated:
+        print("verify: terminated", file=sys.stderr)
+        return EXIT_SIGTERM
     except KeyboardInterrupt:
         print("verify: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_SIGINT

@@ -1,21 +1,51 @@
 """What the commands share: the argument parser that raises ``UsageError``, value parsers,
-and the progress line."""
+the output folder's atomic swap, the signal handling and the progress line.
+
+Nothing heavy is imported at module level: ``verify --help``, ``verify list`` and ``verify
+describe`` must not pay for Hypothesis, flint or torch before they need them.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
 import math
+import os
+import re
+import shutil
+import signal
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from fractions import Fraction
 from pathlib import Path
 from typing import Any, NoReturn
 
 from verify.core.errors import UsageError
-from verify.core.numbers import MAX_PRECISION
 
 DEFAULT_OUT = Path("reports/latest")
+
+# Mirrors verify.core.contract.PROFILES and verify.core.numbers.{DEFAULT,MAX}_PRECISION, so that
+# building the parser imports neither Hypothesis nor flint; tests/cli checks they agree.
+PROFILES = ("quick", "standard", "thorough")
+DEFAULT_PRECISION = 64
+MAX_PRECISION = 1024
+
+# Hypothesis's seed takes any int; the CLI keeps to what numpy-style seeds and the results'
+# JSON readers take without surprise.
+MAX_SEED = 2**32 - 1
+
+# A --set value or a check parameter is a short number: the cap keeps Fraction/int parsing of
+# a pasted megabyte (or 1e100000) from running before the error is reported.
+MAX_NUMBER_CHARS = 100
+MAX_POINT_VALUE_CHARS = 100_000
+_DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?(\d+))?")
+_RATIO = re.compile(r"[+-]?\d+/\d+")
+# Beyond this exponent no finite float (nor its nonzero subnormals) is reachable; checking it
+# first keeps Fraction('1e-99999999') from building a hundred-million-digit denominator.
+MAX_EXPONENT = 400
 
 
 class Parser(argparse.ArgumentParser):
@@ -23,14 +53,18 @@ class Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
-def nonnegative_int(text: str) -> int:
+def seed(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise UsageError(f"--seed must be a non-negative integer, got {text!r}") from None
-    if value < 0:
-        raise UsageError(f"--seed must be a non-negative integer, got {text!r}")
+        raise UsageError(f"--seed must be an integer in [0, {MAX_SEED}], got {text!r}") from None
+    if not 0 <= value <= MAX_SEED:
+        raise UsageError(f"--seed must be an integer in [0, {MAX_SEED}], got {text!r}")
     return value
+
+
+# The old name, kept for callers outside the CLI.
+nonnegative_int = seed
 
 
 def precision_bits(text: str) -> int:
@@ -44,11 +78,27 @@ def precision_bits(text: str) -> int:
 
 
 def parse_rational(text: str, what: str) -> Fraction:
-    """A finite rational from '3/2', '1.5', '1e-3'; NaN, inf and junk are a UsageError."""
+    """A finite rational from '3/2', '1.5', '1e-3' that converts to a finite float.
+
+    NaN, inf, junk, values too long or beyond the float range are a ``UsageError``.
+    """
+    text = text.strip()
+    if len(text) > MAX_NUMBER_CHARS:
+        raise UsageError(f"{what}: value is longer than {MAX_NUMBER_CHARS} characters")
+    decimal = _DECIMAL.fullmatch(text)
+    if not (decimal or _RATIO.fullmatch(text)):
+        raise UsageError(f"{what}: {text!r} is not a finite rational number")
+    if decimal and decimal.group(4) is not None and int(decimal.group(4)) > MAX_EXPONENT:
+        raise UsageError(f"{what}: {text!r} lies outside the float range")
     try:
-        value = Fraction(text.strip())
-    except (ValueError, ZeroDivisionError):
+        value = Fraction(text)
+        as_float = float(value)
+    except ZeroDivisionError:
         raise UsageError(f"{what}: {text!r} is not a finite rational number") from None
+    except OverflowError:
+        raise UsageError(f"{what}: {text!r} lies outside the float range") from None
+    if not math.isfinite(as_float):
+        raise UsageError(f"{what}: {text!r} lies outside the float range")
     return value
 
 
@@ -68,37 +118,171 @@ def parse_set(assignments: list[str]) -> dict[str, dict[str, Fraction]]:
             raise UsageError(
                 f"--set: lemma {lemma_id} has no constant {name!r} (constants: {', '.join(names)})"
             )
+        if name in overrides.get(lemma_id, {}):
+            raise UsageError(f"--set: {target} is given twice")
         overrides.setdefault(lemma_id, {})[name] = parse_rational(value, f"--set {target}")
     return overrides
 
 
+def _check_finite(name: str, value: Any, text: str) -> None:
+    """Refuse NaN, infinities and numbers no float holds, inside lists and dicts too."""
+    if isinstance(value, list):
+        for item in value:
+            _check_finite(name, item, text)
+    elif isinstance(value, dict):
+        for item in value.values():
+            _check_finite(name, item, text)
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        try:
+            finite = math.isfinite(float(value))
+        except OverflowError:
+            finite = False
+        if not finite:
+            raise UsageError(f"parameter {name} must be finite, got {text!r}")
+    elif isinstance(value, str) and value.strip().lower() in {"nan", "inf", "-inf", "+inf"}:
+        raise UsageError(f"parameter {name} must be finite, got {text!r}")
+
+
 def parse_point(assignments: list[str]) -> dict[str, Any]:
-    """``name=value`` pairs for ``verify check``; values are JSON (numbers, lists) or strings."""
+    """``name=value`` pairs for ``verify check``; values are JSON (numbers, lists) or strings.
+
+    A name given twice is refused: the last one silently winning would hide a typo.
+    """
     params: dict[str, Any] = {}
     for text in assignments:
         name, sep, value = text.partition("=")
         if not sep or not name:
             raise UsageError(f"expected name=value, got {text!r}")
+        if name in params:
+            raise UsageError(f"parameter {name} is given twice")
+        if len(value) > MAX_POINT_VALUE_CHARS:
+            raise UsageError(
+                f"parameter {name}: value is longer than {MAX_POINT_VALUE_CHARS} chars"
+            )
         try:
             parsed = json.loads(value)
         except json.JSONDecodeError:
             parsed = value
-        if isinstance(parsed, float) and not math.isfinite(parsed):
-            raise UsageError(f"parameter {name} must be finite, got {value!r}")
-        if isinstance(parsed, str) and parsed.strip().lower() in {"nan", "inf", "-inf", "+inf"}:
-            raise UsageError(f"parameter {name} must be finite, got {value!r}")
+        except ValueError:  # an integer past Python's int-from-string digit limit
+            raise UsageError(
+                f"parameter {name} must be finite, got a {len(value)}-char number"
+            ) from None
+        _check_finite(name, parsed, value)
         params[name] = parsed
     return params
 
 
-class Progress:
-    """One status line per lemma: redrawn in place on a terminal, throttled lines otherwise."""
+# --- Output folder: built beside the target, swapped in at the end ------------------------------
 
-    def __init__(self, stream=sys.stderr, interval: float = 5.0) -> None:
-        self.stream = stream
-        self.tty = stream.isatty()
+
+def refuse_bad_out(out: Path) -> None:
+    """Refuse, without creating anything, an ``out`` folder that could not be written."""
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out}: exists and is not a directory")
+    ancestor = out.absolute().parent
+    while not ancestor.exists():
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise UsageError(f"--out {out}: a parent is a file, not a directory")
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        raise UsageError(f"--out {out}: cannot write in {ancestor}")
+
+
+def prepare_out(out: Path) -> Path:
+    """Check ``out`` can be written and make the staging folder beside it (same parent, so the
+    final rename is atomic). Refuses a file, a path under a file or an unwritable place."""
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out}: exists and is not a directory")
+    parent = out.absolute().parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise UsageError(f"--out {out}: a parent is a file, not a directory") from None
+    except NotADirectoryError:
+        raise UsageError(f"--out {out}: a parent is a file, not a directory") from None
+    except OSError as exc:
+        raise UsageError(f"--out {out}: cannot create {parent}: {exc.strerror}") from None
+    try:
+        return Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=parent))
+    except OSError as exc:
+        raise UsageError(f"--out {out}: cannot write in {parent}: {exc.strerror}") from None
+
+
+def swap_in(staging: Path, out: Path) -> None:
+    """Replace ``out`` by ``staging``: old one renamed away, new one renamed in, old deleted."""
+    if not out.exists():
+        staging.rename(out)
+        return
+    old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=staging.parent))
+    old.rmdir()  # mkdtemp reserved a unique name; rename needs it free
+    out.rename(old)
+    try:
+        staging.rename(out)
+    except BaseException:
+        old.rename(out)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+@contextmanager
+def staged_output(out: Path) -> Iterator[Path]:
+    """Yield a staging folder; on success swap it in as ``out``, on any exit (an error, SIGINT,
+    SIGTERM) remove it and leave ``out`` as it was."""
+    staging = prepare_out(out)
+    try:
+        yield staging
+        swap_in(staging, out)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+# --- Signals ------------------------------------------------------------------------------------
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C so that the same cleanup (``finally`` blocks) runs."""
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
+def install_sigterm_handler() -> None:
+    signal.signal(signal.SIGTERM, _raise_terminated)
+
+
+def quiet_stdout() -> None:
+    """After a closed pipe: point stdout at devnull so the interpreter's last flush is silent."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+
+
+# --- Progress -----------------------------------------------------------------------------------
+
+
+class Progress:
+    """One status line per lemma, ``[k/N] id ... (elapsed s)``: redrawn in place on a terminal,
+    throttled lines otherwise."""
+
+    def __init__(self, stream=None, interval: float = 5.0, total: int = 0) -> None:
+        self.stream = sys.stderr if stream is None else stream  # read now: tests replace it
+        self.tty = self.stream.isatty()
         self.interval = interval
         self.last = 0.0
+        self.total = total
+        self.index = 0
+        self.started = time.monotonic()
+
+    def start(self, index: int) -> None:
+        """The ``index``-th lemma (from 1) of ``total`` begins."""
+        self.index = index
+
+    def _prefix(self) -> str:
+        return f"[{self.index}/{self.total}] " if self.total else ""
+
+    def _elapsed(self) -> str:
+        return f"{time.monotonic() - self.started:.1f} s elapsed"
 
     def __call__(self, run) -> None:
         now = time.monotonic()
@@ -107,7 +291,10 @@ class Progress:
         self.last = now
         ratios = [e.ratio for e in run.evaluations if e.ratio is not None]
         worst = f" worst lhs/rhs {max(ratios):.6g}" if ratios else ""
-        text = f"{run.lemma.id}: {len(run.evaluations)} examples{worst}"
+        text = (
+            f"{self._prefix()}{run.lemma.id}: {len(run.evaluations)} examples{worst}"
+            f" ({self._elapsed()})"
+        )
         if self.tty:
             self.stream.write("\r\033[K" + text)
         else:
@@ -117,5 +304,5 @@ class Progress:
     def done(self, line: str) -> None:
         if self.tty:
             self.stream.write("\r\033[K")
-        self.stream.write(line + "\n")
+        self.stream.write(f"{self._prefix()}{line} [{self._elapsed()}]\n")
         self.stream.flush()

@@ -5,18 +5,27 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from verify.cli.common import (
-    nonnegative_int,
-)
-from verify.core.contract import PROFILES
+from verify.cli.common import MAX_SEED, PROFILES, refuse_bad_out, seed
 
 
 def add_parser(sub) -> None:
     parser = sub.add_parser("mutate", help="soundness harness: every constant past its worst case")
-    parser.add_argument("ids", nargs="*", metavar="ID")
-    parser.add_argument("--profile", choices=PROFILES, default="quick")
-    parser.add_argument("--seed", type=nonnegative_int, default=0)
-    parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("ids", nargs="*", metavar="ID", help="lemma ids to mutate (default: all)")
+    parser.add_argument(
+        "--profile",
+        choices=PROFILES,
+        default="quick",
+        help="searched examples per lemma: quick, standard or thorough (default: quick)",
+    )
+    parser.add_argument(
+        "--seed",
+        type=seed,
+        default=0,
+        help=f"seed of the Hypothesis search, an integer in [0, {MAX_SEED}] (default: 0)",
+    )
+    parser.add_argument(
+        "--out", type=Path, default=None, help="folder for the mutation summary (default: none)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -25,5 +34,7 @@ def run(args: argparse.Namespace) -> int:
 
     for lemma_id in args.ids:
         get(lemma_id)
+    if args.out is not None:
+        refuse_bad_out(args.out)
     summary = mutate(args.ids, profile=args.profile, seed=args.seed, out=args.out)
     return 0 if summary["caught"] == summary["total"] else 1

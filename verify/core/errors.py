@@ -1,12 +1,12 @@
-"""Errors that the CLI turns into one clear line and exit code 2."""
+"""Errors that the CLI turns into one clear line (``verify: error: ...``) and exit code 2."""
 
 
 class VerifyError(Exception):
-    """Base class: bad usage or bad input, reported as one line, exit 2."""
+    """Base class: bad usage or bad input, reported as one line, exit 2, before any computing."""
 
 
 class UsageError(VerifyError):
-    """The command line is malformed (unknown lemma, malformed --set, bad profile)."""
+    """The command line is malformed (unknown lemma, malformed --set, bad profile, bad --out)."""
 
 
 class DomainError(VerifyError):

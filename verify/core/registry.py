@@ -6,6 +6,7 @@ benchmarks), so ``verify.core`` has no import of ``lemmas`` and the layers stay 
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import pkgutil
 import re
@@ -42,5 +43,7 @@ def all_lemmas() -> dict[str, Lemma]:
 def get(lemma_id: str) -> Lemma:
     lemmas = all_lemmas()
     if lemma_id not in lemmas:
-        raise UsageError(f"unknown lemma id {lemma_id!r} (see 'verify list')")
+        near = difflib.get_close_matches(lemma_id, list(lemmas), n=1)
+        hint = f"did you mean {near[0]}? " if near else ""
+        raise UsageError(f"unknown lemma id {lemma_id!r} ({hint}see 'verify list')")
     return lemmas[lemma_id]

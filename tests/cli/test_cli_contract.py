@@ -1,0 +1,251 @@
+"""The CLI contract beyond test_cli.py: every class of bad input is one line and exit 2 before
+any computing, an interrupted run loses nothing, --version, describe, help, closed pipes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from verify.cli import build_parser, main
+from verify.cli import common as cli_common
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    return env
+
+
+def _run(*args: str, cwd=None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "verify", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=_env(),
+    )
+
+
+def _assert_one_line_exit_2(result: subprocess.CompletedProcess) -> None:
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("verify: error:"), result.stderr
+    assert "Traceback" not in result.stderr
+
+
+C16_POINT = ["eps=0.5", "sigma=1", "theta=0.1", "x=0.3"]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        pytest.param(["run", "C.16", "--set", "C.16.prefactor=1e400"], id="set-overflow"),
+        pytest.param(["run", "C.16", "--set", "C.16.prefactor=1e100000"], id="set-huge-exponent"),
+        pytest.param(["run", "C.16", "--set", "C.16.prefactor=1e-99999999"], id="set-tiny"),
+        pytest.param(["run", "C.16", "--set", "C.16.prefactor=" + "1" * 500], id="set-too-long"),
+        pytest.param(["run", "C.16", "--set", "C.16.prefactor=1/0"], id="set-div-zero"),
+        pytest.param(
+            ["run", "C.16", "--set", "C.16.prefactor=1", "--set", "C.16.prefactor=2"],
+            id="set-repeated",
+        ),
+        pytest.param(["run", "C.9", "--set", "C.16.prefactor=2"], id="set-lemma-not-in-run"),
+        pytest.param(["run", "C.9", "--seed", str(2**32)], id="seed-too-large"),
+        pytest.param(["run", "C.9", "--seed", "1.5"], id="seed-not-int"),
+        pytest.param(["mutate", "--seed", str(2**40)], id="mutate-seed-too-large"),
+        pytest.param(["check", "C.16", "eps=1", "eps=2", "sigma=1", "theta=0", "x=0"], id="rep"),
+        pytest.param(["check", "C.16", *C16_POINT, "y=1"], id="unknown-param-domain"),
+        pytest.param(
+            ["check", "C.9", "breakpoints=[]", 'slopes=["3/2"]', "value=0", "extra=1"],
+            id="unknown-param-examples",
+        ),
+        pytest.param(["check", "C.16", "eps=1e400", "sigma=1", "theta=0", "x=0"], id="pt-inf"),
+        pytest.param(
+            ["check", "C.16", "eps=1" + "0" * 5000, "sigma=1", "theta=0", "x=0"], id="pt-bigint"
+        ),
+        pytest.param(["check", "C.16", *C16_POINT, "--set", "C.9.size_factor=4"], id="chk-set"),
+        pytest.param(["describe", "X.99"], id="describe-unknown"),
+        pytest.param(["check", "C.16", "--precision", "8", *C16_POINT], id="precision"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(args):
+    _assert_one_line_exit_2(_run(*args))
+
+
+@pytest.mark.parametrize("kind", ["file", "under-file", "unwritable"])
+def test_bad_out_is_refused_before_any_lemma_runs(kind, tmp_path, monkeypatch, capsys):
+    afile = tmp_path / "afile"
+    afile.write_text("keep")
+    if kind == "unwritable":
+        locked = tmp_path / "locked"
+        locked.mkdir()
+        locked.chmod(0o500)
+        out = locked / "out"
+        if os.geteuid() == 0:  # root writes anywhere a mode bit forbids; not in /proc
+            if not Path("/proc/self").exists():
+                pytest.skip("root writes anywhere and there is no /proc")
+            out = Path("/proc/verify-cli-test/out")
+    else:
+        out = afile if kind == "file" else afile / "out"
+    import verify.core.runner
+
+    def no_lemma(*args, **kwargs):
+        raise AssertionError("a lemma ran before --out was checked")
+
+    monkeypatch.setattr(verify.core.runner, "run_lemma", no_lemma)
+    from verify.core.registry import all_lemmas
+
+    all_lemmas()  # import the lemmas first, so the clock measures the refusal only
+    started = time.monotonic()
+    assert main(["run", "C.16", "--out", str(out), "--no-html"]) == 2
+    assert time.monotonic() - started < 1.0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("verify: error: --out"), err
+    assert afile.read_text() == "keep"
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["afile"] + (["locked"] if kind == "unwritable" else [])
+    )
+
+
+def test_bad_out_subprocess_is_one_line(tmp_path):
+    afile = tmp_path / "afile"
+    afile.write_text("keep")
+    _assert_one_line_exit_2(_run("run", "C.16", "--out", str(afile)))
+    _assert_one_line_exit_2(_run("run", "C.16", "--out", str(afile / "sub")))
+
+
+@pytest.mark.parametrize("args", [["list"], ["describe", "C.16"], ["--help"]])
+def test_closed_pipe_is_quiet(args):
+    """``verify list | head -1``: no traceback, no 'Exception ignored' line."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "verify", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=_env(),
+    )
+    proc.stdout.readline()
+    proc.stdout.close()
+    stderr = proc.stderr.read().decode()
+    proc.wait(timeout=120)
+    assert "Traceback" not in stderr and "Exception ignored" not in stderr, stderr
+    assert stderr == ""
+    assert proc.returncode in (0, 141)
+
+
+def test_version_and_python_dash_m():
+    result = _run("--version")
+    assert result.returncode == 0
+    assert result.stdout.startswith("verify ") and result.stdout.strip() != "verify"
+
+
+def test_every_option_of_every_command_has_help():
+    parser = build_parser()
+    subparsers = next(a for a in parser._actions if a.choices and "run" in a.choices)
+    # regress and report belong to another owner's task; the rest are checked here.
+    for name in ("list", "describe", "run", "check", "mutate"):
+        for action in subparsers.choices[name]._actions:
+            assert action.help, f"verify {name} {action.dest} has no help line"
+    assert (
+        "[0, 4294967295]"
+        in subparsers.choices["run"].format_help().replace("\n", " ").replace("  ", " ")
+        or "4294967295" in subparsers.choices["run"].format_help()
+    )
+
+
+def test_mirrored_constants_agree_with_core():
+    from verify.core.contract import PROFILES
+    from verify.core.numbers import DEFAULT_PRECISION, MAX_PRECISION
+
+    assert cli_common.PROFILES == PROFILES
+    assert cli_common.DEFAULT_PRECISION == DEFAULT_PRECISION
+    assert cli_common.MAX_PRECISION == MAX_PRECISION
+
+
+def test_describe_domain_and_string_domain(capsys):
+    assert main(["describe", "C.16"]) == 0
+    out = capsys.readouterr().out
+    assert "eps in (0, 1]" in out and "subject to theta < eps" in out
+    assert "prefactor = 1" in out and "verify check C.16 eps=" in out
+    assert main(["describe", "C.9"]) == 0
+    out = capsys.readouterr().out
+    assert "breakpoints, slopes, value" in out and "domain: " in out
+    assert "verify check C.9 " in out
+
+
+def test_describe_example_call_runs(capsys):
+    import shlex
+
+    from verify.cli.describe import example_call
+    from verify.core.registry import get
+
+    call = shlex.split(example_call(get("C.16")))
+    assert main(call[1:]) == 0
+
+
+def test_help_does_not_import_heavy_modules():
+    code = (
+        "import sys\n"
+        "from verify.cli import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "heavy = [m for m in ('torch', 'hypothesis', 'flint', 'lemmas') if m in sys.modules]\n"
+        "print(heavy)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=_env()
+    )
+    assert result.stdout.strip().splitlines()[-1] == "[]", result.stdout + result.stderr
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
+
+
+@pytest.mark.parametrize("signum, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_interrupt_leaves_previous_output(tmp_path, signum, code):
+    out = tmp_path / "D"
+    args = ["run", "C.9", "C.16", "--out", str(out), "--no-html"]
+    first = _run(*args)
+    assert first.returncode == 0, first.stderr
+    before = _snapshot(out)
+    siblings = sorted(p.name for p in tmp_path.iterdir())
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "verify", *args, "--profile", "thorough"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=_env(),
+    )
+    # Wait until the run is computing: its staging folder appears once every input is checked.
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not any(
+        p.name.startswith(".D.tmp-") for p in tmp_path.iterdir()
+    ):
+        time.sleep(0.1)
+    time.sleep(2)
+    assert proc.poll() is None, "the run ended before it could be interrupted"
+    proc.send_signal(signum)
+    _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == code, stderr
+    assert b"Traceback" not in stderr
+    assert _snapshot(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == siblings
+
+
+def test_rerun_swaps_in_new_output_without_strays(tmp_path, capsys):
+    out = tmp_path / "D"
+    out.mkdir()
+    (out / "stale.txt").write_text("old")
+    assert main(["run", "C.16", "--out", str(out), "--no-html", "--seed", "3"]) == 0
+    assert not (out / "stale.txt").exists()
+    assert (out / "results.json").exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["D"]
+    err = capsys.readouterr().err
+    assert "[1/1] C.16" in err and "elapsed" in err
