@@ -175,8 +175,21 @@ def test_describe_domain_and_string_domain(capsys):
     assert "prefactor = 1" in out and "verify check C.16 eps=" in out
     assert main(["describe", "C.9"]) == 0
     out = capsys.readouterr().out
-    assert "breakpoints, slopes, value" in out and "domain: " in out
-    assert "verify check C.9 " in out
+    assert "breakpoints: 0 to 63 reals" in out and "verify check C.9 " in out
+
+
+def test_describe_a_lemma_with_a_string_domain(capsys, monkeypatch):
+    import dataclasses
+
+    from verify.core import registry
+
+    c9 = registry.get("C.9")
+    words = dataclasses.replace(c9, domain="breakpoints increasing, slopes one more")
+    monkeypatch.setitem(registry.all_lemmas(), "C.9", words)
+    assert main(["describe", "C.9"]) == 0
+    out = capsys.readouterr().out
+    assert "domain: breakpoints increasing, slopes one more" in out
+    assert "breakpoints, slopes, value" in out and "verify check C.9 " in out
 
 
 def test_describe_example_call_runs(capsys):
