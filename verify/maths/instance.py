@@ -65,6 +65,7 @@ from verify.maths.comb import smoothed_comb_closed_form
 from verify.maths.oneway import OneWayFunction, all_seeds, check_signs, evaluate
 
 MAX_ENUMERATION_D = 12
+COMB_RADIUS = 12.0  # comb points with |t| > 12 carry mass < phi(12)/Z ~ 1e-32: dropped.
 _THETA_TERMS = 12
 _LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
 
@@ -83,6 +84,9 @@ class Instance:
     f: OneWayFunction
     R: float
     eps: float
+    # Definition 3.1 takes eps in (0, 1); the rejection-timing profile of B.4 runs the same
+    # construction with a wider comb (eps = 2), so the upper end is a parameter.
+    eps_max: float = field(default=1.0, compare=False)
     _seeds: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -98,8 +102,8 @@ class Instance:
         r, e = float(self.R), float(self.eps)
         if not math.isfinite(r) or r <= 0:
             raise DomainError(f"R must be a finite positive number, got {self.R!r}")
-        if not math.isfinite(e) or not 0 < e < 1:
-            raise DomainError(f"eps must lie in (0, 1), got {self.eps!r}")
+        if not math.isfinite(e) or not 0 < e < self.eps_max:
+            raise DomainError(f"eps must lie in (0, {self.eps_max:g}), got {self.eps!r}")
         # f's declared output length must be the one it produces.
         probe = np.ones((1, d), dtype=np.int8)
         out = np.asarray(self.f(probe))
@@ -398,6 +402,67 @@ class Instance:
         if sigma > 0:
             x = x + sigma * torch.randn(x.shape, generator=generator, dtype=torch.float64)
         return x, seeds
+
+    # --- torch forms used by the reductions of B.3 / B.4 / Lemma 3.3 (samplers.inversion) ---
+
+    def outputs_torch(self, signs: torch.Tensor) -> torch.Tensor:
+        """f on a float64 tensor of seeds (rows of ±1), as a float64 tensor of ±1."""
+        import torch
+
+        codes = self.f(signs.to(torch.int8).numpy())
+        return torch.as_tensor(codes, dtype=torch.float64)
+
+    def comb_table(self, b: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """Comb points t_k = k eps + theta(b), |t_k| <~ COMB_RADIUS, and log(phi(t_k) / Z)."""
+        import torch
+
+        eps = float(self.eps)
+        k_max = math.ceil(COMB_RADIUS / eps) + 1
+        t = torch.arange(-k_max, k_max + 1, dtype=torch.float64) * eps + self.theta(b)
+        return t, torch.log_softmax(-(t**2) / 2, dim=0)
+
+    def sample_comb_by_inverse_cdf(
+        self, signs: torch.Tensor, generator: torch.Generator
+    ) -> torch.Tensor:
+        """One comb point per entry of ``signs`` (any shape, float ±1), phase by sign, by
+        inverse CDF: the same law as ``sample_comb`` (one uniform per entry, a different
+        stream). Both phases' CDFs are stacked into one increasing table ([0, 1] for +1, [1, 2]
+        for -1) so that a single ``searchsorted`` serves every entry."""
+        import torch
+
+        t_plus, log_plus = self.comb_table(1)
+        t_minus, log_minus = self.comb_table(-1)
+        cdf = torch.cat([torch.cumsum(log_plus.exp(), 0), 1 + torch.cumsum(log_minus.exp(), 0)])
+        cdf[t_plus.numel() - 1] = 1.0  # exact ends: rounding must not leak into the other table
+        cdf[-1] = 2.0
+        points = torch.cat([t_plus, t_minus])
+        u = torch.rand(signs.shape, generator=generator, dtype=torch.float64)
+        u = u + (signs <= 0).to(torch.float64)
+        return points[torch.searchsorted(cdf, u).clamp_(max=points.numel() - 1)]
+
+    def sample_seeds_torch(self, n: int, generator: torch.Generator) -> torch.Tensor:
+        """n uniform seeds as a float64 (n, d) tensor of ±1."""
+        import torch
+
+        bits = torch.randint(0, 2, (n, self.d), generator=generator, dtype=torch.float64)
+        return 2.0 * bits - 1
+
+    def sample_head(self, s: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+        """x_{1:d} given the seeds: N(R s, I)."""
+        import torch
+
+        return float(self.R) * s + torch.randn(s.shape, generator=generator, dtype=torch.float64)
+
+    def sample_by_inverse_cdf(
+        self, n: int, generator: torch.Generator
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """n draws of x ~ g and their seeds (float64), combs by ``sample_comb_by_inverse_cdf``."""
+        import torch
+
+        s = self.sample_seeds_torch(n, generator)
+        head = self.sample_head(s, generator)
+        tail = self.sample_comb_by_inverse_cdf(self.outputs_torch(s), generator)
+        return torch.cat([head, tail], dim=1), s
 
     def measurement_matrix(self) -> torch.Tensor:
         """A = [0 | I_{d'}] (d' x (d + d')), so ||A|| = 1."""

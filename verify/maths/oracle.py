@@ -84,7 +84,8 @@ from flint import arb
 from verify.core.errors import DomainError
 from verify.core.numbers import precision, upper
 from verify.maths.instance import Instance, check_sigma
-from verify.maths.large_sigma import mixture_score_torch, score_deviation_bound
+from verify.maths.large_sigma import score_deviation_bound
+from verify.maths.mixture import vertex_mixture_score
 from verify.maths.oneway import ConstantFunction, GoldreichFunction, ProjectionFunction
 
 ROUNDING_ALLOWANCE = 2.0**-40
@@ -301,7 +302,7 @@ class ScoreOracle:
 
     def _large(self, points: torch.Tensor, sigma: float, bound: float) -> OracleResult:
         inst = self.instance
-        score = mixture_score_torch(points, inst.d, float(inst.R), sigma)
+        score = vertex_mixture_score(points, inst.d, float(inst.R), sigma)
         norm = score.norm(dim=1)
         error = bound + ROUNDING_ALLOWANCE * (1 + norm + float(inst.R) * math.sqrt(inst.d))
         return OracleResult(score=score, error_bound=error, regime="large")
