@@ -74,53 +74,50 @@ import math
 from fractions import Fraction
 from typing import Any
 
-import numpy as np
-import torch
 from flint import arb
 from hypothesis import strategies as st
 
 from verify.core.contract import Constant, Lemma, Part
-from verify.core.domain import finite_real, integer, log_uniform
+from verify.core.domain import Choice, Constraint, Domain, Integer, Real, Reals
 from verify.core.errors import DomainError
 from verify.core.numbers import ball, to_arb
-from verify.core.plotting import pyplot, save
-from verify.maths.instance import Instance, bounded_mean_interval, comb_sup_bound
-from verify.maths.oneway import make_function
+from verify.maths.instance import bounded_mean_interval, comb_sup_bound
+from verify.maths.orthant import (
+    F_KINDS,
+    instance_from_params,
+    orthant_score_gap_bound,
+    orthant_terms,
+    plot_score_gap,
+)
 
-F_KINDS = ("goldreich", "constant", "projection")
+# Kept importable from here until lemmas/c13_c15 imports verify.maths.orthant's name itself.
+b8 = orthant_score_gap_bound
 
 
-def instance_from(params: dict[str, Any]) -> Instance:
-    spec = {
-        "kind": params.get("f", "goldreich"),
-        "d": params.get("d"),
-        "d_out": params.get("d_out"),
-        "seed": params.get("f_seed", 0),
-        "value": params.get("f_value", 1),
+def _instance_specs(max_d: int, search_d: tuple[int, int], search_d_out: tuple[int, int]):
+    return {
+        "d": Integer(1, max_d, search=search_d),
+        "d_out": Integer(1, 64, search=search_d_out),
+        "R": Real(0, math.inf, lo_open=True, hi_open=True),
+        "eps": Real(0, 1, lo_open=True, hi_open=True),
+        "sigma": Real(0, math.inf, lo_open=True, hi_open=True),
+        "f": Choice(F_KINDS),
+        "f_seed": Integer(0, 2**31 - 1, search=(0, 1000)),
+        "f_value": Choice((1, -1)),
     }
-    return Instance(make_function(spec), finite_real(params, "R"), finite_real(params, "eps"))
 
 
-def _validate_common(params: dict[str, Any], max_d: int) -> Instance:
-    integer(params, "d", 1, max_d)
-    integer(params, "d_out", 1, 64)
-    if params.get("f", "goldreich") not in F_KINDS:
-        raise DomainError(f"f must be one of {F_KINDS}, got {params.get('f')!r}")
-    sigma = finite_real(params, "sigma")
-    if sigma <= 0:
-        raise DomainError(f"sigma must be positive, got {sigma}")
-    return instance_from(params)  # checks R > 0, 0 < eps < 1, f's output length
+def _instance_is_well_formed(params: dict[str, Any]) -> None:
+    """f's own checks (Goldreich's needs d >= 5, f's output length): a DomainError otherwise."""
+    instance_from_params(params)
 
 
-def _validate_point(params: dict[str, Any]) -> None:
-    inst = _validate_common(params, 8)
-    x = params.get("x")
-    if not isinstance(x, list) or len(x) != inst.dim:
-        raise DomainError(f"x must be a list of d + d' = {inst.dim} reals")
-    for i, value in enumerate(x):
-        finite_real({"x": value}, "x")
-        if abs(float(value)) > 50:
-            raise DomainError(f"x[{i}] = {value} lies outside [-50, 50]")
+POINT_DOMAIN = Domain(
+    Constraint("x has d + d' entries", lambda p: len(p["x"]) == p["d"] + p["d_out"]),
+    optional=("f", "f_seed", "f_value"),
+    x=Reals(Real(-50, 50), 2, 72, doc="the point, d + d' coordinates"),
+    **_instance_specs(8, (1, 6), (1, 4)),
+)
 
 
 def _f_fields(draw, d: int) -> dict[str, Any]:
@@ -135,11 +132,11 @@ def _f_fields(draw, d: int) -> dict[str, Any]:
 
 @st.composite
 def _point_params(draw) -> dict[str, Any]:
-    d = draw(st.integers(1, 6))
-    d_out = draw(st.integers(1, 4))
-    R = draw(log_uniform(0.25, 8.0))
-    eps = draw(log_uniform(0.02, 0.95))
-    sigma = draw(log_uniform(0.01, 3.0))
+    d = draw(POINT_DOMAIN["d"].strategy())
+    d_out = draw(POINT_DOMAIN["d_out"].strategy())
+    R = draw(Real(0.25, 8.0, log=True).strategy())
+    eps = draw(Real(0.02, 0.95, log=True).strategy())
+    sigma = draw(Real(0.01, 3.0, log=True).strategy())
     head = [draw(st.sampled_from([1, -1])) * draw(st.floats(0.0, R + 4.0)) for _ in range(d)]
     # comb coordinates: on the phase-0 comb, on the phase-eps/2 comb, or anywhere
     tail = []
@@ -155,73 +152,37 @@ def _point_params(draw) -> dict[str, Any]:
     return params
 
 
-def _orthant_terms(inst: Instance, x: list[float], sigma: float) -> dict[str, Any]:
-    """Enclosures shared by C.6 and C.7 at the point x."""
-    parts = inst.factors_arb(x, sigma)
-    seeds = inst.seeds()
-    outs = inst.outputs(seeds)
-    own = inst.vertex(np.asarray([x]))[0]
-    others_value = arb(0)
-    others_grad = [arb(0)] * inst.dim
-    for s, fs in zip(seeds, outs, strict=True):
-        if np.array_equal(s, own):
-            continue
-        value, grad = inst.seed_terms_arb(parts, s, fs)
-        others_value += value
-        others_grad = [a + b for a, b in zip(others_grad, grad, strict=True)]
-    s_arb = to_arb(sigma)
-    v = 1 + s_arb * s_arb
-    R = to_arb(inst.R)
-    xs = [to_arb(c) for c in x]
-    gauss = arb(1)
-    bracket_prod = arb(1)
-    for i in range(inst.d):
-        a = abs(xs[i])
-        gauss *= parts["head"][1][i] if own[i] == 1 else parts["head"][-1][i]
-        bracket_prod *= 1 + (-2 * R * a / v).exp()
-    return {
-        "parts": parts,
-        "own": own,
-        "others_value": others_value,
-        "others_grad": others_grad,
-        "gauss": gauss,
-        "bracket": bracket_prod - 1,
-        "v": v,
-        "xs": xs,
-    }
-
-
 def _check_c6(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Part]:
-    inst = instance_from(params)
+    inst = instance_from_params(params)
     sigma = float(params["sigma"])
-    terms = _orthant_terms(inst, params["x"], sigma)
+    terms = orthant_terms(inst, params["x"], sigma)
     m_bar = comb_sup_bound(sigma, inst.eps)
-    unit = terms["gauss"] * m_bar**inst.d_out * terms["bracket"]
+    unit = terms.gauss * m_bar**inst.d_out * terms.bracket
     c = to_arb(constants["C6"])
     parts = [
-        Part("density_decomposition", terms["others_value"], c * unit, "C6", unit),
-        Part("nonnegative", arb(0), terms["others_value"]),
+        Part("density_decomposition", terms.others_value, c * unit, "C6", unit),
+        Part("nonnegative", arb(0), terms.others_value),
     ]
     # the comb bound itself: every comb factor at x is <= M-bar
     top = max(
-        (terms["parts"]["comb"][b][j] for b in (1, -1) for j in range(inst.d_out)),
+        (terms.factors["comb"][b][j] for b in (1, -1) for j in range(inst.d_out)),
         key=lambda z: float(z.upper()),
     )
     # M-bar is attained up to 1 + O(q0) at t = 0, b = +1: compare with the same 2^-20 margin
     parts.append(Part("comb_sup", top, m_bar * (1 + arb(2) ** -20)))
-    v, R = terms["v"], to_arb(inst.R)
+    v, R = terms.v, to_arb(inst.R)
     if all(abs(float(c)) >= inst.R / 2 for c in params["x"][: inst.d]):
         near = (inst.d * (-(R * R) / v).exp()).exp() - 1
-        parts.append(Part("bracket_near_vertex", terms["bracket"], near))
+        parts.append(Part("bracket_near_vertex", terms.bracket, near))
     return parts
 
 
 def _check_c7(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Part]:
-    inst = instance_from(params)
+    inst = instance_from_params(params)
     sigma = float(params["sigma"])
-    terms = _orthant_terms(inst, params["x"], sigma)
-    comb, comb_d = terms["parts"]["comb"], terms["parts"]["comb_d"]
-    v, R, xs = terms["v"], to_arb(inst.R), terms["xs"]
+    terms = orthant_terms(inst, params["x"], sigma)
+    comb, comb_d = terms.factors["comb"], terms.factors["comb_d"]
+    v, R, xs = terms.v, to_arb(inst.R), terms.xs
     prod_m = arb(1)
     ratio_sq = arb(0)
     for j in range(inst.d_out):
@@ -230,8 +191,8 @@ def _check_c7(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Pa
         prod_m *= m
         ratio_sq += (m_prime / m) ** 2
     head_sq = sum(((abs(xs[i]) + R) ** 2 for i in range(inst.d)), arb(0)) / (v * v)
-    unit = terms["gauss"] * prod_m * terms["bracket"] * (head_sq + ratio_sq).sqrt()
-    norm = sum((g * g for g in terms["others_grad"]), arb(0)).sqrt()
+    unit = terms.gauss * prod_m * terms.bracket * (head_sq + ratio_sq).sqrt()
+    norm = sum((g * g for g in terms.others_grad), arb(0)).sqrt()
     c = to_arb(constants["C7"])
     return [Part("gradient_decomposition", norm, c * unit, "C7", unit)]
 
@@ -239,41 +200,34 @@ def _check_c7(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Pa
 # --- C.8 ---------------------------------------------------------------------------------------
 
 
-def b8(inst: Instance, sigma: float) -> arb:
-    s = to_arb(sigma)
-    v = 1 + s * s
-    R = to_arb(inst.R)
-    tail = (R / v.sqrt() / arb(2).sqrt()).erfc() / 2
-    flip_any = 1 - (1 - tail) ** inst.d
-    eps = to_arb(inst.eps)
-    return inst.d * tail * 4 * R * R / (v * v) + flip_any * inst.d_out * eps * eps / (4 * s**4)
+C8_DOMAIN = Domain(
+    optional=("f", "f_seed", "f_value", "candidates", "seed"),
+    samples=Integer(100, 10**7),
+    alpha=Real(0, 1, lo_open=True, hi_open=True),
+    seed=Integer(0, 2**63 - 1, search=(0, 10**6)),
+    candidates=Integer(0, 12, doc="coordinates enumerated near the walls (needed for d > 10)"),
+    **_instance_specs(64, (1, 6), (1, 6)),
+)
 
 
 def _validate_c8(params: dict[str, Any]) -> None:
-    inst = _validate_common(params, 64)
-    n = integer(params, "samples", 100, 10**7)
+    inst = instance_from_params(params)
     candidates = params.get("candidates")
     if inst.d > 10 and not isinstance(candidates, int):
         raise DomainError("C.8 with d > 10 needs an integer 'candidates' (coordinates enumerated)")
-    if isinstance(candidates, int) and not 0 <= candidates <= 12:
-        raise DomainError(f"candidates must lie in [0, 12], got {candidates}")
-    alpha = finite_real(params, "alpha")
-    if not 0 < alpha < 1:
-        raise DomainError(f"alpha must lie in (0, 1), got {alpha}")
-    del n
 
 
 @st.composite
 def _c8_params(draw) -> dict[str, Any]:
-    d = draw(st.integers(1, 6))
+    d = draw(C8_DOMAIN["d"].strategy())
     params = {
         "d": d,
-        "d_out": draw(st.integers(1, 6)),
-        "eps": draw(log_uniform(0.05, 0.9)),
-        "sigma": draw(log_uniform(0.05, 2.0)),
+        "d_out": draw(C8_DOMAIN["d_out"].strategy()),
+        "eps": draw(Real(0.05, 0.9, log=True).strategy()),
+        "sigma": draw(Real(0.05, 2.0, log=True).strategy()),
         "samples": 5000,
         "alpha": 1e-3,
-        "seed": draw(st.integers(0, 10**6)),
+        "seed": draw(C8_DOMAIN["seed"].strategy()),
     }
     # R through z = R/sqrt(v) in [0.3, 2.6]: beyond, the Chernoff interval's floor
     # B log(2/alpha)/n exceeds B_8 (which is about B Phi_bar(z)) at this sample size.
@@ -284,7 +238,9 @@ def _c8_params(draw) -> dict[str, Any]:
 
 
 def _check_c8(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Part]:
-    inst = instance_from(params)
+    import torch
+
+    inst = instance_from_params(params)
     sigma = float(params["sigma"])
     generator = torch.Generator().manual_seed(int(params.get("seed", 0)))
     x, _ = inst.sample(int(params["samples"]), generator, sigma=sigma)
@@ -293,7 +249,7 @@ def _check_c8(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Pa
     bound = inst.gap_bound_max(sigma)
     alpha = float(params["alpha"])
     lo, hi = bounded_mean_interval(lower.numpy(), upper.numpy(), bound, alpha)
-    unit = b8(inst, sigma)
+    unit = orthant_score_gap_bound(inst, sigma)
     c = to_arb(constants["C8"])
     how = (
         "all seeds"
@@ -318,78 +274,6 @@ def _check_c8(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Pa
     ]
 
 
-def _c8_sweep() -> list[tuple[float, float, float, float]]:
-    """(sigma, R/sqrt(v), LHS mean, B8) on a fixed grid: d = d' = 4, Goldreich-free projection f,
-    eps = 0.3, 1000 samples per point (seeded), for the decay plot."""
-    rows = []
-    for sigma in (0.1, 0.3, 1.0):
-        v = 1 + sigma * sigma
-        for z in np.linspace(0.25, 3.0, 5):
-            params = {
-                "d": 4,
-                "d_out": 4,
-                "f": "projection",
-                "R": float(z) * math.sqrt(v),
-                "eps": 0.3,
-            }
-            inst = instance_from(params)
-            generator = torch.Generator().manual_seed(11)
-            x, _ = inst.sample(1000, generator, sigma=sigma)
-            _, upper = inst.score_gap_squared(x, sigma)
-            rows.append((sigma, float(z), float(upper.mean()), float(b8(inst, sigma).mid())))
-    return rows
-
-
-def _plot_c8(records: list[dict[str, Any]], out_dir: Any) -> list[str]:
-    plt = pyplot()
-
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.4))
-    sweep = np.array(_c8_sweep())
-    for index, sigma in enumerate(sorted(set(sweep[:, 0]))):
-        rows = sweep[sweep[:, 0] == sigma]
-        color = f"C{index}"
-        left.plot(
-            rows[:, 1],
-            np.maximum(rows[:, 2], 1e-300),
-            "o-",
-            color=color,
-            label=f"LHS, sigma={sigma:g}",
-        )
-        left.plot(rows[:, 1], rows[:, 3], "--", color=color, label=f"B8, sigma={sigma:g}")
-    left.set_yscale("log")
-    left.set_xlabel("R / sqrt(1 + sigma^2)")
-    left.set_ylabel("E |grad log g_sigma - grad log g_{s(x),sigma}|^2")
-    left.set_title("C.8 sweep: d = d' = 4, eps = 0.3 (1000 samples)")
-    left.legend(fontsize=7)
-    found = []
-    for record in records:
-        params = record.get("params", {})
-        for part in record.get("parts", []):
-            if part.get("name") == "score_gap" and part["lhs"]["mid"] is not None:
-                v = 1 + float(params["sigma"]) ** 2
-                found.append(
-                    (
-                        float(params["R"]) / math.sqrt(v),
-                        float(params["sigma"]),
-                        part["lhs"]["hi"] / part["rhs"]["mid"],
-                    )
-                )
-    if found:
-        data = np.array(found)
-        points = right.scatter(data[:, 0], data[:, 2], c=np.log10(data[:, 1]), cmap="viridis")
-        fig.colorbar(points, ax=right, label="log10 sigma")
-    right.axhline(1.0, color="crimson", lw=0.8)
-    right.set_xlabel("R / sqrt(1 + sigma^2)")
-    right.set_ylabel("upper confidence end of LHS / B8")
-    right.set_title("C.8 search points (must stay below 1)")
-    return [save(fig, out_dir, "c08_score_gap_vs_R.png")]
-
-
-_POINT_DOMAIN = (
-    "f in {goldreich, constant, projection}, 1 <= d <= 8, 1 <= d' <= 64, R > 0, 0 < eps < 1, "
-    "sigma > 0, |x_k| <= 50"
-)
-
 C6 = Lemma(
     id="C.6",
     title="Density in the orthant is the nearest vertex's component",
@@ -398,7 +282,7 @@ C6 = Lemma(
         r"\sum_{s'\ne s}g_{s',\sigma}(x)\le C_6\prod_i\phi_{\sqrt v}(|x_i|-R)\,\bar M^{d'}"
         r"\Big[\prod_i(1+e^{-2R|x_i|/v})-1\Big]"
     ),
-    domain=_POINT_DOMAIN,
+    domain=POINT_DOMAIN,
     constants=[
         Constant(
             "C6",
@@ -408,7 +292,7 @@ C6 = Lemma(
     ],
     params=_point_params,
     check=_check_c6,
-    validate=_validate_point,
+    validate=_instance_is_well_formed,
     examples=[
         {
             "d": 3,
@@ -443,7 +327,7 @@ C7 = Lemma(
         r"\prod_j m_j\Big[\prod_i(1+e^{-2R|x_i|/v})-1\Big]"
         r"\sqrt{\||x_{1:d}|+R\|^2/v^2+\sum_j m_j'^2/m_j^2}"
     ),
-    domain=_POINT_DOMAIN,
+    domain=POINT_DOMAIN,
     constants=[
         Constant(
             "C7",
@@ -453,7 +337,7 @@ C7 = Lemma(
     ],
     params=_point_params,
     check=_check_c7,
-    validate=_validate_point,
+    validate=_instance_is_well_formed,
     examples=[
         {
             "d": 1,
@@ -488,8 +372,7 @@ C8 = Lemma(
         r"\ B_8 = d\bar\Phi(R/\sqrt v)\frac{4R^2}{v^2}+\big(1-(1-\bar\Phi(R/\sqrt v))^d\big)"
         r"d'\frac{\epsilon^2}{4\sigma^4}"
     ),
-    domain="f in {goldreich, constant, projection}, 1 <= d <= 64 (d > 10: Hamming truncation), "
-    "1 <= d' <= 64, R > 0, 0 < eps < 1, sigma > 0, samples >= 100, alpha in (0, 1)",
+    domain=C8_DOMAIN,
     constants=[Constant("C8", 1, "Jensen over the posterior + flip probabilities (derivation)")],
     params=_c8_params,
     check=_check_c8,
@@ -533,6 +416,6 @@ C8 = Lemma(
         },
     ],
     budget={"quick": 5, "standard": 40, "thorough": 200},
-    plots=_plot_c8,
+    plots=plot_score_gap,
     depends_on=("C.6", "C.7", "C.16"),
 )

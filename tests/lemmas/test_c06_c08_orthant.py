@@ -43,7 +43,7 @@ def test_c8_tightened_constant_is_refuted():
 def test_c8_truncated_gap_encloses_exact_gap():
     import torch
 
-    from lemmas.c06_c08_orthant import instance_from
+    from verify.maths.orthant import instance_from_params as instance_from
 
     inst = instance_from({"d": 7, "d_out": 3, "f": "goldreich", "f_seed": 2, "R": 1.5, "eps": 0.3})
     x, _ = inst.sample(800, torch.Generator().manual_seed(3), sigma=0.3)

@@ -60,7 +60,14 @@ import torch
 from flint import arb
 
 from verify.core.errors import DomainError
-from verify.core.numbers import Real, gaussian_sum_tail, normal_density, series_with_tail, to_arb
+from verify.core.numbers import (
+    Real,
+    gaussian_sum_tail,
+    normal_density,
+    normal_upper_tail,
+    series_with_tail,
+    to_arb,
+)
 from verify.maths.comb import smoothed_comb_closed_form
 from verify.maths.oneway import OneWayFunction, all_seeds, check_signs, evaluate
 
@@ -567,6 +574,23 @@ class Instance:
     def score_arb(self, x: Sequence, sigma) -> list[arb]:
         value, grad = self.density_and_gradient_arb(x, sigma)
         return [g / value for g in grad]
+
+
+def phase_decoder_error_probability(eps: Real | float, beta: Real | float) -> arb:
+    """P(decode_phases(c + eta) != b) for c on the comb of bit b and eta ~ N(0, beta^2), enclosed:
+    2 sum_k [Phi_bar((k+1/4) eps/beta) - Phi_bar((k+3/4) eps/beta)] (Lemma B.2), summed until the
+    geometric tail bound falls below 2^-80 of the sum."""
+    ratio = to_arb(eps) / to_arb(beta)
+    total = arb(0)
+    k = 0
+    while True:
+        a = (k + arb(1) / 4) * ratio
+        total += normal_upper_tail(a) - normal_upper_tail(a + ratio / 2)
+        k += 1
+        a_next = (k + arb(1) / 4) * ratio
+        tail = normal_upper_tail(a_next) / (1 - (-a_next * ratio).exp())
+        if tail < total * arb(2) ** -80 or k > 10_000:
+            return 2 * (total + arb(0, tail.upper()))
 
 
 def comb_log_slope_arb(t: Real | float, sigma: Real | float, eps: Real | float, theta) -> arb:
