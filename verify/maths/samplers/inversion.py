@@ -47,9 +47,12 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from verify.core.numbers import normal_upper_tail_float
+from flint import arb
+
+from verify.core.numbers import Real, normal_upper_tail, normal_upper_tail_float, to_arb
+from verify.core.plotting import pyplot, save
 from verify.maths.instance import Instance
 from verify.maths.oneway import all_seeds
 
@@ -110,6 +113,16 @@ def failure_bound(
         2 * delta
         + 4 * d_out * normal_upper_tail_float(eps / (4 * beta))
         + d * normal_upper_tail_float(R - tau)
+    )
+
+
+def failure_bound_arb(
+    d: int, d_out: int, R: Real, eps: Real, beta: Real, tau: Real = 0, delta: Real = 0
+) -> arb:
+    """The same right side 2 delta + 4 d' Phi_bar(eps / 4 beta) + d Phi_bar(R - tau), enclosed."""
+    R, eps, beta, tau, delta = (to_arb(float(t)) for t in (R, eps, beta, tau, delta))
+    return (
+        2 * delta + 4 * d_out * normal_upper_tail(eps / (4 * beta)) + d * normal_upper_tail(R - tau)
     )
 
 
@@ -403,3 +416,67 @@ def rejection_time_profile(
             }
         )
     return rows
+
+
+# ---------------------------------------------------------------------------------------------
+# The figures of B.3 / B.4 / Lemma 3.3, from the recorded parts' data.
+# ---------------------------------------------------------------------------------------------
+
+SAMPLER_NAMES = ("exact", "adversarial", "rejection")
+
+
+def _recorded_rows(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    rows = []
+    for record in records:
+        for part in record.get("parts", []):
+            if part.get("name") == "failure_rate_vs_bound" and part.get("data"):
+                rows.append({**record["params"], **part["data"], "bound": part["rhs"]["mid"]})
+    return rows
+
+
+def failure_plots(lemma_id: str) -> Callable[[list[dict[str, Any]], Any], list[str]]:
+    """The lemma's ``plots``: observed failure rate against the bound, per sampler, and
+    rejection sampling's draws per inversion against d' (its exponential cost)."""
+
+    def plots(records: list[dict[str, Any]], out_dir: Any) -> list[str]:
+        rows = _recorded_rows(records)
+        if not rows:
+            return []
+        plt = pyplot()
+        stem = lemma_id.replace(".", "_").lower()
+        names = []
+        fig, ax = plt.subplots(figsize=(6.0, 4.4))
+        for sampler, marker in zip(SAMPLER_NAMES, "o^s", strict=True):
+            sel = [r for r in rows if r["sampler"] == sampler]
+            if sel:
+                ax.scatter(
+                    [r["bound"] for r in sel],
+                    [r["failures"] / r["trials"] for r in sel],
+                    marker=marker,
+                    label=sampler,
+                    alpha=0.75,
+                )
+        top = max(1e-3, *(min(1.0, r["bound"]) for r in rows))
+        ax.plot([0, top], [0, top], "k--", lw=0.8, label="failure = bound")
+        ax.set_xlabel("bound 2δ + 4d'Φ̄(ε/4β) + dΦ̄(R−τ)")
+        ax.set_ylabel("observed failure rate")
+        ax.set_title(f"{lemma_id}: inversion through a posterior sampler")
+        ax.legend(fontsize=8)
+        names.append(save(fig, out_dir, f"{stem}_failure_vs_bound.png"))
+        rejection = [r for r in rows if r["sampler"] == "rejection"]
+        if rejection:
+            fig, ax = plt.subplots(figsize=(6.0, 4.4))
+            ax.scatter(
+                [r["d_out"] for r in rejection],
+                [max(r["draws_per_inversion"], 1.0) for r in rejection],
+                c=[r["beta"] / r["eps"] for r in rejection],
+                cmap="viridis",
+            )
+            ax.set_yscale("log")
+            ax.set_xlabel("d' (measured coordinates)")
+            ax.set_ylabel("unconditional draws per inversion")
+            ax.set_title(f"{lemma_id}: rejection sampling cost grows exponentially in d'")
+            names.append(save(fig, out_dir, f"{stem}_rejection_cost.png"))
+        return names
+
+    return plots
