@@ -59,10 +59,9 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import torch
 from flint import arb
 from hypothesis import strategies as st
 
@@ -102,6 +101,9 @@ C19_DOMAIN = Domain(
     sigma=Real(0, 4, lo_open=True, search=(0.05, 4.0), log=True),
     delta=Real(1e-4, 1, search=(2e-3, 1.0), log=True),
 )
+
+if TYPE_CHECKING:
+    pass
 
 
 @st.composite
@@ -203,6 +205,8 @@ def _hoeffding(values: np.ndarray, value_range: float, alpha: float) -> tuple[fl
 
 
 def _check_c20(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Part]:
+    import torch
+
     d, d_out = params["d"], params["d_out"]
     R, sigma, eps = params["R"], params["sigma"], params["eps"]
     words = codewords(params)

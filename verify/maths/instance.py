@@ -54,9 +54,9 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 from flint import arb
 
 from verify.core.errors import DomainError
@@ -70,6 +70,9 @@ from verify.core.numbers import (
 )
 from verify.maths.comb import smoothed_comb_closed_form
 from verify.maths.oneway import OneWayFunction, all_seeds, check_signs, evaluate
+
+if TYPE_CHECKING:
+    import torch
 
 MAX_ENUMERATION_D = 12
 COMB_RADIUS = 12.0  # comb points with |t| > 12 carry mass < phi(12)/Z ~ 1e-32: dropped.
@@ -158,6 +161,8 @@ class Instance:
         return evaluate(self.f, seeds)
 
     def _x(self, x) -> torch.Tensor:
+        import torch
+
         x = torch.as_tensor(x, dtype=torch.float64)
         if x.ndim == 1:
             x = x[None, :]
@@ -168,6 +173,8 @@ class Instance:
     @staticmethod
     def orthant(x) -> np.ndarray:
         """s(x) = sign(x_{1:d}) with ties to +1 (pass the first d columns or whole points)."""
+        import torch
+
         arr = np.asarray(x.detach().cpu() if isinstance(x, torch.Tensor) else x)
         return np.where(arr >= 0, 1, -1).astype(np.int8)
 
@@ -179,6 +186,8 @@ class Instance:
 
     def comb_terms(self, t, sigma: float) -> tuple[torch.Tensor, torch.Tensor]:
         """(log psi_{b,sigma}(t), d/dt log psi_{b,sigma}(t)), last axis b = +1, -1."""
+        import torch
+
         sigma = check_sigma(sigma)
         t = torch.as_tensor(t, dtype=torch.float64)
         logs, slopes = [], []
@@ -198,6 +207,8 @@ class Instance:
         return self._seed_log_density(x, sigma, seeds, log_comb)
 
     def _seed_log_density(self, x, sigma, seeds, log_comb) -> torch.Tensor:
+        import torch
+
         v = 1.0 + sigma * sigma
         R = float(self.R)
         s = torch.as_tensor(seeds, dtype=torch.float64)
@@ -219,6 +230,8 @@ class Instance:
 
     def log_density(self, x, sigma: float) -> torch.Tensor:
         """log g_sigma(x), enumerating every seed (d <= 12)."""
+        import torch
+
         x = self._x(x)
         seeds = self.seeds()
         out = []
@@ -229,12 +242,16 @@ class Instance:
 
     def posterior(self, x, sigma: float) -> torch.Tensor:
         """(N, 2^d): P(seed = s | x) under g_sigma, rows of ``seeds()`` as columns."""
+        import torch
+
         x = self._x(x)
         logs = self.seed_log_density(x, sigma, self.seeds())
         return torch.softmax(logs, 1)
 
     def score(self, x, sigma: float) -> torch.Tensor:
         """grad log g_sigma(x) = sum_s P(s|x) grad log g_{s,sigma}(x), exact enumeration."""
+        import torch
+
         x = self._x(x)
         sigma = check_sigma(sigma)
         seeds = self.seeds()
@@ -253,6 +270,8 @@ class Instance:
 
     def seed_score(self, x, sigma: float, seeds: np.ndarray) -> torch.Tensor:
         """grad log g_{s_n,sigma}(x_n): one seed per row of x."""
+        import torch
+
         x = self._x(x)
         sigma = check_sigma(sigma)
         seeds = check_signs(seeds, self.d, "seeds")
@@ -295,6 +314,8 @@ class Instance:
         B = gap_bound_max (both clipped to [0, B]). Evaluated in float64 (a screen-grade
         evaluation of a rigorous bound; rho is typically < 1e-8 or else the row is clipped).
         """
+        import torch
+
         x = self._x(x)
         sigma = check_sigma(sigma)
         seeds = self.vertex(x.numpy())
@@ -368,6 +389,8 @@ class Instance:
 
         Support truncated to |c| <= 12 + eps: the dropped mass is < 2 Phi_bar(12) < 4e-33.
         """
+        import torch
+
         eps = float(self.eps)
         out = torch.empty(bits.shape, dtype=torch.float64)
         for b in (1, -1):
@@ -387,6 +410,8 @@ class Instance:
         self, n: int, generator: torch.Generator, sigma: float = 0.0
     ) -> tuple[torch.Tensor, np.ndarray]:
         """n draws of x ~ g_sigma (g itself for sigma = 0) and the seeds that generated them."""
+        import torch
+
         sigma = check_sigma(sigma, allow_zero=True)
         bits = torch.randint(0, 2, (n, self.d), generator=generator)
         seeds = (1 - 2 * bits).to(torch.int8).numpy()
@@ -403,6 +428,8 @@ class Instance:
         self, n: int, generator: torch.Generator, sigma: float = 0.0
     ) -> tuple[torch.Tensor, np.ndarray]:
         """n draws of x~ ~ g~ (then smoothed by N(0, sigma^2 I) in the scaled coordinates)."""
+        import torch
+
         x, seeds = self.sample(n, generator)
         x = x / self.scale
         sigma = check_sigma(sigma, allow_zero=True)
@@ -473,12 +500,16 @@ class Instance:
 
     def measurement_matrix(self) -> torch.Tensor:
         """A = [0 | I_{d'}] (d' x (d + d')), so ||A|| = 1."""
+        import torch
+
         return torch.cat([torch.zeros(self.d_out, self.d), torch.eye(self.d_out)], 1).to(
             torch.float64
         )
 
     def measure(self, x_scaled, beta: float, generator: torch.Generator) -> torch.Tensor:
         """y = A x~ + eta with eta ~ N(0, beta^2 I_{d'})."""
+        import torch
+
         beta = check_sigma(beta, allow_zero=True)
         x = self._x(x_scaled)
         noise = torch.randn(x.shape[0], self.d_out, generator=generator, dtype=torch.float64)
@@ -490,6 +521,8 @@ class Instance:
     def decode_phases(y, eps: float) -> np.ndarray:
         """Bit of the nearer comb for each coordinate (unscaled units): +1 for eps Z, -1 for
         eps Z + eps/2. y mod eps in [0, eps/4] or (3 eps/4, eps) is nearer eps Z."""
+        import torch
+
         y = np.asarray(y.detach().cpu() if isinstance(y, torch.Tensor) else y, dtype=np.float64)
         r = np.mod(y, eps)
         return np.where((r <= eps / 4) | (r > 3 * eps / 4), 1, -1).astype(np.int8)
@@ -674,6 +707,8 @@ def comb_sup_bound(sigma: Real | float, eps: Real | float) -> arb:
 def _comb_log_and_slope(
     t: torch.Tensor, sigma: float, eps: float, theta: float
 ) -> tuple[torch.Tensor, torch.Tensor]:
+    import torch
+
     v = 1.0 + sigma * sigma
     tau = sigma / math.sqrt(v)
     mu = t / v
