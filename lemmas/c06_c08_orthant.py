@@ -58,14 +58,7 @@ of the rest
 interval for [0, B] variables at confidence 1 - alpha (``bounded_mean_interval``); B_8 is an arb
 enclosure. ``plots`` draws the C.8 left side against R/sqrt(v), one series per sigma.
 
-At d = 64 (d' = 8, eps = 0.3, sigma = 0.5, Goldreich f seed 0, candidates = 8, seed 7; run
-on 16 CPU cores in 5-10 s each) the intervals were: R/sqrt(v) = 2.8, n = 4e4 (candidates 10):
-[0.36, 1.97] vs B_8 = 4.54; R/sqrt(v) = 3.0, n = 6e4: [0.20, 1.27] vs 2.73; R/sqrt(v) = 3.3,
-n = 1e5: [0.058, 0.66] vs 1.17 (all STATISTICAL at 0.999). Reproduce with
-``verify check C.8 d=64 d_out=8 R=3.3541 eps=0.3 sigma=0.5 f=goldreich f_seed=0 candidates=8
-samples=60000 alpha=0.001 seed=7``. The quick profile stays at d <= 16: the Chernoff interval
-needs n >> B/B_8 ~ 1/Phi_bar(R/sqrt v) samples, and at d = 64 every coordinate within about
-v/R of a wall must be among the candidates for the enclosure to be tight.
+C.8 at d = 64 (Hamming truncation, about 1e5 samples): see ``verify.maths.orthant``.
 """
 
 from __future__ import annotations
@@ -78,78 +71,24 @@ from flint import arb
 from hypothesis import strategies as st
 
 from verify.core.contract import Constant, Lemma, Part
-from verify.core.domain import Choice, Constraint, Domain, Integer, Real, Reals
+from verify.core.domain import Domain, Integer, Real
 from verify.core.errors import DomainError
 from verify.core.numbers import ball, to_arb
-from verify.maths.instance import bounded_mean_interval, comb_sup_bound
+from verify.maths.instance import comb_sup_bound
 from verify.maths.orthant import (
-    F_KINDS,
+    POINT_DOMAIN,
+    f_fields,
     instance_from_params,
+    instance_specs,
     orthant_score_gap_bound,
     orthant_terms,
     plot_score_gap,
+    point_strategy,
+    score_gap_estimate,
 )
 
 # Kept importable from here until lemmas/c13_c15 imports verify.maths.orthant's name itself.
 b8 = orthant_score_gap_bound
-
-
-def _instance_specs(max_d: int, search_d: tuple[int, int], search_d_out: tuple[int, int]):
-    return {
-        "d": Integer(1, max_d, search=search_d),
-        "d_out": Integer(1, 64, search=search_d_out),
-        "R": Real(0, math.inf, lo_open=True, hi_open=True),
-        "eps": Real(0, 1, lo_open=True, hi_open=True),
-        "sigma": Real(0, math.inf, lo_open=True, hi_open=True),
-        "f": Choice(F_KINDS),
-        "f_seed": Integer(0, 2**31 - 1, search=(0, 1000)),
-        "f_value": Choice((1, -1)),
-    }
-
-
-def _instance_is_well_formed(params: dict[str, Any]) -> None:
-    """f's own checks (Goldreich's needs d >= 5, f's output length): a DomainError otherwise."""
-    instance_from_params(params)
-
-
-POINT_DOMAIN = Domain(
-    Constraint("x has d + d' entries", lambda p: len(p["x"]) == p["d"] + p["d_out"]),
-    optional=("f", "f_seed", "f_value"),
-    x=Reals(Real(-50, 50), 2, 72, doc="the point, d + d' coordinates"),
-    **_instance_specs(8, (1, 6), (1, 4)),
-)
-
-
-def _f_fields(draw, d: int) -> dict[str, Any]:
-    kind = draw(st.sampled_from(F_KINDS if d >= 5 else F_KINDS[1:]))
-    out: dict[str, Any] = {"f": kind}
-    if kind == "goldreich":
-        out["f_seed"] = draw(st.integers(0, 1000))
-    if kind == "constant":
-        out["f_value"] = draw(st.sampled_from([1, -1]))
-    return out
-
-
-@st.composite
-def _point_params(draw) -> dict[str, Any]:
-    d = draw(POINT_DOMAIN["d"].strategy())
-    d_out = draw(POINT_DOMAIN["d_out"].strategy())
-    R = draw(Real(0.25, 8.0, log=True).strategy())
-    eps = draw(Real(0.02, 0.95, log=True).strategy())
-    sigma = draw(Real(0.01, 3.0, log=True).strategy())
-    head = [draw(st.sampled_from([1, -1])) * draw(st.floats(0.0, R + 4.0)) for _ in range(d)]
-    # comb coordinates: on the phase-0 comb, on the phase-eps/2 comb, or anywhere
-    tail = []
-    for _ in range(d_out):
-        k = draw(st.integers(-8, 8))
-        where = draw(st.sampled_from(["zero", "half", "free"]))
-        if where == "free":
-            tail.append(draw(st.floats(-4.0, 4.0)))
-        else:
-            tail.append(k * eps + (eps / 2 if where == "half" else 0.0))
-    params = {"d": d, "d_out": d_out, "R": R, "eps": eps, "sigma": sigma, "x": head + tail}
-    params.update(_f_fields(draw, d))
-    return params
 
 
 def _check_c6(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Part]:
@@ -206,7 +145,7 @@ C8_DOMAIN = Domain(
     alpha=Real(0, 1, lo_open=True, hi_open=True),
     seed=Integer(0, 2**63 - 1, search=(0, 10**6)),
     candidates=Integer(0, 12, doc="coordinates enumerated near the walls (needed for d > 10)"),
-    **_instance_specs(64, (1, 6), (1, 6)),
+    **instance_specs(64, (1, 6), (1, 6)),
 )
 
 
@@ -233,22 +172,16 @@ def _c8_params(draw) -> dict[str, Any]:
     # B log(2/alpha)/n exceeds B_8 (which is about B Phi_bar(z)) at this sample size.
     z = draw(st.floats(0.3, 2.6))
     params["R"] = z * math.sqrt(1 + params["sigma"] ** 2)
-    params.update(_f_fields(draw, d))
+    params.update(f_fields(draw, d))
     return params
 
 
 def _check_c8(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Part]:
-    import torch
-
     inst = instance_from_params(params)
-    sigma = float(params["sigma"])
-    generator = torch.Generator().manual_seed(int(params.get("seed", 0)))
-    x, _ = inst.sample(int(params["samples"]), generator, sigma=sigma)
+    sigma, alpha = float(params["sigma"]), float(params["alpha"])
     candidates = params.get("candidates")
-    lower, upper = inst.score_gap_squared(x, sigma, candidates=candidates)
-    bound = inst.gap_bound_max(sigma)
-    alpha = float(params["alpha"])
-    lo, hi = bounded_mean_interval(lower.numpy(), upper.numpy(), bound, alpha)
+    n, seed = int(params["samples"]), int(params.get("seed", 0))
+    gap = score_gap_estimate(inst, sigma, n, seed, alpha, candidates)
     unit = orthant_score_gap_bound(inst, sigma)
     c = to_arb(constants["C8"])
     how = (
@@ -257,13 +190,13 @@ def _check_c8(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Pa
         else f"flips of the {candidates} coordinates nearest the walls + tail bound"
     )
     note = (
-        f"mean {float(upper.mean()):.4g} of {x.shape[0]} samples ({how}); "
-        f"a.s. bound {bound:.4g}; R/sqrt(v) = {inst.R / math.sqrt(1 + sigma**2):.3g}"
+        f"mean {gap.mean:.4g} of {gap.samples} samples ({how}); "
+        f"a.s. bound {gap.bound_max:.4g}; R/sqrt(v) = {inst.R / math.sqrt(1 + sigma**2):.3g}"
     )
     return [
         Part(
             "score_gap",
-            ball(lo, hi),
+            ball(gap.low, gap.high),
             c * unit,
             "C8",
             unit,
@@ -273,6 +206,19 @@ def _check_c8(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Pa
         )
     ]
 
+
+_CONSTANT_F = {"f": "constant", "f_value": 1}
+_GOLDREICH_POINT = {
+    "d": 5,
+    "d_out": 3,
+    "R": 3.0,
+    "eps": 0.5,
+    "sigma": 0.5,
+    "f": "goldreich",
+    "f_seed": 1,
+    "x": [3.0, -2.5, 2.0, -3.5, 1.6, 0.25, 0.0, -1.0],
+}
+_C8_RUN = {"samples": 4000, "alpha": 1e-3}
 
 C6 = Lemma(
     id="C.6",
@@ -290,30 +236,12 @@ C6 = Lemma(
             "1 (each comb factor <= M-bar) plus a 2^-20 margin: the bound is attained",
         )
     ],
-    params=_point_params,
+    params=point_strategy,
     check=_check_c6,
-    validate=_instance_is_well_formed,
+    validate=instance_from_params,  # f's own checks (Goldreich's needs d >= 5)
     examples=[
-        {
-            "d": 3,
-            "d_out": 2,
-            "R": 2.0,
-            "eps": 0.3,
-            "sigma": 0.05,
-            "f": "constant",
-            "f_value": 1,
-            "x": [0.1, -0.2, 0.05, 0.0, 0.0],
-        },
-        {
-            "d": 5,
-            "d_out": 3,
-            "R": 3.0,
-            "eps": 0.5,
-            "sigma": 0.5,
-            "f": "goldreich",
-            "f_seed": 1,
-            "x": [3.0, -2.5, 2.0, -3.5, 1.6, 0.25, 0.0, -1.0],
-        },
+        dict(_CONSTANT_F, d=3, d_out=2, R=2.0, eps=0.3, sigma=0.05, x=[0.1, -0.2, 0.05, 0, 0]),
+        _GOLDREICH_POINT,
     ],
     budget={"quick": 25, "standard": 200, "thorough": 1000},
     depends_on=(),
@@ -335,30 +263,12 @@ C7 = Lemma(
             "1 (triangle inequality over s' != s) plus a 2^-20 margin: attained at d = 1",
         )
     ],
-    params=_point_params,
+    params=point_strategy,
     check=_check_c7,
-    validate=_instance_is_well_formed,
+    validate=instance_from_params,  # f's own checks (Goldreich's needs d >= 5)
     examples=[
-        {
-            "d": 1,
-            "d_out": 1,
-            "R": 1.0,
-            "eps": 0.02,
-            "sigma": 1.0,
-            "f": "constant",
-            "f_value": 1,
-            "x": [0.0, 0.0],
-        },
-        {
-            "d": 5,
-            "d_out": 3,
-            "R": 3.0,
-            "eps": 0.5,
-            "sigma": 0.5,
-            "f": "goldreich",
-            "f_seed": 1,
-            "x": [3.0, -2.5, 2.0, -3.5, 1.6, 0.25, 0.0, -1.0],
-        },
+        dict(_CONSTANT_F, d=1, d_out=1, R=1.0, eps=0.02, sigma=1.0, x=[0.0, 0.0]),
+        _GOLDREICH_POINT,
     ],
     budget={"quick": 25, "standard": 200, "thorough": 1000},
     depends_on=("C.6",),
@@ -378,42 +288,10 @@ C8 = Lemma(
     check=_check_c8,
     validate=_validate_c8,
     examples=[
-        {
-            "d": 4,
-            "d_out": 4,
-            "R": 1.0,
-            "eps": 0.5,
-            "sigma": 0.2,
-            "f": "projection",
-            "samples": 4000,
-            "alpha": 1e-3,
-            "seed": 0,
-        },
-        {
-            "d": 6,
-            "d_out": 6,
-            "R": 2.5,
-            "eps": 0.3,
-            "sigma": 0.3,
-            "f": "goldreich",
-            "f_seed": 0,
-            "samples": 4000,
-            "alpha": 1e-3,
-            "seed": 1,
-        },
-        {
-            "d": 16,
-            "d_out": 8,
-            "R": 2.9,
-            "eps": 0.3,
-            "sigma": 0.5,
-            "f": "goldreich",
-            "f_seed": 0,
-            "candidates": 6,
-            "samples": 8000,
-            "alpha": 1e-3,
-            "seed": 2,
-        },
+        dict(_C8_RUN, d=4, d_out=4, R=1.0, eps=0.5, sigma=0.2, f="projection", seed=0),
+        dict(_C8_RUN, d=6, d_out=6, R=2.5, eps=0.3, sigma=0.3, f="goldreich", f_seed=0, seed=1),
+        dict(_C8_RUN, d=16, d_out=8, R=2.9, eps=0.3, sigma=0.5, f="goldreich", f_seed=0, seed=2)
+        | {"candidates": 6, "samples": 8000},
     ],
     budget={"quick": 5, "standard": 40, "thorough": 200},
     plots=plot_score_gap,
