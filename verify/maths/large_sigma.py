@@ -224,8 +224,8 @@ def exact_deviation(
     eps: Real,
 ) -> ExactDeviation:
     """g_sigma/h_sigma - 1 and s_g - s_h at (x, y), for codewords[s_index] = f(s) (seeds in
-    ``all_seeds(d)`` order), computed as expectations over the exact vertex posterior without the
-    cancellation of subtracting two scores."""
+    ``verify.maths.oneway.all_seeds(d)`` order), computed as expectations over the exact vertex
+    posterior without the cancellation of subtracting two scores."""
     d, d_prime = len(x), len(y)
     seeds = all_seed_tuples(d)
     if len(codewords) != len(seeds):
