@@ -71,8 +71,7 @@ from flint import arb
 from hypothesis import strategies as st
 
 from verify.core.contract import Constant, Lemma, Part
-from verify.core.domain import Domain, Integer, Real
-from verify.core.errors import DomainError
+from verify.core.domain import Constraint, Domain, Integer, Real
 from verify.core.numbers import ball, to_arb
 from verify.maths.instance import comb_sup_bound
 from verify.maths.orthant import (
@@ -140,6 +139,10 @@ def _check_c7(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Pa
 
 
 C8_DOMAIN = Domain(
+    Constraint(
+        "candidates given when d > 10 (Hamming truncation)",
+        lambda p: p["d"] <= 10 or "candidates" in p,
+    ),
     optional=("f", "f_seed", "f_value", "candidates", "seed"),
     samples=Integer(100, 10**7),
     alpha=Real(0, 1, lo_open=True, hi_open=True),
@@ -147,13 +150,6 @@ C8_DOMAIN = Domain(
     candidates=Integer(0, 12, doc="coordinates enumerated near the walls (needed for d > 10)"),
     **instance_specs(64, (1, 6), (1, 6)),
 )
-
-
-def _validate_c8(params: dict[str, Any]) -> None:
-    inst = instance_from_params(params)
-    candidates = params.get("candidates")
-    if inst.d > 10 and not isinstance(candidates, int):
-        raise DomainError("C.8 with d > 10 needs an integer 'candidates' (coordinates enumerated)")
 
 
 @st.composite
@@ -286,7 +282,7 @@ C8 = Lemma(
     constants=[Constant("C8", 1, "Jensen over the posterior + flip probabilities (derivation)")],
     params=_c8_params,
     check=_check_c8,
-    validate=_validate_c8,
+    validate=instance_from_params,
     examples=[
         dict(_C8_RUN, d=4, d_out=4, R=1.0, eps=0.5, sigma=0.2, f="projection", seed=0),
         dict(_C8_RUN, d=6, d_out=6, R=2.5, eps=0.3, sigma=0.3, f="goldreich", f_seed=0, seed=1),
