@@ -12,8 +12,8 @@ eta ~ N(0, beta^2 I).
 API (``Instance(f, R, eps)``; every argument checked, ``DomainError`` with one line otherwise):
 
 - ``d``, ``d_out``, ``dim`` (= d + d'), ``scale`` (= sqrt(R^2 + 1)), ``theta(b)``,
-  ``seeds()`` (all 2^d seeds, d <= 12), ``outputs(seeds)`` (f, checked), ``orthant(x)``
-  (sign of x_{1:d}, ties to +1).
+  ``seeds()`` (all 2^d seeds in ``verify.maths.oneway.all_seeds`` order, d <= 12),
+  ``outputs(seeds)`` (f, checked), ``orthant(x)`` (sign of x_{1:d}, ties to +1).
 - torch float64, batched over the rows of x (N, dim); log-sum-exp over seeds:
   ``comb_terms(t, sigma)`` -> (log psi_{b,sigma}(t), d/dt log psi_{b,sigma}(t)) stacked on a last
   axis of size 2 (index 0: b = +1, index 1: b = -1);
@@ -30,7 +30,14 @@ API (``Instance(f, R, eps)``; every argument checked, ``DomainError`` with one l
 - samplers (torch.Generator for reproducibility): ``sample(n, generator, sigma=0)`` ->
   (x, seeds); ``sample_scaled(n, generator, sigma=0)``; ``measure(x_scaled, beta, generator)``;
   ``measurement_matrix()`` (A as a float64 tensor).
-- decoding: ``decode_phases(y_unscaled, eps)`` (nearer comb, B.2), ``decode_seed(x)``.
+- torch forms for the reductions of B.3 / B.4 / Lemma 3.3 (``verify.maths.samplers.inversion``):
+  ``outputs_torch(signs)`` (f on float64 ±1 tensors), ``comb_table(b)`` (teeth and log-masses),
+  ``sample_comb_by_inverse_cdf``, ``sample_seeds_torch``, ``sample_head``,
+  ``sample_by_inverse_cdf`` (same law as ``sample``, another stream of draws).
+  ``eps_max`` (default 1, Definition 3.1) widens the comb period's range where a reduction needs
+  it (B.4's rejection timing uses eps = 2).
+- decoding: ``decode_phases(y_unscaled, eps)`` (nearer comb, B.2), ``decode_seed(x)``;
+  ``phase_decoder_error_probability(eps, beta)`` its exact error rate, enclosed.
 - arb (certified; comb values by ``verify.maths.comb``'s closed form, slopes by
   ``comb_log_slope_arb``):
   ``comb_arb(t, sigma, b)``, ``comb_derivative_arb(t, sigma, b)``,
