@@ -44,11 +44,11 @@ import torch
 
 from lemmas.c21_instance_network import GRID, fit_exponent
 from lemmas.t14_unconditional_sampling import run_sampler
+from verify.maths.instance import Instance
 from verify.maths.nets.instance_network import grid_network, score_error_samples
+from verify.maths.oneway import GoldreichFunction
 from verify.maths.samplers.inversion import (
-    CombInstance,
     RejectionSampler,
-    goldreich_function,
     inversion_failures,
 )
 
@@ -127,7 +127,7 @@ def rejection_cost(d_outs: list[int], trials: int) -> dict:
     generator = torch.Generator().manual_seed(5)
     beta, eps, R, d = 0.3, 2.0, 4.0, 8
     for d_out in d_outs:
-        inst = CombInstance(d, d_out, R, eps, goldreich_function(d, d_out, 0))
+        inst = Instance(GoldreichFunction(d, d_out, 0), R, eps, eps_max=4.0)
         sampler = RejectionSampler(inst, beta, max_draws=50_000_000, chunk=1 << 18)
         failures = inversion_failures(inst, beta, sampler, trials, generator)
         rows.append(

@@ -31,74 +31,51 @@ from fractions import Fraction
 from typing import Any
 
 import numpy as np
-import torch
-from flint import arb
 from hypothesis import strategies as st
 
 from verify.core.contract import Constant, Lemma, Part
-from verify.core.domain import finite_real, integer, log_uniform
-from verify.core.errors import DomainError
-from verify.core.numbers import to_arb
+from verify.core.domain import Constraint, Domain, Integer, Real
+from verify.core.numbers import normal_upper_tail, to_arb
 from verify.core.stats import clopper_pearson
-from verify.maths.instance import Instance
+from verify.maths.instance import Instance, phase_decoder_error_probability
 from verify.maths.oneway import ConstantFunction
 
-
-def gaussian_upper_tail(z: arb) -> arb:
-    return (z / arb(2).sqrt()).erfc() / 2
-
-
-def decoder_error_probability(eps: float, beta: float) -> arb:
-    """P_err, enclosed: 2 sum_k [Phi_bar((k+1/4) eps/beta) - Phi_bar((k+3/4) eps/beta)]."""
-    ratio = to_arb(eps) / to_arb(beta)
-    total = arb(0)
-    k = 0
-    while True:
-        a = (k + arb(1) / 4) * ratio
-        total += gaussian_upper_tail(a) - gaussian_upper_tail(a + ratio / 2)
-        k += 1
-        a_next = (k + arb(1) / 4) * ratio
-        tail = gaussian_upper_tail(a_next) / (1 - (-a_next * ratio).exp())
-        if tail < total * arb(2) ** -80 or k > 10_000:
-            return 2 * (total + arb(0, tail.upper()))
-
-
-def _validate(params: dict[str, Any]) -> None:
-    eps = finite_real(params, "eps")
-    beta = finite_real(params, "beta")
-    d_out = integer(params, "d_out", 0, 4096)
-    if d_out == 0:
-        raise DomainError("B.2 needs d' >= 1 observed coordinates, got d' = 0")
-    if not 0 < eps < 1:
-        raise DomainError(f"B.2 needs 0 < eps < 1, got eps={eps}")
-    if not 0 < beta <= 10 * eps:
-        raise DomainError(f"B.2 needs 0 < beta <= 10 eps, got beta={beta}, eps={eps}")
-    integer(params, "samples", 100, 10**7)
+DOMAIN = Domain(
+    Constraint("beta <= 10 eps", lambda p: p["beta"] <= 10 * p["eps"]),
+    optional=("seed",),
+    eps=Real(0, 1, lo_open=True, hi_open=True, search=(0.01, 0.99), log=True),
+    beta=Real(0, 10, lo_open=True, doc="the measurement noise"),
+    d_out=Integer(1, 4096, search=(1, 64), doc="observed coordinates"),
+    samples=Integer(100, 10**7),
+    seed=Integer(0, 2**63 - 1, search=(0, 10**6)),
+)
 
 
 @st.composite
 def _params(draw) -> dict[str, Any]:
-    eps = draw(log_uniform(0.01, 0.99))
+    eps = draw(DOMAIN["eps"].strategy())
     return {
         "eps": eps,
-        "beta": eps * draw(log_uniform(1 / 40, 2.0)),
-        "d_out": draw(st.integers(1, 64)),
+        "beta": eps * draw(Real(1 / 40, 2.0, log=True).strategy()),
+        "d_out": draw(DOMAIN["d_out"].strategy()),
         "samples": 10000,
-        "seed": draw(st.integers(0, 10**6)),
+        "seed": draw(DOMAIN["seed"].strategy()),
     }
 
 
 def _check(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Part]:
     eps, beta, d_out = float(params["eps"]), float(params["beta"]), int(params["d_out"])
     c = to_arb(constants["C"])
-    p_err = decoder_error_probability(eps, beta)
-    unit = (to_arb(eps) / (4 * to_arb(beta) * arb(2).sqrt())).erfc()
+    p_err = phase_decoder_error_probability(eps, beta)
+    unit = 2 * normal_upper_tail(to_arb(eps) / (4 * to_arb(beta)))  # P(|N(0, beta^2)| >= eps/4)
     vector = 1 - (1 - p_err) ** d_out
     parts = [
         Part("per_coordinate", p_err, c * unit, "C", unit),
         Part("all_coordinates", vector, c * d_out * unit, "C", d_out * unit),
     ]
     # the decoder on samples of the instance's comb coordinates
+    import torch
+
     inst = Instance(ConstantFunction(1, 1), R=1.0, eps=eps)
     generator = torch.Generator().manual_seed(int(params.get("seed", 0)))
     n = int(params["samples"])
@@ -138,11 +115,10 @@ B2 = Lemma(
         r"-\bar\Phi((k+\tfrac34)\epsilon/\beta)\big]\le C\,P(|N(0,\beta^2)|\ge\epsilon/4),"
         r"\quad P(\mathrm{dec}(y)\ne f(s))\le C\,d'\,P(|N(0,\beta^2)|\ge\epsilon/4)"
     ),
-    domain="0 < eps < 1, 0 < beta <= 10 eps, 1 <= d' <= 4096, samples >= 100",
+    domain=DOMAIN,
     constants=[Constant("C", 1, "error event inside {|eta| >= eps/4}; union over d' coords")],
     params=_params,
     check=_check,
-    validate=_validate,
     examples=[
         {"eps": 0.5, "beta": 0.05, "d_out": 8, "samples": 20000, "seed": 0},
         {"eps": 0.3, "beta": 0.3 / 40, "d_out": 1, "samples": 20000, "seed": 1},

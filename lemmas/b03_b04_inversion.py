@@ -31,7 +31,7 @@ interval at confidence 1 - 1e-3; the left side is the ball centred at the observ
 contains that interval (STATISTICAL; conservative), the right side the bound in arb. The search
 stays where the bound is >= 0.02 (a sampling check cannot resolve rates far below 1/trials) and
 uses about 1200 / bound trials (at most 40000; 12000 / d' for rejection), enough to separate
-the observed rate (0.8-0.9 of the bound) from the bound. The part's note carries the measured
+the observed rate (0.8-0.9 of the bound) from the bound. The part's data carries the measured
 cost (unconditional draws and seconds per inversion), which the plot uses to show rejection
 sampling's exponential growth in d'.
 
@@ -45,36 +45,35 @@ rate wherever that rate is visibly positive (tests/test_b03_b04_inversion.py).
 
 from __future__ import annotations
 
-import json
 import math
 from fractions import Fraction
 from typing import Any
 
-import torch
 from flint import arb
 from hypothesis import assume
 from hypothesis import strategies as st
 
 from verify.core.contract import Constant, Lemma, Part
-from verify.core.domain import finite_real, integer
-from verify.core.errors import DomainError
+from verify.core.domain import Choice, Constraint, Domain, Integer, Real
 from verify.core.numbers import ball, to_arb
-from verify.core.plotting import pyplot, save
 from verify.core.stats import clopper_pearson
+from verify.maths.instance import Instance
+from verify.maths.oneway import GoldreichFunction
 from verify.maths.samplers.inversion import (
+    SAMPLER_NAMES,
     AdversarialSampler,
-    CombInstance,
     ExactPosteriorSampler,
     RejectionSampler,
     failure_bound,
-    goldreich_function,
+    failure_bound_arb,
+    failure_plots,
     inversion_failures,
     model_pair_failures,
     scaled_sampler,
 )
 
 ALPHA = 1e-3
-SAMPLERS = ("exact", "adversarial", "rejection")
+SAMPLERS = SAMPLER_NAMES
 REJECTION_MAX_DRAWS = 200_000
 TRIALS = {"exact": 2000, "adversarial": 2000, "rejection": 200}
 MAX_TRIALS = 40_000
@@ -82,31 +81,28 @@ REJECTION_MAX_TRIALS = 12_000
 MIN_BOUND = 0.02
 
 
-def _validate(params: dict[str, Any]) -> None:
-    d = integer(params, "d", 5, 12)
-    d_out = integer(params, "d_out", 1, 12)
-    integer(params, "f_seed", 0)
-    integer(params, "seed", 0)
-    integer(params, "trials", 1, 100_000)
-    R = finite_real(params, "R")
-    eps = finite_real(params, "eps")
-    beta = finite_real(params, "beta")
-    tau = finite_real(params, "tau")
-    delta = finite_real(params, "delta")
-    sampler = params.get("sampler")
-    if sampler not in SAMPLERS:
-        raise DomainError(f"sampler must be one of {SAMPLERS}, got {sampler!r}")
-    if R <= 0 or eps <= 0 or beta <= 0:
-        raise DomainError(f"need R, eps, beta > 0, got R={R}, eps={eps}, beta={beta}")
-    if not 0 <= tau < R:
-        raise DomainError(f"need 0 <= tau < R, got tau={tau}, R={R}")
-    if not 0 <= delta < 0.5:
-        raise DomainError(f"need 0 <= delta < 1/2, got delta={delta}")
-    if sampler != "adversarial" and (tau != 0 or delta != 0):
-        raise DomainError("tau and delta are 0 for the exact and rejection samplers")
-    if sampler == "rejection" and d_out > 4:
-        raise DomainError(f"rejection sampling is exponential in d': refused d'={d_out} > 4")
-    del d
+DOMAIN = Domain(
+    Constraint("0 <= tau < R", lambda p: p["tau"] < p["R"]),
+    Constraint(
+        "tau = delta = 0 for the exact and rejection samplers",
+        lambda p: p["sampler"] == "adversarial" or p["tau"] == p["delta"] == 0,
+    ),
+    Constraint(
+        "d' <= 4 for rejection (exponential in d')",
+        lambda p: p["sampler"] != "rejection" or p["d_out"] <= 4,
+    ),
+    d=Integer(5, 12, doc="seed enumeration"),
+    d_out=Integer(1, 12),
+    R=Real(0, math.inf, lo_open=True, hi_open=True),
+    eps=Real(0, math.inf, lo_open=True, hi_open=True),
+    beta=Real(0, math.inf, lo_open=True, hi_open=True),
+    tau=Real(0, math.inf, hi_open=True),
+    delta=Real(0, 0.5, hi_open=True),
+    sampler=Choice(SAMPLERS),
+    f_seed=Integer(0, 2**63 - 1, doc="Goldreich's local function's hypergraph"),
+    seed=Integer(0, 2**63 - 1),
+    trials=Integer(1, 100_000),
+)
 
 
 @st.composite
@@ -149,25 +145,18 @@ def _params(draw) -> dict[str, Any]:
     return params
 
 
-def _phi_bar(t: arb) -> arb:
-    return (t / arb(2).sqrt()).erfc() / 2
+def _failure_bound_arb(params: dict[str, Any]) -> arb:
+    names = ("d", "d_out", "R", "eps", "beta", "tau", "delta")
+    return failure_bound_arb(*(params[k] for k in names))
 
 
-def failure_bound_arb(params: dict[str, Any]) -> arb:
-    """2 delta + 4 d' Phi_bar(eps / 4 beta) + d Phi_bar(R - tau), enclosed."""
-    d, d_out = params["d"], params["d_out"]
-    R, eps, beta = (to_arb(float(params[k])) for k in ("R", "eps", "beta"))
-    tau, delta = to_arb(float(params["tau"])), to_arb(float(params["delta"]))
-    return 2 * delta + 4 * d_out * _phi_bar(eps / (4 * beta)) + d * _phi_bar(R - tau)
+def _instance(params: dict[str, Any]) -> Instance:
+    f = GoldreichFunction(params["d"], params["d_out"], params["f_seed"])
+    # The reduction holds for any comb period; the searches use eps up to 2 (rejection timing).
+    return Instance(f, float(params["R"]), float(params["eps"]), eps_max=math.inf)
 
 
-def _instance(params: dict[str, Any]) -> CombInstance:
-    d, d_out = params["d"], params["d_out"]
-    f = goldreich_function(d, d_out, params["f_seed"])
-    return CombInstance(d, d_out, float(params["R"]), float(params["eps"]), f)
-
-
-def _sampler(instance: CombInstance, params: dict[str, Any]):
+def _sampler(instance: Instance, params: dict[str, Any]):
     beta = float(params["beta"])
     if params["sampler"] == "rejection":
         return RejectionSampler(instance, beta, max_draws=REJECTION_MAX_DRAWS)
@@ -179,6 +168,8 @@ def _sampler(instance: CombInstance, params: dict[str, Any]):
 
 def _make_check(mode: str):
     def check(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Part]:
+        import torch
+
         instance = _instance(params)
         sampler = _sampler(instance, params)
         generator = torch.Generator().manual_seed(params["seed"])
@@ -196,9 +187,9 @@ def _make_check(mode: str):
         rate = Fraction(failures, trials)
         half_width = max(rate - lo, hi - rate)
         rate_ball = ball(rate - half_width, rate + half_width)
-        unit = failure_bound_arb(params)
+        unit = _failure_bound_arb(params)
         stats = sampler.stats
-        note = {
+        data = {
             "failures": failures,
             "trials": trials,
             "draws_per_inversion": stats.draws / trials,
@@ -207,7 +198,7 @@ def _make_check(mode: str):
         }
         if mode == "L.3.3":
             c = instance.scale
-            note.update(beta_scaled=beta / c, tau_scaled=float(params["tau"]) / c)
+            data.update(beta_scaled=beta / c, tau_scaled=float(params["tau"]) / c)
         return [
             Part(
                 "failure_rate_vs_bound",
@@ -217,71 +208,12 @@ def _make_check(mode: str):
                 unit,
                 kind="statistical",
                 confidence=1 - ALPHA,
-                note=json.dumps(note),
+                note=f"{failures} failures in {trials} trials",
+                data=data,
             )
         ]
 
     return check
-
-
-def _records_rows(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    rows = []
-    for record in records:
-        for part in record.get("parts", []):
-            if part.get("name") != "failure_rate_vs_bound":
-                continue
-            try:
-                note = json.loads(part.get("note") or "{}")
-            except json.JSONDecodeError:
-                continue
-            rows.append({**record["params"], **note, "bound": part["rhs"]["mid"]})
-    return rows
-
-
-def _make_plots(lemma_id: str):
-    def plots(records: list[dict[str, Any]], out_dir: Any) -> list[str]:
-        plt = pyplot()
-
-        rows = _records_rows(records)
-        if not rows:
-            return []
-        stem = lemma_id.replace(".", "_").lower()
-        names = []
-        fig, ax = plt.subplots(figsize=(6.0, 4.4))
-        for sampler, marker in zip(SAMPLERS, "o^s", strict=True):
-            sel = [r for r in rows if r["sampler"] == sampler]
-            if sel:
-                ax.scatter(
-                    [r["bound"] for r in sel],
-                    [r["failures"] / r["trials"] for r in sel],
-                    marker=marker,
-                    label=sampler,
-                    alpha=0.75,
-                )
-        top = max(1e-3, *(min(1.0, r["bound"]) for r in rows))
-        ax.plot([0, top], [0, top], "k--", lw=0.8, label="failure = bound")
-        ax.set_xlabel("bound 2δ + 4d'Φ̄(ε/4β) + dΦ̄(R−τ)")
-        ax.set_ylabel("observed failure rate")
-        ax.set_title(f"{lemma_id}: inversion through a posterior sampler")
-        ax.legend(fontsize=8)
-        names.append(save(fig, out_dir, f"{stem}_failure_vs_bound.png"))
-        rejection = [r for r in rows if r["sampler"] == "rejection"]
-        if rejection:
-            fig, ax = plt.subplots(figsize=(6.0, 4.4))
-            ax.scatter(
-                [r["d_out"] for r in rejection],
-                [max(r["draws_per_inversion"], 1.0) for r in rejection],
-                c=[r["beta"] / r["eps"] for r in rejection],
-                cmap="viridis",
-            )
-            ax.set_yscale("log")
-            ax.set_xlabel("d' (measured coordinates)")
-            ax.set_ylabel("unconditional draws per inversion")
-            ax.set_title(f"{lemma_id}: rejection sampling cost grows exponentially in d'")
-            names.append(save(fig, out_dir, f"{stem}_rejection_cost.png"))
-        return names
-
-    return plots
 
 
 def _examples(mode: str) -> list[dict[str, Any]]:
@@ -303,10 +235,6 @@ def _examples(mode: str) -> list[dict[str, Any]]:
 
 
 _CONSTANT = Constant("C", 1, "union bound over B.2's decoding errors, sign flips and the 2 deltas")
-_DOMAIN = (
-    "5 <= d <= 12 (seed enumeration), d' >= 1 (<= 4 for rejection), R, eps, beta > 0, "
-    "0 <= tau < R, 0 <= delta < 1/2; f = Goldreich's local function"
-)
 _BUDGET = {"quick": 1, "standard": 25, "thorough": 100}
 
 B3 = Lemma(
@@ -316,14 +244,13 @@ B3 = Lemma(
         r"\Pr_{(x,y)}[f(\mathrm{sign}(P(y)_{1:d}))\ne f(s(x))] \le C\big(2\delta"
         r"+4d'\bar\Phi(\epsilon/4\beta)+d\,\bar\Phi(R-\tau)\big)"
     ),
-    domain=_DOMAIN,
+    domain=DOMAIN,
     constants=[_CONSTANT],
     params=_params,
     check=_make_check("B.3"),
-    validate=_validate,
     examples=_examples("B.3"),
     budget=_BUDGET,
-    plots=_make_plots("B.3"),
+    plots=failure_plots("B.3"),
     depends_on=("B.2", "Def.1.5"),
 )
 
@@ -334,14 +261,13 @@ B4 = Lemma(
         r"\Pr_{s^*}[f(\mathrm{sign}(P(\hat y(f(s^*)))_{1:d}))\ne f(s^*)] \le C\big(2\delta"
         r"+4d'\bar\Phi(\epsilon/4\beta)+d\,\bar\Phi(R-\tau)\big)"
     ),
-    domain=_DOMAIN,
+    domain=DOMAIN,
     constants=[_CONSTANT],
     params=_params,
     check=_make_check("B.4"),
-    validate=_validate,
     examples=_examples("B.4"),
     budget=_BUDGET,
-    plots=_make_plots("B.4"),
+    plots=failure_plots("B.4"),
     depends_on=("B.3",),
 )
 
@@ -353,15 +279,14 @@ L33 = Lemma(
         r"+4d'\bar\Phi(\epsilon/(4c\tilde\beta))+d\,\bar\Phi(R-c\tilde\tau)\big),"
         r"\ c=\sqrt{R^2+1}"
     ),
-    domain=_DOMAIN + "; beta = c beta~, tau = c tau~ (scaled units in the note)",
+    domain=DOMAIN,
     constants=[_CONSTANT],
     params=_params,
     check=_make_check("L.3.3"),
-    validate=_validate,
     examples=_examples("L.3.3"),
     budget=_BUDGET,
-    plots=_make_plots("L.3.3"),
+    plots=failure_plots("L.3.3"),
     depends_on=("B.4",),
 )
 
-__all__ = ["B3", "B4", "L33", "failure_bound_arb"]
+__all__ = ["B3", "B4", "L33"]

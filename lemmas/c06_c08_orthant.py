@@ -58,14 +58,7 @@ of the rest
 interval for [0, B] variables at confidence 1 - alpha (``bounded_mean_interval``); B_8 is an arb
 enclosure. ``plots`` draws the C.8 left side against R/sqrt(v), one series per sigma.
 
-At d = 64 (d' = 8, eps = 0.3, sigma = 0.5, Goldreich f seed 0, candidates = 8, seed 7; run
-on 16 CPU cores in 5-10 s each) the intervals were: R/sqrt(v) = 2.8, n = 4e4 (candidates 10):
-[0.36, 1.97] vs B_8 = 4.54; R/sqrt(v) = 3.0, n = 6e4: [0.20, 1.27] vs 2.73; R/sqrt(v) = 3.3,
-n = 1e5: [0.058, 0.66] vs 1.17 (all STATISTICAL at 0.999). Reproduce with
-``verify check C.8 d=64 d_out=8 R=3.3541 eps=0.3 sigma=0.5 f=goldreich f_seed=0 candidates=8
-samples=60000 alpha=0.001 seed=7``. The quick profile stays at d <= 16: the Chernoff interval
-needs n >> B/B_8 ~ 1/Phi_bar(R/sqrt v) samples, and at d = 64 every coordinate within about
-v/R of a wall must be among the candidates for the enclosure to be tight.
+C.8 at d = 64 (Hamming truncation, about 1e5 samples): see ``verify.maths.orthant``.
 """
 
 from __future__ import annotations
@@ -74,154 +67,60 @@ import math
 from fractions import Fraction
 from typing import Any
 
-import numpy as np
-import torch
 from flint import arb
 from hypothesis import strategies as st
 
 from verify.core.contract import Constant, Lemma, Part
-from verify.core.domain import finite_real, integer, log_uniform
-from verify.core.errors import DomainError
+from verify.core.domain import Constraint, Domain, Integer, Real
 from verify.core.numbers import ball, to_arb
-from verify.core.plotting import pyplot, save
-from verify.maths.instance import Instance, bounded_mean_interval, comb_sup_bound
-from verify.maths.oneway import make_function
+from verify.maths.instance import comb_sup_bound
+from verify.maths.orthant import (
+    POINT_DOMAIN,
+    f_fields,
+    instance_from_params,
+    instance_specs,
+    orthant_score_gap_bound,
+    orthant_terms,
+    plot_score_gap,
+    point_strategy,
+    score_gap_estimate,
+)
 
-F_KINDS = ("goldreich", "constant", "projection")
-
-
-def instance_from(params: dict[str, Any]) -> Instance:
-    spec = {
-        "kind": params.get("f", "goldreich"),
-        "d": params.get("d"),
-        "d_out": params.get("d_out"),
-        "seed": params.get("f_seed", 0),
-        "value": params.get("f_value", 1),
-    }
-    return Instance(make_function(spec), finite_real(params, "R"), finite_real(params, "eps"))
-
-
-def _validate_common(params: dict[str, Any], max_d: int) -> Instance:
-    integer(params, "d", 1, max_d)
-    integer(params, "d_out", 1, 64)
-    if params.get("f", "goldreich") not in F_KINDS:
-        raise DomainError(f"f must be one of {F_KINDS}, got {params.get('f')!r}")
-    sigma = finite_real(params, "sigma")
-    if sigma <= 0:
-        raise DomainError(f"sigma must be positive, got {sigma}")
-    return instance_from(params)  # checks R > 0, 0 < eps < 1, f's output length
-
-
-def _validate_point(params: dict[str, Any]) -> None:
-    inst = _validate_common(params, 8)
-    x = params.get("x")
-    if not isinstance(x, list) or len(x) != inst.dim:
-        raise DomainError(f"x must be a list of d + d' = {inst.dim} reals")
-    for i, value in enumerate(x):
-        finite_real({"x": value}, "x")
-        if abs(float(value)) > 50:
-            raise DomainError(f"x[{i}] = {value} lies outside [-50, 50]")
-
-
-def _f_fields(draw, d: int) -> dict[str, Any]:
-    kind = draw(st.sampled_from(F_KINDS if d >= 5 else F_KINDS[1:]))
-    out: dict[str, Any] = {"f": kind}
-    if kind == "goldreich":
-        out["f_seed"] = draw(st.integers(0, 1000))
-    if kind == "constant":
-        out["f_value"] = draw(st.sampled_from([1, -1]))
-    return out
-
-
-@st.composite
-def _point_params(draw) -> dict[str, Any]:
-    d = draw(st.integers(1, 6))
-    d_out = draw(st.integers(1, 4))
-    R = draw(log_uniform(0.25, 8.0))
-    eps = draw(log_uniform(0.02, 0.95))
-    sigma = draw(log_uniform(0.01, 3.0))
-    head = [draw(st.sampled_from([1, -1])) * draw(st.floats(0.0, R + 4.0)) for _ in range(d)]
-    # comb coordinates: on the phase-0 comb, on the phase-eps/2 comb, or anywhere
-    tail = []
-    for _ in range(d_out):
-        k = draw(st.integers(-8, 8))
-        where = draw(st.sampled_from(["zero", "half", "free"]))
-        if where == "free":
-            tail.append(draw(st.floats(-4.0, 4.0)))
-        else:
-            tail.append(k * eps + (eps / 2 if where == "half" else 0.0))
-    params = {"d": d, "d_out": d_out, "R": R, "eps": eps, "sigma": sigma, "x": head + tail}
-    params.update(_f_fields(draw, d))
-    return params
-
-
-def _orthant_terms(inst: Instance, x: list[float], sigma: float) -> dict[str, Any]:
-    """Enclosures shared by C.6 and C.7 at the point x."""
-    parts = inst.factors_arb(x, sigma)
-    seeds = inst.seeds()
-    outs = inst.outputs(seeds)
-    own = inst.vertex(np.asarray([x]))[0]
-    others_value = arb(0)
-    others_grad = [arb(0)] * inst.dim
-    for s, fs in zip(seeds, outs, strict=True):
-        if np.array_equal(s, own):
-            continue
-        value, grad = inst.seed_terms_arb(parts, s, fs)
-        others_value += value
-        others_grad = [a + b for a, b in zip(others_grad, grad, strict=True)]
-    s_arb = to_arb(sigma)
-    v = 1 + s_arb * s_arb
-    R = to_arb(inst.R)
-    xs = [to_arb(c) for c in x]
-    gauss = arb(1)
-    bracket_prod = arb(1)
-    for i in range(inst.d):
-        a = abs(xs[i])
-        gauss *= parts["head"][1][i] if own[i] == 1 else parts["head"][-1][i]
-        bracket_prod *= 1 + (-2 * R * a / v).exp()
-    return {
-        "parts": parts,
-        "own": own,
-        "others_value": others_value,
-        "others_grad": others_grad,
-        "gauss": gauss,
-        "bracket": bracket_prod - 1,
-        "v": v,
-        "xs": xs,
-    }
+# Kept importable from here until lemmas/c13_c15 imports verify.maths.orthant's name itself.
+b8 = orthant_score_gap_bound
 
 
 def _check_c6(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Part]:
-    inst = instance_from(params)
+    inst = instance_from_params(params)
     sigma = float(params["sigma"])
-    terms = _orthant_terms(inst, params["x"], sigma)
+    terms = orthant_terms(inst, params["x"], sigma)
     m_bar = comb_sup_bound(sigma, inst.eps)
-    unit = terms["gauss"] * m_bar**inst.d_out * terms["bracket"]
+    unit = terms.gauss * m_bar**inst.d_out * terms.bracket
     c = to_arb(constants["C6"])
     parts = [
-        Part("density_decomposition", terms["others_value"], c * unit, "C6", unit),
-        Part("nonnegative", arb(0), terms["others_value"]),
+        Part("density_decomposition", terms.others_value, c * unit, "C6", unit),
+        Part("nonnegative", arb(0), terms.others_value),
     ]
     # the comb bound itself: every comb factor at x is <= M-bar
     top = max(
-        (terms["parts"]["comb"][b][j] for b in (1, -1) for j in range(inst.d_out)),
+        (terms.factors["comb"][b][j] for b in (1, -1) for j in range(inst.d_out)),
         key=lambda z: float(z.upper()),
     )
     # M-bar is attained up to 1 + O(q0) at t = 0, b = +1: compare with the same 2^-20 margin
     parts.append(Part("comb_sup", top, m_bar * (1 + arb(2) ** -20)))
-    v, R = terms["v"], to_arb(inst.R)
+    v, R = terms.v, to_arb(inst.R)
     if all(abs(float(c)) >= inst.R / 2 for c in params["x"][: inst.d]):
         near = (inst.d * (-(R * R) / v).exp()).exp() - 1
-        parts.append(Part("bracket_near_vertex", terms["bracket"], near))
+        parts.append(Part("bracket_near_vertex", terms.bracket, near))
     return parts
 
 
 def _check_c7(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Part]:
-    inst = instance_from(params)
+    inst = instance_from_params(params)
     sigma = float(params["sigma"])
-    terms = _orthant_terms(inst, params["x"], sigma)
-    comb, comb_d = terms["parts"]["comb"], terms["parts"]["comb_d"]
-    v, R, xs = terms["v"], to_arb(inst.R), terms["xs"]
+    terms = orthant_terms(inst, params["x"], sigma)
+    comb, comb_d = terms.factors["comb"], terms.factors["comb_d"]
+    v, R, xs = terms.v, to_arb(inst.R), terms.xs
     prod_m = arb(1)
     ratio_sq = arb(0)
     for j in range(inst.d_out):
@@ -230,8 +129,8 @@ def _check_c7(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Pa
         prod_m *= m
         ratio_sq += (m_prime / m) ** 2
     head_sq = sum(((abs(xs[i]) + R) ** 2 for i in range(inst.d)), arb(0)) / (v * v)
-    unit = terms["gauss"] * prod_m * terms["bracket"] * (head_sq + ratio_sq).sqrt()
-    norm = sum((g * g for g in terms["others_grad"]), arb(0)).sqrt()
+    unit = terms.gauss * prod_m * terms.bracket * (head_sq + ratio_sq).sqrt()
+    norm = sum((g * g for g in terms.others_grad), arb(0)).sqrt()
     c = to_arb(constants["C7"])
     return [Part("gradient_decomposition", norm, c * unit, "C7", unit)]
 
@@ -239,61 +138,47 @@ def _check_c7(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Pa
 # --- C.8 ---------------------------------------------------------------------------------------
 
 
-def b8(inst: Instance, sigma: float) -> arb:
-    s = to_arb(sigma)
-    v = 1 + s * s
-    R = to_arb(inst.R)
-    tail = (R / v.sqrt() / arb(2).sqrt()).erfc() / 2
-    flip_any = 1 - (1 - tail) ** inst.d
-    eps = to_arb(inst.eps)
-    return inst.d * tail * 4 * R * R / (v * v) + flip_any * inst.d_out * eps * eps / (4 * s**4)
-
-
-def _validate_c8(params: dict[str, Any]) -> None:
-    inst = _validate_common(params, 64)
-    n = integer(params, "samples", 100, 10**7)
-    candidates = params.get("candidates")
-    if inst.d > 10 and not isinstance(candidates, int):
-        raise DomainError("C.8 with d > 10 needs an integer 'candidates' (coordinates enumerated)")
-    if isinstance(candidates, int) and not 0 <= candidates <= 12:
-        raise DomainError(f"candidates must lie in [0, 12], got {candidates}")
-    alpha = finite_real(params, "alpha")
-    if not 0 < alpha < 1:
-        raise DomainError(f"alpha must lie in (0, 1), got {alpha}")
-    del n
+C8_DOMAIN = Domain(
+    Constraint(
+        "candidates given when d > 10 (Hamming truncation)",
+        lambda p: p["d"] <= 10 or "candidates" in p,
+    ),
+    optional=("f", "f_seed", "f_value", "candidates", "seed"),
+    samples=Integer(100, 10**7),
+    alpha=Real(0, 1, lo_open=True, hi_open=True),
+    seed=Integer(0, 2**63 - 1, search=(0, 10**6)),
+    candidates=Integer(0, 12, doc="coordinates enumerated near the walls (needed for d > 10)"),
+    **instance_specs(64, (1, 6), (1, 6)),
+)
 
 
 @st.composite
 def _c8_params(draw) -> dict[str, Any]:
-    d = draw(st.integers(1, 6))
+    d = draw(C8_DOMAIN["d"].strategy())
     params = {
         "d": d,
-        "d_out": draw(st.integers(1, 6)),
-        "eps": draw(log_uniform(0.05, 0.9)),
-        "sigma": draw(log_uniform(0.05, 2.0)),
+        "d_out": draw(C8_DOMAIN["d_out"].strategy()),
+        "eps": draw(Real(0.05, 0.9, log=True).strategy()),
+        "sigma": draw(Real(0.05, 2.0, log=True).strategy()),
         "samples": 5000,
         "alpha": 1e-3,
-        "seed": draw(st.integers(0, 10**6)),
+        "seed": draw(C8_DOMAIN["seed"].strategy()),
     }
     # R through z = R/sqrt(v) in [0.3, 2.6]: beyond, the Chernoff interval's floor
     # B log(2/alpha)/n exceeds B_8 (which is about B Phi_bar(z)) at this sample size.
     z = draw(st.floats(0.3, 2.6))
     params["R"] = z * math.sqrt(1 + params["sigma"] ** 2)
-    params.update(_f_fields(draw, d))
+    params.update(f_fields(draw, d))
     return params
 
 
 def _check_c8(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Part]:
-    inst = instance_from(params)
-    sigma = float(params["sigma"])
-    generator = torch.Generator().manual_seed(int(params.get("seed", 0)))
-    x, _ = inst.sample(int(params["samples"]), generator, sigma=sigma)
+    inst = instance_from_params(params)
+    sigma, alpha = float(params["sigma"]), float(params["alpha"])
     candidates = params.get("candidates")
-    lower, upper = inst.score_gap_squared(x, sigma, candidates=candidates)
-    bound = inst.gap_bound_max(sigma)
-    alpha = float(params["alpha"])
-    lo, hi = bounded_mean_interval(lower.numpy(), upper.numpy(), bound, alpha)
-    unit = b8(inst, sigma)
+    n, seed = int(params["samples"]), int(params.get("seed", 0))
+    gap = score_gap_estimate(inst, sigma, n, seed, alpha, candidates)
+    unit = orthant_score_gap_bound(inst, sigma)
     c = to_arb(constants["C8"])
     how = (
         "all seeds"
@@ -301,13 +186,13 @@ def _check_c8(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Pa
         else f"flips of the {candidates} coordinates nearest the walls + tail bound"
     )
     note = (
-        f"mean {float(upper.mean()):.4g} of {x.shape[0]} samples ({how}); "
-        f"a.s. bound {bound:.4g}; R/sqrt(v) = {inst.R / math.sqrt(1 + sigma**2):.3g}"
+        f"mean {gap.mean:.4g} of {gap.samples} samples ({how}); "
+        f"a.s. bound {gap.bound_max:.4g}; R/sqrt(v) = {inst.R / math.sqrt(1 + sigma**2):.3g}"
     )
     return [
         Part(
             "score_gap",
-            ball(lo, hi),
+            ball(gap.low, gap.high),
             c * unit,
             "C8",
             unit,
@@ -318,77 +203,18 @@ def _check_c8(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Pa
     ]
 
 
-def _c8_sweep() -> list[tuple[float, float, float, float]]:
-    """(sigma, R/sqrt(v), LHS mean, B8) on a fixed grid: d = d' = 4, Goldreich-free projection f,
-    eps = 0.3, 1000 samples per point (seeded), for the decay plot."""
-    rows = []
-    for sigma in (0.1, 0.3, 1.0):
-        v = 1 + sigma * sigma
-        for z in np.linspace(0.25, 3.0, 5):
-            params = {
-                "d": 4,
-                "d_out": 4,
-                "f": "projection",
-                "R": float(z) * math.sqrt(v),
-                "eps": 0.3,
-            }
-            inst = instance_from(params)
-            generator = torch.Generator().manual_seed(11)
-            x, _ = inst.sample(1000, generator, sigma=sigma)
-            _, upper = inst.score_gap_squared(x, sigma)
-            rows.append((sigma, float(z), float(upper.mean()), float(b8(inst, sigma).mid())))
-    return rows
-
-
-def _plot_c8(records: list[dict[str, Any]], out_dir: Any) -> list[str]:
-    plt = pyplot()
-
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.4))
-    sweep = np.array(_c8_sweep())
-    for index, sigma in enumerate(sorted(set(sweep[:, 0]))):
-        rows = sweep[sweep[:, 0] == sigma]
-        color = f"C{index}"
-        left.plot(
-            rows[:, 1],
-            np.maximum(rows[:, 2], 1e-300),
-            "o-",
-            color=color,
-            label=f"LHS, sigma={sigma:g}",
-        )
-        left.plot(rows[:, 1], rows[:, 3], "--", color=color, label=f"B8, sigma={sigma:g}")
-    left.set_yscale("log")
-    left.set_xlabel("R / sqrt(1 + sigma^2)")
-    left.set_ylabel("E |grad log g_sigma - grad log g_{s(x),sigma}|^2")
-    left.set_title("C.8 sweep: d = d' = 4, eps = 0.3 (1000 samples)")
-    left.legend(fontsize=7)
-    found = []
-    for record in records:
-        params = record.get("params", {})
-        for part in record.get("parts", []):
-            if part.get("name") == "score_gap" and part["lhs"]["mid"] is not None:
-                v = 1 + float(params["sigma"]) ** 2
-                found.append(
-                    (
-                        float(params["R"]) / math.sqrt(v),
-                        float(params["sigma"]),
-                        part["lhs"]["hi"] / part["rhs"]["mid"],
-                    )
-                )
-    if found:
-        data = np.array(found)
-        points = right.scatter(data[:, 0], data[:, 2], c=np.log10(data[:, 1]), cmap="viridis")
-        fig.colorbar(points, ax=right, label="log10 sigma")
-    right.axhline(1.0, color="crimson", lw=0.8)
-    right.set_xlabel("R / sqrt(1 + sigma^2)")
-    right.set_ylabel("upper confidence end of LHS / B8")
-    right.set_title("C.8 search points (must stay below 1)")
-    return [save(fig, out_dir, "c08_score_gap_vs_R.png")]
-
-
-_POINT_DOMAIN = (
-    "f in {goldreich, constant, projection}, 1 <= d <= 8, 1 <= d' <= 64, R > 0, 0 < eps < 1, "
-    "sigma > 0, |x_k| <= 50"
-)
+_CONSTANT_F = {"f": "constant", "f_value": 1}
+_GOLDREICH_POINT = {
+    "d": 5,
+    "d_out": 3,
+    "R": 3.0,
+    "eps": 0.5,
+    "sigma": 0.5,
+    "f": "goldreich",
+    "f_seed": 1,
+    "x": [3.0, -2.5, 2.0, -3.5, 1.6, 0.25, 0.0, -1.0],
+}
+_C8_RUN = {"samples": 4000, "alpha": 1e-3}
 
 C6 = Lemma(
     id="C.6",
@@ -398,7 +224,7 @@ C6 = Lemma(
         r"\sum_{s'\ne s}g_{s',\sigma}(x)\le C_6\prod_i\phi_{\sqrt v}(|x_i|-R)\,\bar M^{d'}"
         r"\Big[\prod_i(1+e^{-2R|x_i|/v})-1\Big]"
     ),
-    domain=_POINT_DOMAIN,
+    domain=POINT_DOMAIN,
     constants=[
         Constant(
             "C6",
@@ -406,30 +232,12 @@ C6 = Lemma(
             "1 (each comb factor <= M-bar) plus a 2^-20 margin: the bound is attained",
         )
     ],
-    params=_point_params,
+    params=point_strategy,
     check=_check_c6,
-    validate=_validate_point,
+    validate=instance_from_params,  # f's own checks (Goldreich's needs d >= 5)
     examples=[
-        {
-            "d": 3,
-            "d_out": 2,
-            "R": 2.0,
-            "eps": 0.3,
-            "sigma": 0.05,
-            "f": "constant",
-            "f_value": 1,
-            "x": [0.1, -0.2, 0.05, 0.0, 0.0],
-        },
-        {
-            "d": 5,
-            "d_out": 3,
-            "R": 3.0,
-            "eps": 0.5,
-            "sigma": 0.5,
-            "f": "goldreich",
-            "f_seed": 1,
-            "x": [3.0, -2.5, 2.0, -3.5, 1.6, 0.25, 0.0, -1.0],
-        },
+        dict(_CONSTANT_F, d=3, d_out=2, R=2.0, eps=0.3, sigma=0.05, x=[0.1, -0.2, 0.05, 0, 0]),
+        _GOLDREICH_POINT,
     ],
     budget={"quick": 25, "standard": 200, "thorough": 1000},
     depends_on=(),
@@ -443,7 +251,7 @@ C7 = Lemma(
         r"\prod_j m_j\Big[\prod_i(1+e^{-2R|x_i|/v})-1\Big]"
         r"\sqrt{\||x_{1:d}|+R\|^2/v^2+\sum_j m_j'^2/m_j^2}"
     ),
-    domain=_POINT_DOMAIN,
+    domain=POINT_DOMAIN,
     constants=[
         Constant(
             "C7",
@@ -451,30 +259,12 @@ C7 = Lemma(
             "1 (triangle inequality over s' != s) plus a 2^-20 margin: attained at d = 1",
         )
     ],
-    params=_point_params,
+    params=point_strategy,
     check=_check_c7,
-    validate=_validate_point,
+    validate=instance_from_params,  # f's own checks (Goldreich's needs d >= 5)
     examples=[
-        {
-            "d": 1,
-            "d_out": 1,
-            "R": 1.0,
-            "eps": 0.02,
-            "sigma": 1.0,
-            "f": "constant",
-            "f_value": 1,
-            "x": [0.0, 0.0],
-        },
-        {
-            "d": 5,
-            "d_out": 3,
-            "R": 3.0,
-            "eps": 0.5,
-            "sigma": 0.5,
-            "f": "goldreich",
-            "f_seed": 1,
-            "x": [3.0, -2.5, 2.0, -3.5, 1.6, 0.25, 0.0, -1.0],
-        },
+        dict(_CONSTANT_F, d=1, d_out=1, R=1.0, eps=0.02, sigma=1.0, x=[0.0, 0.0]),
+        _GOLDREICH_POINT,
     ],
     budget={"quick": 25, "standard": 200, "thorough": 1000},
     depends_on=("C.6",),
@@ -488,51 +278,18 @@ C8 = Lemma(
         r"\ B_8 = d\bar\Phi(R/\sqrt v)\frac{4R^2}{v^2}+\big(1-(1-\bar\Phi(R/\sqrt v))^d\big)"
         r"d'\frac{\epsilon^2}{4\sigma^4}"
     ),
-    domain="f in {goldreich, constant, projection}, 1 <= d <= 64 (d > 10: Hamming truncation), "
-    "1 <= d' <= 64, R > 0, 0 < eps < 1, sigma > 0, samples >= 100, alpha in (0, 1)",
+    domain=C8_DOMAIN,
     constants=[Constant("C8", 1, "Jensen over the posterior + flip probabilities (derivation)")],
     params=_c8_params,
     check=_check_c8,
-    validate=_validate_c8,
+    validate=instance_from_params,
     examples=[
-        {
-            "d": 4,
-            "d_out": 4,
-            "R": 1.0,
-            "eps": 0.5,
-            "sigma": 0.2,
-            "f": "projection",
-            "samples": 4000,
-            "alpha": 1e-3,
-            "seed": 0,
-        },
-        {
-            "d": 6,
-            "d_out": 6,
-            "R": 2.5,
-            "eps": 0.3,
-            "sigma": 0.3,
-            "f": "goldreich",
-            "f_seed": 0,
-            "samples": 4000,
-            "alpha": 1e-3,
-            "seed": 1,
-        },
-        {
-            "d": 16,
-            "d_out": 8,
-            "R": 2.9,
-            "eps": 0.3,
-            "sigma": 0.5,
-            "f": "goldreich",
-            "f_seed": 0,
-            "candidates": 6,
-            "samples": 8000,
-            "alpha": 1e-3,
-            "seed": 2,
-        },
+        dict(_C8_RUN, d=4, d_out=4, R=1.0, eps=0.5, sigma=0.2, f="projection", seed=0),
+        dict(_C8_RUN, d=6, d_out=6, R=2.5, eps=0.3, sigma=0.3, f="goldreich", f_seed=0, seed=1),
+        dict(_C8_RUN, d=16, d_out=8, R=2.9, eps=0.3, sigma=0.5, f="goldreich", f_seed=0, seed=2)
+        | {"candidates": 6, "samples": 8000},
     ],
     budget={"quick": 5, "standard": 40, "thorough": 200},
-    plots=_plot_c8,
+    plots=plot_score_gap,
     depends_on=("C.6", "C.7", "C.16", "H.8"),
 )

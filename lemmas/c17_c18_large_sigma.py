@@ -64,200 +64,42 @@ resolve (an equality case, approached from inside).
 from __future__ import annotations
 
 import math
-import random
 from fractions import Fraction
 from typing import Any
 
-import flint
 from flint import arb
-from hypothesis import strategies as st
 
 from verify.core.contract import Constant, Lemma, Part
-from verify.core.domain import finite_real, integer, log_uniform
-from verify.core.errors import DomainError
-from verify.core.numbers import ball, lower, normal_density, to_arb, upper
-from verify.maths.comb import (
-    direct_terms_needed,
-    nome,
-    smoothed_comb_closed_form,
-    smoothed_comb_direct,
-)
+from verify.core.domain import Domain
+from verify.core.numbers import ball, lower, to_arb, upper
 from verify.maths.large_sigma import (
     abs_enclosure,
-    all_seeds,
     density_deviation_bound,
     exact_deviation,
     log_term_c17,
     log_term_c18,
-    mixture_score_arb,
     needed_constant,
     norm_enclosure,
-    phase_of,
     score_deviation_bound,
     sigma_of_tau,
-    theta_parts,
+)
+from verify.maths.large_sigma_points import (
+    EXAMPLES,
+    OPTIONAL,
+    codewords,
+    direct_deviation,
+    point,
+    point_constraints,
+    point_specs,
+    point_strategy,
 )
 
-MIN_TAU_OVER_EPS = 0.25
-# Below this eps, T(q0) < 1e-200: a point with every comb coordinate on a tooth makes C.17's
-# bound an equality to within T(q0), which no working precision resolves. Such points are kept
-# out of the domain (the search approaches them from TEETH_CLEARANCE periods away).
-DEGENERATE_EPS = 0.2
-TEETH_CLEARANCE = 1e-6
-F_KINDS = ("random", "constant", "projection")
-
-
-# --- parameters ----------------------------------------------------------------------------------
-
-
-def codewords(params: dict[str, Any]) -> list[tuple[int, ...]]:
-    """f(s) for every seed (``all_seeds`` order) from the params' f description."""
-    d, d_out = params["d"], params["d_out"]
-    seeds = all_seeds(d)
-    kind = params.get("f", "random")
-    if kind == "constant":
-        return [tuple([1] * d_out) for _ in seeds]
-    if kind == "projection":
-        return [tuple(s[j % d] for j in range(d_out)) for s in seeds]
-    rng = random.Random(int(params.get("f_seed", 0)))
-    return [tuple(rng.choice((1, -1)) for _ in range(d_out)) for _ in seeds]
-
-
-def point(params: dict[str, Any]) -> tuple[list[float], list[float]]:
-    """(x, y): x_i = R c_i + sqrt(v) z_i (c the params' vertex), y_j = v eps (n_j + u_j) / 4."""
-    sigma, eps, R = params["sigma"], params["eps"], params["R"]
-    v = 1 + sigma * sigma
-    x = [R * c + math.sqrt(v) * z for c, z in zip(params["vertex"], params["z"], strict=True)]
-    y = [v * eps * (n + u) / 4 for n, u in zip(params["y_steps"], params["y_jitter"], strict=True)]
-    return x, y
-
-
-def _validate(params: dict[str, Any]) -> None:
-    d = integer(params, "d", 1, 6)
-    d_out = integer(params, "d_out", 1, 8)
-    R = finite_real(params, "R")
-    eps = finite_real(params, "eps")
-    sigma = finite_real(params, "sigma")
-    delta = finite_real(params, "delta")
-    if not 0 < R <= 10:
-        raise DomainError(f"needs 0 < R <= 10, got R={R}")
-    if not 0 < eps <= 1:
-        raise DomainError(f"needs 0 < eps <= 1, got eps={eps}")
-    if not sigma > 0:
-        raise DomainError(f"needs sigma > 0, got sigma={sigma}")
-    tau = sigma / math.sqrt(1 + sigma * sigma)
-    if tau / eps < MIN_TAU_OVER_EPS:
-        raise DomainError(
-            f"large-sigma regime needs tau/eps >= {MIN_TAU_OVER_EPS} "
-            f"(tau = sigma/sqrt(1+sigma^2)), got {tau / eps:.4g}"
-        )
-    if not 0 < delta <= 0.99:
-        raise DomainError(f"needs 0 < delta <= 0.99, got delta={delta}")
-    if params.get("f", "random") not in F_KINDS:
-        raise DomainError(f"f must be one of {F_KINDS}, got {params.get('f')!r}")
-    for name, width in (("vertex", d), ("z", d), ("y_steps", d_out), ("y_jitter", d_out)):
-        values = params.get(name)
-        if not isinstance(values, list) or len(values) != width:
-            raise DomainError(f"{name} must be a list of {width} numbers")
-        if not all(isinstance(t, int | float) and math.isfinite(t) for t in values):
-            raise DomainError(f"{name} must hold finite numbers")
-    if not all(c in (1, -1) for c in params["vertex"]):
-        raise DomainError("vertex entries must be ±1")
-    if eps < DEGENERATE_EPS and all_on_teeth(params):
-        raise DomainError(
-            f"for eps < {DEGENERATE_EPS} some comb coordinate must lie at least "
-            f"{TEETH_CLEARANCE} periods off the teeth (C.17's bound is attained there up to "
-            "T(q0), below any working precision)"
-        )
-
-
-def all_on_teeth(params: dict[str, Any]) -> bool:
-    """Is every comb coordinate within TEETH_CLEARANCE periods of a tooth of either comb?
-    (y_j / v = eps (n_j + u_j) / 4: the teeth are where n_j + u_j is even.)"""
-    for n, u in zip(params["y_steps"], params["y_jitter"], strict=True):
-        position = (n + u) / 2  # in half-periods: the teeth of both combs at the integers
-        if abs(position - round(position)) / 2 >= TEETH_CLEARANCE:
-            return False
-    return True
-
-
-@st.composite
-def _params(draw) -> dict[str, Any]:
-    d = draw(st.integers(1, 4))
-    d_out = draw(st.integers(1, 5))
-    eps = draw(log_uniform(0.02, 1.0))
-    ratio = draw(log_uniform(MIN_TAU_OVER_EPS, 1.5))
-    tau = min(ratio * eps, 0.95)
-    tau = max(tau, MIN_TAU_OVER_EPS * eps * (1 + 1e-9))
-    sigma = float(sigma_of_tau(tau).mid())
-    near = draw(st.booleans())
-    z_range = 2.0 if near else 6.0
-    params = {
-        "d": d,
-        "d_out": d_out,
-        "R": draw(log_uniform(0.1, 8.0)),
-        "eps": eps,
-        "sigma": sigma,
-        "delta": draw(log_uniform(1e-8, 0.99)),
-        "f": draw(st.sampled_from(F_KINDS)),
-        "f_seed": draw(st.integers(0, 1000)),
-        "vertex": draw(st.lists(st.sampled_from((1, -1)), min_size=d, max_size=d)),
-        "z": draw(st.lists(st.floats(-z_range, z_range), min_size=d, max_size=d)),
-        "y_steps": draw(st.lists(st.integers(-24, 24), min_size=d_out, max_size=d_out)),
-        "y_jitter": draw(st.lists(st.floats(-1.0, 1.0), min_size=d_out, max_size=d_out)),
-    }
-    if eps < DEGENERATE_EPS and all_on_teeth(params):
-        first = params["y_jitter"][0]
-        params["y_jitter"][0] = first - 1e-5 if first > 0 else first + 1e-5
-    return params
+DOMAIN = Domain(*point_constraints(), optional=OPTIONAL, **point_specs())
 
 
 def _enclosure_gap(a: arb, b: arb) -> Fraction:
     """Distance between two enclosures: 0 when they overlap (the computations agree)."""
     return max(Fraction(0), lower(a) - upper(b), lower(b) - upper(a))
-
-
-def _direct(params: dict[str, Any], words) -> tuple[arb, list[arb]]:
-    """g/h - 1 and s_g - s_h as ratios of densities and gradients summed over the seeds (a second
-    computation): comb values by the direct comb sum with certified tail where it is short
-    (``verify.maths.comb.smoothed_comb_direct``), else the closed form; comb log-slopes
-    -t/v - vartheta'(u; q)/(v vartheta(u; q)) from the theta series."""
-    x, y = point(params)
-    R, s, e = to_arb(params["R"]), to_arb(params["sigma"]), to_arb(params["eps"])
-    v = 1 + s * s
-    sd = v.sqrt()
-    q = nome(s, e)
-    xs, ys = [to_arb(t) for t in x], [to_arb(t) for t in y]
-    short = direct_terms_needed(params["sigma"], params["eps"], flint.ctx.prec) <= 400
-    value = smoothed_comb_direct if short else smoothed_comb_closed_form
-    comb, comb_slope = {}, {}
-    for b in (1, -1):
-        th = phase_of(b, e)
-        comb[b] = [value(t, s, e, th) for t in ys]
-        comb_slope[b] = []
-        for t in ys:
-            minus_one, slope = theta_parts((th - t / v) / e, q)
-            comb_slope[b].append(-t / v - slope / (e * v * (1 + minus_one)))
-    gauss_y = arb(1)
-    for t in ys:
-        gauss_y *= normal_density(t, sd)
-    g, h = arb(0), arb(0)
-    grad = [arb(0)] * (len(xs) + len(ys))
-    for seed, word in zip(all_seeds(len(xs)), words, strict=True):
-        G = arb(1)
-        for xi, si in zip(xs, seed, strict=True):
-            G *= normal_density(xi - R * si, sd)
-        P = arb(1)
-        for j, b in enumerate(word):
-            P *= comb[b][j]
-        g += G * P
-        h += G * gauss_y
-        for i, (xi, si) in enumerate(zip(xs, seed, strict=True)):
-            grad[i] += G * P * (-(xi - R * si) / v)
-        for j, b in enumerate(word):
-            grad[len(xs) + j] += G * P * comb_slope[b][j]
-    s_h = mixture_score_arb(xs, ys, R, s)
-    return g / h - 1, [gr / g - sh for gr, sh in zip(grad, s_h, strict=True)]
 
 
 def _threshold_part(name: str, bracket: tuple[arb, arb], constant: Fraction, label: str) -> Part:
@@ -275,7 +117,7 @@ def _check_c17(params: dict[str, Any], constants: dict[str, Fraction]) -> list[P
     D = density_deviation_bound(d_out, sigma, eps)
     k = to_arb(constants["K17"])
     parts = [Part("relative_density_gap", abs_enclosure(exact.ratio_minus_one), k * D, "K17", D)]
-    direct, _ = _direct(params, words)
+    direct, _ = direct_deviation(params, words)
     parts.append(
         Part(
             "relative_density_gap_vs_direct",
@@ -304,7 +146,7 @@ def _check_c18(params: dict[str, Any], constants: dict[str, Fraction]) -> list[P
     k = to_arb(constants["K18"])
     gap = norm_enclosure(exact.score_gap)
     parts = [Part("score_gap", gap, k * E18, "K18", E18)]
-    _, direct = _direct(params, words)
+    _, direct = direct_deviation(params, words)
     worst = max(_enclosure_gap(a, b) for a, b in zip(exact.score_gap, direct, strict=True))
     parts.append(Part("score_gap_vs_direct", worst, 0, note="largest coordinate disagreement"))
     delta = params["delta"]
@@ -318,70 +160,6 @@ def _check_c18(params: dict[str, Any], constants: dict[str, Fraction]) -> list[P
     return parts
 
 
-_TIGHT_C17 = {
-    # f constant, a point at the vertex and on the teeth: every comb factor near its maximum
-    "d": 2,
-    "d_out": 5,
-    "R": 6.0,
-    "eps": 0.5,
-    "sigma": float(sigma_of_tau(0.2).mid()),
-    "delta": 0.9,
-    "f": "constant",
-    "f_seed": 0,
-    "vertex": [1, -1],
-    "z": [0.0, 0.0],
-    "y_steps": [0, 0, 0, 4, -4],
-    "y_jitter": [0.0, 0.0, 0.0, 0.0, 0.0],
-}
-_TIGHT_C18 = {
-    # f constant, y a quarter period off the teeth: the comb log-slope at its maximum, and R
-    # small so that the vertex block's share of E18 is negligible
-    "d": 1,
-    "d_out": 1,
-    "R": 0.1,
-    "eps": 0.5,
-    "sigma": float(sigma_of_tau(0.2).mid()),
-    "delta": 0.5,
-    "f": "constant",
-    "f_seed": 0,
-    "vertex": [1],
-    "z": [0.0],
-    "y_steps": [1],
-    "y_jitter": [0.0],
-}
-_EXAMPLES = [
-    _TIGHT_C17,
-    _TIGHT_C18,
-    {
-        "d": 3,
-        "d_out": 4,
-        "R": 2.0,
-        "eps": 0.2,
-        "sigma": 0.1,
-        "delta": 0.01,
-        "f": "random",
-        "f_seed": 7,
-        "vertex": [1, 1, -1],
-        "z": [0.3, -1.0, 0.5],
-        "y_steps": [1, 2, -3, 0],
-        "y_jitter": [0.1, -0.2, 0.0, 0.4],
-    },
-    {
-        "d": 4,
-        "d_out": 5,
-        "R": 1.0,
-        "eps": 0.05,
-        "sigma": 0.02,
-        "delta": 1e-6,
-        "f": "random",
-        "f_seed": 3,
-        "vertex": [1, -1, 1, -1],
-        "z": [0.0, 0.1, -0.2, 2.0],
-        "y_steps": [1, 3, 5, 7, 9],
-        "y_jitter": [0.0, 0.0, 0.0, 0.0, 0.0],
-    },
-]
-
 _STATEMENT_17 = (
     r"|g_\sigma - h_\sigma| \le K_{17} D\, h_\sigma,\ "
     r"D=\max\big((\tfrac{1+T(q)}{1-T(q_0)})^{d'}-1,\,1-(\tfrac{1-T(q)}{1+T(q_0)})^{d'}\big);\ "
@@ -394,16 +172,11 @@ _STATEMENT_18 = (
     r"{\epsilon v(1-T(q))}\big)^2;\ E_{18}\le\delta \text{ if } \tau\ge C_{18}\epsilon"
     r"\sqrt{\log((1+2Rd'+4\pi\sqrt{d'}/\epsilon)/\delta)}"
 )
-_DOMAIN = (
-    "d in [1, 6], d' in [1, 8], R in (0, 10], eps in (0, 1], sigma with tau/eps >= 1/4, "
-    "delta in (0, 0.99], any f; for eps < 0.2 not every comb coordinate on a tooth"
-)
-
 C17 = Lemma(
     id="C.17",
     title="Large sigma: the smoothed instance's density is close to a Gaussian mixture",
     statement=_STATEMENT_17,
-    domain=_DOMAIN,
+    domain=DOMAIN,
     constants=[
         Constant("K17", 1, "each comb factor lies in [ell, hbar] by C.16's theta quotient"),
         Constant(
@@ -412,10 +185,9 @@ C17 = Lemma(
             "certified bisection: least sufficient C <= 0.239 found, limit 1/(pi sqrt 2)",
         ),
     ],
-    params=_params,
+    params=point_strategy,
     check=_check_c17,
-    validate=_validate,
-    examples=_EXAMPLES,
+    examples=EXAMPLES,
     budget={"quick": 12, "standard": 150, "thorough": 800},
     depends_on=("C.16",),
 )
@@ -424,7 +196,7 @@ C18 = Lemma(
     id="C.18",
     title="Large sigma: the smoothed instance's score is close to the Gaussian mixture's",
     statement=_STATEMENT_18,
-    domain=_DOMAIN,
+    domain=DOMAIN,
     constants=[
         Constant("K18", 1, "Cov/Var bound on the vertex block, C.16 slope on the comb block"),
         Constant(
@@ -433,10 +205,9 @@ C18 = Lemma(
             "certified bisection: least sufficient C ~ 0.224, limit 1/(pi sqrt 2)",
         ),
     ],
-    params=_params,
+    params=point_strategy,
     check=_check_c18,
-    validate=_validate,
-    examples=_EXAMPLES,
+    examples=EXAMPLES,
     budget={"quick": 12, "standard": 150, "thorough": 800},
     depends_on=("C.16", "C.17"),
 )

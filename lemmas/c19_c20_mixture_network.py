@@ -59,61 +59,56 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import torch
 from flint import arb
 from hypothesis import strategies as st
 
-from lemmas.c17_c18_large_sigma import _EXAMPLES as _INSTANCE_EXAMPLES
-from lemmas.c17_c18_large_sigma import _params as _instance_params
-from lemmas.c17_c18_large_sigma import _validate as _instance_validate
-from lemmas.c17_c18_large_sigma import codewords, point
 from verify.core.contract import Constant, Lemma, Part
-from verify.core.domain import finite_real, integer, log_uniform
-from verify.core.errors import DomainError
+from verify.core.domain import Domain, Integer, Real
 from verify.core.numbers import ball, to_arb, upper
 from verify.maths.instance import Instance
 from verify.maths.large_sigma import (
     TANH_CURVATURE,
     TableMap,
     exact_deviation,
-    mixture_score_arb,
     mixture_score_network,
     norm_enclosure,
     score_deviation_bound,
     vertex_sup_error,
 )
+from verify.maths.large_sigma_points import (
+    EXAMPLES,
+    OPTIONAL,
+    codewords,
+    point,
+    point_constraints,
+    point_specs,
+    point_strategy,
+)
+from verify.maths.mixture import vertex_mixture_score_arb
 from verify.maths.nets.score_networks import is_block_concatenation, network_equals_function
 
 STATISTICAL_SAMPLES = 200
 STATISTICAL_ALPHA = 1e-3
 
 
-def _validate_c19(params: dict[str, Any]) -> None:
-    integer(params, "d", 1, 8)
-    integer(params, "d_out", 1, 8)
-    R = finite_real(params, "R")
-    sigma = finite_real(params, "sigma")
-    delta = finite_real(params, "delta")
-    if not 0 < R <= 10:
-        raise DomainError(f"C.19 needs 0 < R <= 10, got R={R}")
-    if not 0 < sigma <= 4:
-        raise DomainError(f"C.19 needs 0 < sigma <= 4, got sigma={sigma}")
-    if not 1e-4 <= delta <= 1:
-        raise DomainError(f"C.19 needs 1e-4 <= delta <= 1, got delta={delta}")
+C19_DOMAIN = Domain(
+    d=Integer(1, 8, search=(1, 4)),
+    d_out=Integer(1, 8, search=(1, 4)),
+    R=Real(0, 10, lo_open=True, search=(0.1, 6.0), log=True),
+    sigma=Real(0, 4, lo_open=True, search=(0.05, 4.0), log=True),
+    delta=Real(1e-4, 1, search=(2e-3, 1.0), log=True),
+)
+
+if TYPE_CHECKING:
+    pass
 
 
 @st.composite
 def _params_c19(draw) -> dict[str, Any]:
-    return {
-        "d": draw(st.integers(1, 4)),
-        "d_out": draw(st.integers(1, 4)),
-        "R": draw(log_uniform(0.1, 6.0)),
-        "sigma": draw(log_uniform(0.05, 4.0)),
-        "delta": draw(log_uniform(2e-3, 1.0)),
-    }
+    return {name: draw(C19_DOMAIN[name].strategy()) for name in C19_DOMAIN.names()}
 
 
 def _formulas(R: Fraction, v: Fraction, d: int, delta: Fraction) -> tuple[arb, arb, arb]:
@@ -181,21 +176,23 @@ def _check_c19(params: dict[str, Any], constants: dict[str, Fraction]) -> list[P
 # --- C.20 -----------------------------------------------------------------------------------------
 
 
-def _validate_c20(params: dict[str, Any]) -> None:
-    _instance_validate(params)
-    if not finite_real(params, "eps") < 1:
-        raise DomainError("C.20 needs eps < 1 (the instance's comb period)")
-    delta = finite_real(params, "net_delta")
-    if not 1e-4 <= delta <= 1:
-        raise DomainError(f"C.20 needs 1e-4 <= net_delta <= 1, got {delta}")
+C20_DOMAIN = Domain(
+    *point_constraints(),
+    optional=OPTIONAL,
+    **dict(
+        point_specs(),
+        eps=Real(0, 1, lo_open=True, hi_open=True, doc="the instance's comb period"),
+        net_delta=Real(1e-4, 1, search=(2e-3, 1.0), log=True),
+    ),
+)
 
 
 @st.composite
 def _params_c20(draw) -> dict[str, Any]:
-    params = draw(_instance_params())
+    params = draw(point_strategy())
     params["eps"] = min(params["eps"], 0.99)
     params["R"] = min(params["R"], 6.0)
-    params["net_delta"] = draw(log_uniform(2e-3, 1.0))
+    params["net_delta"] = draw(C20_DOMAIN["net_delta"].strategy())
     return params
 
 
@@ -208,6 +205,8 @@ def _hoeffding(values: np.ndarray, value_range: float, alpha: float) -> tuple[fl
 
 
 def _check_c20(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Part]:
+    import torch
+
     d, d_out = params["d"], params["d_out"]
     R, sigma, eps = params["R"], params["sigma"], params["eps"]
     words = codewords(params)
@@ -220,7 +219,7 @@ def _check_c20(params: dict[str, Any], constants: dict[str, Fraction]) -> list[P
     k20 = to_arb(constants["K20"])
     x, y = point(params)
     gap = exact_deviation(x, y, words, R, sigma, eps).score_gap
-    s_h = mixture_score_arb(x, y, R, sigma)
+    s_h = vertex_mixture_score_arb(x, y, R, sigma)
     output = network.evaluate_exact([Fraction(t) for t in x + y])
     error = norm_enclosure([to_arb(n) - a - b for n, a, b in zip(output, s_h, gap, strict=True)])
     parts = [Part("score_error", error, k20 * unit, "K20", unit)]
@@ -257,7 +256,7 @@ _C19_EXAMPLES = [
     {"d": 1, "d_out": 1, "R": 6.0, "sigma": 0.1, "delta": 0.002},
     {"d": 4, "d_out": 3, "R": 1.0, "sigma": 1.0, "delta": 0.1},
 ]
-_C20_EXAMPLES = [dict(ex, eps=min(ex["eps"], 0.99), net_delta=0.01) for ex in _INSTANCE_EXAMPLES]
+_C20_EXAMPLES = [dict(ex, eps=min(ex["eps"], 0.99), net_delta=0.01) for ex in EXAMPLES]
 
 C19 = Lemma(
     id="C.19",
@@ -267,14 +266,13 @@ C19 = Lemma(
         r"\#\mathrm{par} \le d(3k+1)+4d',\ |\mathrm{par}|\le W_{19},\ r=R/v,\ \eta=\delta/\sqrt d,"
         r"\ h=2^{-d}\sum_s N((Rs,0),(1+\sigma^2)I)"
     ),
-    domain="R in (0, 10], sigma in (0, 4], d, d' in [1, 8], delta in [1e-4, 1]",
+    domain=C19_DOMAIN,
     constants=[
         Constant("K19", 1, "grid sized so that interpolation and saturation each cost eta/2"),
         Constant("P19", 2, "2L/h + 2 pieces, h at least half its bound"),
     ],
     params=_params_c19,
     check=_check_c19,
-    validate=_validate_c19,
     examples=_C19_EXAMPLES,
     budget={"quick": 8, "standard": 80, "thorough": 400},
     depends_on=("C.12",),
@@ -287,11 +285,10 @@ C20 = Lemma(
         r"|N - \nabla\log g_\sigma| \le K_{20}(\sqrt d\,\eta^* + E_{18})\ \text{everywhere};\ "
         r"\mathbb E_{g_\sigma}|N-\nabla\log g_\sigma|^2 \le K_{20}^2(\delta+E_{18})^2"
     ),
-    domain="as C.17/C.18 (eps in (0, 1), tau/eps >= 1/4), net_delta in [1e-4, 1]",
+    domain=C20_DOMAIN,
     constants=[Constant("K20", 1, "triangle inequality: C.19's sup error plus C.18's E18")],
     params=_params_c20,
     check=_check_c20,
-    validate=_validate_c20,
     examples=_C20_EXAMPLES,
     budget={"quick": 6, "standard": 60, "thorough": 300},
     depends_on=("C.18", "C.19"),

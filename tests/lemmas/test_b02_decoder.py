@@ -3,11 +3,11 @@ from fractions import Fraction
 
 import pytest
 
-import lemmas.b02_decoder as b02
 from verify.core.errors import DomainError
 from verify.core.registry import get
 from verify.core.runner import evaluate, run_lemma, verdict_counts
 from verify.core.verdict import Verdict
+from verify.maths.instance import phase_decoder_error_probability
 
 
 def test_quick_run_passes():
@@ -20,7 +20,7 @@ def test_quick_run_passes():
 def test_exact_error_probability_matches_two_sided_sum():
     import math
 
-    p = b02.decoder_error_probability(0.5, 0.2)
+    p = phase_decoder_error_probability(0.5, 0.2)
     ratio = 0.5 / 0.2
     direct = sum(
         0.5 * math.erfc((k + 0.25) * ratio / math.sqrt(2))

@@ -71,7 +71,7 @@ def test_run_lemma_small_budget():
 )
 def test_domain_errors(bad):
     with pytest.raises(DomainError):
-        B3.validate({**POINT, **bad})
+        B3.validate_point({**POINT, **bad})
 
 
 def test_plots_written(tmp_path):

@@ -43,7 +43,7 @@ def test_c8_tightened_constant_is_refuted():
 def test_c8_truncated_gap_encloses_exact_gap():
     import torch
 
-    from lemmas.c06_c08_orthant import instance_from
+    from verify.maths.orthant import instance_from_params as instance_from
 
     inst = instance_from({"d": 7, "d_out": 3, "f": "goldreich", "f_seed": 2, "R": 1.5, "eps": 0.3})
     x, _ = inst.sample(800, torch.Generator().manual_seed(3), sigma=0.3)
@@ -65,3 +65,14 @@ def test_bad_parameters_are_one_line_domain_errors(lemma_id, change):
     with pytest.raises(DomainError) as info:
         evaluate(lemma, point, lemma.stated_constants(), 64, user_input=True)
     assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "change", [{"d": 16, "d_out": 8}, {"f": "magic"}, {"x": [0.0, 0.0]}, {"typo": 1}]
+)
+def test_malformed_points_are_refused(change):
+    # d > 10 without candidates (C.8), an unknown f, x of the wrong length (C.6), unknown names
+    lemma = get("C.8") if "d" in change else get("C.6")
+    point = {**lemma.examples[0], **change}
+    with pytest.raises(DomainError):
+        evaluate(lemma, point, lemma.stated_constants(), 64, user_input=True)

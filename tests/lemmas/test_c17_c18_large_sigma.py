@@ -7,11 +7,12 @@ from fractions import Fraction
 
 import pytest
 
-from lemmas.c17_c18_large_sigma import _EXAMPLES, C17, C18
+from lemmas.c17_c18_large_sigma import C17, C18
 from verify.core.errors import DomainError
 from verify.core.runner import evaluate, run_lemma, verdict_counts
 from verify.core.verdict import Verdict
 from verify.maths.large_sigma import density_deviation_bound
+from verify.maths.large_sigma_points import EXAMPLES as _EXAMPLES
 
 
 def _small(lemma):

@@ -117,3 +117,28 @@ def test_wrong_f_output_length_is_a_domain_error():
 
     with pytest.raises(DomainError, match="d'"):
         Instance(Empty(), R=1.0, eps=0.3)
+
+
+def test_wider_comb_only_with_eps_max():
+    # Definition 3.1 takes eps < 1; B.4's rejection timing widens the comb through eps_max
+    with pytest.raises(DomainError):
+        Instance(ConstantFunction(3, 2), R=1.0, eps=2.0)
+    assert Instance(ConstantFunction(3, 2), R=1.0, eps=2.0, eps_max=4.0).eps == 2.0
+
+
+@pytest.mark.parametrize("b", [1, -1])
+def test_the_two_comb_samplers_draw_the_same_law(b):
+    # multinomial (sample_comb) and inverse CDF (sample_comb_by_inverse_cdf): same comb points,
+    # same masses; compared through the mass of each tooth near the centre
+    inst = Instance(ConstantFunction(3, 2), R=1.0, eps=0.5)
+    n = 40_000
+    gen = torch.Generator().manual_seed(4)
+    by_multinomial = inst.sample_comb(torch.full((n,), b, dtype=torch.int8), gen)
+    by_inverse_cdf = inst.sample_comb_by_inverse_cdf(torch.full((n,), float(b)), gen)
+    teeth, log_mass = inst.comb_table(b)
+    for t, mass in zip(teeth.tolist(), log_mass.exp().tolist(), strict=True):
+        if mass < 0.01:
+            continue
+        for draws in (by_multinomial, by_inverse_cdf):
+            rate = float((draws - t).abs().lt(1e-9).to(torch.float64).mean())
+            assert abs(rate - mass) < 5 * math.sqrt(mass / n)

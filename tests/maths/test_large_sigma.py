@@ -6,7 +6,6 @@ from __future__ import annotations
 import itertools
 import random
 
-import numpy as np
 import pytest
 from flint import arb
 
@@ -14,17 +13,16 @@ from verify.core.numbers import precision
 from verify.maths.comb import _theta_derivative, _theta_minus_one, nome
 from verify.maths.instance import Instance
 from verify.maths.large_sigma import (
-    all_seeds,
     density_deviation_bound,
     exact_deviation,
     log_term_c17,
-    mixture_score_arb,
     needed_constant,
     score_deviation_bound,
     sigma_of_tau,
     theta_parts,
 )
-from verify.maths.oneway import GoldreichFunction, evaluate
+from verify.maths.mixture import vertex_mixture_score_arb
+from verify.maths.oneway import GoldreichFunction, all_seeds, evaluate
 
 
 def test_theta_parts_match_comb():
@@ -58,13 +56,13 @@ def test_exact_deviation_matches_instance_arb_score():
             y = [rng.uniform(-2, 2) for _ in range(2)]
             gap = exact_deviation(x, y, words, 2.0, sigma, 0.3).score_gap
             direct = instance.score_arb(x + y, sigma)
-            mixture = mixture_score_arb(x, y, 2.0, sigma)
+            mixture = vertex_mixture_score_arb(x, y, 2.0, sigma)
             for a, b, c in zip(gap, direct, mixture, strict=True):
                 assert a.overlaps(b - c)
 
 
 def all_seeds_array(d):
-    return np.array(all_seeds(d), dtype=np.int8)
+    return all_seeds(d)
 
 
 @pytest.mark.parametrize(("d_out", "delta"), [(1, 0.9), (16, 1e-4)])

@@ -6,9 +6,11 @@ from verify.maths.oneway import (
     ConstantFunction,
     GoldreichFunction,
     ProjectionFunction,
+    all_seed_tuples,
     all_seeds,
     evaluate,
     make_function,
+    seed_index,
 )
 
 
@@ -67,3 +69,13 @@ def test_evaluate_rejects_wrong_output_length_and_bad_input():
         evaluate(Liar(), all_seeds(3))
     with pytest.raises(DomainError):
         evaluate(ConstantFunction(3, 2), np.zeros((2, 3), dtype=np.int8))
+
+
+def test_all_seeds_order_and_its_inverse():
+    # little-endian: row r has s_i = -1 iff bit i of r is set; seed_index inverts it
+    seeds = all_seeds(4)
+    assert seeds[0].tolist() == [1, 1, 1, 1]
+    assert seeds[1].tolist() == [-1, 1, 1, 1]
+    assert seeds[8].tolist() == [1, 1, 1, -1]
+    assert np.array_equal(seed_index(seeds), np.arange(16))
+    assert all_seed_tuples(2) == [(1, 1), (-1, 1), (1, -1), (-1, -1)]

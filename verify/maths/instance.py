@@ -12,8 +12,8 @@ eta ~ N(0, beta^2 I).
 API (``Instance(f, R, eps)``; every argument checked, ``DomainError`` with one line otherwise):
 
 - ``d``, ``d_out``, ``dim`` (= d + d'), ``scale`` (= sqrt(R^2 + 1)), ``theta(b)``,
-  ``seeds()`` (all 2^d seeds, d <= 12), ``outputs(seeds)`` (f, checked), ``orthant(x)``
-  (sign of x_{1:d}, ties to +1).
+  ``seeds()`` (all 2^d seeds in ``verify.maths.oneway.all_seeds`` order, d <= 12),
+  ``outputs(seeds)`` (f, checked), ``orthant(x)`` (sign of x_{1:d}, ties to +1).
 - torch float64, batched over the rows of x (N, dim); log-sum-exp over seeds:
   ``comb_terms(t, sigma)`` -> (log psi_{b,sigma}(t), d/dt log psi_{b,sigma}(t)) stacked on a last
   axis of size 2 (index 0: b = +1, index 1: b = -1);
@@ -30,7 +30,14 @@ API (``Instance(f, R, eps)``; every argument checked, ``DomainError`` with one l
 - samplers (torch.Generator for reproducibility): ``sample(n, generator, sigma=0)`` ->
   (x, seeds); ``sample_scaled(n, generator, sigma=0)``; ``measure(x_scaled, beta, generator)``;
   ``measurement_matrix()`` (A as a float64 tensor).
-- decoding: ``decode_phases(y_unscaled, eps)`` (nearer comb, B.2), ``decode_seed(x)``.
+- torch forms for the reductions of B.3 / B.4 / Lemma 3.3 (``verify.maths.samplers.inversion``):
+  ``outputs_torch(signs)`` (f on float64 ±1 tensors), ``comb_table(b)`` (teeth and log-masses),
+  ``sample_comb_by_inverse_cdf``, ``sample_seeds_torch``, ``sample_head``,
+  ``sample_by_inverse_cdf`` (same law as ``sample``, another stream of draws).
+  ``eps_max`` (default 1, Definition 3.1) widens the comb period's range where a reduction needs
+  it (B.4's rejection timing uses eps = 2).
+- decoding: ``decode_phases(y_unscaled, eps)`` (nearer comb, B.2), ``decode_seed(x)``;
+  ``phase_decoder_error_probability(eps, beta)`` its exact error rate, enclosed.
 - arb (certified; comb values by ``verify.maths.comb``'s closed form, slopes by
   ``comb_log_slope_arb``):
   ``comb_arb(t, sigma, b)``, ``comb_derivative_arb(t, sigma, b)``,
@@ -54,17 +61,28 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 from flint import arb
 
 from verify.core.errors import DomainError
-from verify.core.numbers import Real, gaussian_sum_tail, normal_density, series_with_tail, to_arb
+from verify.core.numbers import (
+    Real,
+    gaussian_sum_tail,
+    normal_density,
+    normal_upper_tail,
+    series_with_tail,
+    to_arb,
+)
 from verify.maths.comb import smoothed_comb_closed_form
 from verify.maths.oneway import OneWayFunction, all_seeds, check_signs, evaluate
 
+if TYPE_CHECKING:
+    import torch
+
 MAX_ENUMERATION_D = 12
+COMB_RADIUS = 12.0  # comb points with |t| > 12 carry mass < phi(12)/Z ~ 1e-32: dropped.
 _THETA_TERMS = 12
 _LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
 
@@ -83,6 +101,9 @@ class Instance:
     f: OneWayFunction
     R: float
     eps: float
+    # Definition 3.1 takes eps in (0, 1); the rejection-timing profile of B.4 runs the same
+    # construction with a wider comb (eps = 2), so the upper end is a parameter.
+    eps_max: float = field(default=1.0, compare=False)
     _seeds: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -98,8 +119,8 @@ class Instance:
         r, e = float(self.R), float(self.eps)
         if not math.isfinite(r) or r <= 0:
             raise DomainError(f"R must be a finite positive number, got {self.R!r}")
-        if not math.isfinite(e) or not 0 < e < 1:
-            raise DomainError(f"eps must lie in (0, 1), got {self.eps!r}")
+        if not math.isfinite(e) or not 0 < e < self.eps_max:
+            raise DomainError(f"eps must lie in (0, {self.eps_max:g}), got {self.eps!r}")
         # f's declared output length must be the one it produces.
         probe = np.ones((1, d), dtype=np.int8)
         out = np.asarray(self.f(probe))
@@ -147,6 +168,8 @@ class Instance:
         return evaluate(self.f, seeds)
 
     def _x(self, x) -> torch.Tensor:
+        import torch
+
         x = torch.as_tensor(x, dtype=torch.float64)
         if x.ndim == 1:
             x = x[None, :]
@@ -157,6 +180,8 @@ class Instance:
     @staticmethod
     def orthant(x) -> np.ndarray:
         """s(x) = sign(x_{1:d}) with ties to +1 (pass the first d columns or whole points)."""
+        import torch
+
         arr = np.asarray(x.detach().cpu() if isinstance(x, torch.Tensor) else x)
         return np.where(arr >= 0, 1, -1).astype(np.int8)
 
@@ -168,6 +193,8 @@ class Instance:
 
     def comb_terms(self, t, sigma: float) -> tuple[torch.Tensor, torch.Tensor]:
         """(log psi_{b,sigma}(t), d/dt log psi_{b,sigma}(t)), last axis b = +1, -1."""
+        import torch
+
         sigma = check_sigma(sigma)
         t = torch.as_tensor(t, dtype=torch.float64)
         logs, slopes = [], []
@@ -187,6 +214,8 @@ class Instance:
         return self._seed_log_density(x, sigma, seeds, log_comb)
 
     def _seed_log_density(self, x, sigma, seeds, log_comb) -> torch.Tensor:
+        import torch
+
         v = 1.0 + sigma * sigma
         R = float(self.R)
         s = torch.as_tensor(seeds, dtype=torch.float64)
@@ -208,6 +237,8 @@ class Instance:
 
     def log_density(self, x, sigma: float) -> torch.Tensor:
         """log g_sigma(x), enumerating every seed (d <= 12)."""
+        import torch
+
         x = self._x(x)
         seeds = self.seeds()
         out = []
@@ -218,12 +249,16 @@ class Instance:
 
     def posterior(self, x, sigma: float) -> torch.Tensor:
         """(N, 2^d): P(seed = s | x) under g_sigma, rows of ``seeds()`` as columns."""
+        import torch
+
         x = self._x(x)
         logs = self.seed_log_density(x, sigma, self.seeds())
         return torch.softmax(logs, 1)
 
     def score(self, x, sigma: float) -> torch.Tensor:
         """grad log g_sigma(x) = sum_s P(s|x) grad log g_{s,sigma}(x), exact enumeration."""
+        import torch
+
         x = self._x(x)
         sigma = check_sigma(sigma)
         seeds = self.seeds()
@@ -242,6 +277,8 @@ class Instance:
 
     def seed_score(self, x, sigma: float, seeds: np.ndarray) -> torch.Tensor:
         """grad log g_{s_n,sigma}(x_n): one seed per row of x."""
+        import torch
+
         x = self._x(x)
         sigma = check_sigma(sigma)
         seeds = check_signs(seeds, self.d, "seeds")
@@ -284,6 +321,8 @@ class Instance:
         B = gap_bound_max (both clipped to [0, B]). Evaluated in float64 (a screen-grade
         evaluation of a rigorous bound; rho is typically < 1e-8 or else the row is clipped).
         """
+        import torch
+
         x = self._x(x)
         sigma = check_sigma(sigma)
         seeds = self.vertex(x.numpy())
@@ -357,6 +396,8 @@ class Instance:
 
         Support truncated to |c| <= 12 + eps: the dropped mass is < 2 Phi_bar(12) < 4e-33.
         """
+        import torch
+
         eps = float(self.eps)
         out = torch.empty(bits.shape, dtype=torch.float64)
         for b in (1, -1):
@@ -376,6 +417,8 @@ class Instance:
         self, n: int, generator: torch.Generator, sigma: float = 0.0
     ) -> tuple[torch.Tensor, np.ndarray]:
         """n draws of x ~ g_sigma (g itself for sigma = 0) and the seeds that generated them."""
+        import torch
+
         sigma = check_sigma(sigma, allow_zero=True)
         bits = torch.randint(0, 2, (n, self.d), generator=generator)
         seeds = (1 - 2 * bits).to(torch.int8).numpy()
@@ -392,6 +435,8 @@ class Instance:
         self, n: int, generator: torch.Generator, sigma: float = 0.0
     ) -> tuple[torch.Tensor, np.ndarray]:
         """n draws of x~ ~ g~ (then smoothed by N(0, sigma^2 I) in the scaled coordinates)."""
+        import torch
+
         x, seeds = self.sample(n, generator)
         x = x / self.scale
         sigma = check_sigma(sigma, allow_zero=True)
@@ -399,14 +444,79 @@ class Instance:
             x = x + sigma * torch.randn(x.shape, generator=generator, dtype=torch.float64)
         return x, seeds
 
+    # --- torch forms used by the reductions of B.3 / B.4 / Lemma 3.3 (samplers.inversion) ---
+
+    def outputs_torch(self, signs: torch.Tensor) -> torch.Tensor:
+        """f on a float64 tensor of seeds (rows of ±1), as a float64 tensor of ±1."""
+        import torch
+
+        codes = self.f(signs.to(torch.int8).numpy())
+        return torch.as_tensor(codes, dtype=torch.float64)
+
+    def comb_table(self, b: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """Comb points t_k = k eps + theta(b), |t_k| <~ COMB_RADIUS, and log(phi(t_k) / Z)."""
+        import torch
+
+        eps = float(self.eps)
+        k_max = math.ceil(COMB_RADIUS / eps) + 1
+        t = torch.arange(-k_max, k_max + 1, dtype=torch.float64) * eps + self.theta(b)
+        return t, torch.log_softmax(-(t**2) / 2, dim=0)
+
+    def sample_comb_by_inverse_cdf(
+        self, signs: torch.Tensor, generator: torch.Generator
+    ) -> torch.Tensor:
+        """One comb point per entry of ``signs`` (any shape, float ±1), phase by sign, by
+        inverse CDF: the same law as ``sample_comb`` (one uniform per entry, a different
+        stream). Both phases' CDFs are stacked into one increasing table ([0, 1] for +1, [1, 2]
+        for -1) so that a single ``searchsorted`` serves every entry."""
+        import torch
+
+        t_plus, log_plus = self.comb_table(1)
+        t_minus, log_minus = self.comb_table(-1)
+        cdf = torch.cat([torch.cumsum(log_plus.exp(), 0), 1 + torch.cumsum(log_minus.exp(), 0)])
+        cdf[t_plus.numel() - 1] = 1.0  # exact ends: rounding must not leak into the other table
+        cdf[-1] = 2.0
+        points = torch.cat([t_plus, t_minus])
+        u = torch.rand(signs.shape, generator=generator, dtype=torch.float64)
+        u = u + (signs <= 0).to(torch.float64)
+        return points[torch.searchsorted(cdf, u).clamp_(max=points.numel() - 1)]
+
+    def sample_seeds_torch(self, n: int, generator: torch.Generator) -> torch.Tensor:
+        """n uniform seeds as a float64 (n, d) tensor of ±1."""
+        import torch
+
+        bits = torch.randint(0, 2, (n, self.d), generator=generator, dtype=torch.float64)
+        return 2.0 * bits - 1
+
+    def sample_head(self, s: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+        """x_{1:d} given the seeds: N(R s, I)."""
+        import torch
+
+        return float(self.R) * s + torch.randn(s.shape, generator=generator, dtype=torch.float64)
+
+    def sample_by_inverse_cdf(
+        self, n: int, generator: torch.Generator
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """n draws of x ~ g and their seeds (float64), combs by ``sample_comb_by_inverse_cdf``."""
+        import torch
+
+        s = self.sample_seeds_torch(n, generator)
+        head = self.sample_head(s, generator)
+        tail = self.sample_comb_by_inverse_cdf(self.outputs_torch(s), generator)
+        return torch.cat([head, tail], dim=1), s
+
     def measurement_matrix(self) -> torch.Tensor:
         """A = [0 | I_{d'}] (d' x (d + d')), so ||A|| = 1."""
+        import torch
+
         return torch.cat([torch.zeros(self.d_out, self.d), torch.eye(self.d_out)], 1).to(
             torch.float64
         )
 
     def measure(self, x_scaled, beta: float, generator: torch.Generator) -> torch.Tensor:
         """y = A x~ + eta with eta ~ N(0, beta^2 I_{d'})."""
+        import torch
+
         beta = check_sigma(beta, allow_zero=True)
         x = self._x(x_scaled)
         noise = torch.randn(x.shape[0], self.d_out, generator=generator, dtype=torch.float64)
@@ -418,6 +528,8 @@ class Instance:
     def decode_phases(y, eps: float) -> np.ndarray:
         """Bit of the nearer comb for each coordinate (unscaled units): +1 for eps Z, -1 for
         eps Z + eps/2. y mod eps in [0, eps/4] or (3 eps/4, eps) is nearer eps Z."""
+        import torch
+
         y = np.asarray(y.detach().cpu() if isinstance(y, torch.Tensor) else y, dtype=np.float64)
         r = np.mod(y, eps)
         return np.where((r <= eps / 4) | (r > 3 * eps / 4), 1, -1).astype(np.int8)
@@ -504,6 +616,23 @@ class Instance:
         return [g / value for g in grad]
 
 
+def phase_decoder_error_probability(eps: Real | float, beta: Real | float) -> arb:
+    """P(decode_phases(c + eta) != b) for c on the comb of bit b and eta ~ N(0, beta^2), enclosed:
+    2 sum_k [Phi_bar((k+1/4) eps/beta) - Phi_bar((k+3/4) eps/beta)] (Lemma B.2), summed until the
+    geometric tail bound falls below 2^-80 of the sum."""
+    ratio = to_arb(eps) / to_arb(beta)
+    total = arb(0)
+    k = 0
+    while True:
+        a = (k + arb(1) / 4) * ratio
+        total += normal_upper_tail(a) - normal_upper_tail(a + ratio / 2)
+        k += 1
+        a_next = (k + arb(1) / 4) * ratio
+        tail = normal_upper_tail(a_next) / (1 - (-a_next * ratio).exp())
+        if tail < total * arb(2) ** -80 or k > 10_000:
+            return 2 * (total + arb(0, tail.upper()))
+
+
 def comb_log_slope_arb(t: Real | float, sigma: Real | float, eps: Real | float, theta) -> arb:
     """d/dt log psi_{theta,sigma}(t) = -t/v + S'(mu)/(v S(mu)), enclosed.
 
@@ -585,6 +714,8 @@ def comb_sup_bound(sigma: Real | float, eps: Real | float) -> arb:
 def _comb_log_and_slope(
     t: torch.Tensor, sigma: float, eps: float, theta: float
 ) -> tuple[torch.Tensor, torch.Tensor]:
+    import torch
+
     v = 1.0 + sigma * sigma
     tau = sigma / math.sqrt(v)
     mu = t / v

@@ -47,19 +47,18 @@ Leading orders (q small): :math:`D\approx 2d'q`, :math:`E_{18}\approx q\,(2Rd'+4
 \epsilon)/v`. Both are uniform in x, so they bound every expectation (L2 under any law).
 
 This module gives the certified (arb) bounds, the exact small-instance computations the lemma
-checks compare them with, and float64/torch evaluations of the mixture score for the oracle.
+checks compare them with, and the C.19 network of the mixture's score. The mixture's score itself
+is ``verify.maths.mixture.vertex_mixture_score`` (and ``_arb``).
 """
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
 import numpy as np
-import torch
 from flint import arb
 
 from verify.core.numbers import Real, ball, to_arb
@@ -73,6 +72,7 @@ from verify.maths.comb import (
 )
 from verify.maths.nets.pwl import PiecewiseLinear, relu_network
 from verify.maths.nets.relunet import ReluNet, parallel
+from verify.maths.oneway import all_seed_tuples, seed_index
 
 
 def phase_of(bit: int, eps: Real) -> arb:
@@ -190,13 +190,10 @@ def theta_parts(u_over_eps: arb, q: arb) -> tuple[arb, arb]:
 # --- exact small-instance computations (certified, enumerating seeds) -----------------------------
 
 
-def all_seeds(d: int) -> list[tuple[int, ...]]:
-    return [tuple(1 - 2 * b for b in bits) for bits in itertools.product((0, 1), repeat=d)]
-
-
 @dataclass(frozen=True)
 class TableMap:
-    """f given by its table over ``all_seeds(n_in)`` (a ``verify.maths.oneway.OneWayFunction``)."""
+    """f given by its table over ``all_seeds(n_in)`` (a ``verify.maths.oneway.OneWayFunction``):
+    ``words[r]`` is f of row r of ``all_seeds``."""
 
     n_in: int
     n_out: int
@@ -207,9 +204,7 @@ class TableMap:
         return f"table(d={self.n_in}, d'={self.n_out})"
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
-        bits = (np.asarray(x) == -1).astype(np.int64)
-        index = (bits << np.arange(self.n_in - 1, -1, -1)).sum(1)
-        return np.asarray(self.words, dtype=np.int8)[index]
+        return np.asarray(self.words, dtype=np.int8)[seed_index(x)]
 
 
 @dataclass(frozen=True)
@@ -229,10 +224,10 @@ def exact_deviation(
     eps: Real,
 ) -> ExactDeviation:
     """g_sigma/h_sigma - 1 and s_g - s_h at (x, y), for codewords[s_index] = f(s) (seeds in
-    ``all_seeds(d)`` order), computed as expectations over the exact vertex posterior without the
-    cancellation of subtracting two scores."""
+    ``verify.maths.oneway.all_seeds(d)`` order), computed as expectations over the exact vertex
+    posterior without the cancellation of subtracting two scores."""
     d, d_prime = len(x), len(y)
-    seeds = all_seeds(d)
+    seeds = all_seed_tuples(d)
     if len(codewords) != len(seeds):
         raise ValueError("need one codeword per seed")
     R_, s_, e_ = to_arb(R), to_arb(sigma), to_arb(eps)
@@ -279,14 +274,6 @@ def exact_deviation(
     mean_P = 1 + total_wP / total_w
     gap = [R_ / v * c / total_w / mean_P for c in cov] + [c / total_w / mean_P for c in comb]
     return ExactDeviation(ratio_minus_one=total_wP / total_w, score_gap=gap)
-
-
-def mixture_score_arb(x: Sequence[Real], y: Sequence[Real], R: Real, sigma: Real) -> list[arb]:
-    """s_h at (x, y), enclosed."""
-    R_, s_ = to_arb(R), to_arb(sigma)
-    v = 1 + s_ * s_
-    xs = [to_arb(t) for t in x]
-    return [(-t + R_ * (R_ * t / v).tanh()) / v for t in xs] + [-to_arb(t) / v for t in y]
 
 
 # --- threshold constants (the paper's shape sigma >= C eps sqrt(log(...))) -----------------------
@@ -358,22 +345,6 @@ def log_term_c18(d_prime: int, R: Real, eps: Real, delta: Real) -> arb:
     """L18 = log((1 + 2 R d' + 4 pi sqrt(d') / eps) / delta)."""
     top = 1 + 2 * to_arb(R) * d_prime + 4 * arb.pi() * arb(d_prime).sqrt() / to_arb(eps)
     return (top / to_arb(delta)).log()
-
-
-# --- float64 / torch evaluations ---------------------------------------------------------------
-
-
-def mixture_score_torch(points: torch.Tensor, d: int, R: float, sigma: float) -> torch.Tensor:
-    """s_h for a batch (N, d + d') of points, in the points' dtype."""
-    v = 1.0 + sigma * sigma
-    x, y = points[:, :d], points[:, d:]
-    return torch.cat(((-x + R * torch.tanh(R * x / v)) / v, -y / v), dim=1)
-
-
-def mixture_score_np(points: np.ndarray, d: int, R: float, sigma: float) -> np.ndarray:
-    v = 1.0 + sigma * sigma
-    x, y = points[:, :d], points[:, d:]
-    return np.concatenate(((-x + R * np.tanh(R * x / v)) / v, -y / v), axis=1)
 
 
 # --- C.19 / C.20: the ReLU network of the mixture's score ---------------------------------------

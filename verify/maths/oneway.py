@@ -14,6 +14,8 @@ API (imported by ``verify.maths.instance`` and by other helpers):
   (output j = x_{j mod d}): simple fs (for d < 5, and worst cases of the C.6/C.8 searches).
 - ``make_function(spec)``: build one from a JSON-native dict such as
   ``{"kind": "goldreich", "d": 8, "d_out": 8, "seed": 3}``.
+- ``all_seeds(d)``: the suite's one enumeration of {±1}^d (little-endian: s_i = -1 iff bit i of
+  the row number is set); ``seed_index`` its inverse, ``all_seed_tuples`` a tuple form.
 """
 
 from __future__ import annotations
@@ -169,9 +171,25 @@ def make_function(spec: dict[str, Any]) -> OneWayFunction:
 
 
 def all_seeds(d: int) -> np.ndarray:
-    """Every s in {±1}^d as an int8 (2^d, d) array (row r has s_i = -1 iff bit i of r is set)."""
+    """Every s in {±1}^d as an int8 (2^d, d) array: the one seed ordering of the suite.
+
+    Row r is the seed with s_i = -1 iff bit i of r is set (little-endian: coordinate 0 is the
+    least significant bit), so row 0 is (+1, ..., +1) and ``seed_index`` inverts it.
+    """
     if d > 20:
         raise DomainError(f"enumerating 2^{d} seeds is not supported (d <= 20)")
     rows = np.arange(2**d, dtype=np.int64)[:, None]
     bits = (rows >> np.arange(d, dtype=np.int64)[None, :]) & 1
     return (1 - 2 * bits).astype(np.int8)
+
+
+def seed_index(seeds: np.ndarray) -> np.ndarray:
+    """The row of each seed (rows of an (N, d) ±1 array) in ``all_seeds(d)``."""
+    arr = np.asarray(seeds)
+    bits = (arr == -1).astype(np.int64)
+    return (bits << np.arange(arr.shape[-1], dtype=np.int64)).sum(-1)
+
+
+def all_seed_tuples(d: int) -> list[tuple[int, ...]]:
+    """``all_seeds(d)`` as a list of tuples of Python ints (for arb loops)."""
+    return [tuple(int(b) for b in row) for row in all_seeds(d)]

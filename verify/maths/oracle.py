@@ -76,16 +76,20 @@ import itertools
 import math
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 from flint import arb
 
 from verify.core.errors import DomainError
 from verify.core.numbers import precision, upper
 from verify.maths.instance import Instance, check_sigma
-from verify.maths.large_sigma import mixture_score_torch, score_deviation_bound
+from verify.maths.large_sigma import score_deviation_bound
+from verify.maths.mixture import vertex_mixture_score
 from verify.maths.oneway import ConstantFunction, GoldreichFunction, ProjectionFunction
+
+if TYPE_CHECKING:
+    import torch
 
 ROUNDING_ALLOWANCE = 2.0**-40
 SAFETY_FACTOR = 1 + 2.0**-20
@@ -125,6 +129,8 @@ def large_sigma_bound(d_out: int, R: float, sigma: float, eps: float) -> float:
 def _pattern_flips(d: int, u: int, k: int) -> torch.Tensor:
     """(S, d) 0/1 flip patterns in sorted coordinates: every subset of the first u coordinates
     times every subset of at most k of the other d - u."""
+    import torch
+
     rows = []
     for top in itertools.product((0, 1), repeat=u):
         for size in range(k + 1):
@@ -144,6 +150,8 @@ def pattern_count(d: int, u: int, k: int) -> int:
 
 def _dependence_matrix(instance: Instance) -> torch.Tensor | None:
     """(d', d) 0/1 matrix: output j reads input i, for fs whose locality is known; else None."""
+    import torch
+
     f = instance.f
     d, d_out = instance.d, instance.d_out
     dependence = torch.zeros(d_out, d, dtype=torch.float64)
@@ -164,6 +172,8 @@ def _suffix_symmetric_sums(log_r: torch.Tensor, top: int, order: int) -> torch.T
     """(N, top + 1, order + 1): log e_m(r_u, ..., r_{d-1}) for u = 0..top, m = 0..order.
 
     The recursion e_m <- e_m + r_i e_{m-1}, run from the last coordinate back, in logs."""
+    import torch
+
     n, d = log_r.shape
     log_e = torch.full((n, order + 1), -math.inf, dtype=torch.float64)
     log_e[:, 0] = 0.0
@@ -188,6 +198,8 @@ def _log_tails(log_r: torch.Tensor, top: int, max_k: int) -> tuple[torch.Tensor,
     sqrt(u) + sqrt(m) >= sqrt(u + m) in the second), and sum_{m >= M} E_m <= E_M exp(E_1),
     sum_{m >= M} sqrt(m) E_m <= E_M exp(E_1) (sqrt(M) + E_1) (e_{M+j} <= e_M e_j, e_j <=
     e_1^j / j!, sqrt(M + j) <= sqrt(M) + j)."""
+    import torch
+
     order = max_k + 2
     log_e = _suffix_symmetric_sums(log_r, top, order)  # (N, top+1, order+1)
     log_prefix = torch.cat(
@@ -288,6 +300,8 @@ class ScoreOracle:
     # --- regimes -----------------------------------------------------------------------------
 
     def _points(self, x) -> torch.Tensor:
+        import torch
+
         points = torch.as_tensor(x, dtype=torch.float64)
         if points.ndim == 1:
             points = points[None, :]
@@ -301,7 +315,7 @@ class ScoreOracle:
 
     def _large(self, points: torch.Tensor, sigma: float, bound: float) -> OracleResult:
         inst = self.instance
-        score = mixture_score_torch(points, inst.d, float(inst.R), sigma)
+        score = vertex_mixture_score(points, inst.d, float(inst.R), sigma)
         norm = score.norm(dim=1)
         error = bound + ROUNDING_ALLOWANCE * (1 + norm + float(inst.R) * math.sqrt(inst.d))
         return OracleResult(score=score, error_bound=error, regime="large")
@@ -309,6 +323,8 @@ class ScoreOracle:
     def _small(
         self, points: torch.Tensor, sigma: float, tol: float
     ) -> tuple[OracleResult | None, int]:
+        import torch
+
         inst = self.instance
         d = inst.d
         R = float(inst.R)
@@ -350,6 +366,8 @@ class ScoreOracle:
 
         def bound(rows, u: int, k: int, log_g: torch.Tensor, norm: torch.Tensor) -> torch.Tensor:
             """(|grad rho| + |s_hat| rho) / g_k, every quantity relative to G_{s*} Psi_{f(s*)}."""
+            import torch
+
             log_tail, log_tail_sqrt = tail[rows, u, k], tail_sqrt[rows, u, k]
             log_grad = torch.logaddexp(
                 torch.log(dist_star[rows] + rho_y[rows]) + log_tail, log_two_r_v + log_tail_sqrt
@@ -422,6 +440,8 @@ class ScoreOracle:
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """Score of g_{u,k} (the seeds of ``_pattern_flips(d, u, k)`` in each point's own
         coordinate order) and log(g_{u,k} / G_{s*})."""
+        import torch
+
         inst = self.instance
         d, d_out = inst.d, inst.d_out
         R = float(inst.R)

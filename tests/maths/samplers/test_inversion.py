@@ -8,21 +8,20 @@ import math
 import torch
 
 from verify.core.stats import tv_deviation
+from verify.maths.instance import Instance
+from verify.maths.oneway import GoldreichFunction, all_seeds
 from verify.maths.samplers.inversion import (
-    CombInstance,
     ExactPosteriorSampler,
     RejectionSampler,
-    all_seeds,
     decode_phases,
     failure_bound,
-    goldreich_function,
     inversion_failures,
     synthetic_measurement,
 )
 
 
 def _instance(d=6, d_out=2, R=3.0, eps=2.0):
-    return CombInstance(d, d_out, R, eps, goldreich_function(d, d_out, 0))
+    return Instance(GoldreichFunction(d, d_out, 0), R, eps, eps_max=4.0)
 
 
 def test_rejection_and_exact_posteriors_agree_on_the_seed_law():
@@ -35,11 +34,11 @@ def test_rejection_and_exact_posteriors_agree_on_the_seed_law():
     probs = torch.softmax(exact.seed_log_posterior(y), 1)[0]
     n = 3000
     draws = RejectionSampler(inst, beta)(y.repeat(n, 1), gen)
-    codes = inst.f(torch.where(draws[:, : inst.d] >= 0, 1.0, -1.0))
+    codes = inst.outputs_torch(torch.where(draws[:, : inst.d] >= 0, 1.0, -1.0))
     # Compare the law of f(s) (4 cells): the heads' signs are noisy, the codes are what matter.
     cells = ((codes > 0).to(torch.int64) * torch.tensor([1, 2])).sum(1)
-    seeds = all_seeds(inst.d)
-    exact_codes = ((inst.f(seeds) > 0).to(torch.int64) * torch.tensor([1, 2])).sum(1)
+    seeds = torch.as_tensor(all_seeds(inst.d), dtype=torch.float64)
+    exact_codes = ((inst.outputs_torch(seeds) > 0).to(torch.int64) * torch.tensor([1, 2])).sum(1)
     p_cell = torch.zeros(4, dtype=torch.float64).index_add_(0, exact_codes, probs)
     # Sign flips of the head (prob Phi_bar(3) per coordinate) also move mass: allow for them.
     flips = inst.d * 0.5 * math.erfc(3.0 / math.sqrt(2))
@@ -58,18 +57,18 @@ def test_synthetic_measurement_phases_decode():
 
 def test_unconditional_sampler_fails_to_invert():
     # Known-false sampler: ignores y. Its failure rate is far above the lemma's bound.
-    inst = CombInstance(8, 6, 4.0, 1.0, goldreich_function(8, 6, 0))
+    inst = _instance(8, 6, 4.0, 1.0)
     gen = torch.Generator().manual_seed(2)
 
     def ignore(y, generator):
-        return inst.sample(y.shape[0], generator)[0]
+        return inst.sample_by_inverse_cdf(y.shape[0], generator)[0]
 
     failures = inversion_failures(inst, 0.05, ignore, 500, gen)
     assert failures / 500 > 0.5 > 10 * failure_bound(8, 6, 4.0, 1.0, 0.05)
 
 
 def test_exact_sampler_inverts_with_small_noise():
-    inst = CombInstance(8, 6, 5.0, 1.0, goldreich_function(8, 6, 0))
+    inst = _instance(8, 6, 5.0, 1.0)
     gen = torch.Generator().manual_seed(3)
     exact = ExactPosteriorSampler(inst, 0.03)
     assert inversion_failures(inst, 0.03, exact, 500, gen) <= 2

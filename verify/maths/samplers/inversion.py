@@ -36,9 +36,9 @@ d'), and ``AdversarialSampler`` (a worst-case member of the :math:`(\tau,\delta)
 the exact sampler: garbage on a y-set of probability exactly delta, garbage with probability delta
 elsewhere, and a shift of norm tau of the most fragile sign coordinate).
 
-The instance itself (``CombInstance``, ``goldreich_function``) is a minimal self-contained version
-of Definition 3.1 kept here so that this module stands alone; it uses the same conventions as
-LEMMAS.md section 1.
+The instance is ``verify.maths.instance.Instance`` (Definitions 3.1/3.2) through its torch
+forms (``outputs_torch``, ``comb_table``, ``sample_comb_by_inverse_cdf``, ...); seeds are
+enumerated in the suite's one order, ``verify.maths.oneway.all_seeds``.
 """
 
 from __future__ import annotations
@@ -46,137 +46,81 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-import torch
-from torch import Tensor
+from flint import arb
 
-SeedFunction = Callable[[Tensor], Tensor]  # (n, d) in {+-1} -> (n, d') in {+-1}
+from verify.core.numbers import Real, normal_upper_tail, normal_upper_tail_float, to_arb
+from verify.core.plotting import pyplot, save
+from verify.maths.instance import Instance
+from verify.maths.oneway import all_seeds
 
-COMB_RADIUS = 12.0  # comb points with |t| > 12 carry mass < phi(12)/Z ~ 1e-32: dropped.
-
-
-def phase_of(bits: Tensor, eps: float) -> Tensor:
-    """Phase of the comb encoding a sign: 0 for +1, eps/2 for -1."""
-    return torch.where(bits > 0, 0.0, eps / 2).to(torch.float64)
-
-
-def torch_signs_function(fn) -> SeedFunction:
-    """Wrap a ``verify.maths.oneway.OneWayFunction`` (numpy int8 in/out) as a torch float64 map."""
-
-    def f(signs: Tensor) -> Tensor:
-        codes = fn(signs.to(torch.int8).numpy())
-        return torch.as_tensor(codes, dtype=torch.float64)
-
-    f.source = fn  # type: ignore[attr-defined]
-    return f
+if TYPE_CHECKING:
+    import torch
+    from torch import Tensor
 
 
-def goldreich_function(d: int, d_out: int, seed: int = 0) -> SeedFunction:
-    """The project's Goldreich local function (``verify.maths.oneway.GoldreichFunction``) in
-    torch."""
-    from verify.maths.oneway import GoldreichFunction
+def seed_table(instance: Instance) -> tuple[Tensor, Tensor]:
+    """``all_seeds(d)`` and f of each, as float64 tensors of ±1 (shapes (2^d, d), (2^d, d'))."""
+    import torch
 
-    return torch_signs_function(GoldreichFunction(d, d_out, seed))
-
-
-def all_seeds(d: int) -> Tensor:
-    """The 2^d sign vectors in {+-1}^d, shape (2^d, d)."""
-    codes = torch.arange(2**d, dtype=torch.int64)
-    bits = (codes.unsqueeze(1) >> torch.arange(d - 1, -1, -1)) & 1
-    return (2 * bits - 1).to(torch.float64)
+    seeds = torch.as_tensor(all_seeds(instance.d), dtype=torch.float64)
+    return seeds, instance.outputs_torch(seeds)
 
 
-@dataclass(frozen=True)
-class CombInstance:
-    """Definition 3.1 (unscaled): x_i ~ N(R s_i, 1), x_{d+j} ~ discretized Gaussian of f(s)_j."""
-
-    d: int
-    d_out: int
-    R: float
-    eps: float
-    f: SeedFunction = field(compare=False)
-
-    @property
-    def scale(self) -> float:
-        """Definition 3.2's scale c = sqrt(R^2 + 1): g~ = law of x / c has covariance <= I."""
-        return math.sqrt(self.R**2 + 1)
-
-    def comb(self, sign: int) -> tuple[Tensor, Tensor]:
-        """Comb points t_k = k eps + theta and their log-masses log(phi(t_k) / Z_theta)."""
-        theta = 0.0 if sign > 0 else self.eps / 2
-        k_max = math.ceil(COMB_RADIUS / self.eps) + 1
-        t = torch.arange(-k_max, k_max + 1, dtype=torch.float64) * self.eps + theta
-        log_mass = torch.log_softmax(-(t**2) / 2, dim=0)
-        return t, log_mass
-
-    def sample_comb(self, signs: Tensor, generator: torch.Generator) -> Tensor:
-        """One comb point per entry of ``signs`` (any shape), phase by sign (inverse CDF).
-
-        Both phases' CDFs are stacked into one increasing table ([0, 1] for +1, [1, 2] for -1)
-        so that a single ``searchsorted`` serves every entry.
-        """
-        t_plus, log_plus = self.comb(1)
-        t_minus, log_minus = self.comb(-1)
-        cdf = torch.cat([torch.cumsum(log_plus.exp(), 0), 1 + torch.cumsum(log_minus.exp(), 0)])
-        cdf[t_plus.numel() - 1] = 1.0  # exact ends: rounding must not leak into the other table
-        cdf[-1] = 2.0
-        points = torch.cat([t_plus, t_minus])
-        u = torch.rand(signs.shape, generator=generator, dtype=torch.float64)
-        u = u + (signs <= 0).to(torch.float64)
-        return points[torch.searchsorted(cdf, u).clamp_(max=points.numel() - 1)]
-
-    def sample_seeds(self, n: int, generator: torch.Generator) -> Tensor:
-        return 2.0 * torch.randint(0, 2, (n, self.d), generator=generator, dtype=torch.float64) - 1
-
-    def sample_head(self, s: Tensor, generator: torch.Generator) -> Tensor:
-        """x_{1:d} given the seeds: N(R s, I)."""
-        return self.R * s + torch.randn(s.shape, generator=generator, dtype=torch.float64)
-
-    def sample(self, n: int, generator: torch.Generator) -> tuple[Tensor, Tensor]:
-        """n draws of x ~ g and their seeds s."""
-        s = self.sample_seeds(n, generator)
-        head = self.sample_head(s, generator)
-        tail = self.sample_comb(self.f(s), generator)
-        return torch.cat([head, tail], dim=1), s
-
-
-def log_smoothed_comb(instance: CombInstance, sign: int, y: Tensor, beta: float) -> Tensor:
+def log_smoothed_comb(instance: Instance, sign: int, y: Tensor, beta: float) -> Tensor:
     """log psi_{theta(sign), beta}(y), elementwise, by the direct comb sum (float64 logsumexp)."""
-    t, log_mass = instance.comb(sign)
+    import torch
+
+    t, log_mass = instance.comb_table(sign)
     z = (y.unsqueeze(-1) - t) / beta
     log_terms = log_mass - z**2 / 2 - math.log(beta * math.sqrt(2 * math.pi))
     return torch.logsumexp(log_terms, dim=-1)
 
 
 def synthetic_measurement(
-    instance: CombInstance, y_star: Tensor, beta: float, generator: torch.Generator
+    instance: Instance, y_star: Tensor, beta: float, generator: torch.Generator
 ) -> Tensor:
     """Theorem B.4's measurement: a comb point of phase y*_j plus N(0, beta^2), per coordinate."""
-    points = instance.sample_comb(y_star, generator)
+    import torch
+
+    points = instance.sample_comb_by_inverse_cdf(y_star, generator)
     return points + beta * torch.randn(points.shape, generator=generator, dtype=torch.float64)
 
 
 def decode_seed(x: Tensor, d: int) -> Tensor:
     """sign(x_{1:d}) with ties to +1."""
+    import torch
+
     return torch.where(x[:, :d] >= 0, 1.0, -1.0).to(torch.float64)
 
 
 def decode_phases(x_tail: Tensor, eps: float) -> Tensor:
     """Lemma B.2's decoder: +1 if x is nearer the phase-0 comb than the phase-eps/2 comb."""
+    import torch
+
     r = torch.remainder(x_tail, eps)
     distance_to_even = torch.minimum(r, eps - r)
     return torch.where(distance_to_even <= eps / 4, 1.0, -1.0).to(torch.float64)
-
-
-def normal_upper_tail(t: float) -> float:
-    return 0.5 * math.erfc(t / math.sqrt(2))
 
 
 def failure_bound(
     d: int, d_out: int, R: float, eps: float, beta: float, tau: float = 0.0, delta: float = 0.0
 ) -> float:
     """The right side 2 delta + 4 d' Phi_bar(eps / 4 beta) + d Phi_bar(R - tau) (floats)."""
+    return (
+        2 * delta
+        + 4 * d_out * normal_upper_tail_float(eps / (4 * beta))
+        + d * normal_upper_tail_float(R - tau)
+    )
+
+
+def failure_bound_arb(
+    d: int, d_out: int, R: Real, eps: Real, beta: Real, tau: Real = 0, delta: Real = 0
+) -> arb:
+    """The same right side 2 delta + 4 d' Phi_bar(eps / 4 beta) + d Phi_bar(R - tau), enclosed."""
+    R, eps, beta, tau, delta = (to_arb(float(t)) for t in (R, eps, beta, tau, delta))
     return (
         2 * delta + 4 * d_out * normal_upper_tail(eps / (4 * beta)) + d * normal_upper_tail(R - tau)
     )
@@ -203,35 +147,38 @@ class ExactPosteriorSampler:
     drawn with weight phi(t)/Z * phi_beta(y_j - t), and x_{1:d} ~ N(R s, I).
     """
 
-    def __init__(self, instance: CombInstance, beta: float, max_seed_bits: int = 16):
+    def __init__(self, instance: Instance, beta: float, max_seed_bits: int = 16):
         if instance.d > max_seed_bits:
             raise ValueError(f"exact enumeration of 2^{instance.d} seeds refused")
         self.instance, self.beta = instance, beta
-        self.seeds = all_seeds(instance.d)
-        self.codes = instance.f(self.seeds)  # (2^d, d')
+        self.seeds, self.codes = seed_table(instance)  # (2^d, d), (2^d, d')
         self.stats = SamplerStats()
 
     def seed_log_posterior(self, y: Tensor) -> Tensor:
         """log p(s | y) up to a constant per row, shape (n, 2^d)."""
+        import torch
+
         plus = log_smoothed_comb(self.instance, 1, y, self.beta)  # (n, d')
         minus = log_smoothed_comb(self.instance, -1, y, self.beta)
         chosen = (self.codes > 0).to(torch.float64)  # (2^d, d')
         return minus.sum(1, keepdim=True) + (plus - minus) @ chosen.T
 
     def __call__(self, y: Tensor, generator: torch.Generator) -> Tensor:
+        import torch
+
         started = time.perf_counter()
         inst = self.instance
         logits = self.seed_log_posterior(y)
         idx = torch.multinomial(torch.softmax(logits, dim=1), 1, generator=generator).squeeze(1)
         s = self.seeds[idx]
-        head = inst.R * s + torch.randn(s.shape, generator=generator, dtype=torch.float64)
+        head = float(inst.R) * s + torch.randn(s.shape, generator=generator, dtype=torch.float64)
         codes = self.codes[idx]
         tail = torch.empty_like(y)
         for sign in (1, -1):
             mask = codes > 0 if sign > 0 else codes <= 0
             if not bool(mask.any()):
                 continue
-            t, log_mass = inst.comb(sign)
+            t, log_mass = inst.comb_table(sign)
             yy = y[mask]
             w = log_mass - (yy.unsqueeze(-1) - t) ** 2 / (2 * self.beta**2)
             pick = torch.multinomial(torch.softmax(w, dim=1), 1, generator=generator).squeeze(1)
@@ -250,17 +197,18 @@ class RejectionSampler:
     """
 
     def __init__(
-        self, instance: CombInstance, beta: float, max_draws: int = 200_000, chunk: int = 4096
+        self, instance: Instance, beta: float, max_draws: int = 200_000, chunk: int = 4096
     ):
         self.instance, self.beta = instance, beta
         self.max_draws, self.chunk = max_draws, chunk
         self.stats = SamplerStats()
         self.table: tuple[Tensor, Tensor] | None = None
         if instance.d <= 16:
-            seeds = all_seeds(instance.d)
-            self.table = (seeds, instance.f(seeds))
+            self.table = seed_table(instance)
 
     def __call__(self, y: Tensor, generator: torch.Generator) -> Tensor:
+        import torch
+
         started = time.perf_counter()
         inst = self.instance
         n = y.shape[0]
@@ -273,14 +221,14 @@ class RejectionSampler:
             # Only A x enters the acceptance test: draw seeds and comb coordinates, and the
             # Gaussian head x_{1:d} | s afterwards for the accepted draws (same law as x ~ g).
             if self.table is None:
-                s = inst.sample_seeds(rows.numel(), generator)
-                codes = inst.f(s)
+                s = inst.sample_seeds_torch(rows.numel(), generator)
+                codes = inst.outputs_torch(s)
             else:  # small d: f tabulated on all 2^d seeds once, draws index the table
                 pick = torch.randint(
                     0, self.table[0].shape[0], (rows.numel(),), generator=generator
                 )
                 s, codes = self.table[0][pick], self.table[1][pick]
-            tail = inst.sample_comb(codes, generator)
+            tail = inst.sample_comb_by_inverse_cdf(codes, generator)
             log_accept = -((tail - y[rows]) ** 2).sum(1) / (2 * self.beta**2)
             u = torch.rand(rows.numel(), generator=generator, dtype=torch.float64)
             accepted = torch.log(u) < log_accept
@@ -318,20 +266,26 @@ class AdversarialSampler:
     """
 
     def __init__(self, exact: ExactPosteriorSampler, tau: float, delta: float):
+        import torch
+
         self.exact, self.tau, self.delta = exact, tau, delta
         self.plus_fraction = float((exact.codes[:, 0] > 0).to(torch.float64).mean())
         self.stats = exact.stats
 
     def measurement_cdf(self, y1: Tensor) -> Tensor:
+        import torch
+
         inst, beta = self.exact.instance, self.exact.beta
         total = torch.zeros_like(y1)
         for sign, weight in ((1, self.plus_fraction), (-1, 1 - self.plus_fraction)):
-            t, log_mass = inst.comb(sign)
+            t, log_mass = inst.comb_table(sign)
             z = (y1.unsqueeze(-1) - t) / beta
             total += weight * (log_mass.exp() * 0.5 * torch.erfc(-z / math.sqrt(2))).sum(-1)
         return total
 
     def __call__(self, y: Tensor, generator: torch.Generator) -> Tensor:
+        import torch
+
         x = self.exact(y, generator)
         d = self.exact.instance.d
         bad_y = self.measurement_cdf(y[:, 0]) < self.delta
@@ -347,7 +301,7 @@ class AdversarialSampler:
         return x
 
 
-PosteriorSampler = Callable[[Tensor, torch.Generator], Tensor]
+PosteriorSampler = Callable[["Tensor", "torch.Generator"], "Tensor"]
 
 
 @dataclass
@@ -360,7 +314,7 @@ class InversionOutcome:
 
 
 def invert(
-    instance: CombInstance,
+    instance: Instance,
     y_star: Tensor,
     beta: float,
     sampler: PosteriorSampler,
@@ -374,9 +328,11 @@ def invert(
     coordinates with noise beta / c, and ``sampler`` must then be a posterior sampler for g~
     taking scaled measurements (see ``scaled_sampler``).
     """
+    import torch
+
     if scaled:
         c = instance.scale
-        points = instance.sample_comb(y_star, generator) / c
+        points = instance.sample_comb_by_inverse_cdf(y_star, generator) / c
         noise = torch.randn(points.shape, generator=generator, dtype=torch.float64)
         y = points + (beta / c) * noise
     else:
@@ -384,12 +340,13 @@ def invert(
     return decode_seed(sampler(y, generator), instance.d)
 
 
-def scaled_sampler(instance: CombInstance, sampler: PosteriorSampler) -> PosteriorSampler:
+def scaled_sampler(instance: Instance, sampler: PosteriorSampler) -> PosteriorSampler:
     """A posterior sampler for g~ from one for g: y~ = y / c, so x~ = x / c given y = c y~.
 
     (The posterior of the scaled law given the scaled measurement is the image of the unscaled
     posterior under x -> x / c: the reparameterisation of Lemma 3.3's proof.)
     """
+
     c = instance.scale
 
     def run(y_scaled: Tensor, generator: torch.Generator) -> Tensor:
@@ -399,7 +356,7 @@ def scaled_sampler(instance: CombInstance, sampler: PosteriorSampler) -> Posteri
 
 
 def inversion_failures(
-    instance: CombInstance,
+    instance: Instance,
     beta: float,
     sampler: PosteriorSampler,
     trials: int,
@@ -408,31 +365,35 @@ def inversion_failures(
     scaled: bool = False,
 ) -> int:
     """B.4 / L.3.3: failures of the reduction over ``trials`` uniform seeds s*."""
+    import torch
+
     s_star = 2.0 * torch.randint(0, 2, (trials, instance.d), generator=generator) - 1
-    y_star = instance.f(s_star.to(torch.float64))
+    y_star = instance.outputs_torch(s_star.to(torch.float64))
     guess = invert(instance, y_star, beta, sampler, generator, scaled=scaled)
-    wrong = (instance.f(guess) != y_star).any(dim=1)
+    wrong = (instance.outputs_torch(guess) != y_star).any(dim=1)
     return int(wrong.sum())
 
 
 def model_pair_failures(
-    instance: CombInstance,
+    instance: Instance,
     beta: float,
     sampler: PosteriorSampler,
     trials: int,
     generator: torch.Generator,
 ) -> int:
     """B.3: (x, y) from the model; failure when f(sign(x_hat_{1:d})) != f(s)."""
-    x, s = instance.sample(trials, generator)
+    import torch
+
+    x, s = instance.sample_by_inverse_cdf(trials, generator)
     y = x[:, instance.d :] + beta * torch.randn(
         (trials, instance.d_out), generator=generator, dtype=torch.float64
     )
     guess = decode_seed(sampler(y, generator), instance.d)
-    return int((instance.f(guess) != instance.f(s)).any(dim=1).sum())
+    return int((instance.outputs_torch(guess) != instance.outputs_torch(s)).any(dim=1).sum())
 
 
 def rejection_time_profile(
-    instance_for: Callable[[int], CombInstance],
+    instance_for: Callable[[int], Instance],
     dims: list[int],
     beta: float,
     trials: int,
@@ -455,3 +416,67 @@ def rejection_time_profile(
             }
         )
     return rows
+
+
+# ---------------------------------------------------------------------------------------------
+# The figures of B.3 / B.4 / Lemma 3.3, from the recorded parts' data.
+# ---------------------------------------------------------------------------------------------
+
+SAMPLER_NAMES = ("exact", "adversarial", "rejection")
+
+
+def _recorded_rows(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    rows = []
+    for record in records:
+        for part in record.get("parts", []):
+            if part.get("name") == "failure_rate_vs_bound" and part.get("data"):
+                rows.append({**record["params"], **part["data"], "bound": part["rhs"]["mid"]})
+    return rows
+
+
+def failure_plots(lemma_id: str) -> Callable[[list[dict[str, Any]], Any], list[str]]:
+    """The lemma's ``plots``: observed failure rate against the bound, per sampler, and
+    rejection sampling's draws per inversion against d' (its exponential cost)."""
+
+    def plots(records: list[dict[str, Any]], out_dir: Any) -> list[str]:
+        rows = _recorded_rows(records)
+        if not rows:
+            return []
+        plt = pyplot()
+        stem = lemma_id.replace(".", "_").lower()
+        names = []
+        fig, ax = plt.subplots(figsize=(6.0, 4.4))
+        for sampler, marker in zip(SAMPLER_NAMES, "o^s", strict=True):
+            sel = [r for r in rows if r["sampler"] == sampler]
+            if sel:
+                ax.scatter(
+                    [r["bound"] for r in sel],
+                    [r["failures"] / r["trials"] for r in sel],
+                    marker=marker,
+                    label=sampler,
+                    alpha=0.75,
+                )
+        top = max(1e-3, *(min(1.0, r["bound"]) for r in rows))
+        ax.plot([0, top], [0, top], "k--", lw=0.8, label="failure = bound")
+        ax.set_xlabel("bound 2δ + 4d'Φ̄(ε/4β) + dΦ̄(R−τ)")
+        ax.set_ylabel("observed failure rate")
+        ax.set_title(f"{lemma_id}: inversion through a posterior sampler")
+        ax.legend(fontsize=8)
+        names.append(save(fig, out_dir, f"{stem}_failure_vs_bound.png"))
+        rejection = [r for r in rows if r["sampler"] == "rejection"]
+        if rejection:
+            fig, ax = plt.subplots(figsize=(6.0, 4.4))
+            ax.scatter(
+                [r["d_out"] for r in rejection],
+                [max(r["draws_per_inversion"], 1.0) for r in rejection],
+                c=[r["beta"] / r["eps"] for r in rejection],
+                cmap="viridis",
+            )
+            ax.set_yscale("log")
+            ax.set_xlabel("d' (measured coordinates)")
+            ax.set_ylabel("unconditional draws per inversion")
+            ax.set_title(f"{lemma_id}: rejection sampling cost grows exponentially in d'")
+            names.append(save(fig, out_dir, f"{stem}_rejection_cost.png"))
+        return names
+
+    return plots

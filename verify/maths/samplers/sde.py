@@ -33,6 +33,8 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
+from verify.maths.mixture import gaussian_mixture_score
+
 ScoreFunction = Callable[[Tensor, float], Tensor]
 
 __all__ = [
@@ -112,26 +114,6 @@ def reverse_sde_sample(
             calls += 1
         x = x + du * drift + math.sqrt(du) * noise
     return ReverseSDEResult(x, schedule, time.perf_counter() - started, calls)
-
-
-def gaussian_mixture_score(
-    means: Tensor, stds: Tensor, weights: Tensor
-) -> Callable[[Tensor, float], Tensor]:
-    """Exact smoothed score of a 1-D Gaussian mixture applied coordinatewise (a product law).
-
-    The sigma-smoothed law of sum_k w_k N(m_k, s_k^2) is sum_k w_k N(m_k, s_k^2 + sigma^2); its
-    score is the posterior-weighted mean of (m_k - x) / (s_k^2 + sigma^2).
-    """
-    means, stds, weights = (t.to(torch.float64) for t in (means, stds, weights))
-
-    def score(x: Tensor, sigma: float) -> Tensor:
-        var = stds**2 + sigma**2
-        diff = means - x.unsqueeze(-1)
-        log_w = torch.log(weights) - 0.5 * torch.log(var) - diff**2 / (2 * var)
-        post = torch.softmax(log_w, dim=-1)
-        return (post * diff / var).sum(-1)
-
-    return score
 
 
 def gaussian_mixture_1d_cdf(
