@@ -12,7 +12,7 @@ import sys
 from verify.cli.common import Parser
 from verify.core.errors import UsageError, VerifyError
 
-COMMANDS = ("list", "run", "check", "regress", "report", "mutate")
+COMMANDS = ("list", "run", "check", "regress", "report", "mutate", "history")
 
 
 def _command(name: str):

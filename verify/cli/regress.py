@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
+import sys
 from pathlib import Path
 
 from verify.core.errors import UsageError
@@ -37,10 +39,32 @@ def add_parser(sub) -> None:
     )
 
 
-def _print_lines(head: str, lines: list[str]) -> None:
-    print(head)
-    for line in lines:
-        print(f"  - {line}")
+class Stdout:
+    """Lines to stdout that stop quietly when the reader goes away (``verify regress | head -1``).
+
+    On a closed pipe the rest of the output is dropped, stdout is pointed at /dev/null (so the
+    interpreter's final flush cannot fail again) and the command still finishes its work (an
+    ``--update`` is still written) and returns its exit status: nothing else is caught.
+    """
+
+    def __init__(self) -> None:
+        self.closed = False
+
+    def __call__(self, text: str = "") -> None:
+        if self.closed:
+            return
+        try:
+            print(text, flush=True)
+        except BrokenPipeError:
+            self.closed = True
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            os.close(devnull)
+
+    def lines(self, head: str, lines: list[str]) -> None:
+        self(head)
+        for line in lines:
+            self(f"  - {line}")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -55,6 +79,7 @@ def run(args: argparse.Namespace) -> int:
         baseline = {"schema": results.SCHEMA, "meta": {}, "lemmas": []}
     else:
         baseline = results.load(args.baseline, "baseline")
+    say = Stdout()
     mismatches = meta_mismatches(baseline, run) if baseline["lemmas"] else []
     if mismatches and not args.allow_mismatch:
         raise UsageError(
@@ -67,20 +92,20 @@ def run(args: argparse.Namespace) -> int:
         from verify.core.registry import all_lemmas
 
         if problems:
-            _print_lines(f"{len(problems)} difference(s) against {args.baseline}:", problems)
+            say.lines(f"{len(problems)} difference(s) against {args.baseline}:", problems)
         merged, changes = merge(baseline, run, order=list(all_lemmas()))
         results.write(merged, args.baseline)
-        _print_lines(f"updated {args.baseline} from {args.results}:", changes)
+        say.lines(f"updated {args.baseline} from {args.results}:", changes)
         if skipped:
-            print(f"kept {len(skipped)} lemma(s) not in this run unchanged: {', '.join(skipped)}")
+            say(f"kept {len(skipped)} lemma(s) not in this run unchanged: {', '.join(skipped)}")
         return 0
     if mismatches:
-        print(f"warning: settings differ ({'; '.join(mismatches)}); compared anyway")
+        say(f"warning: settings differ ({'; '.join(mismatches)}); compared anyway")
     if problems:
-        _print_lines(f"{len(problems)} regression(s) against {args.baseline}:", problems)
+        say.lines(f"{len(problems)} regression(s) against {args.baseline}:", problems)
     else:
         compared = len(baseline["lemmas"]) - len(skipped)
-        print(f"no regression against {args.baseline} ({compared} lemma(s) compared)")
+        say(f"no regression against {args.baseline} ({compared} lemma(s) compared)")
     if skipped:
-        print(f"not run ({len(skipped)}, not compared): {', '.join(skipped)}")
+        say(f"not run ({len(skipped)}, not compared): {', '.join(skipped)}")
     return 1 if problems else 0
