@@ -8,6 +8,7 @@ import copy
 import dataclasses
 import json
 import os
+import re
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -222,3 +223,15 @@ def test_enclosures_near_1e_minus_400_keep_value_and_order() -> None:
 def _exact(endpoint: arb) -> tuple[int, int]:
     man, exp = (int(v) for v in endpoint.mid().man_exp())
     return (man * 2**exp, 1) if exp >= 0 else (man, 2 ** (-exp))
+
+
+def test_endpoints_too_large_to_expand_fall_back_to_safe_infinite_bounds() -> None:
+    with precision(64):
+        huge = arb(2) ** (2**22) * 3
+        side = _describe(huge)
+    assert side["lo_str"] == "-inf" and side["hi_str"] == "inf"  # true, if uninformative
+    assert side["mid_str"] is not None and "e+" in side["mid_str"]
+    # The schema's decimal pattern admits all three.
+    pattern = results.schema("results")["$defs"]["decimal"]["pattern"]
+    for text in (side["lo_str"], side["hi_str"], side["mid_str"]):
+        assert re.match(pattern, text), text

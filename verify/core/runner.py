@@ -86,7 +86,11 @@ def _decimal_endpoint(x, which: str) -> str:
     exact = _exact_endpoint(x, which)
     if exact is None:
         return "-inf" if which == "lower" else "inf"
-    return decimal_string(exact, "down" if which == "lower" else "up")
+    text = decimal_string(exact, "down" if which == "lower" else "up")
+    # The string stands for a bound: check it lies on the safe side of the exact endpoint.
+    if (Fraction(text) > exact) if which == "lower" else (Fraction(text) < exact):
+        raise ArithmeticError(f"decimal {text} does not bound the {which} endpoint {exact}")
+    return text
 
 
 def _decimal_midpoint(x) -> str:
