@@ -137,6 +137,11 @@ def test_good_checks_are_caught_at_the_first_step(tmp_path: Path) -> None:
     assert any("mutation score: 3/3 = 100.0%" in line for line in lines)
     written = json.loads((tmp_path / "mutation.json").read_text())
     assert written["score"] == 1.0
+    # What the harness writes is what the shipped schema describes (and it loads back).
+    from verify.core import results
+
+    assert results.load(tmp_path / "mutation.json", "mutation") == written
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mutation.json"]  # no temporary left
 
 
 def test_a_check_that_ignores_its_constant_is_reported() -> None:

@@ -119,13 +119,26 @@ def test_dropped_examples_fail(tmp_path: Path) -> None:
     assert "C.16" in output and "6" in output and "2" in output
 
 
-def test_dropped_lemma_fails(tmp_path: Path) -> None:
+def test_dropped_lemma_is_not_run_and_fails_with_require_all(tmp_path: Path) -> None:
     baseline = clean_results()
     results = copy.deepcopy(baseline)
     results["lemmas"] = [e for e in results["lemmas"] if e["id"] != "C.9"]
+    # A run of some lemmas: the others are listed as not run, not as regressions ...
     done, output = regress(tmp_path, baseline, results)
+    assert done.returncode == 0, output
+    assert "not run (1, not compared): C.9" in output
+    # ... and the strict check still fails on the missing lemma.
+    done = verify_cli(
+        "regress",
+        "--baseline",
+        str(tmp_path / "baseline.json"),
+        "--results",
+        str(tmp_path / "results.json"),
+        "--require-all",
+    )
+    output = done.stdout + done.stderr
     assert done.returncode == 1, output
-    assert "C.9" in output
+    assert "C.9: in the baseline but not in this run" in output
 
 
 def test_constant_moving_either_way_is_reported_and_within_tolerance_passes(

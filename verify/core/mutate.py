@@ -362,7 +362,7 @@ def mutate(
     for line in coarse:
         log(f"  weak: {line}")
     if out is not None:
-        folder = Path(out)
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / "mutation.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
+        from verify.core.results import atomic_write_text
+
+        atomic_write_text(Path(out) / "mutation.json", json.dumps(summary, indent=2))
     return summary

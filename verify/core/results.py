@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
+import math
+import os
 import platform
 import sys
-from importlib import metadata
+import tempfile
+from functools import cache
+from importlib import metadata, resources
 from pathlib import Path
 from typing import Any
 
+from verify.core.errors import UsageError
 from verify.core.runner import (
     LemmaRun,
     empirical_constants,
@@ -19,6 +24,12 @@ from verify.core.runner import (
 from verify.core.verdict import ORDER
 
 SCHEMA = 1
+# The JSON Schemas (draft 2020-12) shipped in verify/core/schema/, by kind of document.
+SCHEMA_FILES = {
+    "results": "results.schema.json",
+    "baseline": "baseline.schema.json",
+    "mutation": "mutation.schema.json",
+}
 TIMING_KEYS = {"seconds", "examples_per_second", "started", "wall_seconds"}
 
 
@@ -94,23 +105,141 @@ def document(runs: list[LemmaRun], meta: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def write(doc: dict[str, Any], path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(doc, indent=1, sort_keys=False, default=str) + "\n")
+def atomic_write_text(path: Path | str, text: str) -> None:
+    """Write ``text`` to ``path`` via a temporary file in the same folder and ``os.replace``.
 
-
-def load(path: Path) -> dict[str, Any]:
-    from verify.core.errors import UsageError
-
+    A reader (or a crash half-way) never sees a truncated file: the target is either the old
+    document or the new one.
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    mode = target.stat().st_mode & 0o777 if target.exists() else 0o644
+    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
-        doc = json.loads(Path(path).read_text())
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temporary, mode)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def dumps(doc: dict[str, Any]) -> str:
+    return json.dumps(doc, indent=1, sort_keys=False, default=str) + "\n"
+
+
+def write(doc: dict[str, Any], path: Path) -> None:
+    atomic_write_text(path, dumps(doc))
+
+
+@cache
+def _registry() -> Any:
+    from referencing import Registry, Resource
+
+    folder = resources.files("verify.core") / "schema"
+    found = [json.loads((folder / name).read_text("utf-8")) for name in SCHEMA_FILES.values()]
+    return Registry().with_resources((s["$id"], Resource.from_contents(s)) for s in found)
+
+
+@cache
+def schema(kind: str) -> dict[str, Any]:
+    """The JSON Schema of a document ``kind``: "results", "baseline" or "mutation"."""
+    folder = resources.files("verify.core") / "schema"
+    return json.loads((folder / SCHEMA_FILES[kind]).read_text("utf-8"))
+
+
+def _shorten(value: Any, limit: int = 60) -> str:
+    text = json.dumps(value, default=str)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    return {str: "string", list: "array", dict: "object"}.get(type(value), type(value).__name__)
+
+
+def _expected(error: Any) -> str:
+    """What the schema wanted at the failing place, in a few words."""
+    kind, wanted, value = error.validator, error.validator_value, error.instance
+    if kind == "type":
+        names = wanted if isinstance(wanted, str) else " or ".join(wanted)
+        return f"expected {names}, got {_json_type(value)} {_shorten(value)}"
+    if kind == "required":
+        missing = [k for k in wanted if isinstance(value, dict) and k not in value]
+        return f"missing required key {missing[0]!r}" if missing else error.message
+    if kind == "enum":
+        return f"expected one of {', '.join(map(json.dumps, wanted))}, got {_shorten(value)}"
+    if kind == "const":
+        return f"expected {json.dumps(wanted)}, got {_shorten(value)}"
+    if kind in ("minimum", "maximum", "exclusiveMinimum", "minLength", "pattern"):
+        return f"expected {kind} {_shorten(wanted)}, got {_shorten(value)}"
+    return " ".join(error.message.split())[:200]
+
+
+def validate(doc: Any, kind: str = "results") -> None:
+    """Raise a one-line ``UsageError`` naming the JSON path and what was expected."""
+    import jsonschema
+
+    validator_class = jsonschema.validators.validator_for(schema(kind))
+    validator = validator_class(schema(kind), registry=_registry())
+    error = jsonschema.exceptions.best_match(validator.iter_errors(doc))
+    if error is not None:
+        raise UsageError(f"{error.json_path}: {_expected(error)}")
+
+
+def load(path: Path | str, kind: str = "results") -> dict[str, Any]:
+    """Read and validate a document of ``kind``; every defect is one ``UsageError`` line."""
+    what = "mutation file" if kind == "mutation" else f"{kind} file"
+    try:
+        raw = Path(path).read_bytes()
     except FileNotFoundError:
-        raise UsageError(f"no such results file: {path}") from None
-    except (OSError, json.JSONDecodeError) as exc:
-        raise UsageError(f"cannot read results file {path}: {exc}") from None
-    if not isinstance(doc, dict) or doc.get("schema") != SCHEMA or "lemmas" not in doc:
-        raise UsageError(f"{path} is not a schema-{SCHEMA} results file")
+        raise UsageError(f"no such {what}: {path}") from None
+    except OSError as exc:
+        raise UsageError(f"cannot read {what} {path}: {exc.strerror or exc}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{what} {path} is not UTF-8 text (byte {exc.start})") from None
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UsageError(
+            f"{what} {path} is not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        ) from None
+    except RecursionError:
+        raise UsageError(f"{what} {path} is not JSON: nested too deeply") from None
+    try:
+        validate(doc, kind)
+    except UsageError as exc:
+        raise UsageError(
+            f"{path} is not a valid {kind} document (schema {SCHEMA}): {exc}"
+        ) from None
     return doc
+
+
+def side_text(side: dict[str, Any] | None, digits: int = 6) -> str:
+    """A recorded side's value for prose: the float midpoint, or the decimal string whenever the
+    float underflowed to 0 or overflowed to inf (so "lhs X > rhs Y" is never 0 > 0)."""
+    if not side:
+        return "-"
+    mid, text = side.get("mid"), side.get("mid_str")
+    usable = isinstance(mid, int | float) and math.isfinite(mid) and mid != 0
+    if usable or not text:
+        return "-" if mid is None else f"{mid:.{digits}g}"
+    from fractions import Fraction
+
+    from verify.core.runner import decimal_string
+
+    value = Fraction(text)
+    return "0" if value == 0 else decimal_string(value, "nearest", digits)
 
 
 def baseline_form(doc: dict[str, Any]) -> dict[str, Any]:
@@ -128,4 +257,14 @@ def without_timings(value: Any) -> Any:
     return value
 
 
-__all__ = ["document", "lemma_json", "load", "params_key", "without_timings", "write"]
+__all__ = [
+    "atomic_write_text",
+    "document",
+    "lemma_json",
+    "load",
+    "params_key",
+    "side_text",
+    "validate",
+    "without_timings",
+    "write",
+]

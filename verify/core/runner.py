@@ -44,13 +44,30 @@ def params_key(params: dict[str, Any]) -> str:
     return json.dumps(params, sort_keys=True, default=_json_default)
 
 
+# Significant digits of the decimal endpoints recorded beside the floats: enough to
+# round-trip a double, and decimal strings keep their exponent where a float would underflow.
+DECIMAL_DIGITS = 17
+# Beyond this binary exponent an endpoint is not converted exactly (the integers get huge);
+# the recorded bound is then the trivially safe "-inf" / "inf".
+_MAX_EXACT_EXPONENT = 1 << 20
+
+
 def _describe(x) -> dict[str, Any]:
+    """A recorded ball: float endpoints for plots, decimal strings that still bound it.
+
+    ``lo_str <= lower endpoint`` and ``hi_str >= upper endpoint`` exactly (directed rounding of
+    the exact dyadic or rational endpoint), so an enclosure near 1e-400, whose floats are 0,
+    keeps its value and its order. ``mid_str`` is for display only (nearest rounding).
+    """
     finite = is_finite(x)
     return {
         "mid": midpoint(x) if finite else None,
         "lo": _float_endpoint(x, "lower") if finite else None,
         "hi": _float_endpoint(x, "upper") if finite else None,
         "rad": radius(x) if finite else None,
+        "lo_str": _decimal_endpoint(x, "lower") if finite else None,
+        "hi_str": _decimal_endpoint(x, "upper") if finite else None,
+        "mid_str": _decimal_midpoint(x) if finite else None,
     }
 
 
@@ -59,6 +76,71 @@ def _float_endpoint(x, which: str) -> float:
     if isinstance(x, Fraction | int):
         return float(x)
     return float(getattr(x, which)())
+
+
+def _exact_endpoint(x, which: str) -> Fraction | None:
+    """The endpoint as an exact rational (None if its exponent is too large to expand)."""
+    if isinstance(x, Fraction | int):
+        return Fraction(x)
+    man, exp = (int(v) for v in getattr(x, which)().mid().man_exp())
+    if abs(exp) > _MAX_EXACT_EXPONENT:
+        return None
+    return Fraction(man * 2**exp) if exp >= 0 else Fraction(man, 2 ** (-exp))
+
+
+def _decimal_endpoint(x, which: str) -> str:
+    """The ``which`` ("lower"/"upper") endpoint as a decimal string rounded outward."""
+    exact = _exact_endpoint(x, which)
+    if exact is None:
+        return "-inf" if which == "lower" else "inf"
+    text = decimal_string(exact, "down" if which == "lower" else "up")
+    # The string stands for a bound: check it lies on the safe side of the exact endpoint.
+    if (Fraction(text) > exact) if which == "lower" else (Fraction(text) < exact):
+        raise ArithmeticError(f"decimal {text} does not bound the {which} endpoint {exact}")
+    return text
+
+
+def _decimal_midpoint(x) -> str:
+    if isinstance(x, Fraction | int):
+        return decimal_string(Fraction(x), "nearest")
+    return x.mid().str(DECIMAL_DIGITS, radius=False)
+
+
+def _decimal_exponent(magnitude: Fraction) -> int:
+    """The e with 10**e <= magnitude < 10**(e+1), for a positive rational."""
+    bits = magnitude.numerator.bit_length() - magnitude.denominator.bit_length()
+    exponent = math.floor(bits * math.log10(2))
+    while Fraction(10) ** exponent > magnitude:
+        exponent -= 1
+    while Fraction(10) ** (exponent + 1) <= magnitude:
+        exponent += 1
+    return exponent
+
+
+def decimal_string(value: Fraction, rounding: str, digits: int = DECIMAL_DIGITS) -> str:
+    """``value`` to ``digits`` significant decimal digits, rounded "down", "up" or "nearest".
+
+    Exact integer arithmetic: the result read back as a rational is <= ``value`` ("down") or
+    >= ``value`` ("up"), which is what lets a recorded endpoint stand for a bound.
+    """
+    if value == 0:
+        return "0"
+    exponent = _decimal_exponent(abs(value)) - (digits - 1)
+    scaled = value / Fraction(10) ** exponent
+    if rounding == "down":
+        mantissa = math.floor(scaled)
+    elif rounding == "up":
+        mantissa = math.ceil(scaled)
+    elif rounding == "nearest":
+        mantissa = round(scaled)
+    else:
+        raise ValueError(f"rounding must be down, up or nearest, got {rounding!r}")
+    sign = "-" if mantissa < 0 else ""
+    text = str(abs(mantissa))
+    # An "up" rounding to 10**digits gains a digit; the exponent below absorbs it.
+    leading = exponent + len(text) - 1
+    fraction = text[1:].rstrip("0")
+    return f"{sign}{text[0]}{'.' + fraction if fraction else ''}e{leading}"
 
 
 def _ratio(lhs, rhs) -> float | None:
@@ -385,6 +467,8 @@ def worst_example(run: LemmaRun) -> dict[str, Any] | None:
             "part": None,
             "lhs": None,
             "rhs": None,
+            "lhs_str": None,
+            "rhs_str": None,
             "ratio": None,
             "verdict": evaluation.verdict.value,
         }
@@ -394,6 +478,9 @@ def worst_example(run: LemmaRun) -> dict[str, Any] | None:
         "part": part.name,
         "lhs": part.lhs["mid"],
         "rhs": part.rhs["mid"],
+        # Decimal midpoints: the floats above are 0 or inf for sides beyond double range.
+        "lhs_str": part.lhs["mid_str"],
+        "rhs_str": part.rhs["mid_str"],
         "ratio": ratio,
         "verdict": part.verdict.value,
     }

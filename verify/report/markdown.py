@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from verify.core.results import side_text
 from verify.core.verdict import ORDER
 from verify.report.summary import (
     clean_params,
@@ -138,7 +139,7 @@ def _lemma_section(lemma: dict[str, Any]) -> list[str]:
         lines += ["", "Failing examples:", ""]
         for record in failures[:10]:
             detail = record.get("error") or "; ".join(
-                f"{p['name']}: lhs {_number(p['lhs']['mid'])} > rhs {_number(p['rhs']['mid'])}"
+                f"{p['name']}: lhs {side_text(p['lhs'])} > rhs {side_text(p['rhs'])}"
                 for p in record["parts"]
                 if p["verdict"] == "refuted"
             )
