@@ -65,7 +65,6 @@ from typing import Any
 import numpy as np
 from hypothesis import strategies as st
 
-from lemmas.c06_c08_orthant import b8  # TODO(merge): b8 from verify.maths
 from verify.core.contract import Constant, Lemma, Part
 from verify.core.domain import Constraint, Domain, Integer, Real
 from verify.core.numbers import ball, to_arb
@@ -76,6 +75,7 @@ from verify.maths.nets.small_sigma import (
     sampled_squared_errors,
 )
 from verify.maths.oneway import GoldreichFunction
+from verify.maths.orthant import orthant_score_gap_bound as b8
 
 __all__ = ["C13", "C14", "C15", "clamp_network", "switch_network", "vertex_identifier"]
 
