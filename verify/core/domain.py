@@ -95,11 +95,12 @@ class Real:
 
     def strategy(self) -> st.SearchStrategy[float]:
         lo, hi = self.search if self.search is not None else (self.lo, self.hi)
-        if self.log:
-            inner = log_uniform(lo, hi)
-        else:
-            inner = st.floats(min_value=lo, max_value=hi, allow_nan=False, allow_infinity=False)
-        return inner.filter(lambda v: self.contains(v))
+        inner = log_uniform(lo, hi) if self.log else st.floats(min_value=lo, max_value=hi)
+        # Filter only where the drawn range reaches an open end: a filter, even one that never
+        # rejects, changes how Hypothesis explores, and so the search's draws for a seed.
+        if self.contains(lo) and self.contains(hi):
+            return inner
+        return inner.filter(self.contains)
 
     def contains(self, value: float) -> bool:
         below = value <= self.lo if self.lo_open else value < self.lo
