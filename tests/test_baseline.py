@@ -21,6 +21,7 @@ def quick_run(tmp_path_factory):
     return code, out / "results.json"
 
 
+@pytest.mark.slow  # the whole main job: every registered lemma
 def test_main_job_passes_and_matches_the_baseline(quick_run):
     code, results = quick_run
     assert code == 0
