@@ -29,6 +29,8 @@ def test_c1_certified_and_refuted() -> None:
     example = {**TWO, "eps": 1.0}
     run = _run(C1, example)
     assert verdict_counts(run)["certified"] == 1
+    cross = next(p for p in run.evaluations[0].parts if p.name == "window_sup_two_computations")
+    assert cross.agreement["digits"] >= 1  # stated tolerance 1/8: see the C.1 docstring
     c1 = empirical_constants(run)["C1"]["empirical"]
     assert 0 < c1 < 0.05  # interpolation is much better than the mean-value bound
     refuted = _run(C1, example, {"C1": Fraction(c1 / 3)})
@@ -77,6 +79,8 @@ def test_c5_statistical_and_refuted_both_ways() -> None:
     assert verdict_counts(run)["statistical"] == 1
     parts = {p.name: p.verdict.value for p in run.evaluations[0].parts}
     assert parts["joint_score_is_coordinatewise"] == "certified"
+    joint = next(p for p in run.evaluations[0].parts if p.name == "joint_score_is_coordinatewise")
+    assert joint.agreement["digits"] >= 6  # an agreement part, not a gap that certifies NaN
     assert _refuted_parts(_run(C5, example, {"C5_hi": Fraction(1, 2)})) == ["mc_below"]
     assert _refuted_parts(_run(C5, example, {"C5_lo": Fraction(2)})) == ["mc_above"]
 

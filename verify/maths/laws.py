@@ -70,8 +70,10 @@ Certified integrals and suprema (module functions)
   kappa sigma: the upper end from per-cell bounds of |s'| (grid-point values plus a
   second-order term in sup|s^(3)|) over the cells covering [x - eps, x + eps] for every x of
   the cell, the lower end from the grid points inside every such window.
-- ``enclosure_gap(a, b)``: 0 when two enclosures overlap, their distance otherwise (the left
-  side of a "two computations agree" part).
+- ``enclosure_gap(a, b)``: 0 when two enclosures overlap, their distance otherwise.
+- ``least_agreeing(pairs)``: of several (a, b) pairs that must each agree, one whose
+  ``Agreement`` verdict is the weakest (refuted first, then inconclusive), so that one
+  agreement part stands for all of them.
 
 Tail bound of s' (derived, used by ``window_sup_moment``): for a mixture whose components share
 one std t (atoms: t = 0), with v^2 = t^2 + sigma^2, the posterior of Y given x is a mixture of
@@ -164,6 +166,19 @@ def enclosure_gap(a: arb, b: arb) -> Fraction | arb:
     if not (a.is_finite() and b.is_finite()):
         return arb(0, math.inf)
     return max(Fraction(0), lower(a) - upper(b), lower(b) - upper(a))
+
+
+def least_agreeing(pairs: Sequence[tuple[arb, arb]]) -> tuple[arb, arb]:
+    """The pair of ``pairs`` with the weakest agreement verdict (REFUTED, then INCONCLUSIVE,
+    then any): an ``Agreement`` part on it is certified only if every pair would be."""
+    from verify.core.verdict import Verdict, judge_agreement
+
+    verdicts = [judge_agreement(a, b) for a, b in pairs]
+    for wanted in (Verdict.REFUTED, Verdict.INCONCLUSIVE):
+        for pair, verdict in zip(pairs, verdicts, strict=True):
+            if verdict == wanted:
+                return pair
+    return pairs[0]
 
 
 class _Posterior(NamedTuple):
