@@ -209,3 +209,44 @@ def test_isotropic_mixture_in_one_dimension_is_the_one_dimensional_mixture() -> 
     assert law.acceptance_arb([x], beta).overlaps(via_flat)
     with pytest.raises(ValueError):
         IsotropicGaussianMixture(torch.ones(1), torch.zeros(1, 2), torch.ones(1)).one_dimensional()
+
+
+def test_score_derivative_sup_takes_the_certified_max() -> None:
+    """Issue 16 item 2: the two candidates 1/sigma^2 and Vmax/sigma^4 - 1/sigma^2 agree to
+    float rounding here (spread just above 2 sqrt 2); ``max(..., key=float)`` kept the smaller."""
+    import math
+
+    import flint
+
+    from verify.maths.laws import AtomicLaw
+
+    old_prec = flint.ctx.prec
+    flint.ctx.prec = 200
+    try:
+        spread = Fraction(math.isqrt(8 * 4**80) + 1, 2**80)
+        law = AtomicLaw([0, spread], [1, 1])
+        top = law.variance_sup(arb(1)) - 1
+        assert float(top.upper()) == 1.0 and top.upper() > 1
+        assert law.score_derivative_sup(1) >= top.upper()
+    finally:
+        flint.ctx.prec = old_prec
+
+
+def test_component_cache_keys_on_exact_endpoints() -> None:
+    """Issue 16 item 4: sigmas equal to 30 digits but not exactly (200 bits) get their own
+    components (the key ``sigma.mid().str(30)`` collided)."""
+    import flint
+
+    from verify.maths.laws import GaussianMixture
+
+    old_prec = flint.ctx.prec
+    flint.ctx.prec = 200
+    try:
+        law = GaussianMixture([0, 1], [0, 0], [1, 1])
+        one, near = arb(1) + arb(2) ** -149, arb(1) + arb(2) ** -150
+        assert one.mid().str(30) == near.mid().str(30)
+        first = law._components(one)[0][2]
+        second = law._components(near)[0][2]
+        assert (1 / (near * near)).overlaps(second) and not first.overlaps(second)
+    finally:
+        flint.ctx.prec = old_prec

@@ -155,3 +155,16 @@ def test_capped_approximation_is_clipped_and_flat_at_the_ends() -> None:
     assert max(abs(v) for v in values) <= p.cap
     assert f.slopes[0] == 0 and f.slopes[-1] == 0
     assert f.pieces == 2 * p.steps + 2
+
+
+def test_possibly_ge_counts_undecided_as_true() -> None:
+    """Issue 16 item 3: in ``large_score`` an undecided comparison (the level 1/3 is a ball)
+    read as False dropped a cell from the upper bounds; ``possibly_ge`` keeps it."""
+    from verify.core.numbers import to_arb
+    from verify.maths.score_approx import possibly_ge
+
+    level = to_arb(Fraction(1, 3))
+    at_level = arb(level.mid())
+    assert not (at_level >= level)  # the old test: undecided, read as False
+    assert possibly_ge(at_level, level)
+    assert not possibly_ge(level - 1, level)

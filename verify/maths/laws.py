@@ -98,6 +98,8 @@ from flint import arb
 from verify.core.numbers import (
     Real,
     ball,
+    certified_max,
+    certified_min,
     lower,
     nonnegative_part,
     normal_upper_tail,
@@ -327,7 +329,8 @@ class FiniteMixture(_LawBase):
 
     def _components(self, sigma: arb):
         """Per component (m_i - center, t_i^2, 1/v_i^2, log w_i - log v_i), cached per sigma."""
-        key = (sigma.mid().str(30), sigma.rad().str(5), flint.ctx.prec)
+        # Exact endpoints as the key: a decimal string of the midpoint collides at >= 128 bits.
+        key = (sigma.mid().man_exp(), sigma.rad().man_exp(), flint.ctx.prec)
         cache = self.__dict__.setdefault("_component_cache", {})
         if key not in cache:
             if len(cache) > 8:
@@ -387,7 +390,8 @@ class FiniteMixture(_LawBase):
             grow += r * _sq(g + e) * (g * rho).exp()
             shrink += r * (-(g * rho) - inv_v2 * rho * rho / 2).exp()
         k_hi = (grow / arb(shrink.lower())).upper()
-        k_lo = -max((inv_v2.upper() for _, _, inv_v2, _ in comps), key=float)
+        # The largest 1/v_i^2, certified (a float choice can take the smaller of two near-ties).
+        k_lo = -certified_max([inv_v2 for _, _, inv_v2, _ in comps]).upper()
         curvature = ball(arb(k_lo) * rho * rho / 2, arb(k_hi) * rho * rho / 2)
         if self.atomic:
             # Atoms: K(delta) - s(c) delta = -delta^2 / (2 sigma^2) + log E_r e^{(u - s(c)) delta},
@@ -625,7 +629,7 @@ class FiniteMixture(_LawBase):
         s = self._sigma(sigma)
         s2 = s * s
         top = self.variance_sup(s) / (s2 * s2) - 1 / s2
-        return arb(max(arb(1 / s2).upper(), top.upper(), key=float))
+        return arb(certified_max([1 / s2, top]).upper())
 
 
 class AtomicLaw(FiniteMixture):
@@ -900,7 +904,7 @@ class DiscretizedGaussian(_LawBase):
             raise ArithmeticError("lattice sum lost all precision")
         u_right = ys[-1] + period - hi_mu  # distance from mu to the first dropped atom, right
         u_left = lo_mu - (ys[0] - period)
-        u1 = arb(min(u_right.lower(), u_left.lower(), key=float))
+        u1 = arb(certified_min([u_right, u_left]).lower())  # a lower bound of both
         tails = []
         for j in range(orders + 1):
             if not u1 >= arb(j).sqrt() * tau:
@@ -1014,8 +1018,7 @@ def certified_sup_abs(
         push(a, middle)
         push(middle, b)
         evaluations += 2
-    top = max((item[4].upper() for item in heap), key=float, default=best)
-    top = arb(max(top, best.upper(), key=float))
+    top = arb(certified_max([best, *(item[4] for item in heap)]).upper())
     return ball(best, top)
 
 

@@ -66,6 +66,12 @@ def square_range(x: arb) -> arb:
     return ball(0, top.upper())
 
 
+def possibly_ge(a: arb, b: arb) -> bool:
+    """a >= b is possible: True unless a < b is certain (an undecided comparison counts as
+    true; use it where the answer adds a term to an upper bound)."""
+    return not (a < b)
+
+
 def hull(values: Sequence[arb]) -> arb:
     """The smallest ball containing every ball of ``values``."""
     lo = min((v.lower() for v in values), key=float)
@@ -649,7 +655,9 @@ def large_score(law: SmoothedAtoms, eps: Fraction, level: Fraction, subcells: in
             node_abs[j].lower() >= lev for j in range(max(0, i + 1 - m), min(n, i + m) + 1)
         )
         near = cell_abs_upper[max(0, i - m) : i + m + 1]
-        possible = any(u >= lev for u in near) or i < m or i >= n - m
+        # Upper bounds: an undecided comparison (lev is a ball when L is not dyadic) counts as
+        # "possibly true"; lower bounds (``certain`` above, ``bottom`` below) need it decided.
+        possible = any(possibly_ge(u, lev) for u in near) or i < m or i >= n - m
         if certain:
             prob_lo += mass.lower()
             sq_lo += (mass * sq).lower()
@@ -659,8 +667,9 @@ def large_score(law: SmoothedAtoms, eps: Fraction, level: Fraction, subcells: in
         # (|s| - L)_+ on the cell, from the range of |s|.
         top = cell_abs_upper[i] - lev
         bottom = cell_abs_lower[i] - lev
-        if top > 0:
-            exc_hi += (mass * top * top).upper()
+        if possibly_ge(top, arb(0)):
+            top_up = top.upper()  # (|s| - L)_+ <= max(top, 0) <= top.upper()
+            exc_hi += (mass * top_up * top_up).upper()
             lev_hi += (mass * sq).upper()
         if bottom > 0:
             exc_lo += (mass * bottom * bottom).lower()
