@@ -85,6 +85,23 @@ def test_c5_statistical_and_refuted_both_ways() -> None:
     assert _refuted_parts(_run(C5, example, {"C5_lo": Fraction(2)})) == ["mc_above"]
 
 
+def test_c5_refutations_are_confirmed_by_a_redraw() -> None:
+    """Issue 16 items 6-7: the Monte Carlo parts carry a distribution-free interval (empirical
+    Bernstein under a certified almost-sure bound) and a ``redraw``; a tightened constant is
+    refuted at 1e-6 on the part's own samples and on an independent re-draw."""
+    example = C5.examples[0]
+    run = _run(C5, example, {"C5_hi": Fraction(1, 2)})
+    part = next(p for p in run.evaluations[0].parts if p.name == "mc_below")
+    assert part.refutation["outcome"] == "confirmed by an independent re-draw"
+    assert part.refutation["alpha"] <= 1e-6
+    assert (
+        part.refutation["fresh_samples"]["lhs"]["lo"]
+        > part.refutation["fresh_samples"]["rhs"]["hi"]
+    )
+    own = _run(C5, example).evaluations[0].parts
+    assert all(p.data["beyond_bound"] == 0 for p in own if p.name.startswith("mc_"))
+
+
 @pytest.mark.parametrize(
     ("lemma", "params"),
     [

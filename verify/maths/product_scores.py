@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from dataclasses import dataclass
 from fractions import Fraction
 
 import numpy as np
@@ -85,3 +86,71 @@ def coarse_approximation(law: SmoothedAtoms):
     # Offset by step/3 so that a Gaussian's linear score is not met exactly on the grid.
     anchor = law.mean + step / 3
     return grid_interpolant(law, anchor, step, steps, Fraction(10**6), 16), anchor, step
+
+
+# ---------------------------------------------------------------------------------------------
+# C.5's Monte Carlo, distribution-free: an almost-sure bound on a box and a certified remainder.
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BoxedError:
+    """For s_hat = (f_1, ..., f_d): the box prod [lo_i, hi_i] (each coordinate's core), a
+    certified bound ``bound`` >= |s_hat - s|^2 on it, and ``outside`` >= E[|s_hat - s|^2; x
+    outside the box] (certified)."""
+
+    lo: list[Fraction]
+    hi: list[Fraction]
+    bound: arb
+    outside: arb
+
+
+def boxed_error(laws, functions, anchors, steps, errors: list[arb], subcells: int = 8):
+    r"""``BoxedError`` of coordinatewise interpolants f_i (grid ``anchors[i] + steps[i] Z``).
+
+    On the core of coordinate i, cells of width step/subcells: f is linear between its exact
+    end values and s lies in ``CellData.score_on`` (monotone posterior mean), so
+    :math:`\sup|f_i - s_i| \le \max(f_{\max} - s_{\min}, s_{\max} - f_{\min})`; the box bound is
+    the sum of their squares. Outside: :math:`1\{x \notin box\} \le \sum_i 1\{x_i \notin I_i\}`;
+    by independence :math:`E[e_j^2; x_i \notin I_i] = E e_j^2\,P_i` (j != i) and
+    :math:`E[e_i^2; x_i \notin I_i] \le 2B_i^2 P_i + 2E[s_i^2; x_i \notin I_i]` (``B_i`` =
+    max |f_i|, tail of s^2 from ``score_approx._tail_score_square``)."""
+    from verify.maths.score_approx import _tail_score_square, cell_data
+
+    los, his, sups, outside = [], [], [], arb(0)
+    total = sum(errors, arb(0))
+    for law, f, anchor, step, error in zip(laws, functions, anchors, steps, errors, strict=True):
+        lo, hi = law.core(step, anchor)
+        data = cell_data(law, lo, hi, step / subcells)
+        worst = arb(0)
+        for i in range(data.cells):
+            f0, f1 = to_arb(f(data.nodes[i])), to_arb(f(data.nodes[i + 1]))
+            s = data.score_on(i)
+            f_lo, f_hi = f0.min(f1), f0.max(f1)
+            worst = worst.max((f_hi - s.lower()).abs_upper()).max((s.upper() - f_lo).abs_upper())
+        sups.append(worst)
+        prob = law.lower_tail_mass(lo) + law.upper_tail_mass(hi)
+        b = to_arb(max(abs(v) for v in f.values_at_breakpoints()))
+        own = 2 * b * b * prob + 2 * _tail_score_square(law, lo, hi)
+        outside += own + prob * (total - error)
+        los.append(lo)
+        his.append(hi)
+    bound = sum((w * w for w in sups), arb(0))
+    return BoxedError(los, his, arb(bound.upper()), arb(outside.upper()))
+
+
+def empirical_bernstein_interval(
+    values: np.ndarray, bound: float, alpha: float
+) -> tuple[Fraction, Fraction]:
+    r"""Two-sided 1 - alpha interval for the mean of i.i.d. values in [0, bound]: the empirical
+    Bernstein bound (Maurer and Pontil 2009, Theorem 4) on each side at alpha/2,
+    :math:`\bar Y \pm (\sqrt{2 V_n \ln(4/\alpha)/n} + 7 b \ln(4/\alpha)/(3(n-1)))`, V_n the
+    unbiased sample variance. Valid at every n (no asymptotics). The float mean and variance
+    are widened by a relative 1e-9 (their rounding is far below that)."""
+    n = len(values)
+    log_term = math.log(4 / alpha)
+    mean = math.fsum(values.tolist()) / n
+    var = float(np.var(values, ddof=1)) * (1 + 1e-9)
+    half = (math.sqrt(2 * var * log_term / n) + 7 * bound * log_term / (3 * (n - 1))) * (1 + 1e-9)
+    slack = abs(mean) * 1e-9
+    return Fraction(mean - half - slack), Fraction(mean + half + slack)
