@@ -5,7 +5,7 @@ mean of p, :math:`m_2 = E_{x\sim p_\sigma}(x-\mu)^2 = \mathrm{Var}(p) + \sigma^2
 checked are finite mixtures :math:`\sum_j w_j N(a_j, \tau^2)` (atoms: :math:`\tau = 0`), so
 :math:`p_\sigma = \sum_j w_j N(a_j, v)`, :math:`v = \sigma^2 + \tau^2`; the search covers atoms
 on the lattice :math:`\sigma/4\,\mathbb Z` within :math:`\pm10\sigma` and combs with gaps
-4..5.5 sigma (the H.1 worst case). Inputs used from Appendix H: H.1 with
+4..5.5 sigma (the H.1 worst case). Inputs used from Appendix H: H.1.conj (conjectured) with
 :math:`K = K(1/4) = 3` (:math:`E\sup_{|c|\le\sigma/4} s'(x+c)^2 \le K/\sigma^4`), H.2, H.5
 (:math:`E s^2 \le 1/\sigma^2`), H.8 (:math:`E s^4 \le 3/\sigma^4`).
 
@@ -162,7 +162,7 @@ C1 = Lemma(
     domain=C1_DOMAIN,
     constants=[
         Constant("C1", 1, "pointwise: |s_hat - s| <= eps sup_{|c|<=eps} |s'(x+c)|"),
-        Constant("K", H1_K, "H.1 with kappa = 1/4 (search: comb limit about 2.1)"),
+        Constant("K", H1_K, "H.1.conj (conjectured form) kappa = 1/4; proved form: 84.5"),
     ],
     params=law_params_with(
         lambda draw, s: {"eps": s * draw(st.sampled_from([0.0625, 0.125, 0.25, 0.25, 0.5, 1, 2]))}
@@ -174,7 +174,7 @@ C1 = Lemma(
         {"sigma": 0.5, "atoms": [0.0], "weights": [1.0], "tau2": 0.0, "eps": 0.125},
     ],
     budget={"quick": 6, "standard": 60, "thorough": 300},
-    depends_on=("H.1",),
+    depends_on=("H.1.conj",),
 )
 
 
@@ -281,7 +281,7 @@ C3 = Lemma(
         r"C_3\frac{3}{\sigma^4L^2}"
     ),
     domain=C3_DOMAIN,
-    constants=[Constant("C3", 1, "Markov with H.1 and H.5; H.2; H.8 (fourth moment)")],
+    constants=[Constant("C3", 1, "Markov with H.1.conj (K = 3) and H.5; H.2; H.8 (4th moment)")],
     params=law_params_with(
         lambda draw, s: {
             "eps": s * draw(st.sampled_from([0.0625, 0.125, 0.25])),
@@ -294,5 +294,5 @@ C3 = Lemma(
         {"sigma": 1.0, "atoms": [0.0], "weights": [1.0], "tau2": 0.0, "eps": 0.25, "level": 2.0},
     ],
     budget={"quick": 6, "standard": 60, "thorough": 300},
-    depends_on=("H.1", "H.2", "H.5", "H.8"),
+    depends_on=("H.1.conj", "H.2", "H.5", "H.8"),
 )

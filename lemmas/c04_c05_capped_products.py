@@ -140,7 +140,7 @@ C4 = Lemma(
         r"\ C_4=1"
     ),
     domain=C4_DOMAIN,
-    constants=[Constant("C4", 1, "C.1 + H.1, C.3(c) (H.8), C.2 (Chebyshev), Minkowski")],
+    constants=[Constant("C4", 1, "C.1 + H.1.conj (K = 3), C.3(c), C.2 (Chebyshev), Minkowski")],
     params=law_params_with(
         lambda draw, s: {"delta": draw(st.sampled_from([0.125, 0.25, 0.5, 0.75, 0.9375])) / (s * s)}
     ),
@@ -151,7 +151,7 @@ C4 = Lemma(
         {"sigma": 1.0, "atoms": [-2.25, 2.25], "weights": [1.0, 3.0], "tau2": 0.0, "delta": 0.25},
     ],
     budget={"quick": 4, "standard": 40, "thorough": 200},
-    depends_on=("C.1", "C.2", "C.3", "H.2"),
+    depends_on=("C.1", "C.2", "C.3", "H.2", "H.1.conj"),
 )
 
 

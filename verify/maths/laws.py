@@ -1577,3 +1577,20 @@ def mixture_params_strategy(*, allow_point_mass: bool = False):
         }
 
     return build()
+
+
+def abs_normal_exponential_moment(k: int, a: Number | arb) -> arb:
+    r""":math:`E[|Z|^k e^{a|Z|}]`, Z ~ N(0, 1), enclosed exactly (H.1's provable constant).
+
+    :math:`2\int_0^\infty z^k e^{az}\phi(z)dz = 2e^{a^2/2}E[(a + W)^k; W \ge -a]`, W ~ N(0, 1),
+    expanded binomially with the partial moments :math:`I_j(t) = E[W^j; W \ge t]`:
+    :math:`I_0 = \bar\Phi(t)`, :math:`I_1 = \phi(t)`, :math:`I_j = t^{j-1}\phi(t) + (j-1)I_{j-2}`.
+    """
+    a = to_arb(a)
+    t = -a
+    phi = (-(t * t) / 2).exp() / (2 * arb.pi()).sqrt()
+    partial = [normal_upper_tail(t), phi]
+    for j in range(2, k + 1):
+        partial.append(_pow(t, j - 1) * phi + (j - 1) * partial[j - 2])
+    total = sum((math.comb(k, j) * _pow(a, k - j) * partial[j] for j in range(k + 1)), arb(0))
+    return 2 * (a * a / 2).exp() * total

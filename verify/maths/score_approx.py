@@ -724,7 +724,8 @@ def h2_tail_bound(delta: arb) -> arb:
 # C.4: the capped, clipped piecewise-linear approximation
 # ---------------------------------------------------------------------------------------------
 
-# H.1 constant used by the C.3/C.4 derivations: E sup_{|c| <= sigma/4} s'(x+c)^2 <= K / sigma^4.
+# H.1.conj (the conjectured sharp constant; H.1 proves only 84.5) used by the C.3/C.4
+# derivations: E sup_{|c| <= sigma/4} s'(x+c)^2 <= K / sigma^4.
 # Search over atomic laws (this module's screen, and H.1's own check) finds about 2.1 (a comb of
 # equal atoms about 4.75 sigma apart); K = 3 leaves a margin.
 H1_KAPPA = Fraction(1, 4)
