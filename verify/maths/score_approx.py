@@ -34,7 +34,14 @@ from typing import Any
 import numpy as np
 from flint import arb
 
-from verify.core.numbers import ball, normal_upper_tail, normal_upper_tail_float, to_arb
+from verify.core.numbers import (
+    ball,
+    certified_max,
+    certified_min,
+    normal_upper_tail,
+    normal_upper_tail_float,
+    to_arb,
+)
 
 TAIL_SDS = 9  # core half-width beyond the extreme atoms, in standard deviations of a component
 
@@ -73,22 +80,8 @@ def possibly_ge(a: arb, b: arb) -> bool:
 
 
 def hull(values: Sequence[arb]) -> arb:
-    """The smallest ball containing every ball of ``values``."""
-    lo = min((v.lower() for v in values), key=float)
-    hi = max((v.upper() for v in values), key=float)
-    # min/max by float only picks a candidate; take the certified extremes among near-ties.
-    lo = _certified_extreme(values, lo, lower=True)
-    hi = _certified_extreme(values, hi, lower=False)
-    return ball(lo, hi)
-
-
-def _certified_extreme(values: Sequence[arb], guess: arb, *, lower: bool) -> arb:
-    best = guess
-    for v in values:
-        end = v.lower() if lower else v.upper()
-        if (lower and end < best) or (not lower and end > best):
-            best = end
-    return best
+    """The smallest ball containing every ball of ``values`` (certified extremes of the ends)."""
+    return ball(certified_min(values).lower(), certified_max(values).upper())
 
 
 @dataclass(frozen=True)
