@@ -79,6 +79,7 @@ from verify.maths.score_approx import (
     law_domain,
     law_from_params,
     law_params_with,
+    second_moment,
     window_sup_by_grid_maxima,
 )
 
@@ -105,15 +106,15 @@ C1_DOMAIN = law_domain(
 
 
 def _check_c1(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Part]:
-    law = law_from_params(params)
+    law, level_sigma = law_from_params(params)
     eps = Fraction(params["eps"])
-    sigma = to_arb(law.sigma)
-    result = interpolation_error(law, eps, _subcells(eps, law.sigma))
+    sigma = to_arb(level_sigma)
+    result = interpolation_error(law, level_sigma, eps, _subcells(eps, level_sigma))
     window_sup = result.window_sup
     # Two algorithms for one expectation: Taylor-model cells with sliding maxima (above) and
     # grid-point maxima with second-order cell bounds (laws.window_sup_moment); both are kept
     # on purpose, the part certifies that they agree.
-    second = window_sup_by_grid_maxima(law, eps)
+    second = window_sup_by_grid_maxima(law, level_sigma, eps)
     cross = []
     if second is not None:
         note = f"score_approx {window_sup.str(6)} vs laws.window_sup_moment {second.str(6)}"
@@ -144,7 +145,7 @@ def _check_c1(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Pa
             data={"cells": result.cells},
         ),
     ]
-    if eps <= H1_KAPPA * law.sigma:
+    if eps <= H1_KAPPA * level_sigma:
         unit_k = eps2 / sigma**4
         k = to_arb(constants["K"])
         parts.append(Part("interpolation_vs_K", result.error, k * unit_k, "K", unit_k))
@@ -170,8 +171,8 @@ C1 = Lemma(
     check=_check_c1,
     examples=[
         {**COMB, "eps": 0.25},
-        {"sigma": 1.0, "atoms": [-2.25, 2.25], "weights": [1.0, 1.0], "tau2": 0.0, "eps": 1.0},
-        {"sigma": 0.5, "atoms": [0.0], "weights": [1.0], "tau2": 0.0, "eps": 0.125},
+        {"sigma": 1.0, "means": [-2.25, 2.25], "weights": [1.0, 1.0], "eps": 1.0},
+        {"sigma": 0.5, "means": [0.0], "weights": [1.0], "eps": 0.125},
     ],
     budget={"quick": 6, "standard": 60, "thorough": 300},
     depends_on=("H.1.conj",),
@@ -189,13 +190,13 @@ C2_DOMAIN = law_domain(
 
 
 def _check_c2(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Part]:
-    law = law_from_params(params)
+    law, level_sigma = law_from_params(params)
     t = Fraction(params["t"])
     cap = Fraction(params.get("cap", 0))
-    sigma = to_arb(law.sigma)
-    m2 = to_arb(law.second_moment)
+    sigma = to_arb(level_sigma)
+    m2 = to_arb(second_moment(law, level_sigma))
     ta = to_arb(t)
-    res = far_from_mean(law, t, cap, CELLS_PER_SIGMA)
+    res = far_from_mean(law, level_sigma, t, cap, CELLS_PER_SIGMA)
     c = to_arb(constants["C2"])
     unit_p = m2 / (ta * ta)
     unit_s = arb(3).sqrt() * m2.sqrt() / (sigma * sigma * ta)
@@ -225,7 +226,7 @@ C2 = Lemma(
     ),
     check=_check_c2,
     examples=[
-        {"sigma": 1.0, "atoms": [0.0], "weights": [1.0], "tau2": 0.0, "t": 1.0, "cap": 0},
+        {"sigma": 1.0, "means": [0.0], "weights": [1.0], "t": 1.0, "cap": 0},
         {**COMB, "t": 4.0, "cap": 4},
     ],
     budget={"quick": 6, "standard": 60, "thorough": 300},
@@ -251,12 +252,12 @@ C3_DOMAIN = law_domain(
 
 
 def _check_c3(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Part]:
-    law = law_from_params(params)
+    law, level_sigma = law_from_params(params)
     eps, level = Fraction(params["eps"]), Fraction(params["level"])
-    sigma = to_arb(law.sigma)
+    sigma = to_arb(level_sigma)
     ea, la = to_arb(eps), to_arb(level)
     k = to_arb(H1_K)
-    res = large_score(law, eps, level, _subcells(eps, law.sigma) * 2)
+    res = large_score(law, level_sigma, eps, level, _subcells(eps, level_sigma) * 2)
     c = to_arb(constants["C3"])
     unit_a = 2 * (1 / sigma**2 + ea * ea * k / sigma**4) / (la * la)
     delta = unit_a if unit_a < 1 else arb(1)
@@ -291,7 +292,7 @@ C3 = Lemma(
     check=_check_c3,
     examples=[
         {**COMB, "eps": 0.25, "level": 1.0},
-        {"sigma": 1.0, "atoms": [0.0], "weights": [1.0], "tau2": 0.0, "eps": 0.25, "level": 2.0},
+        {"sigma": 1.0, "means": [0.0], "weights": [1.0], "eps": 0.25, "level": 2.0},
     ],
     budget={"quick": 6, "standard": 60, "thorough": 300},
     depends_on=("H.1.conj", "H.2", "H.5", "H.8"),

@@ -90,6 +90,7 @@ from verify.maths.score_approx import (
     law_strategy,
     product_laws,
     pwl_error,
+    smoothed,
 )
 from verify.maths.score_plots import capped_approximation_plots
 
@@ -110,12 +111,12 @@ C4_DOMAIN = law_domain(
 
 
 def _check_c4(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Part]:
-    law, delta = law_from_params(params), Fraction(params["delta"])
-    f, p = capped_approximation(law, delta)
+    (law, sigma), delta = law_from_params(params), Fraction(params["delta"])
+    f, p = capped_approximation(law, sigma, delta)
     values = f.values_at_breakpoints()
     # One cell per grid interval is enough here (eps <= sigma/8 when delta sigma^2 <= 3/4...):
     # the error is orders of magnitude below delta, so enclosure width is not the issue.
-    error = pwl_error(law, f, p.centre, p.eps, 1 if p.eps <= law.sigma / 8 else 2, p.cap)
+    error = pwl_error(law, sigma, f, p.centre, p.eps, 1 if p.eps <= sigma / 8 else 2, p.cap)
     unit = to_arb(delta)
     note = f"pieces {f.pieces}, eps {p.eps}, L {p.cap}, T {p.half_width}"
     data = {"pieces": f.pieces, "eps": str(p.eps), "cap": str(p.cap), "T": str(p.half_width)}
@@ -148,7 +149,7 @@ C4 = Lemma(
     plots=capped_approximation_plots("C.4", "C4"),
     examples=[
         {**H1_COMB, "delta": 0.5},
-        {"sigma": 1.0, "atoms": [-2.25, 2.25], "weights": [1.0, 3.0], "tau2": 0.0, "delta": 0.25},
+        {"sigma": 1.0, "means": [-2.25, 2.25], "weights": [1.0, 3.0], "delta": 0.25},
     ],
     budget={"quick": 4, "standard": 40, "thorough": 200},
     depends_on=("C.1", "C.2", "C.3", "H.2", "H.1.conj"),
@@ -160,7 +161,7 @@ C4 = Lemma(
 C5_DOMAIN = Domain(
     Constraint(
         "at most 64 atom tuples (C.5 enumerates them)",
-        lambda p: math.prod(len(c["atoms"]) for c in p["coords"]) <= 64,
+        lambda p: math.prod(len(c["means"]) for c in p["coords"]) <= 64,
     ),
     optional=("delta", "seed"),
     sigma=law_specs()["sigma"],
@@ -171,35 +172,36 @@ C5_DOMAIN = Domain(
 
 
 def _check_c5(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Part]:
-    laws = product_laws(params)
+    laws, sigma = product_laws(params)
     seed = params.get("seed", 0)
     functions, errors, anchors, steps = [], [], [], []
     for law in laws:
-        f, anchor, step = coarse_approximation(law)
+        f, anchor, step = coarse_approximation(law, sigma)
         functions.append(f)
         anchors.append(anchor)
         steps.append(step)
         bound = max(abs(v) for v in f.values_at_breakpoints())
-        errors.append(pwl_error(law, f, anchor, step, 8, bound))
+        errors.append(pwl_error(law, sigma, f, anchor, step, 8, bound))
     total = sum(errors, arb(0))
     # (1) the joint score factorises, at a few random points
     rng = random.Random(seed)
     pairs = []
     for _ in range(4):
         x = [
-            law.atoms[rng.randrange(len(law.atoms))] + Fraction(rng.randint(-64, 64), 16)
+            law.means[rng.randrange(len(law.means))] + Fraction(rng.randint(-64, 64), 16)
             for law in laws
         ]
-        joint = joint_scores_arb(laws, x)
+        joint = joint_scores_arb(laws, sigma, x)
         for law, xi, sj in zip(laws, x, joint, strict=True):
-            pairs.append((law.score(xi), sj))
+            pairs.append((smoothed(law, sigma).score(xi), sj))
     # (2) Monte Carlo of E|s_hat - s_joint|^2 against the sum of certified 1-D errors
-    box = boxed_error(laws, functions, anchors, steps, errors)
+    box = boxed_error(laws, sigma, functions, anchors, steps, errors)
     hi, lo = to_arb(constants["C5_hi"]), to_arb(constants["C5_lo"])
 
     def estimate(alpha: float, fresh: bool) -> tuple[arb, dict[str, Any]]:
         count = MC_SAMPLES * (4 if fresh else 1)
-        sq = _squared_errors(laws, functions, sample_product(laws, count, seed + fresh), box)
+        x = sample_product(laws, sigma, count, seed + fresh)
+        sq = _squared_errors(laws, sigma, functions, x, box)
         beyond = int((sq > float(box.bound)).sum())
         info = {"samples": count, "mc_mean": float(sq.mean()), "beyond_bound": beyond}
         if beyond:  # the almost-sure bound is contradicted: no valid interval
@@ -229,9 +231,9 @@ def _check_c5(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Pa
     ]
 
 
-def _squared_errors(laws, functions, x: np.ndarray, box) -> np.ndarray:
+def _squared_errors(laws, sigma, functions, x: np.ndarray, box) -> np.ndarray:
     """|s_hat(x) - s_joint(x)|^2 per sample, 0 outside the box (that part is ``box.outside``)."""
-    joint = joint_scores_np(laws, x)
+    joint = joint_scores_np(laws, sigma, x)
     approx = np.stack(
         [
             np.interp(
@@ -254,10 +256,8 @@ def _c5_params(draw) -> dict[str, Any]:
     coords = []
     for _ in range(d):
         law = draw(law_strategy(st.just(sigma)))
-        keep = len(law["atoms"]) if d == 2 else min(len(law["atoms"]), 4)
-        coords.append(
-            {"atoms": law["atoms"][:keep], "weights": law["weights"][:keep], "tau2": law["tau2"]}
-        )
+        keep = len(law["means"]) if d == 2 else min(len(law["means"]), 4)
+        coords.append({k: law[k][:keep] for k in ("means", "weights", "stds")})
     share = draw(st.sampled_from([0.25, 0.5, 0.75]))
     return {
         "sigma": sigma,
@@ -286,8 +286,8 @@ C5 = Lemma(
         {
             "sigma": 1.0,
             "coords": [
-                {"atoms": [-2.25, 2.25], "weights": [1.0, 1.0], "tau2": 0.0},
-                {"atoms": [0.0, 3.0, 5.0], "weights": [1.0, 2.0, 1.0], "tau2": 0.25},
+                {"means": [-2.25, 2.25], "weights": [1.0, 1.0]},
+                {"means": [0.0, 3.0, 5.0], "weights": [1.0, 2.0, 1.0], "stds": [0.5] * 3},
             ],
             "seed": 1,
         }

@@ -12,8 +12,8 @@ from lemmas.c04_c05_capped_products import C4, C5
 from verify.core.errors import DomainError
 from verify.core.runner import empirical_constants, evaluate, run_lemma, verdict_counts
 
-TWO = {"sigma": 1.0, "atoms": [-2.25, 2.25], "weights": [1.0, 1.0], "tau2": 0.0}
-GAUSS = {"sigma": 1.0, "atoms": [0.0], "weights": [1.0], "tau2": 0.0}
+TWO = {"sigma": 1.0, "means": [-2.25, 2.25], "weights": [1.0, 1.0]}
+GAUSS = {"sigma": 1.0, "means": [0.0], "weights": [1.0]}
 
 
 def _run(lemma, example, constants=None):
@@ -112,7 +112,7 @@ def test_c5_refutations_are_confirmed_by_a_redraw() -> None:
         (C4, {**TWO, "delta": 1.0}),
         (C4, {**TWO, "weights": [1.0, -1.0], "delta": 0.5}),
         (C5, {"sigma": 1.0, "coords": []}),
-        (C1, {**TWO, "atoms": [0.0, float("inf")], "eps": 0.25}),
+        (C1, {**TWO, "means": [0.0, float("inf")], "eps": 0.25}),
         (C1, {**TWO, "sigma": 1e300, "eps": 1.0}),
         (C2, {**TWO, "t": 1.0, "cap": "x"}),
         (C3, {**TWO, "eps": 0.25, "level": 1e9}),
@@ -120,9 +120,12 @@ def test_c5_refutations_are_confirmed_by_a_redraw() -> None:
         # The declared Domain refuses what it does not know (no silent default).
         (C1, {**TWO, "eps": 0.25, "epsilon": 0.25}),
         (C2, {**TWO, "t": 1.0, "cap": 1, "tau": 0.5}),
-        (C5, {"sigma": 1.0, "coords": [GAUSS, {"atoms": [0.0], "weights": [1.0], "tau": 1}]}),
-        (C1, {**TWO, "atoms": [0.0, 41.0], "eps": 0.25}),
-        (C1, {**TWO, "atoms": [0.0], "eps": 0.25}),
+        (C5, {"sigma": 1.0, "coords": [GAUSS, {"means": [0.0], "weights": [1.0], "tau": 1}]}),
+        (C1, {**TWO, "means": [0.0, 41.0], "eps": 0.25}),
+        (C1, {**TWO, "means": [0.0], "eps": 0.25}),
+        # One schema with H.1-H.8 ({sigma, means, stds, weights}); C.1-C.4 need one common std.
+        (C1, {**TWO, "stds": [0.0, 0.5], "eps": 0.25}),
+        (C1, {**TWO, "atoms": [-2.25, 2.25], "eps": 0.25}),
     ],
 )
 def test_domain_errors(lemma, params) -> None:
@@ -132,8 +135,8 @@ def test_domain_errors(lemma, params) -> None:
 
 def test_c1_scale_invariance() -> None:
     # sigma^4 E sup s'^2 and sigma^2 E (s_hat - s)^2 depend only on p/sigma and eps/sigma.
-    base = {**TWO, "atoms": [-2.25, 0.5, 2.25], "weights": [1.0, 2.0, 1.0], "eps": 0.25}
-    half = {**base, "sigma": 0.5, "atoms": [-1.125, 0.25, 1.125], "eps": 0.125}
+    base = {**TWO, "means": [-2.25, 0.5, 2.25], "weights": [1.0, 2.0, 1.0], "eps": 0.25}
+    half = {**base, "sigma": 0.5, "means": [-1.125, 0.25, 1.125], "eps": 0.125}
     a = evaluate(C1, base, C1.stated_constants(), 64)
     b = evaluate(C1, half, C1.stated_constants(), 64)
     compared = 0

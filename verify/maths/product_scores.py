@@ -2,7 +2,8 @@
 score computed from the joint mixture over all atom tuples (without the product structure),
 a sampler, and the coarse coordinatewise interpolant C.5 checks by Monte Carlo.
 
-The coordinate laws are ``SmoothedAtoms`` sharing one sigma (``score_approx.product_laws``).
+The coordinate laws are ``FiniteMixture`` with one component width each, smoothed at one shared
+sigma (``score_approx.product_laws``); each function takes ``(laws, sigma)``.
 """
 
 from __future__ import annotations
@@ -16,12 +17,16 @@ import numpy as np
 from flint import arb
 
 from verify.core.numbers import to_arb
-from verify.maths.score_approx import TAIL_SDS, SmoothedAtoms, grid_interpolant
+from verify.maths.laws import FiniteMixture
+from verify.maths.score_approx import TAIL_SDS, grid_interpolant, smoothed
 
 
-def joint_scores_arb(laws: list[SmoothedAtoms], x: list[Fraction]) -> list[arb]:
+def joint_scores_arb(
+    mixtures: list[FiniteMixture], sigma: Fraction, x: list[Fraction]
+) -> list[arb]:
     """Score of the joint mixture over all atom tuples at x, enclosed, coordinate by
     coordinate (the second computation against the product form s(x)_i = s_i(x_i))."""
+    laws = [smoothed(m, sigma) for m in mixtures]
     tuples = list(itertools.product(*[range(len(law.atoms)) for law in laws]))
     logits = []
     for idx in tuples:
@@ -44,8 +49,9 @@ def joint_scores_arb(laws: list[SmoothedAtoms], x: list[Fraction]) -> list[arb]:
     return scores
 
 
-def joint_scores_np(laws: list[SmoothedAtoms], x: np.ndarray) -> np.ndarray:
+def joint_scores_np(mixtures: list[FiniteMixture], sigma: Fraction, x: np.ndarray) -> np.ndarray:
     """Float screen of ``joint_scores_arb`` at each row of x (n, d)."""
+    laws = [smoothed(m, sigma) for m in mixtures]
     tuples = list(itertools.product(*[range(len(law.atoms)) for law in laws]))
     logits = np.zeros((x.shape[0], len(tuples)))
     means = np.zeros((len(tuples), len(laws)))
@@ -63,8 +69,9 @@ def joint_scores_np(laws: list[SmoothedAtoms], x: np.ndarray) -> np.ndarray:
     return (r @ means - x) / v
 
 
-def sample_product(laws: list[SmoothedAtoms], n: int, seed: int) -> np.ndarray:
+def sample_product(mixtures: list[FiniteMixture], sigma: Fraction, n: int, seed: int) -> np.ndarray:
     """n draws (n, d) of the smoothed product law, seeded."""
+    laws = [smoothed(m, sigma) for m in mixtures]
     rng = np.random.default_rng(seed)
     cols = []
     for law in laws:
@@ -75,17 +82,19 @@ def sample_product(laws: list[SmoothedAtoms], n: int, seed: int) -> np.ndarray:
     return np.stack(cols, axis=1)
 
 
-def coarse_approximation(law: SmoothedAtoms):
+def coarse_approximation(mixture: FiniteMixture, sigma: Fraction):
     """s_hat_i for C.5: (PiecewiseLinear, anchor, step), the interpolant on mu + (sigma/2) Z of
     the score rounded to multiples of 1/16, constant beyond the core. The rounding spreads the
     error over the bulk of the law, which keeps the Monte Carlo interval narrow (any
     coordinatewise s_hat obeys C.5)."""
+    law = smoothed(mixture, sigma)
     step = law.sigma / 2
     reach = law.spread + TAIL_SDS * Fraction(math.ceil(math.sqrt(float(law.variance))))
     steps = math.ceil(reach / step)
     # Offset by step/3 so that a Gaussian's linear score is not met exactly on the grid.
     anchor = law.mean + step / 3
-    return grid_interpolant(law, anchor, step, steps, Fraction(10**6), 16), anchor, step
+    f = grid_interpolant(mixture, sigma, anchor, step, steps, Fraction(10**6), 16)
+    return f, anchor, step
 
 
 # ---------------------------------------------------------------------------------------------
@@ -105,7 +114,9 @@ class BoxedError:
     outside: arb
 
 
-def boxed_error(laws, functions, anchors, steps, errors: list[arb], subcells: int = 8):
+def boxed_error(
+    mixtures, sigma: Fraction, functions, anchors, steps, errors: list[arb], subcells: int = 8
+):
     r"""``BoxedError`` of coordinatewise interpolants f_i (grid ``anchors[i] + steps[i] Z``).
 
     On the core of coordinate i, cells of width step/subcells: f is linear between its exact
@@ -115,6 +126,7 @@ def boxed_error(laws, functions, anchors, steps, errors: list[arb], subcells: in
     by independence :math:`E[e_j^2; x_i \notin I_i] = E e_j^2\,P_i` (j != i) and
     :math:`E[e_i^2; x_i \notin I_i] \le 2B_i^2 P_i + 2E[s_i^2; x_i \notin I_i]` (``B_i`` =
     max |f_i|, tail of s^2 from ``score_approx._tail_score_square``)."""
+    laws = [smoothed(m, sigma) for m in mixtures]
     from verify.maths.score_approx import _tail_score_square, cell_data
 
     los, his, sups, outside = [], [], [], arb(0)
