@@ -26,8 +26,10 @@ Derivation of 5. Inside :math:`|x-\mu| \le N\epsilon` (x in :math:`[x_i, x_{i+1}
 C.3(c) :math:`\|f-s\|_{in} \le \eta + \epsilon\sqrt K/\sigma^2 + \sqrt3/(\sigma^2L) \le a`.
 Outside, :math:`|f| \le L` and C.2 give :math:`\|f-s\|_{out} \le (3m_2)^{1/4}/(\sigma\sqrt T) +
 L\sqrt{m_2}/T \le a`. So :math:`E(f-s)^2 \le 2a^2 = \delta`. Pieces:
-:math:`2T/\epsilon = O(\sqrt{K m_2}/(\sigma^4\delta^{3/2}))`. The search finds the true error
-orders of magnitude below delta: Chebyshev and Markov are far from tight for these laws.
+:math:`2T/\epsilon = O(\sqrt{K m_2}/(\sigma^4\delta^{3/2}))`. Why no law comes near delta: the
+derivation pays the first-order :math:`\epsilon^2 S^2`, linear interpolation errs at second order
+(:math:`\epsilon^4 s''^2`), and :math:`\epsilon^2 \propto \sigma^4\delta`, so error/delta falls like
+delta (two atoms: 2.2e-6 at delta sigma^2 = 1/8, 7e-8 at 1/64; Chebyshev, Markov loose too).
 
 C.5 [derived]. For a product law :math:`p = \otimes_i p_i` the smoothed law is the product of
 the :math:`p_{i,\sigma}`, so :math:`\log p_\sigma` is a sum and :math:`s(x)_i = s_i(x_i)`; for
