@@ -79,8 +79,8 @@ POSITIVE = Real(0, math.inf, lo_open=True, hi_open=True)
 
 def _network_error(sn: ScoreNetwork) -> arb:
     p = sn.params
-    subcells = 1 if p.eps <= sn.law.sigma / 8 else 2
-    return pwl_error(sn.law, sn.function, p.centre, p.eps, subcells, p.cap)
+    subcells = 1 if p.eps <= sn.sigma / 8 else 2
+    return pwl_error(sn.law, sn.sigma, sn.function, p.centre, p.eps, subcells, p.cap)
 
 
 def _network_parts(sn: ScoreNetwork, prefix: str = "") -> tuple[list[Part], arb]:
@@ -112,8 +112,8 @@ C11_DOMAIN = law_domain(
 
 
 def _check_c11(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Part]:
-    law, delta = law_from_params(params), Fraction(params["delta"])
-    sn = score_network(law, delta)
+    (law, sigma), delta = law_from_params(params), Fraction(params["delta"])
+    sn = score_network(law, sigma, delta)
     parts, error = _network_parts(sn)
     unit = to_arb(delta)
     parts.append(Part("error", error, to_arb(constants["C11"]) * unit, "C11", unit))
@@ -137,9 +137,8 @@ C11 = Lemma(
     examples=[
         {
             "sigma": 1.0,
-            "atoms": [-2.25, 2.25],
+            "means": [-2.25, 2.25],
             "weights": [1.0, 3.0],
-            "tau2": 0.0,
             "delta": 0.5,
         }
     ],
@@ -165,8 +164,8 @@ C12_DOMAIN = Domain(
 
 
 def _check_c12(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Part]:
-    laws, delta = product_laws(params), Fraction(params["delta"])
-    product = product_score_network(laws, delta)
+    (laws, sigma), delta = product_laws(params), Fraction(params["delta"])
+    product = product_score_network(laws, sigma, delta)
     parts: list[Part] = []
     errors = []
     for i, sn in enumerate(product.coordinates):
@@ -198,7 +197,7 @@ def _c12_params():
         coords = []
         for _ in range(d):
             law = draw(law_strategy(st.just(sigma)))
-            coords.append({k: law[k] for k in ("atoms", "weights", "tau2")})
+            coords.append({k: law[k] for k in ("means", "weights", "stds")})
         share = draw(st.sampled_from([0.25, 0.5, 0.75]))
         return {"sigma": sigma, "coords": coords, "delta": share * d / sigma**2}
 
@@ -221,8 +220,8 @@ C12 = Lemma(
         {
             "sigma": 1.0,
             "coords": [
-                {"atoms": [-2.25, 2.25], "weights": [1.0, 1.0], "tau2": 0.0},
-                {"atoms": [0.0, 3.0, 5.0], "weights": [1.0, 2.0, 1.0], "tau2": 0.25},
+                {"means": [-2.25, 2.25], "weights": [1.0, 1.0]},
+                {"means": [0.0, 3.0, 5.0], "weights": [1.0, 2.0, 1.0], "stds": [0.5] * 3},
             ],
             "delta": 1.5,
         }

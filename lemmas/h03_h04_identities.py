@@ -18,9 +18,10 @@ direct side the derivatives of the component densities), and on discretized Gaus
 lattice posterior's moments) against the Jacobi-theta closed form of the smoothed comb
 (``verify.maths.comb``: p'/p from the closed form of psi and psi').
 
-Form of the parts (as in C.16): the left side is the gap between the two enclosures, 0 when
-they overlap, and the right side 0; a part is certified when the computations agree to the
-working precision and refuted when they provably differ. No constant: the refutation tests feed
+Form of the parts: ``Agreement`` parts carrying both enclosures; certified only when both are
+finite, each narrower than 2^-20 of its magnitude, and they overlap; refuted when they provably
+differ (H.3's weights: one part on the atom whose pair agrees least, ``least_agreeing``).
+No constant: the refutation tests feed
 known-false variants (``variant="wrong_sign"``: the tilt exp(+(2cZ + c^2)/2 sigma^2) for H.3,
 Var/sigma^4 + 1/sigma^2 for H.4), which must be REFUTED.
 """
@@ -36,7 +37,7 @@ from typing import Any
 from flint import arb
 from hypothesis import strategies as st
 
-from verify.core.contract import Lemma, Part
+from verify.core.contract import Agreement, Lemma, Part
 from verify.core.domain import Choice, Constraint, Domain, Real
 from verify.core.numbers import nonnegative_part, to_arb
 from verify.maths.comb import smoothed_comb_closed_form, smoothed_comb_derivative
@@ -44,7 +45,7 @@ from verify.maths.laws import (
     AtomicLaw,
     DiscretizedGaussian,
     as_floats,
-    enclosure_gap,
+    least_agreeing,
     mixture_constraints,
     mixture_from_params,
     mixture_params_strategy,
@@ -110,7 +111,7 @@ def _check_h3(
     raw = [r * (e - top).exp() for r, e in zip(before, exponents, strict=True)]
     total = sum(raw[1:], raw[0])
     tilted = [w / total for w in raw]
-    weight_gap = max(enclosure_gap(a, b) for a, b in zip(direct, tilted, strict=True))
+    weight_pair = least_agreeing(list(zip(direct, tilted, strict=True)))
     # Conditional mean and variance of Z given X = x + c: direct vs tilted-and-shifted.
     z_direct = [x + c - to_arb(a) for a in law.atoms]
     mean_direct = sum((r * z for r, z in zip(direct, z_direct, strict=True)), arb(0))
@@ -122,11 +123,15 @@ def _check_h3(
         (w * _square(z + c - mean_tilted) for w, z in zip(tilted, zs, strict=True)), arb(0)
     )
     note = f"E[Z|x+c]: direct {mean_direct.str(10)}, tilted {mean_tilted.str(10)}"
-    return [
-        Part("posterior_weights", weight_gap, 0, note=f"{len(law.atoms)} atoms"),
-        Part("conditional_mean", enclosure_gap(mean_direct, mean_tilted), 0, note=note),
-        Part("conditional_variance", enclosure_gap(var_direct, var_tilted), 0),
+    parts = [
+        Agreement("posterior_weights", *weight_pair, note=f"{len(law.atoms)} atoms, weakest"),
+        Agreement("conditional_mean", mean_direct, mean_tilted, note=note),
     ]
+    if len(law.atoms) > 1:
+        # A point mass has conditional variance exactly 0 on both sides: two balls around 0
+        # carry no relative information, so there is nothing to cross-check.
+        parts.append(Agreement("conditional_variance", var_direct, var_tilted))
+    return parts
 
 
 H3 = Lemma(
@@ -239,13 +244,15 @@ def _check_h4(
     derivative_direct = post.direct_second - post.direct_first * post.direct_first
     note = f"s' tweedie {derivative_tweedie.str(10)}, direct {derivative_direct.str(10)}"
     return [
-        Part("score_tweedie_vs_direct", enclosure_gap(score_tweedie, score_direct), 0, note=source),
-        Part(
-            "derivative_tweedie_vs_direct",
-            enclosure_gap(derivative_tweedie, derivative_direct),
-            0,
-            note=note,
+        # s(x) is 0 at symmetric points (the relative test fails on any ball around 0): both
+        # sides are shifted by 1/sigma, so the part certifies |difference| <~ 2^-20 / sigma.
+        Agreement(
+            "score_tweedie_vs_direct",
+            score_tweedie + 1 / s,
+            score_direct + 1 / s,
+            note=f"{source}; both sides + 1/sigma (s may be 0)",
         ),
+        Agreement("derivative_tweedie_vs_direct", derivative_tweedie, derivative_direct, note=note),
     ]
 
 

@@ -12,8 +12,8 @@ from lemmas.c04_c05_capped_products import C4, C5
 from verify.core.errors import DomainError
 from verify.core.runner import empirical_constants, evaluate, run_lemma, verdict_counts
 
-TWO = {"sigma": 1.0, "atoms": [-2.25, 2.25], "weights": [1.0, 1.0], "tau2": 0.0}
-GAUSS = {"sigma": 1.0, "atoms": [0.0], "weights": [1.0], "tau2": 0.0}
+TWO = {"sigma": 1.0, "means": [-2.25, 2.25], "weights": [1.0, 1.0]}
+GAUSS = {"sigma": 1.0, "means": [0.0], "weights": [1.0]}
 
 
 def _run(lemma, example, constants=None):
@@ -29,6 +29,8 @@ def test_c1_certified_and_refuted() -> None:
     example = {**TWO, "eps": 1.0}
     run = _run(C1, example)
     assert verdict_counts(run)["certified"] == 1
+    cross = next(p for p in run.evaluations[0].parts if p.name == "window_sup_two_computations")
+    assert cross.agreement["digits"] >= 1  # stated tolerance 1/8: see the C.1 docstring
     c1 = empirical_constants(run)["C1"]["empirical"]
     assert 0 < c1 < 0.05  # interpolation is much better than the mean-value bound
     refuted = _run(C1, example, {"C1": Fraction(c1 / 3)})
@@ -77,8 +79,27 @@ def test_c5_statistical_and_refuted_both_ways() -> None:
     assert verdict_counts(run)["statistical"] == 1
     parts = {p.name: p.verdict.value for p in run.evaluations[0].parts}
     assert parts["joint_score_is_coordinatewise"] == "certified"
+    joint = next(p for p in run.evaluations[0].parts if p.name == "joint_score_is_coordinatewise")
+    assert joint.agreement["digits"] >= 6  # an agreement part, not a gap that certifies NaN
     assert _refuted_parts(_run(C5, example, {"C5_hi": Fraction(1, 2)})) == ["mc_below"]
     assert _refuted_parts(_run(C5, example, {"C5_lo": Fraction(2)})) == ["mc_above"]
+
+
+def test_c5_refutations_are_confirmed_by_a_redraw() -> None:
+    """Issue 16 items 6-7: the Monte Carlo parts carry a distribution-free interval (empirical
+    Bernstein under a certified almost-sure bound) and a ``redraw``; a tightened constant is
+    refuted at 1e-6 on the part's own samples and on an independent re-draw."""
+    example = C5.examples[0]
+    run = _run(C5, example, {"C5_hi": Fraction(1, 2)})
+    part = next(p for p in run.evaluations[0].parts if p.name == "mc_below")
+    assert part.refutation["outcome"] == "confirmed by an independent re-draw"
+    assert part.refutation["alpha"] <= 1e-6
+    assert (
+        part.refutation["fresh_samples"]["lhs"]["lo"]
+        > part.refutation["fresh_samples"]["rhs"]["hi"]
+    )
+    own = _run(C5, example).evaluations[0].parts
+    assert all(p.data["beyond_bound"] == 0 for p in own if p.name.startswith("mc_"))
 
 
 @pytest.mark.parametrize(
@@ -91,7 +112,7 @@ def test_c5_statistical_and_refuted_both_ways() -> None:
         (C4, {**TWO, "delta": 1.0}),
         (C4, {**TWO, "weights": [1.0, -1.0], "delta": 0.5}),
         (C5, {"sigma": 1.0, "coords": []}),
-        (C1, {**TWO, "atoms": [0.0, float("inf")], "eps": 0.25}),
+        (C1, {**TWO, "means": [0.0, float("inf")], "eps": 0.25}),
         (C1, {**TWO, "sigma": 1e300, "eps": 1.0}),
         (C2, {**TWO, "t": 1.0, "cap": "x"}),
         (C3, {**TWO, "eps": 0.25, "level": 1e9}),
@@ -99,9 +120,12 @@ def test_c5_statistical_and_refuted_both_ways() -> None:
         # The declared Domain refuses what it does not know (no silent default).
         (C1, {**TWO, "eps": 0.25, "epsilon": 0.25}),
         (C2, {**TWO, "t": 1.0, "cap": 1, "tau": 0.5}),
-        (C5, {"sigma": 1.0, "coords": [GAUSS, {"atoms": [0.0], "weights": [1.0], "tau": 1}]}),
-        (C1, {**TWO, "atoms": [0.0, 41.0], "eps": 0.25}),
-        (C1, {**TWO, "atoms": [0.0], "eps": 0.25}),
+        (C5, {"sigma": 1.0, "coords": [GAUSS, {"means": [0.0], "weights": [1.0], "tau": 1}]}),
+        (C1, {**TWO, "means": [0.0, 41.0], "eps": 0.25}),
+        (C1, {**TWO, "means": [0.0], "eps": 0.25}),
+        # One schema with H.1-H.8 ({sigma, means, stds, weights}); C.1-C.4 need one common std.
+        (C1, {**TWO, "stds": [0.0, 0.5], "eps": 0.25}),
+        (C1, {**TWO, "atoms": [-2.25, 2.25], "eps": 0.25}),
     ],
 )
 def test_domain_errors(lemma, params) -> None:
@@ -111,8 +135,8 @@ def test_domain_errors(lemma, params) -> None:
 
 def test_c1_scale_invariance() -> None:
     # sigma^4 E sup s'^2 and sigma^2 E (s_hat - s)^2 depend only on p/sigma and eps/sigma.
-    base = {**TWO, "atoms": [-2.25, 0.5, 2.25], "weights": [1.0, 2.0, 1.0], "eps": 0.25}
-    half = {**base, "sigma": 0.5, "atoms": [-1.125, 0.25, 1.125], "eps": 0.125}
+    base = {**TWO, "means": [-2.25, 0.5, 2.25], "weights": [1.0, 2.0, 1.0], "eps": 0.25}
+    half = {**base, "sigma": 0.5, "means": [-1.125, 0.25, 1.125], "eps": 0.125}
     a = evaluate(C1, base, C1.stated_constants(), 64)
     b = evaluate(C1, half, C1.stated_constants(), 64)
     compared = 0

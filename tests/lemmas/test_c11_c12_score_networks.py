@@ -30,9 +30,9 @@ def test_certified_then_refuted_below_the_empirical_error(lemma, name) -> None:
 
 
 def test_domain_errors() -> None:
-    law = {"sigma": 1.0, "atoms": [0.0], "weights": [1.0], "tau2": 0.0}
+    law = {"sigma": 1.0, "means": [0.0], "weights": [1.0]}
     with pytest.raises(DomainError):
         evaluate(C11, {**law, "delta": 0.1}, C11.stated_constants(), 64, user_input=True)
-    coords = [{"atoms": [0.0], "weights": [1.0]}] * 2
+    coords = [{"means": [0.0], "weights": [1.0]}] * 2
     with pytest.raises(DomainError):
         evaluate(C12, {"sigma": 1.0, "coords": coords, "delta": 4.0}, {}, 64, user_input=True)

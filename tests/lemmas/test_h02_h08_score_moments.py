@@ -124,3 +124,12 @@ def test_the_domain_refuses_unknown_parameters_and_a_lone_point_mass() -> None:
         with pytest.raises(DomainError):
             H5.validate_point(bad)
     assert "0 < delta" not in H2.domain_text and "delta in (0, 1)" in H2.domain_text
+
+
+def test_fisher_identity_is_an_agreement_to_six_digits() -> None:
+    """Issue 16 item 1: the Fisher cross-check certifies only on two narrow finite enclosures
+    (the grids are refined for it; at the H.5 grid alone it had about 4 digits)."""
+    run = run_lemma(_only(H5, EXAMPLES[:2], budget=0), profile="quick", seed=0)
+    parts = [p for e in run.evaluations for p in e.parts if p.name == "fisher_identity"]
+    assert parts and all(p.verdict.value == "certified" for p in parts)
+    assert all(p.agreement["digits"] >= 6 for p in parts)

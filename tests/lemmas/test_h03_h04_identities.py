@@ -65,3 +65,18 @@ def test_h3_refutation_names_the_weights() -> None:
 def test_domain_errors(lemma, params) -> None:
     with pytest.raises(DomainError):
         lemma.validate_point(params)
+
+
+@pytest.mark.parametrize("lemma", [H3, H4])
+def test_certified_agreements_carry_six_digits(lemma) -> None:
+    """Issue 16 item 1: an agreement part is certified only on two finite enclosures agreeing
+    to at least 6 digits (a gap part certified NaN or a wide ball around 0)."""
+    run = run_lemma(dataclasses.replace(lemma, budget={"quick": 10}), profile="quick", seed=2)
+    seen = 0
+    for evaluation in run.evaluations:
+        for part in evaluation.parts:
+            assert part.agreement is not None
+            if part.verdict.value == "certified":
+                assert part.agreement["digits"] >= 6
+                seen += 1
+    assert seen > 0

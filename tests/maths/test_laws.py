@@ -209,3 +209,74 @@ def test_isotropic_mixture_in_one_dimension_is_the_one_dimensional_mixture() -> 
     assert law.acceptance_arb([x], beta).overlaps(via_flat)
     with pytest.raises(ValueError):
         IsotropicGaussianMixture(torch.ones(1), torch.zeros(1, 2), torch.ones(1)).one_dimensional()
+
+
+def test_score_derivative_sup_takes_the_certified_max() -> None:
+    """Issue 16 item 2: the two candidates 1/sigma^2 and Vmax/sigma^4 - 1/sigma^2 agree to
+    float rounding here (spread just above 2 sqrt 2); ``max(..., key=float)`` kept the smaller."""
+    import math
+
+    import flint
+
+    from verify.maths.laws import AtomicLaw
+
+    old_prec = flint.ctx.prec
+    flint.ctx.prec = 200
+    try:
+        spread = Fraction(math.isqrt(8 * 4**80) + 1, 2**80)
+        law = AtomicLaw([0, spread], [1, 1])
+        top = law.variance_sup(arb(1)) - 1
+        assert float(top.upper()) == 1.0 and top.upper() > 1
+        assert law.score_derivative_sup(1) >= top.upper()
+    finally:
+        flint.ctx.prec = old_prec
+
+
+def test_component_cache_keys_on_exact_endpoints() -> None:
+    """Issue 16 item 4: sigmas equal to 30 digits but not exactly (200 bits) get their own
+    components (the key ``sigma.mid().str(30)`` collided)."""
+    import flint
+
+    from verify.maths.laws import GaussianMixture
+
+    old_prec = flint.ctx.prec
+    flint.ctx.prec = 200
+    try:
+        law = GaussianMixture([0, 1], [0, 0], [1, 1])
+        one, near = arb(1) + arb(2) ** -149, arb(1) + arb(2) ** -150
+        assert one.mid().str(30) == near.mid().str(30)
+        first = law._components(one)[0][2]
+        second = law._components(near)[0][2]
+        assert (1 / (near * near)).overlaps(second) and not first.overlaps(second)
+    finally:
+        flint.ctx.prec = old_prec
+
+
+def test_abs_normal_exponential_moment_against_mpmath() -> None:
+    """H.1's provable constant: E[|Z|^k e^{a|Z|}] contains a 50-digit quadrature value, and
+    the values quoted in the H.1 docstring (84.5, 1241, 2.93e6) come out."""
+    import mpmath
+
+    from verify.maths.laws import abs_normal_exponential_moment
+
+    mpmath.mp.dps = 50
+    for k, a in [(0, Fraction(1)), (8, Fraction(1)), (8, Fraction(2)), (3, Fraction(1, 3))]:
+        rate = mpmath.mpf(a.numerator) / a.denominator
+        exact = (
+            2
+            * mpmath.quad(
+                lambda z, k=k, rate=rate: z**k * mpmath.exp(rate * z - z * z / 2),
+                [0, 10, mpmath.inf],
+            )
+            / mpmath.sqrt(2 * mpmath.pi)
+        )
+        enclosure = abs_normal_exponential_moment(k, a)
+        assert enclosure.rad() < 1e-10 * enclosure.mid()
+        assert enclosure.contains(arb(mpmath.nstr(exact, 45)).mid())
+    assert abs_normal_exponential_moment(8, 0).contains(105)
+    forms = [
+        1 + (abs_normal_exponential_moment(8, a) * abs_normal_exponential_moment(0, a)).sqrt()
+        for a in (1, 2, 4)
+    ]
+    assert [round(float(f.mid()), 1) for f in forms[:2]] == [84.5, 1240.0]
+    assert 2.92e6 < float(forms[2].mid()) < 2.93e6

@@ -10,10 +10,10 @@ import pytest
 from flint import arb
 
 from verify.core.numbers import ball, lower, upper
+from verify.maths.laws import FiniteMixture
 from verify.maths.nets.pwl import PiecewiseLinear
 from verify.maths.score_approx import (
     H1_K,
-    SmoothedAtoms,
     capped_approximation,
     capped_parameters,
     far_from_mean,
@@ -21,17 +21,21 @@ from verify.maths.score_approx import (
     interpolation_error,
     large_score,
     pwl_error,
+    smoothed,
     square_range,
 )
 
 F = Fraction
-LAW = SmoothedAtoms((F(-3), F(0), F(4)), (F(1, 4), F(1, 2), F(1, 4)), F(1), F(1))
-MIXTURE = SmoothedAtoms((F(-1), F(5, 2)), (F(2, 3), F(1, 3)), F(1, 2), F(1, 2))
+# (law, sigma) pairs and their smoothed forms (``smoothed``) for the pointwise checks.
+ATOMS = (FiniteMixture([F(-3), F(0), F(4)], [0, 0, 0], [F(1, 4), F(1, 2), F(1, 4)]), F(1))
+WIDE = (FiniteMixture([F(-1), F(5, 2)], [F(1, 2)] * 2, [F(2, 3), F(1, 3)]), F(1, 2))
+LAW = smoothed(*ATOMS)
+MIXTURE = smoothed(*WIDE)
 XS = np.linspace(-16.0, 17.0, 330_001)
 DX = XS[1] - XS[0]
 
 
-def _quad(law: SmoothedAtoms, values: np.ndarray) -> float:
+def _quad(law, values: np.ndarray) -> float:
     return float(np.sum(values * law.density_np(XS)) * DX)
 
 
@@ -40,7 +44,7 @@ def _inside(enclosure, value: float, slack: float = 1e-6) -> bool:
 
 
 @pytest.mark.parametrize("law", [LAW, MIXTURE])
-def test_pointwise_score_and_derivative_contain_the_float_values(law: SmoothedAtoms) -> None:
+def test_pointwise_score_and_derivative_contain_the_float_values(law) -> None:
     for x in [F(-7), F(-1, 3), F(0), F(5, 2), F(9)]:
         s = law.score(x)
         d = law.score_derivative(x)
@@ -78,8 +82,9 @@ def test_pwl_error_encloses_quadrature_on_random_functions(anchor: Fraction) -> 
     ys = [F(rng.randint(-400, 400), 100) for _ in xs]
     f = PiecewiseLinear.from_points(xs, ys, F(0), F(0))
     bound = max(abs(y) for y in ys)
-    for law in (LAW, MIXTURE):
-        enclosure = pwl_error(law, f, anchor, step, 4, bound)
+    for pair in (ATOMS, WIDE):
+        law = smoothed(*pair)
+        enclosure = pwl_error(*pair, f, anchor, step, 4, bound)
         fx = np.interp(XS, [float(x) for x in xs], [float(y) for y in ys])
         assert _inside(enclosure, _quad(law, (fx - law.score_np(XS)) ** 2), 1e-9)
 
@@ -87,14 +92,14 @@ def test_pwl_error_encloses_quadrature_on_random_functions(anchor: Fraction) -> 
 def test_pwl_error_rejects_breakpoints_off_the_grid() -> None:
     f = PiecewiseLinear.from_points([F(0), F(1, 3)], [F(0), F(1)], F(0), F(0))
     with pytest.raises(ValueError):
-        pwl_error(LAW, f, F(0), F(1, 2), 2, F(1))
+        pwl_error(*ATOMS, f, F(0), F(1, 2), 2, F(1))
 
 
 def test_interpolation_error_and_window_sup_enclose_quadrature() -> None:
     from scipy.ndimage import maximum_filter1d
 
     eps = F(1, 2)
-    result = interpolation_error(LAW, eps, 4)
+    result = interpolation_error(*ATOMS, eps, 4)
     grid = np.arange(-20.0, 21.0, float(eps))
     shat = np.interp(XS, grid, LAW.score_np(grid))
     assert _inside(result.error, _quad(LAW, (shat - LAW.score_np(XS)) ** 2), 1e-9)
@@ -108,14 +113,14 @@ def test_far_from_mean_and_large_score_enclose_quadrature() -> None:
 
     s = LAW.score_np(XS)
     far = np.abs(XS - float(LAW.mean)) >= 3
-    result = far_from_mean(LAW, F(3), F(5), 16)
+    result = far_from_mean(*ATOMS, F(3), F(5), 16)
     assert _inside(result.probability, _quad(LAW, far * 1.0), 1e-4)  # indicator: O(dx)
     assert _inside(result.score_square, _quad(LAW, far * s**2), 1e-3)
     assert _inside(result.worst_bounded, _quad(LAW, far * (np.abs(s) + 5) ** 2), 1e-4)
     # t beyond the core: everything comes from the tail bounds
-    beyond = far_from_mean(LAW, F(40), F(1), 16)
+    beyond = far_from_mean(*ATOMS, F(40), F(1), 16)
     assert float(lower(beyond.score_square)) <= 1e-30 <= float(upper(beyond.score_square)) + 1
-    res = large_score(LAW, F(1, 4), F(2), 4)
+    res = large_score(*ATOMS, F(1, 4), F(2), 4)
     window = round(0.25 / DX)
     event = maximum_filter1d(np.abs(s), 2 * window + 1) >= 2
     assert _inside(res.window_probability, _quad(LAW, event * 1.0), 1e-4)
@@ -150,8 +155,21 @@ def test_capped_parameters_meet_their_formulas_exactly() -> None:
 
 
 def test_capped_approximation_is_clipped_and_flat_at_the_ends() -> None:
-    f, p = capped_approximation(LAW, F(1, 2))
+    f, p = capped_approximation(*ATOMS, F(1, 2))
     values = f.values_at_breakpoints()
     assert max(abs(v) for v in values) <= p.cap
     assert f.slopes[0] == 0 and f.slopes[-1] == 0
     assert f.pieces == 2 * p.steps + 2
+
+
+def test_possibly_ge_counts_undecided_as_true() -> None:
+    """Issue 16 item 3: in ``large_score`` an undecided comparison (the level 1/3 is a ball)
+    read as False dropped a cell from the upper bounds; ``possibly_ge`` keeps it."""
+    from verify.core.numbers import to_arb
+    from verify.maths.score_approx import possibly_ge
+
+    level = to_arb(Fraction(1, 3))
+    at_level = arb(level.mid())
+    assert not (at_level >= level)  # the old test: undecided, read as False
+    assert possibly_ge(at_level, level)
+    assert not possibly_ge(level - 1, level)

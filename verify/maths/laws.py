@@ -70,8 +70,10 @@ Certified integrals and suprema (module functions)
   kappa sigma: the upper end from per-cell bounds of |s'| (grid-point values plus a
   second-order term in sup|s^(3)|) over the cells covering [x - eps, x + eps] for every x of
   the cell, the lower end from the grid points inside every such window.
-- ``enclosure_gap(a, b)``: 0 when two enclosures overlap, their distance otherwise (the left
-  side of a "two computations agree" part).
+- ``enclosure_gap(a, b)``: 0 when two enclosures overlap, their distance otherwise.
+- ``least_agreeing(pairs)``: of several (a, b) pairs that must each agree, one whose
+  ``Agreement`` verdict is the weakest (refuted first, then inconclusive), so that one
+  agreement part stands for all of them.
 
 Tail bound of s' (derived, used by ``window_sup_moment``): for a mixture whose components share
 one std t (atoms: t = 0), with v^2 = t^2 + sigma^2, the posterior of Y given x is a mixture of
@@ -96,6 +98,8 @@ from flint import arb
 from verify.core.numbers import (
     Real,
     ball,
+    certified_max,
+    certified_min,
     lower,
     nonnegative_part,
     normal_upper_tail,
@@ -164,6 +168,19 @@ def enclosure_gap(a: arb, b: arb) -> Fraction | arb:
     if not (a.is_finite() and b.is_finite()):
         return arb(0, math.inf)
     return max(Fraction(0), lower(a) - upper(b), lower(b) - upper(a))
+
+
+def least_agreeing(pairs: Sequence[tuple[arb, arb]]) -> tuple[arb, arb]:
+    """The pair of ``pairs`` with the weakest agreement verdict (REFUTED, then INCONCLUSIVE,
+    then any): an ``Agreement`` part on it is certified only if every pair would be."""
+    from verify.core.verdict import Verdict, judge_agreement
+
+    verdicts = [judge_agreement(a, b) for a, b in pairs]
+    for wanted in (Verdict.REFUTED, Verdict.INCONCLUSIVE):
+        for pair, verdict in zip(pairs, verdicts, strict=True):
+            if verdict == wanted:
+                return pair
+    return pairs[0]
 
 
 class _Posterior(NamedTuple):
@@ -312,7 +329,8 @@ class FiniteMixture(_LawBase):
 
     def _components(self, sigma: arb):
         """Per component (m_i - center, t_i^2, 1/v_i^2, log w_i - log v_i), cached per sigma."""
-        key = (sigma.mid().str(30), sigma.rad().str(5), flint.ctx.prec)
+        # Exact endpoints as the key: a decimal string of the midpoint collides at >= 128 bits.
+        key = (sigma.mid().man_exp(), sigma.rad().man_exp(), flint.ctx.prec)
         cache = self.__dict__.setdefault("_component_cache", {})
         if key not in cache:
             if len(cache) > 8:
@@ -372,7 +390,8 @@ class FiniteMixture(_LawBase):
             grow += r * _sq(g + e) * (g * rho).exp()
             shrink += r * (-(g * rho) - inv_v2 * rho * rho / 2).exp()
         k_hi = (grow / arb(shrink.lower())).upper()
-        k_lo = -max((inv_v2.upper() for _, _, inv_v2, _ in comps), key=float)
+        # The largest 1/v_i^2, certified (a float choice can take the smaller of two near-ties).
+        k_lo = -certified_max([inv_v2 for _, _, inv_v2, _ in comps]).upper()
         curvature = ball(arb(k_lo) * rho * rho / 2, arb(k_hi) * rho * rho / 2)
         if self.atomic:
             # Atoms: K(delta) - s(c) delta = -delta^2 / (2 sigma^2) + log E_r e^{(u - s(c)) delta},
@@ -610,7 +629,7 @@ class FiniteMixture(_LawBase):
         s = self._sigma(sigma)
         s2 = s * s
         top = self.variance_sup(s) / (s2 * s2) - 1 / s2
-        return arb(max(arb(1 / s2).upper(), top.upper(), key=float))
+        return arb(certified_max([1 / s2, top]).upper())
 
 
 class AtomicLaw(FiniteMixture):
@@ -885,7 +904,7 @@ class DiscretizedGaussian(_LawBase):
             raise ArithmeticError("lattice sum lost all precision")
         u_right = ys[-1] + period - hi_mu  # distance from mu to the first dropped atom, right
         u_left = lo_mu - (ys[0] - period)
-        u1 = arb(min(u_right.lower(), u_left.lower(), key=float))
+        u1 = arb(certified_min([u_right, u_left]).lower())  # a lower bound of both
         tails = []
         for j in range(orders + 1):
             if not u1 >= arb(j).sqrt() * tau:
@@ -999,8 +1018,7 @@ def certified_sup_abs(
         push(a, middle)
         push(middle, b)
         evaluations += 2
-    top = max((item[4].upper() for item in heap), key=float, default=best)
-    top = arb(max(top, best.upper(), key=float))
+    top = arb(certified_max([best, *(item[4] for item in heap)]).upper())
     return ball(best, top)
 
 
@@ -1559,3 +1577,20 @@ def mixture_params_strategy(*, allow_point_mass: bool = False):
         }
 
     return build()
+
+
+def abs_normal_exponential_moment(k: int, a: Number | arb) -> arb:
+    r""":math:`E[|Z|^k e^{a|Z|}]`, Z ~ N(0, 1), enclosed exactly (H.1's provable constant).
+
+    :math:`2\int_0^\infty z^k e^{az}\phi(z)dz = 2e^{a^2/2}E[(a + W)^k; W \ge -a]`, W ~ N(0, 1),
+    expanded binomially with the partial moments :math:`I_j(t) = E[W^j; W \ge t]`:
+    :math:`I_0 = \bar\Phi(t)`, :math:`I_1 = \phi(t)`, :math:`I_j = t^{j-1}\phi(t) + (j-1)I_{j-2}`.
+    """
+    a = to_arb(a)
+    t = -a
+    phi = (-(t * t) / 2).exp() / (2 * arb.pi()).sqrt()
+    partial = [normal_upper_tail(t), phi]
+    for j in range(2, k + 1):
+        partial.append(_pow(t, j - 1) * phi + (j - 1) * partial[j - 2])
+    total = sum((math.comb(k, j) * _pow(a, k - j) * partial[j] for j in range(k + 1)), arb(0))
+    return 2 * (a * a / 2).exp() * total

@@ -1,6 +1,8 @@
 r"""Piecewise-linear approximation of a one-dimensional smoothed score (Lemmas C.1-C.4), certified.
 
-Laws. ``SmoothedAtoms`` is :math:`p_\sigma = \sum_j w_j N(a_j, v)` with rational atoms, weights
+Laws. One type: ``verify.maths.laws.FiniteMixture`` with one component width t (atoms: t = 0),
+passed with sigma as ``(law, sigma)``; inside, ``smoothed(law, sigma)`` is its smoothed form
+:math:`p_\sigma = \sum_j w_j N(a_j, v)`, :math:`v = \sigma^2 + t^2`, with rational atoms, weights
 and variance. With :math:`v = \sigma^2` it is an atomic law smoothed at level :math:`\sigma`; with
 :math:`v = \sigma^2 + \tau^2` it is the equal-width Gaussian mixture
 :math:`\sum_j w_j N(a_j, \tau^2)` smoothed at :math:`\sigma` (the same score function as the atomic
@@ -34,7 +36,15 @@ from typing import Any
 import numpy as np
 from flint import arb
 
-from verify.core.numbers import ball, normal_upper_tail, normal_upper_tail_float, to_arb
+from verify.core.numbers import (
+    ball,
+    certified_max,
+    certified_min,
+    normal_upper_tail,
+    normal_upper_tail_float,
+    to_arb,
+)
+from verify.maths.laws import FiniteMixture
 
 TAIL_SDS = 9  # core half-width beyond the extreme atoms, in standard deviations of a component
 
@@ -66,28 +76,39 @@ def square_range(x: arb) -> arb:
     return ball(0, top.upper())
 
 
+def possibly_ge(a: arb, b: arb) -> bool:
+    """a >= b is possible: True unless a < b is certain (an undecided comparison counts as
+    true; use it where the answer adds a term to an upper bound)."""
+    return not (a < b)
+
+
 def hull(values: Sequence[arb]) -> arb:
-    """The smallest ball containing every ball of ``values``."""
-    lo = min((v.lower() for v in values), key=float)
-    hi = max((v.upper() for v in values), key=float)
-    # min/max by float only picks a candidate; take the certified extremes among near-ties.
-    lo = _certified_extreme(values, lo, lower=True)
-    hi = _certified_extreme(values, hi, lower=False)
-    return ball(lo, hi)
+    """The smallest ball containing every ball of ``values`` (certified extremes of the ends)."""
+    return ball(certified_min(values).lower(), certified_max(values).upper())
 
 
-def _certified_extreme(values: Sequence[arb], guess: arb, *, lower: bool) -> arb:
-    best = guess
-    for v in values:
-        end = v.lower() if lower else v.upper()
-        if (lower and end < best) or (not lower and end > best):
-            best = end
-    return best
+def smoothed(law: FiniteMixture, sigma: Fraction) -> _Smoothed:
+    """``law`` smoothed at sigma, as the algorithms below use it (cached per sigma): needs one
+    component width t for all components (v = sigma^2 + t^2, exact; no square roots)."""
+    sigma = Fraction(sigma)
+    cache = law.__dict__.setdefault("_smoothed_cache", {})
+    if sigma not in cache:
+        if len(set(law.stds)) != 1:
+            raise ValueError("the C.1-C.4 algorithms need one common component width")
+        variance = sigma**2 + law.stds[0] ** 2
+        cache[sigma] = _Smoothed(law.means, law.weights, sigma, variance)
+    return cache[sigma]
+
+
+def second_moment(law: FiniteMixture, sigma: Fraction) -> Fraction:
+    r""":math:`m_2 = E_{x \sim p_\sigma}(x - \mu)^2`, exact."""
+    return smoothed(law, sigma).second_moment
 
 
 @dataclass(frozen=True)
-class SmoothedAtoms:
+class _Smoothed:
     r""":math:`p_\sigma = \sum_j w_j N(a_j, v)`; ``sigma`` is the smoothing level of the lemmas.
+    Built only by ``smoothed(law, sigma)``: a view of a ``FiniteMixture`` at one sigma.
 
     ``variance`` is v = sigma^2 + tau^2 >= sigma^2 (tau = 0 for an atomic law).
     """
@@ -294,7 +315,7 @@ class SmoothedAtoms:
         return anchor + k_lo * step, anchor + k_hi * step
 
 
-def posterior_cumulants(law: SmoothedAtoms, x: arb, order: int) -> list[arb]:
+def posterior_cumulants(law: _Smoothed, x: arb, order: int) -> list[arb]:
     r"""[E[Y|x], kappa_2, ..., kappa_order] (order <= 4) of the posterior of the atom given x,
     enclosed (x may be a ball); intersected with the a-priori bounds for a law on an interval
     of length D: :math:`\kappa_2 \in [0, D^2/4]`, :math:`|\kappa_3| \le D^3/4`,
@@ -331,7 +352,7 @@ def posterior_cumulants(law: SmoothedAtoms, x: arb, order: int) -> list[arb]:
     return out
 
 
-def score_second_derivative_bound(law: SmoothedAtoms, x: arb) -> arb:
+def score_second_derivative_bound(law: _Smoothed, x: arb) -> arb:
     r""":math:`s''(x) = \kappa_3(Y|x)/v^3`, enclosed on a ball."""
     v = law.arbs()[3]
     return posterior_cumulants(law, x, 3)[2] / (v * v * v)
@@ -346,7 +367,7 @@ class CellData:
     relative factor.
     """
 
-    law: SmoothedAtoms
+    law: _Smoothed
     nodes: list[Fraction]
     mean_at: list[arb]  # E[Y | u_i]
     derivative_at: list[arb]  # s'(u_i)
@@ -392,7 +413,7 @@ class CellData:
         return first.intersection(second)
 
 
-def cell_data(law: SmoothedAtoms, lo: Fraction, hi: Fraction, h: Fraction) -> CellData:
+def cell_data(law: _Smoothed, lo: Fraction, hi: Fraction, h: Fraction) -> CellData:
     n = round((hi - lo) / h)
     if lo + n * h != hi:
         raise ValueError("core must be a whole number of cells")
@@ -521,7 +542,9 @@ def piecewise_linear_error(
     return total
 
 
-def interpolation_error(law: SmoothedAtoms, eps: Fraction, subcells: int) -> InterpolationError:
+def interpolation_error(
+    mixture: FiniteMixture, sigma: Fraction, eps: Fraction, subcells: int
+) -> InterpolationError:
     r"""Enclose :math:`E(\hat s - s)^2` and :math:`E\sup_{|c|\le\epsilon} s'(x+c)^2`.
 
     Grid :math:`x_i = i\epsilon`; cells of width :math:`h = \epsilon/M`. The error integral uses
@@ -531,6 +554,7 @@ def interpolation_error(law: SmoothedAtoms, eps: Fraction, subcells: int) -> Int
     :math:`(\hat s - s)^2 \le \epsilon^2 \sup|s'|^2` (mean value theorem on the grid interval)
     and the window sup lies in :math:`[0, \sup|s'|^2]`, times the tail mass.
     """
+    law = smoothed(mixture, sigma)
     m = subcells
     h = eps / m
     lo, hi = law.core(eps)
@@ -561,12 +585,12 @@ def interpolation_error(law: SmoothedAtoms, eps: Fraction, subcells: int) -> Int
 # ---------------------------------------------------------------------------------------------
 
 
-def _lattice(law: SmoothedAtoms, anchor: Fraction, step: Fraction) -> CellData:
+def _lattice(law: _Smoothed, anchor: Fraction, step: Fraction) -> CellData:
     lo, hi = law.core(step, anchor)
     return cell_data(law, lo, hi, step)
 
 
-def _tail_score_square(law: SmoothedAtoms, lo: Fraction, hi: Fraction) -> arb:
+def _tail_score_square(law: _Smoothed, lo: Fraction, hi: Fraction) -> arb:
     r"""Upper bound of :math:`E[s^2; x \le lo] + E[s^2; x \ge hi]` for lo <= min atom, hi >= max
     atom: there :math:`|s(x)| \le |x - a_{far}|/v` because E[Y|x] lies in [a_min, a_max]."""
     v = to_arb(law.variance)
@@ -584,10 +608,13 @@ class FarFromMean:
     worst_bounded: arb  # E[(|s| + L)^2 ; |x - mu| >= t] = sup over |g| <= L of E[(g - s)^2; ...]
 
 
-def far_from_mean(law: SmoothedAtoms, t: Fraction, cap: Fraction, cells: int) -> FarFromMean:
+def far_from_mean(
+    mixture: FiniteMixture, sigma: Fraction, t: Fraction, cap: Fraction, cells: int
+) -> FarFromMean:
     """Cells of width dividing 2t, anchored at mu - t, so that |x - mu| >= t is a union of cells
     inside the core; beyond max(core end, mu + t) (and below min(core start, mu - t)) the
     Gaussian tail moments bound the rest."""
+    law = smoothed(mixture, sigma)
     mu = law.mean
     step = 2 * t / max(1, math.ceil(2 * t * cells / math.sqrt(float(law.variance))))
     data = _lattice(law, mu - t, step)
@@ -623,12 +650,15 @@ class LargeScore:
     level_score_square: arb  # E[s^2 ; |s| > L]
 
 
-def large_score(law: SmoothedAtoms, eps: Fraction, level: Fraction, subcells: int) -> LargeScore:
+def large_score(
+    mixture: FiniteMixture, sigma: Fraction, eps: Fraction, level: Fraction, subcells: int
+) -> LargeScore:
     r"""Cells of width eps/M on the lattice eps Z. A cell J = [u_0, u_1] lies in the window event
     B for certain when a lattice node in :math:`[u_1 - \epsilon, u_0 + \epsilon]` has
     :math:`|s| \ge L` for certain, and possibly when some cell within eps of J has
     :math:`\sup |s| \ge L`. Beyond the core everything counts as possibly in B, with
     :math:`s^2 \le (x - a_{far})^2/v^2`."""
+    law = smoothed(mixture, sigma)
     m = subcells
     data = _lattice(law, Fraction(0), eps / m)
     n = data.cells
@@ -649,7 +679,9 @@ def large_score(law: SmoothedAtoms, eps: Fraction, level: Fraction, subcells: in
             node_abs[j].lower() >= lev for j in range(max(0, i + 1 - m), min(n, i + m) + 1)
         )
         near = cell_abs_upper[max(0, i - m) : i + m + 1]
-        possible = any(u >= lev for u in near) or i < m or i >= n - m
+        # Upper bounds: an undecided comparison (lev is a ball when L is not dyadic) counts as
+        # "possibly true"; lower bounds (``certain`` above, ``bottom`` below) need it decided.
+        possible = any(possibly_ge(u, lev) for u in near) or i < m or i >= n - m
         if certain:
             prob_lo += mass.lower()
             sq_lo += (mass * sq).lower()
@@ -659,8 +691,9 @@ def large_score(law: SmoothedAtoms, eps: Fraction, level: Fraction, subcells: in
         # (|s| - L)_+ on the cell, from the range of |s|.
         top = cell_abs_upper[i] - lev
         bottom = cell_abs_lower[i] - lev
-        if top > 0:
-            exc_hi += (mass * top * top).upper()
+        if possibly_ge(top, arb(0)):
+            top_up = top.upper()  # (|s| - L)_+ <= max(top, 0) <= top.upper()
+            exc_hi += (mass * top_up * top_up).upper()
             lev_hi += (mass * sq).upper()
         if bottom > 0:
             exc_lo += (mass * bottom * bottom).lower()
@@ -715,7 +748,8 @@ def h2_tail_bound(delta: arb) -> arb:
 # C.4: the capped, clipped piecewise-linear approximation
 # ---------------------------------------------------------------------------------------------
 
-# H.1 constant used by the C.3/C.4 derivations: E sup_{|c| <= sigma/4} s'(x+c)^2 <= K / sigma^4.
+# H.1.conj (the conjectured sharp constant; H.1 proves only 84.5) used by the C.3/C.4
+# derivations: E sup_{|c| <= sigma/4} s'(x+c)^2 <= K / sigma^4.
 # Search over atomic laws (this module's screen, and H.1's own check) finds about 2.1 (a comb of
 # equal atoms about 4.75 sigma apart); K = 3 leaves a margin.
 H1_KAPPA = Fraction(1, 4)
@@ -723,9 +757,9 @@ H1_K = Fraction(3)
 # That comb (atoms 4.75 sigma apart, sigma = 1): the law the C.1-C.4 examples start from.
 H1_COMB = {
     "sigma": 1.0,
-    "atoms": [-9.5, -4.75, 0.0, 4.75, 9.5],
+    "means": [-9.5, -4.75, 0.0, 4.75, 9.5],
     "weights": [1.0, 1.0, 1.0, 1.0, 1.0],
-    "tau2": 0.0,
+    "stds": [0.0] * 5,
 }
 VALUE_DENOMINATOR = 2**20  # node values are rounded to this grid before clipping
 
@@ -796,7 +830,8 @@ def capped_parameters(
 
 
 def grid_interpolant(
-    law: SmoothedAtoms,
+    mixture: FiniteMixture,
+    sigma: Fraction,
     centre: Fraction,
     step: Fraction,
     steps: int,
@@ -809,6 +844,7 @@ def grid_interpolant(
     and error are then checked exactly or certified."""
     from verify.maths.nets.pwl import PiecewiseLinear
 
+    law = smoothed(mixture, sigma)
     n = steps
     xs = [centre + i * step for i in range(-n, n + 1)]
     raw = law.score_np(np.array([float(x) for x in xs]))
@@ -819,15 +855,17 @@ def grid_interpolant(
     return PiecewiseLinear.from_points(xs, ys, Fraction(0), Fraction(0))
 
 
-def capped_approximation(law: SmoothedAtoms, delta: Fraction):
+def capped_approximation(mixture: FiniteMixture, sigma: Fraction, delta: Fraction):
     """The C.4 function (see ``CappedParameters``): (PiecewiseLinear, CappedParameters)."""
+    law = smoothed(mixture, sigma)
     params = capped_parameters(law.sigma, delta, law.mean, law.second_moment)
-    f = grid_interpolant(law, params.centre, params.eps, params.steps, params.cap)
+    f = grid_interpolant(mixture, sigma, params.centre, params.eps, params.steps, params.cap)
     return f, params
 
 
 def pwl_error(
-    law: SmoothedAtoms,
+    mixture: FiniteMixture,
+    sigma: Fraction,
     f,
     grid_anchor: Fraction,
     grid_step: Fraction,
@@ -838,6 +876,7 @@ def pwl_error(
     f whose breakpoints lie on ``grid_anchor + grid_step Z`` and with :math:`|f| \le`
     ``value_bound``. Core cells of width grid_step/M; beyond the core
     :math:`(f - s)^2 \le 2B^2 + 2 s^2` with the tail bound of ``_tail_score_square``."""
+    law = smoothed(mixture, sigma)
     if any((t - grid_anchor) / grid_step % 1 != 0 for t in f.breakpoints):
         raise ValueError("pwl_error needs every breakpoint of f on the grid")
     # The core must start on the grid: piecewise_linear_error takes blocks of ``subcells``
@@ -891,9 +930,9 @@ def _real(value: Any, name: str) -> Fraction:
     return number
 
 
-def law_from_params(params: dict[str, Any], sigma: Any = None) -> SmoothedAtoms:
-    """``{"sigma", "atoms", "weights", "tau2"}`` -> ``SmoothedAtoms`` (weights normalised
-    exactly; tau2 >= 0 is the common variance of the mixture components, 0 for atoms)."""
+def law_from_params(params: dict[str, Any], sigma: Any = None) -> tuple[FiniteMixture, Fraction]:
+    """``{"sigma", "means", "stds", "weights"}`` -> (``FiniteMixture``, sigma), exact (weights
+    normalised exactly; "stds" optional, all equal: one component width, 0 for atoms)."""
     from verify.core.errors import DomainError
 
     if sigma is None and "sigma" not in params:
@@ -901,30 +940,32 @@ def law_from_params(params: dict[str, Any], sigma: Any = None) -> SmoothedAtoms:
     sigma = _real(params["sigma"] if sigma is None else sigma, "sigma")
     if not Fraction(1, 10**6) <= sigma <= 10**6:
         raise DomainError(f"sigma must lie in [1e-6, 1e6], got {float(sigma)}")
-    atoms, weights = params.get("atoms"), params.get("weights")
-    if not isinstance(atoms, list) or not isinstance(weights, list):
-        raise DomainError("a law needs lists 'atoms' and 'weights'")
-    if not 1 <= len(atoms) <= MAX_ATOMS or len(weights) != len(atoms):
-        raise DomainError(f"a law needs 1..{MAX_ATOMS} atoms and one weight per atom")
-    xs = [_real(a, "atom") for a in atoms]
+    means, weights = params.get("means"), params.get("weights")
+    if not isinstance(means, list) or not isinstance(weights, list):
+        raise DomainError("a law needs lists 'means' and 'weights'")
+    if not 1 <= len(means) <= MAX_ATOMS or len(weights) != len(means):
+        raise DomainError(f"a law needs 1..{MAX_ATOMS} means and one weight per mean")
+    stds = params.get("stds", [0] * len(means))
+    if not isinstance(stds, list) or len(stds) != len(means):
+        raise DomainError("'stds' must be a list with one std per mean")
+    xs = [_real(a, "mean") for a in means]
     ws = [_real(w, "weight") for w in weights]
+    ts = [_real(t, "std") for t in stds]
     if any(w <= 0 for w in ws):
         raise DomainError("weights must be positive")
-    tau2 = _real(params.get("tau2", 0), "tau2")
-    if not 0 <= tau2 <= 100 * sigma**2:
-        raise DomainError("tau2 must lie in [0, 100 sigma^2]")
+    if len(set(ts)) != 1 or not 0 <= ts[0] <= 10 * sigma:
+        raise DomainError("stds must be equal (one component width) and in [0, 10 sigma]")
     if any(abs(a) > 10**6 * sigma for a in xs):
-        raise DomainError("atoms must lie within 1e6 sigma of 0")
+        raise DomainError("means must lie within 1e6 sigma of 0")
     if max(xs) - min(xs) > MAX_SPREAD_SIGMAS * sigma:
-        raise DomainError(f"atoms spread more than {MAX_SPREAD_SIGMAS} sigma (cost limit)")
-    total = sum(ws)
-    return SmoothedAtoms(tuple(xs), tuple(w / total for w in ws), sigma, sigma**2 + tau2)
+        raise DomainError(f"means spread more than {MAX_SPREAD_SIGMAS} sigma (cost limit)")
+    return FiniteMixture(xs, ts, ws), sigma
 
 
 def law_strategy(sigma=None):
     """Hypothesis strategy of law parameter dicts: 1..6 atoms on the lattice sigma/4 Z within
     +-10 sigma (with a comb option, the H.1 worst case: equal gaps 4..5.5 sigma), integer
-    weights 1..32 (or equal), tau2 in {0, sigma^2/4, sigma^2}. Pass ``sigma`` (a strategy) to
+    weights 1..32 (or equal), one std in {0, sigma/2, sigma}. Pass ``sigma`` (a strategy) to
     share one sigma between coordinates."""
     from hypothesis import strategies as st
 
@@ -944,12 +985,13 @@ def law_strategy(sigma=None):
             weights = [1.0] * len(ks)
         else:
             weights = [float(draw(st.integers(1, 32))) for _ in ks]
-        tau_ratio = draw(st.sampled_from([0.0, 0.0, 0.25, 1.0]))
+        # The draw of the former tau2 ratio {0, 0, 1/4, 1}: the std is exactly sqrt(ratio) s.
+        std_ratio = {0.0: 0.0, 0.25: 0.5, 1.0: 1.0}[draw(st.sampled_from([0.0, 0.0, 0.25, 1.0]))]
         return {
             "sigma": s,
-            "atoms": [k * s / 4 for k in ks],
+            "means": [k * s / 4 for k in ks],
             "weights": weights,
-            "tau2": tau_ratio * s * s,
+            "stds": [std_ratio * s] * len(ks),
         }
 
     return build()
@@ -967,13 +1009,13 @@ def _num(value: Any) -> Fraction:
 
 
 def law_specs() -> dict[str, Any]:
-    """The specs of the parameters ``law_from_params`` reads ("tau2" optional, default 0)."""
+    """The specs of the parameters ``law_from_params`` reads ("stds" optional, default 0)."""
     from verify.core.domain import Real, Reals
 
     return {
         "sigma": Real(1e-6, 1e6, doc="the smoothing level"),
-        "atoms": Reals(
-            Real(-math.inf, math.inf, lo_open=True, hi_open=True), 1, MAX_ATOMS, doc="the atoms a_j"
+        "means": Reals(
+            Real(-math.inf, math.inf, lo_open=True, hi_open=True), 1, MAX_ATOMS, doc="the means a_j"
         ),
         "weights": Reals(
             Real(0, math.inf, lo_open=True, hi_open=True),
@@ -981,12 +1023,14 @@ def law_specs() -> dict[str, Any]:
             MAX_ATOMS,
             doc="normalised",
         ),
-        "tau2": Real(0, math.inf, hi_open=True, doc="common variance of the components (0: atoms)"),
+        "stds": Reals(
+            Real(0, math.inf, hi_open=True), 1, MAX_ATOMS, doc="one common std (0: atoms)"
+        ),
     }
 
 
 def _atoms_within(params: dict[str, Any], sigma: Any) -> bool:
-    atoms = [_num(a) for a in params["atoms"]]
+    atoms = [_num(a) for a in params["means"]]
     return all(abs(a) <= 10**6 * sigma for a in atoms) and max(atoms) - min(
         atoms
     ) <= MAX_SPREAD_SIGMAS * _num(sigma)
@@ -997,25 +1041,31 @@ def law_constraints(sigma_of=lambda p: p["sigma"]) -> tuple[Any, ...]:
     from verify.core.domain import Constraint
 
     return (
-        Constraint("one weight per atom", lambda p: len(p["atoms"]) == len(p["weights"])),
         Constraint(
-            "tau2 <= 100 sigma^2",
-            lambda p: _num(p.get("tau2", 0)) <= 100 * _num(sigma_of(p)) ** 2,
+            "one weight and one std per mean",
+            lambda p: len(p["means"]) == len(p["weights"]) == len(p.get("stds", p["means"])),
         ),
         Constraint(
-            f"|a_j| <= 1e6 sigma, atoms spread at most {MAX_SPREAD_SIGMAS} sigma (cost limit)",
+            "one common std, at most 10 sigma",
+            lambda p: (
+                len({_num(t) for t in p.get("stds", [0])}) == 1
+                and _num(p.get("stds", [0])[0]) <= 10 * _num(sigma_of(p))
+            ),
+        ),
+        Constraint(
+            f"|a_j| <= 1e6 sigma, means spread at most {MAX_SPREAD_SIGMAS} sigma (cost limit)",
             lambda p: _atoms_within(p, _num(sigma_of(p))),
         ),
     )
 
 
 def law_domain(*constraints: Any, optional: tuple[str, ...] = (), **specs: Any) -> Any:
-    """A lemma's ``Domain``: a law's parameters (``law_specs``, "tau2" optional) with their
+    """A lemma's ``Domain``: a law's parameters (``law_specs``, "stds" optional) with their
     constraints, plus the lemma's own parameters and constraints."""
     from verify.core.domain import Domain
 
     return Domain(
-        *law_constraints(), *constraints, optional=("tau2", *optional), **law_specs(), **specs
+        *law_constraints(), *constraints, optional=("stds", *optional), **law_specs(), **specs
     )
 
 
@@ -1036,14 +1086,14 @@ def law_params_with(draw_extra: Callable[[Any, float], dict[str, Any]]) -> Calla
 
 @dataclass(frozen=True)
 class CoordinateLaws:
-    """Domain spec of "coords": a list of 1..``max_size`` coordinate laws {"atoms", "weights",
-    "tau2"} sharing the point's "sigma" (the product laws of C.5 and C.12). Duck-types the
+    """Domain spec of "coords": a list of 1..``max_size`` coordinate laws {"means", "weights",
+    "stds"} sharing the point's "sigma" (the product laws of C.5 and C.12). Duck-types the
     ``verify.core.domain`` specs (check, text); the lemmas draw their own product laws."""
 
     max_size: int = 4
     doc: str = ""
 
-    def check(self, name: str, params: dict[str, Any]) -> list[SmoothedAtoms]:
+    def check(self, name: str, params: dict[str, Any]) -> tuple[list[FiniteMixture], Fraction]:
         from verify.core.domain import Domain
         from verify.core.errors import DomainError
 
@@ -1052,42 +1102,38 @@ class CoordinateLaws:
             raise DomainError(f"{name} must be a list of 1..{self.max_size} coordinate laws")
         specs = {k: v for k, v in law_specs().items() if k != "sigma"}
         sigma = params.get("sigma")
-        domain = Domain(*law_constraints(lambda p: sigma), optional=("tau2",), **specs)
+        domain = Domain(*law_constraints(lambda p: sigma), optional=("stds",), **specs)
         for i, coord in enumerate(coords):
             if not isinstance(coord, dict):
-                raise DomainError(f"{name}[{i}] must be a dict with atoms, weights, tau2")
+                raise DomainError(f"{name}[{i}] must be a dict with means, weights, stds")
             domain.validate(coord)
         return product_laws(params)
 
     def text(self, name: str) -> str:
-        return f"{name}: 1 to {self.max_size} laws {{atoms, weights, tau2}} sharing sigma"
+        return f"{name}: 1 to {self.max_size} laws {{means, weights, stds}} sharing sigma"
 
     def strategy(self) -> Any:
         raise NotImplementedError("product laws are drawn by the lemma's own strategy")
 
 
-def product_laws(params: dict[str, Any]) -> list[SmoothedAtoms]:
-    """The coordinate laws of {"sigma", "coords": [{"atoms", "weights", "tau2"}, ...]}."""
+def product_laws(params: dict[str, Any]) -> tuple[list[FiniteMixture], Fraction]:
+    """(coordinate laws, sigma) of {"sigma", "coords": [{"means", "weights", "stds"}, ...]}."""
     from verify.core.errors import DomainError
 
     coords = params.get("coords")
     if not isinstance(coords, list) or not 1 <= len(coords) <= 4:
         raise DomainError("a product law needs a list 'coords' of 1..4 coordinate laws")
     if not all(isinstance(c, dict) for c in coords):
-        raise DomainError("each coordinate law is a dict with atoms, weights, tau2")
-    return [law_from_params(c, params.get("sigma")) for c in coords]
+        raise DomainError("each coordinate law is a dict with means, weights, stds")
+    found = [law_from_params(c, params.get("sigma")) for c in coords]
+    return [law for law, _ in found], found[0][1]
 
 
-def window_sup_by_grid_maxima(law: SmoothedAtoms, eps: Fraction) -> arb | None:
+def window_sup_by_grid_maxima(law: FiniteMixture, sigma: Fraction, eps: Fraction) -> arb:
     """E sup_{|c| <= eps} s'(x + c)^2 by ``verify.maths.laws.window_sup_moment``: a second
     algorithm (grid-point sliding maxima with second-order cell bounds) for the quantity that
-    ``interpolation_error`` computes with Taylor-model cells; C.1 cross-checks the two. Needs
-    the component width tau = sqrt(v - sigma^2) rational (else None)."""
-    from verify.maths.laws import GaussianMixture, window_sup_moment
+    ``interpolation_error`` computes with Taylor-model cells; C.1 cross-checks the two (both
+    are kept on purpose). The same ``FiniteMixture`` goes to both: no conversion."""
+    from verify.maths.laws import window_sup_moment
 
-    tau2 = law.variance - law.sigma**2
-    tau = Fraction(math.isqrt(tau2.numerator), math.isqrt(tau2.denominator))
-    if tau * tau != tau2:
-        return None
-    mixture = GaussianMixture(list(law.atoms), [tau] * len(law.atoms), list(law.weights))
-    return window_sup_moment(mixture, law.sigma, [eps / law.sigma])[eps / law.sigma]
+    return window_sup_moment(law, sigma, [eps / sigma])[eps / sigma]

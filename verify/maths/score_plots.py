@@ -10,7 +10,7 @@ import numpy as np
 
 from verify.core.errors import DomainError
 from verify.core.plotting import pyplot, save
-from verify.maths.score_approx import capped_approximation, law_from_params
+from verify.maths.score_approx import capped_approximation, law_from_params, smoothed
 
 
 def capped_approximation_plots(lemma_id: str, constant: str):
@@ -29,10 +29,11 @@ def capped_approximation_plots(lemma_id: str, constant: str):
             return []
         worst_value, worst = max(found, key=lambda item: item[0])
         try:
-            law = law_from_params(worst)
+            mixture, sigma = law_from_params(worst)
         except DomainError:
             return []
-        f, _ = capped_approximation(law, Fraction(worst["delta"]))
+        f, _ = capped_approximation(mixture, sigma, Fraction(worst["delta"]))
+        law = smoothed(mixture, sigma)
         sd = math.sqrt(float(law.variance))
         xs = np.linspace(float(min(law.atoms)) - 6 * sd, float(max(law.atoms)) + 6 * sd, 2000)
         fx = np.interp(

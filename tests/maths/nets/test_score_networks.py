@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from fractions import Fraction
 
+from verify.maths.laws import FiniteMixture
 from verify.maths.nets.pwl import PiecewiseLinear, relu_network
 from verify.maths.nets.relunet import Affine, ReluNet, parallel
 from verify.maths.nets.score_networks import (
@@ -15,7 +16,6 @@ from verify.maths.nets.score_networks import (
     score_network,
     shallow_values,
 )
-from verify.maths.score_approx import SmoothedAtoms
 
 F = Fraction
 
@@ -62,13 +62,13 @@ def test_network_equality_is_decided_both_ways() -> None:
 
 
 def test_score_network_and_product() -> None:
-    law = SmoothedAtoms((F(-2), F(2)), (F(1, 2), F(1, 2)), F(1), F(1))
-    sn = score_network(law, F(3, 4))
+    law = FiniteMixture([F(-2), F(2)], [0, 0], [F(1, 2), F(1, 2)])
+    sn = score_network(law, F(1), F(3, 4))
     assert network_equals_function(sn.net, sn.function)
     assert sn.net.parameter_count() <= sn.parameter_bound
     assert sn.net.max_abs_parameter() <= sn.weight_bound
-    other = SmoothedAtoms((F(0),), (F(1),), F(1), F(5, 4))
-    product = product_score_network([law, other], F(3, 2))
+    other = FiniteMixture([F(0)], [F(1, 2)], [F(1)])  # variance 1 + 1/4 = 5/4
+    product = product_score_network([law, other], F(1), F(3, 2))
     nets = [c.net for c in product.coordinates]
     assert is_block_concatenation(product.net, nets)
     assert not is_block_concatenation(product.net, nets[::-1])

@@ -24,9 +24,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
+from verify.maths.laws import FiniteMixture
 from verify.maths.nets.pwl import PiecewiseLinear, relu_network
 from verify.maths.nets.relunet import ReluNet, parallel
-from verify.maths.score_approx import CappedParameters, SmoothedAtoms, capped_approximation
+from verify.maths.score_approx import CappedParameters, capped_approximation
 
 
 def shallow_values(net: ReluNet, points: Sequence[Fraction]) -> list[Fraction]:
@@ -119,7 +120,8 @@ def network_equals_function(net: ReluNet, f: PiecewiseLinear) -> bool:
 class ScoreNetwork:
     """The C.11 network of one smoothed law, with its C.4 function and parameters."""
 
-    law: SmoothedAtoms
+    law: FiniteMixture
+    sigma: Fraction
     delta: Fraction
     function: PiecewiseLinear
     params: CappedParameters
@@ -138,9 +140,9 @@ class ScoreNetwork:
         return 3 * self.params.pieces_bound + 1
 
 
-def score_network(law: SmoothedAtoms, delta: Fraction) -> ScoreNetwork:
-    f, params = capped_approximation(law, Fraction(delta))
-    return ScoreNetwork(law, Fraction(delta), f, params, relu_network(f))
+def score_network(law: FiniteMixture, sigma: Fraction, delta: Fraction) -> ScoreNetwork:
+    f, params = capped_approximation(law, Fraction(sigma), Fraction(delta))
+    return ScoreNetwork(law, Fraction(sigma), Fraction(delta), f, params, relu_network(f))
 
 
 def is_block_concatenation(big: ReluNet, nets: Sequence[ReluNet]) -> bool:
@@ -186,7 +188,9 @@ class ProductScoreNetwork:
         return max(c.weight_bound for c in self.coordinates)
 
 
-def product_score_network(laws: Sequence[SmoothedAtoms], delta: Fraction) -> ProductScoreNetwork:
+def product_score_network(
+    laws: Sequence[FiniteMixture], sigma: Fraction, delta: Fraction
+) -> ProductScoreNetwork:
     share = Fraction(delta) / len(laws)
-    coordinates = [score_network(law, share) for law in laws]
+    coordinates = [score_network(law, sigma, share) for law in laws]
     return ProductScoreNetwork(coordinates, parallel(*[c.net for c in coordinates]))
