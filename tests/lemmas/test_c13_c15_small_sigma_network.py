@@ -39,8 +39,10 @@ def test_c15_runs_and_its_tightened_constant_is_refuted():
     point = {**lemma.examples[0], "samples": 1500}
     good = evaluate(lemma, point, lemma.stated_constants(), 64)
     assert good.verdict is Verdict.STATISTICAL
-    bad = evaluate(lemma, point, {"C15": Fraction(1, 10**5)}, 64)
+    # 1e-6: refuted at the run-wide level 1e-6 on the same and on fresh samples
+    bad = evaluate(lemma, point, {"C15": Fraction(1, 10**6)}, 64)
     assert bad.verdict is Verdict.REFUTED
+    assert bad.parts[0].refutation["outcome"] == "confirmed by an independent re-draw"
 
 
 @pytest.mark.parametrize(

@@ -40,3 +40,12 @@ def test_plots(tmp_path):
     result = evaluate(COR35, LARGE, COR35.stated_constants(), 64)
     names = COR35.plots([result.to_json()], tmp_path)
     assert names and all((tmp_path / n).exists() for n in names)
+
+
+@pytest.mark.parametrize("lemma", [C21, COR35], ids=lambda lemma: lemma.id)
+def test_statistical_refutation_is_confirmed_by_a_redraw(lemma):
+    constants = {**lemma.stated_constants(), "K": Fraction(1, 10**4)}
+    result = evaluate(lemma, SMALL, constants, 64)
+    (part,) = [p for p in result.parts if p.name == "score_error"]
+    assert part.verdict is Verdict.REFUTED
+    assert part.refutation["outcome"] == "confirmed by an independent re-draw"
