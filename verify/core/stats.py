@@ -24,6 +24,7 @@ Why these are right:
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from collections.abc import Sequence
 from fractions import Fraction
 from functools import lru_cache
@@ -210,14 +211,18 @@ def nonnegative_mean_lower(
     if any(not v >= 0 for v in values):
         raise ValueError("values must be nonnegative numbers")
     share = alpha / (2 * len(levels))
-    exact = [Fraction(v) for v in values]
+    exact = sorted(Fraction(v) for v in values)  # floats are dyadic: exact, cheap sums
+    prefix = [Fraction(0)]
+    for v in exact:
+        prefix.append(prefix[-1] + v)
     best = Fraction(0)
     with precision(96):
         slack = ((1 / to_arb(share)).log() / (2 * n)).sqrt()
         for level in levels:
             m = Fraction(level)
-            clipped = sum((min(v, m) for v in exact), Fraction(0)) / n
+            below = bisect_left(exact, m)  # values < m; the rest are clipped to m
+            exceed = n - below
+            clipped = (prefix[below] + m * exceed) / n
             best = max(best, lower(to_arb(clipped) - to_arb(m) * slack))
-            exceed = sum(1 for v in exact if v >= m)
             best = max(best, m * clopper_pearson_lower(exceed, n, share))
     return best
