@@ -48,7 +48,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -394,3 +394,37 @@ def score_error_samples(
     lower = sigma**2 * torch.clamp(gap - err, min=0) ** 2
     upper = sigma**2 * (gap + err) ** 2
     return lower.numpy(), upper.numpy(), reference.regime
+
+
+@lru_cache(maxsize=16)
+def target_switch(d: int, gamma: float) -> float:
+    """The switch point for target d^-gamma on the fine grid geomspace(0.02, 50, 200)."""
+    return switch_point(experiment_instance(d), d**-gamma, np.geomspace(0.02, 50, 200))
+
+
+@lru_cache(maxsize=32)
+def target_network(d: int, gamma: float, sigma_unscaled: float) -> InstanceScoreNetwork:
+    """The network for target error d^-gamma at the unscaled noise level ``sigma_unscaled``
+    (any value, not a grid point)."""
+    inst = experiment_instance(d)
+    sigma = sigma_unscaled / inst.scale
+    return InstanceScoreNetwork(inst, sigma, d**-gamma, target_switch(d, gamma))
+
+
+def score_error_rows(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per recorded ``score_error`` part of C.21 / Cor.3.5: params, data and interval."""
+    rows = []
+    for record in records:
+        for part in record.get("parts", []):
+            if part.get("name") == "score_error" and part.get("data"):
+                lhs = part["lhs"]
+                rows.append({**record["params"], **part["data"], "lo": lhs["lo"], "hi": lhs["hi"]})
+    return rows
+
+
+def fit_exponent(ds: list[float], values: list[float]) -> float | None:
+    """Least-squares slope of log(value) against log(d)."""
+    if len(set(ds)) < 2:
+        return None
+    slope, _ = np.polyfit(np.log(ds), np.log(values), 1)
+    return float(slope)
