@@ -48,3 +48,12 @@ def test_domain_errors():
     for bad in ({"d": 4, "d_out": 4, "seed": 0}, {"d": 8, "d_out": 0, "seed": 0}, {"d": 8}):
         with pytest.raises(DomainError):
             G4.validate_point(bad)
+
+
+def test_every_constant_is_caught_by_mutation():
+    from verify.core.mutate import mutate
+
+    small = dataclasses.replace(G4, budget={"quick": 1})
+    summary = mutate(profile="quick", seed=0, lemmas=[small], log=lambda *a, **k: None)
+    assert summary["total"] == len(G4.constants)
+    assert summary["defects"] == [], summary["defects"]
