@@ -43,3 +43,23 @@ def test_domain_errors() -> None:
     for params in bad:
         with pytest.raises(DomainError):
             evaluate(C10, params, C10.stated_constants(), 64, user_input=True)
+
+
+def test_function_is_proved_for_all_inputs_with_padding() -> None:
+    ev = evaluate(C10, C10.examples[1], C10.stated_constants(), 64)  # depths differ: padded
+    parts = {p.name: p for p in ev.parts}
+    assert parts["function_everywhere"].verdict.value == "certified"
+
+
+def test_a_wrong_padding_is_not_proved() -> None:
+    import random
+
+    from lemmas.c10_concatenation import _pads_exactly, random_net
+    from verify.maths.nets.relunet import Affine, ReluNet, deepen
+
+    net = random_net(random.Random(3), 1, [2, 3])
+    padded = deepen(net, 3)
+    assert _pads_exactly(padded, net)
+    last = padded.layers[-1]
+    wrong_bias = Affine(last.weight, [Fraction(1, 2), *last.bias[1:]])
+    assert not _pads_exactly(ReluNet((*padded.layers[:-1], wrong_bias)), net)

@@ -39,8 +39,10 @@ def test_c15_runs_and_its_tightened_constant_is_refuted():
     point = {**lemma.examples[0], "samples": 1500}
     good = evaluate(lemma, point, lemma.stated_constants(), 64)
     assert good.verdict is Verdict.STATISTICAL
-    bad = evaluate(lemma, point, {"C15": Fraction(1, 10**5)}, 64)
+    # 1e-6: refuted at the run-wide level 1e-6 on the same and on fresh samples
+    bad = evaluate(lemma, point, {"C15": Fraction(1, 10**6)}, 64)
     assert bad.verdict is Verdict.REFUTED
+    assert bad.parts[0].refutation["outcome"] == "confirmed by an independent re-draw"
 
 
 @pytest.mark.parametrize(
@@ -59,3 +61,38 @@ def test_c13_c14_bad_parameters_are_domain_errors():
         evaluate(get("C.13"), {"d": 2, "w": 0.0}, {"K": Fraction(7)}, 64, user_input=True)
     with pytest.raises(DomainError):
         evaluate(get("C.14"), {"B": -1.0}, {"K": Fraction(8)}, 64, user_input=True)
+
+
+def test_c14_bound_for_all_b_is_proved_and_can_fail(monkeypatch):
+    # A switch whose v-weights are 3: |switch(b, v)| reaches 3|v| only for large b, a region a
+    # handful of random points may miss; the cone proof must refute it at any B.
+    from verify.maths.nets.relunet import Affine, ReluNet
+
+    def too_steep(bound):
+        B, one = Fraction(bound), Fraction(1)
+        return ReluNet(
+            (Affine([[B, 3 * one], [B, -3 * one]], [-B, -B]), Affine([[one, -one]], [0]))
+        )
+
+    good = c13._check_c14({"B": 2.0}, {"K": Fraction(8)})
+    (proof,) = [p for p in good if p.name == "lipschitz_any_b"]
+    assert judge(proof.lhs, proof.rhs) is Verdict.CERTIFIED
+    monkeypatch.setattr(c13, "switch_network", too_steep)
+    bad = c13._check_c14({"B": 2.0}, {"K": Fraction(8)})
+    (proof,) = [p for p in bad if p.name == "lipschitz_any_b"]
+    assert judge(proof.lhs, proof.rhs) is Verdict.REFUTED
+
+
+def test_c13_bound_needs_flat_ends(monkeypatch):
+    # clamp without its second unit: equal to sign at +-w's left end only, unbounded on the right
+    from verify.maths.nets.relunet import Affine, ReluNet
+
+    def ramp(w):
+        w, one = Fraction(w), Fraction(1)
+        return ReluNet((Affine([[1 / w], [1 / w]], [one, -one]), Affine([[one, 0]], [-one])))
+
+    monkeypatch.setattr(c13, "clamp_network", ramp)
+    parts = c13._check_c13({"d": 1, "w": 0.5, "seed": 0}, {"K": Fraction(7)})
+    verdicts = {p.name: judge(p.lhs, p.rhs) for p in parts}
+    assert verdicts["bounded_by_one"] is Verdict.REFUTED
+    assert verdicts["witness_mismatches"] is Verdict.REFUTED

@@ -44,3 +44,32 @@ def test_prefactor_below_empirical_is_refuted(tmp_path):
         ["run", "C.16", "--set", "C.16.prefactor=0.99", "--out", str(tmp_path), "--no-html"]
     )
     assert code == 1
+
+
+def test_uninformative_closed_form_is_inconclusive_at_64_bits_then_retried():
+    # At 64 bits the closed form is a ball around 0 (4e-20) next to a direct sum of 3e-135: the
+    # enclosures overlap, which must not certify; the retry at higher precision resolves it.
+    from verify.core.numbers import precision
+    from verify.core.verdict import judge_agreement
+
+    lemma = get("C.16")
+    params = {"eps": 0.5, "sigma": 0.01, "theta": 0.25, "x": 0.0}
+    with precision(64):
+        parts = lemma.check(params, lemma.stated_constants())
+    (cross,) = [p for p in parts if p.name == "closed_form_vs_direct_sum"]
+    assert cross.kind == "agreement"
+    assert cross.lhs.overlaps(cross.rhs)
+    assert judge_agreement(cross.lhs, cross.rhs).value == "inconclusive"
+    result = evaluate(lemma, params, lemma.stated_constants(), 64)
+    (record,) = [p for p in result.parts if p.name == "closed_form_vs_direct_sum"]
+    assert result.precision > 64
+    assert record.verdict.value == "certified"
+    assert record.agreement["digits"] >= 6
+
+
+def test_nan_closed_form_never_certifies():
+    from flint import arb
+
+    from verify.core.verdict import judge_agreement
+
+    assert judge_agreement(arb("nan"), arb("6.89e-21714723")).value == "inconclusive"

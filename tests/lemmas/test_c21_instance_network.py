@@ -11,8 +11,8 @@ from verify.core.errors import DomainError
 from verify.core.runner import evaluate
 from verify.core.verdict import Verdict
 
-SMALL = {"d": 8, "sigma_index": 2, "samples": 1000, "seed": 0}
-LARGE = {"d": 8, "sigma_index": 6, "samples": 1000, "seed": 0}
+SMALL = {"d": 8, "gamma": 1.0, "sigma_u": 0.08, "samples": 1000, "seed": 0}
+LARGE = {"d": 8, "gamma": 1.0, "sigma_u": 3.0, "samples": 1000, "seed": 0}
 
 
 @pytest.mark.parametrize("lemma", [C21, COR35], ids=lambda lemma: lemma.id)
@@ -30,7 +30,10 @@ def test_tightened_constants_are_refuted(lemma, name):
     assert result.verdict is Verdict.REFUTED
 
 
-@pytest.mark.parametrize("bad", [{"d": 12}, {"sigma_index": 10}, {"samples": 10}, {"d": "16"}])
+@pytest.mark.parametrize(
+    "bad",
+    [{"d": 12}, {"gamma": 3.0}, {"sigma_u": 0.01}, {"sigma_u": 55.0}, {"samples": 10}, {"d": "16"}],
+)
 def test_domain_errors(bad):
     with pytest.raises(DomainError):
         C21.validate_point({**SMALL, **bad})
@@ -40,3 +43,12 @@ def test_plots(tmp_path):
     result = evaluate(COR35, LARGE, COR35.stated_constants(), 64)
     names = COR35.plots([result.to_json()], tmp_path)
     assert names and all((tmp_path / n).exists() for n in names)
+
+
+@pytest.mark.parametrize("lemma", [C21, COR35], ids=lambda lemma: lemma.id)
+def test_statistical_refutation_is_confirmed_by_a_redraw(lemma):
+    constants = {**lemma.stated_constants(), "K": Fraction(1, 10**4)}
+    result = evaluate(lemma, SMALL, constants, 64)
+    (part,) = [p for p in result.parts if p.name == "score_error"]
+    assert part.verdict is Verdict.REFUTED
+    assert part.refutation["outcome"] == "confirmed by an independent re-draw"

@@ -24,6 +24,8 @@ Why these are right:
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
+from collections.abc import Sequence
 from fractions import Fraction
 from functools import lru_cache
 
@@ -188,3 +190,39 @@ def quantile_confidence_interval(
     lo = lows[k_lo - 1] if k_lo >= 1 else None
     hi = highs[k_hi - 1] if k_hi <= n else None
     return lo, hi
+
+
+def nonnegative_mean_lower(
+    values: Sequence[float], levels: Sequence[Fraction | float], alpha: float
+) -> Fraction:
+    """A lower confidence bound (level 1 - alpha) for E[X] of a nonnegative X from i.i.d. draws
+    (or lower enclosures of them), with no tail assumption. For each level M fixed before the
+    draws are seen, two bounds, each at alpha/(2m) (union bound over the 2m statements):
+
+    - Hoeffding on min(X, M), which lies in [0, M] and is <= X:
+      E[X] >= mean(min(x_i, M)) - M sqrt(log(2m/alpha)/(2n));
+    - Markov's event form, E[X] >= M P(X >= M), with P(X >= M) above its one-sided
+      Clopper-Pearson lower bound (``clopper_pearson_lower``).
+
+    The second catches rare large values (heavy tails) that clipping discards."""
+    n = len(values)
+    if n < 1 or not levels or not 0 < alpha < 1:
+        raise ValueError(f"bad arguments n={n}, levels={len(levels)}, alpha={alpha}")
+    if any(not v >= 0 for v in values):
+        raise ValueError("values must be nonnegative numbers")
+    share = alpha / (2 * len(levels))
+    exact = sorted(Fraction(v) for v in values)  # floats are dyadic: exact, cheap sums
+    prefix = [Fraction(0)]
+    for v in exact:
+        prefix.append(prefix[-1] + v)
+    best = Fraction(0)
+    with precision(96):
+        slack = ((1 / to_arb(share)).log() / (2 * n)).sqrt()
+        for level in levels:
+            m = Fraction(level)
+            below = bisect_left(exact, m)  # values < m; the rest are clipped to m
+            exceed = n - below
+            clipped = (prefix[below] + m * exceed) / n
+            best = max(best, lower(to_arb(clipped) - to_arb(m) * slack))
+            best = max(best, m * clopper_pearson_lower(exceed, n, share))
+    return best

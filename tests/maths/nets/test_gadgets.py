@@ -38,3 +38,27 @@ def test_a_wrong_gadget_is_detected():
     # clamp with the wrong sign on the second unit is not the sign function
     net = gadgets.clamp_network(1)
     assert net([Fraction(1, 2)])[0] != 1  # inside the margin: not yet saturated
+
+
+def test_proof_points_and_cones_are_read_from_the_network():
+    from fractions import Fraction
+
+    from verify.maths.nets.gadgets import (
+        breakpoints_1d,
+        clamp_network,
+        cone_apex_and_rays,
+        proof_points_1d,
+        switch_network,
+    )
+
+    w = Fraction(1, 3)
+    assert breakpoints_1d(clamp_network(w)) == [-w, w]
+    assert proof_points_1d(clamp_network(w)) == [-w - 1, -w, w, w + 1]
+    apex, rays = cone_apex_and_rays(switch_network(Fraction(5)), [(0, Fraction(1), 0)])
+    assert apex == (1, 0)
+    assert len(rays) == 6
+    # one hidden line only: the cones are half-planes, not pointed; no proof offered
+    from verify.maths.nets.relunet import Affine, ReluNet
+
+    lonely = ReluNet((Affine([[Fraction(1), Fraction(1)]], [0]), Affine([[Fraction(1)]], [0])))
+    assert cone_apex_and_rays(lonely) is None

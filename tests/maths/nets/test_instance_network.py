@@ -95,3 +95,40 @@ def test_small_sigma_network_agrees_with_the_c15_network():
     a, b = ours.unscaled(x), theirs(x)
     assert torch.allclose(a[:, : inst.d], b[:, : inst.d], atol=1e-9)
     assert float((su**2 * ((a - b) ** 2).sum(1)).mean()) <= 1e-2
+
+
+def test_the_network_is_one_relu_module_evaluated_by_its_forward_pass():
+    # one torch nn.Module of sparse ReLU layers per sigma: forward pass = the network, its
+    # state_dict carries every weight, its size is read from its own tensors; it agrees with the
+    # blocks evaluated one by one (gadgets, G.3 network, 1-D interpolation forms) to rounding.
+    import torch
+
+    from verify.maths.nets import gadgets
+    from verify.maths.nets.instance_network import grid_network
+
+    for index in (2, 6):
+        net = grid_network(8, index, 10)
+        module = net.module(scaled=True)
+        assert isinstance(module, torch.nn.Module)
+        state = module.state_dict()
+        assert len(state) == 2 * module.depth
+        count = sum(
+            int((t.coalesce().values() if t.is_sparse else t).ne(0).sum()) for t in state.values()
+        )
+        assert net.size().parameters == count == module.parameter_count()
+        inst = net.instance
+        x, _ = inst.sample_scaled(500, torch.Generator().manual_seed(1), sigma=net.sigma)
+        c, d = inst.scale, inst.d
+        head, tail = (c * x)[:, :d], (c * x)[:, d:]
+        R, v = float(inst.R), net.v
+        if net.regime == "large":
+            blocks = torch.cat([net.head_pwl.torch(head), -tail / v], 1)
+        else:
+            clamp = gadgets.apply_torch(net.clamp, head)
+            bits = (1 + net.f_torch(clamp)) / 2
+            bits = torch.relu(bits) - torch.relu(bits - 1)
+            plus, minus = net.comb_pwl[1].torch(tail), net.comb_pwl[-1].torch(tail)
+            chosen = gadgets.apply_torch(net.switch, bits, plus)
+            chosen = chosen + gadgets.apply_torch(net.switch, 1 - bits, minus)
+            blocks = torch.cat([(R * clamp - head) / v, chosen], 1)
+        assert torch.allclose(module(x), c * blocks, rtol=0, atol=1e-9)

@@ -73,3 +73,48 @@ def apply_torch(net: ReluNet, *inputs: Tensor) -> Tensor:
         if index < net.depth - 1:
             values = [torch.relu(v) for v in values]
     return values[0]
+
+
+def breakpoints_1d(net: ReluNet) -> list[Fraction]:
+    """The breakpoints of a one-input, one-hidden-layer network: where a hidden unit's
+    pre-activation a t + c crosses 0. Between and beyond them the network is linear in t."""
+    if net.in_dim != 1 or net.depth != 2:
+        raise ValueError("breakpoints_1d needs a one-input network with one hidden layer")
+    first = net.layers[0]
+    return sorted({-c / row[0] for row, c in zip(first.weight, first.bias, strict=True) if row[0]})
+
+
+def proof_points_1d(net: ReluNet) -> list[Fraction]:
+    """Every breakpoint and one point beyond each end (C.9's rule): a continuous piecewise-linear
+    function of t is determined by its values there, so a claim linear in the network's value on
+    each piece, checked at these points, holds on the whole line."""
+    ts = breakpoints_1d(net) or [Fraction(0)]
+    return [ts[0] - 1, *ts, ts[-1] + 1]
+
+
+def cone_apex_and_rays(
+    net: ReluNet, extra_lines: list[tuple[Fraction, Fraction, Fraction]] = ()
+) -> tuple[tuple[Fraction, Fraction], list[tuple[Fraction, Fraction]]] | None:
+    """For a two-input, one-hidden-layer network whose hidden units' lines a x + b y + c = 0
+    (with ``extra_lines``) all pass through one point p: p and the directions of the rays from p
+    along those lines. The plane is cut into cones with apex p on each of which the network is
+    affine, so a function affine on the same cones is >= 0 everywhere iff it is >= 0 at p and
+    does not decrease from p along any ray (every cone is pointed: at least two directions).
+    None when the lines are not concurrent or all parallel."""
+    if net.in_dim != 2 or net.depth != 2:
+        raise ValueError("cone_apex_and_rays needs a two-input network with one hidden layer")
+    first = net.layers[0]
+    lines = [(row[0], row[1], c) for row, c in zip(first.weight, first.bias, strict=True)]
+    lines = [line for line in [*lines, *extra_lines] if line[0] or line[1]]
+    apex = None
+    for (a1, b1, c1), (a2, b2, c2) in ((p, q) for p in lines for q in lines):
+        det = a1 * b2 - a2 * b1
+        if det:
+            apex = ((b1 * c2 - b2 * c1) / det, (a2 * c1 - a1 * c2) / det)
+            break
+    if apex is None:  # fewer than two directions: some cone is a half-plane, not pointed
+        return None
+    if any(a * apex[0] + b * apex[1] + c != 0 for a, b, c in lines):
+        return None
+    rays = [r for a, b, _ in lines for r in ((-b, a), (b, -a))]
+    return apex, rays

@@ -27,14 +27,14 @@ interval, plus the linear tails out to 40 standard deviations) is below the per-
 of the target. The density is the marginal of that coordinate under g_sigma (comb of the same
 phase; mixture of N(+-R, v)).
 
-Evaluation. ``InstanceScoreNetwork.__call__`` applies the network's layers in order: the clamp
-and switch gadgets of ``verify.maths.nets.gadgets`` (exact networks, evaluated in float64), the
-Goldreich block as the compiled ``torch.nn.Sequential`` of G.3, and each 1-D piecewise-linear
-block (``verify.maths.nets.pwl.PiecewiseLinear``) through its float64 interpolation form, which
-equals its C.9 ReLU form ``torch_relu_form`` (tested to rounding; a dense matrix for d' = 256
-coordinates with hundreds of knots each would be mostly zeros). ``size()`` counts the nonzero
-weights and biases of the dense network layer by layer from this structure (the gadgets' counts
-read from the gadget networks), and its largest |parameter|.
+Evaluation. The blocks -- the C.13 clamp and C.14 switch gadgets, the C.9 ReLU forms of the 1-D
+scores (C.11/C.12 construction, ``pwl.relu_network``), the G.3 network of f and the bit clip --
+are composed by ``verify.maths.nets.layered`` (C.10's combinators, identity padding) into one
+layered ReLU network per sigma, held as one ``torch.nn.Module`` of sparse float64 layers
+(``InstanceScoreNetwork.module``). ``__call__`` and ``unscaled`` are its forward pass (no
+interpolation); ``module().state_dict()`` exports it; ``size()`` reads the nonzero parameters,
+largest |parameter| and depth from the module's own tensors. Sparse, because the comb layers are
+block-diagonal (d' coordinates x hundreds of knots would be mostly zeros dense).
 
 torch is imported inside the functions that build or run a network, so importing this module
 (as ``verify list`` does) stays cheap.
@@ -48,13 +48,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from verify.maths.circuits import compile_circuit
-from verify.maths.nets import gadgets
-from verify.maths.nets.pwl import PiecewiseLinear
+from verify.maths.nets import gadgets, layered
+from verify.maths.nets.pwl import PiecewiseLinear, relu_network
 from verify.maths.oneway import GoldreichFunction
 
 if TYPE_CHECKING:  # torch (and the modules built on it) load when a network is built
@@ -167,6 +167,7 @@ class InstanceScoreNetwork:
         self.target = float(target)
         self.regime = "large" if self.sigma_unscaled >= sigma_switch else "small"
         self.fit_error: dict[str, float] = {}
+        self._modules: dict[str, object] = {}
         d, d_out = instance.d, instance.d_out
         R, v, su = float(instance.R), self.v, self.sigma_unscaled
         # Per-coordinate share of sigma^2 E|net - S|^2 <= target/2 (the rest for C.8 / C.18).
@@ -214,89 +215,64 @@ class InstanceScoreNetwork:
 
     # --- evaluation -------------------------------------------------------------------------
 
+    def layers(self, scaled: bool) -> layered.Layers:
+        """The network as one layered ReLU network (unscaled, or with c folded in)."""
+        inst = self.instance
+        d, d_out, R, v = inst.d, inst.d_out, float(inst.R), self.v
+        if self.regime == "large":
+            net = layered.large_sigma_layers(relu_network(self.head_pwl), d, d_out, v)
+        else:
+            net = layered.small_sigma_layers(
+                self.clamp,
+                self.f_net,
+                relu_network(self.comb_pwl[1]),
+                relu_network(self.comb_pwl[-1]),
+                self.switch,
+                d,
+                d_out,
+                R,
+                v,
+            )
+        c = inst.scale
+        return layered.scale_io(net, c, c) if scaled else net
+
+    def module(self, scaled: bool = True):
+        """The network as one ``torch.nn.Module`` of sparse ReLU layers (cached)."""
+        key = "scaled" if scaled else "unscaled"
+        if key not in self._modules:
+            self._modules[key] = layered.to_module(self.layers(scaled))
+        return self._modules[key]
+
     def unscaled(self, x: Tensor) -> Tensor:
-        """The network's output in unscaled coordinates (score of g_{sigma_u} at unscaled x)."""
+        """The network's output in unscaled coordinates (score of g_{sigma_u} at unscaled x):
+        the forward pass of the unscaled module."""
         import torch
 
-        d = self.instance.d
-        head, tail = x[:, :d], x[:, d:]
-        R, v = float(self.instance.R), self.v
-        if self.regime == "large":
-            return torch.cat([self.head_pwl.torch(head), -tail / v], 1)
-        clamp = gadgets.apply_torch(self.clamp, head)
-        phases = self.f_torch(clamp)  # +-1 on exact vertices
-        bits = (1 + phases) / 2  # 1 for phase 0 (+1), 0 for phase eps/2 (-1)
-        bits = torch.relu(bits) - torch.relu(bits - 1)  # clamp to [0, 1]
-        h_plus, h_minus = self.comb_pwl[1].torch(tail), self.comb_pwl[-1].torch(tail)
-        chosen = gadgets.apply_torch(self.switch, bits, h_plus) + gadgets.apply_torch(
-            self.switch, 1 - bits, h_minus
-        )
-        return torch.cat([(R * clamp - head) / v, chosen], 1)
+        with torch.no_grad():
+            return self.module(scaled=False)(x)
 
     def __call__(self, x_scaled: Tensor, sigma: float | None = None) -> Tensor:
-        c = self.instance.scale
-        return c * self.unscaled(c * x_scaled)
+        """The forward pass of the scaled module: c S_u(c x~), the c's folded into its weights."""
+        import torch
+
+        with torch.no_grad():
+            return self.module(scaled=True)(x_scaled)
 
     # --- size ---------------------------------------------------------------------------------
 
     def size(self) -> NetworkSize:
-        """Nonzero parameters and largest |parameter| of the dense network (see docstring).
-
-        Counted per layer of the network described in the module docstring, with the scale c
-        folded into the first layer's weights and the output layer's weights.
-        """
-        inst = self.instance
-        d, d_out, c = inst.d, inst.d_out, inst.scale
-        R, v = float(inst.R), self.v
+        """Nonzero parameters, largest |parameter| and depth, read from the scaled module."""
+        module = self.module(scaled=True)
         if self.regime == "large":
-            k = len(self.head_pwl.breakpoints)
-            a0, jumps = self.head_pwl.torch_relu_coefficients()
-            # layer 1: per head coordinate k knot units + 2 identity units (weight c, bias),
-            # per comb coordinate 2 identity units; output: per head coordinate k + 2 weights and
-            # a bias, per comb coordinate 2 weights.
-            params = d * (2 * (k + 2) + (k + 2) + 1) + d_out * (2 + 2)
-            biggest = max(
-                c,
-                float(self.head_pwl.torch_knots.abs().max()),
-                c * abs(a0),
-                c * float(jumps.abs().max()),
-                c * abs(float(self.head_pwl.torch_values[0])),
-            )
-            return NetworkSize(params, biggest, 2, {"head": k + 1})
-        k_plus = len(self.comb_pwl[1].breakpoints)
-        k_minus = len(self.comb_pwl[-1].breakpoints)
-        depth_f = self.f_net.depth
-        f_params = self.f_net.parameter_count()
-        w, B = self.width, self.switch_bound
-        # The gadgets' own parameter counts: clamp (C.13) on each head coordinate, two switches
-        # (C.14) per comb coordinate whose outer weights land in the output layer.
-        clamp_units = gadgets.first_layer_parameters(self.clamp)
-        switch_units = gadgets.first_layer_parameters(self.switch)
-        switch_out = gadgets.output_weights(self.switch)
-        layer1 = d * (clamp_units + 2 * 2) + d_out * (2 * (k_plus + k_minus) + 2 * 2)
-        # The f network's first affine reads clamp = u1 - u2 - 1: each input weight becomes two.
-        f_first = sum(1 for p in self.f_net.layers[0].weight for q in p if q != 0)
-        carry = depth_f * (2 * d * 2 + 2 * d_out * 2 * 2)  # identity pairs for x, clamp, h+-
-        h_first = d_out * (k_plus + k_minus + 4)  # h+- read their knot units
-        bit_clamp = d_out * 2 * 2
-        switch = d_out * 2 * switch_units
-        output = d * 3 + d_out * 2 * switch_out
-        params = layer1 + f_params + f_first + carry + h_first + bit_clamp + switch + output
-        comb_coefficients = []
-        for p in self.comb_pwl.values():
-            a0, jumps = p.torch_relu_coefficients()
-            comb_coefficients += [abs(a0), float(jumps.abs().max()), abs(float(p.torch_values[0]))]
-        biggest = max(
-            c / w,
-            c * max(float(p.torch_knots.abs().max()) for p in self.comb_pwl.values()),
-            c * max(comb_coefficients),
-            B,
-            R / v,
-            c,
-            float(self.f_net.max_abs_parameter()),
+            pieces = {"head": len(self.head_pwl.breakpoints) + 1}
+        else:
+            pieces = {
+                "comb+": len(self.comb_pwl[1].breakpoints) + 1,
+                "comb-": len(self.comb_pwl[-1].breakpoints) + 1,
+            }
+        return NetworkSize(
+            module.parameter_count(), module.max_abs_parameter(), module.depth, pieces
         )
-        pieces = {"comb+": k_plus + 1, "comb-": k_minus + 1}
-        return NetworkSize(params, biggest, 1 + depth_f + 3, pieces)
 
 
 def default_parameters(d: int) -> dict[str, float]:
@@ -418,3 +394,37 @@ def score_error_samples(
     lower = sigma**2 * torch.clamp(gap - err, min=0) ** 2
     upper = sigma**2 * (gap + err) ** 2
     return lower.numpy(), upper.numpy(), reference.regime
+
+
+@lru_cache(maxsize=16)
+def target_switch(d: int, gamma: float) -> float:
+    """The switch point for target d^-gamma on the fine grid geomspace(0.02, 50, 200)."""
+    return switch_point(experiment_instance(d), d**-gamma, np.geomspace(0.02, 50, 200))
+
+
+@lru_cache(maxsize=32)
+def target_network(d: int, gamma: float, sigma_unscaled: float) -> InstanceScoreNetwork:
+    """The network for target error d^-gamma at the unscaled noise level ``sigma_unscaled``
+    (any value, not a grid point)."""
+    inst = experiment_instance(d)
+    sigma = sigma_unscaled / inst.scale
+    return InstanceScoreNetwork(inst, sigma, d**-gamma, target_switch(d, gamma))
+
+
+def score_error_rows(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per recorded ``score_error`` part of C.21 / Cor.3.5: params, data and interval."""
+    rows = []
+    for record in records:
+        for part in record.get("parts", []):
+            if part.get("name") == "score_error" and part.get("data"):
+                lhs = part["lhs"]
+                rows.append({**record["params"], **part["data"], "lo": lhs["lo"], "hi": lhs["hi"]})
+    return rows
+
+
+def fit_exponent(ds: list[float], values: list[float]) -> float | None:
+    """Least-squares slope of log(value) against log(d)."""
+    if len(set(ds)) < 2:
+        return None
+    slope, _ = np.polyfit(np.log(ds), np.log(values), 1)
+    return float(slope)

@@ -1,0 +1,240 @@
+r"""Float64 ReLU networks as lists of sparse affine layers, composed like ``relunet``'s exact ones,
+and exported as one ``torch.nn.Module``.
+
+A ``Layers`` is a list of ``(weight, bias)`` with ``weight`` a scipy CSR matrix (out x in) and
+``bias`` a float64 vector; ReLU acts between consecutive layers, not after the last. The
+combinators mirror ``verify.maths.nets.relunet`` (C.10):
+
+- ``compose(outer, inner)``: outer(inner(x)), merging inner's last affine and outer's first;
+- ``parallel(*nets)``: inputs and outputs side by side (shallower nets padded with the exact
+  identity x = ReLU(x) - ReLU(-x));
+- ``fan_out(*nets)``: one input read by all, outputs side by side;
+- ``affine(W, b)``: a one-layer network.
+
+``ReluModule`` holds the layers as sparse buffers (so ``state_dict()`` exports every weight) and
+its forward pass is the network: sparse product, bias, ReLU. ``parameter_count`` and
+``max_abs_parameter`` read the module's own tensors. Sparse, because the instance network's
+comb layers are block-diagonal: d' coordinates x hundreds of knots would be mostly zeros dense.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from fractions import Fraction
+
+import numpy as np
+import scipy.sparse as sp
+
+from verify.maths.nets.relunet import ReluNet
+
+Layer = tuple[sp.csr_matrix, np.ndarray]
+Layers = list[Layer]
+
+
+def affine(weight, bias=None) -> Layers:
+    w = sp.csr_matrix(weight, dtype=np.float64)
+    b = np.zeros(w.shape[0]) if bias is None else np.asarray(bias, dtype=np.float64)
+    return [(w, b)]
+
+
+def from_relunet(net: ReluNet) -> Layers:
+    """The exact network's layers rounded to float64 once."""
+    return [
+        affine([[float(w) for w in row] for row in layer.weight], [float(b) for b in layer.bias])[0]
+        for layer in net.layers
+    ]
+
+
+def in_dim(net: Layers) -> int:
+    return net[0][0].shape[1]
+
+
+def out_dim(net: Layers) -> int:
+    return net[-1][0].shape[0]
+
+
+def identity(width: int, depth: int) -> Layers:
+    """x = ReLU(x) - ReLU(-x) over ``depth`` affine layers."""
+    eye = sp.identity(width, format="csr")
+    if depth == 1:
+        return affine(eye)
+    split = affine(sp.vstack([eye, -eye]))
+    middle = [affine(sp.identity(2 * width))[0] for _ in range(depth - 2)]
+    return [*split, *middle, *affine(sp.hstack([eye, -eye]))]
+
+
+def compose(outer: Layers, inner: Layers) -> Layers:
+    (w_in, b_in), (w_out, b_out) = inner[-1], outer[0]
+    if w_in.shape[0] != w_out.shape[1]:
+        raise ValueError("inner output width differs from outer input width")
+    merged = (sp.csr_matrix(w_out @ w_in), w_out @ b_in + b_out)
+    return [*inner[:-1], merged, *outer[1:]]
+
+
+def chain(*nets: Layers) -> Layers:
+    """nets[-1](...nets[1](nets[0](x)))."""
+    result = nets[0]
+    for net in nets[1:]:
+        result = compose(net, result)
+    return result
+
+
+def deepen(net: Layers, depth: int) -> Layers:
+    if depth < len(net):
+        raise ValueError("cannot make a network shallower")
+    return net if depth == len(net) else compose(identity(out_dim(net), depth - len(net) + 1), net)
+
+
+def _side_by_side(nets: Sequence[Layers], shared_input: bool) -> Layers:
+    depth = max(len(n) for n in nets)
+    padded = [deepen(n, depth) for n in nets]
+    layers = []
+    for level in range(depth):
+        blocks = [n[level] for n in padded]
+        if level == 0 and shared_input:
+            weight = sp.vstack([w for w, _ in blocks], format="csr")
+        else:
+            weight = sp.block_diag([w for w, _ in blocks], format="csr")
+        layers.append((weight, np.concatenate([b for _, b in blocks])))
+    return layers
+
+
+def parallel(*nets: Layers) -> Layers:
+    return _side_by_side(nets, shared_input=False)
+
+
+def fan_out(*nets: Layers) -> Layers:
+    if len({in_dim(n) for n in nets}) != 1:
+        raise ValueError("fan_out needs networks of one input width")
+    return _side_by_side(nets, shared_input=True)
+
+
+def select(width: int, indices: Sequence[int], scale: float = 1.0) -> Layers:
+    """x -> scale * x[indices] as a one-layer network."""
+    rows = np.arange(len(indices))
+    data = np.full(len(indices), scale)
+    return affine(sp.csr_matrix((data, (rows, np.asarray(indices))), shape=(len(indices), width)))
+
+
+def scale_io(net: Layers, c_in: float, c_out: float) -> Layers:
+    """x -> c_out * net(c_in * x): the factors folded into the first and last layers."""
+    layers = list(net)
+    w, b = layers[0]
+    layers[0] = (sp.csr_matrix(w * c_in), b)
+    w, b = layers[-1]
+    layers[-1] = (sp.csr_matrix(w * c_out), b * c_out)
+    return layers
+
+
+def _relu_module_class():
+    import torch
+
+    class ReluModule(torch.nn.Module):
+        """A ReLU network of sparse float64 affine layers (buffers ``weight{k}``, ``bias{k}``)."""
+
+        def __init__(self, layers: Layers) -> None:
+            super().__init__()
+            self.depth = len(layers)
+            for k, (w, b) in enumerate(layers):
+                coo = sp.coo_matrix(w)
+                coo.eliminate_zeros()
+                index = torch.as_tensor(np.vstack([coo.row, coo.col]), dtype=torch.int64)
+                values = torch.as_tensor(coo.data, dtype=torch.float64)
+                weight = torch.sparse_coo_tensor(
+                    index, values, coo.shape, check_invariants=True
+                ).coalesce()
+                self.register_buffer(f"weight{k}", weight)
+                self.register_buffer(f"bias{k}", torch.as_tensor(b, dtype=torch.float64))
+
+        def layers(self):
+            return [
+                (getattr(self, f"weight{k}"), getattr(self, f"bias{k}")) for k in range(self.depth)
+            ]
+
+        def forward(self, x):
+            h = x.T
+            for k, (w, b) in enumerate(self.layers()):
+                h = torch.sparse.mm(w, h) + b.unsqueeze(1)
+                if k < self.depth - 1:
+                    h = torch.relu(h)
+            return h.T
+
+        def parameter_count(self) -> int:
+            """Nonzero weights and biases, read from the module's tensors."""
+            return sum(int((w.values() != 0).sum()) + int((b != 0).sum()) for w, b in self.layers())
+
+        def max_abs_parameter(self) -> float:
+            return max(
+                max(
+                    float(w.values().abs().max()) if w._nnz() else 0.0,
+                    float(b.abs().max()),
+                )
+                for w, b in self.layers()
+            )
+
+    return ReluModule
+
+
+_MODULE_CLASS = None
+
+
+def to_module(layers: Layers):
+    """The network as a ``ReluModule`` (a ``torch.nn.Module``); torch loads on first use."""
+    global _MODULE_CLASS
+    if _MODULE_CLASS is None:
+        _MODULE_CLASS = _relu_module_class()
+    return _MODULE_CLASS(layers)
+
+
+def from_fraction_affine(weight: Sequence[Sequence[Fraction]], bias: Sequence[Fraction]) -> Layers:
+    return affine([[float(w) for w in row] for row in weight], [float(b) for b in bias])
+
+
+def _switch_block(switch: Layers) -> Layers:
+    """(bit, h+, h-) -> switch(bit, h+) + switch(1 - bit, h-) (C.14 twice)."""
+    first = chain(select(3, [0, 1]), switch)
+    flipped = chain(affine([[-1.0, 0.0, 0.0], [0.0, 0.0, 1.0]], [1.0, 0.0]), switch)
+    return chain(fan_out(first, flipped), affine([[1.0, 1.0]]))
+
+
+def small_sigma_layers(
+    clamp: ReluNet,
+    f_net: ReluNet,
+    h_plus: ReluNet,
+    h_minus: ReluNet,
+    switch: ReluNet,
+    d: int,
+    d_out: int,
+    R: float,
+    v: float,
+) -> Layers:
+    """The C.13-C.15 network in unscaled coordinates as one layered ReLU network:
+    x = (head, tail) -> ((R clamp(head) - head)/v, switch(bit_j, h+(t_j)) + switch(1-bit_j,
+    h-(t_j))), bit = clip_[0,1]((1 + F(clamp(head)))/2), F the G.3 network of f."""
+    one_clamp = from_relunet(clamp)
+    plus, minus = from_relunet(h_plus), from_relunet(h_minus)
+    stage_a = parallel(
+        fan_out(parallel(*[one_clamp] * d), identity(d, 1)),
+        fan_out(parallel(*[plus] * d_out), parallel(*[minus] * d_out)),
+    )  # -> clamp (d), head (d), h+ (d'), h- (d')
+    stage_b = parallel(
+        fan_out(from_relunet(f_net), identity(d, 1)), identity(d, 1), identity(2 * d_out, 1)
+    )  # -> phase (d'), clamp, head, h+, h-
+    clip = [*affine([[0.5], [0.5]], [0.5, -0.5]), *affine([[1.0, -1.0]])]
+    stage_c = parallel(parallel(*[clip] * d_out), identity(2 * d + 2 * d_out, 1))
+    # -> bit (d'), clamp, head, h+, h-
+    width = 2 * d + 3 * d_out
+    eye = sp.identity(d, format="csr")
+    head_out = chain(
+        select(width, list(range(d_out, d_out + 2 * d))),
+        affine(sp.hstack([eye * (R / v), -eye / v])),
+    )
+    order = [k for j in range(d_out) for k in (j, d_out + 2 * d + j, 2 * d_out + 2 * d + j)]
+    block = _switch_block(from_relunet(switch))
+    chosen = chain(select(width, order), parallel(*[block] * d_out))
+    return chain(stage_a, stage_b, stage_c, fan_out(head_out, chosen))
+
+
+def large_sigma_layers(head: ReluNet, d: int, d_out: int, v: float) -> Layers:
+    """The C.19 network in unscaled coordinates: (h(x_i))_i, (-y_j/v)_j."""
+    return parallel(parallel(*[from_relunet(head)] * d), affine(-sp.identity(d_out) / v))
