@@ -318,8 +318,9 @@ class Instance:
         the rest is bounded: relative to g_{s(x)}, the other seeds' mass is at most
         rho = prod_{i in C}(1 + e_i) expm1(sum_{i not in C} log1p(e_i)) prod_j r_j, with
         r_j = max_b psi_b(t_j)/psi_{f(s)_j}(t_j); then |D - D_C| <= rho (sqrt(B) + |D_C|),
-        B = gap_bound_max (both clipped to [0, B]). Evaluated in float64 (a screen-grade
-        evaluation of a rigorous bound; rho is typically < 1e-8 or else the row is clipped).
+        B = gap_bound_max (the lower end clipped at 0). Nothing is clipped at B: a row past the
+        almost-sure bound is evidence against the model, counted by ``beyond_bound``. Evaluated in
+        float64 (a screen-grade evaluation of a rigorous bound; rho is typically < 1e-8).
         """
         import torch
 
@@ -341,7 +342,7 @@ class Instance:
                 w = torch.softmax(self._seed_log_density(x[part], sigma, everyone, log_comb), 1)
                 head = (R / v) * (w @ s_all - s_own[part])
                 tail = (slope[..., 1] - slope[..., 0]) * (w @ minus_all - minus_own[part])
-                out.append(((head * head).sum(1) + (tail * tail).sum(1)).clamp(max=bmax))
+                out.append((head * head).sum(1) + (tail * tail).sum(1))
             sq = torch.cat(out)
             return sq, sq
         c = int(candidates)
@@ -385,7 +386,7 @@ class Instance:
             log_r = (lc.max(-1).values - own).sum(1)
             rho = torch.expm1(rest.clamp(min=0)) * torch.exp(torch.log1p(in_c).sum(1) + log_r)
             slack = rho * (math.sqrt(bmax) + dk)
-            upper.append(torch.clamp((dk + slack) ** 2, max=bmax))
+            upper.append((dk + slack) ** 2)
             lower.append(torch.clamp(dk - slack, min=0) ** 2)
         return torch.cat(lower), torch.cat(upper)
 
@@ -763,6 +764,20 @@ def kl_bernoulli(p: float, q: float) -> float:
     return out
 
 
+# Float64 rounding of a sum of squares of averages: a row this far past B is no rounding slip.
+BEYOND_BOUND_RTOL = 1e-9
+
+
+def beyond_bound(lower_values, bound: float) -> tuple[int, float]:
+    """How many samples certainly exceed the almost-sure bound (lower end above ``bound`` by
+    more than float rounding), and the largest lower end over ``bound``. Each such sample is
+    evidence against the model; it is reported, never clamped."""
+    lo = np.asarray(lower_values, dtype=np.float64)
+    count = int((lo > bound * (1 + BEYOND_BOUND_RTOL)).sum())
+    largest = float(lo.max() / bound) if lo.size and bound > 0 else 0.0
+    return count, largest
+
+
 def bounded_mean_interval(
     lower_values, upper_values, bound: float, alpha: float
 ) -> tuple[float, float]:
@@ -772,7 +787,9 @@ def bounded_mean_interval(
     known). Hoeffding's 1963 Chernoff bound for [0, 1] variables, P(mean_hat >= m + t) <=
     exp(-n kl(m + t || m)) (and symmetrically), gives with probability >= 1 - alpha/2 each:
     m <= max{q : kl(mean_hat_upper || q) <= log(2/alpha)/n}, m >= min{q : kl(...lower) <= ...}.
-    Endpoints are found by bisection and widened by 1e-12 relative (float rounding).
+    Endpoints are found by bisection and widened by 1e-12 relative (float rounding). Upper
+    ends past ``bound`` are intersected with it (the bound is almost sure); a sample whose lower
+    end passes it is evidence against the model, which the caller counts (``beyond_bound``).
     """
     lo_x = np.asarray(lower_values, dtype=np.float64) / bound
     hi_x = np.asarray(upper_values, dtype=np.float64) / bound

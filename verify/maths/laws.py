@@ -312,7 +312,8 @@ class FiniteMixture(_LawBase):
 
     def _components(self, sigma: arb):
         """Per component (m_i - center, t_i^2, 1/v_i^2, log w_i - log v_i), cached per sigma."""
-        key = (sigma.mid().str(30), sigma.rad().str(5), flint.ctx.prec)
+        # Exact endpoints (mantissa, exponent): a printed midpoint collides at 128 bits and more.
+        key = (sigma.mid().man_exp(), sigma.rad().man_exp(), flint.ctx.prec)
         cache = self.__dict__.setdefault("_component_cache", {})
         if key not in cache:
             if len(cache) > 8:
