@@ -31,13 +31,19 @@ from fractions import Fraction
 from typing import Any
 
 import numpy as np
+from flint import arb
 from hypothesis import strategies as st
 
 from verify.core.contract import Constant, Lemma, Part
 from verify.core.domain import Constraint, Domain, Integer, Real
 from verify.core.numbers import normal_upper_tail, to_arb
 from verify.core.stats import clopper_pearson
-from verify.maths.instance import Instance, phase_decoder_error_probability
+from verify.maths.instance import (
+    FRESH_SAMPLES_FACTOR,
+    Instance,
+    fresh_seed,
+    phase_decoder_error_probability,
+)
 from verify.maths.oneway import ConstantFunction
 
 DOMAIN = Domain(
@@ -63,6 +69,18 @@ def _params(draw) -> dict[str, Any]:
     }
 
 
+def _decoding_errors(eps: float, beta: float, n: int, seed: int) -> int:
+    """Decoder errors on ``n`` noisy comb samples of uniform phase bits (generator ``seed``)."""
+    import torch
+
+    inst = Instance(ConstantFunction(1, 1), R=1.0, eps=eps)
+    generator = torch.Generator().manual_seed(seed)
+    bits = (1 - 2 * torch.randint(0, 2, (n,), generator=generator)).to(torch.int8)
+    x = inst.sample_comb(bits, generator)
+    y = x + beta * torch.randn(n, generator=generator, dtype=torch.float64)
+    return int(np.sum(Instance.decode_phases(y, eps) != bits.numpy()))
+
+
 def _check(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Part]:
     eps, beta, d_out = float(params["eps"]), float(params["beta"]), int(params["d_out"])
     c = to_arb(constants["C"])
@@ -74,34 +92,49 @@ def _check(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Part]
         Part("all_coordinates", vector, c * d_out * unit, "C", d_out * unit),
     ]
     # the decoder on samples of the instance's comb coordinates
-    import torch
-
-    inst = Instance(ConstantFunction(1, 1), R=1.0, eps=eps)
-    generator = torch.Generator().manual_seed(int(params.get("seed", 0)))
-    n = int(params["samples"])
-    bits = (1 - 2 * torch.randint(0, 2, (n,), generator=generator)).to(torch.int8)
-    x = inst.sample_comb(bits, generator)
-    y = x + beta * torch.randn(n, generator=generator, dtype=torch.float64)
-    errors = int(np.sum(Instance.decode_phases(y, eps) != bits.numpy()))
+    n, seed = int(params["samples"]), int(params.get("seed", 0))
+    errors = _decoding_errors(eps, beta, n, seed)
     alpha = 1e-3
-    lo, hi = clopper_pearson(errors, n, alpha)
+
+    def intervals(level: float, count: int, trials: int) -> tuple[arb, arb]:
+        lo, hi = clopper_pearson(count, trials, level)
+        return to_arb(lo), to_arb(hi)
+
+    def redraw_low(level: float, fresh: bool) -> tuple[arb, arb]:
+        if not fresh:
+            return intervals(level, errors, n)[0], p_err
+        m = FRESH_SAMPLES_FACTOR * n
+        return intervals(level, _decoding_errors(eps, beta, m, fresh_seed(seed)), m)[0], p_err
+
+    def redraw_high(level: float, fresh: bool) -> tuple[arb, arb]:
+        if not fresh:
+            return p_err, intervals(level, errors, n)[1]
+        m = FRESH_SAMPLES_FACTOR * n
+        return p_err, intervals(level, _decoding_errors(eps, beta, m, fresh_seed(seed)), m)[1]
+
+    lo, hi = intervals(alpha, errors, n)
     note = f"{errors} errors in {n} decodings"
+    data = {"errors": errors, "decodings": n}
     parts += [
         Part(
             "exact_rate_above_interval_low",
-            to_arb(lo),
+            lo,
             p_err,
             kind="statistical",
             confidence=1 - alpha,
             note=note,
+            data=data,
+            redraw=redraw_low,
         ),
         Part(
             "exact_rate_below_interval_high",
             p_err,
-            to_arb(hi),
+            hi,
             kind="statistical",
             confidence=1 - alpha,
             note=note,
+            data=data,
+            redraw=redraw_high,
         ),
     ]
     return parts

@@ -58,3 +58,20 @@ def test_bad_parameters_are_domain_errors(change):
         evaluate(
             lemma, {**lemma.examples[0], **change}, lemma.stated_constants(), 64, user_input=True
         )
+
+
+def test_wrong_decoder_refutation_is_confirmed_by_a_redraw(monkeypatch):
+    import numpy as np
+
+    from verify.maths.instance import Instance
+
+    def careless(y, eps):
+        r = np.mod(np.asarray(y, dtype=float), eps)
+        return np.where((r <= eps / 8) | (r > 7 * eps / 8), 1, -1).astype(np.int8)
+
+    monkeypatch.setattr(Instance, "decode_phases", staticmethod(careless))
+    lemma = get("B.2")
+    result = evaluate(lemma, lemma.examples[0], lemma.stated_constants(), 64)
+    refuted = [p for p in result.parts if p.kind == "statistical" and p.verdict is Verdict.REFUTED]
+    assert refuted
+    assert all(p.refutation["outcome"] == "confirmed by an independent re-draw" for p in refuted)

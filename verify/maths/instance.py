@@ -764,6 +764,17 @@ def kl_bernoulli(p: float, q: float) -> float:
     return out
 
 
+# A statistical part's re-draw (``Part.redraw``) uses FRESH_SAMPLES_FACTOR times the samples from
+# an independent generator: the seed is offset so that no draw repeats the original's.
+FRESH_SAMPLES_FACTOR = 4
+FRESH_SEED_OFFSET = 0x5EED_F4E5
+
+
+def fresh_seed(seed: int) -> int:
+    """The generator seed of a re-draw independent of the draw seeded with ``seed``."""
+    return (int(seed) + FRESH_SEED_OFFSET) % 2**63
+
+
 # Float64 rounding of a sum of squares of averages: a row this far past B is no rounding slip.
 BEYOND_BOUND_RTOL = 1e-9
 

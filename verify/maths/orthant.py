@@ -38,7 +38,13 @@ from hypothesis import strategies as st
 from verify.core.domain import Choice, Constraint, Domain, Integer, Real, Reals, finite_real
 from verify.core.numbers import certified_max, normal_upper_tail, to_arb
 from verify.core.plotting import pyplot, save
-from verify.maths.instance import Instance, beyond_bound, bounded_mean_interval
+from verify.maths.instance import (
+    FRESH_SAMPLES_FACTOR,
+    Instance,
+    beyond_bound,
+    bounded_mean_interval,
+    fresh_seed,
+)
 from verify.maths.oneway import make_function
 
 F_KINDS = ("goldreich", "constant", "projection")
@@ -196,11 +202,6 @@ class ScoreGapEstimate:
         return bounded_mean_interval(self.lower_values, self.upper_values, self.bound_max, alpha)
 
 
-# An independent generator for re-draws: the seed is offset so no draw repeats the original's.
-FRESH_SEED_OFFSET = 0x5EED_F4E5
-FRESH_SAMPLES_FACTOR = 4
-
-
 def score_gap_estimate(
     inst: Instance, sigma: float, samples: int, seed: int, alpha: float, candidates: int | None
 ) -> ScoreGapEstimate:
@@ -233,9 +234,8 @@ def score_gap_fresh(
     inst: Instance, sigma: float, samples: int, seed: int, alpha: float, candidates: int | None
 ) -> ScoreGapEstimate:
     """The re-draw of ``score_gap_estimate``: 4x the samples from an independent seed."""
-    fresh_seed = (seed + FRESH_SEED_OFFSET) % 2**63
     return score_gap_estimate(
-        inst, sigma, FRESH_SAMPLES_FACTOR * samples, fresh_seed, alpha, candidates
+        inst, sigma, FRESH_SAMPLES_FACTOR * samples, fresh_seed(seed), alpha, candidates
     )
 
 
