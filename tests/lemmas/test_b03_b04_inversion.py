@@ -39,6 +39,9 @@ def test_tightened_constant_is_refuted(lemma):
     # Observed C is about 0.85 (the union bound is nearly attained); C = 1/10 must fail.
     result = evaluate(lemma, POINT, {"C": Fraction(1, 10)}, 64)
     assert result.verdict is Verdict.REFUTED
+    # through the strict rule: significant at 1e-6 and confirmed by a 4x independent re-draw
+    (part,) = result.parts
+    assert part.refutation["outcome"] == "confirmed by an independent re-draw"
 
 
 def test_adversarial_sampler_refutes_a_bound_without_the_delta_terms():
@@ -47,6 +50,7 @@ def test_adversarial_sampler_refutes_a_bound_without_the_delta_terms():
     point = {**POINT, "sampler": "adversarial", "tau": 0.0, "delta": 0.2, "trials": 3000}
     result = evaluate(B4, point, {"C": Fraction(1, 5)}, 64)
     assert result.verdict is Verdict.REFUTED
+    assert result.parts[0].refutation["outcome"] == "confirmed by an independent re-draw"
 
 
 def test_run_lemma_small_budget():

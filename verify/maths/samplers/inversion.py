@@ -47,12 +47,14 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from flint import arb
 
-from verify.core.numbers import Real, normal_upper_tail, normal_upper_tail_float, to_arb
+from verify.core.numbers import Real, ball, normal_upper_tail, normal_upper_tail_float, to_arb
 from verify.core.plotting import pyplot, save
+from verify.core.stats import clopper_pearson
 from verify.maths.instance import Instance
 from verify.maths.oneway import all_seeds
 
@@ -390,6 +392,32 @@ def model_pair_failures(
     )
     guess = decode_seed(sampler(y, generator), instance.d)
     return int((instance.outputs_torch(guess) != instance.outputs_torch(s)).any(dim=1).sum())
+
+
+def reduction_failures(
+    mode: str, instance: Instance, beta: float, sampler: PosteriorSampler, trials: int, seed: int
+) -> int:
+    """Failures in ``trials`` runs of B.3 (model pairs), B.4 (the reduction) or L.3.3 (the
+    reduction on the scaled law), from a generator seeded with ``seed``."""
+    import torch
+
+    generator = torch.Generator().manual_seed(seed)
+    if mode == "B.3":
+        return model_pair_failures(instance, beta, sampler, trials, generator)
+    if mode == "B.4":
+        return inversion_failures(instance, beta, sampler, trials, generator)
+    scaled = scaled_sampler(instance, sampler)
+    return inversion_failures(instance, beta, scaled, trials, generator, scaled=True)
+
+
+def failure_rate_ball(failures: int, trials: int, alpha: float) -> arb:
+    """A ball centred at the observed failure rate (so that the engine's empirical constant is
+    rate / bound) and wide enough to contain the whole Clopper-Pearson interval at level
+    1 - alpha (exact binomial tails: distribution-free, conservative)."""
+    lo, hi = clopper_pearson(failures, trials, alpha)
+    rate = Fraction(failures, trials)
+    half_width = max(rate - lo, hi - rate)
+    return ball(rate - half_width, rate + half_width)
 
 
 def rejection_time_profile(
