@@ -827,3 +827,33 @@ def bounded_mean_interval(
             a = mid
     bottom = max(0.0, a * (1 - 1e-12))
     return bottom * bound, top * bound
+
+
+# --- Definition B.1: the clipped normal --------------------------------------------------------
+
+
+def clipped_normal_mass(clip: Real | float, beta: Real | float) -> arb:
+    """P(|N(0, beta^2)| <= clip) = 1 - 2 Phi_bar(clip / beta), enclosed: the normalisation of the
+    clipped normal N(0, beta^2) conditioned on [-clip, clip] (Definition B.1)."""
+    return 1 - 2 * normal_upper_tail(to_arb(clip) / to_arb(beta))
+
+
+def clipped_normal_tv(clip: Real | float, beta: Real | float, d_out: int) -> arb:
+    """TV between d_out i.i.d. clipped normals and N(0, beta^2 I), enclosed without cancellation.
+
+    Conditioning a law P on an event A gives density 1_A p / P(A), so TV(P(.|A), P) =
+    int_A p (1/P(A) - 1) = 1 - P(A); for the product, A is the product event and P(A) = m^d'
+    with m = ``clipped_normal_mass``. Returned as -expm1(d' log1p(-2 Phi_bar(clip / beta)))."""
+    tail = normal_upper_tail(to_arb(clip) / to_arb(beta))
+    return -((d_out * (-2 * tail).log1p()).expm1())
+
+
+def sample_clipped_normal(n: int, beta: float, clip: float, generator: torch.Generator):
+    """n draws of the clipped normal by inversion (float64): beta Phi^-1(Phi(-c/b) + u m),
+    u ~ U(0, 1), m = 1 - 2 Phi(-c/b). Nothing is clamped: a draw past the clip is the caller's
+    evidence against the sampler."""
+    import torch
+
+    low = torch.special.ndtr(torch.tensor(-clip / beta, dtype=torch.float64))
+    u = torch.rand(n, generator=generator, dtype=torch.float64)
+    return beta * torch.special.ndtri(low + u * (1 - 2 * low))
