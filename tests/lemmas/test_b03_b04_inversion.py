@@ -39,6 +39,9 @@ def test_tightened_constant_is_refuted(lemma):
     # Observed C is about 0.85 (the union bound is nearly attained); C = 1/10 must fail.
     result = evaluate(lemma, POINT, {"C": Fraction(1, 10)}, 64)
     assert result.verdict is Verdict.REFUTED
+    # through the strict rule: significant at 1e-6 and confirmed by a 4x independent re-draw
+    part = next(p for p in result.parts if p.name == "failure_rate_vs_bound")
+    assert part.refutation["outcome"] == "confirmed by an independent re-draw"
 
 
 def test_adversarial_sampler_refutes_a_bound_without_the_delta_terms():
@@ -47,6 +50,8 @@ def test_adversarial_sampler_refutes_a_bound_without_the_delta_terms():
     point = {**POINT, "sampler": "adversarial", "tau": 0.0, "delta": 0.2, "trials": 3000}
     result = evaluate(B4, point, {"C": Fraction(1, 5)}, 64)
     assert result.verdict is Verdict.REFUTED
+    part = next(p for p in result.parts if p.name == "failure_rate_vs_bound")
+    assert part.refutation["outcome"] == "confirmed by an independent re-draw"
 
 
 def test_run_lemma_small_budget():
@@ -86,3 +91,25 @@ def test_plots_written(tmp_path):
     run = run_lemma(small, profile="quick", seed=0)
     names = B4.plots([e.to_json() for e in run.evaluations], tmp_path)
     assert names and all((tmp_path / n).stat().st_size > 0 for n in names)
+
+
+@pytest.mark.parametrize("lemma", [B4, L33], ids=lambda lemma: lemma.id)
+def test_tv_route_certified_and_refuted_when_tightened(lemma):
+    parts = {p.name: p for p in evaluate(lemma, POINT, lemma.stated_constants(), 64).parts}
+    assert parts["tv_step"].verdict is Verdict.CERTIFIED
+    assert parts["failure_rate_vs_tv_route"].verdict is Verdict.STATISTICAL
+    tight = {p.name: p for p in evaluate(lemma, POINT, {"C": Fraction(1, 10)}, 64).parts}
+    route = tight["failure_rate_vs_tv_route"]
+    assert route.verdict is Verdict.REFUTED
+    assert route.refutation["outcome"] == "confirmed by an independent re-draw"
+
+
+def test_tv_step_equality_at_one_coordinate_and_a_planted_tv_refuted(monkeypatch):
+    from verify.core.verdict import judge
+    from verify.maths.samplers import inversion
+
+    two_tv, term, margin = inversion.tv_step_parts(1, 1.0, 0.2)
+    assert judge(two_tv, term, margin=margin) is Verdict.CERTIFIED
+    monkeypatch.setattr(inversion, "clipped_normal_tv", lambda c, b, n: 3 * n * c / b)
+    two_tv, term, margin = inversion.tv_step_parts(4, 1.0, 0.2)
+    assert judge(two_tv, term, margin=margin) is Verdict.REFUTED

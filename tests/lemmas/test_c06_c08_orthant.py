@@ -76,3 +76,58 @@ def test_malformed_points_are_refused(change):
     point = {**lemma.examples[0], **change}
     with pytest.raises(DomainError):
         evaluate(lemma, point, lemma.stated_constants(), 64, user_input=True)
+
+
+def test_c6_comb_top_is_a_certified_max():
+    # key=float on the upper ends would take the wide ball [0.5, 1.5] whose lower end 0.5 hides
+    # the certain value 1.4: against 1.3 that lhs cannot refute, the certified max [1.4, 1.5] does
+    from flint import arb
+
+    from verify.core.numbers import certainly_gt
+    from verify.maths.orthant import comb_top
+
+    wide, exact = arb(1, 0.5), arb("1.4")
+    top = comb_top({1: [wide], -1: [exact]}, 1)
+    assert certainly_gt(top, arb("1.3"))
+    assert float(top.upper()) >= 1.5
+
+
+def test_c8_samples_past_the_as_bound_are_counted_not_clamped(monkeypatch):
+    # a model whose gap exceeds its almost-sure bound must be refuted, not silently clipped
+    from verify.maths.instance import Instance
+
+    original = Instance.score_gap_squared
+
+    def inflated(self, x, sigma, candidates=None):
+        lower, upper = original(self, x, sigma, candidates)
+        return lower + 2 * self.gap_bound_max(sigma), upper + 2 * self.gap_bound_max(sigma)
+
+    monkeypatch.setattr(Instance, "score_gap_squared", inflated)
+    lemma = get("C.8")
+    result = evaluate(lemma, lemma.examples[0], lemma.stated_constants(), 64)
+    assert result.verdict is Verdict.REFUTED
+    part = next(p for p in result.parts if p.name == "samples_within_as_bound")
+    assert part.verdict is Verdict.REFUTED
+    assert part.data["beyond"] == lemma.examples[0]["samples"]
+    assert part.data["largest_over_bound"] > 2
+
+
+def test_c8_exact_gap_is_not_clamped():
+    import torch
+
+    from verify.maths.orthant import instance_from_params as instance_from
+
+    inst = instance_from({"d": 3, "d_out": 2, "f": "projection", "R": 0.5, "eps": 0.5})
+    x, _ = inst.sample(50, torch.Generator().manual_seed(0), sigma=0.05)
+    monkey = inst.gap_bound_max
+    inst.__dict__["gap_bound_max"] = lambda sigma: monkey(sigma) * 1e-12
+    _, upper = inst.score_gap_squared(x, 0.05)
+    assert float(upper.max()) > inst.gap_bound_max(0.05)
+
+
+def test_c8_refutation_confirmed_by_a_fresh_redraw():
+    lemma = get("C.8")
+    result = evaluate(lemma, lemma.examples[0], {"C8": Fraction(1, 1000)}, 64)
+    part = next(p for p in result.parts if p.name == "score_gap")
+    assert part.verdict is Verdict.REFUTED
+    assert part.refutation["outcome"] == "confirmed by an independent re-draw"

@@ -6,6 +6,7 @@ import dataclasses
 from fractions import Fraction
 
 import pytest
+from flint import arb
 
 from lemmas.c17_c18_large_sigma import C17, C18
 from verify.core.errors import DomainError
@@ -69,3 +70,33 @@ def test_equality_points_kept_out_of_the_domain():
         evaluate(C17, params, C17.stated_constants(), 64, user_input=True)
     nudged = dict(params, y_jitter=[1e-5, 0.0, 0.0, 0.0, 0.0])
     assert evaluate(C17, nudged, C17.stated_constants(), 64).verdict is Verdict.CERTIFIED
+
+
+@pytest.mark.parametrize("lemma", [C17, C18])
+def test_cross_checks_are_agreements_to_six_digits(lemma):
+    run = run_lemma(_small(lemma), profile="quick", seed=0)
+    checked = 0
+    for evaluation in run.evaluations:
+        for part in evaluation.parts:
+            if "_vs_direct" not in part.name:
+                continue
+            checked += 1
+            assert part.kind == "agreement"
+            assert part.verdict is Verdict.CERTIFIED
+            assert part.agreement["digits"] >= 6, part.agreement
+    assert checked >= len(run.evaluations)
+
+
+def test_nan_cross_check_is_never_certified(monkeypatch):
+    import lemmas.c17_c18_large_sigma as module
+
+    original = module.direct_deviation
+
+    def nan_direct(params, words):
+        _, gap = original(params, words)
+        return arb("nan"), [arb("nan")] * len(gap)
+
+    monkeypatch.setattr(module, "direct_deviation", nan_direct)
+    for lemma in (C17, C18):
+        evaluation = evaluate(lemma, _EXAMPLES[0], lemma.stated_constants(), 64)
+        assert evaluation.verdict is not Verdict.CERTIFIED

@@ -63,3 +63,45 @@ def test_c20_domain_errors():
     params = dict(C20.examples[2], net_delta=0.0)
     with pytest.raises(DomainError):
         evaluate(C20, params, C20.stated_constants(), 64, user_input=True)
+
+
+def _statistical(evaluation):
+    return next(p for p in evaluation.parts if p.name == "mean_square_error_under_g_sigma")
+
+
+def test_c20_wrong_float_score_is_refuted_and_confirmed(monkeypatch):
+    # a float implementation whose errors sit near the pointwise bound on every sample: the
+    # mean-square part must be refuted at 1e-6 on its own samples and on a fresh re-draw
+    import numpy as np
+
+    import lemmas.c19_c20_mixture_network as module
+
+    params = C20.examples[0]
+    honest = evaluate(C20, params, C20.stated_constants(), 64)
+    data = next(p for p in honest.parts if p.name == "samples_within_pointwise_bound").data
+    bound = _statistical(honest).data["largest"] / data["largest_over_bound"]
+    drawn = []
+
+    def near_bound(instance, network, n, seed, sigma):
+        drawn.append((n, seed))
+        return np.full(n, 0.99 * bound)
+
+    monkeypatch.setattr(module, "squared_score_errors", near_bound)
+    constants = dict(C20.stated_constants(), K20=Fraction(1, 4))
+    evaluation = evaluate(C20, params, constants, 64)
+    part = _statistical(evaluation)
+    assert part.verdict is Verdict.REFUTED
+    assert part.refutation["outcome"] == "confirmed by an independent re-draw"
+    assert drawn[-1][0] == 4 * drawn[0][0] and drawn[-1][1] != drawn[0][1]
+
+
+def test_c20_sample_past_the_pointwise_bound_refutes(monkeypatch):
+    import numpy as np
+
+    import lemmas.c19_c20_mixture_network as module
+
+    monkeypatch.setattr(module, "squared_score_errors", lambda *a: np.full(a[2], 1e6))
+    evaluation = evaluate(C20, C20.examples[0], C20.stated_constants(), 64)
+    parts = {p.name: p for p in evaluation.parts}
+    assert parts["samples_within_pointwise_bound"].verdict is Verdict.REFUTED
+    assert parts["mean_square_error_under_g_sigma"].verdict is not Verdict.STATISTICAL

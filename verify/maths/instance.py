@@ -318,8 +318,9 @@ class Instance:
         the rest is bounded: relative to g_{s(x)}, the other seeds' mass is at most
         rho = prod_{i in C}(1 + e_i) expm1(sum_{i not in C} log1p(e_i)) prod_j r_j, with
         r_j = max_b psi_b(t_j)/psi_{f(s)_j}(t_j); then |D - D_C| <= rho (sqrt(B) + |D_C|),
-        B = gap_bound_max (both clipped to [0, B]). Evaluated in float64 (a screen-grade
-        evaluation of a rigorous bound; rho is typically < 1e-8 or else the row is clipped).
+        B = gap_bound_max (the lower end clipped at 0). Nothing is clipped at B: a row past the
+        almost-sure bound is evidence against the model, counted by ``beyond_bound``. Evaluated in
+        float64 (a screen-grade evaluation of a rigorous bound; rho is typically < 1e-8).
         """
         import torch
 
@@ -341,7 +342,7 @@ class Instance:
                 w = torch.softmax(self._seed_log_density(x[part], sigma, everyone, log_comb), 1)
                 head = (R / v) * (w @ s_all - s_own[part])
                 tail = (slope[..., 1] - slope[..., 0]) * (w @ minus_all - minus_own[part])
-                out.append(((head * head).sum(1) + (tail * tail).sum(1)).clamp(max=bmax))
+                out.append((head * head).sum(1) + (tail * tail).sum(1))
             sq = torch.cat(out)
             return sq, sq
         c = int(candidates)
@@ -385,7 +386,7 @@ class Instance:
             log_r = (lc.max(-1).values - own).sum(1)
             rho = torch.expm1(rest.clamp(min=0)) * torch.exp(torch.log1p(in_c).sum(1) + log_r)
             slack = rho * (math.sqrt(bmax) + dk)
-            upper.append(torch.clamp((dk + slack) ** 2, max=bmax))
+            upper.append((dk + slack) ** 2)
             lower.append(torch.clamp(dk - slack, min=0) ** 2)
         return torch.cat(lower), torch.cat(upper)
 
@@ -763,6 +764,31 @@ def kl_bernoulli(p: float, q: float) -> float:
     return out
 
 
+# A statistical part's re-draw (``Part.redraw``) uses FRESH_SAMPLES_FACTOR times the samples from
+# an independent generator: the seed is offset so that no draw repeats the original's.
+FRESH_SAMPLES_FACTOR = 4
+FRESH_SEED_OFFSET = 0x5EED_F4E5
+
+
+def fresh_seed(seed: int) -> int:
+    """The generator seed of a re-draw independent of the draw seeded with ``seed``."""
+    return (int(seed) + FRESH_SEED_OFFSET) % 2**63
+
+
+# Float64 rounding of a sum of squares of averages: a row this far past B is no rounding slip.
+BEYOND_BOUND_RTOL = 1e-9
+
+
+def beyond_bound(lower_values, bound: float) -> tuple[int, float]:
+    """How many samples certainly exceed the almost-sure bound (lower end above ``bound`` by
+    more than float rounding), and the largest lower end over ``bound``. Each such sample is
+    evidence against the model; it is reported, never clamped."""
+    lo = np.asarray(lower_values, dtype=np.float64)
+    count = int((lo > bound * (1 + BEYOND_BOUND_RTOL)).sum())
+    largest = float(lo.max() / bound) if lo.size and bound > 0 else 0.0
+    return count, largest
+
+
 def bounded_mean_interval(
     lower_values, upper_values, bound: float, alpha: float
 ) -> tuple[float, float]:
@@ -772,7 +798,9 @@ def bounded_mean_interval(
     known). Hoeffding's 1963 Chernoff bound for [0, 1] variables, P(mean_hat >= m + t) <=
     exp(-n kl(m + t || m)) (and symmetrically), gives with probability >= 1 - alpha/2 each:
     m <= max{q : kl(mean_hat_upper || q) <= log(2/alpha)/n}, m >= min{q : kl(...lower) <= ...}.
-    Endpoints are found by bisection and widened by 1e-12 relative (float rounding).
+    Endpoints are found by bisection and widened by 1e-12 relative (float rounding). Upper
+    ends past ``bound`` are intersected with it (the bound is almost sure); a sample whose lower
+    end passes it is evidence against the model, which the caller counts (``beyond_bound``).
     """
     lo_x = np.asarray(lower_values, dtype=np.float64) / bound
     hi_x = np.asarray(upper_values, dtype=np.float64) / bound
@@ -799,3 +827,33 @@ def bounded_mean_interval(
             a = mid
     bottom = max(0.0, a * (1 - 1e-12))
     return bottom * bound, top * bound
+
+
+# --- Definition B.1: the clipped normal --------------------------------------------------------
+
+
+def clipped_normal_mass(clip: Real | float, beta: Real | float) -> arb:
+    """P(|N(0, beta^2)| <= clip) = 1 - 2 Phi_bar(clip / beta), enclosed: the normalisation of the
+    clipped normal N(0, beta^2) conditioned on [-clip, clip] (Definition B.1)."""
+    return 1 - 2 * normal_upper_tail(to_arb(clip) / to_arb(beta))
+
+
+def clipped_normal_tv(clip: Real | float, beta: Real | float, d_out: int) -> arb:
+    """TV between d_out i.i.d. clipped normals and N(0, beta^2 I), enclosed without cancellation.
+
+    Conditioning a law P on an event A gives density 1_A p / P(A), so TV(P(.|A), P) =
+    int_A p (1/P(A) - 1) = 1 - P(A); for the product, A is the product event and P(A) = m^d'
+    with m = ``clipped_normal_mass``. Returned as -expm1(d' log1p(-2 Phi_bar(clip / beta)))."""
+    tail = normal_upper_tail(to_arb(clip) / to_arb(beta))
+    return -((d_out * (-2 * tail).log1p()).expm1())
+
+
+def sample_clipped_normal(n: int, beta: float, clip: float, generator: torch.Generator):
+    """n draws of the clipped normal by inversion (float64): beta Phi^-1(Phi(-c/b) + u m),
+    u ~ U(0, 1), m = 1 - 2 Phi(-c/b). Nothing is clamped: a draw past the clip is the caller's
+    evidence against the sampler."""
+    import torch
+
+    low = torch.special.ndtr(torch.tensor(-clip / beta, dtype=torch.float64))
+    u = torch.rand(n, generator=generator, dtype=torch.float64)
+    return beta * torch.special.ndtri(low + u * (1 - 2 * low))

@@ -57,6 +57,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from flint import arb
@@ -73,6 +74,9 @@ from verify.maths.comb import (
 from verify.maths.nets.pwl import PiecewiseLinear, relu_network
 from verify.maths.nets.relunet import ReluNet, parallel
 from verify.maths.oneway import all_seed_tuples, seed_index
+
+if TYPE_CHECKING:
+    from verify.maths.instance import Instance
 
 
 def phase_of(bit: int, eps: Real) -> arb:
@@ -505,3 +509,27 @@ def vertex_sup_error(network: MixtureScoreNetwork) -> tuple[arb, arb]:
     at_infinity = scale * (1 - tanh_part(nodes[-1], values[-1]))
     low = low.max(arb(at_infinity.abs_lower()))
     return low, scale * worst
+
+
+# --- C.20's sampled mean square error --------------------------------------------------------
+
+
+def hoeffding_interval(values: np.ndarray, value_range: float, alpha: float) -> tuple[float, float]:
+    """Hoeffding's two-sided interval (level 1 - alpha, distribution-free) for the mean of
+    i.i.d. variables in [0, value_range]."""
+    n = len(values)
+    half = value_range * math.sqrt(math.log(2 / alpha) / (2 * n))
+    mean = float(values.mean())
+    return max(0.0, mean - half), mean + half
+
+
+def squared_score_errors(
+    instance: Instance, network: Any, n: int, seed: int, sigma: float
+) -> np.ndarray:
+    """|N(x) - grad log g_sigma(x)|^2 at n draws of g_sigma (generator ``seed``; C.20's sample,
+    float64: the network's ``evaluate_np`` against ``Instance.score``)."""
+    import torch
+
+    samples, _ = instance.sample(n, torch.Generator().manual_seed(seed), sigma=sigma)
+    truth = instance.score(samples, sigma).numpy()
+    return ((network.evaluate_np(samples.numpy()) - truth) ** 2).sum(1)

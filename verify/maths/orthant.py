@@ -28,7 +28,7 @@ v/R of a wall must be among the candidates for the enclosure to be tight.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -36,9 +36,15 @@ from flint import arb
 from hypothesis import strategies as st
 
 from verify.core.domain import Choice, Constraint, Domain, Integer, Real, Reals, finite_real
-from verify.core.numbers import normal_upper_tail, to_arb
+from verify.core.numbers import certified_max, normal_upper_tail, to_arb
 from verify.core.plotting import pyplot, save
-from verify.maths.instance import Instance, bounded_mean_interval
+from verify.maths.instance import (
+    FRESH_SAMPLES_FACTOR,
+    Instance,
+    beyond_bound,
+    bounded_mean_interval,
+    fresh_seed,
+)
 from verify.maths.oneway import make_function
 
 F_KINDS = ("goldreich", "constant", "projection")
@@ -167,17 +173,33 @@ def orthant_score_gap_bound(inst: Instance, sigma: float) -> arb:
     return inst.d * tail * 4 * R * R / (v * v) + flip_any * inst.d_out * eps * eps / (4 * s**4)
 
 
+def comb_top(comb: dict[int, list[arb]], d_out: int) -> arb:
+    """An enclosure of C.6's largest comb factor (``certified_max``: [max of the lower ends, max
+    of the upper ends]); one ball picked by a float key could have the smaller lower end."""
+    return certified_max([comb[b][j] for b in (1, -1) for j in range(d_out)])
+
+
 @dataclass(frozen=True)
 class ScoreGapEstimate:
     """C.8's left side from ``samples`` draws of g_sigma: a confidence interval [low, high] at
-    level 1 - alpha for E|grad log g_sigma - u_{s(x)}|^2, the sample mean (of the upper ends), and
-    the a.s. bound B the interval's Hoeffding-Chernoff (KL) form rests on."""
+    level 1 - alpha for E|grad log g_sigma - u_{s(x)}|^2 (Hoeffding's Chernoff (KL) bound for
+    variables in [0, B], distribution-free), the sample mean (of the upper ends), the a.s. bound
+    B it rests on, and the samples certainly past B (``beyond``: evidence against the model,
+    never clamped) with the largest lower end over B."""
 
     low: float
     high: float
     mean: float
     samples: int
     bound_max: float
+    beyond: int = 0
+    largest_over_bound: float = 0.0
+    lower_values: Any = field(default=None, repr=False, compare=False)
+    upper_values: Any = field(default=None, repr=False, compare=False)
+
+    def interval(self, alpha: float) -> tuple[float, float]:
+        """The same samples' interval at another level 1 - alpha."""
+        return bounded_mean_interval(self.lower_values, self.upper_values, self.bound_max, alpha)
 
 
 def score_gap_estimate(
@@ -192,8 +214,29 @@ def score_gap_estimate(
     x, _ = inst.sample(samples, generator, sigma=sigma)
     lower, upper = inst.score_gap_squared(x, sigma, candidates=candidates)
     bound = inst.gap_bound_max(sigma)
-    low, high = bounded_mean_interval(lower.numpy(), upper.numpy(), bound, alpha)
-    return ScoreGapEstimate(low, high, float(upper.mean()), x.shape[0], bound)
+    lo_values, hi_values = lower.numpy(), upper.numpy()
+    low, high = bounded_mean_interval(lo_values, hi_values, bound, alpha)
+    beyond, largest = beyond_bound(lo_values, bound)
+    return ScoreGapEstimate(
+        low,
+        high,
+        float(upper.mean()),
+        x.shape[0],
+        bound,
+        beyond,
+        largest,
+        lo_values,
+        hi_values,
+    )
+
+
+def score_gap_fresh(
+    inst: Instance, sigma: float, samples: int, seed: int, alpha: float, candidates: int | None
+) -> ScoreGapEstimate:
+    """The re-draw of ``score_gap_estimate``: 4x the samples from an independent seed."""
+    return score_gap_estimate(
+        inst, sigma, FRESH_SAMPLES_FACTOR * samples, fresh_seed(seed), alpha, candidates
+    )
 
 
 def score_gap_sweep() -> list[tuple[float, float, float, float]]:

@@ -47,13 +47,17 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from flint import arb
+from hypothesis import assume
+from hypothesis import strategies as st
 
-from verify.core.numbers import Real, normal_upper_tail, normal_upper_tail_float, to_arb
+from verify.core.numbers import Real, ball, normal_upper_tail, normal_upper_tail_float, to_arb
 from verify.core.plotting import pyplot, save
-from verify.maths.instance import Instance
+from verify.core.stats import clopper_pearson
+from verify.maths.instance import Instance, clipped_normal_tv
 from verify.maths.oneway import all_seeds
 
 if TYPE_CHECKING:
@@ -124,6 +128,31 @@ def failure_bound_arb(
     return (
         2 * delta + 4 * d_out * normal_upper_tail(eps / (4 * beta)) + d * normal_upper_tail(R - tau)
     )
+
+
+def tv_route_bound_arb(
+    d: int, d_out: int, R: Real, eps: Real, beta: Real, tau: Real = 0, delta: Real = 0
+) -> arb:
+    """B.4 through Definition B.1, enclosed: 2 delta + d Phi_bar(R - tau) + 2 TV, TV =
+    1 - (1 - 2 Phi_bar(eps / 4 beta))^d' the distance from clipped (c = eps/4) to Gaussian
+    noise. Under clipped noise the phases are decoded without error (B.1), so B.3 costs
+    2 delta + d Phi_bar(R - tau); moving the synthetic measurement and the model's posterior
+    from clipped to Gaussian noise costs TV once each. Since 2 TV <= 4 d' Phi_bar(eps / 4 beta)
+    (part ``tv_step``), this is at most ``failure_bound_arb``."""
+    R, eps, beta, tau, delta = (to_arb(float(t)) for t in (R, eps, beta, tau, delta))
+    tv = clipped_normal_tv(eps / 4, beta, d_out)
+    return 2 * delta + d * normal_upper_tail(R - tau) + 2 * tv
+
+
+def tv_step_parts(d_out: int, eps: Real, beta: Real) -> tuple[arb, arb, arb]:
+    """(2 TV, 4 d' Phi_bar(eps / 4 beta), a certified lower bound of their difference): the TV
+    step's cost against the stated bound's decoding term. The difference is 2(np - 1 + (1-p)^n),
+    p = 2 Phi_bar(eps / 4 beta), n = d', at least 2 C(n, 2) p^2 (1 - (n - 2) p / 3) by
+    Bonferroni (0 at n = 1, where the two are equal)."""
+    eps, beta = to_arb(float(eps)), to_arb(float(beta))
+    p = 2 * normal_upper_tail(eps / (4 * beta))
+    margin = 2 * arb(d_out * (d_out - 1) // 2) * p * p * (1 - (d_out - 2) * p / 3)
+    return 2 * clipped_normal_tv(eps / 4, beta, d_out), 2 * d_out * p, margin
 
 
 # ---------------------------------------------------------------------------------------------
@@ -392,6 +421,32 @@ def model_pair_failures(
     return int((instance.outputs_torch(guess) != instance.outputs_torch(s)).any(dim=1).sum())
 
 
+def reduction_failures(
+    mode: str, instance: Instance, beta: float, sampler: PosteriorSampler, trials: int, seed: int
+) -> int:
+    """Failures in ``trials`` runs of B.3 (model pairs), B.4 (the reduction) or L.3.3 (the
+    reduction on the scaled law), from a generator seeded with ``seed``."""
+    import torch
+
+    generator = torch.Generator().manual_seed(seed)
+    if mode == "B.3":
+        return model_pair_failures(instance, beta, sampler, trials, generator)
+    if mode == "B.4":
+        return inversion_failures(instance, beta, sampler, trials, generator)
+    scaled = scaled_sampler(instance, sampler)
+    return inversion_failures(instance, beta, scaled, trials, generator, scaled=True)
+
+
+def failure_rate_ball(failures: int, trials: int, alpha: float) -> arb:
+    """A ball centred at the observed failure rate (so that the engine's empirical constant is
+    rate / bound) and wide enough to contain the whole Clopper-Pearson interval at level
+    1 - alpha (exact binomial tails: distribution-free, conservative)."""
+    lo, hi = clopper_pearson(failures, trials, alpha)
+    rate = Fraction(failures, trials)
+    half_width = max(rate - lo, hi - rate)
+    return ball(rate - half_width, rate + half_width)
+
+
 def rejection_time_profile(
     instance_for: Callable[[int], Instance],
     dims: list[int],
@@ -480,3 +535,53 @@ def failure_plots(lemma_id: str) -> Callable[[list[dict[str, Any]], Any], list[s
         return names
 
     return plots
+
+
+# --- the search strategy of B.3, B.4 and L.3.3 ------------------------------------------------
+
+REJECTION_MAX_DRAWS = 200_000
+TRIALS = {"exact": 2000, "adversarial": 2000, "rejection": 200}
+MAX_TRIALS = 40_000
+REJECTION_MAX_TRIALS = 12_000
+MIN_BOUND = 0.02
+
+
+@st.composite
+def inversion_params(draw) -> dict[str, Any]:
+    """B.3/B.4/L.3.3's search strategy: a sampler, the instance and enough trials."""
+    sampler = draw(st.sampled_from(SAMPLER_NAMES))
+    R = draw(st.floats(min_value=1.0, max_value=5.0))
+    if sampler == "rejection":
+        # Per-round acceptance is about 0.75 beta per measured coordinate: keep beta large and
+        # d' small so that a run stays within the budget (the benchmark sweeps d' further).
+        d_out = draw(st.integers(1, 3))
+        beta = draw(st.floats(min_value=0.15, max_value=0.5))
+        eps = beta * draw(st.floats(min_value=3.0, max_value=10.0))
+    else:
+        d_out = draw(st.integers(1, 8))
+        eps = draw(st.floats(min_value=0.25, max_value=2.0))
+        beta = eps * draw(st.floats(min_value=1 / 24, max_value=1 / 3))
+    adversarial = sampler == "adversarial"
+    params = {
+        "d": draw(st.integers(5, 10)),
+        "d_out": d_out,
+        "R": R,
+        "eps": eps,
+        "beta": beta,
+        "tau": R * draw(st.floats(min_value=0.0, max_value=0.5)) if adversarial else 0.0,
+        "delta": draw(st.floats(min_value=0.0, max_value=0.1)) if adversarial else 0.0,
+        "sampler": sampler,
+        "f_seed": draw(st.integers(0, 1000)),
+        "seed": draw(st.integers(0, 2**31 - 1)),
+    }
+    bound = failure_bound(
+        params["d"], d_out, R, eps, beta, float(params["tau"]), float(params["delta"])
+    )
+    # A sampling check resolves a failure rate only down to ~1/trials, and the bound is nearly
+    # attained (C ~ 0.85-0.9), so: search where the bound is at least MIN_BOUND, with enough
+    # trials to separate a rate of 0.88 * bound from the bound (about 1200 / bound), capped.
+    assume(bound >= MIN_BOUND)
+    # Rejection costs about (1 / 0.75 beta)^d' draws per trial: fewer trials for larger d'.
+    cap = REJECTION_MAX_TRIALS // d_out if sampler == "rejection" else MAX_TRIALS
+    params["trials"] = int(min(cap, max(TRIALS[sampler], math.ceil(1200 / bound))))
+    return params
