@@ -201,3 +201,36 @@ def test_agreement_digits_of_a_wide_ball_is_zero():
     assert agreement_digits(arb(2, 0.5), arb(2)) == 0
     assert agreement_digits(arb(1, 0.01), arb(1)) == 1
     assert agreement_digits(arb("nan"), arb(1)) == 0
+
+
+@pytest.mark.parametrize("kind", ["certified", "statistical", "agreement"])
+@pytest.mark.parametrize("bad", ["nan", "inf", "unbounded"])
+def test_a_planted_non_finite_part_is_never_a_pass_through_the_runner(kind, bad):
+    """End to end: the runner retries an undecided part up to MAX_PRECISION, and a part whose
+    side stays NaN / infinite / unbounded at every precision still never passes."""
+    from verify.core.contract import Agreement, Lemma, Part
+    from verify.core.runner import evaluate
+
+    def planted():
+        return {"nan": arb("nan"), "inf": arb("inf"), "unbounded": arb(0, math.inf)}[bad]
+
+    def check(params, constants):
+        if kind == "agreement":
+            return [Agreement("two_ways", planted(), arb(1))]
+        extra = {"confidence": 0.99} if kind == "statistical" else {}
+        return [Part("bound", planted(), arb(1), kind=kind, margin=arb(1), **extra)]
+
+    lemma = Lemma(
+        id="T.planted",
+        title="t",
+        statement="a <= b",
+        domain="any",
+        constants=[],
+        params=lambda: None,
+        check=check,
+    )
+    result = evaluate(lemma, {}, {}, 64)
+    assert result.verdict not in {Verdict.CERTIFIED, Verdict.STATISTICAL}
+    assert result.parts and all(
+        p.verdict not in {Verdict.CERTIFIED, Verdict.STATISTICAL} for p in result.parts
+    )
