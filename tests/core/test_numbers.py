@@ -1,8 +1,10 @@
 """Certified arithmetic: enclosures contain 50-digit mpmath values; comparisons are strict."""
 
+import math
 from fractions import Fraction
 
 import mpmath
+import pytest
 from flint import arb
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -87,6 +89,9 @@ def test_gaussian_tail_integrals_enclose_mpmath(a, s):
         exact_moment = s_mp**2 * mpmath.npdf(a_mp, 0, s_mp)
     assert contains(mass, exact_mass)
     assert contains(moment, exact_moment)
+    # Containment alone is weak (NaN contains everything): the enclosures are also tight.
+    assert mass.is_finite() and mass.rad() <= abs(mass).lower() * arb(2) ** -40
+    assert moment.is_finite() and moment.rad() <= abs(moment).lower() * arb(2) ** -40
 
 
 def test_possible_maximisers_keep_undecided_candidates():
@@ -111,3 +116,86 @@ def test_possible_maximisers_keep_undecided_candidates():
     tiny = [arb(1) + arb(2) ** -80, arb(1)]
     assert 0 in possible_maximisers(tiny)
     assert possible_maximisers([arb("nan"), arb(1)]) == [0, 1]
+
+
+def test_normal_upper_tail_is_tight_and_the_float_screen_agrees():
+    from verify.core.numbers import normal_upper_tail, normal_upper_tail_float
+
+    for z in (-3.5, 0.0, 1.0, 7.25, 38.0):
+        with precision(64):
+            tail = normal_upper_tail(z)
+        with mpmath.workdps(50):
+            exact = mpmath.ncdf(-mpmath.mpf(z))
+        assert contains(tail, exact), z
+        assert tail.is_finite() and tail.rad() <= tail.lower() * arb(2) ** -45, z
+        assert math.isclose(normal_upper_tail_float(z), float(exact), rel_tol=1e-13), z
+
+
+def test_endpoints_are_exact_rationals():
+    from verify.core.numbers import lower, upper
+
+    # Dyadic points with positive, zero and negative exponents: lower == upper == the value.
+    for value in (Fraction(8), Fraction(1), Fraction(-3), Fraction(1, 8), Fraction(-5, 32)):
+        point = to_arb(value)
+        assert lower(point) == value and upper(point) == value
+    assert lower(Fraction(1, 3)) == upper(Fraction(1, 3)) == Fraction(1, 3)
+    assert lower(7) == upper(7) == 7
+    third = to_arb(Fraction(1, 3))
+    assert lower(third) < Fraction(1, 3) < upper(third)
+    assert lower(arb(1, 1)) <= 0 and upper(arb(1, 1)) >= 2
+    assert upper(arb(1, 1)) - lower(arb(1, 1)) < Fraction(21, 10)
+
+
+def test_comparisons_refuse_infinite_points():
+    inf, minus_inf = arb("inf"), arb("-inf")
+    # Points at infinity are not finite enclosures: no comparison is certain.
+    assert not certainly_le(minus_inf, 1)
+    assert not certainly_le(1, inf)
+    assert not certainly_gt(inf, 1)
+    assert not certainly_gt(1, minus_inf)
+    assert not certainly_gt(arb("nan"), 1)
+    assert not certainly_gt(1, arb("nan"))
+    assert certainly_gt(2, 1) and not certainly_gt(1, 1)
+
+
+def test_ball_is_the_smallest_enclosing_ball():
+    b = ball(1, 2)
+    assert b.contains(1) and b.contains(2)
+    assert not b.contains(arb("0.99")) and not b.contains(arb("2.01"))
+    assert ball(Fraction(1, 3), Fraction(1, 3)).contains(to_arb(Fraction(1, 3)))
+
+
+def test_extremes_refuse_empty_input_and_handle_every_kind_of_value():
+    from verify.core.numbers import (
+        certified_max,
+        certified_min,
+        possible_maximisers,
+        possible_minimisers,
+    )
+
+    for helper in (possible_maximisers, possible_minimisers, certified_max, certified_min):
+        with pytest.raises(ValueError, match=r"^no values to maximise over$"):
+            helper([])
+    # Exact rationals, floats and balls, on their own and mixed.
+    assert possible_minimisers([Fraction(2), Fraction(1), 3]) == [1]
+    assert possible_maximisers([Fraction(2), Fraction(1), 3]) == [2]
+    assert possible_minimisers([0.5, 0.25]) == [1]
+    # Exact rationals stay exact: 1/3 and 1/3 + 1e-30 are told apart (balls of them are not).
+    close = [Fraction(1, 3) + Fraction(1, 10**30), Fraction(1, 3)]
+    assert possible_minimisers(close) == [1]
+    assert possible_maximisers(close) == [0]
+    assert possible_maximisers([Fraction(1, 2), arb(1)]) == [1]
+    # The extreme of finite values is finite and exact for exact inputs.
+    top = certified_max([arb(1), Fraction(2), arb(-3)])
+    assert top.is_finite() and top.rad() == 0 and top == 2
+    bottom = certified_min([arb(1), Fraction(2), arb(-3)])
+    assert bottom.is_finite() and bottom == -3
+    spread = certified_max([arb(1, 0.5), arb(2, 0.1)])
+    assert spread.contains(arb("1.9")) and spread.contains(arb("2.1"))
+    assert not spread.contains(arb("1.8")) and not spread.contains(arb("2.2"))
+    # Any non-finite value: the extreme is unknown, an unbounded enclosure of every real.
+    for bad in (arb("nan"), arb("inf"), arb(0, math.inf)):
+        unknown = certified_max([bad, arb(1)])
+        assert not unknown.is_finite()
+        assert unknown.contains(1) and unknown.contains(-(10**300)) and unknown.contains(10**300)
+        assert not certified_min([bad, arb(1)]).is_finite()

@@ -1,3 +1,4 @@
+import math
 from fractions import Fraction
 
 import pytest
@@ -164,3 +165,72 @@ def test_statistical_pass_never_calls_redraw():
     result = evaluate(lemma, {"redraw": True}, {}, 64)
     assert result.verdict is Verdict.STATISTICAL
     assert "refutation" not in result.parts[0].to_json()
+
+
+def test_judge_passes_the_stated_agreement_tolerance_on():
+    wide = (arb(1, 1e-3), arb(1, 1e-3))
+    assert judge(*wide, "agreement") is Verdict.INCONCLUSIVE
+    assert judge(*wide, "agreement", tolerance=Fraction(1, 100)) is Verdict.CERTIFIED
+    assert judge(arb(1, 1e-9), arb(1, 1e-9), "agreement") is Verdict.CERTIFIED
+    assert judge(arb(1), arb(2), "agreement", tolerance=Fraction(1, 100)) is Verdict.REFUTED
+
+
+def test_relative_width_and_narrow_enough_at_their_boundaries():
+    from verify.core.verdict import narrow_enough, relative_width
+
+    assert relative_width(arb(0)) == 0.0
+    assert relative_width(arb(5)) == 0.0
+    assert relative_width(Fraction(1, 3)) == 0.0
+    # [9, 11]: radius 1 over the smallest magnitude 9.
+    assert relative_width(arb(10, 1)) == pytest.approx(1 / 9, rel=1e-8)
+    assert relative_width(arb(-10, 1)) == pytest.approx(1 / 9, rel=1e-8)
+    assert relative_width(arb(0, 1)) == math.inf
+    assert relative_width(arb("nan")) == math.inf
+    assert narrow_enough(arb(0), Fraction(0))
+    assert narrow_enough(Fraction(1, 3), Fraction(0))
+    assert not narrow_enough(arb("nan"), Fraction(1))
+    assert not narrow_enough(arb(0, math.inf), Fraction(1))
+    assert not narrow_enough(arb(0, 1), Fraction(10))
+    # [9, 11] with tolerance 1/10: 1 > 0.9 (measured against the smallest magnitude, 9).
+    assert not narrow_enough(arb(10, 1), Fraction(1, 10))
+    assert narrow_enough(arb(10, 1), Fraction(1, 2))
+
+
+def test_agreement_digits_of_a_wide_ball_is_zero():
+    # Relative width 1/3: not even one digit.
+    assert agreement_digits(arb(2, 0.5), arb(2)) == 0
+    assert agreement_digits(arb(1, 0.01), arb(1)) == 1
+    assert agreement_digits(arb("nan"), arb(1)) == 0
+
+
+@pytest.mark.parametrize("kind", ["certified", "statistical", "agreement"])
+@pytest.mark.parametrize("bad", ["nan", "inf", "unbounded"])
+def test_a_planted_non_finite_part_is_never_a_pass_through_the_runner(kind, bad):
+    """End to end: the runner retries an undecided part up to MAX_PRECISION, and a part whose
+    side stays NaN / infinite / unbounded at every precision still never passes."""
+    from verify.core.contract import Agreement, Lemma, Part
+    from verify.core.runner import evaluate
+
+    def planted():
+        return {"nan": arb("nan"), "inf": arb("inf"), "unbounded": arb(0, math.inf)}[bad]
+
+    def check(params, constants):
+        if kind == "agreement":
+            return [Agreement("two_ways", planted(), arb(1))]
+        extra = {"confidence": 0.99} if kind == "statistical" else {}
+        return [Part("bound", planted(), arb(1), kind=kind, margin=arb(1), **extra)]
+
+    lemma = Lemma(
+        id="T.planted",
+        title="t",
+        statement="a <= b",
+        domain="any",
+        constants=[],
+        params=lambda: None,
+        check=check,
+    )
+    result = evaluate(lemma, {}, {}, 64)
+    assert result.verdict not in {Verdict.CERTIFIED, Verdict.STATISTICAL}
+    assert result.parts and all(
+        p.verdict not in {Verdict.CERTIFIED, Verdict.STATISTICAL} for p in result.parts
+    )

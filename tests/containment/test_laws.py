@@ -1,0 +1,149 @@
+"""Smoothed scores, their derivatives and cell masses of 1-D mixtures (verify.maths.laws)
+contain independent 50-digit mpmath values: atoms nearly coincident (gaps down to 1e-9 sigma),
+weights down to 1e-12, atoms and Gaussian components mixed, |x| out to 60 sigma past the atoms
+(the lemmas' spread limit is 100 sigma)."""
+
+from __future__ import annotations
+
+import itertools
+from fractions import Fraction
+
+import mpmath
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tests.containment._draw import log_uniform
+from tests.containment._profile import budget
+from verify.core.numbers import contains, precision, to_arb
+from verify.maths.laws import GaussianMixture
+
+REACH = 60.0  # how far past the outermost atom x is drawn, in sigmas
+
+
+@st.composite
+def mixtures(draw):
+    sigma = draw(log_uniform(0.1, 10.0))
+    n = draw(st.integers(1, 4))
+    gaps = draw(st.lists(log_uniform(1e-9, 10.0), min_size=n - 1, max_size=n - 1))
+    start = draw(st.floats(-5, 5))
+    means = [start]
+    for gap in gaps:
+        means.append(means[-1] + gap * sigma)
+    stds = [
+        draw(st.one_of(st.just(0.0), log_uniform(0.02, 3.0).map(lambda t: t * sigma)))
+        for _ in range(n)
+    ]
+    if n == 1 and stds[0] == 0:
+        stds[0] = sigma  # a single point mass is outside every score lemma's domain
+    weights = draw(st.lists(log_uniform(1e-12, 1.0), min_size=n, max_size=n))
+    return means, stds, weights, sigma
+
+
+def _mp(value) -> mpmath.mpf:
+    """An exact float or Fraction as an mpmath number (rationals divided at working precision)."""
+    value = Fraction(value)
+    return mpmath.mpf(value.numerator) / value.denominator
+
+
+def _mp_derivatives(means, stds, weights, sigma, x):
+    """(p, p', p'') of the smoothed mixture at x, term by term in mpmath at 80 digits (the
+    score derivative p''/p - (p'/p)^2 cancels for nearly coincident atoms)."""
+    total = sum(_mp(w) for w in weights)
+    p = dp = ddp = mpmath.mpf(0)
+    for m, t, w in zip(means, stds, weights, strict=True):
+        v2 = mpmath.mpf(t) ** 2 + mpmath.mpf(sigma) ** 2
+        z = (mpmath.mpf(x) - mpmath.mpf(m)) / v2
+        weight = mpmath.mpf(w) / total * mpmath.npdf(mpmath.mpf(x), mpmath.mpf(m), mpmath.sqrt(v2))
+        p += weight
+        dp += -z * weight
+        ddp += (z * z - 1 / v2) * weight
+    return p, dp, ddp
+
+
+@st.composite
+def law_and_x(draw):
+    means, stds, weights, sigma = draw(mixtures())
+    lo, hi = min(means) - REACH * sigma, max(means) + REACH * sigma
+    x = draw(st.one_of(st.sampled_from([lo, hi, means[0]]), st.floats(lo, hi)))
+    return means, stds, weights, sigma, x
+
+
+@budget(80)
+@given(point=law_and_x(), bits=st.sampled_from([64, 128]))
+def test_score_and_derivative(point, bits):
+    means, stds, weights, sigma, x = point
+    law = GaussianMixture(means, stds, weights)
+    with precision(bits):
+        score = law.score(x, sigma)
+        derivative = law.score_derivative(x, sigma)
+        direct = law.score_derivative(x, sigma, "direct")
+    with mpmath.workdps(80):
+        p, dp, ddp = _mp_derivatives(means, stds, weights, sigma, x)
+        exact_score = dp / p
+        exact_derivative = ddp / p - exact_score**2
+    assert contains(score, exact_score), (point, bits, score, exact_score)
+    assert contains(derivative, exact_derivative), (point, bits, derivative, exact_derivative)
+    assert contains(direct, exact_derivative), (point, bits, direct, exact_derivative)
+
+
+def _mp_mass(means, stds, weights, sigma, a, b):
+    """P(a <= X <= b) under the smoothed mixture, each component by the normal CDF of whichever
+    side keeps relative accuracy (mpmath at 80 digits)."""
+    total = sum(_mp(w) for w in weights)
+    mass = mpmath.mpf(0)
+    for m, t, w in zip(means, stds, weights, strict=True):
+        v = mpmath.sqrt(mpmath.mpf(t) ** 2 + mpmath.mpf(sigma) ** 2)
+        za, zb = (_mp(a) - mpmath.mpf(m)) / v, (_mp(b) - mpmath.mpf(m)) / v
+        if za >= 0:
+            cell = mpmath.ncdf(-za) - mpmath.ncdf(-zb)
+        elif zb <= 0:
+            cell = mpmath.ncdf(zb) - mpmath.ncdf(za)
+        else:
+            cell = 1 - mpmath.ncdf(za) - mpmath.ncdf(-zb)
+        mass += mpmath.mpf(w) / total * cell
+    return mass
+
+
+@st.composite
+def law_and_edges(draw):
+    means, stds, weights, sigma = draw(mixtures())
+    lo, hi = min(means) - REACH * sigma, max(means) + REACH * sigma
+    edges = draw(st.lists(st.floats(lo, hi), min_size=2, max_size=6, unique=True))
+    return means, stds, weights, sigma, sorted(edges)
+
+
+@budget(50)
+@given(point=law_and_edges(), bits=st.sampled_from([64, 128]))
+def test_cell_masses(point, bits):
+    means, stds, weights, sigma, edges = point
+    law = GaussianMixture(means, stds, weights)
+    with precision(bits):
+        masses = law.cell_masses([to_arb(e) for e in edges], sigma)
+    with mpmath.workdps(80):
+        exact = [_mp_mass(means, stds, weights, sigma, a, b) for a, b in itertools.pairwise(edges)]
+    for j, (mass, value) in enumerate(zip(masses, exact, strict=True)):
+        assert contains(mass, value), (point, bits, j, mass, value)
+
+
+@st.composite
+def law_and_grid(draw):
+    means, stds, weights, sigma = draw(mixtures())
+    lo = min(means) - REACH * sigma
+    start = Fraction(draw(st.floats(lo, max(means))))
+    h = Fraction(draw(log_uniform(1e-3, 2.0)) * sigma)
+    cells = draw(st.integers(1, 30))
+    return means, stds, weights, sigma, start, h, cells
+
+
+@budget(40)
+@given(point=law_and_grid(), bits=st.sampled_from([64, 128]))
+def test_uniform_cell_masses(point, bits):
+    means, stds, weights, sigma, start, h, cells = point
+    law = GaussianMixture(means, stds, weights)
+    with precision(bits):
+        masses = law.uniform_cell_masses(start, h, cells, sigma)
+    with mpmath.workdps(80):
+        for j, mass in enumerate(masses):
+            a, b = start + j * h, start + (j + 1) * h
+            value = _mp_mass(means, stds, weights, sigma, a, b)
+            assert contains(mass, value), (point, bits, j, mass, value)
