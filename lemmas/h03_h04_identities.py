@@ -127,9 +127,10 @@ def _check_h3(
         Agreement("posterior_weights", *weight_pair, note=f"{len(law.atoms)} atoms, weakest"),
         Agreement("conditional_mean", mean_direct, mean_tilted, note=note),
     ]
-    if len(law.atoms) > 1:
-        # A point mass has conditional variance exactly 0 on both sides: two balls around 0
-        # carry no relative information, so there is nothing to cross-check.
+    if len(set(law.atoms)) > 1:
+        # A point mass (one atom, or several at one place) has conditional variance exactly 0
+        # on both sides: two balls around 0 carry no relative information, so there is nothing
+        # to cross-check.
         parts.append(Agreement("conditional_variance", var_direct, var_tilted))
     return parts
 
