@@ -46,3 +46,10 @@ def test_too_small_vertex_scale_is_refuted(monkeypatch):
     assert result.verdict.value == "refuted"
     refuted = {p.name for p in result.parts if p.verdict.value == "refuted"}
     assert "decoding_sign_term" in refuted
+
+
+def test_reduction_overhead_is_measured_on_request():
+    found = ps.reduction_overhead(ds=(64, 128, 256), rows=4, repeats=1)
+    assert found["d"] == [64, 128, 256] and len(found["seconds"]) == 3
+    low, high = found["exponent_interval"]
+    assert low <= found["exponent"] <= high

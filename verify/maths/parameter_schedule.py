@@ -183,3 +183,52 @@ def worst_ratios(
         uppers = [float(r.upper()) if r.is_finite() else math.inf for r in ratios]
         result[first.name] = (certified_max(ratios), first, uppers)
     return result
+
+
+# -- the B.4 reduction's own cost (L.3.4, B.5) ---------------------------------------------
+
+
+def reduction_overhead(
+    ds: tuple[int, ...] = (256, 512, 1024, 2048, 4096),
+    rows: int = 128,
+    repeats: int = 5,
+    seed: int = 0,
+) -> dict[str, object]:
+    """Wall time of the B.4 reduction beyond its one sampler call, against d (= d').
+
+    The reduction builds the synthetic measurement (a comb point of phase y*_j plus noise per
+    coordinate) and decodes sign(x_{1:d}) from the sampler's answer; the sampler is replaced by
+    a stand-in answer (0, y) of the right shape, so only the reduction's own work is timed. The
+    exponent is the Theil-Sen slope of log median time against log d, with its 95% interval
+    (Kendall's tau, distribution-free). It is a measurement on a shared machine, recorded as
+    data, not a verdict: wall time is not a sound basis for one.
+    """
+    import time
+
+    import numpy as np
+    import torch
+    from scipy.stats import theilslopes
+
+    from verify.maths.nets.instance_network import make_instance
+    from verify.maths.samplers.inversion import decode_seed, synthetic_measurement
+
+    medians = []
+    for d in ds:
+        instance = make_instance(d)
+        generator = torch.Generator().manual_seed(seed)
+        y_star = torch.where(torch.rand(rows, d, generator=generator) < 0.5, 1.0, -1.0).double()
+        times = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            y = synthetic_measurement(instance, y_star, 0.05, generator)
+            answer = torch.cat([torch.zeros(rows, d, dtype=torch.float64), y], dim=1)
+            decode_seed(answer, d)
+            times.append(time.perf_counter() - start)
+        medians.append(float(np.median(times)))
+    slope, _, low, high = theilslopes(np.log(medians), np.log(np.array(ds, dtype=float)))
+    return {
+        "d": list(ds),
+        "seconds": medians,
+        "exponent": float(slope),
+        "exponent_interval": [float(low), float(high)],
+    }
