@@ -31,13 +31,15 @@ and ``comb_variance`` against :math:`C_{cov} = 1`.
 (ii) Score error, STATISTICAL and distribution-free. No almost-sure bound of X is known (the
 scores grow linearly in x), so the expectation has no distribution-free upper confidence bound.
 What is checked is the Markov consequence: if :math:`\mathbb E X \le K/d` then
-:math:`P(X > K/(\rho d)) \le \rho`, :math:`\rho = 1/4`. With per-point enclosures
+:math:`P(X > K/(\rho d)) \le \rho`, i.e. the :math:`(1-\rho)`-quantile satisfies
+:math:`\rho\,d\,q_{1-\rho}(X) \le K`, :math:`\rho = 1/4`. With per-point enclosures
 :math:`X_i\in[L_i,U_i]` (``verify.maths.nets.instance_network.score_error_samples``: rigorous
-oracle error), the exceedance rate's interval is Clopper-Pearson: lower end from
-:math:`\#\{L_i > t\}`, upper end from :math:`\#\{U_i > t\}`, :math:`t = K/(\rho d)`, level
-1 - 1e-3. A lower end above rho refutes Def. 1.1 for this network family (at 1e-6 on the same
-and on 4x fresh samples, ``redraw``); an upper end below rho is consistent with it but does not
-prove the expectation (C.21 / Cor. 3.5 carry that). Part ``error_exceedance``.
+oracle error), the quantile's interval is the distribution-free order-statistic one
+(``verify.core.stats.quantile_confidence_interval``, binomial, level 1 - 1e-3; equivalent to
+Clopper-Pearson on the thresholded errors). A lower end above K refutes Def. 1.1 for this
+network family (at 1e-6 on the same and on 4x fresh samples, ``redraw``); an upper end below K
+is consistent with it but does not prove the expectation (C.21 / Cor. 3.5 carry that).
+Part ``error_quantile``; its empirical constant is :math:`\rho d q_{1-\rho}`.
 
 (iii) Size, certified. The family's parameter count P(d) and largest |parameter| W(d), from the
 networks themselves at d, 2d and 4d (same sigma index of the grid), give local exponents
@@ -54,6 +56,7 @@ network with a planted output offset are REFUTED; a stated exponent 1/2 is refut
 from __future__ import annotations
 
 import itertools
+import math
 from fractions import Fraction
 from typing import Any
 
@@ -64,7 +67,7 @@ import verify.maths.nets.instance_network as family
 from verify.core.contract import Constant, Lemma, Part
 from verify.core.domain import Choice, Domain, Integer
 from verify.core.numbers import ball, certified_max, gaussian_sum_tail, to_arb
-from verify.core.stats import clopper_pearson_lower, clopper_pearson_upper
+from verify.core.stats import quantile_confidence_interval
 
 GRID = 10
 RHO = Fraction(1, 4)
@@ -94,15 +97,19 @@ def lattice_variance(eps: arb, theta_sign: int) -> arb:
     return (num + arb(0, slack.upper())) / (den + arb(0, 2 * tail.upper()))
 
 
-def exceedance_interval(
-    lower: np.ndarray, upper: np.ndarray, threshold: float, alpha: float
-) -> tuple[arb, dict[str, int]]:
-    """Clopper-Pearson interval of P(X > threshold), from certain and possible exceedances."""
-    n = len(lower)
-    certain, possible = int(np.sum(lower > threshold)), int(np.sum(upper > threshold))
-    lo = clopper_pearson_lower(certain, n, alpha / 2)
-    hi = clopper_pearson_upper(possible, n, alpha / 2)
-    return ball(lo, hi), {"certain": certain, "possible": possible, "n": n}
+def scaled_quantile_interval(
+    lower: np.ndarray, upper: np.ndarray, d: int, alpha: float
+) -> tuple[arb, dict[str, float]]:
+    """rho d times the distribution-free interval of X's (1 - rho)-quantile (order statistics
+    of the per-point enclosures [L_i, U_i]; X >= 0 bounds it below when too few samples)."""
+    values = [
+        ball(Fraction(float(lo)), Fraction(float(hi))) for lo, hi in zip(lower, upper, strict=True)
+    ]
+    lo, hi = quantile_confidence_interval(values, float(1 - RHO), alpha)
+    lo = Fraction(0) if lo is None else max(lo, Fraction(0))
+    high = to_arb(hi) if hi is not None else arb(0, math.inf)
+    scale = to_arb(RHO * d)
+    return scale * ball(lo, high), {"quantile_low": float(lo), "quantile_high": float(high.upper())}
 
 
 def _local_exponents(values: list[int] | list[float]) -> list[arb]:
@@ -142,33 +149,34 @@ def _check(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Part]
     head = (R * R + 1) / (R * R + 1)  # head variance over c^2, c^2 = R^2 + 1
     eps = to_arb(float(inst.eps))
     comb = certified_max([lattice_variance(eps, 1), lattice_variance(eps, -1)]) / to_arb(R * R + 1)
-    threshold = float(constants["K"] / (RHO * d))
 
-    def interval(alpha: float, fresh: bool) -> tuple[arb, Fraction]:
+    def interval(alpha: float, fresh: bool) -> tuple[arb, arb]:
         draws, draw_seed = (4 * n, seed + 1_000_003) if fresh else (n, seed)
         lower, upper, _ = family.score_error_samples(net, draws, draw_seed, True)
-        return exceedance_interval(lower, upper, threshold, alpha)[0], RHO
+        return scaled_quantile_interval(lower, upper, d, alpha)[0], to_arb(constants["K"])
 
     lower, upper, regime = family.score_error_samples(net, n, seed, True)
-    rate, counts = exceedance_interval(lower, upper, threshold, ALPHA)
+    quantile, ends = scaled_quantile_interval(lower, upper, d, ALPHA)
     data = {
-        **counts,
-        "threshold": threshold,
+        **ends,
+        "n": n,
         "sigma": float(net.sigma),
         "regime": regime,
         "mean_upper": float(np.mean(upper)),
         "max_upper": float(np.max(upper)),
     }
     return [
-        Part("head_variance", head, c_cov, note="(R^2 + 1) / c^2 = 1 exactly"),
-        Part("comb_variance", comb, c_cov, note="max over phases of V(theta) / c^2"),
+        Part("head_variance", head, c_cov, "covariance", 1, note="(R^2 + 1) / c^2 = 1 exactly"),
+        Part("comb_variance", comb, c_cov, "covariance", 1, note="max_theta V(theta) / c^2"),
         Part(
-            "error_exceedance",
-            rate,
-            RHO,
+            "error_quantile",
+            quantile,
+            to_arb(constants["K"]),
+            "K",
+            1,
             kind="statistical",
             confidence=1 - ALPHA,
-            note="Markov: E X <= K/d forces P(X > K/(rho d)) <= rho; Clopper-Pearson",
+            note="Markov: E X <= K/d forces rho d q_{1-rho}(X) <= K; order statistics",
             data=data,
             redraw=interval,
         ),
