@@ -205,6 +205,6 @@ DEF11 = Lemma(
         {"d": 8, "sigma_index": 0, "samples": 200, "seed": 1},
         {"d": 8, "sigma_index": 9, "samples": 200, "seed": 2},
     ],
-    budget={"quick": 3, "standard": 20, "thorough": 80},
+    budget={"quick": 1, "standard": 20, "thorough": 80},
     depends_on=(),
 )
