@@ -72,3 +72,17 @@ def test_svg_fill_is_effective_and_border_is_own_and_counts_show_both() -> None:
     assert own["certified"] == 1 and effective["refuted"] == 2
     page = index_html(results)
     assert 'id="status-counts"' in page and "not numerical" in page
+
+
+def test_lemma_page_states_its_effective_status() -> None:
+    from verify.report.html import lemma_html
+
+    results = {
+        "meta": {},
+        "lemmas": [
+            {"id": "H.3", "title": "a", "verdict": "refuted", "depends_on": []},
+            {"id": "H.1", "title": "b", "verdict": "certified", "depends_on": ["H.3"]},
+        ],
+    }
+    page = lemma_html(results["lemmas"][1], results)
+    assert 'id="effective"' in page and "<b>refuted</b>" in page and "rests on H.3" in page

@@ -686,11 +686,21 @@ def lemma_html(lemma: dict[str, Any], results: dict[str, Any], record_limit: int
     declared = [normalize_id(str(d)) for d in lemma.get("depends_on") or []]
     depends = set(graph.predecessors(lemma_id)) | set(declared)
     meta = results.get("meta") or {}
+    state = effective_statuses(graph, lemmas).get(lemma_id)
+    effective_line = (
+        f'<p id="effective">Effective status (weakest over this statement and every statement '
+        f"its proof uses): <b>{_esc(state.status)}</b>"
+        + (f" ({_esc(state.reason)})" if state.reason else "")
+        + "</p>"
+        if state is not None
+        else ""
+    )
     body = (
         f'<p><a href="index.html">← blueprint and summary</a></p>'
         f"<h1>{_esc(lemma_id)}: {_esc(lemma.get('title', ''))} {_badge(lemma.get('verdict'))}</h1>"
         f'<p class="muted">{_esc(kind_of(lemma_id))}; profile {_esc(meta.get("profile", "?"))}, '
         f"seed {_esc(meta.get('seed', '?'))}</p>"
+        f"{effective_line}"
         "<h2>Statement</h2>"
         f'<div class="statement" id="statement"><p>{render(str(lemma.get("statement", "")))}'
         "</p></div>"
