@@ -86,3 +86,11 @@ def test_lemma_page_states_its_effective_status() -> None:
     }
     page = lemma_html(results["lemmas"][1], results)
     assert 'id="effective"' in page and "<b>refuted</b>" in page and "rests on H.3" in page
+
+
+def test_definitions_do_not_weaken_what_uses_them() -> None:
+    lemmas = {"B.2": _lemma("certified", ["B.1"])}
+    graph = build_graph({k: v["depends_on"] for k, v in lemmas.items()})
+    found = effective_statuses(graph, lemmas)
+    assert found["B.2"].status == "certified"
+    assert found["B.1"].status == "unchecked" and found["B.1"].reason

@@ -314,11 +314,19 @@ def declared_conjectures() -> frozenset[str]:
     return frozenset(normalize_id(n) for n in data.get("conjectures") or ())
 
 
+@cache
+def declared_definitions() -> frozenset[str]:
+    """Appendix definitions whose ids look like lemmas' (``B.1``: the clipped-normal noise)."""
+    data = json.loads(PAPER_GRAPH_FILE.read_text(encoding="utf-8"))
+    return frozenset(normalize_id(n) for n in data.get("definitions") or ())
+
+
 def own_status(node: str, lemmas: Mapping[str, Mapping]) -> str | None:
     """A node's own status; None for a definition without a module (it asserts nothing)."""
     lemma = lemmas.get(node)
     if lemma is None:
-        return None if kind_of(node) == "definition" else "unchecked"
+        definition = kind_of(node) == "definition" or node in declared_definitions()
+        return None if definition else "unchecked"
     verdict = str(lemma.get("verdict") or "error")
     if verdict not in STATUS_ORDER:
         verdict = "error"
