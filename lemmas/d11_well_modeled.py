@@ -49,7 +49,7 @@ local exponent (arb, of exact counts / float64 weights) against the stated poly(
 range as its interval.
 
 The networks are those of ``verify.maths.nets.instance_network`` (public entry points
-``grid_network``, ``score_error_samples``, ``size()``). Refutation (tests): K = 1e-6 and a
+``grid_network``, ``score_error_samples``, ``size()``). Refutation (tests): K = 1e-14 and a
 network with a planted output offset are REFUTED; a stated exponent 1/2 is refuted.
 """
 
