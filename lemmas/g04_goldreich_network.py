@@ -154,5 +154,5 @@ G4 = Lemma(
         {"d": 32, "d_out": 32, "seed": 2},
     ],
     budget={"quick": 4, "standard": 40, "thorough": 150},
-    depends_on=("G.3",),
+    depends_on=("G.2", "G.3"),
 )

@@ -203,7 +203,7 @@ def test_graph_is_laid_out_and_screenshot_shows_verdicts(
     for node in nodes.values():
         assert node["box"]["width"] > 50 and node["box"]["height"] > 20, node
     assert nodes["C.16"]["fill"] == "rgb(143, 214, 148)"  # certified green, as computed style
-    assert nodes["Thm.1.8"]["verdict"] == "not checked"
+    assert nodes["L.3.4"]["verdict"] == "not checked"
     boxes = sorted((n["box"]["x"], n["box"]["y"]) for n in nodes.values())
     assert len(set(boxes)) == len(boxes), "two nodes drawn at the same place"
 

@@ -393,14 +393,15 @@ def test_graph_nodes_cover_the_paper_and_link_checked_lemmas(full_report: Path) 
     assert nodes["C.16"]["data-verdict"] == "certified"
     assert nodes["C.9"]["data-verdict"] == "error"
     assert nodes["H.1"]["data-verdict"] == "inconclusive"
-    assert nodes["Thm.1.8"]["data-verdict"] == "not checked"
-    assert "unchecked" in nodes["Thm.1.8"]["class"]
+    assert nodes["L.3.4"]["data-verdict"] == "not checked"
+    assert "unchecked" in nodes["L.3.4"]["class"]
+    assert nodes["L.3.4"]["data-reason"], "a grey node gives its reason"
     assert nodes["Thm.1.8"]["data-kind"] == "theorem"
     assert nodes["Cor.3.5"]["data-kind"] == "corollary"
     assert nodes["Def.1.1"]["data-kind"] == "definition"
     links = {attrs.get("href") for tag, attrs in tags if tag == "a"}
     assert {"lemma-C.16.html", "lemma-C.9.html", "lemma-H.1.html"} <= links
-    assert "lemma-Thm.1.8.html" not in links
+    assert "lemma-L.3.4.html" not in links
     edges = {(a["data-from"], a["data-to"]) for t, a in tags if t == "path" and "data-from" in a}
     declared = {(dep, i) for i, lemma in all_lemmas().items() for dep in lemma.depends_on}
     assert edges == declared | set(paper.edges)

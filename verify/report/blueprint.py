@@ -277,3 +277,97 @@ def layout(
     width = 2 * margin + max(len(used), 1) * column_width
     height = 2 * margin + max(band_top, 1) * row_height
     return placed, width, height
+
+
+# -- effective status ----------------------------------------------------------------------
+#
+# A statement is only as good as what its proof uses: a certified lemma whose proof uses a
+# refuted one proves nothing. Each node's *own* status is its verdict (or "unchecked" when no
+# module checks it); its *effective* status is the weakest own status over itself and all its
+# ancestors. A definition without a module asserts nothing, so it does not weaken what uses it.
+# A conjecture (a results record with ``"conjecture": true``, or a node listed under
+# ``conjectures`` in ``paper_graph.json``) that certifies on every example is
+# "certified-given-conjecture": its evidence is a search, not a proof, and so is that of every
+# statement resting on it.
+
+STATUS_ORDER = (
+    "certified",
+    "certified-given-conjecture",
+    "statistical",
+    "inconclusive",
+    "unchecked",
+    "refuted",
+    "error",
+)
+
+
+@cache
+def unchecked_reasons() -> dict[str, str]:
+    """Why each statement without a module is not checked (``reasons`` in the data file)."""
+    data = json.loads(PAPER_GRAPH_FILE.read_text(encoding="utf-8"))
+    return {normalize_id(k): str(v) for k, v in (data.get("reasons") or {}).items()}
+
+
+@cache
+def declared_conjectures() -> frozenset[str]:
+    data = json.loads(PAPER_GRAPH_FILE.read_text(encoding="utf-8"))
+    return frozenset(normalize_id(n) for n in data.get("conjectures") or ())
+
+
+@cache
+def declared_definitions() -> frozenset[str]:
+    """Appendix definitions whose ids look like lemmas' (``B.1``: the clipped-normal noise)."""
+    data = json.loads(PAPER_GRAPH_FILE.read_text(encoding="utf-8"))
+    return frozenset(normalize_id(n) for n in data.get("definitions") or ())
+
+
+def own_status(node: str, lemmas: Mapping[str, Mapping]) -> str | None:
+    """A node's own status; None for a definition without a module (it asserts nothing)."""
+    lemma = lemmas.get(node)
+    if lemma is None:
+        definition = kind_of(node) == "definition" or node in declared_definitions()
+        return None if definition else "unchecked"
+    verdict = str(lemma.get("verdict") or "error")
+    if verdict not in STATUS_ORDER:
+        verdict = "error"
+    conjecture = bool(lemma.get("conjecture")) or node in declared_conjectures()
+    if conjecture and verdict == "certified":
+        return "certified-given-conjecture"
+    return verdict
+
+
+@dataclass(frozen=True)
+class Effective:
+    """A node's effective status and the statements that set it (empty when its own does)."""
+
+    status: str
+    own: str | None
+    weakest: tuple[str, ...]
+    reason: str
+
+
+def effective_statuses(graph: Graph, lemmas: Mapping[str, Mapping]) -> dict[str, Effective]:
+    """Every node's effective status: the weakest own status over it and its ancestors.
+
+    The reason says in words why a node is not plainly certified, and names the weakest
+    ancestors; an unchecked node's reason is its entry in the data file's ``reasons``.
+    """
+    own = {node: own_status(node, lemmas) for node in graph.nodes}
+    reasons = unchecked_reasons()
+    found: dict[str, Effective] = {}
+    for node in graph.nodes:
+        members = [node, *sorted(graph.ancestors(node), key=sort_key)]
+        statuses = [own[m] for m in members if own[m] is not None]
+        if not statuses:
+            text = reasons.get(node, "")
+            found[node] = Effective("unchecked", None, (), text or "a definition, not checked")
+            continue
+        status = max(statuses, key=STATUS_ORDER.index)
+        weakest = tuple(m for m in members if own[m] == status and m != node)
+        words: list[str] = []
+        if own[node] == "unchecked":
+            words.append(reasons.get(node, "no module checks this statement"))
+        if weakest and own[node] != status:
+            words.append(f"rests on {', '.join(weakest)} ({status})")
+        found[node] = Effective(status, own[node], weakest, "; ".join(words))
+    return found

@@ -7,9 +7,9 @@ MathML from ``verify.report.formulas`` (latex2mathml, the LaTeX source as a fall
 relative links to the PNGs drawn into the same folder (``verify.report.render``).
 
 The graph reads like a Lean blueprint: the shape says what a statement is (lemma, theorem,
-corollary, definition), the border whether it is checked here at all (solid) or not (dashed,
-grey), a thick dark-green border that it and every statement it depends on are checked and
-passed, and the fill its worst verdict.
+corollary, definition), the fill its *effective* status (the weakest over itself and every
+statement its proof uses, ``verify.report.blueprint.effective_statuses``), the border its own
+verdict (dashed grey when no module checks it). Every grey node's tooltip gives its reason.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from verify.report.blueprint import (
     Graph,
     Placed,
     build_graph,
+    effective_statuses,
     kind_of,
     layout,
     normalize_id,
@@ -50,7 +51,18 @@ FILL = {
     "inconclusive": "#ffe082",
     "refuted": "#f28b82",
     "error": "#d7a6e0",
+    "certified-given-conjecture": "#d4e8a0",
     None: "#eeeeee",
+}
+# Effective statuses as the fill shows them ("unchecked" is the grey of an unchecked node).
+EFFECTIVE_FILL = {**FILL, "unchecked": FILL[None]}
+BORDER = {
+    "certified": "#1b5e20",
+    "certified-given-conjecture": "#5f7f1b",
+    "statistical": "#0d47a1",
+    "inconclusive": "#b28704",
+    "refuted": "#b71c1c",
+    "error": "#6a1b9a",
 }
 MEANING = {
     "certified": "every example certified by rigorous enclosures",
@@ -58,6 +70,7 @@ MEANING = {
     "inconclusive": "worst: enclosures overlap, neither proved nor refuted",
     "refuted": "a counterexample was found",
     "error": "a check crashed or returned nothing",
+    "certified-given-conjecture": "certified, but resting on a conjecture checked by search",
     None: "not checked: no module for this statement",
 }
 NODE_WIDTH = 92.0
@@ -181,15 +194,6 @@ def results_graph(results: dict[str, Any]) -> Graph:
     )
 
 
-def chain_passed(graph: Graph, lemmas: dict[str, dict[str, Any]], node: str) -> bool:
-    """True when ``node`` and every statement it depends on are checked and passed."""
-    for member in (node, *graph.ancestors(node)):
-        lemma = lemmas.get(member)
-        if lemma is None or lemma.get("verdict") not in PASSING:
-            return False
-    return True
-
-
 def _shape(kind: str, x: float, y: float, fill: str, stroke: str, width: float, dash: str) -> str:
     w, h = NODE_WIDTH, NODE_HEIGHT
     left, top = x - w / 2, y - h / 2
@@ -249,19 +253,19 @@ def graph_svg(results: dict[str, Any]) -> str:
     ]
     for source, target in graph.edges:
         parts.append(_edge(placed[source], placed[target], source in lemmas))
+    effective = effective_statuses(graph, lemmas)
     for node in graph.nodes:
         where = placed[node]
         lemma = lemmas.get(node)
         verdict = lemma.get("verdict") if lemma is not None else None
         checked = lemma is not None
         kind = kind_of(node)
-        fill = FILL.get(verdict, FILL[None]) if checked else FILL[None]
+        state = effective[node]
+        fill = EFFECTIVE_FILL.get(state.status, FILL[None])
         if not checked:
             stroke, stroke_width, dash = "#a0a0a0", 1.2, ' stroke-dasharray="4 3"'
-        elif chain_passed(graph, lemmas, node):
-            stroke, stroke_width, dash = "#1b5e20", 3.0, ""
         else:
-            stroke, stroke_width, dash = "#333333", 1.5, ""
+            stroke, stroke_width, dash = BORDER.get(state.own or "", "#333333"), 2.5, ""
         status = verdict if checked else "not checked"
         title = f"{node} ({kind})"
         if checked:
@@ -270,10 +274,12 @@ def graph_svg(results: dict[str, Any]) -> str:
             title += f": {lemma.get('title', '')}\n{status}" + (f" ({summary})" if summary else "")
         else:
             title += ": not checked"
+        title += f"\neffective: {state.status}" + (f" ({state.reason})" if state.reason else "")
         label_colour = "#1d1d1f" if checked else "#8a8a8a"
         node_svg = (
             f'<g class="node {kind} {"checked" if checked else "unchecked"}" '
-            f'data-id="{_esc(node)}" data-verdict="{_esc(status)}" data-kind="{kind}">'
+            f'data-id="{_esc(node)}" data-verdict="{_esc(status)}" data-kind="{kind}" '
+            f'data-effective="{_esc(state.status)}" data-reason="{_esc(state.reason)}">'
             f"<title>{_esc(title)}</title>"
             f"{_shape(kind, where.x, where.y, fill, stroke, stroke_width, dash)}"
             f'<text x="{where.x:.1f}" y="{where.y + 4.5:.1f}" text-anchor="middle" '
@@ -292,28 +298,48 @@ def _legend() -> str:
         'fill="{fill}" stroke="{stroke}" stroke-width="{width}"{dash}/></svg>'
     )
     rows = []
-    for verdict in (*VERDICTS, None):
+    for verdict in ("certified", "certified-given-conjecture", *VERDICTS[1:], None):
         dash = ' stroke-dasharray="4 3"' if verdict is None else ""
-        stroke = "#a0a0a0" if verdict is None else "#333"
-        icon = swatch.format(fill=FILL[verdict], stroke=stroke, width=1.2, dash=dash)
+        stroke = BORDER.get(verdict or "", "#a0a0a0")
+        icon = swatch.format(fill=FILL[verdict], stroke=stroke, width=2, dash=dash)
         rows.append(
             f"<tr><td>{icon}</td><td><b>{_esc(verdict or 'not checked')}</b></td>"
             f"<td>{_esc(MEANING[verdict])}</td></tr>"
         )
-    chain = swatch.format(fill=FILL["certified"], stroke="#1b5e20", width=3, dash="")
-    rows.append(
-        f"<tr><td>{chain}</td><td><b>thick green border</b></td>"
-        "<td>this statement and every statement it depends on are checked and pass</td></tr>"
-    )
     shapes = (
         "Shape: rounded box = lemma, double box = theorem, hexagon = corollary, "
-        "ellipse = definition. Fill: worst verdict over all examples. "
-        "Arrows point from a statement to the statements whose proofs use it."
+        "ellipse = definition. Fill: the effective status, the weakest over the statement and "
+        "every statement its proof uses (certified, certified given a conjecture, statistical, "
+        "inconclusive, not checked, refuted, error); a grey fill means it or something it rests "
+        "on is not checked, and its tooltip says why. Border: the statement's own verdict. "
+        "Arrows point from a statement to the statements whose proofs use it. Theorems 1.8 and "
+        "1.9, Lemma 3.4 and B.5 are complexity claims: the report checks the numbers they rest "
+        "on (parameter schedules, failure bounds, measured overheads), never the claims of "
+        "polynomial time themselves, which are not numerical."
     )
     return f'<table class="legend">{"".join(rows)}</table><p class="muted">{shapes}</p>'
 
 
+def status_counts(results: dict[str, Any]) -> tuple[dict[str, int], dict[str, int]]:
+    """(own, effective) counts of the graph's nodes by status, "unchecked" for no module."""
+    lemmas = _lemma_index(results)
+    graph = results_graph(results)
+    effective = effective_statuses(graph, lemmas)
+    own: dict[str, int] = {}
+    eff: dict[str, int] = {}
+    for node in graph.nodes:
+        verdict = str(lemmas[node].get("verdict")) if node in lemmas else "unchecked"
+        own[verdict] = own.get(verdict, 0) + 1
+        eff[effective[node].status] = eff.get(effective[node].status, 0) + 1
+    return own, eff
+
+
 # -- the index -----------------------------------------------------------------------------
+
+
+def _count_text(counts: dict[str, int]) -> str:
+    order = ("certified", "certified-given-conjecture", *VERDICTS[1:], "unchecked")
+    return ", ".join(f"{counts[k]} {k}" for k in order if counts.get(k)) or "none"
 
 
 def _constant_summary(lemma: dict[str, Any]) -> tuple[str, str, str]:
@@ -417,6 +443,7 @@ def index_html(results: dict[str, Any]) -> str:
         "<th>slack</th><th>exact checks</th><th>time</th></tr>"
     )
     checked = sum(1 for node in graph.nodes if node in _lemma_index(results))
+    own_counts, effective_counts = status_counts(results)
     overridden = [
         f"{lemma['id']}.{name} = {info.get('value')} (stated {info.get('stated')})"
         for lemma in lemmas
@@ -445,6 +472,9 @@ def index_html(results: dict[str, Any]) -> str:
         "<h2>Blueprint: proof dependencies</h2>"
         f"<p>{checked} of {len(graph.nodes)} statements in the graph are checked. "
         "Click a node for its page.</p>"
+        f'<p id="status-counts">Own verdicts: {_esc(_count_text(own_counts))}. '
+        f"Effective (weakest over each statement and its ancestors): "
+        f"{_esc(_count_text(effective_counts))}.</p>"
         f'<div class="graph">{graph_svg(results)}</div>'
         f"{_legend()}"
         "<h2>Summary</h2>"
@@ -656,11 +686,21 @@ def lemma_html(lemma: dict[str, Any], results: dict[str, Any], record_limit: int
     declared = [normalize_id(str(d)) for d in lemma.get("depends_on") or []]
     depends = set(graph.predecessors(lemma_id)) | set(declared)
     meta = results.get("meta") or {}
+    state = effective_statuses(graph, lemmas).get(lemma_id)
+    effective_line = (
+        f'<p id="effective">Effective status (weakest over this statement and every statement '
+        f"its proof uses): <b>{_esc(state.status)}</b>"
+        + (f" ({_esc(state.reason)})" if state.reason else "")
+        + "</p>"
+        if state is not None
+        else ""
+    )
     body = (
         f'<p><a href="index.html">← blueprint and summary</a></p>'
         f"<h1>{_esc(lemma_id)}: {_esc(lemma.get('title', ''))} {_badge(lemma.get('verdict'))}</h1>"
         f'<p class="muted">{_esc(kind_of(lemma_id))}; profile {_esc(meta.get("profile", "?"))}, '
         f"seed {_esc(meta.get('seed', '?'))}</p>"
+        f"{effective_line}"
         "<h2>Statement</h2>"
         f'<div class="statement" id="statement"><p>{render(str(lemma.get("statement", "")))}'
         "</p></div>"

@@ -1,0 +1,67 @@
+"""Def.1.1: covariance certified, score-error exceedance statistical (distribution-free), size
+exponents certified; a tightened K, a planted wrong network and a tightened exponent are
+refuted."""
+
+import dataclasses
+from fractions import Fraction
+
+import verify.maths.nets.instance_network as family
+from verify.core.registry import get
+from verify.core.runner import evaluate, run_lemma, verdict_counts
+
+CHEAP = {"d": 8, "sigma_index": 9, "samples": 200, "seed": 3}
+
+
+def _constants(**changes):
+    constants = get("Def.1.1").stated_constants()
+    constants.update({k: Fraction(v) for k, v in changes.items()})
+    return constants
+
+
+def test_quick_profile_passes_without_inconclusive():
+    run = run_lemma(get("Def.1.1"), profile="quick", seed=1)
+    counts = verdict_counts(run)
+    assert counts["refuted"] == counts["inconclusive"] == counts["error"] == 0
+    assert counts["statistical"] == len(run.evaluations) >= 3
+    for evaluation in run.evaluations:
+        parts = {p.name: p for p in evaluation.parts}
+        assert parts["head_variance"].verdict.value == "certified"
+        assert parts["comb_variance"].verdict.value == "certified"
+    lemma = get("Def.1.1")
+    parts = {p.name: p for p in lemma.check(CHEAP, lemma.stated_constants())}
+    assert parts["error_quantile"].redraw is not None
+
+
+def test_tightened_K_is_refuted_on_redraw():
+    lemma = get("Def.1.1")
+    result = evaluate(lemma, CHEAP, _constants(K=Fraction(1, 10**14)), 64)
+    assert result.verdict.value == "refuted"
+
+
+def test_network_with_planted_offset_is_refuted(monkeypatch):
+    original = family.grid_network
+
+    class Offset:
+        def __init__(self, net):
+            self._net = net
+
+        def __getattr__(self, name):
+            return getattr(self._net, name)
+
+        def __call__(self, x, sigma=None):
+            return self._net(x) + 1.0
+
+    monkeypatch.setattr(family, "grid_network", lambda d, i, g: Offset(original(d, i, g)))
+    result = evaluate(get("Def.1.1"), CHEAP, _constants(), 64)
+    assert result.verdict.value == "refuted"
+
+
+def test_tightened_parameter_exponent_is_refuted():
+    lemma = dataclasses.replace(get("Def.1.1"), budget={"quick": 1})
+    run = run_lemma(lemma, constants=_constants(parameter_exponent=Fraction(1, 2)))
+    assert verdict_counts(run)["refuted"] > 0
+
+
+def test_tightened_covariance_is_refuted():
+    result = evaluate(get("Def.1.1"), CHEAP, _constants(covariance=Fraction(99, 100)), 64)
+    assert result.verdict.value == "refuted"
