@@ -89,8 +89,8 @@ def test_lemma_page_states_its_effective_status() -> None:
 
 
 def test_definitions_do_not_weaken_what_uses_them() -> None:
-    lemmas = {"B.2": _lemma("certified", ["B.1"])}
+    lemmas = {"E.2": _lemma("certified", ["Def.1.5"])}
     graph = build_graph({k: v["depends_on"] for k, v in lemmas.items()})
     found = effective_statuses(graph, lemmas)
-    assert found["B.2"].status == "certified"
-    assert found["B.1"].status == "unchecked" and found["B.1"].reason
+    assert found["E.2"].status == "certified"
+    assert found["Def.1.5"].status == "unchecked" and found["Def.1.5"].reason
