@@ -56,6 +56,7 @@ from verify.core.domain import Choice, Constraint, Domain, Integer, Real
 from verify.core.numbers import lower, to_arb
 from verify.maths.samplers.posterior_evidence import (
     BATCH,
+    FRESH_FACTOR,
     MIN_TV_OUTPUTS,
     acceptance_quantile_part,
     acceptance_rate_part,
@@ -70,6 +71,7 @@ if TYPE_CHECKING:
     import torch
 
 MAX_ROUNDS = 3_000_000
+FRESH_SEED_OFFSET = 1_000_003  # the re-draw's generator, apart from the check's own
 PERTURBATIONS = ("none", "random", "adversarial")
 
 DOMAIN = Domain(
@@ -161,8 +163,18 @@ def _check(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Part]
     acceptances = [measured.acceptance_arb(row, beta) for row in ys.tolist()]
     sweep = bool(params.get("sweep", False))
     moment = measured.second_moment_arb()
+    # re-draws confirming a refutation use a generator of their own: independent of the above
+    fresh_gen = torch.Generator().manual_seed(params["seed"] + FRESH_SEED_OFFSET)
+
+    def resample(count: int) -> list[arb]:
+        xs, _ = mixture.sample(count, fresh_gen)
+        rows = xs[:, :m] + beta * torch.randn(count, m, generator=fresh_gen, dtype=xs.dtype)
+        return [measured.acceptance_arb(row, beta) for row in rows.tolist()]
+
     parts = [
-        acceptance_quantile_part(acceptances, m, beta, delta, moment, constants["C_acc"], sweep)
+        acceptance_quantile_part(
+            acceptances, m, beta, delta, moment, constants["C_acc"], sweep, resample=resample
+        )
     ]
     # the test measurement: the sampled y with the median acceptance (the posterior claim
     # holds for every y; the median keeps the number of rounds moderate)
@@ -185,13 +197,30 @@ def _check(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Part]
         xs, labels = mixture.sample(count, g)
         return _perturb(xs, labels, y_star, m, gamma, params["perturbation"], g), labels
 
+    def algorithm1(count: int, g: torch.Generator):
+        return rejection_sample(
+            inexact_sampler, y_star, beta, m, g, max_proposals=count, batch=BATCH
+        )
+
     rounds = rounds_for(params["outputs"], float(a_star.mid()), max_rounds)
-    run = rejection_sample(inexact_sampler, y_star, beta, m, gen, max_proposals=rounds, batch=BATCH)
-    parts.append(acceptance_rate_part(run.accepted, rounds, a_star, lip, m=m, beta=beta))
+    run = algorithm1(rounds, gen)
+
+    def rerun(count: int) -> int:
+        return algorithm1(count, fresh_gen).accepted
+
+    def relabel(count: int):
+        fresh_rounds = rounds_for(count, float(a_star.mid()), FRESH_FACTOR * max_rounds)
+        return algorithm1(fresh_rounds, fresh_gen).labels.numpy()
+
+    parts.append(
+        acceptance_rate_part(run.accepted, rounds, a_star, lip, m=m, beta=beta, rerun=rerun)
+    )
     if run.accepted >= MIN_TV_OUTPUTS:
         exact = measured.label_posterior_arb(y_star.tolist(), beta)
         note = f"sampler error gamma = {gamma:.3g}, n = {n}, m = {m}"
-        parts.append(tv_part(run.labels.numpy(), exact, tau, constants["C_tv"], note=note))
+        parts.append(
+            tv_part(run.labels.numpy(), exact, tau, constants["C_tv"], note=note, relabel=relabel)
+        )
     return parts
 
 
