@@ -190,3 +190,27 @@ def matching_fraction(x: np.ndarray, y: np.ndarray, tau: float) -> float:
     graph = csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(x), len(y)))
     matched = int(np.count_nonzero(maximum_bipartite_matching(graph, perm_type="column") >= 0))
     return 1 - matched / len(x)
+
+
+def gaussian_shift_coupling(
+    a: float, tau: float, n: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """n i.i.d. pairs (X, Y) of the coupling in the proof above: X ~ N(0, 1), Y' the maximal
+    coupling of N(a - tau, 1) with X (a >= tau >= 0), Y = Y' + tau ~ N(a, 1). Returns (x, y,
+    apart): a pair not ``apart`` has Y' = X, so Y - X = tau in real arithmetic, and
+    {|X - Y| > tau} is contained in {apart} whatever float rounding does to y - x."""
+    if tau >= a:  # Y = X + a is within tau
+        x = rng.standard_normal(n)
+        return x, x + a, np.zeros(n, dtype=bool)
+    shifted = a - tau
+    x = rng.standard_normal(n)
+    keep = rng.random(n) < np.minimum(1.0, np.exp(-((x - shifted) ** 2) / 2 + x**2 / 2))
+    y_prime = np.where(keep, x, np.nan)
+    todo = np.flatnonzero(~keep)
+    while todo.size:  # the residual (q - p)^+, normalised, by rejection from q
+        cand = shifted + rng.standard_normal(todo.size)
+        ratio = np.exp(-(cand**2) / 2 + (cand - shifted) ** 2 / 2)  # p/q at cand
+        accept = rng.random(todo.size) < np.maximum(0.0, 1 - ratio)
+        y_prime[todo[accept]] = cand[accept]
+        todo = todo[~accept]
+    return x, y_prime + tau, ~keep
