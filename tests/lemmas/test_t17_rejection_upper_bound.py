@@ -54,3 +54,15 @@ def test_planted_wrong_acceptance_is_refuted(monkeypatch: pytest.MonkeyPatch) ->
     assert rate.verdict is Verdict.REFUTED
     assert rate.refutation["outcome"] == "confirmed by an independent re-draw"
     assert "fresh_samples" in rate.refutation
+
+
+def test_rejection_with_the_wrong_beta_is_refuted(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the model mutant: Algorithm 1 run with 1.5 beta while a(y) and the posterior use beta
+    right = t17.rejection_sample
+
+    def wrong_beta(sampler, y, beta, *args, **kwargs):
+        return right(sampler, y, 1.5 * beta, *args, **kwargs)
+
+    monkeypatch.setattr(t17, "rejection_sample", wrong_beta)
+    result = evaluate(t17.THM17, ISSUE_POINT, t17.THM17.stated_constants(), 64)
+    assert _parts(result)["acceptance_rate"].verdict is Verdict.REFUTED
