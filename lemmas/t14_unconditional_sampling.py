@@ -23,6 +23,12 @@ the same distance between two independent exact samples (the sampling noise floo
 per sample. ``score = "mixture"`` is the known-false variant (the Gaussian-mixture score of the
 large-sigma regime at every level: the phases are never encoded), which must be REFUTED.
 
+Closeness (``closeness_lower``, STATISTICAL at 0.999): Theorem 1.4's claim itself, checked with
+Def.1.2's checker one-sidedly: the distribution-free lower confidence bound of
+delta_tau(SDE, exact) at tau = 0.25 (scaled units; split-sample half-space and Clopper-Pearson,
+``verify.maths.samplers.instance_sde.closeness_part``) must not exceed delta_0. With no explicit
+coupling of the SDE's output with the instance it can refute closeness, never prove it.
+
 Domain: d = d' in {8, 16, 64, 256}; steps (grid size - 1) in [12, 80].
 """
 
@@ -30,7 +36,6 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -41,28 +46,26 @@ from verify.core.domain import Choice, Domain, Integer, integer
 from verify.core.numbers import ball, to_arb
 from verify.core.plotting import pyplot, save
 from verify.core.stats import clopper_pearson
+from verify.maths.samplers.instance_sde import (
+    SIGMA_MIN_UNSCALED,
+    closeness_part,
+    network_sde_run,
+    score_family,
+    sde_and_exact,
+)
 
 # The networks and the SDE import torch: loaded when a point is checked, not when the lemma is
 # listed.
 if TYPE_CHECKING:
     import torch
 
-    from verify.maths.nets.instance_network import InstanceScoreFamily
 
 ALPHA = 1e-3
 DELTA0 = Fraction(1, 20)
+CLOSENESS_TAU = 0.25  # scaled units: the (tau, delta0)-closeness checked with Def.1.2's checker
+FRESH_FACTOR = 4  # a re-draw confirming a refutation has this many times the samples
+FRESH_SEED_OFFSET = 1_000_003  # the re-draw's seed, apart from the check's own
 DIMENSIONS = (8, 16, 64, 256)
-SIGMA_MIN_UNSCALED = 0.025  # eps / 20 for eps = 1/2
-
-
-@lru_cache(maxsize=6)
-def score_family(d: int, steps: int) -> InstanceScoreFamily:
-    from verify.maths.nets.instance_network import InstanceScoreFamily, make_instance
-
-    inst = make_instance(d)
-    c = inst.scale
-    sigmas = np.geomspace(10 * float(inst.R), SIGMA_MIN_UNSCALED, steps + 1) / c
-    return InstanceScoreFamily(inst, sigmas, 1.0 / d)
 
 
 def mixture_score(instance):
@@ -127,49 +130,69 @@ def _params(draw) -> dict[str, Any]:
 
 
 def run_sampler(d: int, steps: int, samples: int, seed: int, score_kind: str) -> dict[str, Any]:
-    import torch
-
+    """Statistics of one run (JSON-native), with the samples themselves under "_run"."""
     from verify.maths.nets.instance_network import make_instance
-    from verify.maths.samplers.sde import reverse_sde_sample
 
     if score_kind == "network":
-        family = score_family(d, steps)
-        inst, sigmas, switch = family.instance, family.sigmas, family.sigma_switch
-        score = family
+        run = network_sde_run(d, steps, samples, seed)
+        switch = score_family(d, steps).sigma_switch
     else:  # the known-false variant needs no networks
         inst = make_instance(d)
         sigmas = np.geomspace(10 * float(inst.R), SIGMA_MIN_UNSCALED, steps + 1) / inst.scale
-        score, switch = mixture_score(inst), math.nan
-    schedule = torch.as_tensor(sigmas, dtype=torch.float64)
-    generator = torch.Generator().manual_seed(seed)
-    result = reverse_sde_sample(score, samples, inst.dim, schedule, generator, batch=2000)
-    sigma_min = float(schedule[-1])
-    exact, _ = inst.sample_scaled(samples, generator, sigma=sigma_min)
-    exact2, _ = inst.sample_scaled(samples, generator, sigma=sigma_min)
+        run, switch = sde_and_exact(inst, mixture_score(inst), sigmas, samples, seed), math.nan
+    inst, sde, exact, exact2 = run["instance"], run["sde"], run["exact"], run["exact2"]
     return {
-        "sde_failures": int(inconsistent(inst, result.samples).sum()),
+        "sde_failures": int(inconsistent(inst, sde).sum()),
         "exact_failures": int(inconsistent(inst, exact).sum()),
-        "w1_sde_exact": coordinate_w1(result.samples, exact),
+        "w1_sde_exact": coordinate_w1(sde, exact),
         "w1_exact_exact": coordinate_w1(exact2, exact),
-        "seconds_per_sample": result.seconds / samples,
-        "sigma_min": sigma_min,
+        "seconds_per_sample": run["seconds"] / samples,
+        "sigma_min": run["sigma_min"],
         "sigma_switch_unscaled": switch,
+        "_run": run,
     }
+
+
+def _rate_difference(counts: dict[str, Any], n: int, alpha: float) -> Any:
+    """sde_rate - exact_rate as the difference of two Clopper-Pearson intervals, each at level
+    1 - alpha/2 (exact binomial tails, distribution-free; union bound: level 1 - alpha)."""
+    sde_lo, sde_hi = clopper_pearson(counts["sde_failures"], n, alpha / 2)
+    ex_lo, ex_hi = clopper_pearson(counts["exact_failures"], n, alpha / 2)
+    return ball(sde_lo - ex_hi, sde_hi - ex_lo)
 
 
 def _check(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Part]:
     n = params["samples"]
     out = run_sampler(params["d"], params["steps"], n, params["seed"], params["score"])
-    sde_lo, sde_hi = clopper_pearson(out["sde_failures"], n, ALPHA / 2)
-    ex_lo, ex_hi = clopper_pearson(out["exact_failures"], n, ALPHA / 2)
     # sde_rate <= exact_rate + K delta_0, i.e. sde_rate - exact_rate <= K delta_0: the left side
     # is the difference of the two Clopper-Pearson intervals (union bound: level 1 - ALPHA).
     unit = to_arb(DELTA0)
+    bound = to_arb(constants["K"]) * unit
+
+    def redraw(alpha: float, fresh: bool) -> tuple[Any, Any]:
+        counts, total = out, n
+        if fresh:  # an independent run (its own seed) with FRESH_FACTOR times the samples
+            total = FRESH_FACTOR * n
+            seed = params["seed"] + FRESH_SEED_OFFSET
+            counts = run_sampler(params["d"], params["steps"], total, seed, params["score"])
+        return _rate_difference(counts, total, alpha), bound
+
+    run = out.pop("_run")
+
+    def rerun(factor: int):
+        seed = params["seed"] + FRESH_SEED_OFFSET
+        fresh = run_sampler(params["d"], params["steps"], factor * n, seed, params["score"])
+        return fresh["_run"]["sde"].numpy(), fresh["_run"]["exact"].numpy()
+
+    closeness = closeness_part(
+        run["sde"].numpy(), run["exact"].numpy(), CLOSENESS_TAU, float(DELTA0), ALPHA, rerun
+    )
     return [
+        closeness,
         Part(
             "inconsistency_rate",
-            ball(sde_lo - ex_hi, sde_hi - ex_lo),
-            to_arb(constants["K"]) * unit,
+            _rate_difference(out, n, ALPHA),
+            bound,
             "K",
             unit,
             kind="statistical",
@@ -183,7 +206,8 @@ def _check(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Part]
                 k: None if isinstance(v, float) and math.isnan(v) else v
                 for k, v in {**out, "samples": n}.items()
             },
-        )
+            redraw=redraw,
+        ),
     ]
 
 

@@ -34,6 +34,7 @@ from verify.core.contract import Constant, Lemma, Part
 from verify.core.domain import Domain, Integer, Real
 from verify.maths.samplers.posterior_evidence import (
     BATCH,
+    FRESH_FACTOR,
     MIN_TV_OUTPUTS,
     acceptance_quantile_part,
     acceptance_rate_part,
@@ -51,6 +52,7 @@ from verify.maths.samplers.rejection import (
 )
 
 MAX_ROUNDS = 1_500_000
+FRESH_SEED_OFFSET = 1_000_003  # the re-draw's generator, apart from the check's own
 
 DOMAIN = Domain(
     d=Integer(1, 6, search=(2, 5), doc="seed length (2^d seeds enumerated)"),
@@ -103,10 +105,25 @@ def _check(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Part]
     ys = inst.measure(x, beta, gen)
     all_terms = [instance_seed_terms(inst, row, beta) for row in ys.tolist()]
     acceptances = [instance_acceptance(inst, terms, beta) for terms in all_terms]
+    # re-draws confirming a refutation use a generator of their own: independent of the above
+    fresh_gen = torch.Generator().manual_seed(params["seed"] + FRESH_SEED_OFFSET)
+
+    def resample(count: int) -> list[arb]:
+        xs, _ = inst.sample_scaled(count, fresh_gen)
+        rows = inst.measure(xs, beta, fresh_gen).tolist()
+        return [instance_acceptance(inst, instance_seed_terms(inst, r, beta), beta) for r in rows]
+
     # M = E|A x~|^2 <= d' (H.11: covariance <= I after scaling, comb coordinates of mean 0)
     parts = [
         acceptance_quantile_part(
-            acceptances, d_out, beta, delta, arb(d_out), constants["C_acc"], sweep=True
+            acceptances,
+            d_out,
+            beta,
+            delta,
+            arb(d_out),
+            constants["C_acc"],
+            sweep=True,
+            resample=resample,
         )
     ]
     pick = median_index(acceptances)
@@ -114,21 +131,37 @@ def _check(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Part]
     if float(a_star.mid()) * MAX_ROUNDS < 1.3 * params["outputs"]:
         return parts
     rounds = rounds_for(params["outputs"], float(a_star.mid()), MAX_ROUNDS)
-    run = rejection_sample(
-        instance_sampler(inst),
-        y_star,
-        beta,
-        instance_measurement(inst),
-        gen,
-        max_proposals=rounds,
-        batch=BATCH,
+
+    def algorithm1(count: int, g):
+        return rejection_sample(
+            instance_sampler(inst),
+            y_star,
+            beta,
+            instance_measurement(inst),
+            g,
+            max_proposals=count,
+            batch=BATCH,
+        )
+
+    run = algorithm1(rounds, gen)
+
+    def rerun(count: int) -> int:
+        return algorithm1(count, fresh_gen).accepted
+
+    def relabel(count: int):
+        fresh_rounds = rounds_for(count, float(a_star.mid()), FRESH_FACTOR * MAX_ROUNDS)
+        return algorithm1(fresh_rounds, fresh_gen).labels.numpy()
+
+    parts.append(
+        acceptance_rate_part(run.accepted, rounds, a_star, arb(0), m=d_out, beta=beta, rerun=rerun)
     )
-    parts.append(acceptance_rate_part(run.accepted, rounds, a_star, arb(0), m=d_out, beta=beta))
     if run.accepted >= MIN_TV_OUTPUTS:
         total = sum(terms, arb(0))
         exact = [t / total for t in terms]
         note = f"d={inst.d} d'={d_out} R={params['R']} eps={params['eps']}, 2^d seed cells"
-        parts.append(tv_part(run.labels.numpy(), exact, tau, constants["C_tv"], note=note))
+        parts.append(
+            tv_part(run.labels.numpy(), exact, tau, constants["C_tv"], note=note, relabel=relabel)
+        )
     return parts
 
 

@@ -104,3 +104,24 @@ def test_domains() -> None:
     with pytest.raises(DomainError):
         lemma = get("Thm.1.7")
         evaluate(lemma, {**THM_POINT, "eps": 1.5}, lemma.stated_constants(), 64, user_input=True)
+
+
+def test_e2_docstring_algebra_by_sympy() -> None:
+    import sympy as sp
+
+    t, beta = sp.symbols("t beta", positive=True)
+    pi = sp.exp(-(t**2) / (2 * beta**2))
+    slope = sp.diff(pi, t)
+    # the steepest point of the acceptance is |Ax - y| = beta: the Lipschitz constant
+    (t_star,) = sp.solve(sp.diff(slope, t), t)
+    assert sp.simplify(t_star - beta) == 0
+    assert sp.simplify(-slope.subs(t, t_star) - 1 / (beta * sp.sqrt(sp.E))) == 0
+    # (a): with L = gamma/(beta sqrt e) and 2L/(a - L) = tau, gamma = tau a beta sqrt(e)/(2 + tau)
+    tau, a, gamma = sp.symbols("tau a gamma", positive=True)
+    lip = gamma / (beta * sp.sqrt(sp.E))
+    (solved,) = sp.solve(sp.Eq(2 * lip / (a - lip), tau), gamma)
+    assert sp.simplify(solved - tau * a * beta * sp.sqrt(sp.E) / (2 + tau)) == 0
+    # (a'): per-round bad probability over the stopping probability a(y)
+    delta = sp.symbols("delta", positive=True)
+    delta_out = (delta + tau / (beta * sp.sqrt(sp.E))) / a
+    assert sp.simplify(delta_out * a - delta - tau * sp.exp(-sp.Rational(1, 2)) / beta) == 0

@@ -110,3 +110,26 @@ def test_h11_domain() -> None:
     }
     with pytest.raises(DomainError):
         evaluate(lemma, bad, lemma.stated_constants(), 64, user_input=True)
+
+
+@pytest.mark.parametrize(
+    "point", [{"m": 1, "t": 1e-6}, {"m": 2, "t": 20.0}, {"m": 10, "t": 0.01}, {"m": 400, "t": 5.0}]
+)
+def test_h9_two_computations_agree_to_six_digits(point) -> None:
+    from lemmas.h09_h10_concentration import H9
+
+    result = evaluate(H9, point, H9.stated_constants(), 64)
+    parts = {p.name: p for p in result.parts}
+    agreement = parts["upper_tail_two_ways"]
+    assert agreement.kind == "agreement"
+    assert agreement.verdict is Verdict.CERTIFIED
+    assert agreement.agreement["digits"] >= 6
+
+
+def test_h11_direct_equals_trace_is_an_agreement() -> None:
+    from lemmas.h11_contraction_moment import H11
+
+    params = next(iter(H11.examples))
+    parts = {p.name: p for p in evaluate(H11, params, H11.stated_constants(), 64).parts}
+    assert parts["direct_equals_trace"].kind == "agreement"
+    assert parts["direct_equals_trace"].verdict is Verdict.CERTIFIED

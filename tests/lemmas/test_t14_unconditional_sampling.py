@@ -27,3 +27,10 @@ def test_mixture_score_is_refuted():
 def test_domain_errors(bad):
     with pytest.raises(DomainError):
         T14.validate_point({**POINT, **bad})
+
+
+def test_network_sampler_closeness_is_not_refuted():
+    result = evaluate(T14, POINT, T14.stated_constants(), 64)
+    part = {p.name: p for p in result.parts}["closeness_lower"]
+    assert part.verdict is Verdict.STATISTICAL
+    assert part.data["tau"] == 0.25

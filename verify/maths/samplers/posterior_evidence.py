@@ -10,11 +10,20 @@ the acceptance-versus-m figure both draw.
 - ``acceptance_rate_part``: the Clopper-Pearson interval of the per-round acceptance must meet
   [a(y) - L, a(y) + L].
 Every part is statistical at level 1 - ALPHA; its plotted values travel in ``Part.data``.
+Each bound is distribution-free and exact at its level: order statistics of i.i.d. draws against
+Binomial tails (``quantile_confidence_interval``), the expectation bound plus McDiarmid for the
+TV of an empirical law (``tv_deviation``), Clopper-Pearson for the acceptance rate.
+
+Each part carries a ``redraw(alpha, fresh)`` (``Part.redraw``): the same bound at level
+1 - alpha, on the part's own draws or on an independent re-draw of ``FRESH_FACTOR`` times as
+many, from a caller-supplied function that draws with a generator of its own. The engine asks
+for it only to confirm a refutation at ``verify.core.runner.REFUTATION_ALPHA``.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
 
@@ -30,6 +39,9 @@ from verify.maths.samplers.rejection import e1_best_r, e1_bound, e1_radius
 ALPHA = 0.01
 MIN_TV_OUTPUTS = 1500  # below this the TV confidence radius exceeds the tolerances used
 BATCH = 200_000  # rounds of Algorithm 1 per torch batch
+FRESH_FACTOR = 4  # an independent re-draw confirming a refutation has this many times the draws
+
+Redraw = Callable[[float, bool], tuple[Any, Any]]
 
 
 def rounds_for(want: int, acceptance: float, max_rounds: int) -> int:
@@ -62,8 +74,14 @@ def acceptance_quantile_part(
     moment: arb,
     c_acc: Fraction,
     sweep: bool = False,
+    resample: Callable[[int], list[arb]] | None = None,
 ) -> Part:
-    """The 3 delta-quantile of a(y) against C_acc delta (r/3R)^m exp(-rho^2/2beta^2)."""
+    """The 3 delta-quantile of a(y) against C_acc delta (r/3R)^m exp(-rho^2/2beta^2).
+
+    The quantile's interval is the order-statistic (Binomial) one, valid for any law of a(y).
+    ``resample(n)``, when given, returns n fresh certified a(y_i) (independent draws of y): it
+    makes the part's re-draw for a refutation.
+    """
     b, d = to_arb(beta), to_arb(delta)
     big_r = (moment / d).sqrt()
     r = to_arb(e1_best_r(beta, m, delta, float(big_r.mid())))
@@ -71,9 +89,17 @@ def acceptance_quantile_part(
         r = big_r
     rho = e1_radius(r, b, m, d)
     unit = e1_bound(r, big_r, m, d) * (-(rho * rho) / (2 * b * b)).exp()
-    lo, hi = quantile_confidence_interval(acceptances, 3 * delta, ALPHA)
-    lo_arb = to_arb(lo) if lo is not None else arb(0)
-    quantile = ball(lo_arb, hi) if hi is not None else lo_arb + arb(0, math.inf)
+    quantile, lo_arb, hi = _quantile_interval(acceptances, 3 * delta, ALPHA)
+    bound = to_arb(c_acc) * unit
+
+    def redraw(alpha: float, fresh: bool) -> tuple[arb, arb]:
+        values = acceptances
+        if fresh:
+            if resample is None:
+                raise ValueError("no re-draw was supplied")
+            values = resample(FRESH_FACTOR * len(acceptances))
+        return bound, _quantile_interval(values, 3 * delta, alpha)[0]
+
     hi_log = _log10(to_arb(hi)) if hi is not None else math.inf
     median = sorted(acceptances, key=lambda v: float(v.mid()))[len(acceptances) // 2]
     data = {
@@ -91,7 +117,7 @@ def acceptance_quantile_part(
     )
     return Part(
         "acceptance_quantile",
-        to_arb(c_acc) * unit,
+        bound,
         quantile,
         "C_acc",
         unit,
@@ -99,13 +125,24 @@ def acceptance_quantile_part(
         confidence=1 - ALPHA,
         note=note,
         data=data,
+        redraw=redraw if resample is not None else None,
     )
 
 
-def tv_part(
-    labels: np.ndarray, exact: list[arb], tau: float, c_tv: Fraction, note: str = ""
-) -> Part:
-    """TV(law of the labels, exact posterior) <= C_tv tau, with a confidence interval."""
+def _quantile_interval(
+    values: list[arb], q: float, alpha: float
+) -> tuple[arb, arb, Fraction | None]:
+    """The order-statistic interval of the q-quantile as a ball (upper end +inf when too few
+    draws), with its lower end as a ball and its upper end (None for +inf)."""
+    lo, hi = quantile_confidence_interval(values, q, alpha)
+    lo_arb = to_arb(lo) if lo is not None else arb(0)
+    interval = ball(lo_arb, hi) if hi is not None else lo_arb + arb(0, math.inf)
+    return interval, lo_arb, hi
+
+
+def _tv_interval(labels: np.ndarray, exact: list[arb], alpha: float) -> tuple[arb, arb, Fraction]:
+    """The empirical TV (enclosed), and its confidence interval at level 1 - alpha: the radius
+    is the expectation bound plus McDiarmid of ``tv_deviation`` (distribution-free)."""
     n = len(labels)
     cells = len(exact)
     counts = np.bincount(labels, minlength=cells)
@@ -113,33 +150,88 @@ def tv_part(
     for k in range(cells):
         tv += abs(arb(int(counts[k])) / n - exact[k])
     tv = tv / 2
-    radius = tv_deviation(n, cells, ALPHA)
+    radius = tv_deviation(n, cells, alpha)
     lo = max(Fraction(0), lower(tv) - radius)
-    interval = ball(lo, upper(tv) + radius)
+    return tv, ball(lo, upper(tv) + radius), radius
+
+
+def tv_part(
+    labels: np.ndarray,
+    exact: list[arb],
+    tau: float,
+    c_tv: Fraction,
+    note: str = "",
+    relabel: Callable[[int], np.ndarray] | None = None,
+) -> Part:
+    """TV(law of the labels, exact posterior) <= C_tv tau, with a confidence interval.
+
+    ``relabel(n)``, when given, returns the labels of n fresh independent outputs of the same
+    sampler: it makes the part's re-draw for a refutation.
+    """
+    n = len(labels)
+    cells = len(exact)
+    tv, interval, radius = _tv_interval(labels, exact, ALPHA)
     unit = to_arb(tau)
+    bound = to_arb(c_tv) * unit
+
+    def redraw(alpha: float, fresh: bool) -> tuple[arb, arb]:
+        drawn = labels
+        if fresh:
+            if relabel is None:
+                raise ValueError("no re-draw was supplied")
+            drawn = relabel(FRESH_FACTOR * n)
+        return _tv_interval(drawn, exact, alpha)[1], bound
+
     return Part(
         "posterior_tv",
         interval,
-        to_arb(c_tv) * unit,
+        bound,
         "C_tv",
         unit,
         kind="statistical",
         confidence=1 - ALPHA,
         note=f"{n} outputs, TV_hat={float(tv.mid()):.4f} +- {float(radius):.4f}; {note}",
         data={"outputs": n, "cells": cells, "tv_hat": float(tv.mid()), "radius": float(radius)},
+        redraw=redraw if relabel is not None else None,
     )
 
 
+def _rate_gap(accepted: int, rounds: int, exact: arb, slack: arb, alpha: float):
+    """Clopper-Pearson interval (lo, hi) at level 1 - alpha of the per-round acceptance, and its
+    exact distance to [a - L, a + L] (0 when they meet)."""
+    lo, hi = clopper_pearson(accepted, rounds, alpha)
+    gap = max(Fraction(0), lower(exact - slack) - hi, lo - upper(exact + slack))
+    return lo, hi, gap
+
+
 def acceptance_rate_part(
-    accepted: int, rounds: int, exact: arb, slack: arb, m: int, beta: float
+    accepted: int,
+    rounds: int,
+    exact: arb,
+    slack: arb,
+    m: int,
+    beta: float,
+    rerun: Callable[[int], int] | None = None,
 ) -> Part:
     """The Clopper-Pearson interval of the per-round acceptance must meet [a - L, a + L].
 
-    Left side: the gap between the two intervals (0 when they meet); right side 0. The part is
-    STATISTICAL when they meet and REFUTED when they are separated (at level 1 - ALPHA).
+    Left side: the exact gap between the two intervals (0 when they meet); right side 0. The
+    part is STATISTICAL when they meet, and separated at level 1 - ALPHA it is a candidate
+    refutation, which the engine confirms at its refutation level with ``redraw``.
+    ``rerun(rounds)``, when given, runs that many fresh independent rounds of Algorithm 1 at
+    the same y and returns the number accepted.
     """
-    lo, hi = clopper_pearson(accepted, rounds, ALPHA)
-    gap = max(Fraction(0), lower(exact - slack) - hi, lo - upper(exact + slack))
+    lo, hi, gap = _rate_gap(accepted, rounds, exact, slack, ALPHA)
+
+    def redraw(alpha: float, fresh: bool) -> tuple[Fraction, Fraction]:
+        count, total = accepted, rounds
+        if fresh:
+            if rerun is None:
+                raise ValueError("no re-draw was supplied")
+            total = FRESH_FACTOR * rounds
+            count = rerun(total)
+        return _rate_gap(count, total, exact, slack, alpha)[2], Fraction(0)
+
     rate = accepted / rounds
     note = (
         f"{accepted}/{rounds} accepted, CP [{float(lo):.5g}, {float(hi):.5g}]; "
@@ -160,6 +252,7 @@ def acceptance_rate_part(
         confidence=1 - ALPHA,
         note=note,
         data=data,
+        redraw=redraw if rerun is not None else None,
     )
 
 

@@ -1,0 +1,34 @@
+"""Def.1.3: the network-driven reverse SDE is not refuted as a (tau, delta) sampler; a sampler
+shifted by 3 tau is."""
+
+from __future__ import annotations
+
+import pytest
+
+import lemmas.def13_unconditional_sampler as def13
+from verify.core.runner import evaluate
+from verify.core.verdict import Verdict
+
+# smaller than the lemma's example (d = 16, shared with Thm.1.4) to keep the test short
+POINT = {"d": 8, "steps": 60, "samples": 600, "tau": 0.25, "delta": 0.05, "seed": 0}
+
+
+def _part(point):
+    result = evaluate(def13.DEF13, point, {}, 64)
+    return {p.name: p for p in result.parts}["closeness_lower"]
+
+
+def test_network_sampler_is_not_refuted() -> None:
+    assert _part(POINT).verdict is Verdict.STATISTICAL
+
+
+def test_sampler_shifted_by_three_tau_is_refuted(monkeypatch: pytest.MonkeyPatch) -> None:
+    def shifted(sde, tau):
+        moved = sde.clone()
+        moved[:, 0] += 3 * tau
+        return moved
+
+    monkeypatch.setattr(def13, "_sampler_output", shifted)
+    part = _part(POINT)
+    assert part.verdict is Verdict.REFUTED
+    assert part.refutation["outcome"] == "confirmed by an independent re-draw"

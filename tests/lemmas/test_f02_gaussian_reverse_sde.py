@@ -1,0 +1,62 @@
+"""F.2 on Gaussian targets: the exact recursion, its bound, and the sampler it describes."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import pytest
+
+import lemmas.f02_gaussian_reverse_sde as f02
+from verify.core.errors import DomainError
+from verify.core.runner import evaluate
+from verify.core.verdict import Verdict
+
+POINT = dict(f02.F2.examples[1])
+
+
+def _parts(point, constants=None):
+    result = evaluate(f02.F2, point, constants or f02.F2.stated_constants(), 64)
+    return {p.name: p for p in result.parts}
+
+
+def test_examples_pass() -> None:
+    for point in f02.F2.examples:
+        parts = _parts(point)
+        assert parts["w2"].verdict is Verdict.CERTIFIED
+        assert parts["variance_two_ways"].verdict is Verdict.CERTIFIED
+        assert parts["median_event"].verdict is Verdict.STATISTICAL
+        assert parts["sigma_event"].verdict is Verdict.STATISTICAL
+
+
+def test_tightened_constant_is_refuted() -> None:
+    empirical = _parts(POINT)["w2"].empirical
+    tight = {"C": Fraction(empirical) / 2}
+    assert _parts(POINT, tight)["w2"].verdict is Verdict.REFUTED
+
+
+def test_sampler_with_wrong_score_is_refuted(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the model mutant: the sampler scores N(mu, (2 s)^2) while the recursion describes N(mu, s^2)
+    right = f02._sampler_score
+    monkeypatch.setattr(f02, "_sampler_score", lambda mu, s, eps: right(mu, 2 * s, eps))
+    part = _parts(POINT)["sigma_event"]
+    assert part.verdict is Verdict.REFUTED
+    assert part.refutation["outcome"] == "confirmed by an independent re-draw"
+
+
+def test_variance_error_recursion_by_sympy() -> None:
+    import sympy as sp
+
+    v, w, du = sp.symbols("v w du", positive=True)
+    a = 1 - du / w
+    v_next = a**2 * v + du
+    w_next = w - du
+    # e_{k+1} = a_k^2 e_k + du_k^2 / w_k
+    assert sp.simplify((v_next - w_next) - (a**2 * (v - w) + du**2 / w)) == 0
+    # (sqrt v - sqrt w)^2 = (v - w)^2 / (sqrt v + sqrt w)^2
+    gap = (sp.sqrt(v) - sp.sqrt(w)) ** 2 - (v - w) ** 2 / (sp.sqrt(v) + sp.sqrt(w)) ** 2
+    assert sp.simplify(gap) == 0
+
+
+def test_domain() -> None:
+    with pytest.raises(DomainError):
+        f02.F2.validate_point({**POINT, "sigma_min": 20.0})

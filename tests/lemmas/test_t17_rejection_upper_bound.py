@@ -1,0 +1,68 @@
+"""Thm.1.7's statistical parts under the strict refutation rule (issue 16, item 6).
+
+A 3-sigma fluctuation of the measured acceptance rate is no refutation: at the run-wide level
+1e-6 its Clopper-Pearson interval meets the exact a(y). A planted wrong a(y) is still REFUTED,
+confirmed on the part's own rounds and on an independent re-draw with more rounds.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+import lemmas.t17_rejection_upper_bound as t17
+from verify.core.runner import REFUTATION_ALPHA, evaluate
+from verify.core.verdict import Verdict
+
+# issue 16 item 6: 2832/34349 accepted, 99% CP [0.078669, 0.086343] against a(y) = 0.0779655
+ISSUE_POINT = {
+    "R": 2.0,
+    "beta": 0.2,
+    "d": 5,
+    "d_out": 2,
+    "delta": 0.05,
+    "eps": 0.5,
+    "outputs": 2000,
+    "seed": 14215,
+    "tau": 0.25,
+    "y_samples": 60,
+}
+
+
+def _parts(result):
+    return {p.name: p for p in result.parts}
+
+
+def test_issue_point_fluctuation_is_not_refuted() -> None:
+    result = evaluate(t17.THM17, ISSUE_POINT, t17.THM17.stated_constants(), 64)
+    rate = _parts(result)["acceptance_rate"]
+    assert rate.verdict in (Verdict.STATISTICAL, Verdict.INCONCLUSIVE)
+    assert result.verdict is not Verdict.REFUTED
+    if rate.refutation is not None:  # separated at 99%: the strict rule must have been asked
+        assert rate.refutation["alpha"] == REFUTATION_ALPHA
+        assert rate.refutation["outcome"] != "confirmed by an independent re-draw"
+
+
+def test_planted_wrong_acceptance_is_refuted(monkeypatch: pytest.MonkeyPatch) -> None:
+    exact = t17.instance_acceptance
+
+    def wrong(inst, terms, beta):  # a(y) 20% too small: a wrong model, not noise
+        return exact(inst, terms, beta) * 0.8
+
+    monkeypatch.setattr(t17, "instance_acceptance", wrong)
+    result = evaluate(t17.THM17, ISSUE_POINT, t17.THM17.stated_constants(), 64)
+    rate = _parts(result)["acceptance_rate"]
+    assert rate.verdict is Verdict.REFUTED
+    assert rate.refutation["outcome"] == "confirmed by an independent re-draw"
+    assert "fresh_samples" in rate.refutation
+
+
+def test_rejection_with_the_wrong_beta_is_refuted(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the model mutant: Algorithm 1 run with 1.5 beta while a(y) and the posterior use beta
+    right = t17.rejection_sample
+
+    def wrong_beta(sampler, y, beta, *args, **kwargs):
+        return right(sampler, y, 1.5 * beta, *args, **kwargs)
+
+    monkeypatch.setattr(t17, "rejection_sample", wrong_beta)
+    result = evaluate(t17.THM17, ISSUE_POINT, t17.THM17.stated_constants(), 64)
+    assert _parts(result)["acceptance_rate"].verdict is Verdict.REFUTED
