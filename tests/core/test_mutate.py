@@ -178,3 +178,35 @@ def test_registered_lemma_constants_are_caught(lemma_id: str) -> None:
     summary = mutate(profile="quick", seed=0, lemmas=[small], log=_quiet)
     assert summary["total"] == len(small.constants)
     assert summary["defects"] == [], summary["defects"]
+
+
+def test_model_mutants_must_be_refuted():
+    from flint import arb
+
+    from verify.core.contract import Lemma, ModelMutant, Part
+    from verify.core.mutate import mutate
+
+    def check(params, constants, *, bias=0):
+        observed = arb(params["x"]) + bias
+        return [Part("value", observed, arb(1))]
+
+    lemma = Lemma(
+        id="T.model",
+        title="t",
+        statement="x <= 1",
+        domain="any",
+        constants=[],
+        params=lambda: None,
+        check=check,
+        examples=[{"x": 0.5}],
+        budget={"quick": 0},
+        model_mutants=[
+            ModelMutant("value shifted by 2", lambda p, c: check(p, c, bias=2)),
+            ModelMutant("harmless shift", lambda p, c: check(p, c, bias=0.1)),
+        ],
+    )
+    summary = mutate(lemmas=[lemma], log=lambda line: None)
+    by_name = {m["constant"]: m for m in summary["mutants"]}
+    assert by_name["model: value shifted by 2"]["status"] == "caught"
+    assert by_name["model: harmless shift"]["status"] == "survived"
+    assert summary["caught"] == 1 and summary["total"] == 2

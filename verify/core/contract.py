@@ -126,6 +126,19 @@ def Agreement(
     )
 
 
+@dataclass(frozen=True)
+class ModelMutant:
+    """A planted wrong model for ``verify mutate``: the lemma's check with a wrong sampler, law
+    or measurement (e.g. "sampler shifted by 3 tau", "rejection with the wrong beta"). The
+    harness runs it at ``examples`` (the lemma's fixed examples when empty) and counts it caught
+    only when some example comes back REFUTED: a check must fail by its model, not only by a
+    constant."""
+
+    name: str
+    check: Callable[[Params, dict[str, Fraction]], list[Part]]
+    examples: Sequence[Params] = ()
+
+
 @dataclass
 class Lemma:
     id: str
@@ -141,6 +154,7 @@ class Lemma:
     plots: Callable[[list[dict[str, Any]], Any], list[str]] | None = None
     depends_on: Sequence[str] = ()
     primary: str | None = None
+    model_mutants: Sequence[ModelMutant] = ()
 
     def __post_init__(self) -> None:
         if self.params is None:

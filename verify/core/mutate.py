@@ -31,7 +31,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from verify.core.contract import Constant, Lemma
+from verify.core.contract import Constant, Lemma, ModelMutant
 from verify.core.registry import all_lemmas, get
 from verify.core.runner import LemmaRun, empirical_constants, params_key, run_lemma
 from verify.core.verdict import Verdict
@@ -262,8 +262,51 @@ def mutate_constant(
     return mutant
 
 
+def mutate_model(
+    lemma: Lemma, model: ModelMutant, base: LemmaRun, *, profile: str, seed: int
+) -> Mutant:
+    """Run a planted wrong model at its examples; caught when some example is REFUTED that the
+    unmutated run did not refute."""
+    started = time.perf_counter()
+    mutant = Mutant(
+        lemma=lemma.id,
+        constant=f"model: {model.name}",
+        sense="model",
+        stated="",
+        empirical=None,
+        worst_params=None,
+    )
+    wrong = replace(
+        lemma,
+        check=model.check,
+        examples=list(model.examples) or list(lemma.examples),
+        budget={profile: 0},
+    )
+    try:
+        run = run_lemma(wrong, profile=profile, seed=seed)
+    except Exception as exc:
+        mutant.status = CRASHED
+        mutant.detail = f"{type(exc).__name__}: {exc}"
+        return mutant
+    already = _refuted_keys(base)
+    for evaluation in run.evaluations:
+        if evaluation.verdict is Verdict.REFUTED and params_key(evaluation.params) not in already:
+            mutant.status = CAUGHT
+            mutant.refuted_params = json.loads(params_key(evaluation.params))
+            break
+    else:
+        verdicts = sorted({e.verdict.value for e in run.evaluations})
+        mutant.detail = f"the wrong model was not refuted (verdicts: {', '.join(verdicts)})"
+    mutant.seconds = time.perf_counter() - started
+    return mutant
+
+
 def describe(mutant: Mutant) -> str:
     head = f"{mutant.lemma} {mutant.constant} ({mutant.sense})"
+    if mutant.sense == "model":
+        if mutant.status == CAUGHT:
+            return f"{head}: REFUTED at {json.dumps(mutant.refuted_params)}: caught"
+        return f"{head}: {mutant.status.upper()} - {mutant.detail}"
     if mutant.status in (NOT_EXERCISED, BASELINE_REFUTED, CRASHED):
         return f"{head}: {mutant.status.upper()} - {mutant.detail}"
     past = "below" if mutant.sense == "upper" else "above"
@@ -330,6 +373,10 @@ def mutate(
             )
             mutants.append(mutant)
             log("  " + describe(mutant))
+        for model in lemma.model_mutants:
+            mutant = mutate_model(lemma, model, base, profile=profile, seed=seed)
+            mutants.append(mutant)
+            log("  " + describe(mutant))
     caught = sum(m.caught for m in mutants)
     total = len(mutants)
     defects = [f"{m.lemma}.{m.constant}: {m.status} - {m.detail}" for m in mutants if not m.caught]
@@ -337,10 +384,11 @@ def mutate(
         f"{m.lemma}.{m.constant}: caught only {m.step:g} past the empirical value"
         + (f" (check resolution {m.resolution:.3g})" if m.resolution is not None else "")
         for m in mutants
-        if m.caught and m.step != steps[0]
+        if m.caught and m.sense != "model" and m.step != steps[0]
     ]
     score = caught / total if total else 1.0
-    strict = sum(m.caught and m.step == steps[0] for m in mutants)
+    # A model mutant has no step: caught at all is caught at once.
+    strict = sum(m.caught and (m.sense == "model" or m.step == steps[0]) for m in mutants)
     summary = {
         "profile": profile,
         "seed": seed,
