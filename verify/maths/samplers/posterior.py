@@ -198,7 +198,7 @@ def _tds(problem: Problem, denoiser, y: Tensor, budget: Budget) -> Tensor:
 
 def _annealed_langevin(problem: Problem, denoiser: ScoreDenoiser, y: Tensor, budget: Budget):
     """Annealed Langevin (Song & Ermon 2019) on the posterior score at each noise level:
-    prior score + A^T (y - A x) / (beta^2 + sigma^2), step size 0.1 sigma^2 / (1 + sigma^2/..)."""
+    prior score + A^T (y - A x) / (beta^2 + sigma^2), step a tenth of the least variance."""
     sigmas = torch.exp(
         torch.linspace(
             math.log(problem.sigma_max),
@@ -211,7 +211,10 @@ def _annealed_langevin(problem: Problem, denoiser: ScoreDenoiser, y: Tensor, bud
         y.shape[0], problem.dim, dtype=torch.float64
     )
     for sigma in sigmas.tolist():
-        step = 0.1 * sigma**2 * problem.beta**2 / (problem.beta**2 + sigma**2)
+        # A tenth of the smallest posterior variance at this level (prior var + sigma^2 on the
+        # free coordinates, combined with beta^2 + sigma^2 on the measured ones).
+        prior = problem.prior_var + sigma**2
+        step = 0.1 / (1 / prior + 1 / (problem.beta**2 + sigma**2))
         for _ in range(budget.langevin_steps):
             denoiser.counter.evaluations += x.shape[0]
             score = problem.score(x, sigma)
