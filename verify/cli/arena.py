@@ -31,6 +31,9 @@ SETTINGS: dict[str, dict[str, Any]] = {
         "compute": ({"steps": 8, "particles": 2}, {"steps": 32, "particles": 8}),
         "network": False,
         "max_proposals": 400_000,
+        "bottleneck_d_prime": 3,
+        "loss_draws": 1000,
+        "sample_draws": 100,
     },
     "standard": {
         "d": 8,
@@ -46,6 +49,9 @@ SETTINGS: dict[str, dict[str, Any]] = {
         ),
         "network": True,
         "max_proposals": 20_000_000,
+        "bottleneck_d_prime": 6,
+        "loss_draws": 20000,
+        "sample_draws": 1000,
     },
 }
 
@@ -181,9 +187,19 @@ def arena_document(profile: str, base_seed: int) -> dict[str, Any]:
                         by_name[name].append(
                             _result(instance, beta, y, draws, budget.as_dict(), score_name)
                         )
+        from verify.maths.samplers.posterior import bottleneck
+
+        demo = bottleneck(
+            make_instance(d, setting["bottleneck_d_prime"]),
+            loss_draws=setting["loss_draws"],
+            sample_draws=setting["sample_draws"],
+            steps=setting["steps"] * 2,
+            seed=base_seed,
+        )
     finally:
         torch.set_num_threads(threads)
     return {
+        "bottleneck": demo,
         "schema": 1,
         "meta": {
             "profile": profile,

@@ -321,3 +321,107 @@ def posterior_seed_mass(instance: Instance, beta: float, x: Tensor, y: Tensor) -
     idx = position[(bits * (1 << torch.arange(instance.d))).sum(1)]
     mass = post.gather(1, idx[:, None]).squeeze(1)
     return torch.where(torch.isfinite(x).all(1), mass, torch.zeros_like(mass))
+
+
+# --- computational bottlenecks: a score with nearly the true loss that samples wrongly -----------
+
+
+def phase_blind_score(instance: Instance, sigma_cut: float, clamp: float) -> Score:
+    """The exact scaled score, except below the scaled noise level ``sigma_cut``, where each comb
+    coordinate's score is that of the phase-agnostic comb (1/2 psi_+ + 1/2 psi_-): the phase
+    information is removed. The change per coordinate is clamped to +-clamp / sigma, so
+    sigma^2 |s_blind - s| ^ 2 <= d' clamp^2 almost surely (the bound the loss interval uses)."""
+    c = instance.scale
+    d = instance.d
+
+    def score(x: Tensor, sigma: float) -> Tensor:
+        exact = instance.scaled_score(x, sigma)
+        if sigma >= sigma_cut:
+            return exact
+        log_comb, slope = instance.comb_terms(x[:, d:] * c, sigma * c)
+        blind_tail = c * (torch.softmax(log_comb, -1) * slope).sum(-1)
+        change = (blind_tail - exact[:, d:]).clamp(-clamp / sigma, clamp / sigma)
+        return torch.cat([exact[:, :d], exact[:, d:] + change], 1)
+
+    return score
+
+
+def consistent(instance: Instance, x: Tensor) -> Tensor:
+    """Rowwise: the phases read off x's own comb coordinates equal f(sign x_{1:d}). Every point of
+    g~'s support is consistent; an inconsistent point is at distance >= eps / (4c) from it."""
+    signs = torch.where(x[:, : instance.d] >= 0, 1.0, -1.0)
+    phases = torch.as_tensor(
+        instance.decode_phases(x[:, instance.d :] * instance.scale, float(instance.eps)),
+        dtype=torch.float64,
+    )
+    return (instance.outputs_torch(signs) == phases).all(1)
+
+
+def bottleneck(
+    instance: Instance,
+    sigma_cut: float = 0.05,
+    clamp: float = 1.0,
+    loss_draws: int = 4000,
+    sample_draws: int = 200,
+    steps: int = 64,
+    seed: int = 0,
+    alpha: float = 0.05,
+) -> dict:
+    """The denoising score-matching gap L(s_blind) - L(s) and the two samplers' consistency.
+
+    Loss: L(s) = E |sigma s(x + sigma z, sigma) + z|^2 with sigma log-uniform on
+    [0.01, 10] (the samplers' path); as s is the true score, L(s') - L(s) = E sigma^2 |s' - s|^2
+    (the cross term has mean zero), a [0, d' clamp^2] variable: its interval is Hoeffding's
+    Chernoff (KL) bound (``bounded_mean_interval``). Samples: the reverse DDPM (azula) with each
+    score; consistency rates with Clopper-Pearson intervals. (tau, delta): with
+    tau < eps / (4c), a sampler of g~ is (tau, delta)-close only if delta >= P(inconsistent)."""
+    from azula.sample import DDPMSampler
+
+    from verify.core.stats import clopper_pearson
+    from verify.maths.instance import bounded_mean_interval
+
+    gen = torch.Generator().manual_seed(seed)
+    blind = phase_blind_score(instance, sigma_cut, clamp)
+    true = exact_score(instance)
+    x0, _ = instance.sample_scaled(loss_draws, gen)
+    u = torch.rand(loss_draws, generator=gen, dtype=torch.float64)
+    sigmas = torch.exp(math.log(0.01) + u * (math.log(10.0) - math.log(0.01)))
+    noisy = x0 + sigmas[:, None] * torch.randn(x0.shape, generator=gen, dtype=torch.float64)
+    gaps = []
+    for i in range(loss_draws):  # one noise level per draw: the scores take a scalar sigma
+        s = float(sigmas[i])
+        if s >= sigma_cut:
+            gaps.append(0.0)
+            continue
+        xi = noisy[i : i + 1]
+        gaps.append(float(s**2 * ((blind(xi, s) - true(xi, s)) ** 2).sum()))
+    bound = instance.d_out * clamp**2
+    lo, hi = bounded_mean_interval(gaps, gaps, bound, alpha)
+    out: dict = {
+        "sigma_cut": sigma_cut,
+        "clamp": clamp,
+        "loss_gap": {
+            "estimate": float(sum(gaps) / loss_draws),
+            "interval": [lo, hi],
+            "bound": bound,
+            "draws": loss_draws,
+            "alpha": alpha,
+        },
+        "tau": float(instance.eps) / (4 * instance.scale),
+    }
+    problem = instance_problem(instance, 1.0, true)
+    for name, score in (("true", true), ("phase_blind", blind)):
+        denoiser = ScoreDenoiser(score, _schedule(problem))
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed + 1)
+            sampler = DDPMSampler(denoiser, steps=steps, silent=True, dtype=torch.float64)
+            x = sampler(sampler.init((sample_draws, instance.dim), dtype=torch.float64))
+        k = int(consistent(instance, x).sum())
+        p_lo, p_hi = clopper_pearson(k, sample_draws, alpha)
+        out[name] = {
+            "consistent": k,
+            "draws": sample_draws,
+            "interval": [float(p_lo), float(p_hi)],
+            "delta_at_least": float(1 - p_hi),
+        }
+    return out
