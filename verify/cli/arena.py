@@ -58,7 +58,12 @@ SETTINGS: dict[str, dict[str, Any]] = {
 
 def add_parser(sub) -> None:
     parser = sub.add_parser("arena", help="run posterior samplers on the hard instance")
-    parser.add_argument("--profile", choices=ARENA_PROFILES, default="quick")
+    parser.add_argument(
+        "--profile",
+        choices=ARENA_PROFILES,
+        default="quick",
+        help="quick (CI, under a minute) or standard (d = 8, d' to 12; default: quick)",
+    )
     parser.add_argument(
         "--seed", type=seed, default=0, help=f"an integer in [0, {MAX_SEED}] (default: 0)"
     )
