@@ -65,3 +65,12 @@ def test_the_phase_blind_score_samples_wrongly_at_a_small_loss_gap(doc):
     assert 0 <= lo <= demo["loss_gap"]["estimate"] <= hi
     # the true score's samples are consistent far more often than the phase-blind one's
     assert demo["true"]["interval"][0] > demo["phase_blind"]["interval"][1]
+
+
+def test_every_arena_option_has_help():
+    from verify.cli import build_parser
+
+    parser = build_parser()
+    subparsers = next(a for a in parser._actions if a.choices and "arena" in a.choices)
+    for action in subparsers.choices["arena"]._actions:
+        assert action.help, f"verify arena {action.dest} has no help line"
