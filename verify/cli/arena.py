@@ -28,7 +28,7 @@ SETTINGS: dict[str, dict[str, Any]] = {
         "beta": 0.006,
         "steps": 16,
         "particles": 4,
-        "compute": ({"steps": 8, "particles": 2}, {"steps": 32, "particles": 8}),
+        "compute": ({"steps": 8, "particles": 2}, {"steps": 32, "particles": 4}),
         "network": False,
         "max_proposals": 400_000,
         "bottleneck_d_prime": 3,
