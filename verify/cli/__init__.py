@@ -15,7 +15,7 @@ import sys
 from verify.cli.common import Parser, Terminated, quiet_stdout
 from verify.core.errors import UsageError, VerifyError
 
-COMMANDS = ("list", "describe", "run", "check", "regress", "report", "mutate", "history")
+COMMANDS = ("list", "describe", "run", "check", "regress", "report", "mutate", "history", "arena")
 
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE
 EXIT_SIGINT = 130  # 128 + SIGINT

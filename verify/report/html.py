@@ -747,7 +747,15 @@ def write_html(results: dict[str, Any], out_dir: Path, plots_dir: Path | None = 
         path = out_dir / page_name(normalize_id(str(lemma["id"])))
         path.write_text(lemma_html(lemma, results), encoding="utf-8")
     index = out_dir / "index.html"
-    index.write_text(index_html(results), encoding="utf-8")
+    page = index_html(results)
+    if (out_dir / "arena.html").is_file():  # written by ``verify arena`` into this folder
+        page = page.replace(
+            "</h1>",
+            '</h1><p><a href="arena.html">The hardness arena</a>: posterior samplers '
+            "on the hard instance, with plots.</p>",
+            1,
+        )
+    index.write_text(page, encoding="utf-8")
     return index
 
 

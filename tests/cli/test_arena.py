@@ -1,0 +1,76 @@
+"""verify arena --profile quick: the acceptance of issue 14 on the written arena.json."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+
+import jsonschema
+import pytest
+
+from verify.cli import main
+
+
+@pytest.fixture(scope="module")
+def arena_out(tmp_path_factory):
+    out = tmp_path_factory.mktemp("arena") / "out"
+    assert main(["arena", "--profile", "quick", "--seed", "0", "--out", str(out)]) == 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def doc(arena_out):
+    return json.loads((arena_out / "arena.json").read_text(encoding="utf-8"))
+
+
+def test_arena_json_matches_its_schema(doc):
+    schema = json.loads(
+        resources.files("verify.core").joinpath("schema/arena.schema.json").read_text()
+    )
+    jsonschema.validate(doc, schema)
+
+
+def test_five_samplers_three_d_primes_each_with_intervals(doc):
+    names = {s["name"] for s in doc["samplers"]}
+    assert {"exact", "rejection"} <= names
+    assert len(names & {"dps", "pgdm", "repaint", "tds", "langevin"}) >= 3
+    for sampler in doc["samplers"]:
+        assert len({r["d_prime"] for r in sampler["results"]}) >= 3, sampler["name"]
+        for r in sampler["results"]:
+            lo, hi = r["interval"]
+            assert 0 <= lo <= r["success"] <= hi <= 1
+
+
+def test_exact_posterior_sampler_succeeds_everywhere(doc):
+    (exact,) = [s for s in doc["samplers"] if s["name"] == "exact"]
+    assert all(r["success"] >= 0.95 for r in exact["results"])
+
+
+def test_index_links_the_arena_page_and_its_plots(arena_out):
+    assert 'href="arena.html"' in (arena_out / "index.html").read_text(encoding="utf-8")
+    page = (arena_out / "arena.html").read_text(encoding="utf-8")
+    for plot in ("arena-success-vs-dprime.png", "arena-success-vs-compute.png"):
+        assert plot in page
+        assert (arena_out / plot).is_file()
+
+
+def test_a_bad_profile_is_refused(capsys):
+    assert main(["arena", "--profile", "thorough"]) == 2
+    assert "thorough" in capsys.readouterr().err
+
+
+def test_the_phase_blind_score_samples_wrongly_at_a_small_loss_gap(doc):
+    demo = doc["bottleneck"]
+    lo, hi = demo["loss_gap"]["interval"]
+    assert 0 <= lo <= demo["loss_gap"]["estimate"] <= hi
+    # the true score's samples are consistent far more often than the phase-blind one's
+    assert demo["true"]["interval"][0] > demo["phase_blind"]["interval"][1]
+
+
+def test_every_arena_option_has_help():
+    from verify.cli import build_parser
+
+    parser = build_parser()
+    subparsers = next(a for a in parser._actions if a.choices and "arena" in a.choices)
+    for action in subparsers.choices["arena"]._actions:
+        assert action.help, f"verify arena {action.dest} has no help line"
