@@ -74,6 +74,20 @@ def test_c4_certified_properties_and_refuted_error() -> None:
     assert _refuted_parts(_run(C4, example, {"C4": Fraction(c4 / 4)})) == ["error"]
 
 
+def test_c4_in_the_papers_regime_certified_and_refuted() -> None:
+    # Issue 12 item 3: delta sigma^2 <= 1e-3. The formal pieces bound is 3.2e7; the built f
+    # merges collinear and capped pieces, and every part is still decided.
+    example = {**TWO, "weights": [1.0, 3.0], "delta": 1 / 1024}
+    assert example in C4.examples
+    run = _run(C4, example)
+    assert verdict_counts(run)["certified"] == 1
+    parts = {p.name: p for p in run.evaluations[0].parts}
+    assert parts["pieces"].data["pieces"] < 10_000
+    c4 = empirical_constants(run)["C4"]["empirical"]
+    assert 0 < c4 < 1e-6  # error/delta falls like delta: see the C.4 docstring
+    assert _refuted_parts(_run(C4, example, {"C4": Fraction(c4 / 4)})) == ["error"]
+
+
 def test_c5_statistical_and_refuted_both_ways() -> None:
     example = C5.examples[0]
     run = _run(C5, example)
@@ -111,6 +125,7 @@ def test_c5_refutations_are_confirmed_by_a_redraw() -> None:
         (C2, {**TWO, "t": 0, "cap": 1}),
         (C3, {**TWO, "eps": 0.5, "level": 1.0}),
         (C4, {**TWO, "delta": 1.0}),
+        (C4, {**TWO, "delta": 1 / 2048}),  # below the domain's delta sigma^2 >= 1/1024
         (C4, {**TWO, "weights": [1.0, -1.0], "delta": 0.5}),
         (C5, {"sigma": 1.0, "coords": []}),
         (C1, {**TWO, "means": [0.0, float("inf")], "eps": 0.25}),
