@@ -78,3 +78,43 @@ def test_single_gaussian_component_exact_exponential_moment(t) -> None:
 def test_domain_errors(lemma, params) -> None:
     with pytest.raises(DomainError):
         evaluate(lemma, params, lemma.stated_constants(), 64, user_input=True)
+
+
+@pytest.mark.parametrize(
+    ("means", "weights", "sigma", "t", "absolute"),
+    [
+        ([-1.5, 0.25], [1, 3], 0.5, 1.75, False),
+        ([-1.5, 0.25], [1, 3], 0.5, -1.25, False),
+        ([0.0, 2.0, 2.5], [2, 1, 1], 1.0, 2.5, True),
+    ],
+)
+def test_exponential_moment_contains_an_independent_50_digit_value(
+    means, weights, sigma, t, absolute
+) -> None:
+    # Issue 16's containment rule: the enclosure must contain an mpmath quadrature at 50 digits.
+    import mpmath
+
+    mp = mpmath.mp.clone()
+    mp.dps = 50
+    total = sum(weights)
+    w = [mp.mpf(x) / total for x in weights]
+    a = [mp.mpf(m) for m in means]
+    s2 = mp.mpf(sigma) ** 2
+    lam = mp.mpf(t) * sigma
+
+    def integrand(x):
+        dens = [wi * mp.exp(-((x - ai) ** 2) / (2 * s2)) for wi, ai in zip(w, a, strict=True)]
+        p = mp.fsum(dens)
+        score = mp.fsum(d * (ai - x) for d, ai in zip(dens, a, strict=True)) / (p * s2)
+        power = lam * (abs(score) if absolute else score)
+        return mp.exp(power) * p / mp.sqrt(2 * mp.pi * s2)
+
+    cuts = [min(means) - 12 * sigma, *sorted(means), max(means) + 12 * sigma]
+    reference = mp.quad(integrand, [-mp.inf, *cuts, mp.inf])
+    law = GaussianMixture(means, [0] * len(means), weights)
+    found = score_exponential_cells(
+        law, Fraction(sigma), to_arb(Fraction(t) * Fraction(sigma)), absolute=absolute
+    ).total()
+    exact = arb(mpmath.nstr(reference, 40))
+    assert found.overlaps(exact), (found.str(10), mpmath.nstr(reference, 20))
+    assert found.rad() < 1e-3 * abs(exact)
