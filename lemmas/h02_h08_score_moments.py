@@ -15,8 +15,10 @@ H.8 [derived form]: E|s(x)|^k <= M_k / sigma^k with M_k = E|N(0,1)|^k, checked f
 (M2 = 1) and k = 4 (M4 = 3). Same proof: |E[Z|X]|^k <= E[|Z|^k | X]. The paper reaches a bound
 of this shape through GLPV22 (H.6 = their Lemma B.3, H.7 = their Lemma A.6, combined with H.5
 in the proof of Corollary H.8; the formulas are lost in the seed text). LEMMAS.md takes the
-sharp derived form, which gives the paper's shape, and that is what is checked; H.6 and H.7
-have no separate ids here.
+sharp derived form, which gives the paper's shape, and that is what is checked. H.6 and H.7
+have their own module, ``h06_h07_exponential_moments``, with derived forms (GLPV22's exact
+statements were not found): combined as the paper's proof does, they give this shape with
+the weaker constants 4/e (k = 2) and 32/e^2 (k = 4).
 
 H.2 [derived]: for every event E (measurable in x) with P(E) <= delta,
 E[s^2 1_E] <= C (delta + 2 t phi(t)) / sigma^2, t = Phi_bar^{-1}(delta / 2), C = 1.

@@ -29,8 +29,9 @@ def test_c1_certified_and_refuted() -> None:
     example = {**TWO, "eps": 1.0}
     run = _run(C1, example)
     assert verdict_counts(run)["certified"] == 1
-    cross = next(p for p in run.evaluations[0].parts if p.name == "window_sup_two_computations")
-    assert cross.agreement["digits"] >= 1  # stated tolerance 1/8: see the C.1 docstring
+    cross = next(p for p in run.evaluations[0].parts if p.name == "window_sup_enclosures_intersect")
+    # A bound pair, not an agreement part: no CERTIFIED agreement with fewer than 6 digits.
+    assert cross.kind != "agreement" and cross.verdict.value == "certified"
     c1 = empirical_constants(run)["C1"]["empirical"]
     assert 0 < c1 < 0.05  # interpolation is much better than the mean-value bound
     refuted = _run(C1, example, {"C1": Fraction(c1 / 3)})
@@ -73,6 +74,20 @@ def test_c4_certified_properties_and_refuted_error() -> None:
     assert _refuted_parts(_run(C4, example, {"C4": Fraction(c4 / 4)})) == ["error"]
 
 
+def test_c4_in_the_papers_regime_certified_and_refuted() -> None:
+    # Issue 12 item 3: delta sigma^2 <= 1e-3. The formal pieces bound is 3.2e7; the built f
+    # merges collinear and capped pieces, and every part is still decided.
+    example = {**TWO, "weights": [1.0, 3.0], "delta": 1 / 1024}
+    assert example in C4.examples
+    run = _run(C4, example)
+    assert verdict_counts(run)["certified"] == 1
+    parts = {p.name: p for p in run.evaluations[0].parts}
+    assert parts["pieces"].data["pieces"] < 10_000
+    c4 = empirical_constants(run)["C4"]["empirical"]
+    assert 0 < c4 < 1e-6  # error/delta falls like delta: see the C.4 docstring
+    assert _refuted_parts(_run(C4, example, {"C4": Fraction(c4 / 4)})) == ["error"]
+
+
 def test_c5_statistical_and_refuted_both_ways() -> None:
     example = C5.examples[0]
     run = _run(C5, example)
@@ -110,6 +125,7 @@ def test_c5_refutations_are_confirmed_by_a_redraw() -> None:
         (C2, {**TWO, "t": 0, "cap": 1}),
         (C3, {**TWO, "eps": 0.5, "level": 1.0}),
         (C4, {**TWO, "delta": 1.0}),
+        (C4, {**TWO, "delta": 1 / 2048}),  # below the domain's delta sigma^2 >= 1/1024
         (C4, {**TWO, "weights": [1.0, -1.0], "delta": 0.5}),
         (C5, {"sigma": 1.0, "coords": []}),
         (C1, {**TWO, "means": [0.0, float("inf")], "eps": 0.25}),
@@ -141,7 +157,7 @@ def test_c1_scale_invariance() -> None:
     b = evaluate(C1, half, C1.stated_constants(), 64)
     compared = 0
     for pa, pb in zip(a.parts, b.parts, strict=True):
-        # Parts without a constant (the two-computation agreement) have no empirical value.
+        # Parts without a constant (the two computations' bound pair) have no empirical value.
         assert (pa.empirical is None) == (pb.empirical is None), pa.name
         if pa.empirical is not None:
             assert pa.empirical == pytest.approx(pb.empirical, rel=1e-2), pa.name
@@ -161,3 +177,13 @@ def test_domain_lines_come_from_the_declaration() -> None:
         assert "sigma in [1e-06, 1e+06]" in text, lemma.id
     assert "sigma/16 <= eps <= 2 sigma" in C1.domain_text
     assert "at most 64 atom tuples" in C5.domain_text
+
+
+def test_c1_disjoint_window_sup_enclosures_are_refuted(monkeypatch) -> None:
+    # A wrong second computation (its enclosure moved off the first) must not pass.
+    import lemmas.c01_c03_interpolation as c1_module
+
+    right = c1_module.window_sup_by_grid_maxima
+    monkeypatch.setattr(c1_module, "window_sup_by_grid_maxima", lambda *args: 2 * right(*args) + 1)
+    run = _run(C1, {**TWO, "eps": 1.0})
+    assert "window_sup_enclosures_intersect" in _refuted_parts(run)

@@ -159,7 +159,22 @@ def test_capped_approximation_is_clipped_and_flat_at_the_ends() -> None:
     values = f.values_at_breakpoints()
     assert max(abs(v) for v in values) <= p.cap
     assert f.slopes[0] == 0 and f.slopes[-1] == 0
-    assert f.pieces == 2 * p.steps + 2
+    # The construction as written: clip(round(s(x_i))) at every node x_i, |i| <= steps, linear
+    # between nodes. The built f skips certainly-capped nodes and merges collinear pieces, so
+    # it must be that same function: equal at every node, breakpoints among the nodes, the end
+    # nodes kept; its piece count is at most the formal 2 steps + 2.
+    from verify.maths.score_approx import VALUE_DENOMINATOR, smoothed
+
+    xs = [p.centre + i * p.eps for i in range(-p.steps, p.steps + 1)]
+    raw = smoothed(*ATOMS).score_np(np.array([float(x) for x in xs]))
+    formal = [
+        min(p.cap, max(-p.cap, F(round(float(v) * VALUE_DENOMINATOR), VALUE_DENOMINATOR)))
+        for v in raw
+    ]
+    assert [f(x) for x in xs] == formal
+    assert set(f.breakpoints) <= set(xs)
+    assert (f.breakpoints[0], f.breakpoints[-1]) == (xs[0], xs[-1])
+    assert f.pieces <= 2 * p.steps + 2
 
 
 def test_possibly_ge_counts_undecided_as_true() -> None:

@@ -179,6 +179,21 @@ def _arb_key(endpoint: arb) -> Fraction:
     return Fraction(*_dyadic(endpoint))
 
 
+def relative_width_bound(x: Real) -> arb:
+    """An upper bound of rad(x) / min|x| over the ball: 0 for an exact value, unbounded when x is
+    not finite or contains 0 (such an enclosure says nothing relative about its value)."""
+    if isinstance(x, Fraction | int):
+        return arb(0)
+    if not x.is_finite():
+        return arb(0, math.inf)
+    if x.rad() == 0:
+        return arb(0)
+    low = abs(x).lower()
+    if not low > 0:
+        return arb(0, math.inf)
+    return arb((x.rad() / low).upper())
+
+
 def ball(lo: Real, hi: Real) -> arb:
     """The smallest ball containing the interval [lo, hi] (endpoints enclosed rigorously)."""
     lo_a, hi_a = to_arb(lo), to_arb(hi)
