@@ -1,6 +1,6 @@
 r"""Lemmas C.4-C.5: the capped, clipped piecewise-linear score, and product laws.
 
-Setting and inputs as in ``c01_c03_interpolation`` (p a law on R,
+Setting and inputs as in ``c01_interpolation`` (p a law on R,
 :math:`p_\sigma = p * N(0,\sigma^2)`, s its score, :math:`\mu` the mean of p,
 :math:`m_2 = \mathrm{Var}(p) + \sigma^2`; H.1 with K = 3, H.2, H.5, H.8; C.1-C.3).
 

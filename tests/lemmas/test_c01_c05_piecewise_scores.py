@@ -7,7 +7,8 @@ from fractions import Fraction
 
 import pytest
 
-from lemmas.c01_c03_interpolation import C1, C2, C3, COMB
+from lemmas.c01_interpolation import C1, COMB
+from lemmas.c02_c03_tails import C2, C3
 from lemmas.c04_c05_capped_products import C4, C5
 from verify.core.errors import DomainError
 from verify.core.runner import empirical_constants, evaluate, run_lemma, verdict_counts
@@ -181,7 +182,7 @@ def test_domain_lines_come_from_the_declaration() -> None:
 
 def test_c1_disjoint_window_sup_enclosures_are_refuted(monkeypatch) -> None:
     # A wrong second computation (its enclosure moved off the first) must not pass.
-    import lemmas.c01_c03_interpolation as c1_module
+    import lemmas.c01_interpolation as c1_module
 
     right = c1_module.window_sup_by_grid_maxima
     monkeypatch.setattr(c1_module, "window_sup_by_grid_maxima", lambda *args: 2 * right(*args) + 1)

@@ -123,7 +123,8 @@ def test_proved_constant_below_its_form_is_refuted() -> None:
 
 
 def test_the_conjecture_is_its_own_lemma_and_the_c_lemmas_name_it() -> None:
-    from lemmas.c01_c03_interpolation import C1, C3
+    from lemmas.c01_interpolation import C1
+    from lemmas.c02_c03_tails import C3
     from lemmas.c04_c05_capped_products import C4
 
     assert H1_CONJ.id == "H.1.conj" and "conjecture" in H1_CONJ.title
