@@ -29,7 +29,10 @@ seeds, posterior weight prior times the product over measured coordinates of the
 by the clipped normal density, seed by inverse CDF, tau = delta = 0) and ``adversarial`` (a
 worst case of the (tau, delta) class on top of it: garbage on a measurement set of probability
 exactly delta under the clipped model and with probability delta elsewhere, and a norm-tau shift
-of the most fragile sign coordinate).
+of the most fragile sign coordinate), and ``rejection`` (``ClippedRejectionSampler``:
+Algorithm 1 with the clipped likelihood, an independent exact sampler with no enumeration and no
+weights, which cross-checks the enumerated posterior; rows that hit the draw cap give no answer
+and count as failures; d' <= 4).
 
 Check. ``trials`` model pairs; the failure count gives a Clopper-Pearson interval at confidence
 1 - 1e-3 (exact binomial tails, distribution-free); the left side is the ball centred at the
@@ -60,24 +63,30 @@ from verify.core.numbers import normal_upper_tail_float, to_arb
 from verify.maths.instance import FRESH_SAMPLES_FACTOR, Instance, fresh_seed
 from verify.maths.oneway import GoldreichFunction
 from verify.maths.samplers.inversion import (
+    REJECTION_MAX_DRAWS,
     AdversarialSampler,
     ClippedPosteriorSampler,
+    ClippedRejectionSampler,
     clipped_failure_bound_arb,
     clipped_model_pair_failures,
     failure_rate_ball,
 )
 
 ALPHA = 1e-3
-SAMPLERS = ("exact", "adversarial")
+SAMPLERS = ("exact", "adversarial", "rejection")
 MIN_BOUND = 0.02
-MIN_TRIALS, MAX_TRIALS = 2000, 40_000
+MIN_TRIALS, MAX_TRIALS, REJECTION_MAX_TRIALS = 2000, 40_000, 6000
 
 DOMAIN = Domain(
     Constraint("0 <= tau < R", lambda p: p["tau"] < p["R"]),
     Constraint("clip <= eps / 4 (Definition B.1)", lambda p: p["clip"] <= p["eps"] / 4),
     Constraint(
-        "tau = delta = 0 for the exact sampler",
+        "tau = delta = 0 for the exact and rejection samplers",
         lambda p: p["sampler"] == "adversarial" or p["tau"] == p["delta"] == 0,
+    ),
+    Constraint(
+        "d' <= 4 for rejection (exponential in d')",
+        lambda p: p["sampler"] != "rejection" or p["d_out"] <= 4,
     ),
     d=Integer(5, 12, doc="seed enumeration"),
     d_out=Integer(1, 12),
@@ -102,16 +111,19 @@ def _bound_float(d: int, R: float, tau: float, delta: float) -> float:
 def _params(draw) -> dict[str, Any]:
     """Search: the instance, clip a fraction of eps/4, beta from c/20 to 20c, enough trials."""
     sampler = draw(DOMAIN["sampler"].strategy())
-    R = draw(Real(1.0, 4.0).strategy())
-    eps = draw(Real(0.25, 2.0).strategy())
-    clip = eps / 4 * draw(Real(0.1, 1.0).strategy())
+    rejection = sampler == "rejection"
+    # Rejection accepts about (comb mass near y x beta/c)^d' of its draws: keep d' small, the
+    # comb coarse and beta not far below c so that a run stays within the budget.
+    R = draw(Real(1.0, 2.5 if rejection else 4.0).strategy())
+    eps = draw(Real(1.0 if rejection else 0.25, 2.0).strategy())
+    clip = eps / 4 * draw(Real(0.5 if rejection else 0.1, 1.0).strategy())
     adversarial = sampler == "adversarial"
     params = {
         "d": draw(Integer(5, 10).strategy()),
-        "d_out": draw(Integer(1, 8).strategy()),
+        "d_out": draw(Integer(1, 3 if rejection else 8).strategy()),
         "R": R,
         "eps": eps,
-        "beta": clip / draw(Real(0.05, 20.0, log=True).strategy()),
+        "beta": clip / draw(Real(0.05, 3.0 if rejection else 20.0, log=True).strategy()),
         "clip": clip,
         "tau": R * draw(Real(0.0, 0.5).strategy()) if adversarial else 0.0,
         "delta": draw(Real(0.0, 0.1).strategy()) if adversarial else 0.0,
@@ -123,14 +135,20 @@ def _params(draw) -> dict[str, Any]:
     # A sampling check resolves a rate only down to ~1/trials: search where the bound is
     # visible, with about 3000 / bound trials to separate a rate of ~0.9 bound from the bound.
     assume(bound >= MIN_BOUND)
-    params["trials"] = int(min(MAX_TRIALS, max(MIN_TRIALS, math.ceil(3000 / bound))))
+    cap = REJECTION_MAX_TRIALS if rejection else MAX_TRIALS
+    params["trials"] = int(min(cap, max(MIN_TRIALS, math.ceil(3000 / bound))))
     return params
 
 
 def _sampler(params: dict[str, Any]):
     f = GoldreichFunction(params["d"], params["d_out"], params["f_seed"])
     instance = Instance(f, float(params["R"]), float(params["eps"]), eps_max=math.inf)
-    exact = ClippedPosteriorSampler(instance, float(params["beta"]), float(params["clip"]))
+    beta, clip = float(params["beta"]), float(params["clip"])
+    if params["sampler"] == "rejection":
+        return instance, ClippedRejectionSampler(
+            instance, beta, clip, max_draws=REJECTION_MAX_DRAWS
+        )
+    exact = ClippedPosteriorSampler(instance, beta, clip)
     if params["sampler"] == "adversarial":
         return instance, AdversarialSampler(exact, float(params["tau"]), float(params["delta"]))
     return instance, exact
@@ -160,6 +178,7 @@ def _check(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Part]
         "failures": failures,
         "trials": trials,
         "no_answer": stats.gave_up,
+        "draws_per_inversion": stats.draws / trials,
         "seconds_per_inversion": stats.seconds / trials,
     }
     return [
@@ -210,6 +229,16 @@ B3_CLIPPED = Lemma(
             "sampler": "exact",
             "seed": 2,
             "trials": 4000,
+        },
+        {
+            **_BASE,
+            "d_out": 2,
+            "eps": 2.0,
+            "beta": 0.3,
+            "clip": 0.5,
+            "sampler": "rejection",
+            "seed": 3,
+            "trials": 3000,
         },
     ],
     budget={"quick": 1, "standard": 25, "thorough": 100},

@@ -112,7 +112,8 @@ def test_search_run_quick():
         {"clip": 0.3},  # > eps / 4
         {"beta": 0.0},
         {"d": 3},
-        {"sampler": "rejection"},
+        {"sampler": "magic"},
+        {"sampler": "rejection", "d_out": 6},
         {"tau": 0.5},  # tau must be 0 for the exact sampler
         {"sampler": "adversarial", "tau": 4.0},
         {"sampler": "adversarial", "delta": 0.7},
@@ -121,3 +122,27 @@ def test_search_run_quick():
 def test_domain_errors(bad):
     with pytest.raises(DomainError):
         B3_CLIPPED.validate_point({**POINT, **bad})
+
+
+def test_rejection_and_enumeration_agree_on_a_fixed_measurement():
+    # Two independent exact samplers of the clipped posterior: enumeration (weights, inverse
+    # CDF) and Algorithm 1 (no weights). At R = 6 a sign flip has probability ~1e-9, so
+    # sign(x_{1:d}) is the drawn seed; both must draw only seeds consistent with y's phases
+    # and the same comb points, and rejection must reach every consistent seed.
+    import torch
+
+    from verify.maths.samplers.inversion import ClippedRejectionSampler
+
+    instance = Instance(GoldreichFunction(6, 2, 3), 6.0, 2.0, eps_max=math.inf)
+    enumeration = ClippedPosteriorSampler(instance, 0.3, 0.5)
+    rejection = ClippedRejectionSampler(instance, 0.3, 0.5)
+    generator = torch.Generator().manual_seed(5)
+    x, _ = instance.sample_by_inverse_cdf(1, generator)
+    y = (x[:, 6:] + 0.2).repeat(400, 1)
+    exact_draws, rejection_draws = enumeration(y, generator), rejection(y, generator)
+    assert torch.equal(exact_draws[:, 6:], rejection_draws[:, 6:])
+    consistent = torch.isfinite(enumeration.seed_log_posterior(y[:1]))[0]
+    index = {tuple(s.tolist()): i for i, s in enumerate(enumeration.seeds)}
+    for draws in (exact_draws, rejection_draws):
+        seeds = {index[tuple(torch.where(row >= 0, 1.0, -1.0).tolist())] for row in draws[:, :6]}
+        assert seeds == set(torch.nonzero(consistent).flatten().tolist())

@@ -270,7 +270,7 @@ class RejectionSampler:
                 )
                 s, codes = self.table[0][pick], self.table[1][pick]
             tail = inst.sample_comb_by_inverse_cdf(codes, generator)
-            log_accept = -((tail - y[rows]) ** 2).sum(1) / (2 * self.beta**2)
+            log_accept = self.log_accept(tail, y[rows])
             u = torch.rand(rows.numel(), generator=generator, dtype=torch.float64)
             accepted = torch.log(u) < log_accept
             # First accepted draw of each row (draws of a row are in order within the chunk).
@@ -293,6 +293,28 @@ class RejectionSampler:
             pending = still[~over]
         self.stats.seconds += time.perf_counter() - started
         return out
+
+    def log_accept(self, tail: Tensor, y: Tensor) -> Tensor:
+        """log of the acceptance probability exp(-|Ax - y|^2 / 2 beta^2), the likelihood over
+        its maximum (Gaussian noise), per row."""
+        return -((tail - y) ** 2).sum(1) / (2 * self.beta**2)
+
+
+class ClippedRejectionSampler(RejectionSampler):
+    """Algorithm 1 for Definition B.1's clipped noise: the likelihood prod_j phi_beta(y_j - t_j)
+    1{|y_j - t_j| <= c} / m over its maximum (phi_beta(0) / m)^d' is exp(-|Ax - y|^2 / 2beta^2)
+    when every |y_j - t_j| <= c and 0 otherwise. Exact whenever it returns; independent of
+    ``ClippedPosteriorSampler`` (no enumeration, no weights)."""
+
+    def __init__(self, instance: Instance, beta: float, clip: float, **kwargs: Any):
+        super().__init__(instance, beta, **kwargs)
+        self.clip = clip
+
+    def log_accept(self, tail: Tensor, y: Tensor) -> Tensor:
+        import torch
+
+        inside = ((tail - y).abs() <= self.clip).all(dim=1)
+        return torch.where(inside, super().log_accept(tail, y), -math.inf)
 
 
 class AdversarialSampler:
