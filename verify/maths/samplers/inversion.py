@@ -34,7 +34,10 @@ given y factorises into smoothed combs :math:`\psi_{f(s)_j,\beta}(y_j)`), ``Reje
 (draw x ~ g, accept with probability :math:`e^{-|Ax-y|^2/2\beta^2}`: exact, time exponential in
 d'), and ``AdversarialSampler`` (a worst-case member of the :math:`(\tau,\delta)` class built on
 the exact sampler: garbage on a y-set of probability exactly delta, garbage with probability delta
-elsewhere, and a shift of norm tau of the most fragile sign coordinate).
+elsewhere, and a shift of norm tau of the most fragile sign coordinate). For Definition B.1's
+clipped noise (B.3 as the paper states it, ``lemmas/b03_clipped``): ``ClippedPosteriorSampler``
+(the enumeration with the clipped likelihood) and ``ClippedRejectionSampler`` (Algorithm 1 with
+it), and ``clipped_model_pair_failures`` with the bound ``clipped_failure_bound_arb``.
 
 The instance is ``verify.maths.instance.Instance`` (Definitions 3.1/3.2) through its torch
 forms (``outputs_torch``, ``comb_table``, ``sample_comb_by_inverse_cdf``, ...); seeds are
