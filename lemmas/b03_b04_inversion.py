@@ -23,7 +23,9 @@ measurement and the model's posterior to Gaussian noise costs the TV distance on
 failure is at most C(2 delta + d Phi_bar(R - tau) + 2 TV), TV = 1 - (1 - 2 Phi_bar(eps/(4
 beta)))^d' (part ``failure_rate_vs_tv_route``, STATISTICAL); part ``tv_step`` certifies 2 TV <=
 4 d' Phi_bar(eps / (4 beta)), the stated bound's decoding term (Bonferroni margin: equality at
-d' = 1), so the stated bound follows from the route. B.3 under clipped noise is not checked.
+d' = 1), so the stated bound follows from the route. B.3 under clipped noise, the step this
+route takes, is checked with its exact clipped-noise posterior sampler in ``lemmas/b03_clipped``
+(id B.3.clipped); the id B.3 here is the Gaussian-noise form with the decoding term.
 
 The paper's form (beta <= eps / O(sqrt(log(d'/delta))), R >= tau + O(sqrt(log(d/delta))) give
 failure O(delta)) follows: each term above is then at most delta.
@@ -254,7 +256,7 @@ B4 = Lemma(
     examples=_examples("B.4"),
     budget=_BUDGET,
     plots=failure_plots("B.4"),
-    depends_on=("B.3",),
+    depends_on=("B.3", "B.3.clipped"),
 )
 
 L33 = Lemma(

@@ -34,7 +34,10 @@ given y factorises into smoothed combs :math:`\psi_{f(s)_j,\beta}(y_j)`), ``Reje
 (draw x ~ g, accept with probability :math:`e^{-|Ax-y|^2/2\beta^2}`: exact, time exponential in
 d'), and ``AdversarialSampler`` (a worst-case member of the :math:`(\tau,\delta)` class built on
 the exact sampler: garbage on a y-set of probability exactly delta, garbage with probability delta
-elsewhere, and a shift of norm tau of the most fragile sign coordinate).
+elsewhere, and a shift of norm tau of the most fragile sign coordinate). For Definition B.1's
+clipped noise (B.3 as the paper states it, ``lemmas/b03_clipped``): ``ClippedPosteriorSampler``
+(the enumeration with the clipped likelihood) and ``ClippedRejectionSampler`` (Algorithm 1 with
+it), and ``clipped_model_pair_failures`` with the bound ``clipped_failure_bound_arb``.
 
 The instance is ``verify.maths.instance.Instance`` (Definitions 3.1/3.2) through its torch
 forms (``outputs_torch``, ``comb_table``, ``sample_comb_by_inverse_cdf``, ...); seeds are
@@ -57,7 +60,12 @@ from hypothesis import strategies as st
 from verify.core.numbers import Real, ball, normal_upper_tail, normal_upper_tail_float, to_arb
 from verify.core.plotting import pyplot, save
 from verify.core.stats import clopper_pearson
-from verify.maths.instance import Instance, clipped_normal_tv
+from verify.maths.instance import (
+    Instance,
+    clipped_normal_mass,
+    clipped_normal_tv,
+    sample_clipped_normal,
+)
 from verify.maths.oneway import all_seeds
 
 if TYPE_CHECKING:
@@ -216,6 +224,13 @@ class ExactPosteriorSampler:
         self.stats.seconds += time.perf_counter() - started
         return torch.cat([head, tail], dim=1)
 
+    def noise_cdf(self, u: Tensor) -> Tensor:
+        """P(eta <= u) for the measurement noise eta ~ N(0, beta^2), elementwise."""
+        import torch
+
+        z = u / self.beta
+        return 0.5 * torch.erfc(-z / math.sqrt(2))
+
 
 class RejectionSampler:
     """Algorithm 1: x ~ g, accept with probability exp(-|Ax - y|^2 / (2 beta^2)).
@@ -258,7 +273,7 @@ class RejectionSampler:
                 )
                 s, codes = self.table[0][pick], self.table[1][pick]
             tail = inst.sample_comb_by_inverse_cdf(codes, generator)
-            log_accept = -((tail - y[rows]) ** 2).sum(1) / (2 * self.beta**2)
+            log_accept = self.log_accept(tail, y[rows])
             u = torch.rand(rows.numel(), generator=generator, dtype=torch.float64)
             accepted = torch.log(u) < log_accept
             # First accepted draw of each row (draws of a row are in order within the chunk).
@@ -282,6 +297,28 @@ class RejectionSampler:
         self.stats.seconds += time.perf_counter() - started
         return out
 
+    def log_accept(self, tail: Tensor, y: Tensor) -> Tensor:
+        """log of the acceptance probability exp(-|Ax - y|^2 / 2 beta^2), the likelihood over
+        its maximum (Gaussian noise), per row."""
+        return -((tail - y) ** 2).sum(1) / (2 * self.beta**2)
+
+
+class ClippedRejectionSampler(RejectionSampler):
+    """Algorithm 1 for Definition B.1's clipped noise: the likelihood prod_j phi_beta(y_j - t_j)
+    1{|y_j - t_j| <= c} / m over its maximum (phi_beta(0) / m)^d' is exp(-|Ax - y|^2 / 2beta^2)
+    when every |y_j - t_j| <= c and 0 otherwise. Exact whenever it returns; independent of
+    ``ClippedPosteriorSampler`` (no enumeration, no weights)."""
+
+    def __init__(self, instance: Instance, beta: float, clip: float, **kwargs: Any):
+        super().__init__(instance, beta, **kwargs)
+        self.clip = clip
+
+    def log_accept(self, tail: Tensor, y: Tensor) -> Tensor:
+        import torch
+
+        inside = ((tail - y).abs() <= self.clip).all(dim=1)
+        return torch.where(inside, super().log_accept(tail, y), -math.inf)
+
 
 class AdversarialSampler:
     """A worst-case (tau, delta)-posterior sampler built on an exact one.
@@ -304,12 +341,11 @@ class AdversarialSampler:
     def measurement_cdf(self, y1: Tensor) -> Tensor:
         import torch
 
-        inst, beta = self.exact.instance, self.exact.beta
+        inst = self.exact.instance
         total = torch.zeros_like(y1)
         for sign, weight in ((1, self.plus_fraction), (-1, 1 - self.plus_fraction)):
             t, log_mass = inst.comb_table(sign)
-            z = (y1.unsqueeze(-1) - t) / beta
-            total += weight * (log_mass.exp() * 0.5 * torch.erfc(-z / math.sqrt(2))).sum(-1)
+            total += weight * (log_mass.exp() * self.exact.noise_cdf(y1.unsqueeze(-1) - t)).sum(-1)
         return total
 
     def __call__(self, y: Tensor, generator: torch.Generator) -> Tensor:
@@ -328,6 +364,105 @@ class AdversarialSampler:
         head[rows, i] -= self.tau * torch.where(head[rows, i] >= 0, 1.0, -1.0)
         x[good, :d] = head
         return x
+
+
+class ClippedPosteriorSampler(ExactPosteriorSampler):
+    r"""Exact posterior sampling for the clipped-noise model of Definition B.1 (small d).
+
+    The model: s uniform on {±1}^d, x_{1:d} ~ N(R s, I), x_{d+j} a comb point t of phase
+    f(s)_j with mass phi(t)/Z, and y_j = x_{d+j} + eta_j, eta_j i.i.d. N(0, beta^2) conditioned
+    on [-c, c] (density phi_beta(u) 1{|u| <= c} / m, m = 1 - 2 Phi_bar(c / beta)). Bayes:
+
+    .. math:: p(s \mid y) \propto 2^{-d} \prod_j \psi^c_{f(s)_j}(y_j),\qquad
+              \psi^c_b(y) = \sum_{t \in \text{comb}_b} \tfrac{\phi(t)}{Z_b}
+              \tfrac{\phi_\beta(y - t)\,1\{|y-t| \le c\}}{m},
+
+    the smoothed comb convolved with the clipped density. The head x_{1:d} depends on y only
+    through s, so given s it is drawn as N(R s, I) (no rejection needed); given s and y, x_{d+j}
+    is a comb point of phase f(s)_j with weight phi(t)/Z phi_beta(y_j - t) 1{|y_j - t| <= c}.
+    A seed with any factor psi^c = 0 has posterior weight exactly 0 (kept apart from the finite
+    log weights, never as -inf arithmetic); the seed is drawn by inverse CDF on the weights, so
+    a zero-weight seed is never drawn. With c < eps/4 at most one comb point of either phase is
+    within c of y_j, so the posterior is uniform on the seeds s with f(s) = the phases of y.
+    A measurement with no seed of positive weight (impossible under the model) gives a NaN row
+    and counts in ``stats.gave_up``.
+    """
+
+    def __init__(self, instance: Instance, beta: float, clip: float, max_seed_bits: int = 16):
+        super().__init__(instance, beta, max_seed_bits)
+        self.clip = clip
+        self.log_mass = math.log(float(clipped_normal_mass(clip, beta).mid()))
+
+    def _log_likelihood(self, sign: int, y: Tensor) -> tuple[Tensor, Tensor]:
+        """(log psi^c_sign(y) with 0 where psi^c = 0, and 1.0 where psi^c = 0), elementwise."""
+        import torch
+
+        t, log_mass = self.instance.comb_table(sign)
+        u = y.unsqueeze(-1) - t
+        log_terms = log_mass - (u / self.beta) ** 2 / 2
+        log_terms = log_terms - math.log(self.beta * math.sqrt(2 * math.pi)) - self.log_mass
+        inside = u.abs() <= self.clip
+        log_terms = torch.where(inside, log_terms, -math.inf)
+        impossible = ~inside.any(-1)
+        value = torch.logsumexp(log_terms, dim=-1)
+        return torch.where(impossible, 0.0, value), impossible.to(torch.float64)
+
+    def seed_log_posterior(self, y: Tensor) -> Tensor:
+        """log p(s | y) up to a constant per row, -inf for seeds of weight 0, shape (n, 2^d)."""
+        import torch
+
+        plus, plus_zero = self._log_likelihood(1, y)
+        minus, minus_zero = self._log_likelihood(-1, y)
+        chosen = (self.codes > 0).to(torch.float64)  # (2^d, d')
+        finite = minus.sum(1, keepdim=True) + (plus - minus) @ chosen.T
+        zeros = minus_zero.sum(1, keepdim=True) + (plus_zero - minus_zero) @ chosen.T
+        return torch.where(zeros > 0.5, -math.inf, finite)
+
+    @staticmethod
+    def _inverse_cdf(logits: Tensor, generator: torch.Generator) -> Tensor:
+        """One index per row with probability softmax(logits) (rows with a finite entry), by
+        inverse CDF; an index of weight 0 is never returned."""
+        import torch
+
+        weights = torch.softmax(logits, dim=1)
+        cdf = torch.cumsum(weights, dim=1)
+        u = torch.rand(logits.shape[0], 1, generator=generator, dtype=torch.float64)
+        idx = torch.searchsorted(cdf, u * cdf[:, -1:], right=True).squeeze(1)
+        last = torch.where(weights > 0, torch.arange(logits.shape[1]), 0).amax(dim=1)
+        return torch.minimum(idx, last)
+
+    def __call__(self, y: Tensor, generator: torch.Generator) -> Tensor:
+        import torch
+
+        started = time.perf_counter()
+        inst = self.instance
+        logits = self.seed_log_posterior(y)
+        possible = torch.isfinite(logits).any(dim=1)
+        idx = self._inverse_cdf(torch.where(possible.unsqueeze(1), logits, 0.0), generator)
+        s = self.seeds[idx]
+        head = inst.sample_head(s, generator)
+        codes = self.codes[idx]
+        tail = torch.full_like(y, math.nan)
+        for sign in (1, -1):
+            mask = (codes > 0 if sign > 0 else codes <= 0) & possible.unsqueeze(1)
+            if not bool(mask.any()):
+                continue
+            t, log_mass = inst.comb_table(sign)
+            u = y[mask].unsqueeze(-1) - t
+            w = torch.where(u.abs() <= self.clip, log_mass - u**2 / (2 * self.beta**2), -math.inf)
+            tail[mask] = t[self._inverse_cdf(w, generator)]
+        out = torch.cat([head, tail], dim=1)
+        out[~possible] = math.nan
+        self.stats.gave_up += int((~possible).sum())
+        self.stats.draws += y.shape[0] * self.seeds.shape[0]
+        self.stats.seconds += time.perf_counter() - started
+        return out
+
+    def noise_cdf(self, u: Tensor) -> Tensor:
+        """P(eta <= u) for the clipped noise: (Phi(u / beta) - Phi(-c / beta)) / m on [-c, c]."""
+        low = 0.5 * math.erfc(self.clip / (self.beta * math.sqrt(2)))
+        gaussian = super().noise_cdf(u)
+        return ((gaussian - low) / (1 - 2 * low)).clamp(0.0, 1.0)
 
 
 PosteriorSampler = Callable[["Tensor", "torch.Generator"], "Tensor"]
@@ -419,6 +554,37 @@ def model_pair_failures(
     )
     guess = decode_seed(sampler(y, generator), instance.d)
     return int((instance.outputs_torch(guess) != instance.outputs_torch(s)).any(dim=1).sum())
+
+
+def clipped_model_pair_failures(
+    instance: Instance,
+    beta: float,
+    clip: float,
+    sampler: PosteriorSampler,
+    trials: int,
+    seed: int,
+) -> int:
+    """B.3 under Definition B.1's noise: (x, y) from the model with clipped noise (generator
+    seeded with ``seed``); failure when f(sign(x_hat_{1:d})) != f(s) or the sampler returned a
+    NaN row (no answer)."""
+    import torch
+
+    generator = torch.Generator().manual_seed(seed)
+    x, s = instance.sample_by_inverse_cdf(trials, generator)
+    noise = sample_clipped_normal(trials * instance.d_out, beta, clip, generator)
+    y = x[:, instance.d :] + noise.reshape(trials, instance.d_out)
+    # Rows in chunks: the exact samplers hold a (rows, 2^d) table of seed weights.
+    x_hat = torch.cat([sampler(rows, generator) for rows in y.split(4096)])
+    guess = decode_seed(x_hat, instance.d)
+    wrong = (instance.outputs_torch(guess) != instance.outputs_torch(s)).any(dim=1)
+    return int((wrong | torch.isnan(x_hat).any(dim=1)).sum())
+
+
+def clipped_failure_bound_arb(d: int, R: Real, tau: Real = 0, delta: Real = 0) -> arb:
+    """B.3 under clipped noise (c <= eps/4), enclosed: 2 delta + d Phi_bar(R - tau). No decoding
+    term: the exact posterior's seeds all have f(s) = f(s_true) (``ClippedPosteriorSampler``)."""
+    R, tau, delta = (to_arb(float(t)) for t in (R, tau, delta))
+    return 2 * delta + d * normal_upper_tail(R - tau)
 
 
 def reduction_failures(
