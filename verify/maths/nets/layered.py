@@ -199,7 +199,7 @@ def _switch_block(switch: Layers) -> Layers:
 
 def small_sigma_layers(
     clamp: ReluNet,
-    f_net: ReluNet,
+    f_net: ReluNet | Layers,
     h_plus: ReluNet,
     h_minus: ReluNet,
     switch: ReluNet,
@@ -210,7 +210,9 @@ def small_sigma_layers(
 ) -> Layers:
     """The C.13-C.15 network in unscaled coordinates as one layered ReLU network:
     x = (head, tail) -> ((R clamp(head) - head)/v, switch(bit_j, h+(t_j)) + switch(1-bit_j,
-    h-(t_j))), bit = clip_[0,1]((1 + F(clamp(head)))/2), F the G.3 network of f."""
+    h-(t_j))), bit = clip_[0,1]((1 + F(clamp(head)))/2), F the G.3 network of f (exact, or
+    already as float64 layers)."""
+    f_layers = from_relunet(f_net) if isinstance(f_net, ReluNet) else f_net
     one_clamp = from_relunet(clamp)
     plus, minus = from_relunet(h_plus), from_relunet(h_minus)
     stage_a = parallel(
@@ -218,7 +220,7 @@ def small_sigma_layers(
         fan_out(parallel(*[plus] * d_out), parallel(*[minus] * d_out)),
     )  # -> clamp (d), head (d), h+ (d'), h- (d')
     stage_b = parallel(
-        fan_out(from_relunet(f_net), identity(d, 1)), identity(d, 1), identity(2 * d_out, 1)
+        fan_out(f_layers, identity(d, 1)), identity(d, 1), identity(2 * d_out, 1)
     )  # -> phase (d'), clamp, head, h+, h-
     clip = [*affine([[0.5], [0.5]], [0.5, -0.5]), *affine([[1.0, -1.0]])]
     stage_c = parallel(parallel(*[clip] * d_out), identity(2 * d + 2 * d_out, 1))
