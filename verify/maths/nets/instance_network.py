@@ -356,6 +356,23 @@ def grid_network(d: int, index: int, grid: int) -> InstanceScoreNetwork:
     return InstanceScoreNetwork(inst, float(sigmas[index]), 1.0 / d, experiment_switch(d))
 
 
+@lru_cache(maxsize=8)
+def _reference_scores(net: InstanceScoreNetwork, samples: int, seed: int):
+    """The seeded draws x~ ~ g~_sigma and the oracle's reference score at them (unscaled), kept
+    for the run: C.21 and Cor.3.5 compare the unscaled and the scaled network at the same points
+    (same seed), so the oracle, the costly part, runs once per (network, samples, seed)."""
+    import torch
+
+    from verify.maths.oracle import ScoreOracle
+
+    inst = net.instance
+    generator = torch.Generator().manual_seed(seed)
+    x_scaled, _ = inst.sample_scaled(samples, generator, sigma=net.sigma)
+    su = net.sigma_unscaled
+    tol = 1e-3 * math.sqrt(1.0 / inst.d) / su
+    return x_scaled, ScoreOracle(inst).score(x_scaled * inst.scale, su, tol=tol)
+
+
 def score_error_samples(
     net: InstanceScoreNetwork, samples: int, seed: int, scaled: bool
 ) -> tuple[np.ndarray, np.ndarray, str]:
@@ -369,14 +386,10 @@ def score_error_samples(
     """
     import torch
 
-    from verify.maths.oracle import ScoreOracle
-
     inst = net.instance
-    d, c = inst.d, inst.scale
-    generator = torch.Generator().manual_seed(seed)
-    x_scaled, _ = inst.sample_scaled(samples, generator, sigma=net.sigma)
+    c = inst.scale
+    x_scaled, reference = _reference_scores(net, samples, seed)
     su = net.sigma_unscaled
-    reference = ScoreOracle(inst).score(x_scaled * c, su, tol=1e-3 * math.sqrt(1.0 / d) / su)
     if scaled:
         out, ref, err, sigma = (
             net(x_scaled),
