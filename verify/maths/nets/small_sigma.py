@@ -108,7 +108,18 @@ class SmallSigmaNetwork:
         return worst
 
 
-def network_error_bound(inst: Instance, sigma: float, w: float, V: float, e1: float) -> arb:
+def one_dimensional_error_enclosure(net: SmallSigmaNetwork) -> arb:
+    r"""A certified enclosure of e1^2 = max_b E_{t ~ psi_b,sigma} (s_b(t) - l_b(t))^2:
+    [0, (V + 1/sigma)^2]. Upper end: Minkowski, |s_b| <= V, and E l_b^2 = J(psi_b,sigma) <=
+    J(N(0, sigma^2)) = 1/sigma^2 (psi_b,sigma is a law convolved with N(0, sigma^2); the Fisher
+    information of a sum is at most that of either independent summand). The float quadrature
+    ``one_dimensional_error`` (typically 1e-7 of the upper end) is reported beside it, not used:
+    no float quadrature enters a certified side."""
+    upper_end = (to_arb(net.V) + 1 / to_arb(net.sigma)) ** 2
+    return upper_end / 2 + arb(0, 1) * (upper_end / 2)
+
+
+def network_error_bound(inst: Instance, sigma: float, w: float, V: float, e1: float | arb) -> arb:
     r"""The network part of the C.15 bound, enclosed:
     d' e_1^2 + P_flip d'(V + a)^2 + d Phi_w 4R^2/v^2 + d Phi_w d'(4V + a)^2, with
     Phi_R = Phi_bar(R/sqrt v), Phi_w = Phi_bar((R - w)/sqrt v), P_flip = 1 - (1 - Phi_R)^d,
