@@ -51,6 +51,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from flint import arb
 
 from verify.maths.circuits import compile_circuit_sparse, sparse_float_layers
 from verify.maths.nets import gadgets, layered
@@ -442,3 +443,69 @@ def fit_exponent(ds: list[float], values: list[float]) -> float | None:
         return None
     slope, _ = np.polyfit(np.log(ds), np.log(values), 1)
     return float(slope)
+
+
+def large_regime_error_terms(net: InstanceScoreNetwork) -> tuple[float, Any, float]:
+    r"""For a large-sigma network: (M, tail, reach) with, for x ~ g_sigma (unscaled, head
+    x_i = R s_i + sqrt(v) z_i), D = sigma_u^2 |N(x) - grad log g_sigma(x)|^2 <= M almost surely
+    when every |x_i| <= reach, and E[D 1{some |x_i| > reach}] <= tail. Certified in arb.
+
+    N - grad log g = (N - S_h) + (S_h - grad log g), S_h the score of the Gaussian mixture h on
+    the hypercube: the second is at most E18 everywhere (C.18, ``large_sigma_bound``); the first
+    vanishes on the comb coordinates (-y/v exactly) and is h(x_i) - f(x_i) on the head,
+    f(t) = (R tanh(R t / v) - t)/v, h its piecewise-linear interpolant. On a piece of width Delta,
+    |h - f| <= max |h - f| at its knots (arb, exact knot values) + Delta^2/8 sup |f''|, with
+    |f''| <= (R/v)^3 4/(3 sqrt 3) (|tanh''| <= 4/(3 sqrt 3)); so |N - S_h| <= sqrt(d) e on the
+    box, and M = sigma_u^2 (sqrt(d) e + E18)^2. Beyond the last knot h is the line of slope s:
+    |h - f|(t) <= e + kappa |t - end|, kappa = |s - f'(end)| + 4 (R/v)^2 exp(-2 R end / v)
+    (f' changes by at most (R/v)^2 sech^2 beyond it), and |t - end| <= sqrt(v) |z_i| there.
+    Then D <= A + B Q with Q = |z|^2 ~ chi-square(d), and {|x_i| > reach} lies in
+    {z_i^2 > ((reach - R)/sqrt v)^2}: tail = d E[(A + B (d - 1) + B z_1^2) 1{z_1^2 > q}]
+    (``chi_square_tail_moment`` with one degree of freedom)."""
+    from verify.core.numbers import certified_max, to_arb
+    from verify.core.stats import chi_square_tail_moment
+    from verify.maths.oracle import large_sigma_bound
+
+    if net.regime != "large":
+        raise ValueError("the almost-sure bound is derived for the large-sigma network only")
+    inst = net.instance
+    d = inst.d
+    R, su = to_arb(float(inst.R)), to_arb(net.sigma_unscaled)
+    v = 1 + su * su
+    a = R / v
+
+    def f(t):
+        return (R * (a * t).tanh() - t) / v
+
+    def f_prime(t):
+        return a * a / (a * t).cosh() ** 2 - 1 / v
+
+    pwl = net.head_pwl
+    knots = [to_arb(t) for t in pwl.breakpoints]
+    values = [to_arb(y) for y in pwl.breakpoint_values]
+    f2 = a**3 * 4 / (3 * arb(3).sqrt())
+    at_knots = certified_max([abs(y - f(t)) for t, y in zip(knots, values, strict=True)])
+    widest = certified_max([knots[k + 1] - knots[k] for k in range(len(knots) - 1)])
+    e = at_knots + widest * widest / 8 * f2
+    e18 = to_arb(large_sigma_bound(inst.d_out, float(inst.R), net.sigma_unscaled, float(inst.eps)))
+    box = su * su * (arb(d).sqrt() * e + e18) ** 2
+    ends = (knots[0], knots[-1])
+    reach = min(float(abs(ends[0]).lower()), float(ends[1].lower()))
+    kappa = arb(0)
+    for end, slope in ((ends[0], pwl.slopes[0]), (ends[1], pwl.slopes[-1])):
+        drift = 4 * a * a * (-2 * a * abs(end)).exp()
+        kappa = arb(max(kappa.upper(), (abs(to_arb(slope) - f_prime(end)) + drift).upper()))
+    # |N - S| <= sqrt(d) e + E18 + kappa sqrt(v) |z|, so D <= A + B Q:
+    A = 2 * su * su * (arb(d).sqrt() * e + e18) ** 2
+    B = 2 * su * su * kappa * kappa * v
+    q = ((to_arb(reach) - R) / v.sqrt()) ** 2
+    tail = d * chi_square_tail_moment(A + B * (d - 1), B, 1, arb(q.lower()))
+    return float(box.upper()) * (1 + 2.0**-40), tail, reach
+
+
+def head_within(net: InstanceScoreNetwork, samples: int, seed: int, reach: float) -> np.ndarray:
+    """Per draw of ``score_error_samples`` (same seed): whether every unscaled head coordinate
+    has |x_i| <= reach."""
+    x_scaled, _ = _reference_scores(net, samples, seed)
+    head = (x_scaled * net.instance.scale)[:, : net.instance.d].numpy()
+    return (np.abs(head) <= reach).all(1)
