@@ -180,11 +180,17 @@ class InstanceScoreNetwork:
             )
             reach = 8 + 8 * math.sqrt(v)
             self.comb_pwl = {}
-            for sign, index in ((1, 0), (-1, 1)):
+            from verify.maths.instance import _comb_log_and_slope
 
-                def comb_joint(t, index=index):
-                    logs, slope = instance.comb_terms(torch.as_tensor(t), su)
-                    return slope[..., index].numpy(), np.exp(logs[..., index].numpy())
+            for sign in (1, -1):
+                theta = instance.theta(sign)
+
+                def comb_joint(t, theta=theta):
+                    # One phase at a time: comb_terms computes both (the same function), and
+                    # the fit only needs the one it fits: half the cost of the build.
+                    t = torch.as_tensor(t, dtype=torch.float64)
+                    logs, slope = _comb_log_and_slope(t, su, float(instance.eps), theta)
+                    return slope.numpy(), np.exp(logs.numpy())
 
                 pwl, err = fit_pwl(None, None, -reach, reach, share / d_out, joint=comb_joint)
                 self.comb_pwl[sign] = pwl

@@ -28,6 +28,7 @@ import scipy.sparse as sp
 from verify.maths.nets.relunet import ReluNet
 
 Layer = tuple[sp.csr_matrix, np.ndarray]
+_DENSE_ENTRIES = 4_000_000  # layers up to this many entries are multiplied dense
 Layers = list[Layer]
 
 
@@ -158,13 +159,29 @@ def _relu_module_class():
                 (getattr(self, f"weight{k}"), getattr(self, f"bias{k}")) for k in range(self.depth)
             ]
 
+        def _fast_layers(self):
+            """The weights as the forward pass multiplies them: dense when the layer is small
+            (torch's COO product is slower than a dense one of a few million entries), the COO
+            weight otherwise. Cached, not a buffer: the state_dict holds the COO weights only."""
+            cached = self.__dict__.get("_fast")
+            if cached is None:
+                cached = []
+                for w, b in self.layers():
+                    rows, cols = w.shape
+                    fast = w.to_dense() if rows * cols <= _DENSE_ENTRIES else w
+                    cached.append((fast, b))
+                self.__dict__["_fast"] = cached
+            return cached
+
         def forward(self, x):
-            h = x.T
-            for k, (w, b) in enumerate(self.layers()):
-                h = torch.sparse.mm(w, h) + b.unsqueeze(1)
+            h = x
+            layers = self._fast_layers()
+            for k, (w, b) in enumerate(layers):
+                dense = w.layout == torch.strided
+                h = h @ w.T + b if dense else torch.sparse.mm(w, h.T).T + b
                 if k < self.depth - 1:
                     h = torch.relu(h)
-            return h.T
+            return h
 
         def parameter_count(self) -> int:
             """Nonzero weights and biases, read from the module's tensors."""
