@@ -96,3 +96,26 @@ def test_c13_bound_needs_flat_ends(monkeypatch):
     verdicts = {p.name: judge(p.lhs, p.rhs) for p in parts}
     assert verdicts["bounded_by_one"] is Verdict.REFUTED
     assert verdicts["witness_mismatches"] is Verdict.REFUTED
+
+
+def test_c15_upper_end_is_distribution_free_and_above_the_sample_mean():
+    from verify.maths.instance import Instance
+    from verify.maths.nets.small_sigma import (
+        SmallSigmaNetwork,
+        error_upper_bound,
+        sampled_error_terms,
+    )
+    from verify.maths.oneway import GoldreichFunction
+
+    inst = Instance(GoldreichFunction(5, 3, 0), 3.0, 0.3)
+    net = SmallSigmaNetwork(inst, 0.2, 0.45)
+    err, inside, comb_square = sampled_error_terms(net, 2000, 3)
+    hi, data = error_upper_bound(net, err, inside, comb_square, 1e-3)
+    assert data["beyond_almost_sure_bound"] == 0  # the almost-sure bound holds at every draw
+    assert float(hi.mid()) > float(err.mean())
+    # a planted draw past the almost-sure bound on the good event makes the bound infinite
+    planted = err.copy()
+    index = int(inside.nonzero()[0][0])
+    planted[index] = 10 * data["almost_sure_bound"]
+    hi, data = error_upper_bound(net, planted, inside, comb_square, 1e-3)
+    assert data["beyond_almost_sure_bound"] == 1 and not hi.is_finite()

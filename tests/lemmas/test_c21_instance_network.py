@@ -52,3 +52,39 @@ def test_statistical_refutation_is_confirmed_by_a_redraw(lemma):
     (part,) = [p for p in result.parts if p.name == "score_error"]
     assert part.verdict is Verdict.REFUTED
     assert part.refutation["outcome"] == "confirmed by an independent re-draw"
+
+
+def test_large_sigma_upper_end_is_distribution_free_and_its_bound_holds():
+    from verify.maths.nets.instance_network import (
+        head_within,
+        large_regime_error_terms,
+        score_error_samples,
+        target_network,
+    )
+
+    net = target_network(8, 1.0, 3.0)
+    bound, tail, reach = large_regime_error_terms(net)
+    _, upper, _ = score_error_samples(net, 1000, 0, True)
+    inside = head_within(net, 1000, 0, reach)
+    assert inside.all() and float(upper.max()) <= bound  # the almost-sure bound holds
+    assert 0 < float(tail.upper()) < 1e-12
+    result = evaluate(COR35, LARGE, COR35.stated_constants(), 64)
+    (part,) = [p for p in result.parts if p.name == "score_error"]
+    assert part.data["beyond_almost_sure_bound"] == 0
+    assert "empirical Bernstein" in part.data["upper_end"]
+    assert part.lhs["hi"] >= float(upper.mean())
+
+
+def test_large_sigma_bound_is_refused_by_a_worse_network(monkeypatch):
+    # a head fit with a planted offset breaks the almost-sure bound's knot term: the bound grows
+    # with it, so it stays an upper bound of what the network does
+    from verify.maths.nets.instance_network import large_regime_error_terms, target_network
+    from verify.maths.nets.pwl import PiecewiseLinear
+
+    net = target_network(8, 1.0, 3.0)
+    good = large_regime_error_terms(net)[0]
+    shifted = PiecewiseLinear(
+        net.head_pwl.breakpoints, net.head_pwl.slopes, net.head_pwl.value_at_first + Fraction(1)
+    )
+    monkeypatch.setattr(net, "head_pwl", shifted)
+    assert large_regime_error_terms(net)[0] > good + net.sigma_unscaled**2

@@ -41,3 +41,22 @@ def test_bad_points_are_domain_errors():
     ):
         with pytest.raises(DomainError):
             evaluate(lemma, bad, lemma.stated_constants(), 64, user_input=True)
+
+
+def test_sparse_compiler_holds_the_dense_layers_and_scales_to_d_1024():
+    import time
+
+    from verify.maths.circuits import compile_circuit, compile_circuit_sparse, sparse_float_layers
+    from verify.maths.oneway import GoldreichFunction
+
+    circuit = GoldreichFunction(12, 12, 3).to_circuit()
+    dense = compile_circuit(circuit)
+    sparse = compile_circuit_sparse(circuit)
+    assert [layer.dense() for layer in sparse] == list(dense.layers)
+    for (weight, bias), layer in zip(sparse_float_layers(sparse), dense.layers, strict=True):
+        assert weight.toarray().tolist() == [[float(w) for w in row] for row in layer.weight]
+        assert bias.tolist() == [float(b) for b in layer.bias]
+    start = time.process_time()
+    big = compile_circuit_sparse(GoldreichFunction(1024, 1024, 0).to_circuit())
+    assert time.process_time() - start < 20  # dense: ~10^7 exact entries a layer
+    assert big[0].in_dim == 1024 and big[-1].out_dim == 1024

@@ -226,3 +226,48 @@ def nonnegative_mean_lower(
             best = max(best, lower(to_arb(clipped) - to_arb(m) * slack))
             best = max(best, m * clopper_pearson_lower(exceed, n, share))
     return best
+
+
+def empirical_bernstein_upper(
+    values: Sequence[float], bound: Fraction | float, alpha: float
+) -> arb:
+    """An upper confidence bound (level 1 - alpha) for E[X] of an X in [0, bound] from n i.i.d.
+    draws: the empirical Bernstein bound of Maurer and Pontil (2009, Theorem 4), one-sided,
+
+      E[X] <= mean + sqrt(2 V_n log(2/alpha) / n) + 7 bound log(2/alpha) / (3 (n - 1)),
+
+    V_n the unbiased sample variance. Valid for every law on [0, bound] (no asymptotics).
+    Mean and variance are exact rational sums of the (dyadic) floats; the rest is arb, and the
+    returned ball's upper end is the bound. A value outside [0, bound] is an error: the caller
+    counts and reports such values before calling (an almost-sure bound that fails is wrong)."""
+    n = len(values)
+    m = Fraction(bound)
+    if n < 2 or not m > 0 or not 0 < alpha < 1:
+        raise ValueError(f"bad arguments n={n}, bound={bound}, alpha={alpha}")
+    exact = [Fraction(v) for v in values]
+    if any(not 0 <= v <= m for v in exact):
+        raise ValueError("values must lie in [0, bound]")
+    total = sum(exact, Fraction(0))
+    mean = total / n
+    variance = (sum((v * v for v in exact), Fraction(0)) - total * mean) / (n - 1)
+    with precision(96):
+        log_term = (2 / to_arb(alpha)).log()
+        return (
+            to_arb(mean)
+            + (2 * to_arb(variance) * log_term / n).sqrt()
+            + 7 * to_arb(m) * log_term / (3 * (n - 1))
+        )
+
+
+def chi_square_tail_moment(a: arb | Fraction | float, b: arb | Fraction | float, k: int, q) -> arb:
+    """E[(a + b Q) 1{Q > q}] for Q ~ chi-square with k degrees of freedom, enclosed:
+    a Q(k/2, q/2) + b k Q(k/2 + 1, q/2), Q(s, z) the regularized upper incomplete gamma function
+    (E[Q 1{Q > q}] = k P(chi2_{k+2} > q): the chi-square density times x/k is the density with
+    k + 2 degrees of freedom)."""
+    if k < 1:
+        raise ValueError(f"k must be >= 1, got {k}")
+    half = to_arb(q) / 2
+    s = arb(k) / 2
+    return to_arb(a) * half.gamma_upper(s, regularized=1) + to_arb(b) * k * half.gamma_upper(
+        s + 1, regularized=1
+    )

@@ -28,6 +28,7 @@ import scipy.sparse as sp
 from verify.maths.nets.relunet import ReluNet
 
 Layer = tuple[sp.csr_matrix, np.ndarray]
+_DENSE_ENTRIES = 4_000_000  # layers up to this many entries are multiplied dense
 Layers = list[Layer]
 
 
@@ -138,10 +139,17 @@ def _relu_module_class():
             for k, (w, b) in enumerate(layers):
                 coo = sp.coo_matrix(w)
                 coo.eliminate_zeros()
+                # torch's own invariant check costs ~10 ms a tensor (most of a small network's
+                # build); scipy's COO is valid by construction, and the bounds are checked here.
+                if coo.nnz and not (
+                    0 <= coo.row.min() <= coo.row.max() < coo.shape[0]
+                    and 0 <= coo.col.min() <= coo.col.max() < coo.shape[1]
+                ):
+                    raise ValueError("sparse layer index out of range")
                 index = torch.as_tensor(np.vstack([coo.row, coo.col]), dtype=torch.int64)
                 values = torch.as_tensor(coo.data, dtype=torch.float64)
                 weight = torch.sparse_coo_tensor(
-                    index, values, coo.shape, check_invariants=True
+                    index, values, coo.shape, check_invariants=False
                 ).coalesce()
                 self.register_buffer(f"weight{k}", weight)
                 self.register_buffer(f"bias{k}", torch.as_tensor(b, dtype=torch.float64))
@@ -151,13 +159,29 @@ def _relu_module_class():
                 (getattr(self, f"weight{k}"), getattr(self, f"bias{k}")) for k in range(self.depth)
             ]
 
+        def _fast_layers(self):
+            """The weights as the forward pass multiplies them: dense when the layer is small
+            (torch's COO product is slower than a dense one of a few million entries), the COO
+            weight otherwise. Cached, not a buffer: the state_dict holds the COO weights only."""
+            cached = self.__dict__.get("_fast")
+            if cached is None:
+                cached = []
+                for w, b in self.layers():
+                    rows, cols = w.shape
+                    fast = w.to_dense() if rows * cols <= _DENSE_ENTRIES else w
+                    cached.append((fast, b))
+                self.__dict__["_fast"] = cached
+            return cached
+
         def forward(self, x):
-            h = x.T
-            for k, (w, b) in enumerate(self.layers()):
-                h = torch.sparse.mm(w, h) + b.unsqueeze(1)
+            h = x
+            layers = self._fast_layers()
+            for k, (w, b) in enumerate(layers):
+                dense = w.layout == torch.strided
+                h = h @ w.T + b if dense else torch.sparse.mm(w, h.T).T + b
                 if k < self.depth - 1:
                     h = torch.relu(h)
-            return h.T
+            return h
 
         def parameter_count(self) -> int:
             """Nonzero weights and biases, read from the module's tensors."""
@@ -199,7 +223,7 @@ def _switch_block(switch: Layers) -> Layers:
 
 def small_sigma_layers(
     clamp: ReluNet,
-    f_net: ReluNet,
+    f_net: ReluNet | Layers,
     h_plus: ReluNet,
     h_minus: ReluNet,
     switch: ReluNet,
@@ -210,7 +234,9 @@ def small_sigma_layers(
 ) -> Layers:
     """The C.13-C.15 network in unscaled coordinates as one layered ReLU network:
     x = (head, tail) -> ((R clamp(head) - head)/v, switch(bit_j, h+(t_j)) + switch(1-bit_j,
-    h-(t_j))), bit = clip_[0,1]((1 + F(clamp(head)))/2), F the G.3 network of f."""
+    h-(t_j))), bit = clip_[0,1]((1 + F(clamp(head)))/2), F the G.3 network of f (exact, or
+    already as float64 layers)."""
+    f_layers = from_relunet(f_net) if isinstance(f_net, ReluNet) else f_net
     one_clamp = from_relunet(clamp)
     plus, minus = from_relunet(h_plus), from_relunet(h_minus)
     stage_a = parallel(
@@ -218,7 +244,7 @@ def small_sigma_layers(
         fan_out(parallel(*[plus] * d_out), parallel(*[minus] * d_out)),
     )  # -> clamp (d), head (d), h+ (d'), h- (d')
     stage_b = parallel(
-        fan_out(from_relunet(f_net), identity(d, 1)), identity(d, 1), identity(2 * d_out, 1)
+        fan_out(f_layers, identity(d, 1)), identity(d, 1), identity(2 * d_out, 1)
     )  # -> phase (d'), clamp, head, h+, h-
     clip = [*affine([[0.5], [0.5]], [0.5, -0.5]), *affine([[1.0, -1.0]])]
     stage_c = parallel(parallel(*[clip] * d_out), identity(2 * d + 2 * d_out, 1))
