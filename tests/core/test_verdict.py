@@ -234,3 +234,12 @@ def test_a_planted_non_finite_part_is_never_a_pass_through_the_runner(kind, bad)
     assert result.parts and all(
         p.verdict not in {Verdict.CERTIFIED, Verdict.STATISTICAL} for p in result.parts
     )
+
+
+def test_a_statistical_part_without_redraw_cannot_refute():
+    from verify.core.runner import evaluate
+
+    lemma = _statistical_lemma((arb("0.2", 0.002), arb("0.078")), None, None)
+    result = evaluate(lemma, {"redraw": False}, {}, 64)
+    assert result.verdict is Verdict.INCONCLUSIVE
+    assert result.parts[0].to_json()["refutation"]["outcome"].startswith("not confirmed")

@@ -80,7 +80,8 @@ class Part:
     intervals at level 1 - alpha, from the part's own samples (``fresh=False``) or from an
     independent re-draw with more samples (``fresh=True``). The engine calls it only when the
     part looks REFUTED at its stated level, to hold a statistical refutation to the run-wide
-    standard of ``verify.core.runner.REFUTATION_ALPHA``.
+    standard of ``verify.core.runner.REFUTATION_ALPHA``; a statistical part without it can pass but
+    never refute.
     ``data`` carries the part's structured values (JSON-native: numbers, strings, lists, dicts),
     recorded in results.json for reports and plots; ``note`` is prose for a reader, never parsed.
     """

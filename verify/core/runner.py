@@ -223,9 +223,8 @@ def _confirm_refutation(part: Part) -> tuple[Verdict, dict[str, Any]]:
     """The verdict of a statistical part that separates the wrong way at its stated level."""
     record: dict[str, Any] = {"alpha": REFUTATION_ALPHA}
     if part.redraw is None:
-        # Transitional: a part without a re-draw keeps its stated-level verdict, marked so.
-        record["outcome"] = "unconfirmed: the part offers no re-draw"
-        return Verdict.REFUTED, record
+        record["outcome"] = "not confirmed: the part offers no independent re-draw"
+        return Verdict.INCONCLUSIVE, record
     same = part.redraw(REFUTATION_ALPHA, False)
     record["same_samples"] = {"lhs": _describe(same[0]), "rhs": _describe(same[1])}
     if not certainly_gt(*same):
