@@ -148,7 +148,7 @@ def run_lemmas(
 
     if scheduler is not None:
         _run_on_dask(tasks, scheduler, jobs, record)
-    elif jobs <= 1:
+    elif jobs <= 1 or len(tasks) <= 1:
         for task in tasks:
             record(task, run_shard(*task))
     else:
@@ -163,6 +163,14 @@ def run_lemmas(
     ]
 
 
+def _quiet_worker() -> None:
+    """A worker leaves Ctrl-C and SIGTERM to the parent, which stops the workers itself."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def _run_in_processes(tasks: list[tuple], jobs: int, record: Callable) -> None:
     import multiprocessing
 
@@ -171,10 +179,22 @@ def _run_in_processes(tasks: list[tuple], jobs: int, record: Callable) -> None:
     context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
     # Longest shards first (the search's own size is the best estimate we have).
     order = sorted(tasks, key=lambda t: -t[0].examples)
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+    pool = ProcessPoolExecutor(
+        max_workers=min(jobs, len(order)), mp_context=context, initializer=_quiet_worker
+    )
+    try:
         futures = {pool.submit(run_shard, *task): task for task in order}
         for future in as_completed(futures):
             record(futures[future], future.result())
+    except BaseException:
+        # Interrupted (Ctrl-C, SIGTERM) or a shard failed: stop now rather than wait for the
+        # running shards; nothing they would return is used.
+        workers = list(getattr(pool, "_processes", {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for worker in workers:
+            worker.kill()
+        raise
+    pool.shutdown()
 
 
 def _run_on_dask(tasks: list[tuple], address: str, jobs: int, record: Callable) -> None:
