@@ -4,7 +4,8 @@ side in one run at each precision; prints ratios (arb evaluations per second ove
     python benchmarks/bench_foundation.py [--points 2000] [--bits 64 128] [--repeat 3]
 
 Two workloads, each a best of ``--repeat`` passes per side, the passes of both sides
-interleaved so that load on the machine weighs on both alike:
+interleaved so that load on the machine weighs on both alike, timed in this process's CPU
+time (other processes on a shared machine change it less than wall time):
 
 - *sweep*: x runs over [-4, 4] at 35 (sigma, eps, theta) triples, as a lemma or a density plot
   evaluates the comb (the x-free part of the closed form is computed once per triple);
@@ -51,9 +52,9 @@ def distinct_points(count: int) -> list[tuple[float, float, float, float]]:
 
 
 def _rate(evaluate: Callable[[], None], count: int) -> float:
-    started = time.perf_counter()
+    started = time.process_time()
     evaluate()
-    return count / (time.perf_counter() - started)
+    return count / (time.process_time() - started)
 
 
 def compare(points: list[tuple[float, ...]], bits: int, repeat: int) -> tuple[float, float]:

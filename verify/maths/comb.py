@@ -212,12 +212,15 @@ class _Parameters(NamedTuple):
     q: arb
     plan: _SeriesPlan | None  # for q < 1/2 (then vartheta - 1 is summed from it)
     denominator_minus_one: arb  # vartheta(theta; q0) - 1
+    denominator: arb  # vartheta(theta; q0)
+    two_pi: arb
 
 
 def _parameters_uncached(sigma: Real, eps: Real, theta: Real, prec: int) -> _Parameters:
     s, e, th = to_arb(sigma), to_arb(eps), to_arb(theta)
     v = 1 + s * s
     q = nome(s, e)
+    denominator_minus_one = _theta_minus_one(th / e, nome_unsmoothed(e))
     return _Parameters(
         s=s,
         e=e,
@@ -227,7 +230,9 @@ def _parameters_uncached(sigma: Real, eps: Real, theta: Real, prec: int) -> _Par
         normaliser=v.sqrt() * _constants(prec)[1],
         q=q,
         plan=_series_plan(q) if q != 0 and q < _HALF else None,
-        denominator_minus_one=_theta_minus_one(th / e, nome_unsmoothed(e)),
+        denominator_minus_one=denominator_minus_one,
+        denominator=1 + denominator_minus_one,
+        two_pi=_constants(prec)[2],
     )
 
 
@@ -244,20 +249,24 @@ def _parameters(sigma: Real, eps: Real, theta: Real) -> _Parameters:
     return _parameters_cached(sigma, eps, theta, prec)
 
 
+def _gauss_and_numerator(x: arb, p: _Parameters) -> tuple[arb, arb, arb]:
+    """(phi_{sqrt v}(x), vartheta(theta - x/v; q) - 1, (theta - x/v)/eps) for one x."""
+    u_over_eps = (p.th - x / p.v) / p.e
+    if p.plan is not None:  # _theta_minus_one's own series, its q-only part done once
+        numerator_minus_one = 2 * _planned_cosine_series(p.plan, p.two_pi * u_over_eps)
+    else:
+        numerator_minus_one = _theta_minus_one(u_over_eps, p.q)
+    return (-(x * x) / p.two_v).exp() / p.normaliser, numerator_minus_one, u_over_eps
+
+
 def _closed_form(x: Real, sigma: Real, eps: Real, theta: Real, slope: bool = False) -> _ClosedForm:
     p = _parameters(sigma, eps, theta)
     x = to_arb(x)
-    v = p.v
-    u_over_eps = (p.th - x / v) / p.e
-    if p.plan is not None:  # _theta_minus_one's own series, its q-only part done once
-        angle = _constants(flint.ctx.prec)[2] * u_over_eps
-        numerator_minus_one = 2 * _planned_cosine_series(p.plan, angle)
-    else:
-        numerator_minus_one = _theta_minus_one(u_over_eps, p.q)
+    gauss, numerator_minus_one, u_over_eps = _gauss_and_numerator(x, p)
     return _ClosedForm(
         x=x,
-        v=v,
-        gauss=(-(x * x) / p.two_v).exp() / p.normaliser,
+        v=p.v,
+        gauss=gauss,
         numerator_minus_one=numerator_minus_one,
         denominator_minus_one=p.denominator_minus_one,
         theta_slope=_theta_derivative(u_over_eps, p.q) / p.e if slope else arb(0),
@@ -266,8 +275,9 @@ def _closed_form(x: Real, sigma: Real, eps: Real, theta: Real, slope: bool = Fal
 
 def smoothed_comb_closed_form(x: Real, sigma: Real, eps: Real, theta: Real) -> arb:
     """psi_{theta,sigma}(x) by the theta-function closed form."""
-    c = _closed_form(x, sigma, eps, theta)
-    return c.gauss * (1 + c.numerator_minus_one) / c.denominator
+    p = _parameters(sigma, eps, theta)
+    gauss, numerator_minus_one, _ = _gauss_and_numerator(to_arb(x), p)
+    return gauss * (1 + numerator_minus_one) / p.denominator
 
 
 def smoothed_comb_deviation(x: Real, sigma: Real, eps: Real, theta: Real) -> arb:
