@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sys
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -177,6 +178,9 @@ def _run_in_processes(tasks: list[tuple], jobs: int, record: Callable) -> None:
     # fork: the parent has imported the lemmas already, so a worker starts at once; the
     # parent has run no torch operation yet, so no thread pool is copied half-started.
     context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
+    # A torch whose import was deferred (``python -m verify``) is loaded once here, not once
+    # per worker.
+    getattr(sys.modules.get("torch"), "__version__", None)
     # Longest shards first (the search's own size is the best estimate we have).
     order = sorted(tasks, key=lambda t: -t[0].examples)
     pool = ProcessPoolExecutor(
