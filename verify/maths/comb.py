@@ -276,7 +276,20 @@ def _closed_form(x: Real, sigma: Real, eps: Real, theta: Real, slope: bool = Fal
 def smoothed_comb_closed_form(x: Real, sigma: Real, eps: Real, theta: Real) -> arb:
     """psi_{theta,sigma}(x) by the theta-function closed form."""
     p = _parameters(sigma, eps, theta)
-    gauss, numerator_minus_one, _ = _gauss_and_numerator(to_arb(x), p)
+    x = to_arb(x)
+    plan = p.plan
+    if plan is None:
+        gauss, numerator_minus_one, _ = _gauss_and_numerator(x, p)
+        return gauss * (1 + numerator_minus_one) / p.denominator
+    # _gauss_and_numerator and _planned_cosine_series inlined (the same ball operations in the
+    # same order, so the same ball): this is the hot path of a density sweep.
+    angle = p.two_pi * ((p.th - x / p.v) / p.e)
+    powers = plan.powers
+    total = powers[0] * angle.cos()
+    for j in range(2, len(powers) + 1):
+        total += powers[j - 1] * (j * angle).cos()
+    numerator_minus_one = 2 * (total + plan.tail)
+    gauss = (-(x * x) / p.two_v).exp() / p.normaliser
     return gauss * (1 + numerator_minus_one) / p.denominator
 
 
