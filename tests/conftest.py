@@ -37,3 +37,35 @@ def _chosen_profile() -> str:
 
 
 settings.load_profile(_chosen_profile())
+
+
+# --- one main-job run per test session, shared by the pytest-xdist workers -------------------
+
+import json  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def main_job_results(tmp_path_factory, worker_id) -> tuple[int, Path]:
+    """(exit code, results.json) of ``verify run --no-html``, run once per session.
+
+    Under pytest-xdist every worker has its own session: the first to take the lock runs the
+    main job into the run's shared base temp folder and records its exit code; the others wait
+    on the lock and read the same files. ``--jobs 1``: the workers already use the cores.
+    """
+    from filelock import FileLock
+
+    from verify.cli import main
+
+    base = tmp_path_factory.getbasetemp()
+    # An xdist worker's base is <run>/popen-gwN: <run> is the same for every worker of one run.
+    shared = base if worker_id == "master" else base.parent
+    folder = shared / "main-job"
+    done = folder / "exit-code.json"
+    with FileLock(str(shared / "main-job.lock")):
+        if not done.exists():
+            code = main(["run", "--out", str(folder / "out"), "--no-html", "--jobs", "1"])
+            done.write_text(json.dumps(code))
+    return json.loads(done.read_text()), folder / "out" / "results.json"

@@ -15,10 +15,9 @@ BASELINE = ROOT / "reports" / "baseline.json"
 
 
 @pytest.fixture(scope="module")
-def quick_run(tmp_path_factory):
-    out = tmp_path_factory.mktemp("quick")
-    code = main(["run", "--out", str(out), "--no-html"])
-    return code, out / "results.json"
+def quick_run(main_job_results):
+    # The session's one main-job run (tests/conftest.py), shared by the xdist workers.
+    return main_job_results
 
 
 @pytest.mark.slow  # the whole main job: every registered lemma

@@ -60,3 +60,44 @@ def test_dask_local_cluster_matches_one_worker():
     serial = run_lemmas(lemmas, profile="quick", seed=7, jobs=1)
     on_dask = run_lemmas(lemmas, profile="quick", seed=7, jobs=2, scheduler="local")
     assert _canonical(serial) == _canonical(on_dask)
+
+
+def _results_without_timings(path) -> str:
+    from verify.core.results import without_timings
+
+    return json.dumps(without_timings(json.loads(path.read_text())), sort_keys=True)
+
+
+@pytest.mark.slow
+def test_verify_run_same_results_for_every_jobs_and_a_local_cluster(tmp_path):
+    """Acceptance of issue 13: --jobs 1, --jobs 2 and --scheduler local write one results.json."""
+    pytest.importorskip("dask.distributed")
+    from verify.cli import main
+
+    ids = ["C.16", "H.9", "G.3", "C.13"]
+    texts = {}
+    for name, extra in {
+        "one": ["--jobs", "1"],
+        "two": ["--jobs", "2"],
+        "dask": ["--scheduler", "local", "--jobs", "2"],
+    }.items():
+        out = tmp_path / name
+        assert main(["run", *ids, "--seed", "7", "--out", str(out), "--no-html", *extra]) == 0
+        texts[name] = _results_without_timings(out / "results.json")
+    assert texts["one"] == texts["two"] == texts["dask"]
+    assert [lemma["id"] for lemma in json.loads(texts["one"])["lemmas"]] == ids
+
+
+def test_mutate_base_runs_in_parallel_give_the_same_summary():
+    from verify.core.mutate import mutate
+    from verify.core.results import without_timings
+
+    summaries = [
+        mutate(["G.3"], profile="quick", seed=3, jobs=jobs, log=lambda line: None)
+        for jobs in (1, 2)
+    ]
+    for summary in summaries:
+        del summary["lemma_seconds"]  # timings per lemma
+    texts = [json.dumps(without_timings(s), sort_keys=True, default=str) for s in summaries]
+    assert texts[0] == texts[1]
+    assert summaries[0]["total"] > 0

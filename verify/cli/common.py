@@ -8,6 +8,8 @@ describe`` must not pay for Hypothesis, flint or torch before they need them.
 from __future__ import annotations
 
 import argparse
+import importlib
+import importlib.util
 import json
 import math
 import os
@@ -17,6 +19,7 @@ import signal
 import sys
 import tempfile
 import time
+import types
 from collections.abc import Iterator
 from contextlib import contextmanager
 from fractions import Fraction
@@ -306,3 +309,27 @@ class Progress:
             self.stream.write("\r\033[K")
         self.stream.write(f"{self._prefix()}{line} [{self._elapsed()}]\n")
         self.stream.flush()
+
+
+class _DeferredModule(types.ModuleType):
+    """Stands in for a module until an attribute is first read, then imports it and forwards.
+
+    (``importlib.util.LazyLoader`` loads on the ``__spec__`` check of a second ``import`` in
+    Python 3.11, so it does not defer anything here.)"""
+
+    def __getattr__(self, name: str):
+        name_of_module = self.__name__
+        if sys.modules.get(name_of_module) is self:
+            del sys.modules[name_of_module]
+        real = importlib.import_module(name_of_module)
+        self.__dict__.update(real.__dict__)
+        return getattr(real, name)
+
+
+def defer_torch() -> None:
+    """Make ``import torch`` lazy in this process: importing torch is most of the time that
+    ``verify list`` or a command refusing bad input would otherwise take; a command that
+    computes with torch loads it on first use. For ``python -m verify`` and ``verify list``
+    only (a test process that imported this module keeps its eager torch)."""
+    if "torch" not in sys.modules and importlib.util.find_spec("torch") is not None:
+        sys.modules["torch"] = _DeferredModule("torch")

@@ -24,6 +24,19 @@ def add_parser(sub) -> None:
         help=f"seed of the Hypothesis search, an integer in [0, {MAX_SEED}] (default: 0)",
     )
     parser.add_argument(
+        "--jobs",
+        type=int,
+        default=None,
+        metavar="N",
+        help="worker processes for the unmutated runs (default: all cores)",
+    )
+    parser.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="run the unmutated runs on a Dask cluster at ADDRESS, or 'local'",
+    )
+    parser.add_argument(
         "--out", type=Path, default=None, help="folder for the mutation summary (default: none)"
     )
 
@@ -36,5 +49,15 @@ def run(args: argparse.Namespace) -> int:
         get(lemma_id)
     if args.out is not None:
         refuse_bad_out(args.out)
-    summary = mutate(args.ids, profile=args.profile, seed=args.seed, out=args.out)
+    from verify.core.schedule import default_jobs
+
+    jobs = args.jobs if args.jobs is not None else default_jobs()
+    summary = mutate(
+        args.ids,
+        profile=args.profile,
+        seed=args.seed,
+        out=args.out,
+        jobs=max(1, jobs),
+        scheduler=args.scheduler,
+    )
     return 0 if summary["caught"] == summary["total"] else 1

@@ -61,6 +61,32 @@ def add_parser(sub) -> None:
         help=f"starting working precision in bits (default: {DEFAULT_PRECISION})",
     )
     parser.add_argument("--no-html", action="store_true", help="skip the HTML report")
+    parser.add_argument(
+        "--jobs",
+        type=_jobs,
+        default=None,
+        metavar="N",
+        help="worker processes (or Dask workers with --scheduler local); default: all cores",
+    )
+    parser.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="run on a Dask cluster at ADDRESS (e.g. tcp://host:8786), or 'local' to start a "
+        "LocalCluster of --jobs workers; results are identical to --jobs 1",
+    )
+
+
+def _jobs(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"--jobs must be a positive integer, not {text!r}"
+        ) from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"--jobs must be a positive integer, not {text!r}")
+    return value
 
 
 def _write_reports(doc: dict[str, Any], out: Path, html: bool) -> None:
@@ -104,25 +130,36 @@ def _run_into(
     staging: Path,
 ) -> dict[str, Any]:
     from verify.core import results
-    from verify.core.runner import run_lemma
+    from verify.core.schedule import default_jobs, plan, run_lemmas
 
     started = time.perf_counter()
-    progress = Progress(total=len(chosen))
-    runs = []
-    for index, lemma in enumerate(chosen, start=1):
-        progress.start(index)
-        run = run_lemma(
-            lemma,
-            profile=args.profile,
-            seed=args.seed,
-            constants=overrides.get(lemma.id),
-            bits=args.precision,
-            progress=progress,
-        )
-        runs.append(run)
+    jobs = args.jobs if args.jobs is not None else default_jobs()
+    total = sum(len(plan(lemma, args.profile, args.seed)) for lemma in chosen)
+    progress = Progress(total=total)
+    finished = 0
+
+    def shard_done(lemma_id: str, done: int, shards: int, elapsed: float) -> None:
+        # Shards complete in whatever order the workers finish them; the count is global.
+        nonlocal finished
+        finished += 1
+        progress.start(finished)
+        progress.done(f"{lemma_id} (shard {done}/{shards}, {elapsed:.1f} s)")
+
+    runs = run_lemmas(
+        chosen,
+        profile=args.profile,
+        seed=args.seed,
+        overrides=overrides,
+        bits=args.precision,
+        jobs=jobs,
+        scheduler=args.scheduler,
+        progress=shard_done,
+    )
+    progress.total = 0  # the per-lemma summaries that follow are not shards: no [k/N]
+    for run in runs:
         counts = {k: v for k, v in results.lemma_json(run)["verdicts"].items() if v}
         summary = ", ".join(f"{v} {k}" for k, v in counts.items()) or "no examples"
-        progress.done(f"{lemma.id}: {summary} ({run.seconds:.1f} s)")
+        progress.done(f"{run.lemma.id}: {summary} ({run.seconds:.1f} s)")
     meta = {
         "seed": args.seed,
         "profile": args.profile,

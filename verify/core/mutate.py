@@ -321,6 +321,32 @@ def describe(mutant: Mutant) -> str:
     return f"{text} -> not refuted: SURVIVED - {mutant.detail}"
 
 
+def _parallel_bases(
+    lemmas: Sequence[Lemma],
+    profile: str,
+    seed: int,
+    jobs: int,
+    scheduler: str | None,
+    log: Callable[[str], None],
+) -> dict[str, LemmaRun]:
+    """The unmutated runs in parallel (registered lemmas only: workers find them by id); {}
+    on one worker, or when a run crashes, so that the serial loop reports the crash per lemma."""
+    from verify.core.registry import all_lemmas
+    from verify.core.schedule import run_lemmas
+
+    registered = all_lemmas()
+    if (jobs <= 1 and scheduler is None) or any(
+        registered.get(lemma.id) is not lemma for lemma in lemmas
+    ):
+        return {}
+    try:
+        runs = run_lemmas(lemmas, profile=profile, seed=seed, jobs=jobs, scheduler=scheduler)
+    except Exception as exc:
+        log(f"a parallel unmutated run failed ({type(exc).__name__}); running them one by one")
+        return {}
+    return {run.lemma.id: run for run in runs}
+
+
 def mutate(
     ids: Iterable[str] | None = None,
     profile: str = "quick",
@@ -331,12 +357,16 @@ def mutate(
     search: bool = False,
     lemmas: Sequence[Lemma] | None = None,
     log: Callable[[str], None] = print,
+    jobs: int = 1,
+    scheduler: str | None = None,
 ) -> dict[str, Any]:
     """Run the mutation harness; returns (and writes to ``out/mutation.json``) the summary.
 
     ``ids`` selects registered lemmas (all when empty); ``lemmas`` passes Lemma objects
     directly instead (tests). ``search`` re-runs the full profile search for each mutant
-    instead of only the fixed examples and the worst point.
+    instead of only the fixed examples and the worst point. ``jobs`` and ``scheduler`` run the
+    unmutated runs of registered lemmas as ``verify run`` does (``verify.core.schedule``), with
+    the same results for every number of workers.
     """
     started = time.perf_counter()
     if lemmas is None:
@@ -344,10 +374,11 @@ def mutate(
         lemmas = [get(i) for i in chosen] if chosen else list(all_lemmas().values())
     mutants: list[Mutant] = []
     lemma_seconds: dict[str, float] = {}
+    bases = _parallel_bases(lemmas, profile, seed, jobs, scheduler, log)
     for lemma in lemmas:
         log(f"{lemma.id}: running {profile} profile, seed {seed}")
         try:
-            base = run_lemma(lemma, profile=profile, seed=seed)
+            base = bases.get(lemma.id) or run_lemma(lemma, profile=profile, seed=seed)
         except Exception as exc:
             for constant in lemma.constants:
                 mutants.append(

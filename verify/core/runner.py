@@ -106,13 +106,22 @@ def _decimal_midpoint(x) -> str:
     return x.mid().str(DECIMAL_DIGITS, radius=False)
 
 
+def _ten_power_exceeds(exponent: int, numerator: int, denominator: int) -> bool:
+    """10**exponent > numerator / denominator (denominator > 0), in integers."""
+    if exponent >= 0:
+        return 10**exponent * denominator > numerator
+    return denominator > numerator * 10 ** (-exponent)
+
+
 def _decimal_exponent(magnitude: Fraction) -> int:
     """The e with 10**e <= magnitude < 10**(e+1), for a positive rational."""
-    bits = magnitude.numerator.bit_length() - magnitude.denominator.bit_length()
+    numerator, denominator = magnitude.numerator, magnitude.denominator
+    bits = numerator.bit_length() - denominator.bit_length()
     exponent = math.floor(bits * math.log10(2))
-    while Fraction(10) ** exponent > magnitude:
+    # Integer comparisons: a Fraction 10**e with e in the thousands is normalised by a gcd.
+    while _ten_power_exceeds(exponent, numerator, denominator):
         exponent -= 1
-    while Fraction(10) ** (exponent + 1) <= magnitude:
+    while not _ten_power_exceeds(exponent + 1, numerator, denominator):
         exponent += 1
     return exponent
 
@@ -126,13 +135,22 @@ def decimal_string(value: Fraction, rounding: str, digits: int = DECIMAL_DIGITS)
     if value == 0:
         return "0"
     exponent = _decimal_exponent(abs(value)) - (digits - 1)
-    scaled = value / Fraction(10) ** exponent
+    # value / 10**exponent as num / den (den > 0), unreduced: a gcd of integers thousands of
+    # digits long cost more than the rest of a C.16 run.
+    num, den = value.numerator, value.denominator
+    if exponent >= 0:
+        den *= 10**exponent
+    else:
+        num *= 10 ** (-exponent)
+    floor, remainder = divmod(num, den)
     if rounding == "down":
-        mantissa = math.floor(scaled)
+        mantissa = floor
     elif rounding == "up":
-        mantissa = math.ceil(scaled)
+        mantissa = floor + (remainder != 0)
     elif rounding == "nearest":
-        mantissa = round(scaled)
+        # Half to even, as round(Fraction) does.
+        twice = 2 * remainder
+        mantissa = floor + (twice > den or (twice == den and floor % 2 == 1))
     else:
         raise ValueError(f"rounding must be down, up or nearest, got {rounding!r}")
     sign = "-" if mantissa < 0 else ""

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sys
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -148,7 +149,7 @@ def run_lemmas(
 
     if scheduler is not None:
         _run_on_dask(tasks, scheduler, jobs, record)
-    elif jobs <= 1:
+    elif jobs <= 1 or len(tasks) <= 1:
         for task in tasks:
             record(task, run_shard(*task))
     else:
@@ -163,18 +164,41 @@ def run_lemmas(
     ]
 
 
+def _quiet_worker() -> None:
+    """A worker leaves Ctrl-C and SIGTERM to the parent, which stops the workers itself."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def _run_in_processes(tasks: list[tuple], jobs: int, record: Callable) -> None:
     import multiprocessing
 
     # fork: the parent has imported the lemmas already, so a worker starts at once; the
     # parent has run no torch operation yet, so no thread pool is copied half-started.
     context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
+    # A torch whose import was deferred (``python -m verify``) is loaded once here, not once
+    # per worker.
+    getattr(sys.modules.get("torch"), "__version__", None)
     # Longest shards first (the search's own size is the best estimate we have).
     order = sorted(tasks, key=lambda t: -t[0].examples)
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+    pool = ProcessPoolExecutor(
+        max_workers=min(jobs, len(order)), mp_context=context, initializer=_quiet_worker
+    )
+    try:
         futures = {pool.submit(run_shard, *task): task for task in order}
         for future in as_completed(futures):
             record(futures[future], future.result())
+    except BaseException:
+        # Interrupted (Ctrl-C, SIGTERM) or a shard failed: stop now rather than wait for the
+        # running shards; nothing they would return is used.
+        workers = list(getattr(pool, "_processes", {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for worker in workers:
+            worker.kill()
+        raise
+    pool.shutdown()
 
 
 def _run_on_dask(tasks: list[tuple], address: str, jobs: int, record: Callable) -> None:

@@ -21,7 +21,7 @@ Fractions or arb balls (interval evaluation is valid).
 from __future__ import annotations
 
 import math
-from functools import cache
+from functools import cache, lru_cache
 from typing import NamedTuple
 
 import flint
@@ -61,17 +61,22 @@ def _weighted_tail(q: arb, n: int) -> arb:
     return n * q ** (n * n) / (1 - ratio) if ratio < 1 else arb(0, math.inf)
 
 
-def _gaussian_cosine_series(q: arb, angle: arb | None) -> arb:
-    """sum_{j>=1} q^{j^2} cos(j angle) (all cosines 1 when ``angle`` is None), 0 < q < 1/2.
+class _SeriesPlan(NamedTuple):
+    """What sum_{j>=1} q^{j^2} cos(j angle) needs of q alone: the powers q^{j^2} summed and the
+    enclosure of the rest (see ``_gaussian_cosine_series``)."""
 
-    Powers are updated incrementally (q^{(j+1)^2} = q^{j^2} q^{2j+1}); after term J the rest is
+    powers: tuple[arb, ...]
+    tail: arb  # arb(0, bound of the rest)
+
+
+def _series_plan(q: arb) -> _SeriesPlan:
+    """Powers are updated incrementally (q^{(j+1)^2} = q^{j^2} q^{2j+1}); after term J the rest is
     at most q^{(J+1)^2} / (1 - q^{2J+3}), and summing stops once that is below 2^-prec of the
-    series' own size bound q / (1 - q^3), the tail staying inside the returned ball.
-    """
+    series' own size bound q / (1 - q^3), the tail staying inside the returned ball."""
     q_squared = q * q
     power, ratio = q, q * q_squared
     threshold = (q / (1 - ratio)) * _ulp(flint.ctx.prec)
-    total = power if angle is None else power * angle.cos()
+    powers = [power]
     j = 1
     while True:
         power *= ratio
@@ -79,8 +84,27 @@ def _gaussian_cosine_series(q: arb, angle: arb | None) -> arb:
         j += 1
         tail = power / (1 - ratio)
         if tail < threshold or j > 10_000:
-            return total + arb(0, tail.upper())
-        total += power if angle is None else power * (j * angle).cos()
+            return _SeriesPlan(tuple(powers), arb(0, tail.upper()))
+        powers.append(power)
+
+
+def _planned_cosine_series(plan: _SeriesPlan, angle: arb | None) -> arb:
+    """sum_{j>=1} q^{j^2} cos(j angle) from q's plan (all cosines 1 when ``angle`` is None)."""
+    powers = plan.powers
+    if angle is None:
+        total = powers[0]
+        for power in powers[1:]:
+            total += power
+        return total + plan.tail
+    total = powers[0] * angle.cos()
+    for j, power in enumerate(powers[1:], start=2):
+        total += power * (j * angle).cos()
+    return total + plan.tail
+
+
+def _gaussian_cosine_series(q: arb, angle: arb | None) -> arb:
+    """sum_{j>=1} q^{j^2} cos(j angle) (all cosines 1 when ``angle`` is None), 0 < q < 1/2."""
+    return _planned_cosine_series(_series_plan(q), angle)
 
 
 def theta_tail_T(q: Real) -> arb:
@@ -130,7 +154,7 @@ def _theta_minus_one(u_over_eps: arb, q: arb) -> arb:
     if q == 0:
         return arb(0)
     if q < _HALF:
-        return 2 * _gaussian_cosine_series(q, 2 * arb.pi() * u_over_eps)
+        return 2 * _gaussian_cosine_series(q, _constants(flint.ctx.prec)[2] * u_over_eps)
     tau = acb(0, -q.log() / arb.pi())
     return acb(u_over_eps).modular_theta(tau)[2].real - 1
 
@@ -169,32 +193,104 @@ def _ulp(prec: int) -> arb:
 
 
 @cache
-def _constants(prec: int) -> tuple[arb, arb]:
-    """(2 pi^2, sqrt(2 pi)) at a working precision (recomputed per precision, then reused)."""
+def _constants(prec: int) -> tuple[arb, arb, arb]:
+    """(2 pi^2, sqrt(2 pi), 2 pi) at a working precision (recomputed per precision, then
+    reused)."""
     pi = arb.pi()
-    return 2 * pi * pi, (2 * pi).sqrt()
+    return 2 * pi * pi, (2 * pi).sqrt(), 2 * pi
+
+
+class _Parameters(NamedTuple):
+    """The pieces of the closed form that do not depend on x (one evaluation per parameters)."""
+
+    s: arb
+    e: arb
+    th: arb
+    v: arb
+    two_v: arb
+    normaliser: arb  # sqrt(2 pi v)
+    q: arb
+    plan: _SeriesPlan | None  # for q < 1/2 (then vartheta - 1 is summed from it)
+    denominator_minus_one: arb  # vartheta(theta; q0) - 1
+    denominator: arb  # vartheta(theta; q0)
+    two_pi: arb
+
+
+def _parameters_uncached(sigma: Real, eps: Real, theta: Real, prec: int) -> _Parameters:
+    s, e, th = to_arb(sigma), to_arb(eps), to_arb(theta)
+    v = 1 + s * s
+    q = nome(s, e)
+    denominator_minus_one = _theta_minus_one(th / e, nome_unsmoothed(e))
+    return _Parameters(
+        s=s,
+        e=e,
+        th=th,
+        v=v,
+        two_v=2 * v,
+        normaliser=v.sqrt() * _constants(prec)[1],
+        q=q,
+        plan=_series_plan(q) if q != 0 and q < _HALF else None,
+        denominator_minus_one=denominator_minus_one,
+        denominator=1 + denominator_minus_one,
+        two_pi=_constants(prec)[2],
+    )
+
+
+_parameters_cached = lru_cache(maxsize=1024)(_parameters_uncached)
+
+
+def _parameters(sigma: Real, eps: Real, theta: Real) -> _Parameters:
+    """The x-free pieces; remembered for hashable exact inputs (floats, Fractions, ints): a
+    lemma or a density plot evaluates many x at the same (sigma, eps, theta). The same balls
+    either way: the cache only skips recomputing them at the same precision."""
+    prec = flint.ctx.prec
+    if type(sigma) is arb or type(eps) is arb or type(theta) is arb:
+        return _parameters_uncached(sigma, eps, theta, prec)
+    return _parameters_cached(sigma, eps, theta, prec)
+
+
+def _gauss_and_numerator(x: arb, p: _Parameters) -> tuple[arb, arb, arb]:
+    """(phi_{sqrt v}(x), vartheta(theta - x/v; q) - 1, (theta - x/v)/eps) for one x."""
+    u_over_eps = (p.th - x / p.v) / p.e
+    if p.plan is not None:  # _theta_minus_one's own series, its q-only part done once
+        numerator_minus_one = 2 * _planned_cosine_series(p.plan, p.two_pi * u_over_eps)
+    else:
+        numerator_minus_one = _theta_minus_one(u_over_eps, p.q)
+    return (-(x * x) / p.two_v).exp() / p.normaliser, numerator_minus_one, u_over_eps
 
 
 def _closed_form(x: Real, sigma: Real, eps: Real, theta: Real, slope: bool = False) -> _ClosedForm:
-    x, s, e, th = to_arb(x), to_arb(sigma), to_arb(eps), to_arb(theta)
-    sqrt_two_pi = _constants(flint.ctx.prec)[1]
-    v = 1 + s * s
-    u_over_eps = (th - x / v) / e
-    q, q0 = nome(s, e), nome_unsmoothed(e)
+    p = _parameters(sigma, eps, theta)
+    x = to_arb(x)
+    gauss, numerator_minus_one, u_over_eps = _gauss_and_numerator(x, p)
     return _ClosedForm(
         x=x,
-        v=v,
-        gauss=(-(x * x) / (2 * v)).exp() / (v.sqrt() * sqrt_two_pi),
-        numerator_minus_one=_theta_minus_one(u_over_eps, q),
-        denominator_minus_one=_theta_minus_one(th / e, q0),
-        theta_slope=_theta_derivative(u_over_eps, q) / e if slope else arb(0),
+        v=p.v,
+        gauss=gauss,
+        numerator_minus_one=numerator_minus_one,
+        denominator_minus_one=p.denominator_minus_one,
+        theta_slope=_theta_derivative(u_over_eps, p.q) / p.e if slope else arb(0),
     )
 
 
 def smoothed_comb_closed_form(x: Real, sigma: Real, eps: Real, theta: Real) -> arb:
     """psi_{theta,sigma}(x) by the theta-function closed form."""
-    c = _closed_form(x, sigma, eps, theta)
-    return c.gauss * (1 + c.numerator_minus_one) / c.denominator
+    p = _parameters(sigma, eps, theta)
+    x = to_arb(x)
+    plan = p.plan
+    if plan is None:
+        gauss, numerator_minus_one, _ = _gauss_and_numerator(x, p)
+        return gauss * (1 + numerator_minus_one) / p.denominator
+    # _gauss_and_numerator and _planned_cosine_series inlined (the same ball operations in the
+    # same order, so the same ball): this is the hot path of a density sweep.
+    angle = p.two_pi * ((p.th - x / p.v) / p.e)
+    powers = plan.powers
+    total = powers[0] * angle.cos()
+    for j in range(2, len(powers) + 1):
+        total += powers[j - 1] * (j * angle).cos()
+    numerator_minus_one = 2 * (total + plan.tail)
+    gauss = (-(x * x) / p.two_v).exp() / p.normaliser
+    return gauss * (1 + numerator_minus_one) / p.denominator
 
 
 def smoothed_comb_deviation(x: Real, sigma: Real, eps: Real, theta: Real) -> arb:

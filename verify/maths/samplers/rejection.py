@@ -39,8 +39,6 @@ from verify.maths.oneway import all_seeds
 if TYPE_CHECKING:
     from verify.maths.instance import Instance
 
-DTYPE = torch.float64
-
 
 # ---------------------------------------------------------------------------- Algorithm 1
 

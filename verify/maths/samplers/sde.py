@@ -29,13 +29,16 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import torch
-from torch import Tensor
+
+if TYPE_CHECKING:  # torch stays unloaded until a sampler runs (``verify list`` defers it)
+    from torch import Tensor
 
 from verify.maths.mixture import gaussian_mixture_score
 
-ScoreFunction = Callable[[Tensor, float], Tensor]
+ScoreFunction = Callable[["Tensor", float], "Tensor"]
 
 __all__ = [
     "ReverseSDEResult",
