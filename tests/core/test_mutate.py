@@ -59,15 +59,18 @@ def _sampled(width: float):
         # the interval cannot be refuted at 99 % confidence.
         mean = float(Fraction(1, 2) + Fraction(params["x"]) / 4)
         lhs = ball(mean * (1 - width), mean * (1 + width))
+        rhs = constants["M"] * Fraction(3, 4)
         return [
             Part(
                 "mean",
                 lhs,
-                constants["M"] * Fraction(3, 4),
+                rhs,
                 constant="M",
                 unit=Fraction(3, 4),
                 kind="statistical",
                 confidence=0.99,
+                # A toy without sampling noise: the same interval at any level and on any draw.
+                redraw=lambda alpha, fresh: (lhs, rhs),
             )
         ]
 
