@@ -14,19 +14,36 @@ exact one by enumerating seeds (``Instance.scaled_score``) and the Cor. 3.5 netw
 (``verify.maths.nets.instance_network.InstanceScoreFamily``); both are differentiable in torch,
 as DPS, PiGDM and TDS need.
 
-Samplers. From ``azula`` 0.11.1 (maintained implementations): DPS (Chung et al. 2023),
-PiGDM (Song et al. 2023), RePaint (Lugmayr et al. 2022) and the twisted diffusion sampler TDS
-(Wu, Trippe et al. 2023, N particles per measurement). From this module: annealed Langevin on the
-posterior score :math:`\nabla\log p_\sigma(x) + A^\top(y - Ax)/(\beta^2+\sigma^2)` (azula has
-none). References: the exact posterior sampler (``inversion.ExactPosteriorSampler``, enumerating
-seeds) and rejection sampling (Algorithm 1, ``rejection.rejection_sample``).
+Samplers. From ``azula`` 0.11.1 (maintained implementations): RePaint (Lugmayr et al. 2022) and
+the twisted diffusion sampler TDS (Wu, Trippe et al. 2023, N particles per measurement). From this
+module, integrated by azula's ``DDPMSampler``: DPS (Chung et al. 2023) and PiGDM (Song et al.
+2023) as guided denoisers (``GuidedDenoiser``), and annealed Langevin on the posterior score
+:math:`\nabla\log p_\sigma(x) + A^\top(y - Ax)/(\beta^2+\sigma^2)` (azula has none).
+References: the exact posterior sampler (``inversion.ExactPosteriorSampler``, enumerating seeds)
+and rejection sampling (Algorithm 1, ``rejection.rejection_sample``).
 
-Notes on azula's forms. azula's DPS takes the norm of the residual over the whole batch (one
-:math:`\|y - A\hat x\|` for all rows), so its step per row is :math:`\zeta\,J^\top r_i /
-\|r\|`; RePaint replaces the measured coordinates by y re-noised (exact for A a coordinate
-selection with :math:`\beta\to0`: it ignores :math:`\beta`). azula draws its noise from torch's
-global generator: every sampler here runs inside ``torch.random.fork_rng`` seeded from the
-caller's seed, so runs are deterministic per seed and leave the global stream untouched.
+Why DPS and PiGDM are not azula's. azula 0.11.1's ``DPSSampler`` and ``PGDMSampler`` take no
+measurement noise level at all (there is nothing to wire beta to): its DPS is the practical step
+:math:`\zeta\nabla\|y - A\hat x\|` with the norm taken over the whole batch (one norm for all
+rows: the rows are coupled), and its PiGDM is the noiseless form :math:`A^+y - A^+A\hat x`; both
+drive the measured coordinates to y whatever beta is. The papers' noisy forms are short:
+both replace the likelihood :math:`p(y\mid x_t)` by a Gaussian around :math:`A\hat x(x_t)`, and
+differ only in its variance. DPS (Chung et al., eq. 16 with the Gaussian likelihood's weight):
+:math:`N(y; A\hat x, \beta^2 I)`; PiGDM (Song et al., eq. 8): :math:`N(y; A\hat x,
+(r_t^2 + \beta^2) I)` with :math:`r_t^2 = v\sigma_t^2/(v + \sigma_t^2)`, v the data's
+per-coordinate variance. The guided denoiser returns :math:`\hat x + \sigma_t^2\nabla_{x_t}\log
+\tilde p(y\mid x_t)` (Tweedie's formula for the guided score, the vector-Jacobian product of
+:math:`\hat x` taken by autograd). On a Gaussian prior N(0, vI) PiGDM's likelihood is exact (the
+posterior covariance of X given x_t is :math:`r_t^2 I`), so PiGDM samples the posterior up to
+discretisation; DPS's omits :math:`r_t^2` and over-guides at large sigma: it is biased even on a
+Gaussian (its own law there, and the bias's size, are derived in the Gaussian test).
+
+RePaint is a noiseless inpainting method: it replaces the measured coordinates by y re-noised,
+so its output's measured coordinates are :math:`y + \sigma_{\min}\varepsilon` whatever beta is
+(azula's ``RePaintSampler`` has, like the method, no noise level); that is its known law, not a
+wiring error. azula draws its noise from torch's global generator: every sampler here runs inside
+``torch.random.fork_rng`` seeded from the caller's seed, so runs are deterministic per seed and
+leave the global stream untouched.
 """
 
 from __future__ import annotations
@@ -39,8 +56,9 @@ from dataclasses import dataclass, field
 import torch
 from azula.denoise import Denoiser as AzulaDenoiser
 from azula.denoise import DiracPosterior
-from azula.guidance import DPSSampler, PGDMSampler, RePaintSampler, TDSSampler
+from azula.guidance import RePaintSampler, TDSSampler
 from azula.noise import VESchedule
+from azula.sample import DDPMSampler
 from torch import Tensor
 
 from verify.maths.instance import Instance
@@ -52,8 +70,8 @@ Score = Callable[[Tensor, float], Tensor]  # (x (n, D), sigma) -> grad log p_sig
 SAMPLER_SOURCES = {
     "exact": "project",
     "rejection": "project",
-    "dps": "azula",
-    "pgdm": "azula",
+    "dps": "project",
+    "pgdm": "project",
     "repaint": "azula",
     "tds": "azula",
     "langevin": "project",
@@ -83,6 +101,35 @@ class ScoreDenoiser(AzulaDenoiser):
         return DiracPosterior(x_t + sigma**2 * self.score(x_t, sigma))
 
 
+class GuidedDenoiser(AzulaDenoiser):
+    """Tweedie's denoiser of a guided score: E[X | x_t] + sigma_t^2 grad_{x_t} log p~(y | x_t),
+    with p~(y | x_t) = N(y; A E[X | x_t], variance(sigma_t) I) (DPS: beta^2; PiGDM:
+    r_t^2 + beta^2). The gradient is J^T A^T (y - A x_hat) / variance, J = d x_hat / d x_t."""
+
+    def __init__(
+        self,
+        base: ScoreDenoiser,
+        problem: Problem,
+        y: Tensor,
+        variance: Callable[[float], float],
+    ):
+        super().__init__()
+        self.base = base
+        self.schedule = base.schedule
+        self.problem = problem
+        self.y = y
+        self.variance = variance
+
+    def forward(self, x_t: Tensor, t: Tensor, **kwargs) -> DiracPosterior:
+        sigma = float(self.schedule.sigma(torch.as_tensor(t, dtype=torch.float64)).reshape(-1)[0])
+        with torch.enable_grad():
+            x_t = x_t.detach().requires_grad_()
+            x_hat = self.base(x_t, t).mean
+            residual = self.problem.embed(self.y - self.problem.measure(x_hat.detach()))
+            (pulled,) = torch.autograd.grad(x_hat, x_t, residual / self.variance(sigma))
+        return DiracPosterior(x_hat.detach() + sigma**2 * pulled)
+
+
 @dataclass(frozen=True)
 class Problem:
     """A linear inverse problem y = x[:, measured] + N(0, beta^2 I) with a prior given by its
@@ -110,7 +157,6 @@ class Budget:
     steps: int = 64
     particles: int = 1  # TDS only
     langevin_steps: int = 4  # Langevin steps per noise level
-    zeta: float = 1.0  # DPS guidance strength
 
     def as_dict(self) -> dict[str, int | float]:
         return {
@@ -155,19 +201,22 @@ def run_heuristic(name: str, problem: Problem, y: Tensor, budget: Budget, seed: 
     return Draws(x.detach(), counter.evaluations, time.perf_counter() - started)
 
 
-def _azula_sampler(name: str, problem: Problem, denoiser, y: Tensor, budget: Budget):
+def likelihood_variance(name: str, problem: Problem) -> Callable[[float], float]:
+    """The variance of the Gaussian likelihood p~(y | x_t) a guided sampler uses at level sigma:
+    DPS beta^2 (Chung et al.), PiGDM r^2 + beta^2 with r^2 = v sigma^2 / (v + sigma^2) (Song et
+    al.; v = ``problem.prior_var``)."""
+    beta2, v = problem.beta**2, problem.prior_var
     if name == "dps":
-        return DPSSampler(
-            denoiser, y=y, A=problem.measure, zeta=budget.zeta, **_common(problem, budget)
-        )
+        return lambda sigma: beta2
     if name == "pgdm":
-        return PGDMSampler(
-            denoiser,
-            y=y,
-            A=problem.measure,
-            A_inv=lambda v: problem.embed(v) if v.shape[1] == problem.d_out else v,
-            **_common(problem, budget),
-        )
+        return lambda sigma: v * sigma**2 / (v + sigma**2) + beta2
+    raise ValueError(f"no guided likelihood for {name!r}")
+
+
+def _azula_sampler(name: str, problem: Problem, denoiser, y: Tensor, budget: Budget):
+    if name in ("dps", "pgdm"):
+        guided = GuidedDenoiser(denoiser, problem, y, likelihood_variance(name, problem))
+        return DDPMSampler(guided, **_common(problem, budget))
     if name == "repaint":
         mask = torch.zeros(y.shape[0], problem.dim, dtype=torch.bool)
         mask[:, problem.dim - problem.d_out :] = True
