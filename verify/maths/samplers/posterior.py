@@ -14,29 +14,32 @@ exact one by enumerating seeds (``Instance.scaled_score``) and the Cor. 3.5 netw
 (``verify.maths.nets.instance_network.InstanceScoreFamily``); both are differentiable in torch,
 as DPS, PiGDM and TDS need.
 
-Samplers. From ``azula`` 0.11.1 (maintained implementations): RePaint (Lugmayr et al. 2022) and
+Samplers. From ``azula`` 0.11.1 (maintained implementations): DPS (Chung et al. 2023, azula's
+step with the residual norm per row: ``RowwiseDPSSampler``), RePaint (Lugmayr et al. 2022) and
 the twisted diffusion sampler TDS (Wu, Trippe et al. 2023, N particles per measurement). From this
-module, integrated by azula's ``DDPMSampler``: DPS (Chung et al. 2023) and PiGDM (Song et al.
-2023) as guided denoisers (``GuidedDenoiser``), and annealed Langevin on the posterior score
+module: PiGDM (Song et al. 2023) in its noisy form as a guided denoiser (``GuidedDenoiser``) run
+by azula's ``DDPMSampler``, and annealed Langevin on the posterior score
 :math:`\nabla\log p_\sigma(x) + A^\top(y - Ax)/(\beta^2+\sigma^2)` (azula has none).
 References: the exact posterior sampler (``inversion.ExactPosteriorSampler``, enumerating seeds)
 and rejection sampling (Algorithm 1, ``rejection.rejection_sample``).
 
-Why DPS and PiGDM are not azula's. azula 0.11.1's ``DPSSampler`` and ``PGDMSampler`` take no
-measurement noise level at all (there is nothing to wire beta to): its DPS is the practical step
-:math:`\zeta\nabla\|y - A\hat x\|` with the norm taken over the whole batch (one norm for all
-rows: the rows are coupled), and its PiGDM is the noiseless form :math:`A^+y - A^+A\hat x`; both
-drive the measured coordinates to y whatever beta is. The papers' noisy forms are short:
-both replace the likelihood :math:`p(y\mid x_t)` by a Gaussian around :math:`A\hat x(x_t)`, and
-differ only in its variance. DPS (Chung et al., eq. 16 with the Gaussian likelihood's weight):
-:math:`N(y; A\hat x, \beta^2 I)`; PiGDM (Song et al., eq. 8): :math:`N(y; A\hat x,
-(r_t^2 + \beta^2) I)` with :math:`r_t^2 = v\sigma_t^2/(v + \sigma_t^2)`, v the data's
-per-coordinate variance. The guided denoiser returns :math:`\hat x + \sigma_t^2\nabla_{x_t}\log
-\tilde p(y\mid x_t)` (Tweedie's formula for the guided score, the vector-Jacobian product of
-:math:`\hat x` taken by autograd). On a Gaussian prior N(0, vI) PiGDM's likelihood is exact (the
-posterior covariance of X given x_t is :math:`r_t^2 I`), so PiGDM samples the posterior up to
-discretisation; DPS's omits :math:`r_t^2` and over-guides at large sigma: it is biased even on a
-Gaussian (its own law there, and the bias's size, are derived in the Gaussian test).
+The measurement noise. azula 0.11.1's ``DPSSampler``, ``PGDMSampler`` and ``RePaintSampler`` take
+no measurement noise level at all: there is no argument to wire beta to. DPS: Chung et al.'s
+practical Algorithm 1 has none either (its step :math:`\zeta'/\|y - A\hat x\|` on
+:math:`\nabla\|y - A\hat x\|^2` replaces the likelihood weight :math:`1/\beta^2` of their
+eq. 16); the one wiring defect was azula's norm over the whole batch (one norm for all rows,
+coupling them), fixed by ``RowwiseDPSSampler``. Their eq. 16 form with weight :math:`1/\beta^2`
+diverges here: on the instance (beta = 0.006 scaled) its guidance
+:math:`\sigma_t^2/\beta^2` times the residual overshoots by a factor up to about 10^6 per step
+(measured coordinates at 10^16 after 16 steps). So DPS ignores beta by design and is biased
+even on a Gaussian (its measured bias is stated in the Gaussian test). PiGDM: azula's is the
+noiseless form :math:`A^+y - A^+A\hat x`; the paper's noisy form (Song et al., eq. 8) replaces
+:math:`p(y\mid x_t)` by :math:`N(y; A\hat x, (r_t^2 + \beta^2) I)` with
+:math:`r_t^2 = v\sigma_t^2/(v + \sigma_t^2)`, v the data's per-coordinate variance. The guided
+denoiser returns :math:`\hat x + \sigma_t^2\nabla_{x_t}\log\tilde p(y\mid x_t)` (Tweedie's
+formula for the guided score, the vector-Jacobian product of :math:`\hat x` by autograd). On a
+Gaussian prior N(0, vI) that likelihood is exact (the posterior covariance of X given x_t is
+:math:`r_t^2 I`), so PiGDM samples the posterior up to discretisation.
 
 RePaint is a noiseless inpainting method: it replaces the measured coordinates by y re-noised,
 so its output's measured coordinates are :math:`y + \sigma_{\min}\varepsilon` whatever beta is
@@ -56,7 +59,7 @@ from dataclasses import dataclass, field
 import torch
 from azula.denoise import Denoiser as AzulaDenoiser
 from azula.denoise import DiracPosterior
-from azula.guidance import RePaintSampler, TDSSampler
+from azula.guidance import DPSSampler, RePaintSampler, TDSSampler
 from azula.noise import VESchedule
 from azula.sample import DDPMSampler
 from torch import Tensor
@@ -101,10 +104,34 @@ class ScoreDenoiser(AzulaDenoiser):
         return DiracPosterior(x_t + sigma**2 * self.score(x_t, sigma))
 
 
+class RowwiseDPSSampler(DPSSampler):
+    """azula's DPS step with the residual norm taken per row: x_s - zeta grad sum_i |y_i - A
+    x_hat_i|, i.e. Chung et al.'s Algorithm 1 (step zeta' / |r_i| on grad |r_i|^2, zeta' =
+    zeta / 2) for each measurement on its own. azula 0.11.1 takes one norm over the whole batch,
+    which couples the rows (each row's step is divided by the norm of all residuals)."""
+
+    @torch.no_grad()
+    def step(self, x_t: Tensor, t: Tensor, s: Tensor, **kwargs) -> Tensor:
+        alpha_s, sigma_s = self.denoiser.schedule(s)
+        alpha_t, sigma_t = self.denoiser.schedule(t)
+        tau = 1 - (alpha_t / alpha_s * sigma_s / sigma_t) ** 2
+        eps = torch.randn_like(x_t)
+        with torch.enable_grad():
+            x_t = x_t.detach().requires_grad_()
+            x_hat = self.denoiser(x_t, t, **kwargs).mean
+        x_s = alpha_s * x_hat
+        x_s = x_s + sigma_s * torch.sqrt(1 - tau) / sigma_t * (x_t - alpha_t * x_hat)
+        x_s = x_s + sigma_s * torch.sqrt(tau) * eps
+        with torch.enable_grad():
+            norms = torch.linalg.vector_norm(self.y - self.A(x_hat), dim=-1).sum()
+        grad = torch.autograd.grad(norms, x_t)[0]
+        return x_s - self.zeta * grad
+
+
 class GuidedDenoiser(AzulaDenoiser):
     """Tweedie's denoiser of a guided score: E[X | x_t] + sigma_t^2 grad_{x_t} log p~(y | x_t),
-    with p~(y | x_t) = N(y; A E[X | x_t], variance(sigma_t) I) (DPS: beta^2; PiGDM:
-    r_t^2 + beta^2). The gradient is J^T A^T (y - A x_hat) / variance, J = d x_hat / d x_t."""
+    with p~(y | x_t) = N(y; A E[X | x_t], variance(sigma_t) I) (PiGDM: r_t^2 + beta^2).
+    The gradient is J^T A^T (y - A x_hat) / variance, J = d x_hat / d x_t."""
 
     def __init__(
         self,
@@ -157,6 +184,7 @@ class Budget:
     steps: int = 64
     particles: int = 1  # TDS only
     langevin_steps: int = 4  # Langevin steps per noise level
+    zeta: float = 1.0  # DPS step length (azula's zeta: zeta' = zeta / 2 of Chung et al.)
 
     def as_dict(self) -> dict[str, int | float]:
         return {
@@ -203,18 +231,20 @@ def run_heuristic(name: str, problem: Problem, y: Tensor, budget: Budget, seed: 
 
 def likelihood_variance(name: str, problem: Problem) -> Callable[[float], float]:
     """The variance of the Gaussian likelihood p~(y | x_t) a guided sampler uses at level sigma:
-    DPS beta^2 (Chung et al.), PiGDM r^2 + beta^2 with r^2 = v sigma^2 / (v + sigma^2) (Song et
-    al.; v = ``problem.prior_var``)."""
+    PiGDM r^2 + beta^2 with r^2 = v sigma^2 / (v + sigma^2) (Song et al.; v =
+    ``problem.prior_var``)."""
     beta2, v = problem.beta**2, problem.prior_var
-    if name == "dps":
-        return lambda sigma: beta2
     if name == "pgdm":
         return lambda sigma: v * sigma**2 / (v + sigma**2) + beta2
     raise ValueError(f"no guided likelihood for {name!r}")
 
 
 def _azula_sampler(name: str, problem: Problem, denoiser, y: Tensor, budget: Budget):
-    if name in ("dps", "pgdm"):
+    if name == "dps":
+        return RowwiseDPSSampler(
+            denoiser, y=y, A=problem.measure, zeta=budget.zeta, **_common(problem, budget)
+        )
+    if name == "pgdm":
         guided = GuidedDenoiser(denoiser, problem, y, likelihood_variance(name, problem))
         return DDPMSampler(guided, **_common(problem, budget))
     if name == "repaint":
@@ -370,6 +400,59 @@ def posterior_seed_mass(instance: Instance, beta: float, x: Tensor, y: Tensor) -
     idx = position[(bits * (1 << torch.arange(instance.d))).sum(1)]
     mass = post.gather(1, idx[:, None]).squeeze(1)
     return torch.where(torch.isfinite(x).all(1), mass, torch.zeros_like(mass))
+
+
+def closeness_to_posterior(
+    instance: Instance, y: Tensor, x_sampler: Tensor, x_exact: Tensor, alpha: float
+) -> dict:
+    """(tau, delta)-closeness (Def. 1.2) of the sampler to the exact posterior, at
+    tau = eps / (4c) (below the distance from an inconsistent point to g~'s support).
+
+    Laws compared: P, the joint law of (y, sampler's draw given y), and Q, that of (y, exact
+    posterior draw given y), y ~ the model, with the cost |x - x'| when y = y' and infinity
+    otherwise (a coupling keeps y: the posterior sampler's setting). If the sampler is a
+    (tau, delta)-posterior sampler (Def. 1.5: close given y with probability >= 1 - delta over
+    y), then delta_tau(P, Q) <= 2 delta: a lower bound L refutes every delta < L/2.
+
+    Lower bound (Strassen, as ``verify.maths.closeness.delta_lower_bound`` but with a set fixed in
+    advance): A = {(y, x): f(sign x_{1:d}) differs from the phases decoded from y}, the failure
+    event. Its tau-neighbourhood (y fixed) lies in A union {min_{j<=d} |x_j| <= tau}, since
+    moving x by at most tau keeps the signs of coordinates farther than tau from 0. So
+    delta_tau >= P(A) - Q(A^tau) >= lo_P - hi_Q, Clopper-Pearson at alpha/2 each on the
+    sampler's failures and on the exact draws' (failure or near-boundary) events: level
+    1 - alpha. Upper bound: row i of both draws answers the same y_i, independently given y_i: a
+    coupling, so Clopper-Pearson on |x - x*| > tau (``coupling_upper_bound``) at 1 - alpha; loose
+    wherever the posterior has several seeds. A failed draw (NaN row) fails and is far. Value:
+    the plug-in P(A) - Q(A^tau) of the lower bound (0 when negative)."""
+    from verify.core.stats import clopper_pearson_lower, clopper_pearson_upper
+    from verify.maths.closeness import coupling_upper_bound
+
+    tau = float(instance.eps) / (4 * instance.scale)
+    n = int(y.shape[0])
+    failed = int((~successes(instance, x_sampler, y)).sum())
+    exact_ok = successes(instance, x_exact, y)
+    near = x_exact[:, : instance.d].abs().min(1).values <= tau
+    exact_in_neighbourhood = int((~exact_ok | near).sum())
+    lower = clopper_pearson_lower(failed, n, alpha / 2) - clopper_pearson_upper(
+        exact_in_neighbourhood, n, alpha / 2
+    )
+    far_value = 1e6  # a NaN row is far from everything (nan compares False otherwise)
+    upper, far = coupling_upper_bound(
+        torch.nan_to_num(x_sampler, nan=far_value).numpy(),
+        torch.nan_to_num(x_exact, nan=far_value).numpy(),
+        tau,
+        alpha,
+    )
+    return {
+        "metric": "delta at tau of (y, draw) against (y, exact posterior draw), Def. 1.2",
+        "value": max(0.0, (failed - exact_in_neighbourhood) / n),
+        "tau": tau,
+        "delta_interval": [float(max(lower, 0)), float(upper)],
+        "alpha": alpha,
+        "failures": failed,
+        "exact_in_neighbourhood": exact_in_neighbourhood,
+        "far_pairs": far,
+    }
 
 
 # --- computational bottlenecks: a score with nearly the true loss that samples wrongly -----------
