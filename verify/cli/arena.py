@@ -92,10 +92,23 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _result(
-    instance, beta: float, y, draws, budget: dict, score: str, alpha: float = ALPHA
+    instance,
+    beta: float,
+    y,
+    draws,
+    budget: dict,
+    score: str,
+    reference,
+    alpha: float = ALPHA,
 ) -> dict[str, Any]:
+    """One row of arena.json; ``reference`` is an independent exact posterior draw for the same
+    measurements (the closeness is measured against it)."""
     from verify.core.stats import clopper_pearson
-    from verify.maths.samplers.posterior import posterior_seed_mass, successes
+    from verify.maths.samplers.posterior import (
+        closeness_to_posterior,
+        posterior_seed_mass,
+        successes,
+    )
 
     ok = successes(instance, draws.x, y)
     k, n = int(ok.sum()), int(ok.numel())
@@ -113,10 +126,11 @@ def _result(
         "interval": [float(lo), float(hi)],
         "alpha": alpha,
         "closeness": {
-            "metric": "mean exact posterior mass of the returned seed (exact sampler: E sum p^2)",
-            "value": float(mass.mean()),
+            **closeness_to_posterior(instance, y, draws.x, reference.x, alpha),
             "failed_draws": int((~draws.x.isfinite().all(1)).sum()),
         },
+        # mean exact posterior mass of the returned seed (exact sampler: E sum_s p(s | y)^2)
+        "posterior_mass": float(mass.mean()),
         "score_evaluations": draws.evaluations,
         "seconds": round(draws.seconds, 4),
         **({"extra": draws.extra} if draws.extra else {}),
@@ -155,8 +169,12 @@ def arena_document(profile: str, base_seed: int) -> dict[str, Any]:
             instance = make_instance(d, d_prime)
             point_seed = base_seed * 1000 + point
             _, _, y = draw_setting(instance, beta, trials, point_seed)
+            # the reference of every closeness at this point, drawn apart from the exact sampler's
+            reference = exact_draws(instance, beta, y, point_seed + 3)
             draws = exact_draws(instance, beta, y, point_seed + 1)
-            by_name["exact"].append(_result(instance, beta, y, draws, {"enumerated": 2**d}, "-"))
+            by_name["exact"].append(
+                _result(instance, beta, y, draws, {"enumerated": 2**d}, "-", reference)
+            )
             draws = rejection_draws(
                 instance, beta, y, point_seed + 2, max_proposals=setting["max_proposals"]
             )
@@ -168,6 +186,7 @@ def arena_document(profile: str, base_seed: int) -> dict[str, Any]:
                     draws,
                     {"max_proposals": setting["max_proposals"]},
                     "-",
+                    reference,
                 )
             )
             scores = {"exact": exact_score(instance)}
@@ -190,7 +209,9 @@ def arena_document(profile: str, base_seed: int) -> dict[str, Any]:
                             continue  # the compute sweep: DPS, Langevin and TDS only
                         draws = run_heuristic(name, problem, y, budget, point_seed + 10 + index)
                         by_name[name].append(
-                            _result(instance, beta, y, draws, budget.as_dict(), score_name)
+                            _result(
+                                instance, beta, y, draws, budget.as_dict(), score_name, reference
+                            )
                         )
         from verify.maths.samplers.posterior import bottleneck
 

@@ -104,6 +104,20 @@ def plot_rejection_cost(doc: dict[str, Any], out_dir: Path) -> str:
     return save(fig, out_dir, "arena-rejection-cost.png")
 
 
+def _closeness_cell(closeness: dict[str, Any]) -> str:
+    """The (tau, delta) estimate and its confidence interval (older documents: the value)."""
+    cell = f"{closeness['value']:.3f}"
+    if "delta_interval" in closeness:
+        lo, hi = closeness["delta_interval"]
+        cell += f" [{lo:.3f}, {hi:.3f}]"
+    return cell
+
+
+def _mass_cell(row: dict[str, Any]) -> str:
+    mass = row.get("posterior_mass")
+    return "-" if mass is None else f"{mass:.3f}"
+
+
 def arena_html(doc: dict[str, Any], plots: list[str]) -> str:
     meta = doc.get("meta", {})
     rows = []
@@ -117,7 +131,8 @@ def arena_html(doc: dict[str, Any], plots: list[str]) -> str:
                 f"<td>{r['d']}</td><td>{r['d_prime']}</td><td>{_esc(budget)}</td>"
                 f"<td>{r['successes']}/{r['trials']} = {r['success']:.3f}</td>"
                 f"<td>[{r['interval'][0]:.3f}, {r['interval'][1]:.3f}]</td>"
-                f"<td>{r['closeness']['value']:.3f}</td>"
+                f"<td>{_closeness_cell(r['closeness'])}</td>"
+                f"<td>{_mass_cell(r)}</td>"
                 f"<td>{r['score_evaluations']}</td><td>{r['seconds']:.2f}</td>"
                 "</tr>"
             )
@@ -150,10 +165,15 @@ def arena_html(doc: dict[str, Any], plots: list[str]) -> str:
         f"<p>Profile {_esc(meta.get('profile'))}, seed {_esc(meta.get('seed'))}, "
         f"d = {_esc(meta.get('d'))}, beta = {_esc(meta.get('beta'))} "
         f"({_esc(meta.get('beta_units'))}). Success: f(sign x<sub>1:d</sub>) equals the phases "
-        "decoded from y; intervals are two-sided Clopper-Pearson at 95 %.</p>"
+        "decoded from y; intervals are two-sided Clopper-Pearson at 95 %. Closeness: delta at "
+        "tau = eps/(4c) between the joint laws of (y, draw) and (y, exact posterior draw) "
+        "(Def. 1.2): the largest tau-matching of the two samples, and an interval whose ends "
+        "hold each at 95 % (half-space lower bound, shared-y coupling upper bound); a "
+        "(tau, delta)-posterior sampler (Def. 1.5) has joint delta at most 2 delta.</p>"
         f"{figures}"
         "<table><tr><th>sampler</th><th>source</th><th>score</th><th>d</th><th>d'</th>"
-        "<th>budget</th><th>success</th><th>interval</th><th>posterior mass</th>"
+        "<th>budget</th><th>success</th><th>interval</th><th>delta at tau (estimate, interval)</th>"
+        "<th>posterior mass</th>"
         "<th>evaluations</th><th>seconds</th></tr>"
         + "".join(rows)
         + f"</table>{bottleneck_html}</body></html>\n"
