@@ -137,6 +137,40 @@ def _result(
     }
 
 
+E1_DELTA = 0.01  # E.1's failure probability: its bound holds for y outside a 3 delta event
+
+
+def e1_proposals_bound(d_prime: int, beta: float, delta: float = E1_DELTA) -> dict[str, Any]:
+    """Lemma E.1's bound on rejection sampling's expected proposals per draw, 1 / a(y), on the
+    arena's measurements (m = d', scaled units), for y outside an event of probability 3 delta.
+
+    a(y) = E_x' exp(-|A x' - y|^2 / (2 beta^2)) >= P(|A x' - y| <= rho) exp(-rho^2 / (2 beta^2))
+    and E.1 bounds the ball probability by delta (r / 3R_delta)^m, R_delta = sqrt(M / delta).
+    M = d' bounds E|A x~|^2 (each scaled comb coordinate has second moment at most 1; about
+    0.035 measured), r is ``e1_best_r``. Computed in arb (``verify.maths.samplers.rejection``'s
+    e1_radius and e1_bound, the formulas Lemma E.1's module checks); stored as log10 of the
+    bound's upper end."""
+    from flint import arb
+
+    from verify.maths.samplers.rejection import e1_best_r, e1_bound, e1_radius
+
+    moment = float(d_prime)
+    big_r_float = (moment / delta) ** 0.5
+    r_float = e1_best_r(beta, d_prime, delta, big_r_float)
+    beta_arb, delta_arb = arb(beta), arb(delta)
+    big_r = (arb(moment) / delta_arb).sqrt()
+    r = arb(r_float)
+    rho = e1_radius(r, beta_arb, d_prime, delta_arb)
+    log_bound = rho**2 / (2 * beta_arb**2) - e1_bound(r, big_r, d_prime, delta_arb).log()
+    log10 = log_bound / arb(10).log()
+    return {
+        "delta": delta,
+        "second_moment": moment,
+        "r": r_float,
+        "log10_proposals_bound": float(log10.upper()),
+    }
+
+
 def arena_document(profile: str, base_seed: int) -> dict[str, Any]:
     import torch
 
@@ -178,17 +212,16 @@ def arena_document(profile: str, base_seed: int) -> dict[str, Any]:
             draws = rejection_draws(
                 instance, beta, y, point_seed + 2, max_proposals=setting["max_proposals"]
             )
-            by_name["rejection"].append(
-                _result(
-                    instance,
-                    beta,
-                    y,
-                    draws,
-                    {"max_proposals": setting["max_proposals"]},
-                    "-",
-                    reference,
-                )
+            row = _result(
+                instance,
+                beta,
+                y,
+                draws,
+                {"max_proposals": setting["max_proposals"]},
+                "-",
+                reference,
             )
+            by_name["rejection"].append({**row, "e1": e1_proposals_bound(d_prime, beta)})
             scores = {"exact": exact_score(instance)}
             if setting["network"]:
                 family = InstanceScoreFamily(instance, sigma_grid(instance, 24), 1.0 / d)

@@ -2,7 +2,8 @@
 
 Reads the arena document only (no sampler is run here): a table of success rates with their
 Clopper-Pearson intervals, success against d' per sampler, success against compute, and
-rejection sampling's proposals per draw against d'.
+rejection sampling's proposals per draw against d' beside Lemma E.1's bound (``e1`` in each
+rejection result).
 """
 
 from __future__ import annotations
@@ -97,6 +98,15 @@ def plot_rejection_cost(doc: dict[str, Any], out_dir: Path) -> str:
             "o-",
             label="rejection: proposals per draw (measured)",
         )
+        bounded = [r for r in rows if "e1" in r and r["e1"]["log10_proposals_bound"] < 300]
+        if bounded:
+            delta = bounded[0]["e1"]["delta"]
+            ax.plot(
+                [r["d_prime"] for r in bounded],
+                [10.0 ** r["e1"]["log10_proposals_bound"] for r in bounded],
+                "s--",
+                label=f"Lemma E.1 bound on 1/a(y) (y outside a {3 * delta:g} event)",
+            )
     ax.set_yscale("log")
     ax.set_xlabel("d'")
     ax.set_ylabel("proposals per draw")
