@@ -74,3 +74,36 @@ def test_every_arena_option_has_help():
     subparsers = next(a for a in parser._actions if a.choices and "arena" in a.choices)
     for action in subparsers.choices["arena"]._actions:
         assert action.help, f"verify arena {action.dest} has no help line"
+
+
+def test_closeness_to_the_exact_posterior_has_an_interval(doc):
+    for sampler in doc["samplers"]:
+        for r in sampler["results"]:
+            closeness = r["closeness"]
+            lo, hi = closeness["delta_interval"]
+            assert 0 <= lo <= hi <= 1
+            assert closeness["tau"] > 0
+    (exact,) = [s for s in doc["samplers"] if s["name"] == "exact"]
+    assert all(r["closeness"]["delta_interval"][0] == 0 for r in exact["results"])
+
+
+def test_rejection_cost_stays_below_the_e1_bound(doc):
+    (rejection,) = [s for s in doc["samplers"] if s["name"] == "rejection"]
+    bounds = [r["e1"]["log10_proposals_bound"] for r in rejection["results"]]
+    assert bounds == sorted(bounds)  # the bound grows with d'
+    for r in rejection["results"]:
+        # E.1 holds for y outside a 3 delta event; the mean over 24 measurements is far below
+        assert r["score_evaluations"] / r["trials"] < 10 ** r["e1"]["log10_proposals_bound"]
+
+
+def test_e1_bound_matches_a_hand_computation():
+    import math
+
+    from verify.cli.arena import e1_proposals_bound
+
+    b = e1_proposals_bound(2, 0.006, 0.01)
+    big_r = math.sqrt(2 / 0.01)
+    log_inv = math.log(100)
+    rho = 2 * b["r"] + 0.006 * math.sqrt(2 + 2 * math.sqrt(2 * log_inv) + 2 * log_inv)
+    expected = rho**2 / (2 * 0.006**2) - math.log(0.01 * (b["r"] / (3 * big_r)) ** 2)
+    assert b["log10_proposals_bound"] == pytest.approx(expected / math.log(10), rel=1e-9)

@@ -23,6 +23,11 @@ def _row(d_prime, success, evaluations, budget):
     }
 
 
+E1 = [
+    {"delta": 0.01, "second_moment": 1.0, "r": 7e-4, "log10_proposals_bound": 10.2},
+    {"delta": 0.01, "second_moment": 2.0, "r": 1e-3, "log10_proposals_bound": 15.6},
+]
+
 DOC = {
     "schema": 1,
     "meta": {"profile": "quick", "seed": 0, "d": 6, "beta": 0.006, "alpha": 0.05},
@@ -40,7 +45,10 @@ DOC = {
         {
             "name": "rejection",
             "source": "project",
-            "results": [_row(1, 1.0, 4000, {}), _row(2, 1.0, 40000, {})],
+            "results": [
+                {**_row(1, 1.0, 4000, {}), "e1": E1[0]},
+                {**_row(2, 1.0, 40000, {}), "e1": E1[1]},
+            ],
         },
     ],
 }
@@ -64,3 +72,20 @@ def test_page_plots_and_index_link(tmp_path):
 def test_index_has_no_arena_link_without_the_page(tmp_path):
     index = write_html({"meta": {}, "lemmas": []}, tmp_path)
     assert "arena.html" not in index.read_text(encoding="utf-8")
+
+
+def test_rejection_plot_draws_the_e1_bound(tmp_path, monkeypatch):
+    import verify.report.arena as arena
+
+    drawn = []
+    original = arena.save
+
+    def spy(fig, out_dir, name):
+        for line in fig.axes[0].get_lines():
+            drawn.append((name, line.get_label(), list(line.get_ydata())))
+        return original(fig, out_dir, name)
+
+    monkeypatch.setattr(arena, "save", spy)
+    arena.plot_rejection_cost(DOC, tmp_path)
+    bound = [ys for name, label, ys in drawn if "E.1" in label]
+    assert bound == [[10.0**10.2, 10.0**15.6]]

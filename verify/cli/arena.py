@@ -38,20 +38,24 @@ SETTINGS: dict[str, dict[str, Any]] = {
     "standard": {
         "d": 8,
         "d_primes": (1, 2, 3, 4, 6, 8, 10, 12),
-        "trials": 100,
+        "trials": 64,
         "beta": 0.006,
-        "steps": 64,
-        "particles": 16,
+        "steps": 32,
+        "particles": 8,
         "compute": (
             {"steps": 16, "particles": 4},
-            {"steps": 64, "particles": 16},
-            {"steps": 256, "particles": 64},
+            {"steps": 32, "particles": 8},
+            {"steps": 128, "particles": 32},
         ),
         "network": True,
-        "max_proposals": 20_000_000,
+        # rejection on the first 16 measurements, at most 1e6 proposals each (about 1.4 s at
+        # the measured 7e5 proposals/s): its cost grows about 4x per d', so from d' = 6 on most
+        # rows hit the cap (counted as failures, the cap recorded); E.1's bound is plotted beside
+        "max_proposals": 1_000_000,
+        "rejection_trials": 16,
         "bottleneck_d_prime": 6,
-        "loss_draws": 20000,
-        "sample_draws": 1000,
+        "loss_draws": 10000,
+        "sample_draws": 500,
     },
 }
 
@@ -92,10 +96,23 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _result(
-    instance, beta: float, y, draws, budget: dict, score: str, alpha: float = ALPHA
+    instance,
+    beta: float,
+    y,
+    draws,
+    budget: dict,
+    score: str,
+    reference,
+    alpha: float = ALPHA,
 ) -> dict[str, Any]:
+    """One row of arena.json; ``reference`` (n, D) is an independent exact posterior draw for the
+    same measurements (the closeness is measured against it)."""
     from verify.core.stats import clopper_pearson
-    from verify.maths.samplers.posterior import posterior_seed_mass, successes
+    from verify.maths.samplers.posterior import (
+        closeness_to_posterior,
+        posterior_seed_mass,
+        successes,
+    )
 
     ok = successes(instance, draws.x, y)
     k, n = int(ok.sum()), int(ok.numel())
@@ -113,13 +130,48 @@ def _result(
         "interval": [float(lo), float(hi)],
         "alpha": alpha,
         "closeness": {
-            "metric": "mean exact posterior mass of the returned seed (exact sampler: E sum p^2)",
-            "value": float(mass.mean()),
+            **closeness_to_posterior(instance, y, draws.x, reference, alpha),
             "failed_draws": int((~draws.x.isfinite().all(1)).sum()),
         },
+        # mean exact posterior mass of the returned seed (exact sampler: E sum_s p(s | y)^2)
+        "posterior_mass": float(mass.mean()),
         "score_evaluations": draws.evaluations,
         "seconds": round(draws.seconds, 4),
         **({"extra": draws.extra} if draws.extra else {}),
+    }
+
+
+E1_DELTA = 0.01  # E.1's failure probability: its bound holds for y outside a 3 delta event
+
+
+def e1_proposals_bound(d_prime: int, beta: float, delta: float = E1_DELTA) -> dict[str, Any]:
+    """Lemma E.1's bound on rejection sampling's expected proposals per draw, 1 / a(y), on the
+    arena's measurements (m = d', scaled units), for y outside an event of probability 3 delta.
+
+    a(y) = E_x' exp(-|A x' - y|^2 / (2 beta^2)) >= P(|A x' - y| <= rho) exp(-rho^2 / (2 beta^2))
+    and E.1 bounds the ball probability by delta (r / 3R_delta)^m, R_delta = sqrt(M / delta).
+    M = d' bounds E|A x~|^2 (each scaled comb coordinate has second moment at most 1; about
+    0.035 measured), r is ``e1_best_r``. Computed in arb (``verify.maths.samplers.rejection``'s
+    e1_radius and e1_bound, the formulas Lemma E.1's module checks); stored as log10 of the
+    bound's upper end."""
+    from flint import arb
+
+    from verify.maths.samplers.rejection import e1_best_r, e1_bound, e1_radius
+
+    moment = float(d_prime)
+    big_r_float = (moment / delta) ** 0.5
+    r_float = e1_best_r(beta, d_prime, delta, big_r_float)
+    beta_arb, delta_arb = arb(beta), arb(delta)
+    big_r = (arb(moment) / delta_arb).sqrt()
+    r = arb(r_float)
+    rho = e1_radius(r, beta_arb, d_prime, delta_arb)
+    log_bound = rho**2 / (2 * beta_arb**2) - e1_bound(r, big_r, d_prime, delta_arb).log()
+    log10 = log_bound / arb(10).log()
+    return {
+        "delta": delta,
+        "second_moment": moment,
+        "r": r_float,
+        "log10_proposals_bound": float(log10.upper()),
     }
 
 
@@ -155,21 +207,26 @@ def arena_document(profile: str, base_seed: int) -> dict[str, Any]:
             instance = make_instance(d, d_prime)
             point_seed = base_seed * 1000 + point
             _, _, y = draw_setting(instance, beta, trials, point_seed)
+            # the reference of every closeness at this point, drawn apart from the exact sampler's
+            reference = exact_draws(instance, beta, y, point_seed + 3).x
             draws = exact_draws(instance, beta, y, point_seed + 1)
-            by_name["exact"].append(_result(instance, beta, y, draws, {"enumerated": 2**d}, "-"))
+            by_name["exact"].append(
+                _result(instance, beta, y, draws, {"enumerated": 2**d}, "-", reference)
+            )
+            rows = setting.get("rejection_trials", trials)
             draws = rejection_draws(
-                instance, beta, y, point_seed + 2, max_proposals=setting["max_proposals"]
+                instance, beta, y[:rows], point_seed + 2, max_proposals=setting["max_proposals"]
             )
-            by_name["rejection"].append(
-                _result(
-                    instance,
-                    beta,
-                    y,
-                    draws,
-                    {"max_proposals": setting["max_proposals"]},
-                    "-",
-                )
+            row = _result(
+                instance,
+                beta,
+                y[:rows],
+                draws,
+                {"max_proposals": setting["max_proposals"]},
+                "-",
+                reference[:rows],
             )
+            by_name["rejection"].append({**row, "e1": e1_proposals_bound(d_prime, beta)})
             scores = {"exact": exact_score(instance)}
             if setting["network"]:
                 family = InstanceScoreFamily(instance, sigma_grid(instance, 24), 1.0 / d)
@@ -190,7 +247,9 @@ def arena_document(profile: str, base_seed: int) -> dict[str, Any]:
                             continue  # the compute sweep: DPS, Langevin and TDS only
                         draws = run_heuristic(name, problem, y, budget, point_seed + 10 + index)
                         by_name[name].append(
-                            _result(instance, beta, y, draws, budget.as_dict(), score_name)
+                            _result(
+                                instance, beta, y, draws, budget.as_dict(), score_name, reference
+                            )
                         )
         from verify.maths.samplers.posterior import bottleneck
 

@@ -2,7 +2,8 @@
 
 Reads the arena document only (no sampler is run here): a table of success rates with their
 Clopper-Pearson intervals, success against d' per sampler, success against compute, and
-rejection sampling's proposals per draw against d'.
+rejection sampling's proposals per draw against d' beside Lemma E.1's bound (``e1`` in each
+rejection result).
 """
 
 from __future__ import annotations
@@ -97,11 +98,34 @@ def plot_rejection_cost(doc: dict[str, Any], out_dir: Path) -> str:
             "o-",
             label="rejection: proposals per draw (measured)",
         )
+        bounded = [r for r in rows if "e1" in r and r["e1"]["log10_proposals_bound"] < 300]
+        if bounded:
+            delta = bounded[0]["e1"]["delta"]
+            ax.plot(
+                [r["d_prime"] for r in bounded],
+                [10.0 ** r["e1"]["log10_proposals_bound"] for r in bounded],
+                "s--",
+                label=f"Lemma E.1 bound on 1/a(y) (y outside a {3 * delta:g} event)",
+            )
     ax.set_yscale("log")
     ax.set_xlabel("d'")
     ax.set_ylabel("proposals per draw")
     ax.legend(fontsize=7)
     return save(fig, out_dir, "arena-rejection-cost.png")
+
+
+def _closeness_cell(closeness: dict[str, Any]) -> str:
+    """The (tau, delta) estimate and its confidence interval (older documents: the value)."""
+    cell = f"{closeness['value']:.3f}"
+    if "delta_interval" in closeness:
+        lo, hi = closeness["delta_interval"]
+        cell += f" [{lo:.3f}, {hi:.3f}]"
+    return cell
+
+
+def _mass_cell(row: dict[str, Any]) -> str:
+    mass = row.get("posterior_mass")
+    return "-" if mass is None else f"{mass:.3f}"
 
 
 def arena_html(doc: dict[str, Any], plots: list[str]) -> str:
@@ -117,7 +141,8 @@ def arena_html(doc: dict[str, Any], plots: list[str]) -> str:
                 f"<td>{r['d']}</td><td>{r['d_prime']}</td><td>{_esc(budget)}</td>"
                 f"<td>{r['successes']}/{r['trials']} = {r['success']:.3f}</td>"
                 f"<td>[{r['interval'][0]:.3f}, {r['interval'][1]:.3f}]</td>"
-                f"<td>{r['closeness']['value']:.3f}</td>"
+                f"<td>{_closeness_cell(r['closeness'])}</td>"
+                f"<td>{_mass_cell(r)}</td>"
                 f"<td>{r['score_evaluations']}</td><td>{r['seconds']:.2f}</td>"
                 "</tr>"
             )
@@ -150,10 +175,15 @@ def arena_html(doc: dict[str, Any], plots: list[str]) -> str:
         f"<p>Profile {_esc(meta.get('profile'))}, seed {_esc(meta.get('seed'))}, "
         f"d = {_esc(meta.get('d'))}, beta = {_esc(meta.get('beta'))} "
         f"({_esc(meta.get('beta_units'))}). Success: f(sign x<sub>1:d</sub>) equals the phases "
-        "decoded from y; intervals are two-sided Clopper-Pearson at 95 %.</p>"
+        "decoded from y; intervals are two-sided Clopper-Pearson at 95 %. Closeness: delta at "
+        "tau = eps/(4c) between the joint laws of (y, draw) and (y, exact posterior draw) "
+        "(Def. 1.2): the largest tau-matching of the two samples, and an interval whose ends "
+        "hold each at 95 % (half-space lower bound, shared-y coupling upper bound); a "
+        "(tau, delta)-posterior sampler (Def. 1.5) has joint delta at most 2 delta.</p>"
         f"{figures}"
         "<table><tr><th>sampler</th><th>source</th><th>score</th><th>d</th><th>d'</th>"
-        "<th>budget</th><th>success</th><th>interval</th><th>posterior mass</th>"
+        "<th>budget</th><th>success</th><th>interval</th><th>delta at tau (estimate, interval)</th>"
+        "<th>posterior mass</th>"
         "<th>evaluations</th><th>seconds</th></tr>"
         + "".join(rows)
         + f"</table>{bottleneck_html}</body></html>\n"

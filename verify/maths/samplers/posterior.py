@@ -14,19 +14,39 @@ exact one by enumerating seeds (``Instance.scaled_score``) and the Cor. 3.5 netw
 (``verify.maths.nets.instance_network.InstanceScoreFamily``); both are differentiable in torch,
 as DPS, PiGDM and TDS need.
 
-Samplers. From ``azula`` 0.11.1 (maintained implementations): DPS (Chung et al. 2023),
-PiGDM (Song et al. 2023), RePaint (Lugmayr et al. 2022) and the twisted diffusion sampler TDS
-(Wu, Trippe et al. 2023, N particles per measurement). From this module: annealed Langevin on the
-posterior score :math:`\nabla\log p_\sigma(x) + A^\top(y - Ax)/(\beta^2+\sigma^2)` (azula has
-none). References: the exact posterior sampler (``inversion.ExactPosteriorSampler``, enumerating
-seeds) and rejection sampling (Algorithm 1, ``rejection.rejection_sample``).
+Samplers. From ``azula`` 0.11.1 (maintained implementations): DPS (Chung et al. 2023, azula's
+step with the residual norm per row: ``RowwiseDPSSampler``), RePaint (Lugmayr et al. 2022) and
+the twisted diffusion sampler TDS (Wu, Trippe et al. 2023, N particles per measurement). From this
+module: PiGDM (Song et al. 2023) in its noisy form as a guided denoiser (``GuidedDenoiser``) run
+by azula's ``DDPMSampler``, and annealed Langevin on the posterior score
+:math:`\nabla\log p_\sigma(x) + A^\top(y - Ax)/(\beta^2+\sigma^2)` (azula has none).
+References: the exact posterior sampler (``inversion.ExactPosteriorSampler``, enumerating seeds)
+and rejection sampling (Algorithm 1, ``rejection.rejection_sample``).
 
-Notes on azula's forms. azula's DPS takes the norm of the residual over the whole batch (one
-:math:`\|y - A\hat x\|` for all rows), so its step per row is :math:`\zeta\,J^\top r_i /
-\|r\|`; RePaint replaces the measured coordinates by y re-noised (exact for A a coordinate
-selection with :math:`\beta\to0`: it ignores :math:`\beta`). azula draws its noise from torch's
-global generator: every sampler here runs inside ``torch.random.fork_rng`` seeded from the
-caller's seed, so runs are deterministic per seed and leave the global stream untouched.
+The measurement noise. azula 0.11.1's ``DPSSampler``, ``PGDMSampler`` and ``RePaintSampler`` take
+no measurement noise level at all: there is no argument to wire beta to. DPS: Chung et al.'s
+practical Algorithm 1 has none either (its step :math:`\zeta'/\|y - A\hat x\|` on
+:math:`\nabla\|y - A\hat x\|^2` replaces the likelihood weight :math:`1/\beta^2` of their
+eq. 16); the one wiring defect was azula's norm over the whole batch (one norm for all rows,
+coupling them), fixed by ``RowwiseDPSSampler``. Their eq. 16 form with weight :math:`1/\beta^2`
+diverges here: on the instance (beta = 0.006 scaled) its guidance
+:math:`\sigma_t^2/\beta^2` times the residual overshoots by a factor up to about 10^6 per step
+(measured coordinates at 10^16 after 16 steps). So DPS ignores beta by design and is biased
+even on a Gaussian (its measured bias is stated in the Gaussian test). PiGDM: azula's is the
+noiseless form :math:`A^+y - A^+A\hat x`; the paper's noisy form (Song et al., eq. 8) replaces
+:math:`p(y\mid x_t)` by :math:`N(y; A\hat x, (r_t^2 + \beta^2) I)` with
+:math:`r_t^2 = v\sigma_t^2/(v + \sigma_t^2)`, v the data's per-coordinate variance. The guided
+denoiser returns :math:`\hat x + \sigma_t^2\nabla_{x_t}\log\tilde p(y\mid x_t)` (Tweedie's
+formula for the guided score, the vector-Jacobian product of :math:`\hat x` by autograd). On a
+Gaussian prior N(0, vI) that likelihood is exact (the posterior covariance of X given x_t is
+:math:`r_t^2 I`), so PiGDM samples the posterior up to discretisation.
+
+RePaint is a noiseless inpainting method: it replaces the measured coordinates by y re-noised,
+so its output's measured coordinates are :math:`y + \sigma_{\min}\varepsilon` whatever beta is
+(azula's ``RePaintSampler`` has, like the method, no noise level); that is its known law, not a
+wiring error. azula draws its noise from torch's global generator: every sampler here runs inside
+``torch.random.fork_rng`` seeded from the caller's seed, so runs are deterministic per seed and
+leave the global stream untouched.
 """
 
 from __future__ import annotations
@@ -39,8 +59,9 @@ from dataclasses import dataclass, field
 import torch
 from azula.denoise import Denoiser as AzulaDenoiser
 from azula.denoise import DiracPosterior
-from azula.guidance import DPSSampler, PGDMSampler, RePaintSampler, TDSSampler
+from azula.guidance import DPSSampler, RePaintSampler, TDSSampler
 from azula.noise import VESchedule
+from azula.sample import DDPMSampler
 from torch import Tensor
 
 from verify.maths.instance import Instance
@@ -52,8 +73,8 @@ Score = Callable[[Tensor, float], Tensor]  # (x (n, D), sigma) -> grad log p_sig
 SAMPLER_SOURCES = {
     "exact": "project",
     "rejection": "project",
-    "dps": "azula",
-    "pgdm": "azula",
+    "dps": "project",
+    "pgdm": "project",
     "repaint": "azula",
     "tds": "azula",
     "langevin": "project",
@@ -83,6 +104,59 @@ class ScoreDenoiser(AzulaDenoiser):
         return DiracPosterior(x_t + sigma**2 * self.score(x_t, sigma))
 
 
+class RowwiseDPSSampler(DPSSampler):
+    """azula's DPS step with the residual norm taken per row: x_s - zeta grad sum_i |y_i - A
+    x_hat_i|, i.e. Chung et al.'s Algorithm 1 (step zeta' / |r_i| on grad |r_i|^2, zeta' =
+    zeta / 2) for each measurement on its own. azula 0.11.1 takes one norm over the whole batch,
+    which couples the rows (each row's step is divided by the norm of all residuals)."""
+
+    @torch.no_grad()
+    def step(self, x_t: Tensor, t: Tensor, s: Tensor, **kwargs) -> Tensor:
+        alpha_s, sigma_s = self.denoiser.schedule(s)
+        alpha_t, sigma_t = self.denoiser.schedule(t)
+        tau = 1 - (alpha_t / alpha_s * sigma_s / sigma_t) ** 2
+        eps = torch.randn_like(x_t)
+        with torch.enable_grad():
+            x_t = x_t.detach().requires_grad_()
+            x_hat = self.denoiser(x_t, t, **kwargs).mean
+        x_s = alpha_s * x_hat
+        x_s = x_s + sigma_s * torch.sqrt(1 - tau) / sigma_t * (x_t - alpha_t * x_hat)
+        x_s = x_s + sigma_s * torch.sqrt(tau) * eps
+        with torch.enable_grad():
+            norms = torch.linalg.vector_norm(self.y - self.A(x_hat), dim=-1).sum()
+        grad = torch.autograd.grad(norms, x_t)[0]
+        return x_s - self.zeta * grad
+
+
+class GuidedDenoiser(AzulaDenoiser):
+    """Tweedie's denoiser of a guided score: E[X | x_t] + sigma_t^2 grad_{x_t} log p~(y | x_t),
+    with p~(y | x_t) = N(y; A E[X | x_t], variance(sigma_t) I) (PiGDM: r_t^2 + beta^2).
+    The gradient is J^T A^T (y - A x_hat) / variance, J = d x_hat / d x_t."""
+
+    def __init__(
+        self,
+        base: ScoreDenoiser,
+        problem: Problem,
+        y: Tensor,
+        variance: Callable[[float], float],
+    ):
+        super().__init__()
+        self.base = base
+        self.schedule = base.schedule
+        self.problem = problem
+        self.y = y
+        self.variance = variance
+
+    def forward(self, x_t: Tensor, t: Tensor, **kwargs) -> DiracPosterior:
+        sigma = float(self.schedule.sigma(torch.as_tensor(t, dtype=torch.float64)).reshape(-1)[0])
+        with torch.enable_grad():
+            x_t = x_t.detach().requires_grad_()
+            x_hat = self.base(x_t, t).mean
+            residual = self.problem.embed(self.y - self.problem.measure(x_hat.detach()))
+            (pulled,) = torch.autograd.grad(x_hat, x_t, residual / self.variance(sigma))
+        return DiracPosterior(x_hat.detach() + sigma**2 * pulled)
+
+
 @dataclass(frozen=True)
 class Problem:
     """A linear inverse problem y = x[:, measured] + N(0, beta^2 I) with a prior given by its
@@ -110,7 +184,7 @@ class Budget:
     steps: int = 64
     particles: int = 1  # TDS only
     langevin_steps: int = 4  # Langevin steps per noise level
-    zeta: float = 1.0  # DPS guidance strength
+    zeta: float = 1.0  # DPS step length (azula's zeta: zeta' = zeta / 2 of Chung et al.)
 
     def as_dict(self) -> dict[str, int | float]:
         return {
@@ -155,19 +229,24 @@ def run_heuristic(name: str, problem: Problem, y: Tensor, budget: Budget, seed: 
     return Draws(x.detach(), counter.evaluations, time.perf_counter() - started)
 
 
+def likelihood_variance(name: str, problem: Problem) -> Callable[[float], float]:
+    """The variance of the Gaussian likelihood p~(y | x_t) a guided sampler uses at level sigma:
+    PiGDM r^2 + beta^2 with r^2 = v sigma^2 / (v + sigma^2) (Song et al.; v =
+    ``problem.prior_var``)."""
+    beta2, v = problem.beta**2, problem.prior_var
+    if name == "pgdm":
+        return lambda sigma: v * sigma**2 / (v + sigma**2) + beta2
+    raise ValueError(f"no guided likelihood for {name!r}")
+
+
 def _azula_sampler(name: str, problem: Problem, denoiser, y: Tensor, budget: Budget):
     if name == "dps":
-        return DPSSampler(
+        return RowwiseDPSSampler(
             denoiser, y=y, A=problem.measure, zeta=budget.zeta, **_common(problem, budget)
         )
     if name == "pgdm":
-        return PGDMSampler(
-            denoiser,
-            y=y,
-            A=problem.measure,
-            A_inv=lambda v: problem.embed(v) if v.shape[1] == problem.d_out else v,
-            **_common(problem, budget),
-        )
+        guided = GuidedDenoiser(denoiser, problem, y, likelihood_variance(name, problem))
+        return DDPMSampler(guided, **_common(problem, budget))
     if name == "repaint":
         mask = torch.zeros(y.shape[0], problem.dim, dtype=torch.bool)
         mask[:, problem.dim - problem.d_out :] = True
@@ -321,6 +400,59 @@ def posterior_seed_mass(instance: Instance, beta: float, x: Tensor, y: Tensor) -
     idx = position[(bits * (1 << torch.arange(instance.d))).sum(1)]
     mass = post.gather(1, idx[:, None]).squeeze(1)
     return torch.where(torch.isfinite(x).all(1), mass, torch.zeros_like(mass))
+
+
+def closeness_to_posterior(
+    instance: Instance, y: Tensor, x_sampler: Tensor, x_exact: Tensor, alpha: float
+) -> dict:
+    """(tau, delta)-closeness (Def. 1.2) of the sampler to the exact posterior, at
+    tau = eps / (4c) (below the distance from an inconsistent point to g~'s support).
+
+    Laws compared: P, the joint law of (y, sampler's draw given y), and Q, that of (y, exact
+    posterior draw given y), y ~ the model, with the cost |x - x'| when y = y' and infinity
+    otherwise (a coupling keeps y: the posterior sampler's setting). If the sampler is a
+    (tau, delta)-posterior sampler (Def. 1.5: close given y with probability >= 1 - delta over
+    y), then delta_tau(P, Q) <= 2 delta: a lower bound L refutes every delta < L/2.
+
+    Lower bound (Strassen, as ``verify.maths.closeness.delta_lower_bound`` but with a set fixed in
+    advance): A = {(y, x): f(sign x_{1:d}) differs from the phases decoded from y}, the failure
+    event. Its tau-neighbourhood (y fixed) lies in A union {min_{j<=d} |x_j| <= tau}, since
+    moving x by at most tau keeps the signs of coordinates farther than tau from 0. So
+    delta_tau >= P(A) - Q(A^tau) >= lo_P - hi_Q, Clopper-Pearson at alpha/2 each on the
+    sampler's failures and on the exact draws' (failure or near-boundary) events: level
+    1 - alpha. Upper bound: row i of both draws answers the same y_i, independently given y_i: a
+    coupling, so Clopper-Pearson on |x - x*| > tau (``coupling_upper_bound``) at 1 - alpha; loose
+    wherever the posterior has several seeds. A failed draw (NaN row) fails and is far. Value:
+    the plug-in P(A) - Q(A^tau) of the lower bound (0 when negative)."""
+    from verify.core.stats import clopper_pearson_lower, clopper_pearson_upper
+    from verify.maths.closeness import coupling_upper_bound
+
+    tau = float(instance.eps) / (4 * instance.scale)
+    n = int(y.shape[0])
+    failed = int((~successes(instance, x_sampler, y)).sum())
+    exact_ok = successes(instance, x_exact, y)
+    near = x_exact[:, : instance.d].abs().min(1).values <= tau
+    exact_in_neighbourhood = int((~exact_ok | near).sum())
+    lower = clopper_pearson_lower(failed, n, alpha / 2) - clopper_pearson_upper(
+        exact_in_neighbourhood, n, alpha / 2
+    )
+    far_value = 1e6  # a NaN row is far from everything (nan compares False otherwise)
+    upper, far = coupling_upper_bound(
+        torch.nan_to_num(x_sampler, nan=far_value).numpy(),
+        torch.nan_to_num(x_exact, nan=far_value).numpy(),
+        tau,
+        alpha,
+    )
+    return {
+        "metric": "delta at tau of (y, draw) against (y, exact posterior draw), Def. 1.2",
+        "value": max(0.0, (failed - exact_in_neighbourhood) / n),
+        "tau": tau,
+        "delta_interval": [float(max(lower, 0)), float(upper)],
+        "alpha": alpha,
+        "failures": failed,
+        "exact_in_neighbourhood": exact_in_neighbourhood,
+        "far_pairs": far,
+    }
 
 
 # --- computational bottlenecks: a score with nearly the true loss that samples wrongly -----------
