@@ -13,8 +13,14 @@ from verify.core.mutate import mutate
 
 
 def _with_stated(check: Any, stated: dict[str, Fraction]) -> Any:
-    # the lemma's constants are stripped (no constant mutants); the checks still read them
-    return lambda params, constants: check(params, {**stated, **constants})
+    """The check at the stated constants, its parts naming no constant: the lemma's constants
+    are stripped (no constant mutants), the inequalities are the same."""
+
+    def checked(params: dict[str, Any], constants: dict[str, Fraction]) -> list:
+        parts = check(params, {**stated, **constants})
+        return [dataclasses.replace(part, constant=None) for part in parts]
+
+    return checked
 
 
 def model_mutant_summary(lemma: Lemma, examples: Sequence[dict[str, Any]] = ()) -> dict:

@@ -34,3 +34,19 @@ def test_network_sampler_closeness_is_not_refuted():
     part = {p.name: p for p in result.parts}["closeness_lower"]
     assert part.verdict is Verdict.STATISTICAL
     assert part.data["tau"] == 0.25
+
+
+def test_model_mutants_are_caught():
+    import dataclasses
+
+    from tests.lemmas.model_mutants import assert_all_caught
+
+    # at d = 8 (the lemma's mutants run at d = 16): the shifted sampler and the mixture score
+    small = dataclasses.replace(
+        T14,
+        model_mutants=[
+            dataclasses.replace(m, examples=[{**POINT, "score": e["score"]} for e in m.examples])
+            for m in T14.model_mutants
+        ],
+    )
+    assert_all_caught(small, [POINT])
