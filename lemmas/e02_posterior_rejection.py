@@ -63,7 +63,7 @@ from typing import TYPE_CHECKING, Any
 from flint import arb
 from hypothesis import strategies as st
 
-from verify.core.contract import Constant, Lemma, Part
+from verify.core.contract import Constant, Lemma, ModelMutant, Part
 from verify.core.domain import Choice, Constraint, Domain, Integer, Real
 from verify.core.numbers import lower, to_arb
 from verify.maths.samplers.posterior_evidence import (
@@ -163,7 +163,14 @@ def _perturb(
     return x + gamma * sign * toward
 
 
-def _check(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Part]:
+def _check(
+    params: dict[str, Any],
+    constants: dict[str, Fraction],
+    beta_factor: float = 1.0,
+    y_shift: float = 0.0,
+) -> list[Part]:
+    """``beta_factor`` (Algorithm 1 run with that times beta) and ``y_shift`` (run at y moved by
+    that many beta per coordinate) plant the model mutants; a(y) and the posterior stay exact."""
     import torch
 
     n, m, beta, delta = params["n"], params["m"], float(params["beta"]), float(params["delta"])
@@ -211,7 +218,13 @@ def _check(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Part]
 
     def algorithm1(count: int, g: torch.Generator):
         return rejection_sample(
-            inexact_sampler, y_star, beta, m, g, max_proposals=count, batch=BATCH
+            inexact_sampler,
+            y_star + y_shift * beta,
+            beta_factor * beta,
+            m,
+            g,
+            max_proposals=count,
+            batch=BATCH,
         )
 
     rounds = rounds_for(params["outputs"], float(a_star.mid()), max_rounds)
@@ -295,4 +308,16 @@ E2 = Lemma(
     budget={"quick": 4, "standard": 60, "thorough": 300},
     depends_on=("E.1", "H.9", "H.11", "Def.1.5"),
     plots=_plots,
+    model_mutants=[
+        ModelMutant(
+            "rejection with the wrong beta (1.5 beta)",
+            lambda params, constants: _check(params, constants, beta_factor=1.5),
+            examples=[{**_BASE, "n": 2, "m": 1, "beta": 0.5}],
+        ),
+        ModelMutant(
+            "posterior of the wrong y (y + 2 beta)",
+            lambda params, constants: _check(params, constants, y_shift=2.0),
+            examples=[{**_BASE, "n": 2, "m": 1, "beta": 0.5}],
+        ),
+    ],
 )

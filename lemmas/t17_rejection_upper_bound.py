@@ -30,7 +30,7 @@ from typing import Any
 from flint import arb
 from hypothesis import strategies as st
 
-from verify.core.contract import Constant, Lemma, Part
+from verify.core.contract import Constant, Lemma, ModelMutant, Part
 from verify.core.domain import Domain, Integer, Real
 from verify.maths.samplers.posterior_evidence import (
     BATCH,
@@ -94,7 +94,15 @@ def _instance(params: dict[str, Any]):
     return Instance(f, float(params["R"]), float(params["eps"]))
 
 
-def _check(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Part]:
+def _check(
+    params: dict[str, Any],
+    constants: dict[str, Fraction],
+    beta_factor: float = 1.0,
+    wrong_y: bool = False,
+) -> list[Part]:
+    """``beta_factor`` (Algorithm 1 run with that times beta) and ``wrong_y`` (run at y moved by
+    eps/2 unscaled: the other comb phase) plant the model mutants; a(y) and the posterior stay
+    those of the true y and beta."""
     import torch
 
     inst = _instance(params)
@@ -135,8 +143,8 @@ def _check(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Part]
     def algorithm1(count: int, g):
         return rejection_sample(
             instance_sampler(inst),
-            y_star,
-            beta,
+            y_star + float(inst.eps) / (2 * inst.scale) if wrong_y else y_star,
+            beta_factor * beta,
             instance_measurement(inst),
             g,
             max_proposals=count,
@@ -202,4 +210,17 @@ THM17 = Lemma(
     budget={"quick": 3, "standard": 40, "thorough": 200},
     depends_on=("E.2", "Thm.1.4"),
     plots=_plots,
+    model_mutants=[
+        ModelMutant(
+            "rejection with the wrong beta (1.5 beta)",
+            lambda params, constants: _check(params, constants, beta_factor=1.5),
+            examples=[{**_BASE, "d": 3, "d_out": 2, "beta": 0.1}],
+        ),
+        ModelMutant(
+            "posterior of the wrong y (the other comb phase)",
+            lambda params, constants: _check(params, constants, wrong_y=True),
+            # beta small against the comb period: the phases are visible in y
+            examples=[{**_BASE, "d": 2, "d_out": 1, "beta": 0.03}],
+        ),
+    ],
 )

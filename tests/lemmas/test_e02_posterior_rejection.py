@@ -125,3 +125,11 @@ def test_e2_docstring_algebra_by_sympy() -> None:
     delta = sp.symbols("delta", positive=True)
     delta_out = (delta + tau / (beta * sp.sqrt(sp.E))) / a
     assert sp.simplify(delta_out * a - delta - tau * sp.exp(-sp.Rational(1, 2)) / beta) == 0
+
+
+@pytest.mark.parametrize("lemma_id", ["E.2", "Thm.1.7"])
+def test_model_mutants_are_caught(lemma_id: str) -> None:
+    from tests.lemmas.model_mutants import assert_all_caught
+
+    lemma = get(lemma_id)
+    assert_all_caught(lemma, [m.examples[0] for m in lemma.model_mutants])
