@@ -133,3 +133,15 @@ def test_model_mutants_are_caught(lemma_id: str) -> None:
 
     lemma = get(lemma_id)
     assert_all_caught(lemma, [m.examples[0] for m in lemma.model_mutants])
+
+
+def test_e2_paper_form_planted_sampler() -> None:
+    # a (tau, delta)-close sampler with delta polynomially small: the paper's delta' holds
+    lemma = get("E.2")
+    point = next(e for e in lemma.examples if "paper_tau" in e)
+    result = evaluate(lemma, point, lemma.stated_constants(), 64)
+    parts = {p.name: p for p in result.parts}
+    assert parts["paper_coupling"].verdict is Verdict.STATISTICAL
+    assert parts["paper_closeness"].verdict is Verdict.STATISTICAL
+    data = parts["paper_coupling"].data
+    assert data["bad_stops"] / data["stops"] < data["delta_prime"]
