@@ -27,7 +27,7 @@ instance of Thm.1.4, so R and eps are the networks'), Algorithm 1 on top, one ro
 reverse-SDE draw: ``sde_posterior_closeness`` (lower confidence bound of delta_tau against the
 exact posterior, by enumeration of the 2^d seeds' Algorithm 1 on exact samples, <= delta) and
 ``sde_draws`` (draws per output <= 1/(C_acc B_m), the explicit E.1 bound; plotted against m).
-Its records name the sampler. Quick examples: d = 8, m = 1, 2.
+Its records name the sampler. Quick examples: d = 6, m = 1, 2.
 """
 
 from __future__ import annotations
@@ -226,12 +226,12 @@ _BASE = {
 
 _SDE = {
     **_BASE,
-    **default_parameters(8),
-    "d": 8,
-    "beta": 0.1,
+    **default_parameters(6),
+    "d": 6,
+    "beta": 0.15,
     "sampler": "reverse_sde",
-    "steps": 40,
-    "pool": 1500,
+    "steps": 30,
+    "pool": 1000,
     "y_samples": 20,
 }
 

@@ -69,7 +69,7 @@ def test_rejection_with_the_wrong_beta_is_refuted(monkeypatch: pytest.MonkeyPatc
 
 
 def test_end_to_end_reverse_sde_posterior_sampler(tmp_path) -> None:
-    # Thm.1.7 end to end: Algorithm 1 on the reverse SDE of the networks, d = 8, m = 1 and 2
+    # Thm.1.7 end to end: Algorithm 1 on the reverse SDE of the networks, d = 6, m = 1 and 2
     import dataclasses
 
     from verify.core.runner import run_lemma
