@@ -78,6 +78,9 @@ DEF13 = Lemma(
         ModelMutant(
             "sampler shifted by 3 tau",
             lambda params, constants: _check(params, constants, _shifted_by_three_tau),
+            # at d = 8: at d = 16 the split-sample half-space of 1000 draws is too noisy for
+            # the refutation level 1e-6 (INCONCLUSIVE, measured)
+            examples=[{"d": 8, "steps": 60, "samples": 600, "tau": 0.25, "delta": 0.05, "seed": 0}],
         )
     ],
 )

@@ -256,6 +256,8 @@ def _plots(records: list[dict[str, Any]], out_dir: Any) -> list[str]:
     return [save(fig, out_dir, "thm_1_4_sampler_agreement.png")]
 
 
+_MUTANT_POINT = {"d": 8, "steps": 60, "samples": 600, "seed": 0}
+
 T14 = Lemma(
     id="Thm.1.4",
     title="Unconditional sampling by the reverse SDE on the instance's score networks",
@@ -276,11 +278,14 @@ T14 = Lemma(
         ModelMutant(
             "sampler shifted by 3 tau",
             lambda params, constants: _check(params, constants, _shifted_by_three_tau),
+            # at d = 8: at d = 16 the split-sample half-space of 1000 draws is too noisy for
+            # the refutation level 1e-6 (INCONCLUSIVE, measured)
+            examples=[{**_MUTANT_POINT, "score": "network"}],
         ),
         ModelMutant(
             "score of the wrong law (the Gaussian mixture's at every level)",
             _check,
-            examples=[{"d": 16, "steps": 60, "samples": 1000, "seed": 0, "score": "mixture"}],
+            examples=[{**_MUTANT_POINT, "score": "mixture"}],
         ),
     ],
 )
