@@ -19,12 +19,13 @@ samples and on an independent re-draw with four times the samples (``Part.redraw
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
-from verify.core.contract import Agreement, Lemma, Part
+from verify.core.contract import Agreement, Lemma, ModelMutant, Part
 from verify.core.domain import Domain, Integer, Real
 from verify.core.numbers import to_arb
 from verify.core.stats import clopper_pearson_upper
@@ -60,11 +61,20 @@ def _q_sampler(a: float, n: int, rng: np.random.Generator) -> np.ndarray:
     return a + rng.standard_normal(n)
 
 
-def _gaussian_parts(a: float, tau: float, n: int, seed: int) -> list[Part]:
-    closed = gaussian_shift_delta(to_arb(a), to_arb(tau))
+def _gaussian_parts(
+    a: float,
+    tau: float,
+    n: int,
+    seed: int,
+    q_sampler: Callable[[float, int, np.random.Generator], np.ndarray] | None = None,
+    closed_form: Callable[[Any, Any], Any] | None = None,
+) -> list[Part]:
+    # hooks looked up at call time: the model mutants (and tests) plant wrong ones
+    q_sampler = q_sampler or _q_sampler
+    closed = (closed_form or gaussian_shift_delta)(to_arb(a), to_arb(tau))
 
     def lower_at(alpha: float, count: int, rng: np.random.Generator) -> tuple[Fraction, dict]:
-        return delta_lower_bound(rng.standard_normal(count), _q_sampler(a, count, rng), tau, alpha)
+        return delta_lower_bound(rng.standard_normal(count), q_sampler(a, count, rng), tau, alpha)
 
     def upper_at(alpha: float, count: int, rng: np.random.Generator) -> tuple[Fraction, int]:
         _, _, apart = gaussian_shift_coupling(a, tau, count, rng)
@@ -111,7 +121,9 @@ def _gaussian_parts(a: float, tau: float, n: int, seed: int) -> list[Part]:
     ]
 
 
-def _check(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Part]:
+def _check(
+    params: dict[str, Any], constants: dict[str, Fraction], **wrong_model: Any
+) -> list[Part]:
     a, tau, atoms, seed = float(params["a"]), float(params["tau"]), params["atoms"], params["seed"]
     points, weights = _finite_law(atoms, seed)
     # exact rationals: x + a in floats could round past distance a
@@ -135,8 +147,25 @@ def _check(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Part]
             note="max flow against the mass of the atoms moved by 2 tau (exact rationals)",
         ),
     ]
-    return parts + _gaussian_parts(a, tau, params["samples"], seed)
+    return parts + _gaussian_parts(a, tau, params["samples"], seed, **wrong_model)
 
+
+def _shifted_by_three_tau(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Part]:
+    """Model mutant: Q's sampler draws N(a + 3 tau, 1) while the closed form is for N(a, 1)."""
+    shift = 3 * float(params["tau"])
+
+    def shifted(a: float, n: int, rng: np.random.Generator) -> np.ndarray:
+        return a + shift + rng.standard_normal(n)
+
+    return _check(params, constants, q_sampler=shifted)
+
+
+def _tv_on_the_wrong_law(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Part]:
+    """Model mutant: the closed form taken at tau = 0 (the TV of the two laws, not delta_tau)."""
+    return _check(params, constants, closed_form=lambda a, tau: gaussian_shift_delta(a, 0 * tau))
+
+
+_EXAMPLE = {"a": 2.0, "tau": 0.5, "atoms": 6, "samples": 20_000, "seed": 0}
 
 DEF12 = Lemma(
     id="Def.1.2",
@@ -149,10 +178,14 @@ DEF12 = Lemma(
     constants=[],
     check=_check,
     examples=[
-        {"a": 2.0, "tau": 0.5, "atoms": 6, "samples": 20_000, "seed": 0},
+        _EXAMPLE,
         {"a": 0.5, "tau": 1.0, "atoms": 1, "samples": 4000, "seed": 1},
         {"a": 1.0, "tau": 0.0, "atoms": 12, "samples": 8000, "seed": 2},
     ],
     budget={"quick": 4, "standard": 40, "thorough": 200},
     depends_on=(),
+    model_mutants=[
+        ModelMutant("sampler shifted by 3 tau", _shifted_by_three_tau, examples=[_EXAMPLE]),
+        ModelMutant("TV computed on the wrong law", _tv_on_the_wrong_law, examples=[_EXAMPLE]),
+    ],
 )

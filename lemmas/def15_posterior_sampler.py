@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 from flint import arb
 
-from verify.core.contract import Lemma, Part
+from verify.core.contract import Lemma, ModelMutant, Part
 from verify.core.domain import Domain, Integer, Real
 from verify.core.numbers import ball, lower, upper
 from verify.core.stats import clopper_pearson_lower, clopper_pearson_upper, tv_deviation
@@ -77,9 +77,17 @@ def _measured_y(y: Any, inst: Any, gen: Any) -> Any:
     return y
 
 
-def _labels_per_y(params: dict[str, Any], count: int, gen: Any) -> list[tuple[np.ndarray, list]]:
+def _wrong_y(y: Any, inst: Any, gen: Any) -> Any:
+    """The model mutant's y: moved by eps/2 (unscaled), which selects the other comb phase."""
+    return y + float(inst.eps) / (2 * inst.scale)
+
+
+def _labels_per_y(
+    params: dict[str, Any], count: int, gen: Any, measured_y: Any = None
+) -> list[tuple[np.ndarray, list]]:
     """For ``count`` fresh measurements y: the seed labels of Algorithm 1's outputs at y and
-    the exact seed posterior at y."""
+    the exact seed posterior at y (``measured_y``: a planted wrong y, the model mutant)."""
+    measured_y = measured_y or _measured_y  # looked up at call time (tests plant one)
     inst = _instance(params)
     beta = float(params["beta"])
     x, _ = inst.sample_scaled(count, gen)
@@ -92,7 +100,7 @@ def _labels_per_y(params: dict[str, Any], count: int, gen: Any) -> list[tuple[np
         rounds = min(MAX_ROUNDS, int(1.3 * params["outputs"] / max(accept, 1e-12)) + 1000)
         run = rejection_sample(
             instance_sampler(inst),
-            _measured_y(y, inst, gen),
+            measured_y(y, inst, gen),
             beta,
             instance_measurement(inst),
             gen,
@@ -129,12 +137,16 @@ def _interval(runs: list[tuple[np.ndarray, list]], delta: float, alpha: float):
     return ball(lo, hi), good, bad
 
 
-def _check(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Part]:
+def _check(
+    params: dict[str, Any], constants: dict[str, Fraction], measured_y: Any = None
+) -> list[Part]:
     import torch
 
     delta = float(params["delta"])
     y_count = params["y_samples"]
-    runs = _labels_per_y(params, y_count, torch.Generator().manual_seed(params["seed"] + 5))
+    runs = _labels_per_y(
+        params, y_count, torch.Generator().manual_seed(params["seed"] + 5), measured_y
+    )
     interval, good, bad = _interval(runs, delta, ALPHA)
     target = 1 - Fraction(delta)
 
@@ -142,9 +154,8 @@ def _check(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Part]
         if not fresh:
             return target, _interval(runs, delta, alpha)[0]
         gen = torch.Generator().manual_seed(params["seed"] + FRESH_SEED_OFFSET)
-        return target, _interval(_labels_per_y(params, FRESH_FACTOR * y_count, gen), delta, alpha)[
-            0
-        ]
+        fresh_runs = _labels_per_y(params, FRESH_FACTOR * y_count, gen, measured_y)
+        return target, _interval(fresh_runs, delta, alpha)[0]
 
     return [
         Part(
@@ -188,4 +199,10 @@ DEF15 = Lemma(
     ],
     budget={"quick": 0, "standard": 6, "thorough": 30},
     depends_on=("Def.1.2",),
+    model_mutants=[
+        ModelMutant(
+            "posterior of the wrong y",
+            lambda params, constants: _check(params, constants, _wrong_y),
+        )
+    ],
 )

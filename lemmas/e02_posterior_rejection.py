@@ -23,17 +23,18 @@ posterior label law (arb), with the distribution-free radius of ``verify.core.st
 refutation; a pass certifies the label marginal. Known-false variant (refutation test): drop the
 hypothesis (gamma_frac >> 1, adversarial perturbation that pulls component-0 proposals toward y).
 
-(a') The paper's form [derived; not yet a checked part]. Couple the sampler with p,
-P(|x_hat - x| > tau) <= delta, and run each round on the coupled pair with one shared U. A round
-is bad when |x_hat - x| > tau or the accept decisions differ: P(bad) <= b := delta +
-tau/(beta sqrt e) (pi is 1/(beta sqrt e)-Lipschitz, ||A|| <= 1). Stop at the first round that
-accepts either member or is bad: each round stops with probability >= a(y), so the stopping
-round is bad with probability <= b/a(y); otherwise both outputs are accepted there, within tau:
+(a') The paper's form (parts ``paper_coupling``, ``paper_closeness``: ``planted_coupling``).
+Couple the sampler with p, P(|x_hat - x| > tau) <= delta, and run each round on the coupled
+pair with one shared U. A round is bad when |x_hat - x| > tau or the accept decisions differ:
+P(bad) <= b := delta + tau/(beta sqrt e) (pi is 1/(beta sqrt e)-Lipschitz, ||A|| <= 1). Stop
+at the first round that accepts either member: each round stops with probability >= a(y), so
+the stopping round is bad with probability <= b/a(y); else both accept there, within tau:
 
 .. math:: \tau' = \tau, \qquad \delta' = \frac{\delta + \tau/(\beta\sqrt e)}{a(y)},
 
 polynomial in (tau, delta) whenever a(y) is above the E.1 bound, i.e. with probability
->= 1 - 3 delta over y (part c). The tests re-derive this algebra with sympy.
+>= 1 - 3 delta over y (part c). The tests re-derive this algebra with sympy. Checked on
+a planted sampler (exact samples moved by < tau with probability 1 - delta, else by 4 tau).
 
 (b) Algorithm 1 is implemented right: in a fixed number of rounds the number of acceptances is
 Binomial(rounds, a_hat(y)), so the Clopper-Pearson interval must meet [a(y) - L, a(y) + L]
@@ -63,9 +64,10 @@ from typing import TYPE_CHECKING, Any
 from flint import arb
 from hypothesis import strategies as st
 
-from verify.core.contract import Constant, Lemma, Part
+from verify.core.contract import Constant, Lemma, ModelMutant, Part
 from verify.core.domain import Choice, Constraint, Domain, Integer, Real
 from verify.core.numbers import lower, to_arb
+from verify.maths.samplers.planted_coupling import paper_form_parts, perturbed
 from verify.maths.samplers.posterior_evidence import (
     BATCH,
     FRESH_FACTOR,
@@ -89,7 +91,7 @@ PERTURBATIONS = ("none", "random", "adversarial")
 DOMAIN = Domain(
     Constraint("m <= n", lambda p: p["m"] <= p["n"]),
     Constraint("std_lo <= std_hi", lambda p: p["std_lo"] <= p["std_hi"]),
-    optional=("max_rounds", "sweep"),
+    optional=("max_rounds", "sweep", "paper_tau", "paper_delta"),
     n=Integer(1, 32, search=(1, 6), doc="dimension of the mixture"),
     m=Integer(1, 32, doc="measurements: A = the first m coordinates"),
     components=Integer(1, 4),
@@ -106,6 +108,8 @@ DOMAIN = Domain(
     seed=Integer(0, 2**32 - 1, search=(0, 2**16)),
     max_rounds=Integer(1000, MAX_ROUNDS),
     sweep=Choice((False, True), doc="a point of the acceptance-versus-m sweep (the plot)"),
+    paper_tau=Real(1e-3, 1, doc="(a'): tau of the planted (tau, delta)-close sampler"),
+    paper_delta=Real(0, 0.5, doc="(a'): delta of the planted sampler"),
 )
 
 
@@ -142,28 +146,16 @@ def _mixture(params: dict[str, Any]) -> GaussianMixture:
     )
 
 
-def _perturb(
-    x: torch.Tensor, labels: torch.Tensor, y: torch.Tensor, m: int, gamma: float, mode: str, gen
-) -> torch.Tensor:
-    """An inexact sampler: |x_hat - x| <= gamma."""
-    import torch
-
-    if gamma == 0 or mode == "none":
-        return x
-    if mode == "random":
-        direction = torch.randn(x.shape, generator=gen, dtype=x.dtype)
-        direction /= direction.norm(dim=1, keepdim=True).clamp_min(1e-300)
-        radius = torch.rand(x.shape[0], 1, generator=gen, dtype=x.dtype)
-        return x + gamma * radius * direction
-    # adversarial: component-0 proposals move toward y, the others away (measured coordinates)
-    toward = torch.zeros_like(x)
-    gap = y - x[:, :m]
-    toward[:, :m] = gap / gap.norm(dim=1, keepdim=True).clamp_min(1e-300)
-    sign = torch.where(labels == 0, 1.0, -1.0).to(x.dtype)[:, None]
-    return x + gamma * sign * toward
-
-
-def _check(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Part]:
+def _check(
+    params: dict[str, Any],
+    constants: dict[str, Fraction],
+    beta_factor: float = 1.0,
+    y_shift: float = 0.0,
+    paper_shift: float = 0.0,
+) -> list[Part]:
+    """``beta_factor`` (Algorithm 1 run with that times beta), ``y_shift`` (run at y moved by
+    that many beta per coordinate) and ``paper_shift`` (the planted sampler moved by that many
+    tau) plant the model mutants; a(y), the posterior and the planted delta stay exact."""
     import torch
 
     n, m, beta, delta = params["n"], params["m"], float(params["beta"]), float(params["delta"])
@@ -200,6 +192,8 @@ def _check(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Part]
         l_max = to_arb(tau) * a_star / (2 + to_arb(tau))
         gamma = float(params["gamma_frac"]) * float(lower(l_max)) * beta * math.sqrt(math.e)
         lip = to_arb(gamma) / (to_arb(beta) * arb(1).exp().sqrt())
+    if "paper_tau" in params:  # (a'): the planted (tau, delta)-close sampler
+        parts += paper_form_parts(mixture.sample, y_star, beta, m, a_star, params, paper_shift)
     max_rounds = int(params.get("max_rounds", MAX_ROUNDS))
     if float(a_star.mid()) * max_rounds < 1.3 * params["outputs"]:
         # too few acceptances expected within max_rounds: the acceptance bound is still checked
@@ -207,11 +201,12 @@ def _check(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Part]
 
     def inexact_sampler(count: int, g: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
         xs, labels = mixture.sample(count, g)
-        return _perturb(xs, labels, y_star, m, gamma, params["perturbation"], g), labels
+        return perturbed(xs, labels, y_star, m, gamma, params["perturbation"], g), labels
 
     def algorithm1(count: int, g: torch.Generator):
+        y_run, beta_run = y_star + y_shift * beta, beta_factor * beta
         return rejection_sample(
-            inexact_sampler, y_star, beta, m, g, max_proposals=count, batch=BATCH
+            inexact_sampler, y_run, beta_run, m, g, max_proposals=count, batch=BATCH
         )
 
     rounds = rounds_for(params["outputs"], float(a_star.mid()), max_rounds)
@@ -240,19 +235,19 @@ def _plots(records: list[dict[str, Any]], out_dir: Any) -> list[str]:
     return plot_acceptance(records, out_dir, "E.2")
 
 
-_BASE = {
-    "components": 3,
-    "spread": 1.0,
-    "std_lo": 0.5,
-    "std_hi": 0.75,
-    "delta": 0.1,
-    "tau": 0.15,
-    "perturbation": "none",
-    "gamma_frac": 0.0,
-    "outputs": 2000,
-    "y_samples": 150,
-    "seed": 0,
-}
+_MIXTURE = {"components": 3, "spread": 1.0, "std_lo": 0.5, "std_hi": 0.75}
+_TOLERANCES = {"delta": 0.1, "tau": 0.15, "perturbation": "none", "gamma_frac": 0.0}
+_BASE = {**_MIXTURE, **_TOLERANCES, "outputs": 2000, "y_samples": 150, "seed": 0}
+
+# (a'): a (tau, delta)-close sampler with delta polynomially small
+_PAPER_FORM = {**_BASE, "n": 2, "m": 1, "beta": 0.5, "paper_tau": 0.05, "paper_delta": 0.01}
+
+_SMALL = {**_BASE, "n": 2, "m": 1, "beta": 0.5}
+
+
+def _mutant(name: str, example: dict[str, Any], **wrong: float) -> ModelMutant:
+    return ModelMutant(name, lambda p, c: _check(p, c, **wrong), examples=[example])
+
 
 E2 = Lemma(
     id="E.2",
@@ -270,11 +265,12 @@ E2 = Lemma(
     params=_params,
     check=_check,
     examples=[
-        {**_BASE, "n": 2, "m": 1, "beta": 0.5},
+        _SMALL,
         {**_BASE, "n": 4, "m": 2, "beta": 0.5},
         {**_BASE, "n": 4, "m": 4, "beta": 1.0},
         {**_BASE, "n": 4, "m": 3, "beta": 0.5, "perturbation": "adversarial"}
         | {"gamma_frac": 0.5, "tau": 0.3},
+        _PAPER_FORM,
         # acceptance across m and beta (the plot): one mixture family, m up to 32, Algorithm 1
         # run only where it needs at most 200k rounds, with few outputs
         *(
@@ -295,4 +291,9 @@ E2 = Lemma(
     budget={"quick": 4, "standard": 60, "thorough": 300},
     depends_on=("E.1", "H.9", "H.11", "Def.1.5"),
     plots=_plots,
+    model_mutants=[
+        _mutant("planted sampler shifted by 3 tau", _PAPER_FORM, paper_shift=3.0),
+        _mutant("rejection with the wrong beta (1.5 beta)", _SMALL, beta_factor=1.5),
+        _mutant("posterior of the wrong y (y + 2 beta)", _SMALL, y_shift=2.0),
+    ],
 )

@@ -27,7 +27,7 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
-from verify.core.contract import Agreement, Constant, Lemma, Part
+from verify.core.contract import Agreement, Constant, Lemma, ModelMutant, Part
 from verify.core.domain import Constraint, Domain, Integer, Real
 from verify.core.numbers import lower, to_arb, upper
 from verify.core.stats import clopper_pearson
@@ -71,7 +71,7 @@ def _sampler_score(mu: float, s: float, eps: float):
     return lambda x, sigma: -(x - mu) / (s * s + sigma * sigma) + eps / sigma
 
 
-def _sample(params: dict[str, Any], n: int, seed: int):
+def _sample(params: dict[str, Any], n: int, seed: int, sampler_score: Any = None):
     import torch
 
     from verify.maths.samplers.sde import reverse_sde_sample
@@ -79,7 +79,8 @@ def _sample(params: dict[str, Any], n: int, seed: int):
     mu, s = float(params["mu"]), float(params["s"])
     schedule = torch.as_tensor(_schedule(params), dtype=torch.float64)
     gen = torch.Generator().manual_seed(seed)
-    score = _sampler_score(mu, s, float(params["eps"]))
+    # looked up at call time: the model mutants (and tests) plant a wrong score
+    score = (sampler_score or _sampler_score)(mu, s, float(params["eps"]))
     out = reverse_sde_sample(score, n, 1, schedule, gen, prior_mean=mu, data_variance=s * s)
     return out.samples[:, 0].numpy()
 
@@ -107,7 +108,14 @@ def _event_part(name: str, samples, threshold: float, run, mu: float, resample) 
     )
 
 
-def _check(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Part]:
+def _check(
+    params: dict[str, Any],
+    constants: dict[str, Fraction],
+    sampler_score: Any = None,
+    shift_sds: float = 0.0,
+) -> list[Part]:
+    """``sampler_score`` and ``shift_sds`` (output moved by that many target standard
+    deviations) plant the model mutants' wrong samplers."""
     d, mu, s, eps = params["d"], float(params["mu"]), float(params["s"]), float(params["eps"])
     sigmas = _schedule(params)
     run = gaussian_run(sigmas, s, 0.0, s * s + sigmas[0] ** 2, bias_schedule(sigmas, eps))
@@ -123,10 +131,11 @@ def _check(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Part]
         ),
     ]
     n, seed = params["samples"], params["seed"]
-    samples = _sample(params, n, seed)
+    shift = shift_sds * float(params["s"])
+    samples = _sample(params, n, seed, sampler_score) + shift
 
     def resample():
-        return _sample(params, FRESH_FACTOR * n, seed + FRESH_SEED_OFFSET)
+        return _sample(params, FRESH_FACTOR * n, seed + FRESH_SEED_OFFSET, sampler_score) + shift
 
     centre = float((to_arb(mu) + run.mean_error).mid())
     spread = float(run.variance.sqrt().mid())
@@ -171,4 +180,16 @@ F2 = Lemma(
     ],
     budget={"quick": 4, "standard": 60, "thorough": 300},
     depends_on=(),
+    model_mutants=[
+        ModelMutant(
+            "sampler scoring the wrong law N(mu, 4 s^2)",
+            lambda params, constants: _check(
+                params, constants, lambda mu, s, eps: _sampler_score(mu, 2 * s, eps)
+            ),
+        ),
+        ModelMutant(
+            "sampler shifted by 3 s",
+            lambda params, constants: _check(params, constants, shift_sds=3.0),
+        ),
+    ],
 )

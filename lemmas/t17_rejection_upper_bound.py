@@ -20,6 +20,14 @@ Parts (``verify.maths.samplers.posterior_evidence``): the 3 delta-quantile of a(
 bound, the Clopper-Pearson interval of Algorithm 1's measured acceptance at the median y against
 a(y), and the TV between the law of the returned seeds and the exact seed posterior against
 C_tv tau, all at level 1 - ALPHA.
+
+End to end (``sampler = "reverse_sde"``; ``verify.maths.samplers.sde_posterior``): the
+unconditional sampler is the reverse SDE on the C.21 networks of ``make_instance(d, m)`` (the
+instance of Thm.1.4, so R and eps are the networks'), Algorithm 1 on top, one round per
+reverse-SDE draw: ``sde_posterior_closeness`` (lower confidence bound of delta_tau against the
+exact posterior, by enumeration of the 2^d seeds' Algorithm 1 on exact samples, <= delta) and
+``sde_draws`` (draws per output <= 1/(C_acc B_m), the explicit E.1 bound; plotted against m).
+Its records name the sampler. Quick examples: d = 6, m = 1, 2.
 """
 
 from __future__ import annotations
@@ -30,14 +38,19 @@ from typing import Any
 from flint import arb
 from hypothesis import strategies as st
 
-from verify.core.contract import Constant, Lemma, Part
-from verify.core.domain import Domain, Integer, Real
+from verify.core.contract import Constant, Lemma, ModelMutant, Part
+from verify.core.domain import Choice, Domain, Integer, Real
+from verify.core.errors import DomainError
+from verify.maths.nets.instance_network import default_parameters
+from verify.maths.samplers.instance_sde import posterior_family
 from verify.maths.samplers.posterior_evidence import (
+    ALPHA,
     BATCH,
     FRESH_FACTOR,
     MIN_TV_OUTPUTS,
     acceptance_quantile_part,
     acceptance_rate_part,
+    e1_acceptance_unit,
     median_index,
     plot_acceptance,
     rounds_for,
@@ -50,13 +63,17 @@ from verify.maths.samplers.rejection import (
     instance_seed_terms,
     rejection_sample,
 )
+from verify.maths.samplers.sde_posterior import plot_draws, sde_posterior_parts
 
 MAX_ROUNDS = 1_500_000
 FRESH_SEED_OFFSET = 1_000_003  # the re-draw's generator, apart from the check's own
+# a re-draw of the reverse SDE doubles its draws (each costs a network pass per step)
+SDE_SETTINGS = {"alpha": ALPHA, "fresh_factor": 2, "fresh_offset": FRESH_SEED_OFFSET}
 
 DOMAIN = Domain(
-    d=Integer(1, 6, search=(2, 5), doc="seed length (2^d seeds enumerated)"),
-    d_out=Integer(1, 6, search=(1, 3), doc="measurements m = d'"),
+    optional=("sampler", "steps", "pool"),
+    d=Integer(1, 16, search=(2, 5), doc="seed length (2^d seeds enumerated)"),
+    d_out=Integer(1, 8, search=(1, 3), doc="measurements m = d'"),
     R=Real(0.5, 10),
     eps=Real(0.05, 0.99),
     beta=Real(0.01, 2),
@@ -65,7 +82,19 @@ DOMAIN = Domain(
     outputs=Integer(100, 100_000),
     y_samples=Integer(20, 2000),
     seed=Integer(0, 2**32 - 1, search=(0, 2**16)),
+    sampler=Choice(("exact", "reverse_sde"), doc="the unconditional sampler Algorithm 1 runs on"),
+    steps=Integer(20, 80, doc="reverse-SDE steps"),
+    pool=Integer(500, 50_000, doc="reverse-SDE draws (rounds of Algorithm 1)"),
 )
+
+
+def _validate(params: dict[str, Any]) -> None:
+    if params.get("sampler", "exact") == "reverse_sde":
+        if "steps" not in params or "pool" not in params:
+            raise DomainError("the reverse-SDE sampler needs steps and pool")
+        net = default_parameters(params["d"])  # the networks are built for this instance
+        if float(params["R"]) != net["R"] or float(params["eps"]) != net["eps"]:
+            raise DomainError(f"the reverse-SDE sampler's instance has R={net['R']!r}, eps=0.5")
 
 
 @st.composite
@@ -89,12 +118,23 @@ def _instance(params: dict[str, Any]):
     from verify.maths.oneway import make_function
 
     d, d_out = params["d"], params["d_out"]
+    if params.get("sampler", "exact") == "reverse_sde":
+        return posterior_family(d, d_out, params["steps"]).instance
     kind = "goldreich" if d >= 5 else "projection"
     f = make_function({"kind": kind, "d": d, "d_out": d_out, "seed": params["seed"] % 7})
     return Instance(f, float(params["R"]), float(params["eps"]))
 
 
-def _check(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Part]:
+def _check(
+    params: dict[str, Any],
+    constants: dict[str, Fraction],
+    beta_factor: float = 1.0,
+    wrong_y: bool = False,
+    sde_shift: float = 0.0,
+) -> list[Part]:
+    """``beta_factor`` (Algorithm 1 run with that times beta) and ``wrong_y`` (run at y moved by
+    eps/2 unscaled: the other comb phase) plant the model mutants; a(y) and the posterior stay
+    those of the true y and beta; ``sde_shift`` moves the reverse-SDE draws by that many tau."""
     import torch
 
     inst = _instance(params)
@@ -128,6 +168,11 @@ def _check(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Part]
     ]
     pick = median_index(acceptances)
     y_star, a_star, terms = ys[pick], acceptances[pick], all_terms[pick]
+    if params.get("sampler", "exact") == "reverse_sde":  # Thm.1.7 end to end
+        unit = e1_acceptance_unit(d_out, beta, delta, arb(d_out))
+        c_acc = constants["C_acc"]
+        parts += sde_posterior_parts(params, y_star, unit, c_acc, shift=sde_shift, **SDE_SETTINGS)
+        return parts
     if float(a_star.mid()) * MAX_ROUNDS < 1.3 * params["outputs"]:
         return parts
     rounds = rounds_for(params["outputs"], float(a_star.mid()), MAX_ROUNDS)
@@ -135,8 +180,8 @@ def _check(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Part]
     def algorithm1(count: int, g):
         return rejection_sample(
             instance_sampler(inst),
-            y_star,
-            beta,
+            y_star + float(inst.eps) / (2 * inst.scale) if wrong_y else y_star,
+            beta_factor * beta,
             instance_measurement(inst),
             g,
             max_proposals=count,
@@ -166,7 +211,7 @@ def _check(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Part]
 
 
 def _plots(records: list[dict[str, Any]], out_dir: Any) -> list[str]:
-    return plot_acceptance(records, out_dir, "Thm.1.7")
+    return plot_acceptance(records, out_dir, "Thm.1.7") + plot_draws(records, out_dir)
 
 
 _BASE = {
@@ -177,6 +222,17 @@ _BASE = {
     "outputs": 2000,
     "y_samples": 60,
     "seed": 0,
+}
+
+_SDE = {
+    **_BASE,
+    **default_parameters(6),
+    "d": 6,
+    "beta": 0.15,
+    "sampler": "reverse_sde",
+    "steps": 30,
+    "pool": 1000,
+    "y_samples": 20,
 }
 
 THM17 = Lemma(
@@ -198,8 +254,29 @@ THM17 = Lemma(
     examples=[
         {**_BASE, "d": 3, "d_out": 2, "beta": 0.1},
         {**_BASE, "d": 5, "d_out": 3, "beta": 0.2, "seed": 1},
+        # end to end: Algorithm 1 on the reverse SDE of the networks (quick: small m)
+        *({**_SDE, "d_out": m} for m in (1, 2)),
     ],
+    validate=_validate,
     budget={"quick": 3, "standard": 40, "thorough": 200},
     depends_on=("E.2", "Thm.1.4"),
     plots=_plots,
+    model_mutants=[
+        ModelMutant(
+            "rejection with the wrong beta (1.5 beta)",
+            lambda params, constants: _check(params, constants, beta_factor=1.5),
+            examples=[{**_BASE, "d": 3, "d_out": 2, "beta": 0.1}],
+        ),
+        ModelMutant(
+            "posterior of the wrong y (the other comb phase)",
+            lambda params, constants: _check(params, constants, wrong_y=True),
+            # beta small against the comb period: the phases are visible in y
+            examples=[{**_BASE, "d": 2, "d_out": 1, "beta": 0.03}],
+        ),
+        ModelMutant(
+            "reverse-SDE sampler shifted by 3 tau",
+            lambda params, constants: _check(params, constants, sde_shift=3.0),
+            examples=[{**_SDE, "d_out": 1, "pool": 3000}],
+        ),
+    ],
 )

@@ -50,3 +50,9 @@ def test_domain() -> None:
         def12.DEF12.validate_point({**POINT, "a": 0.0})
     with pytest.raises(DomainError):
         def12.DEF12.validate_point({**POINT, "samples": 10})
+
+
+def test_model_mutants_are_caught() -> None:
+    from tests.lemmas.model_mutants import assert_all_caught
+
+    assert_all_caught(def12.DEF12, [POINT])

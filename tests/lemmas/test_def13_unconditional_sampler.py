@@ -32,3 +32,10 @@ def test_sampler_shifted_by_three_tau_is_refuted(monkeypatch: pytest.MonkeyPatch
     part = _part(POINT)
     assert part.verdict is Verdict.REFUTED
     assert part.refutation["outcome"] == "confirmed by an independent re-draw"
+
+
+def test_model_mutants_are_caught() -> None:
+    from tests.lemmas.model_mutants import assert_all_caught
+
+    summary = assert_all_caught(def13.DEF13, [POINT])
+    assert summary["caught"] == 1

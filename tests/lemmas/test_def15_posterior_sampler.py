@@ -30,3 +30,9 @@ def test_posterior_of_the_wrong_y_is_refuted(monkeypatch: pytest.MonkeyPatch) ->
     part = _part(POINT)
     assert part.verdict is Verdict.REFUTED
     assert part.refutation["outcome"] == "confirmed by an independent re-draw"
+
+
+def test_model_mutants_are_caught() -> None:
+    from tests.lemmas.model_mutants import assert_all_caught
+
+    assert_all_caught(def15.DEF15)

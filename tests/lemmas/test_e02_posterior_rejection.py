@@ -125,3 +125,23 @@ def test_e2_docstring_algebra_by_sympy() -> None:
     delta = sp.symbols("delta", positive=True)
     delta_out = (delta + tau / (beta * sp.sqrt(sp.E))) / a
     assert sp.simplify(delta_out * a - delta - tau * sp.exp(-sp.Rational(1, 2)) / beta) == 0
+
+
+@pytest.mark.parametrize("lemma_id", ["E.2", "Thm.1.7"])
+def test_model_mutants_are_caught(lemma_id: str) -> None:
+    from tests.lemmas.model_mutants import assert_all_caught
+
+    lemma = get(lemma_id)
+    assert_all_caught(lemma, [m.examples[0] for m in lemma.model_mutants])
+
+
+def test_e2_paper_form_planted_sampler() -> None:
+    # a (tau, delta)-close sampler with delta polynomially small: the paper's delta' holds
+    lemma = get("E.2")
+    point = next(e for e in lemma.examples if "paper_tau" in e)
+    result = evaluate(lemma, point, lemma.stated_constants(), 64)
+    parts = {p.name: p for p in result.parts}
+    assert parts["paper_coupling"].verdict is Verdict.STATISTICAL
+    assert parts["paper_closeness"].verdict is Verdict.STATISTICAL
+    data = parts["paper_coupling"].data
+    assert data["bad_stops"] / data["stops"] < data["delta_prime"]

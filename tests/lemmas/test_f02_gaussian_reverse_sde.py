@@ -60,3 +60,9 @@ def test_variance_error_recursion_by_sympy() -> None:
 def test_domain() -> None:
     with pytest.raises(DomainError):
         f02.F2.validate_point({**POINT, "sigma_min": 20.0})
+
+
+def test_model_mutants_are_caught() -> None:
+    from tests.lemmas.model_mutants import assert_all_caught
+
+    assert_all_caught(f02.F2)

@@ -34,3 +34,11 @@ def test_network_sampler_closeness_is_not_refuted():
     part = {p.name: p for p in result.parts}["closeness_lower"]
     assert part.verdict is Verdict.STATISTICAL
     assert part.data["tau"] == 0.25
+
+
+def test_model_mutants_are_caught():
+    from tests.lemmas.model_mutants import assert_all_caught
+
+    # the mutants run at d = 8 (POINT): the shifted sampler and the mixture score
+    assert all(m.examples[0]["d"] == POINT["d"] for m in T14.model_mutants)
+    assert_all_caught(T14, [POINT])

@@ -66,3 +66,35 @@ def test_rejection_with_the_wrong_beta_is_refuted(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(t17, "rejection_sample", wrong_beta)
     result = evaluate(t17.THM17, ISSUE_POINT, t17.THM17.stated_constants(), 64)
     assert _parts(result)["acceptance_rate"].verdict is Verdict.REFUTED
+
+
+def test_end_to_end_reverse_sde_posterior_sampler(tmp_path) -> None:
+    # Thm.1.7 end to end: Algorithm 1 on the reverse SDE of the networks, d = 6, m = 1 and 2
+    import dataclasses
+
+    from verify.core.runner import run_lemma
+    from verify.maths.samplers.sde_posterior import SAMPLER
+
+    points = [e for e in t17.THM17.examples if e.get("sampler") == "reverse_sde"]
+    assert sorted(p["d_out"] for p in points) == [1, 2]
+    lemma = dataclasses.replace(t17.THM17, examples=points, budget={"quick": 0})
+    run = run_lemma(lemma, profile="quick", seed=0)
+    for evaluation in run.evaluations:
+        parts = {p.name: p for p in evaluation.parts}
+        assert parts["sde_draws"].verdict is Verdict.STATISTICAL
+        assert parts["sde_posterior_closeness"].verdict is Verdict.STATISTICAL
+        assert parts["sde_draws"].data["sampler"] == SAMPLER
+        assert (
+            parts["sde_draws"].data["log10_draws_per_output"]
+            < parts["sde_draws"].data["log10_bound"]
+        )
+    files = t17.THM17.plots([e.to_json() for e in run.evaluations], tmp_path)
+    assert "thm_1_7_draws_vs_m.png" in files
+
+
+def test_reverse_sde_needs_the_network_instance() -> None:
+    from verify.core.errors import DomainError
+
+    point = next(e for e in t17.THM17.examples if e.get("sampler") == "reverse_sde")
+    with pytest.raises(DomainError):
+        t17.THM17.validate_point({**point, "R": 2.0})

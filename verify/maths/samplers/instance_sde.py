@@ -103,3 +103,42 @@ def closeness_part(
         data={"tau": tau, "delta": delta, "delta_lower": float(lower), **info},
         redraw=redraw,
     )
+
+
+@lru_cache(maxsize=8)
+def posterior_family(d: int, d_out: int, steps: int) -> InstanceScoreFamily:
+    """The C.21 networks of ``make_instance(d, d_out)`` (Thm.1.7 end to end: m = d' <= d)."""
+    from verify.maths.nets.instance_network import InstanceScoreFamily, make_instance
+
+    inst = make_instance(d, d_out)
+    sigmas = np.geomspace(10 * float(inst.R), SIGMA_MIN_UNSCALED, steps + 1) / inst.scale
+    return InstanceScoreFamily(inst, sigmas, 1.0 / d)
+
+
+@lru_cache(maxsize=8)
+def sde_pool(d: int, d_out: int, steps: int, samples: int, seed: int) -> Any:
+    """``samples`` reverse-SDE draws on ``posterior_family(d, d_out, steps)`` (scaled units)."""
+    import torch
+
+    from verify.maths.samplers.sde import reverse_sde_sample
+
+    family = posterior_family(d, d_out, steps)
+    schedule = torch.as_tensor(family.sigmas, dtype=torch.float64)
+    generator = torch.Generator().manual_seed(seed)
+    dim = family.instance.dim
+    return reverse_sde_sample(family, samples, dim, schedule, generator, batch=2000).samples
+
+
+def pool_sampler(pool: Any) -> Any:
+    """An unconditional sampler handing out the rows of ``pool`` in order (label 0): Algorithm 1
+    run for at most ``len(pool)`` rounds on it consumes each reverse-SDE draw once."""
+    import torch
+
+    position = [0]
+
+    def draw(count: int, gen: Any) -> tuple[Any, Any]:
+        rows = pool[position[0] : position[0] + count]
+        position[0] += len(rows)
+        return rows, torch.zeros(len(rows), dtype=torch.long)
+
+    return draw

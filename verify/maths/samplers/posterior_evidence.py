@@ -66,6 +66,18 @@ def _json_float(value: float) -> float | None:
     return value if math.isfinite(value) else None
 
 
+def e1_acceptance_unit(m: int, beta: float, delta: float, moment: arb) -> arb:
+    """delta (r/3R)^m exp(-rho^2/2beta^2), R = sqrt(M/delta), r = ``e1_best_r`` (at most R):
+    the explicit E.1 lower bound of a(y) with probability >= 1 - 3 delta over y."""
+    b, d = to_arb(beta), to_arb(delta)
+    big_r = (moment / d).sqrt()
+    r = to_arb(e1_best_r(beta, m, delta, float(big_r.mid())))
+    if not r <= big_r:
+        r = big_r
+    rho = e1_radius(r, b, m, d)
+    return e1_bound(r, big_r, m, d) * (-(rho * rho) / (2 * b * b)).exp()
+
+
 def acceptance_quantile_part(
     acceptances: list[arb],
     m: int,
@@ -82,13 +94,7 @@ def acceptance_quantile_part(
     ``resample(n)``, when given, returns n fresh certified a(y_i) (independent draws of y): it
     makes the part's re-draw for a refutation.
     """
-    b, d = to_arb(beta), to_arb(delta)
-    big_r = (moment / d).sqrt()
-    r = to_arb(e1_best_r(beta, m, delta, float(big_r.mid())))
-    if not r <= big_r:
-        r = big_r
-    rho = e1_radius(r, b, m, d)
-    unit = e1_bound(r, big_r, m, d) * (-(rho * rho) / (2 * b * b)).exp()
+    unit = e1_acceptance_unit(m, beta, delta, moment)
     quantile, lo_arb, hi = _quantile_interval(acceptances, 3 * delta, ALPHA)
     bound = to_arb(c_acc) * unit
 
