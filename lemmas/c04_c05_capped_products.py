@@ -75,7 +75,6 @@ import random
 from fractions import Fraction
 from typing import Any
 
-import numpy as np
 from flint import arb
 from hypothesis import strategies as st
 
@@ -85,10 +84,10 @@ from verify.core.numbers import ball, to_arb
 from verify.maths.laws import least_agreeing
 from verify.maths.product_scores import (
     boxed_error,
+    boxed_squared_errors,
     coarse_approximation,
     empirical_bernstein_interval,
     joint_scores_arb,
-    joint_scores_np,
     sample_product,
 )
 from verify.maths.score_approx import (
@@ -220,7 +219,7 @@ def _check_c5(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Pa
     def estimate(alpha: float, fresh: bool) -> tuple[arb, dict[str, Any]]:
         count = MC_SAMPLES * (4 if fresh else 1)
         x = sample_product(laws, sigma, count, seed + fresh)
-        sq = _squared_errors(laws, sigma, functions, x, box)
+        sq = boxed_squared_errors(laws, sigma, functions, x, box)
         beyond = int((sq > float(box.bound)).sum())
         info = {"samples": count, "mc_mean": float(sq.mean()), "beyond_bound": beyond}
         if beyond:  # the almost-sure bound is contradicted: no valid interval
@@ -248,24 +247,6 @@ def _check_c5(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Pa
         Part("mc_below", found, hi * total, "C5_hi", total, redraw=redraw_below, **mc),
         Part("mc_above", lo * total, found, "C5_lo", total, redraw=redraw_above, **mc),
     ]
-
-
-def _squared_errors(laws, sigma, functions, x: np.ndarray, box) -> np.ndarray:
-    """|s_hat(x) - s_joint(x)|^2 per sample, 0 outside the box (that part is ``box.outside``)."""
-    joint = joint_scores_np(laws, sigma, x)
-    approx = np.stack(
-        [
-            np.interp(
-                x[:, i],
-                [float(t) for t in f.breakpoints],
-                [float(v) for v in f.values_at_breakpoints()],
-            )
-            for i, f in enumerate(functions)
-        ],
-        axis=1,
-    )
-    inside = np.all((x >= [float(t) for t in box.lo]) & (x <= [float(t) for t in box.hi]), axis=1)
-    return np.where(inside, ((approx - joint) ** 2).sum(axis=1), 0.0)
 
 
 @st.composite

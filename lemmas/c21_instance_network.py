@@ -61,17 +61,15 @@ from hypothesis import strategies as st
 from verify.core.contract import Constant, Lemma, Part
 from verify.core.domain import Choice, Constraint, Domain, Integer, Real, integer
 from verify.core.numbers import ball, to_arb
-from verify.core.plotting import pyplot, save
 from verify.core.stats import empirical_bernstein_upper, nonnegative_mean_lower
 from verify.maths.nets.instance_network import (
     default_parameters,
-    fit_exponent,
     head_within,
     large_regime_error_terms,
-    score_error_rows,
     score_error_samples,
     target_network,
 )
+from verify.maths.nets.instance_plots import score_error_plots
 
 CONFIDENCE = 0.999
 LEVELS = tuple(2**k for k in range(17))  # fixed levels, as multiples of the right side K/d
@@ -226,66 +224,6 @@ def _make_check(scaled: bool):
     return check
 
 
-def _make_plots(lemma_id: str):
-    def plots(records: list[dict[str, Any]], out_dir: Any) -> list[str]:
-        plt = pyplot()
-
-        rows = score_error_rows(records)
-        if not rows:
-            return []
-        stem = lemma_id.replace(".", "_").lower()
-        names = []
-        fig, ax = plt.subplots(figsize=(6.4, 4.4))
-        for d, gamma in sorted({(r["d"], r["gamma"]) for r in rows}):
-            sel = [r for r in rows if (r["d"], r["gamma"]) == (d, gamma)]
-            sel.sort(key=lambda r: r["sigma"])
-            xs = [r["sigma"] for r in sel]
-            ax.errorbar(
-                xs,
-                [max(r["mean"], 1e-16) for r in sel],
-                yerr=[[0] * len(sel), [max(0.0, r["hi"] - r["mean"]) for r in sel]],
-                marker="o",
-                label=f"d = d' = {d}, gamma = {gamma}",
-            )
-            ax.axhline(d**-gamma, ls="--", lw=0.8, color=ax.lines[-1].get_color())
-        ax.set_xscale("log")
-        ax.set_yscale("log")
-        ax.set_xlabel("sigma (scaled instance)")
-        ax.set_ylabel("sigma^2 E|N - S|^2 (dashed: target d^-gamma)")
-        ax.set_title(f"{lemma_id}: score-network error vs sigma")
-        ax.legend(fontsize=8)
-        names.append(save(fig, out_dir, f"{stem}_score_error_vs_sigma.png"))
-
-        # One series per gamma: the largest size over the sigmas drawn, against d.
-        fig, axes = plt.subplots(1, 2, figsize=(11, 4.4))
-        for gamma in sorted({r["gamma"] for r in rows}):
-            sizes: dict[int, tuple[int, float]] = {}
-            for r in rows:
-                if r["gamma"] == gamma:
-                    old = sizes.get(r["d"], (0, 0.0))
-                    sizes[r["d"]] = (
-                        max(old[0], r["parameters"]),
-                        max(old[1], r["max_abs_parameter"]),
-                    )
-            ds = sorted(sizes)
-            for ax, k, what in ((axes[0], 0, "parameters"), (axes[1], 1, "max |param|")):
-                values = [sizes[d][k] for d in ds]
-                slope = fit_exponent(ds, values)
-                label = f"gamma = {gamma}" + (f" (exp {slope:.2f})" if slope else "")
-                ax.plot(ds, values, "o-", label=label)
-                ax.set_ylabel(what)
-        for ax in axes:
-            ax.set_xscale("log")
-            ax.set_yscale("log")
-            ax.set_xlabel("d = d'")
-            ax.legend(fontsize=7)
-        fig.suptitle(f"{lemma_id}: largest network size against d, per gamma")
-        names.append(save(fig, out_dir, f"{stem}_size_vs_d.png"))
-        return names
-
-    return plots
-
-
 _CONSTANTS = [
     Constant("K", 1, "target of the construction: sigma^2 E|N - S|^2 <= 1/d"),
     Constant("K_P", 300, "parameter count <= K_P d^2 (construction: ~d^{5/4} comb pieces)"),
@@ -318,7 +256,7 @@ C21 = Lemma(
     validate=_validate,
     examples=_EXAMPLES,
     budget={"quick": 0, "standard": 20, "thorough": 60},
-    plots=_make_plots("C.21"),
+    plots=score_error_plots("C.21"),
     depends_on=("C.15", "C.20"),
 )
 
@@ -338,6 +276,6 @@ COR35 = Lemma(
     validate=_validate,
     examples=_EXAMPLES,
     budget={"quick": 0, "standard": 20, "thorough": 60},
-    plots=_make_plots("Cor.3.5"),
+    plots=score_error_plots("Cor.3.5"),
     depends_on=("C.21", "Def.1.1"),
 )

@@ -166,3 +166,21 @@ def empirical_bernstein_interval(
     half = (math.sqrt(2 * var * log_term / n) + 7 * bound * log_term / (3 * (n - 1))) * (1 + 1e-9)
     slack = abs(mean) * 1e-9
     return Fraction(mean - half - slack), Fraction(mean + half + slack)
+
+
+def boxed_squared_errors(laws, sigma, functions, x: np.ndarray, box) -> np.ndarray:
+    """|s_hat(x) - s_joint(x)|^2 per sample, 0 outside the box (that part is ``box.outside``)."""
+    joint = joint_scores_np(laws, sigma, x)
+    approx = np.stack(
+        [
+            np.interp(
+                x[:, i],
+                [float(t) for t in f.breakpoints],
+                [float(v) for v in f.values_at_breakpoints()],
+            )
+            for i, f in enumerate(functions)
+        ],
+        axis=1,
+    )
+    inside = np.all((x >= [float(t) for t in box.lo]) & (x <= [float(t) for t in box.hi]), axis=1)
+    return np.where(inside, ((approx - joint) ** 2).sum(axis=1), 0.0)
