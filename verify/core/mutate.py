@@ -115,7 +115,8 @@ def refutation_threshold(base: LemmaRun, constant: Constant) -> tuple[float, dic
     ``lhs_lo * c / rhs_hi``) or c' unit_lo > rhs_hi (lower constant: c' above
     ``rhs_hi * c / lhs_lo``). Over all examples the best such value is the check's reach: for a
     certified part it sits just inside the empirical constant, for a statistical one a
-    confidence interval's width away. None when no example gives one.
+    confidence interval's width away (at the refutation level, since a statistical refutation
+    must hold there: the part's ``strict`` intervals). None when no example gives one.
     """
     used = float(base.constants[constant.name])
     if used <= 0:
@@ -125,7 +126,10 @@ def refutation_threshold(base: LemmaRun, constant: Constant) -> tuple[float, dic
         for part in evaluation.parts:
             if part.constant != constant.name:
                 continue
-            lhs_lo, rhs_hi = part.lhs.get("lo"), part.rhs.get("hi")
+            lhs, rhs = part.lhs, part.rhs
+            if part.kind == "statistical" and part.strict is not None:
+                lhs, rhs = part.strict["lhs"], part.strict["rhs"]
+            lhs_lo, rhs_hi = lhs.get("lo"), rhs.get("hi")
             if lhs_lo is None or rhs_hi is None:
                 continue
             if constant.sense == "upper":

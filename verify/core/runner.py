@@ -186,6 +186,7 @@ class PartResult:
     data: dict[str, Any] = field(default_factory=dict)
     agreement: dict[str, Any] | None = None
     refutation: dict[str, Any] | None = None
+    strict: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -202,6 +203,7 @@ class PartResult:
             "data": self.data,
             **({"agreement": self.agreement} if self.agreement is not None else {}),
             **({"refutation": self.refutation} if self.refutation is not None else {}),
+            **({"strict": self.strict} if self.strict is not None else {}),
         }
 
 
@@ -262,6 +264,12 @@ def _part_result(lemma: Lemma, part: Part) -> PartResult:
     refutation = None
     if part.kind == "statistical" and verdict is Verdict.REFUTED:
         verdict, refutation = _confirm_refutation(part)
+    strict = None
+    if part.kind == "statistical" and part.constant is not None and part.redraw is not None:
+        # The same samples' intervals at the refutation level: how far the check's evidence
+        # reaches when it has to refute (what `verify mutate` sets a constant past).
+        same = part.redraw(REFUTATION_ALPHA, False)
+        strict = {"alpha": REFUTATION_ALPHA, "lhs": _describe(same[0]), "rhs": _describe(same[1])}
     agreement = None
     if part.kind == "agreement":
         agreement = {
@@ -295,6 +303,7 @@ def _part_result(lemma: Lemma, part: Part) -> PartResult:
         data=part.data,
         agreement=agreement,
         refutation=refutation,
+        strict=strict,
     )
 
 
