@@ -72,3 +72,14 @@ def test_exact_sampler_inverts_with_small_noise():
     gen = torch.Generator().manual_seed(3)
     exact = ExactPosteriorSampler(inst, 0.03)
     assert inversion_failures(inst, 0.03, exact, 500, gen) <= 2
+
+
+def test_rejection_sampler_gives_up_at_its_cap_with_nan_rows():
+    # A measurement far from every comb point: acceptance ~ exp(-50^2 / 0.32), so every row
+    # exhausts its cap of 10 draws and comes back NaN, counted in stats.
+    inst = _instance()
+    sampler = RejectionSampler(inst, 0.4, max_draws=10, chunk=8)
+    y = torch.full((3, 2), 50.0, dtype=torch.float64)
+    out = sampler(y, torch.Generator().manual_seed(4))
+    assert out.shape == (3, inst.d + inst.d_out) and bool(torch.isnan(out).all())
+    assert sampler.stats.gave_up == 3 and sampler.stats.draws >= 3 * 10

@@ -126,3 +126,51 @@ def test_fixed_rounds_and_a_measurement_map(mixture: GaussianMixture) -> None:
     with precision(64):
         a = float(mixture.selected(2).acceptance_arb(y.tolist(), 0.7).mid())
     assert abs(runs[0].acceptance_rate - a) < 5 * math.sqrt(a * (1 - a) / 50_000)
+
+
+def test_acceptance_step_draws_proposals_then_uniforms_and_compares_in_log_space() -> None:
+    from verify.maths.samplers.rejection import accept_proposals
+
+    def propose(count: int, gen: torch.Generator) -> torch.Tensor:
+        return torch.rand(count, generator=gen, dtype=torch.float64)
+
+    log_p = torch.tensor([0.0, -math.inf, -1e6, math.log(0.5)] * 50, dtype=torch.float64)
+    proposals, accepted = accept_proposals(
+        propose, lambda p, y: log_p, 200, torch.zeros(200), torch.Generator().manual_seed(7)
+    )
+    replay = torch.Generator().manual_seed(7)
+    assert torch.equal(proposals, torch.rand(200, generator=replay, dtype=torch.float64))
+    u = torch.rand(200, generator=replay, dtype=torch.float64)
+    assert torch.equal(accepted, torch.log(u) < log_p)
+    # Probability 1 always accepts; probability 0 and e^-1e6 (0 as a float) never do.
+    assert bool(accepted[0::4].all()) and not bool(accepted[1::4].any() | accepted[2::4].any())
+
+
+def test_driver_returns_each_rows_first_acceptance_and_gives_up_at_the_cap() -> None:
+    from verify.maths.samplers.rejection import first_acceptances
+
+    # A proposal is its round number (global, in draw order); a row accepts rounds whose number
+    # is a multiple of its y; y = 0 never accepts and gives up after max_draws rounds.
+    counter = {"next": 0}
+
+    def propose(count: int, gen: torch.Generator) -> torch.Tensor:
+        start = counter["next"]
+        counter["next"] += count
+        return torch.arange(start, start + count, dtype=torch.float64)
+
+    def log_accept(p: torch.Tensor, y_rows: torch.Tensor) -> torch.Tensor:
+        hit = (y_rows > 0) & (torch.remainder(p, y_rows.clamp(min=1)) == 0)
+        return torch.where(hit, 0.0, -math.inf)
+
+    def complete(p: torch.Tensor, chosen: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+        return p[chosen].unsqueeze(1)
+
+    y = torch.tensor([1.0, 0.0, 7.0], dtype=torch.float64)
+    run = first_acceptances(
+        y, propose, log_accept, complete, 1, torch.Generator(), max_draws=9, chunk=12
+    )
+    # Pass 1: 4 rounds each (rows 0: rounds 0-3, 1: 4-7, 2: 8-11): row 0 accepts round 0.
+    # Pass 2: 6 rounds each (row 1: 12-17, row 2: 18-23): row 2 accepts 21; row 1 gives up.
+    assert run.outputs[0, 0] == 0 and run.outputs[2, 0] == 21 and math.isnan(run.outputs[1, 0])
+    assert run.gave_up == 1
+    assert run.draws == 1 + 4 + 4 + 6 + (21 - 18 + 1)

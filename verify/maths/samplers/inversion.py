@@ -32,7 +32,8 @@ B.3 is the same bound for a pair (x, y) drawn from the model itself, the event b
 Samplers provided: ``ExactPosteriorSampler`` (enumerates the 2^d seeds; the likelihood of a seed
 given y factorises into smoothed combs :math:`\psi_{f(s)_j,\beta}(y_j)`), ``RejectionSampler``
 (draw x ~ g, accept with probability :math:`e^{-|Ax-y|^2/2\beta^2}`: exact, time exponential in
-d'), and ``AdversarialSampler`` (a worst-case member of the :math:`(\tau,\delta)` class built on
+d'; Algorithm 1 is defined once, in ``verify.maths.samplers.rejection``), and
+``AdversarialSampler`` (a worst-case member of the :math:`(\tau,\delta)` class built on
 the exact sampler: garbage on a y-set of probability exactly delta, garbage with probability delta
 elsewhere, and a shift of norm tau of the most fragile sign coordinate). For Definition B.1's
 clipped noise (B.3 as the paper states it, ``lemmas/b03_clipped``): ``ClippedPosteriorSampler``
@@ -67,6 +68,7 @@ from verify.maths.instance import (
     sample_clipped_normal,
 )
 from verify.maths.oneway import all_seeds
+from verify.maths.samplers.rejection import first_acceptances, gaussian_log_accept
 
 if TYPE_CHECKING:
     import torch
@@ -235,9 +237,12 @@ class ExactPosteriorSampler:
 class RejectionSampler:
     """Algorithm 1: x ~ g, accept with probability exp(-|Ax - y|^2 / (2 beta^2)).
 
-    Exact whenever it returns; expected draws per row are 1 / E_x exp(-|Ax - y|^2 / 2beta^2),
-    exponential in d'. Rows still pending after ``max_draws`` draws come back as NaN (and count
-    as failures for whoever decodes them).
+    Built on ``rejection.first_acceptances`` (the suite's one Algorithm 1): this class only says
+    what it proposes and its likelihood. Only A x enters the acceptance test, so a proposal is a
+    seed and its comb coordinates; the Gaussian head x_{1:d} | s is drawn afterwards for the
+    accepted draws (same law as x ~ g). Exact whenever it returns; expected draws per row are
+    1 / E_x exp(-|Ax - y|^2 / 2beta^2), exponential in d'. Rows still pending after
+    ``max_draws`` draws come back as NaN (and count as failures for whoever decodes them).
     """
 
     def __init__(
@@ -250,64 +255,61 @@ class RejectionSampler:
         if instance.d <= 16:
             self.table = seed_table(instance)
 
-    def __call__(self, y: Tensor, generator: torch.Generator) -> Tensor:
+    def propose(self, count: int, generator: torch.Generator) -> tuple[Tensor, Tensor]:
+        """``count`` seeds s ~ Uniform({±1}^d) and comb coordinates x_{d+1:} | s: (s, tail)."""
         import torch
 
+        inst = self.instance
+        if self.table is None:
+            s = inst.sample_seeds_torch(count, generator)
+            codes = inst.outputs_torch(s)
+        else:  # small d: f tabulated on all 2^d seeds once, draws index the table
+            pick = torch.randint(0, self.table[0].shape[0], (count,), generator=generator)
+            s, codes = self.table[0][pick], self.table[1][pick]
+        return s, inst.sample_comb_by_inverse_cdf(codes, generator)
+
+    def complete(
+        self, proposals: tuple[Tensor, Tensor], chosen: Tensor, generator: torch.Generator
+    ) -> Tensor:
+        """The accepted proposals as rows of x: the head x_{1:d} ~ N(R s, I), then the comb."""
+        import torch
+
+        s, tail = proposals
+        return torch.cat([self.instance.sample_head(s[chosen], generator), tail[chosen]], dim=1)
+
+    def log_accept_proposals(self, proposals: tuple[Tensor, Tensor], y: Tensor) -> Tensor:
+        return self.log_accept(proposals[1], y)
+
+    def __call__(self, y: Tensor, generator: torch.Generator) -> Tensor:
         started = time.perf_counter()
         inst = self.instance
-        n = y.shape[0]
-        out = torch.full((n, inst.d + inst.d_out), math.nan, dtype=torch.float64)
-        pending = torch.arange(n)
-        used = torch.zeros(n, dtype=torch.int64)
-        while pending.numel():
-            per_row = max(1, self.chunk // pending.numel())
-            rows = pending.repeat_interleave(per_row)
-            # Only A x enters the acceptance test: draw seeds and comb coordinates, and the
-            # Gaussian head x_{1:d} | s afterwards for the accepted draws (same law as x ~ g).
-            if self.table is None:
-                s = inst.sample_seeds_torch(rows.numel(), generator)
-                codes = inst.outputs_torch(s)
-            else:  # small d: f tabulated on all 2^d seeds once, draws index the table
-                pick = torch.randint(
-                    0, self.table[0].shape[0], (rows.numel(),), generator=generator
-                )
-                s, codes = self.table[0][pick], self.table[1][pick]
-            tail = inst.sample_comb_by_inverse_cdf(codes, generator)
-            log_accept = self.log_accept(tail, y[rows])
-            u = torch.rand(rows.numel(), generator=generator, dtype=torch.float64)
-            accepted = torch.log(u) < log_accept
-            # First accepted draw of each row (draws of a row are in order within the chunk).
-            order = torch.arange(rows.numel())
-            first = torch.full((n,), rows.numel(), dtype=torch.int64)
-            first.scatter_reduce_(0, rows[accepted], order[accepted], reduce="amin")
-            hit = first[pending] < rows.numel()
-            done_rows = pending[hit]
-            chosen = first[done_rows]
-            head = inst.sample_head(s[chosen], generator)
-            out[done_rows] = torch.cat([head, tail[chosen]], dim=1)
-            # Count draws used: up to and including the accepted one, or all of them.
-            offset = first[done_rows] - torch.searchsorted(rows, done_rows)
-            used[done_rows] += offset + 1
-            used[pending[~hit]] += per_row
-            self.stats.draws += int(offset.sum()) + hit.sum().item() + per_row * int((~hit).sum())
-            still = pending[~hit]
-            over = used[still] >= self.max_draws
-            self.stats.gave_up += int(over.sum())
-            pending = still[~over]
+        run = first_acceptances(
+            y,
+            self.propose,
+            self.log_accept_proposals,
+            self.complete,
+            inst.d + inst.d_out,
+            generator,
+            max_draws=self.max_draws,
+            chunk=self.chunk,
+        )
+        self.stats.draws += run.draws
+        self.stats.gave_up += run.gave_up
         self.stats.seconds += time.perf_counter() - started
-        return out
+        return run.outputs
 
     def log_accept(self, tail: Tensor, y: Tensor) -> Tensor:
         """log of the acceptance probability exp(-|Ax - y|^2 / 2 beta^2), the likelihood over
         its maximum (Gaussian noise), per row."""
-        return -((tail - y) ** 2).sum(1) / (2 * self.beta**2)
+        return gaussian_log_accept(((tail - y) ** 2).sum(1), self.beta)
 
 
 class ClippedRejectionSampler(RejectionSampler):
     """Algorithm 1 for Definition B.1's clipped noise: the likelihood prod_j phi_beta(y_j - t_j)
     1{|y_j - t_j| <= c} / m over its maximum (phi_beta(0) / m)^d' is exp(-|Ax - y|^2 / 2beta^2)
     when every |y_j - t_j| <= c and 0 otherwise. Exact whenever it returns; independent of
-    ``ClippedPosteriorSampler`` (no enumeration, no weights)."""
+    ``ClippedPosteriorSampler`` (no enumeration, no weights). Only the likelihood differs from
+    ``RejectionSampler``."""
 
     def __init__(self, instance: Instance, beta: float, clip: float, **kwargs: Any):
         super().__init__(instance, beta, **kwargs)

@@ -1,6 +1,13 @@
 """Algorithm 1 (rejection sampling of an unconditional sampler) and isotropic Gaussian mixtures
 whose ball probabilities, acceptance probabilities and posteriors are known in closed form.
 
+This module is the suite's only definition of Algorithm 1: one acceptance step
+(``accept_proposals``: U < exp(log_accept), compared in log space) and one driver for many
+measurements at once (``first_acceptances``: each row's first acceptance, with a per-row cap).
+``rejection_sample`` (one y, every acceptance) and ``inversion.RejectionSampler`` /
+``inversion.ClippedRejectionSampler`` (many y, which only say what they propose and their
+likelihood) are all built on them.
+
 Algorithm 1 (the paper's upper bound). Given y = A x + eta, eta ~ N(0, beta^2 I_m):
 repeat { draw x' from the unconditional sampler; with probability exp(-|A x' - y|^2/(2 beta^2))
 return x' }. Each round is independent and accepts x' with probability proportional to the
@@ -24,7 +31,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 import numpy as np
 import torch
@@ -41,6 +48,8 @@ if TYPE_CHECKING:
 
 
 # ---------------------------------------------------------------------------- Algorithm 1
+
+P = TypeVar("P")  # a batch of proposals, whatever form its sampler gives it
 
 
 class UnconditionalSampler(Protocol):
@@ -66,6 +75,88 @@ def first_coordinates(m: int) -> Callable[[torch.Tensor], torch.Tensor]:
     return lambda x: x[:, :m]
 
 
+def accept_proposals(
+    propose: Callable[[int, torch.Generator], P],
+    log_accept: Callable[[P, torch.Tensor], torch.Tensor],
+    count: int,
+    y_rows: torch.Tensor,
+    gen: torch.Generator,
+) -> tuple[P, torch.Tensor]:
+    """One batch of ``count`` rounds of Algorithm 1: the proposals ``propose(count, gen)`` first,
+    then U ~ Uniform(0, 1) per round (float64); round i accepts when U_i < exp(log_accept_i),
+    compared as log U_i < log_accept_i (no underflow for tiny acceptance probabilities).
+    ``log_accept(proposals, y_rows)`` is the log acceptance probability of each proposal against
+    its measurement (the likelihood over its maximum). Returns the proposals and the mask."""
+    proposals = propose(count, gen)
+    log_probability = log_accept(proposals, y_rows)
+    u = torch.rand(count, generator=gen, dtype=torch.float64)
+    return proposals, torch.log(u) < log_probability
+
+
+@dataclass
+class FirstAcceptances:
+    outputs: torch.Tensor  # (rows, width): each row's output, NaN where the row gave up
+    draws: int  # proposals used: up to and including each accepted one, all of a failed row's
+    gave_up: int  # rows still pending after ``max_draws`` proposals
+
+
+def first_acceptances(
+    y: torch.Tensor,
+    propose: Callable[[int, torch.Generator], P],
+    log_accept: Callable[[P, torch.Tensor], torch.Tensor],
+    complete: Callable[[P, torch.Tensor, torch.Generator], torch.Tensor],
+    width: int,
+    gen: torch.Generator,
+    *,
+    max_draws: int,
+    chunk: int,
+) -> FirstAcceptances:
+    """Algorithm 1 for every row of ``y`` at once: each row's output is its first accepted
+    proposal (an independent run of Algorithm 1 per row).
+
+    Per pass: the pending rows share ``chunk`` rounds (``max(1, chunk // pending)`` each, a row's
+    rounds consecutive and in order), run by ``accept_proposals``; then
+    ``complete(proposals, chosen, gen)`` turns the first accepted proposal of each row that
+    accepted (indices ``chosen`` into the pass's proposals, possibly none) into output rows of
+    ``width`` columns (it may draw more, e.g. coordinates the likelihood does not see). A row
+    still pending after ``max_draws`` proposals gives up and stays NaN.
+    """
+    n = y.shape[0]
+    out = torch.full((n, width), math.nan, dtype=torch.float64)
+    pending = torch.arange(n)
+    used = torch.zeros(n, dtype=torch.int64)
+    draws = 0
+    gave_up = 0
+    while pending.numel():
+        per_row = max(1, chunk // pending.numel())
+        rows = pending.repeat_interleave(per_row)
+        proposals, accepted = accept_proposals(propose, log_accept, rows.numel(), y[rows], gen)
+        # First accepted draw of each row (draws of a row are in order within the chunk).
+        order = torch.arange(rows.numel())
+        first = torch.full((n,), rows.numel(), dtype=torch.int64)
+        first.scatter_reduce_(0, rows[accepted], order[accepted], reduce="amin")
+        hit = first[pending] < rows.numel()
+        done_rows = pending[hit]
+        chosen = first[done_rows]
+        out[done_rows] = complete(proposals, chosen, gen)
+        # Count draws used: up to and including the accepted one, or all of them.
+        offset = first[done_rows] - torch.searchsorted(rows, done_rows)
+        used[done_rows] += offset + 1
+        used[pending[~hit]] += per_row
+        draws += int(offset.sum()) + hit.sum().item() + per_row * int((~hit).sum())
+        still = pending[~hit]
+        over = used[still] >= max_draws
+        gave_up += int(over.sum())
+        pending = still[~over]
+    return FirstAcceptances(out, draws, gave_up)
+
+
+def gaussian_log_accept(sq_distance: torch.Tensor, beta: float) -> torch.Tensor:
+    """log exp(-|A x - y|^2 / (2 beta^2)) from |A x - y|^2 per row: the Gaussian likelihood
+    N(y; A x, beta^2 I) over its maximum."""
+    return -sq_distance / (2 * beta**2)
+
+
 def rejection_sample(
     sampler: UnconditionalSampler,
     y: torch.Tensor,
@@ -81,23 +172,25 @@ def rejection_sample(
 
     ``measure`` is A, as a map from rows of x' to rows of A x' (an int m: the first m
     coordinates). A round accepts x' when U < exp(-|A x' - y|^2 / (2 beta^2)), U ~ Uniform(0, 1)
-    (compared in log space); per batch the generator draws the proposals first, then the U's.
-    With ``want=None`` exactly ``max_proposals`` rounds run and every acceptance is returned
-    (so the number accepted is Binomial(rounds, a(y))); otherwise the first ``want`` outputs.
+    (``accept_proposals``, compared in log space); per batch the generator draws the proposals
+    first, then the U's. With ``want=None`` exactly ``max_proposals`` rounds run and every
+    acceptance is returned (so the number accepted is Binomial(rounds, a(y))); otherwise the
+    first ``want`` outputs.
     """
-    import torch  # here, not at module level: the module-level import is GaussianMixture's
-
     apply_a = first_coordinates(measure) if isinstance(measure, int) else measure
+
+    def log_accept(
+        proposals: tuple[torch.Tensor, torch.Tensor], y_rows: torch.Tensor
+    ) -> torch.Tensor:
+        return gaussian_log_accept(((apply_a(proposals[0]) - y_rows) ** 2).sum(1), beta)
+
     kept_x: list[torch.Tensor] = []
     kept_l: list[torch.Tensor] = []
     accepted = 0
     proposals = 0
     while (want is None or accepted < want) and proposals < max_proposals:
         count = min(batch, max_proposals - proposals)
-        x, labels = sampler(count, gen)
-        log_accept = -((apply_a(x) - y) ** 2).sum(1) / (2 * beta**2)
-        u = torch.rand(count, generator=gen, dtype=torch.float64)
-        take = torch.log(u) < log_accept
+        (x, labels), take = accept_proposals(sampler, log_accept, count, y, gen)
         proposals += count
         if bool(take.any()):
             kept_x.append(x[take])
