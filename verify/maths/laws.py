@@ -580,6 +580,7 @@ class FiniteMixture(_LawBase):
         phi_far = (arb(-far * far) / 2).exp() * inv_root
         h_arb = to_arb(h)
         first_centre = to_arb(start + h / 2)
+        offsets = np.arange(cells)
         for m, v, w in zip(self.means, self._scales(s), self.weights, strict=True):
             wa = to_arb(w)
             rho = h_arb / (2 * v)
@@ -590,17 +591,23 @@ class FiniteMixture(_LawBase):
             far_mass = wa * arb(0, (2 * rho * phi_far).upper())
             rho_ball = arb(0, rho.upper())
             cubic = _pow(rho, 3) / 3
-            for j in range(cells):
-                z_f = z0_f + j * step_f
-                if abs(z_f) - rho_f > far + 1e-6 * (1 + abs(z_f)):
+            # The far test in numpy: the same float operations, elementwise, as z0_f + j * step_f.
+            z_fs = z0_f + offsets * step_f
+            far_cells = np.abs(z_fs) - rho_f > far + 1e-6 * (1 + np.abs(z_fs))
+            # Loop invariants hoisted: (wa * inv_root) * (...) and (2 * rho) * ... are the same
+            # products, in the same order, as before (every enclosure is unchanged).
+            scale = wa * inv_root
+            two_rho = 2 * rho
+            for j, is_far in enumerate(far_cells.tolist()):
+                if is_far:
                     masses[j] += far_mass
                     continue
                 z = z0 + j * step
-                centre_value = (-_sq(z) / 2).exp()
+                centre_value = (-(z * z).nonnegative_part() / 2).exp()
                 zb = z + rho_ball
-                zb2 = _sq(zb)
+                zb2 = (zb * zb).nonnegative_part()
                 curvature = (zb2 - 1) * (-zb2 / 2).exp()
-                masses[j] += wa * inv_root * (2 * rho * centre_value + cubic * curvature)
+                masses[j] += scale * (two_rho * centre_value + cubic * curvature)
         return masses
 
     def outside_mass(self, lo: Number | arb, hi: Number | arb, sigma: Number | arb) -> arb:
@@ -1410,25 +1417,29 @@ def _atomic_grid_bounds(
     centre = law.center
     values: list[arb] = []
     e: list[arb] = []
-    atoms = range(len(kit))
     inv_s2, inv_s4 = 1 / s2, 1 / s4
     zero = arb(0)
+    moments = list(zip(mcs, mc2s, strict=True))
     for k in range(cells + 1):
         if k % 256 == 0:
             xc = to_arb(start + k * h - centre)
             e = [(alpha + beta * xc).exp() for _, alpha, beta in kit]
         else:
-            e = [e[i] * steps[i] for i in atoms]
+            e = [ei * step for ei, step in zip(e, steps, strict=True)]
         s0 = s1 = s2sum = zero
-        for i in atoms:
-            ei = e[i]
+        for ei, (mc, mc2) in zip(e, moments, strict=True):
             s0 += ei
-            s1 += ei * mcs[i]
-            s2sum += ei * mc2s[i]
+            s1 += ei * mc
+            s2sum += ei * mc2
         mean = s1 / s0
         values.append((s2sum / s0 - mean * mean) * inv_s4 - inv_s2)
-    point_up = np.array([_float_up(abs(v).upper()) for v in values])
-    point_low = np.array([max(0.0, _float_down(abs(v).lower())) for v in values])
+    # The same roundings as _float_up / _float_down, elementwise (fmax, like max(0.0, x), keeps
+    # 0.0 against a NaN).
+    magnitudes = [abs(v) for v in values]
+    point_up = np.nextafter(np.array([float(a.upper()) for a in magnitudes]), np.inf)
+    point_low = np.fmax(
+        0.0, np.nextafter(np.array([float(a.lower()) for a in magnitudes]), -np.inf)
+    )
     spread_err = np.empty(cells)
     for first in range(0, cells, block):
         last = min(first + block, cells)
@@ -1510,11 +1521,11 @@ def window_sup_moment(
         low = low_win.max(axis=1)
         upper_total = arb(0)
         lower_total = arb(0)
-        for j in range(cells):
-            u = arb(float(up[j]))
-            lo_v = arb(float(low[j]))
-            upper_total += masses[j] * u * u
-            lower_total += masses[j] * lo_v * lo_v
+        for mass, up_j, low_j in zip(masses, up.tolist(), low.tolist(), strict=True):
+            u = arb(up_j)
+            lo_v = arb(low_j)
+            upper_total += mass * u * u
+            lower_total += mass * lo_v * lo_v
         upper_total += outside * bound_sq
         results[kappa] = ball(lower_total.lower(), upper_total.upper())
     return results
