@@ -129,7 +129,7 @@ def _exact(value: Number) -> Fraction:
 
 def _sq(x: arb) -> arb:
     """x^2 enclosed without the spurious negative part that x*x gives for a ball around 0."""
-    return nonnegative_part(x * x)
+    return (x * x).nonnegative_part()  # numbers.nonnegative_part, one call fewer (hot path)
 
 
 def _pow(x: arb, k: int) -> arb:
@@ -147,8 +147,16 @@ def _has_radius(x: arb) -> bool:
     return x.rad() > 0
 
 
+_LOG_SQRT_2PI: dict[int, arb] = {}
+
+
 def _log_sqrt_2pi() -> arb:
-    return (2 * arb.pi()).log() / 2
+    """log sqrt(2 pi), cached per working precision (the same enclosure each time)."""
+    prec = flint.ctx.prec
+    value = _LOG_SQRT_2PI.get(prec)
+    if value is None:
+        value = _LOG_SQRT_2PI[prec] = (2 * arb.pi()).log() / 2
+    return value
 
 
 def _intersect(a: arb, b: arb) -> arb:
@@ -1139,6 +1147,7 @@ def _cell_moments(
     m2 = [arb(0)] * cells
     root = (2 * arb.pi()).sqrt()
     far = 12
+    far_density = (arb(-far * far) / 2).exp()  # hoisted: the same enclosure in every far cell
     for m, v, w in zip(law.means, law._scales(sigma), law.weights, strict=True):
         ma, wa = to_arb(m), to_arb(w)
         zs = [(e - ma) / v for e in edges]
@@ -1157,7 +1166,7 @@ def _cell_moments(
             a, b = edges[j], edges[j + 1]
             half = (b - a) / 2
             if j not in tails or j + 1 not in tails:
-                bound = (2 * half / v * (arb(-far * far) / 2).exp() / root).upper()
+                bound = (2 * half / v * far_density / root).upper()
                 m0[j] += wa * arb(0, bound)
                 m1[j] += wa * arb(0, (bound * half).upper())
                 m2[j] += wa * arb(0, (bound * half * half).upper())
