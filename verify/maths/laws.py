@@ -500,8 +500,9 @@ class FiniteMixture(_LawBase):
                 taus2.append(t2 * s2 * inv_v2)
         mean = sum((ri * mu for ri, mu in zip(r, mus, strict=True)), arb(0))
         devs = [mu - mean for mu in mus]
-        variance = sum((ri * _sq(d) for ri, d in zip(r, devs, strict=True)), arb(0))
-        third = sum((ri * d * _sq(d) for ri, d in zip(r, devs, strict=True)), arb(0))
+        devs_sq = [_sq(d) for d in devs]  # each square once (used by both sums)
+        variance = sum((ri * d2 for ri, d2 in zip(r, devs_sq, strict=True)), arb(0))
+        third = sum((ri * d * d2 for ri, d, d2 in zip(r, devs, devs_sq, strict=True)), arb(0))
         for ri, tau2 in zip(r, taus2, strict=True):
             if tau2 is not None:
                 variance += ri * tau2
