@@ -73,25 +73,28 @@ def greedy_separated(
     rng = np.random.default_rng(seed)
     order = rng.permutation(points.shape[0])
     pts = points[order]
-    size = 2 * big_radius + 1
     huge = np.iinfo(np.int64).max
-    nearest_grid = np.full((size,) * dim, huge, dtype=np.int64)
     threshold = math.floor(sep_sq)  # |p - c|^2 > sep_sq <=> |p - c|^2 > floor(sep_sq)
     reach = math.isqrt(threshold)  # |p - c|^2 <= threshold implies each |p_i - c_i| <= reach
+    # The grid of lattice points padded by ``reach`` on every side, as one flat array: every
+    # update block lies inside it (no bounds test, no wrap-around), and the padding is never
+    # read, so each point's value is the one an unpadded grid would hold.
+    padded = 2 * big_radius + 1 + 2 * reach
+    nearest_flat = np.full(padded**dim, huge, dtype=np.int64)
+    strides = padded ** np.arange(dim - 1, -1, -1, dtype=np.int64)
     span = np.arange(-reach, reach + 1, dtype=np.int64)
     offsets = np.stack(np.meshgrid(*([span] * dim), indexing="ij"), axis=-1).reshape(-1, dim)
     offset_sq = (offsets * offsets).sum(axis=1)
+    offset_flat = offsets @ strides
+    point_flat = (pts + (big_radius + reach)) @ strides
     kept: list[int] = []
-    shifted = pts + big_radius
-    for index in range(pts.shape[0]):
-        if nearest_grid[tuple(shifted[index])] <= threshold:
+    for index, base in enumerate(point_flat.tolist()):
+        if nearest_flat[base] <= threshold:
             continue
         kept.append(index)
-        cells = shifted[index] + offsets
-        inside = ((cells >= 0) & (cells < size)).all(axis=1)
-        idx = tuple(cells[inside].T)
-        nearest_grid[idx] = np.minimum(nearest_grid[idx], offset_sq[inside])
-    nearest = nearest_grid[tuple(shifted.T)]
+        block = base + offset_flat
+        nearest_flat[block] = np.minimum(nearest_flat[block], offset_sq)
+    nearest = nearest_flat[point_flat]
     return pts[kept], nearest
 
 

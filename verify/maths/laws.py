@@ -129,7 +129,7 @@ def _exact(value: Number) -> Fraction:
 
 def _sq(x: arb) -> arb:
     """x^2 enclosed without the spurious negative part that x*x gives for a ball around 0."""
-    return nonnegative_part(x * x)
+    return (x * x).nonnegative_part()  # numbers.nonnegative_part, one call fewer (hot path)
 
 
 def _pow(x: arb, k: int) -> arb:
@@ -147,8 +147,16 @@ def _has_radius(x: arb) -> bool:
     return x.rad() > 0
 
 
+_LOG_SQRT_2PI: dict[int, arb] = {}
+
+
 def _log_sqrt_2pi() -> arb:
-    return (2 * arb.pi()).log() / 2
+    """log sqrt(2 pi), cached per working precision (the same enclosure each time)."""
+    prec = flint.ctx.prec
+    value = _LOG_SQRT_2PI.get(prec)
+    if value is None:
+        value = _LOG_SQRT_2PI[prec] = (2 * arb.pi()).log() / 2
+    return value
 
 
 def _intersect(a: arb, b: arb) -> arb:
@@ -492,8 +500,9 @@ class FiniteMixture(_LawBase):
                 taus2.append(t2 * s2 * inv_v2)
         mean = sum((ri * mu for ri, mu in zip(r, mus, strict=True)), arb(0))
         devs = [mu - mean for mu in mus]
-        variance = sum((ri * _sq(d) for ri, d in zip(r, devs, strict=True)), arb(0))
-        third = sum((ri * d * _sq(d) for ri, d in zip(r, devs, strict=True)), arb(0))
+        devs_sq = [_sq(d) for d in devs]  # each square once (used by both sums)
+        variance = sum((ri * d2 for ri, d2 in zip(r, devs_sq, strict=True)), arb(0))
+        third = sum((ri * d * d2 for ri, d, d2 in zip(r, devs, devs_sq, strict=True)), arb(0))
         for ri, tau2 in zip(r, taus2, strict=True):
             if tau2 is not None:
                 variance += ri * tau2
@@ -580,6 +589,7 @@ class FiniteMixture(_LawBase):
         phi_far = (arb(-far * far) / 2).exp() * inv_root
         h_arb = to_arb(h)
         first_centre = to_arb(start + h / 2)
+        offsets = np.arange(cells)
         for m, v, w in zip(self.means, self._scales(s), self.weights, strict=True):
             wa = to_arb(w)
             rho = h_arb / (2 * v)
@@ -590,17 +600,23 @@ class FiniteMixture(_LawBase):
             far_mass = wa * arb(0, (2 * rho * phi_far).upper())
             rho_ball = arb(0, rho.upper())
             cubic = _pow(rho, 3) / 3
-            for j in range(cells):
-                z_f = z0_f + j * step_f
-                if abs(z_f) - rho_f > far + 1e-6 * (1 + abs(z_f)):
+            # The far test in numpy: the same float operations, elementwise, as z0_f + j * step_f.
+            z_fs = z0_f + offsets * step_f
+            far_cells = np.abs(z_fs) - rho_f > far + 1e-6 * (1 + np.abs(z_fs))
+            # Loop invariants hoisted: (wa * inv_root) * (...) and (2 * rho) * ... are the same
+            # products, in the same order, as before (every enclosure is unchanged).
+            scale = wa * inv_root
+            two_rho = 2 * rho
+            for j, is_far in enumerate(far_cells.tolist()):
+                if is_far:
                     masses[j] += far_mass
                     continue
                 z = z0 + j * step
-                centre_value = (-_sq(z) / 2).exp()
+                centre_value = (-(z * z).nonnegative_part() / 2).exp()
                 zb = z + rho_ball
-                zb2 = _sq(zb)
+                zb2 = (zb * zb).nonnegative_part()
                 curvature = (zb2 - 1) * (-zb2 / 2).exp()
-                masses[j] += wa * inv_root * (2 * rho * centre_value + cubic * curvature)
+                masses[j] += scale * (two_rho * centre_value + cubic * curvature)
         return masses
 
     def outside_mass(self, lo: Number | arb, hi: Number | arb, sigma: Number | arb) -> arb:
@@ -1132,6 +1148,7 @@ def _cell_moments(
     m2 = [arb(0)] * cells
     root = (2 * arb.pi()).sqrt()
     far = 12
+    far_density = (arb(-far * far) / 2).exp()  # hoisted: the same enclosure in every far cell
     for m, v, w in zip(law.means, law._scales(sigma), law.weights, strict=True):
         ma, wa = to_arb(m), to_arb(w)
         zs = [(e - ma) / v for e in edges]
@@ -1150,7 +1167,7 @@ def _cell_moments(
             a, b = edges[j], edges[j + 1]
             half = (b - a) / 2
             if j not in tails or j + 1 not in tails:
-                bound = (2 * half / v * (arb(-far * far) / 2).exp() / root).upper()
+                bound = (2 * half / v * far_density / root).upper()
                 m0[j] += wa * arb(0, bound)
                 m1[j] += wa * arb(0, (bound * half).upper())
                 m2[j] += wa * arb(0, (bound * half * half).upper())
@@ -1410,25 +1427,29 @@ def _atomic_grid_bounds(
     centre = law.center
     values: list[arb] = []
     e: list[arb] = []
-    atoms = range(len(kit))
     inv_s2, inv_s4 = 1 / s2, 1 / s4
     zero = arb(0)
+    moments = list(zip(mcs, mc2s, strict=True))
     for k in range(cells + 1):
         if k % 256 == 0:
             xc = to_arb(start + k * h - centre)
             e = [(alpha + beta * xc).exp() for _, alpha, beta in kit]
         else:
-            e = [e[i] * steps[i] for i in atoms]
+            e = [ei * step for ei, step in zip(e, steps, strict=True)]
         s0 = s1 = s2sum = zero
-        for i in atoms:
-            ei = e[i]
+        for ei, (mc, mc2) in zip(e, moments, strict=True):
             s0 += ei
-            s1 += ei * mcs[i]
-            s2sum += ei * mc2s[i]
+            s1 += ei * mc
+            s2sum += ei * mc2
         mean = s1 / s0
         values.append((s2sum / s0 - mean * mean) * inv_s4 - inv_s2)
-    point_up = np.array([_float_up(abs(v).upper()) for v in values])
-    point_low = np.array([max(0.0, _float_down(abs(v).lower())) for v in values])
+    # The same roundings as _float_up / _float_down, elementwise (fmax, like max(0.0, x), keeps
+    # 0.0 against a NaN).
+    magnitudes = [abs(v) for v in values]
+    point_up = np.nextafter(np.array([float(a.upper()) for a in magnitudes]), np.inf)
+    point_low = np.fmax(
+        0.0, np.nextafter(np.array([float(a.lower()) for a in magnitudes]), -np.inf)
+    )
     spread_err = np.empty(cells)
     for first in range(0, cells, block):
         last = min(first + block, cells)
@@ -1510,11 +1531,11 @@ def window_sup_moment(
         low = low_win.max(axis=1)
         upper_total = arb(0)
         lower_total = arb(0)
-        for j in range(cells):
-            u = arb(float(up[j]))
-            lo_v = arb(float(low[j]))
-            upper_total += masses[j] * u * u
-            lower_total += masses[j] * lo_v * lo_v
+        for mass, up_j, low_j in zip(masses, up.tolist(), low.tolist(), strict=True):
+            u = arb(up_j)
+            lo_v = arb(low_j)
+            upper_total += mass * u * u
+            lower_total += mass * lo_v * lo_v
         upper_total += outside * bound_sq
         results[kappa] = ball(lower_total.lower(), upper_total.upper())
     return results

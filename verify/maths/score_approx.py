@@ -61,9 +61,18 @@ def _ipow(x: arb, k: int) -> arb:
     return out
 
 
+_UNIT_BALL = arb(0, 1)
+
+
+def _ball_of_arbs(lo: arb, hi: arb) -> arb:
+    """``ball(lo, hi)`` for two arb endpoints: the same operations, without the conversions
+    (a hot path)."""
+    return (lo + hi) / 2 + _UNIT_BALL * ((hi - lo) / 2)
+
+
 def exp_range(x: arb) -> arb:
     """exp over a ball from its endpoints (arb's exp of a wide ball may dip below zero)."""
-    return ball(x.lower().exp().lower(), x.upper().exp().upper())
+    return _ball_of_arbs(x.lower().exp().lower(), x.upper().exp().upper())
 
 
 def square_range(x: arb) -> arb:
@@ -172,6 +181,31 @@ class _Smoothed:
             cache[prec] = (atoms, weights, [w.log() for w in weights], v, v.sqrt())
         return cache[prec]
 
+    def float_atoms(self) -> tuple[float, ...]:
+        """The atoms as floats (cached; the same floats as ``float(a)`` each time)."""
+        cached = self.__dict__.get("_float_atoms")
+        if cached is None:
+            cached = tuple(float(a) for a in self.atoms)
+            self.__dict__["_float_atoms"] = cached
+        return cached
+
+    def cumulant_bounds(self) -> tuple[arb, arb, arb]:
+        """A-priori balls of kappa_2, kappa_3, kappa_4 for a law on an interval of length D
+        (see ``posterior_cumulants``), cached per working precision."""
+        import flint
+
+        cache = self.__dict__.setdefault("_cumulant_bounds", {})
+        prec = flint.ctx.prec
+        if prec not in cache:
+            d = to_arb(self.spread)
+            d2 = d * d
+            cache[prec] = (
+                ball(0, d2 / 4),
+                ball(-d2 * d / 4, d2 * d / 4),
+                ball(-d2 * d2 / 4, d2 * d2 / 4),
+            )
+        return cache[prec]
+
     # -- float screen ----------------------------------------------------------------------
     def _posterior_np(self, x: np.ndarray) -> np.ndarray:
         a = np.array([float(t) for t in self.atoms])
@@ -211,18 +245,34 @@ class _Smoothed:
         """Posterior weights up to a common factor, centred so that the dependency is small."""
         atoms, _, logw, v, _ = self.arbs()
         centre = arb(x.mid())
+        shifted, offsets = self._posterior_frame(centre, atoms, logw, v)
+        rho = x - centre
+        return [exp_range(t + rho * d / v) for t, d in zip(shifted, offsets, strict=True)]
+
+    def _posterior_frame(
+        self, centre: arb, atoms: list[arb], logw: list[arb], v: arb
+    ) -> tuple[list[arb], list[arb]]:
+        """(logit_j - top, a_j - m_centre) at a point ``centre``; the last one is kept (a cell
+        and its centre point often share their midpoint), recomputed on any other centre or
+        precision, so every value is the one a fresh computation gives."""
+        import flint
+
+        prec = flint.ctx.prec
+        last = self.__dict__.get("_last_frame")
+        if last is not None and last[0] == prec and last[1] == centre:
+            return last[2]
         logits = [lw + (centre * aa - aa * aa / 2) / v for lw, aa in zip(logw, atoms, strict=True)]
         top = max(logits, key=lambda t: float(t.mid()))
         # x = centre + rho: logit_j = base_j + rho a_j / v; subtract rho * m_c / v from all.
         probe = [float((t - top).mid()) for t in logits]
         weights = [math.exp(p) for p in probe]
-        m_float = sum(w * float(a) for w, a in zip(weights, self.atoms, strict=True)) / sum(weights)
+        m_float = sum(w * a for w, a in zip(weights, self.float_atoms(), strict=True)) / sum(
+            weights
+        )
         m_centre = arb(m_float)
-        rho = x - centre
-        return [
-            exp_range(t - top + rho * (aa - m_centre) / v)
-            for t, aa in zip(logits, atoms, strict=True)
-        ]
+        frame = ([t - top for t in logits], [aa - m_centre for aa in atoms])
+        self.__dict__["_last_frame"] = (prec, centre, frame)
+        return frame
 
     def posterior_moments(self, x: Fraction | arb) -> tuple[arb, arb]:
         """(E[Y|x], Var(Y|x)) enclosed; x may be a ball."""
@@ -231,7 +281,7 @@ class _Smoothed:
         e = self._unnormalised_posterior(x)
         total = sum(e, arb(0))
         mids = [float(ej.mid()) for ej in e]
-        centre = arb(sum(m * float(a) for m, a in zip(mids, self.atoms, strict=True)) / sum(mids))
+        centre = arb(sum(m * a for m, a in zip(mids, self.float_atoms(), strict=True)) / sum(mids))
         diffs = [aa - centre for aa in atoms]
         first = sum((ej * d for ej, d in zip(e, diffs, strict=True)), arb(0)) / total
         second = sum((ej * d * d for ej, d in zip(e, diffs, strict=True)), arb(0)) / total
@@ -328,7 +378,7 @@ def posterior_cumulants(law: _Smoothed, x: arb, order: int) -> list[arb]:
     e = law._unnormalised_posterior(x)
     total = sum(e, arb(0))
     mids = [float(ej.mid()) for ej in e]
-    centre = arb(sum(m * float(a) for m, a in zip(mids, law.atoms, strict=True)) / sum(mids))
+    centre = arb(sum(m * a for m, a in zip(mids, law.float_atoms(), strict=True)) / sum(mids))
     diffs = [aa - centre for aa in atoms]
     raw = []
     powers = [arb(1)] * len(diffs)
@@ -336,19 +386,18 @@ def posterior_cumulants(law: _Smoothed, x: arb, order: int) -> list[arb]:
         powers = [p * d for p, d in zip(powers, diffs, strict=True)]
         raw.append(sum((ej * p for ej, p in zip(e, powers, strict=True)), arb(0)) / total)
     m1 = raw[0]
-    d = to_arb(law.spread)
-    d2 = d * d
+    bound2, bound3, bound4 = law.cumulant_bounds()
     out = [centre + m1]
     if order >= 2:
         k2 = raw[1] - m1 * m1
-        out.append(k2.intersection(ball(0, d2 / 4)))
+        out.append(k2.intersection(bound2))
     if order >= 3:
         k3 = raw[2] - 3 * raw[1] * m1 + 2 * m1 * m1 * m1
-        out.append(k3.intersection(ball(-d2 * d / 4, d2 * d / 4)))
+        out.append(k3.intersection(bound3))
     if order >= 4:
         m1sq = m1 * m1
         k4 = raw[3] - 4 * raw[2] * m1 - 3 * raw[1] * raw[1] + 12 * raw[1] * m1sq - 6 * m1sq * m1sq
-        out.append(k4.intersection(ball(-d2 * d2 / 4, d2 * d2 / 4)))
+        out.append(k4.intersection(bound4))
     return out
 
 

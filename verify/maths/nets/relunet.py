@@ -15,9 +15,12 @@ of n terms plus the bias, in any summation order, FMA or not), and ReLU is 1-Lip
 
 from __future__ import annotations
 
+import math
+import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import cached_property
 
 UNIT_ROUNDOFF = Fraction(1, 2**53)
 
@@ -57,11 +60,34 @@ class Affine:
     def in_dim(self) -> int:
         return len(self.weight[0]) if self.weight else 0
 
+    @cached_property
+    def integer_rows(self) -> list[tuple[list[int], int]]:
+        """Each weight row as (numerators over one common denominator, that denominator)."""
+        return [_common_denominator(row) for row in self.weight]
+
+    @cached_property
+    def abs_integer_rows(self) -> list[tuple[list[int], int]]:
+        """``integer_rows`` of |weight|."""
+        return [([abs(n) for n in nums], den) for nums, den in self.integer_rows]
+
     def __call__(self, x: Sequence[Fraction]) -> list[Fraction]:
-        return [
-            sum((w * xi for w, xi in zip(row, x, strict=True)), b)
-            for row, b in zip(self.weight, self.bias, strict=True)
-        ]
+        # Exact, as a sum of Fractions would be, but one gcd per output instead of one per term.
+        vector = _common_denominator(x)
+        return [_dot(row, vector) + b for row, b in zip(self.integer_rows, self.bias, strict=True)]
+
+
+def _common_denominator(values: Sequence[Fraction | int]) -> tuple[list[int], int]:
+    """(n, d) with values[i] == n[i] / d exactly, d the lcm of the denominators."""
+    fractions = [v if type(v) is Fraction else Fraction(v) for v in values]
+    d = math.lcm(*(v.denominator for v in fractions)) if fractions else 1
+    return [v.numerator * (d // v.denominator) for v in fractions], d
+
+
+def _dot(row: tuple[list[int], int], vector: tuple[list[int], int]) -> Fraction:
+    """sum_i row_i vector_i, exactly, from two ``_common_denominator`` forms of equal length."""
+    if len(row[0]) != len(vector[0]):
+        raise ValueError("a dot product needs vectors of equal length")
+    return Fraction(sum(map(operator.mul, row[0], vector[0])), row[1] * vector[1])
 
 
 def _relu(values: Sequence[Fraction]) -> list[Fraction]:
@@ -221,16 +247,24 @@ def float_error_bound(net: ReluNet, x: Sequence[float]) -> list[Fraction]:
         n = layer.in_dim
         g = gamma(n + 1)
         magnitude = [abs(v) + e for v, e in zip(exact, error, strict=True)]  # >= |z_hat|
+        # Exact integer dot products over common denominators (the same rationals as sums of
+        # Fractions, far fewer gcds).
+        (error_nums, error_den) = _common_denominator(error)
+        (magnitude_nums, magnitude_den) = _common_denominator(magnitude)
+        # |W_fl| <= (1 + u)|W| and |b_fl| <= (1 + u)|b|: the rounding term is
+        # u (weighted + |b|) + gamma (1 + u) (weighted + |b|) = coefficient (weighted + |b|).
+        coefficient = UNIT_ROUNDOFF + g * (1 + UNIT_ROUNDOFF)
+        cn, cd = coefficient.numerator, coefficient.denominator
         new_error = []
-        for row, b in zip(layer.weight, layer.bias, strict=True):
-            abs_row = [abs(w) for w in row]
-            propagated = sum((a * e for a, e in zip(abs_row, error, strict=True)), Fraction(0))
-            weighted = sum((a * m for a, m in zip(abs_row, magnitude, strict=True)), Fraction(0))
-            # |W_fl| <= (1 + u)|W| and |b_fl| <= (1 + u)|b|
-            rounding = UNIT_ROUNDOFF * (weighted + abs(b)) + g * (1 + UNIT_ROUNDOFF) * (
-                weighted + abs(b)
-            )
-            new_error.append(propagated + rounding)
+        for (row_nums, row_den), b in zip(layer.abs_integer_rows, layer.bias, strict=True):
+            # propagated = p / (row_den error_den), weighted = w / (row_den magnitude_den),
+            # and the new error propagated + coefficient (weighted + |b|) as one exact fraction.
+            p = sum(map(operator.mul, row_nums, error_nums))
+            w = sum(map(operator.mul, row_nums, magnitude_nums))
+            bn, bd = abs(b.numerator), b.denominator
+            rm = row_den * magnitude_den
+            numerator = p * cd * magnitude_den * bd + cn * error_den * (w * bd + bn * rm)
+            new_error.append(Fraction(numerator, rm * error_den * cd * bd))
         exact = layer(exact)
         if index < len(net.layers) - 1:
             exact = _relu(exact)
