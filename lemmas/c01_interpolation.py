@@ -36,7 +36,6 @@ C.2, C.3: ``c02_c03_tails``. C.4, C.5: ``c04_c05_capped_products``. Certified by
 
 from __future__ import annotations
 
-import math
 from fractions import Fraction
 from typing import Any
 
@@ -44,7 +43,7 @@ from flint import arb
 from hypothesis import strategies as st
 
 from verify.core.contract import Constant, Lemma, Part
-from verify.core.domain import Constraint, Real
+from verify.core.domain import POSITIVE_REAL, Constraint
 from verify.core.numbers import certified_max, certified_min, relative_width_bound, to_arb
 from verify.core.verdict import relative_width
 from verify.maths.score_approx import (
@@ -55,27 +54,19 @@ from verify.maths.score_approx import (
     law_domain,
     law_from_params,
     law_params_with,
+    ratio_to_sigma,
+    subcells,
     window_sup_by_grid_maxima,
 )
 
-CELLS_PER_SIGMA = 16
 COMB = H1_COMB
-POSITIVE = Real(0, math.inf, lo_open=True, hi_open=True)
-
-
-def _ratio(params: dict[str, Any], name: str) -> Fraction:
-    """params[name] / sigma, exact."""
-    return Fraction(params[name]) / Fraction(params["sigma"])
-
-
-def _subcells(eps: Fraction, sigma: Fraction) -> int:
-    return max(2, math.ceil(CELLS_PER_SIGMA * eps / sigma))
+POSITIVE = POSITIVE_REAL
 
 
 # ----------------------------------------------------------------------------------- C.1
 
 C1_DOMAIN = law_domain(
-    Constraint("sigma/16 <= eps <= 2 sigma", lambda p: 1 / 16 <= _ratio(p, "eps") <= 2),
+    Constraint("sigma/16 <= eps <= 2 sigma", lambda p: 1 / 16 <= ratio_to_sigma(p, "eps") <= 2),
     eps=POSITIVE,
 )
 
@@ -84,7 +75,7 @@ def _check_c1(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Pa
     law, level_sigma = law_from_params(params)
     eps = Fraction(params["eps"])
     sigma = to_arb(level_sigma)
-    result = interpolation_error(law, level_sigma, eps, _subcells(eps, level_sigma))
+    result = interpolation_error(law, level_sigma, eps, subcells(eps, level_sigma))
     window_sup = result.window_sup
     # Two algorithms for one expectation: Taylor-model cells with sliding maxima (above) and
     # grid-point maxima with second-order cell bounds (laws.window_sup_moment); both are kept

@@ -45,9 +45,10 @@ from flint import arb
 from hypothesis import strategies as st
 
 from verify.core.contract import Constant, Lemma, Part
-from verify.core.domain import Constraint, Real
+from verify.core.domain import POSITIVE_REAL, Constraint, Real
 from verify.core.numbers import to_arb
 from verify.maths.score_approx import (
+    CELLS_PER_SIGMA,
     H1_COMB,
     H1_K,
     H1_KAPPA,
@@ -57,27 +58,19 @@ from verify.maths.score_approx import (
     law_domain,
     law_from_params,
     law_params_with,
+    ratio_to_sigma,
     second_moment,
+    subcells,
 )
 
-CELLS_PER_SIGMA = 16
 COMB = H1_COMB
-POSITIVE = Real(0, math.inf, lo_open=True, hi_open=True)
-
-
-def _ratio(params: dict[str, Any], name: str) -> Fraction:
-    """params[name] / sigma, exact."""
-    return Fraction(params[name]) / Fraction(params["sigma"])
-
-
-def _subcells(eps: Fraction, sigma: Fraction) -> int:
-    return max(2, math.ceil(CELLS_PER_SIGMA * eps / sigma))
+POSITIVE = POSITIVE_REAL
 
 
 # ----------------------------------------------------------------------------------- C.2
 
 C2_DOMAIN = law_domain(
-    Constraint("t <= 64 sigma", lambda p: _ratio(p, "t") <= 64),
+    Constraint("t <= 64 sigma", lambda p: ratio_to_sigma(p, "t") <= 64),
     optional=("cap",),
     t=POSITIVE,
     cap=Real(0, math.inf, hi_open=True, doc="the bound L of the replacement g"),
@@ -134,7 +127,7 @@ C2 = Lemma(
 C3_DOMAIN = law_domain(
     Constraint(
         "sigma/16 <= eps <= sigma/4 (H.1 at kappa = 1/4)",
-        lambda p: Fraction(1, 16) <= _ratio(p, "eps") <= H1_KAPPA,
+        lambda p: Fraction(1, 16) <= ratio_to_sigma(p, "eps") <= H1_KAPPA,
     ),
     Constraint(
         "1 <= L sigma <= 64 (part b tends to equality as L -> 0; beyond 64 both sides are below"
@@ -152,7 +145,7 @@ def _check_c3(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Pa
     sigma = to_arb(level_sigma)
     ea, la = to_arb(eps), to_arb(level)
     k = to_arb(H1_K)
-    res = large_score(law, level_sigma, eps, level, _subcells(eps, level_sigma) * 2)
+    res = large_score(law, level_sigma, eps, level, subcells(eps, level_sigma) * 2)
     c = to_arb(constants["C3"])
     unit_a = 2 * (1 / sigma**2 + ea * ea * k / sigma**4) / (la * la)
     delta = unit_a if unit_a < 1 else arb(1)

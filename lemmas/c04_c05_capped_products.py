@@ -79,7 +79,7 @@ from flint import arb
 from hypothesis import strategies as st
 
 from verify.core.contract import Agreement, Constant, Lemma, Part
-from verify.core.domain import Constraint, Domain, Integer, Real
+from verify.core.domain import POSITIVE_REAL, Constraint, Domain, Integer
 from verify.core.numbers import ball, to_arb
 from verify.maths.laws import least_agreeing
 from verify.maths.product_scores import (
@@ -107,7 +107,7 @@ from verify.maths.score_plots import capped_approximation_plots
 
 MC_SAMPLES = 100_000
 MC_CONFIDENCE = 0.999
-POSITIVE = Real(0, math.inf, lo_open=True, hi_open=True)
+POSITIVE = POSITIVE_REAL
 
 
 # ----------------------------------------------------------------------------------- C.4

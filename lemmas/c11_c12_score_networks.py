@@ -53,7 +53,6 @@ networks as in C.11, and the error is the sum of the certified coordinate errors
 
 from __future__ import annotations
 
-import math
 from fractions import Fraction
 from typing import Any
 
@@ -61,7 +60,7 @@ from flint import arb
 from hypothesis import strategies as st
 
 from verify.core.contract import Constant, Lemma, Part
-from verify.core.domain import Constraint, Domain, Real
+from verify.core.domain import POSITIVE_REAL, Constraint, Domain
 from verify.core.numbers import to_arb
 from verify.maths.nets.score_networks import (
     ScoreNetwork,
@@ -85,7 +84,7 @@ from verify.maths.score_plots import capped_approximation_plots
 # delta sigma^2 per coordinate, from below: 1/1024 < 1e-3, the paper's regime (formal pieces
 # ~ share^-3/2; the C.4 construction merges them, see ``score_approx.grid_interpolant``).
 MIN_SHARE = Fraction(1, 1024)
-POSITIVE = Real(0, math.inf, lo_open=True, hi_open=True)
+POSITIVE = POSITIVE_REAL
 
 
 def _network_error(sn: ScoreNetwork) -> arb:

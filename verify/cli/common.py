@@ -333,3 +333,52 @@ def defer_torch() -> None:
     only (a test process that imported this module keeps its eager torch)."""
     if "torch" not in sys.modules and importlib.util.find_spec("torch") is not None:
         sys.modules["torch"] = _DeferredModule("torch")
+
+
+# --- Options shared by the commands that run lemmas ---------------------------------------------
+
+
+def positive_jobs(text: str) -> int:
+    """``--jobs``: a positive integer (UsageError otherwise)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise UsageError(f"--jobs must be a positive integer, not {text!r}") from None
+    if value < 1:
+        raise UsageError(f"--jobs must be a positive integer, not {text!r}")
+    return value
+
+
+def add_search_options(parser: argparse.ArgumentParser) -> None:
+    """``--profile`` and ``--seed``, as ``run`` and ``mutate`` take them."""
+    parser.add_argument(
+        "--profile",
+        choices=PROFILES,
+        default="quick",
+        help="searched examples per lemma: quick, standard or thorough (default: quick)",
+    )
+    parser.add_argument(
+        "--seed",
+        type=seed,
+        default=0,
+        help=f"seed of the Hypothesis search, an integer in [0, {MAX_SEED}] (default: 0)",
+    )
+
+
+def add_parallel_options(parser: argparse.ArgumentParser, what: str) -> None:
+    """``--jobs`` and ``--scheduler`` (verify.core.schedule): results identical for every N."""
+    parser.add_argument(
+        "--jobs",
+        type=positive_jobs,
+        default=None,
+        metavar="N",
+        help=f"worker processes for {what} (or Dask workers with --scheduler local); "
+        "default: all cores",
+    )
+    parser.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help=f"run {what} on a Dask cluster at ADDRESS (e.g. tcp://host:8786), or 'local' to "
+        "start a LocalCluster of --jobs workers; results are identical to --jobs 1",
+    )

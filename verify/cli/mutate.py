@@ -5,37 +5,14 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from verify.cli.common import MAX_SEED, PROFILES, refuse_bad_out, seed
+from verify.cli.common import add_parallel_options, add_search_options, refuse_bad_out
 
 
 def add_parser(sub) -> None:
     parser = sub.add_parser("mutate", help="soundness harness: every constant past its worst case")
     parser.add_argument("ids", nargs="*", metavar="ID", help="lemma ids to mutate (default: all)")
-    parser.add_argument(
-        "--profile",
-        choices=PROFILES,
-        default="quick",
-        help="searched examples per lemma: quick, standard or thorough (default: quick)",
-    )
-    parser.add_argument(
-        "--seed",
-        type=seed,
-        default=0,
-        help=f"seed of the Hypothesis search, an integer in [0, {MAX_SEED}] (default: 0)",
-    )
-    parser.add_argument(
-        "--jobs",
-        type=int,
-        default=None,
-        metavar="N",
-        help="worker processes for the unmutated runs (default: all cores)",
-    )
-    parser.add_argument(
-        "--scheduler",
-        default=None,
-        metavar="ADDRESS",
-        help="run the unmutated runs on a Dask cluster at ADDRESS, or 'local'",
-    )
+    add_search_options(parser)
+    add_parallel_options(parser, "the unmutated runs")
     parser.add_argument(
         "--out", type=Path, default=None, help="folder for the mutation summary (default: none)"
     )

@@ -14,13 +14,12 @@ from typing import Any
 from verify.cli.common import (
     DEFAULT_OUT,
     DEFAULT_PRECISION,
-    MAX_SEED,
-    PROFILES,
     Progress,
+    add_parallel_options,
+    add_search_options,
     install_sigterm_handler,
     parse_set,
     precision_bits,
-    seed,
     staged_output,
 )
 from verify.core.errors import UsageError
@@ -29,18 +28,7 @@ from verify.core.errors import UsageError
 def add_parser(sub) -> None:
     parser = sub.add_parser("run", help="check lemmas and write results.json and report.md")
     parser.add_argument("ids", nargs="*", metavar="ID", help="lemma ids to check (default: all)")
-    parser.add_argument(
-        "--profile",
-        choices=PROFILES,
-        default="quick",
-        help="searched examples per lemma: quick, standard or thorough (default: quick)",
-    )
-    parser.add_argument(
-        "--seed",
-        type=seed,
-        default=0,
-        help=f"seed of the Hypothesis search, an integer in [0, {MAX_SEED}] (default: 0)",
-    )
+    add_search_options(parser)
     parser.add_argument(
         "--set",
         action="append",
@@ -61,32 +49,7 @@ def add_parser(sub) -> None:
         help=f"starting working precision in bits (default: {DEFAULT_PRECISION})",
     )
     parser.add_argument("--no-html", action="store_true", help="skip the HTML report")
-    parser.add_argument(
-        "--jobs",
-        type=_jobs,
-        default=None,
-        metavar="N",
-        help="worker processes (or Dask workers with --scheduler local); default: all cores",
-    )
-    parser.add_argument(
-        "--scheduler",
-        default=None,
-        metavar="ADDRESS",
-        help="run on a Dask cluster at ADDRESS (e.g. tcp://host:8786), or 'local' to start a "
-        "LocalCluster of --jobs workers; results are identical to --jobs 1",
-    )
-
-
-def _jobs(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"--jobs must be a positive integer, not {text!r}"
-        ) from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"--jobs must be a positive integer, not {text!r}")
-    return value
+    add_parallel_options(parser, "the lemmas")
 
 
 def _write_reports(doc: dict[str, Any], out: Path, html: bool) -> None:

@@ -186,6 +186,10 @@ class Reals:
 
 Spec = Real | Integer | Choice | Reals
 
+# A positive real with no upper bound (a scale, a level, a length); the search bounds come from
+# the lemma's own strategy or constraints.
+POSITIVE_REAL = Real(0, math.inf, lo_open=True, hi_open=True)
+
 
 @dataclass(frozen=True)
 class Constraint:

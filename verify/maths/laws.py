@@ -70,7 +70,6 @@ Certified integrals and suprema (module functions)
   kappa sigma: the upper end from per-cell bounds of |s'| (grid-point values plus a
   second-order term in sup|s^(3)|) over the cells covering [x - eps, x + eps] for every x of
   the cell, the lower end from the grid points inside every such window.
-- ``enclosure_gap(a, b)``: 0 when two enclosures overlap, their distance otherwise.
 - ``least_agreeing(pairs)``: of several (a, b) pairs that must each agree, one whose
   ``Agreement`` verdict is the weakest (refuted first, then inconclusive), so that one
   agreement part stands for all of them.
@@ -168,14 +167,6 @@ def _intersect(a: arb, b: arb) -> arb:
 def _mean_value(value_at_mid: arb, slope_on_ball: arb, x: arb) -> arb:
     """f(x) for x in the ball: f(mid) + f'(ball) * (x - mid)."""
     return value_at_mid + slope_on_ball * arb(0, x.rad())
-
-
-def enclosure_gap(a: arb, b: arb) -> Fraction | arb:
-    """Distance between two enclosures: 0 when they overlap (two computations agree), > 0 when
-    they provably differ; [0, inf] (INCONCLUSIVE as a left side) when one is not finite."""
-    if not (a.is_finite() and b.is_finite()):
-        return arb(0, math.inf)
-    return max(Fraction(0), lower(a) - upper(b), lower(b) - upper(a))
 
 
 def least_agreeing(pairs: Sequence[tuple[arb, arb]]) -> tuple[arb, arb]:

@@ -1215,3 +1215,17 @@ def window_sup_by_grid_maxima(law: FiniteMixture, sigma: Fraction, eps: Fraction
     from verify.maths.laws import window_sup_moment
 
     return window_sup_moment(law, sigma, [eps / sigma])[eps / sigma]
+
+
+# Cells per sigma of the C.1-C.3 certified integrals (cells no wider than sigma/16).
+CELLS_PER_SIGMA = 16
+
+
+def ratio_to_sigma(params: dict[str, Any], name: str) -> Fraction:
+    """``params[name] / params["sigma"]``, exact (the scale-free form of a lemma's parameter)."""
+    return Fraction(params[name]) / Fraction(params["sigma"])
+
+
+def subcells(eps: Fraction, sigma: Fraction) -> int:
+    """Sub-cells per grid step of width eps, so that cells are no wider than sigma/16."""
+    return max(2, math.ceil(CELLS_PER_SIGMA * eps / sigma))

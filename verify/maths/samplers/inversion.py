@@ -462,7 +462,7 @@ class ClippedPosteriorSampler(ExactPosteriorSampler):
 
     def noise_cdf(self, u: Tensor) -> Tensor:
         """P(eta <= u) for the clipped noise: (Phi(u / beta) - Phi(-c / beta)) / m on [-c, c]."""
-        low = 0.5 * math.erfc(self.clip / (self.beta * math.sqrt(2)))
+        low = normal_upper_tail_float(self.clip / self.beta)
         gaussian = super().noise_cdf(u)
         return ((gaussian - low) / (1 - 2 * low)).clamp(0.0, 1.0)
 
