@@ -184,16 +184,19 @@ def test_window_sup_moment_equal_std_mixture_matches_atoms_at_effective_sigma() 
 
 
 def test_fisher_identity_two_computations() -> None:
-    # E s^2 = 1/sigma^2 - E Var(Y|X) / sigma^4: agree (gap 0) and a 1 % perturbation is caught.
-    from verify.maths.laws import enclosure_gap, posterior_variance_expectation
+    # E s^2 = 1/sigma^2 - E Var(Y|X) / sigma^4: the enclosures overlap, and a 1 % perturbation
+    # of the second computation is provably apart (an Agreement part would be REFUTED).
+    from verify.core.verdict import Verdict, judge_agreement
+    from verify.maths.laws import posterior_variance_expectation
 
     law = AtomicLaw([-3.0, 0.5, 1.0, 7.25], [0.1, 0.4, 0.2, 0.3])
     sigma = arb(0.7)
     fisher = score_moment(law, sigma, 2)
     variance = posterior_variance_expectation(law, sigma)
     by_parts = 1 / sigma**2 - variance / sigma**4
-    assert enclosure_gap(fisher, by_parts) == 0
-    assert enclosure_gap(fisher, 1 / sigma**2 - variance * arb("1.01") / sigma**4) > 0
+    assert fisher.is_finite() and by_parts.is_finite() and fisher.overlaps(by_parts)
+    perturbed = 1 / sigma**2 - variance * arb("1.01") / sigma**4
+    assert judge_agreement(fisher, perturbed) is Verdict.REFUTED
 
 
 def test_isotropic_mixture_in_one_dimension_is_the_one_dimensional_mixture() -> None:
