@@ -64,7 +64,6 @@ from typing import Any
 from flint import arb
 
 from verify.core.contract import Constant, Lemma, Part
-from verify.core.domain import Choice, Constraint, Domain, Integer, Real
 from verify.core.numbers import to_arb
 from verify.maths.instance import FRESH_SAMPLES_FACTOR, Instance, fresh_seed
 from verify.maths.oneway import GoldreichFunction
@@ -78,6 +77,7 @@ from verify.maths.samplers.inversion import (
     failure_plots,
     failure_rate_ball,
     inversion_params,
+    reduction_domain,
     reduction_failures,
     tv_route_bound_arb,
     tv_step_parts,
@@ -87,28 +87,7 @@ ALPHA = 1e-3
 SAMPLERS = SAMPLER_NAMES
 
 
-DOMAIN = Domain(
-    Constraint("0 <= tau < R", lambda p: p["tau"] < p["R"]),
-    Constraint(
-        "tau = delta = 0 for the exact and rejection samplers",
-        lambda p: p["sampler"] == "adversarial" or p["tau"] == p["delta"] == 0,
-    ),
-    Constraint(
-        "d' <= 4 for rejection (exponential in d')",
-        lambda p: p["sampler"] != "rejection" or p["d_out"] <= 4,
-    ),
-    d=Integer(5, 12, doc="seed enumeration"),
-    d_out=Integer(1, 12),
-    R=Real(0, math.inf, lo_open=True, hi_open=True),
-    eps=Real(0, math.inf, lo_open=True, hi_open=True),
-    beta=Real(0, math.inf, lo_open=True, hi_open=True),
-    tau=Real(0, math.inf, hi_open=True),
-    delta=Real(0, 0.5, hi_open=True),
-    sampler=Choice(SAMPLERS),
-    f_seed=Integer(0, 2**63 - 1, doc="Goldreich's local function's hypergraph"),
-    seed=Integer(0, 2**63 - 1),
-    trials=Integer(1, 100_000),
-)
+DOMAIN = reduction_domain(samplers=SAMPLERS)
 
 
 TV_NAMES = ("d_out", "eps", "beta")

@@ -58,7 +58,7 @@ from hypothesis import assume
 from hypothesis import strategies as st
 
 from verify.core.contract import Constant, Lemma, Part
-from verify.core.domain import Choice, Constraint, Domain, Integer, Real
+from verify.core.domain import Constraint, Integer, Real
 from verify.core.numbers import normal_upper_tail_float, to_arb
 from verify.maths.instance import FRESH_SAMPLES_FACTOR, Instance, fresh_seed
 from verify.maths.oneway import GoldreichFunction
@@ -70,6 +70,7 @@ from verify.maths.samplers.inversion import (
     clipped_failure_bound_arb,
     clipped_model_pair_failures,
     failure_rate_ball,
+    reduction_domain,
 )
 
 ALPHA = 1e-3
@@ -77,29 +78,10 @@ SAMPLERS = ("exact", "adversarial", "rejection")
 MIN_BOUND = 0.02
 MIN_TRIALS, MAX_TRIALS, REJECTION_MAX_TRIALS = 2000, 40_000, 6000
 
-DOMAIN = Domain(
-    Constraint("0 <= tau < R", lambda p: p["tau"] < p["R"]),
+DOMAIN = reduction_domain(
     Constraint("clip <= eps / 4 (Definition B.1)", lambda p: p["clip"] <= p["eps"] / 4),
-    Constraint(
-        "tau = delta = 0 for the exact and rejection samplers",
-        lambda p: p["sampler"] == "adversarial" or p["tau"] == p["delta"] == 0,
-    ),
-    Constraint(
-        "d' <= 4 for rejection (exponential in d')",
-        lambda p: p["sampler"] != "rejection" or p["d_out"] <= 4,
-    ),
-    d=Integer(5, 12, doc="seed enumeration"),
-    d_out=Integer(1, 12),
-    R=Real(0, math.inf, lo_open=True, hi_open=True),
-    eps=Real(0, math.inf, lo_open=True, hi_open=True),
-    beta=Real(0, math.inf, lo_open=True, hi_open=True),
+    samplers=SAMPLERS,
     clip=Real(0, math.inf, lo_open=True, hi_open=True, doc="the clipping radius c"),
-    tau=Real(0, math.inf, hi_open=True),
-    delta=Real(0, 0.5, hi_open=True),
-    sampler=Choice(SAMPLERS),
-    f_seed=Integer(0, 2**63 - 1, doc="Goldreich's local function's hypergraph"),
-    seed=Integer(0, 2**63 - 1),
-    trials=Integer(1, 100_000),
 )
 
 

@@ -94,6 +94,7 @@ from verify.maths.score_approx import (
     H1_COMB,
     CoordinateLaws,
     capped_approximation,
+    delta_sigma2_in_range,
     law_domain,
     law_from_params,
     law_params_with,
@@ -115,12 +116,10 @@ POSITIVE = POSITIVE_REAL
 # delta sigma^2 down to 1/1024 (< 1e-3, the paper's regime): the construction drops the nodes
 # certainly at the cap and merges collinear pieces (``score_approx.grid_interpolant``), so its
 # cost follows the pieces that carry information, not the 2T/eps ~ delta^-3/2 formal count.
-MIN_DELTA_SIGMA2 = Fraction(1, 1024)
-
 C4_DOMAIN = law_domain(
     Constraint(
         "1/1024 <= delta sigma^2 < 1 (formal pieces ~ delta^-3/2)",
-        lambda p: MIN_DELTA_SIGMA2 <= Fraction(p["delta"]) * Fraction(p["sigma"]) ** 2 < 1,
+        delta_sigma2_in_range,
     ),
     delta=POSITIVE,
 )

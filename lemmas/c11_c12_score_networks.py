@@ -71,6 +71,7 @@ from verify.maths.nets.score_networks import (
 )
 from verify.maths.score_approx import (
     CoordinateLaws,
+    delta_sigma2_in_range,
     law_domain,
     law_from_params,
     law_params_with,
@@ -83,7 +84,6 @@ from verify.maths.score_plots import capped_approximation_plots
 
 # delta sigma^2 per coordinate, from below: 1/1024 < 1e-3, the paper's regime (formal pieces
 # ~ share^-3/2; the C.4 construction merges them, see ``score_approx.grid_interpolant``).
-MIN_SHARE = Fraction(1, 1024)
 POSITIVE = POSITIVE_REAL
 
 
@@ -115,7 +115,7 @@ def _network_parts(sn: ScoreNetwork, prefix: str = "") -> tuple[list[Part], arb]
 C11_DOMAIN = law_domain(
     Constraint(
         "1/1024 <= delta sigma^2 < 1 (size ~ delta^-3/2)",
-        lambda p: MIN_SHARE <= Fraction(p["delta"]) * Fraction(p["sigma"]) ** 2 < 1,
+        delta_sigma2_in_range,
     ),
     delta=POSITIVE,
 )
@@ -165,9 +165,7 @@ C11 = Lemma(
 C12_DOMAIN = Domain(
     Constraint(
         "1/1024 <= delta sigma^2 / d < 1",
-        lambda p: (
-            MIN_SHARE <= Fraction(p["delta"]) * Fraction(p["sigma"]) ** 2 / len(p["coords"]) < 1
-        ),
+        lambda p: delta_sigma2_in_range(p, share=len(p["coords"])),
     ),
     sigma=law_specs()["sigma"],
     coords=CoordinateLaws(),

@@ -169,6 +169,19 @@ def _mean_value(value_at_mid: arb, slope_on_ball: arb, x: arb) -> arb:
     return value_at_mid + slope_on_ball * arb(0, x.rad())
 
 
+def _standard_cell_mass(za: arb, zb: arb, tail_a: arb, tail_b: arb) -> arb:
+    """P(za <= Z <= zb), Z ~ N(0, 1), from the upper tails at |za|, |zb|: a difference of two
+    tails on one side of 0 (no cancellation against 1), one minus both when the cell straddles
+    it (an undecided sign takes that branch, which holds for every cell); clipped at 0."""
+    if za >= 0:
+        cell = tail_a - tail_b
+    elif zb <= 0:
+        cell = tail_b - tail_a
+    else:
+        cell = 1 - tail_a - tail_b
+    return nonnegative_part(cell)
+
+
 def least_agreeing(pairs: Sequence[tuple[arb, arb]]) -> tuple[arb, arb]:
     """The pair of ``pairs`` with the weakest agreement verdict (REFUTED, then INCONCLUSIVE,
     then any): an ``Agreement`` part on it is certified only if every pair would be."""
@@ -552,14 +565,7 @@ class FiniteMixture(_LawBase):
             zs = [(to_arb(e) - ma) / v for e in edges]
             tails = [normal_upper_tail(abs(z)) for z in zs]
             for j in range(len(edges) - 1):
-                za, zb = zs[j], zs[j + 1]
-                if za >= 0:
-                    cell = tails[j] - tails[j + 1]
-                elif zb <= 0:
-                    cell = tails[j + 1] - tails[j]
-                else:
-                    cell = 1 - tails[j] - tails[j + 1]
-                masses[j] += wa * nonnegative_part(cell)
+                masses[j] += wa * _standard_cell_mass(zs[j], zs[j + 1], tails[j], tails[j + 1])
         return masses
 
     def uniform_cell_masses(
@@ -1163,14 +1169,7 @@ def _cell_moments(
                 m1[j] += wa * arb(0, (bound * half).upper())
                 m2[j] += wa * arb(0, (bound * half * half).upper())
                 continue
-            za, zb = zs[j], zs[j + 1]
-            if za >= 0:
-                p = tails[j] - tails[j + 1]
-            elif zb <= 0:
-                p = tails[j + 1] - tails[j]
-            else:
-                p = 1 - tails[j] - tails[j + 1]
-            p = nonnegative_part(p)
+            p = _standard_cell_mass(zs[j], zs[j + 1], tails[j], tails[j + 1])
             big_a, big_b = a - ma, b - ma
             e = (a + b) / 2 - ma
             v2 = v * v

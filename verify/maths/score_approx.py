@@ -1229,3 +1229,13 @@ def ratio_to_sigma(params: dict[str, Any], name: str) -> Fraction:
 def subcells(eps: Fraction, sigma: Fraction) -> int:
     """Sub-cells per grid step of width eps, so that cells are no wider than sigma/16."""
     return max(2, math.ceil(CELLS_PER_SIGMA * eps / sigma))
+
+
+# The paper's regime for the capped constructions (C.4, C.11, C.12): delta sigma^2 down to 1/1024.
+MIN_DELTA_SIGMA2 = Fraction(1, 1024)
+
+
+def delta_sigma2_in_range(params: dict[str, Any], share: int = 1) -> bool:
+    """1/1024 <= delta sigma^2 / share < 1 (share: the coordinates splitting delta, C.12)."""
+    value = Fraction(params["delta"]) * Fraction(params["sigma"]) ** 2 / share
+    return MIN_DELTA_SIGMA2 <= value < 1

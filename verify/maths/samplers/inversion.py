@@ -49,7 +49,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
@@ -753,3 +753,35 @@ def inversion_params(draw) -> dict[str, Any]:
     cap = REJECTION_MAX_TRIALS // d_out if sampler == "rejection" else MAX_TRIALS
     params["trials"] = int(min(cap, max(TRIALS[sampler], math.ceil(1200 / bound))))
     return params
+
+
+def reduction_domain(*constraints: Any, samplers: Sequence[str], **extra_specs: Any) -> Any:
+    """The parameters of the B.3/B.4 reduction, shared by B.3, B.4, L.3.3 and B.3.clipped:
+    ``constraints`` and ``extra_specs`` (placed after beta) are a lemma's own additions."""
+    from verify.core import domain as dom
+
+    positive = dom.Real(0, math.inf, lo_open=True, hi_open=True)
+    return dom.Domain(
+        dom.Constraint("0 <= tau < R", lambda p: p["tau"] < p["R"]),
+        *constraints,
+        dom.Constraint(
+            "tau = delta = 0 for the exact and rejection samplers",
+            lambda p: p["sampler"] == "adversarial" or p["tau"] == p["delta"] == 0,
+        ),
+        dom.Constraint(
+            "d' <= 4 for rejection (exponential in d')",
+            lambda p: p["sampler"] != "rejection" or p["d_out"] <= 4,
+        ),
+        d=dom.Integer(5, 12, doc="seed enumeration"),
+        d_out=dom.Integer(1, 12),
+        R=positive,
+        eps=positive,
+        beta=positive,
+        **extra_specs,
+        tau=dom.Real(0, math.inf, hi_open=True),
+        delta=dom.Real(0, 0.5, hi_open=True),
+        sampler=dom.Choice(tuple(samplers)),
+        f_seed=dom.Integer(0, 2**63 - 1, doc="Goldreich's local function's hypergraph"),
+        seed=dom.Integer(0, 2**63 - 1),
+        trials=dom.Integer(1, 100_000),
+    )
