@@ -107,3 +107,50 @@ def test_e1_bound_matches_a_hand_computation():
     rho = 2 * b["r"] + 0.006 * math.sqrt(2 + 2 * math.sqrt(2 * log_inv) + 2 * log_inv)
     expected = rho**2 / (2 * 0.006**2) - math.log(0.01 * (b["r"] / (3 * big_r)) ** 2)
     assert b["log10_proposals_bound"] == pytest.approx(expected / math.log(10), rel=1e-9)
+
+
+def _without_seconds(value):
+    """The document less its timing fields (every key naming seconds)."""
+    if isinstance(value, dict):
+        return {k: _without_seconds(v) for k, v in value.items() if "seconds" not in k}
+    if isinstance(value, list):
+        return [_without_seconds(v) for v in value]
+    return value
+
+
+def test_one_and_two_workers_write_the_same_arena(tmp_path):
+    docs = []
+    for jobs in ("1", "2"):
+        out = tmp_path / f"jobs{jobs}"
+        args = ["arena", "--seed", "3", "--trials", "3", "--jobs", jobs, "--no-html"]
+        assert main([*args, "--out", str(out)]) == 0
+        docs.append(json.loads((out / "arena.json").read_text(encoding="utf-8")))
+    assert _without_seconds(docs[0]) == _without_seconds(docs[1])
+    # --trials reached every cell (rejection keeps its own, larger, cap)
+    assert {r["trials"] for s in docs[0]["samplers"] for r in s["results"]} == {3}
+
+
+def test_arena_units_cover_every_cell_once_with_seeds_from_the_run_seed():
+    from verify.cli.arena import arena_setting, plan_units
+    from verify.maths.samplers.posterior import SAMPLER_SOURCES
+
+    setting = arena_setting("quick")
+    units = plan_units(setting, 7)
+    cells = [(point, name) for _, _, point, name in units]
+    assert len(set(cells)) == len(cells) == len(setting["d_primes"]) * len(SAMPLER_SOURCES) + 1
+    assert all(unit[1] == 7 for unit in units)
+    assert plan_units(setting, 7) == units  # the plan depends on nothing else
+
+
+BAD_VALUES = [
+    *(("--trials", v) for v in ("0", "-1", "x", "1e3", "10001")),
+    *(("--jobs", v) for v in ("0", "-1", "x", "1e3")),
+]
+
+
+@pytest.mark.parametrize(("option", "value"), BAD_VALUES)
+def test_bad_trials_and_jobs_are_one_error_line(option, value, capsys, tmp_path):
+    assert main(["arena", option, value, "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("verify: error:") and option in err[0]
+    assert not (tmp_path / "out").exists()

@@ -8,15 +8,24 @@ Writes ``OUT/arena.json`` (schema ``verify/core/schema/arena.schema.json``), its
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import time
 from pathlib import Path
 from typing import Any
 
-from verify.cli.common import MAX_SEED, install_sigterm_handler, seed, staged_output
+from verify.cli.common import (
+    MAX_SEED,
+    add_parallel_options,
+    install_sigterm_handler,
+    seed,
+    staged_output,
+)
+from verify.core.errors import UsageError
 
 ARENA_PROFILES = ("quick", "standard")
 ALPHA = 0.05  # Clopper-Pearson level of the success intervals (95 %)
+MAX_TRIALS = 10_000  # measurements per d': beyond, the exact sampler's (trials, 2^d) table grows
 
 # Per profile: seed length d, the d' swept, trials per point, the scaled measurement noise,
 # the budget of the d' sweep and the compute sweep (at the middle d').
@@ -72,15 +81,41 @@ def add_parser(sub) -> None:
         "--seed", type=seed, default=0, help=f"an integer in [0, {MAX_SEED}] (default: 0)"
     )
     parser.add_argument("--out", type=Path, default=Path("reports/arena"), help="output folder")
+    parser.add_argument(
+        "--trials",
+        type=trials_per_point,
+        default=None,
+        metavar="N",
+        help=f"measurements per d', an integer in [1, {MAX_TRIALS}] (default: the profile's; "
+        "rejection keeps its own cap)",
+    )
     parser.add_argument("--no-html", action="store_true", help="skip the HTML page")
+    add_parallel_options(parser, "the arena's (d', sampler) cells")
+
+
+def trials_per_point(text: str) -> int:
+    """``--trials``: an integer in [1, MAX_TRIALS] (UsageError otherwise)."""
+    message = f"--trials must be an integer in [1, {MAX_TRIALS}], not {text!r}"
+    try:
+        value = int(text)
+    except ValueError:
+        raise UsageError(message) from None
+    if not 1 <= value <= MAX_TRIALS:
+        raise UsageError(message)
+    return value
 
 
 def run(args: argparse.Namespace) -> int:
+    from verify.core.schedule import default_jobs
+
     install_sigterm_handler()
+    jobs = args.jobs if args.jobs is not None else default_jobs()
     keep_results = args.out / "results.json"
     results_text = keep_results.read_text(encoding="utf-8") if keep_results.is_file() else None
     with staged_output(args.out) as staging:
-        doc = arena_document(args.profile, args.seed)
+        doc = arena_document(
+            args.profile, args.seed, trials=args.trials, jobs=jobs, scheduler=args.scheduler
+        )
         (staging / "arena.json").write_text(json.dumps(doc, indent=1), encoding="utf-8")
         if results_text is not None:
             (staging / "results.json").write_text(results_text, encoding="utf-8")
@@ -175,18 +210,48 @@ def e1_proposals_bound(d_prime: int, beta: float, delta: float = E1_DELTA) -> di
     }
 
 
-def arena_document(profile: str, base_seed: int) -> dict[str, Any]:
-    import torch
+# The order units are started in (processes take them as listed): TDS's particles and
+# rejection's proposals cost most, then the bottleneck demo, then the rest.
+_FIRST = ("tds", "rejection", "bottleneck")
 
-    from verify.maths.nets.instance_network import (
-        InstanceScoreFamily,
-        make_instance,
-        sigma_grid,
-    )
+
+def plan_units(setting: dict[str, Any], base_seed: int) -> list[tuple]:
+    """The arena's independent units, a function of the setting and the seed alone: one per
+    (d', sampler) cell and one for the bottleneck demo, longest first. A cell's seeds come from
+    the run seed, its d' index and its sampler (``arena_unit``), never from the worker that runs
+    it, so the document is the same for every ``--jobs`` and scheduler."""
+    from verify.maths.samplers.posterior import SAMPLER_SOURCES
+
+    cells = [
+        (setting, base_seed, point, name)
+        for point in range(len(setting["d_primes"]))
+        for name in SAMPLER_SOURCES
+    ]
+    units = [*cells, (setting, base_seed, None, "bottleneck")]
+
+    def rank(unit: tuple) -> tuple[int, int]:
+        name, point = unit[3], unit[2]
+        first = _FIRST.index(name) if name in _FIRST else len(_FIRST)
+        return first, -(point or 0)
+
+    return sorted(units, key=rank)
+
+
+def arena_unit(
+    setting: dict[str, Any], base_seed: int, point: int | None, name: str
+) -> list[dict[str, Any]]:
+    """One unit of the arena: the rows of sampler ``name`` at the ``point``-th d' (several for
+    the compute sweep, one per score and budget), or the bottleneck demo (``point`` None).
+
+    Seeds: the point's measurements from base_seed * 1000 + point, the reference posterior draw
+    from that + 3, the exact sampler + 1, rejection + 2, the i-th heuristic + 10 + i; the demo
+    from base_seed. The point's measurements and reference are drawn again in every cell (from
+    the same seeds: the same tensors), so the cells share nothing at run time."""
+    from verify.maths.nets.instance_network import make_instance
     from verify.maths.samplers.posterior import (
         HEURISTICS,
-        SAMPLER_SOURCES,
         Budget,
+        bottleneck,
         draw_setting,
         exact_draws,
         exact_score,
@@ -195,73 +260,103 @@ def arena_document(profile: str, base_seed: int) -> dict[str, Any]:
         run_heuristic,
     )
 
-    setting = SETTINGS[profile]
+    d, beta, trials = setting["d"], setting["beta"], setting["trials"]
+    if point is None:
+        return [
+            bottleneck(
+                make_instance(d, setting["bottleneck_d_prime"]),
+                loss_draws=setting["loss_draws"],
+                sample_draws=setting["sample_draws"],
+                steps=setting["steps"] * 2,
+                seed=base_seed,
+            )
+        ]
+    d_prime = setting["d_primes"][point]
+    instance = make_instance(d, d_prime)
+    point_seed = base_seed * 1000 + point
+    _, _, y = draw_setting(instance, beta, trials, point_seed)
+    # the reference of every closeness at this point, drawn apart from the exact sampler's
+    reference = exact_draws(instance, beta, y, point_seed + 3).x
+    if name == "exact":
+        draws = exact_draws(instance, beta, y, point_seed + 1)
+        return [_result(instance, beta, y, draws, {"enumerated": 2**d}, "-", reference)]
+    if name == "rejection":
+        rows = min(setting.get("rejection_trials", trials), trials)
+        draws = rejection_draws(
+            instance, beta, y[:rows], point_seed + 2, max_proposals=setting["max_proposals"]
+        )
+        row = _result(
+            instance,
+            beta,
+            y[:rows],
+            draws,
+            {"max_proposals": setting["max_proposals"]},
+            "-",
+            reference[:rows],
+        )
+        return [{**row, "e1": e1_proposals_bound(d_prime, beta)}]
+    index = HEURISTICS.index(name)
+    scores = {"exact": exact_score(instance)}
+    if setting["network"]:
+        scores["network"] = _network_score(d, d_prime)
+    budgets = [{"steps": setting["steps"], "particles": setting["particles"]}]
+    middle = setting["d_primes"][len(setting["d_primes"]) // 2]
+    if d_prime == middle and name in ("dps", "langevin", "tds"):
+        # the compute sweep: DPS, Langevin and TDS only
+        budgets += [b for b in setting["compute"] if b != budgets[0]]
+    out = []
+    for score_name, score in scores.items():
+        problem = instance_problem(instance, beta, score)
+        for budget_dict in budgets:
+            budget = Budget(steps=budget_dict["steps"], particles=budget_dict["particles"])
+            draws = run_heuristic(name, problem, y, budget, point_seed + 10 + index)
+            out.append(_result(instance, beta, y, draws, budget.as_dict(), score_name, reference))
+    return out
+
+
+@functools.lru_cache(maxsize=2)
+def _network_score(d: int, d_prime: int):
+    """The Cor. 3.5 networks at (d, d'), built once per process (five cells use them)."""
+    from verify.maths.nets.instance_network import InstanceScoreFamily, make_instance, sigma_grid
+
+    instance = make_instance(d, d_prime)
+    return InstanceScoreFamily(instance, sigma_grid(instance, 24), 1.0 / d)
+
+
+def arena_setting(profile: str, trials: int | None = None) -> dict[str, Any]:
+    """The profile's setting, with ``trials`` measurements per d' when given."""
+    setting = dict(SETTINGS[profile])
+    if trials is not None:
+        setting["trials"] = trials
+    return setting
+
+
+def arena_document(
+    profile: str,
+    base_seed: int,
+    *,
+    trials: int | None = None,
+    jobs: int = 1,
+    scheduler: str | None = None,
+) -> dict[str, Any]:
+    """The arena document: ``plan_units`` run by ``verify.core.schedule.run_units`` on ``jobs``
+    processes (or a Dask cluster at ``scheduler``), merged in d' order per sampler. The same for
+    every ``jobs`` and scheduler, apart from the fields named "seconds"."""
+    import torch
+
+    from verify.core.schedule import run_units
+    from verify.maths.samplers.posterior import SAMPLER_SOURCES
+
+    setting = arena_setting(profile, trials)
     started = time.perf_counter()
     threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # identical floating point on every machine, no oversubscription
-    by_name: dict[str, list[dict[str, Any]]] = {name: [] for name in SAMPLER_SOURCES}
+    units = plan_units(setting, base_seed)
     try:
-        d, beta, trials = setting["d"], setting["beta"], setting["trials"]
-        middle = setting["d_primes"][len(setting["d_primes"]) // 2]
-        for point, d_prime in enumerate(setting["d_primes"]):
-            instance = make_instance(d, d_prime)
-            point_seed = base_seed * 1000 + point
-            _, _, y = draw_setting(instance, beta, trials, point_seed)
-            # the reference of every closeness at this point, drawn apart from the exact sampler's
-            reference = exact_draws(instance, beta, y, point_seed + 3).x
-            draws = exact_draws(instance, beta, y, point_seed + 1)
-            by_name["exact"].append(
-                _result(instance, beta, y, draws, {"enumerated": 2**d}, "-", reference)
-            )
-            rows = setting.get("rejection_trials", trials)
-            draws = rejection_draws(
-                instance, beta, y[:rows], point_seed + 2, max_proposals=setting["max_proposals"]
-            )
-            row = _result(
-                instance,
-                beta,
-                y[:rows],
-                draws,
-                {"max_proposals": setting["max_proposals"]},
-                "-",
-                reference[:rows],
-            )
-            by_name["rejection"].append({**row, "e1": e1_proposals_bound(d_prime, beta)})
-            scores = {"exact": exact_score(instance)}
-            if setting["network"]:
-                family = InstanceScoreFamily(instance, sigma_grid(instance, 24), 1.0 / d)
-                scores["network"] = family
-            budgets = [{"steps": setting["steps"], "particles": setting["particles"]}]
-            if d_prime == middle:
-                budgets += [b for b in setting["compute"] if b != budgets[0]]
-            for score_name, score in scores.items():
-                problem = instance_problem(instance, beta, score)
-                for budget_dict in budgets:
-                    budget = Budget(steps=budget_dict["steps"], particles=budget_dict["particles"])
-                    for index, name in enumerate(HEURISTICS):
-                        if (
-                            name != "tds"
-                            and budget_dict is not budgets[0]
-                            and name not in ("dps", "langevin")
-                        ):
-                            continue  # the compute sweep: DPS, Langevin and TDS only
-                        draws = run_heuristic(name, problem, y, budget, point_seed + 10 + index)
-                        by_name[name].append(
-                            _result(
-                                instance, beta, y, draws, budget.as_dict(), score_name, reference
-                            )
-                        )
-        from verify.maths.samplers.posterior import bottleneck
-
-        demo = bottleneck(
-            make_instance(d, setting["bottleneck_d_prime"]),
-            loss_draws=setting["loss_draws"],
-            sample_draws=setting["sample_draws"],
-            steps=setting["steps"] * 2,
-            seed=base_seed,
-        )
+        outcomes = run_units(arena_unit, units, jobs=jobs, scheduler=scheduler)
     finally:
-        torch.set_num_threads(threads)
+        torch.set_num_threads(threads)  # a unit run here sets one thread, as in a worker
+    by_unit = {(unit[2], unit[3]): rows for unit, rows in zip(units, outcomes, strict=True)}
+    (demo,) = by_unit[(None, "bottleneck")]
     return {
         "bottleneck": demo,
         "schema": 1,
@@ -276,7 +371,15 @@ def arena_document(profile: str, base_seed: int) -> dict[str, Any]:
             "wall_seconds": round(time.perf_counter() - started, 3),
         },
         "samplers": [
-            {"name": name, "source": SAMPLER_SOURCES[name], "results": rows}
-            for name, rows in by_name.items()
+            {
+                "name": name,
+                "source": source,
+                "results": [
+                    row
+                    for point in range(len(setting["d_primes"]))
+                    for row in by_unit[(point, name)]
+                ],
+            }
+            for name, source in SAMPLER_SOURCES.items()
         ],
     }

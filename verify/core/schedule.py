@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 from verify.core.contract import Lemma, examples_for
 from verify.core.runner import Evaluation, LemmaRun, params_key, run_lemma
@@ -172,7 +173,13 @@ def _quiet_worker() -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
-def _run_in_processes(tasks: list[tuple], jobs: int, record: Callable) -> None:
+def _run_in_processes(
+    tasks: list[tuple],
+    jobs: int,
+    record: Callable,
+    function: Callable = run_shard,
+    longest_first: bool = True,
+) -> None:
     import multiprocessing
 
     # fork: the parent has imported the lemmas already, so a worker starts at once; the
@@ -181,13 +188,14 @@ def _run_in_processes(tasks: list[tuple], jobs: int, record: Callable) -> None:
     # A torch whose import was deferred (``python -m verify``) is loaded once here, not once
     # per worker.
     getattr(sys.modules.get("torch"), "__version__", None)
-    # Longest shards first (the search's own size is the best estimate we have).
-    order = sorted(tasks, key=lambda t: -t[0].examples)
+    # Longest shards first (the search's own size is the best estimate we have); other units
+    # in the order given (their caller lists the longest first).
+    order = sorted(tasks, key=lambda t: -t[0].examples) if longest_first else list(tasks)
     pool = ProcessPoolExecutor(
         max_workers=min(jobs, len(order)), mp_context=context, initializer=_quiet_worker
     )
     try:
-        futures = {pool.submit(run_shard, *task): task for task in order}
+        futures = {pool.submit(function, *task): task for task in order}
         for future in as_completed(futures):
             record(futures[future], future.result())
     except BaseException:
@@ -201,7 +209,9 @@ def _run_in_processes(tasks: list[tuple], jobs: int, record: Callable) -> None:
     pool.shutdown()
 
 
-def _run_on_dask(tasks: list[tuple], address: str, jobs: int, record: Callable) -> None:
+def _run_on_dask(
+    tasks: list[tuple], address: str, jobs: int, record: Callable, function: Callable = run_shard
+) -> None:
     import logging
 
     from dask.distributed import Client, LocalCluster
@@ -224,7 +234,7 @@ def _run_on_dask(tasks: list[tuple], address: str, jobs: int, record: Callable) 
     try:
         futures = {}
         for task in tasks:
-            future = client.submit(run_shard, *task, pure=False)
+            future = client.submit(function, *task, pure=False)
             futures[future.key] = (future, task)
         for future in dask_completed([f for f, _ in futures.values()]):
             record(futures[future.key][1], future.result())
@@ -232,6 +242,49 @@ def _run_on_dask(tasks: list[tuple], address: str, jobs: int, record: Callable) 
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+def run_unit(index: int, function: Callable, args: tuple) -> Any:
+    """Run one independent unit, ``function(*args)``, with one torch thread (what a worker or a
+    Dask task executes for ``run_units``; ``index`` only names the unit)."""
+    _one_torch_thread()
+    return function(*args)
+
+
+def run_units(
+    function: Callable,
+    units: Sequence[tuple],
+    *,
+    jobs: int = 1,
+    scheduler: str | None = None,
+    progress: Callable[[int, int, float], None] | None = None,
+) -> list:
+    """``[function(*args) for args in units]``, the units run on ``jobs`` processes or a Dask
+    cluster as ``run_lemmas`` runs shards, the results returned in unit order.
+
+    For work other than a lemma's search (``verify arena``): ``function`` must be importable
+    by name (a module-level function) and each unit's result a function of its ``args`` alone
+    -- its seed derived from the run seed and the unit's index, never from the worker -- so the
+    list is the same for every ``jobs`` and scheduler. List the longest units first: processes
+    start them in the given order. ``progress(units_done, units_total, elapsed)`` is called as
+    each unit completes."""
+    tasks = [(index, function, tuple(args)) for index, args in enumerate(units)]
+    results: dict[int, Any] = {}
+    started = time.perf_counter()
+
+    def record(task: tuple, outcome: Any) -> None:
+        results[task[0]] = outcome
+        if progress is not None:
+            progress(len(results), len(tasks), time.perf_counter() - started)
+
+    if scheduler is not None:
+        _run_on_dask(tasks, scheduler, jobs, record, function=run_unit)
+    elif jobs <= 1 or len(tasks) <= 1:
+        for task in tasks:
+            record(task, run_unit(*task))
+    else:
+        _run_in_processes(tasks, jobs, record, function=run_unit, longest_first=False)
+    return [results[index] for index in range(len(tasks))]
 
 
 def default_jobs() -> int:
@@ -250,5 +303,7 @@ __all__ = [
     "plan",
     "run_lemmas",
     "run_shard",
+    "run_unit",
+    "run_units",
     "shard_seed",
 ]
