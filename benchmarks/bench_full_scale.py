@@ -1,16 +1,26 @@
 """Full-scale figures for issue 6: C.21 network size and error, Thm.1.4 sampling, inversion cost.
 
-Usage: ``python benchmarks/bench_full_scale.py --out DIR [--quick] [--parts size,error,sde,rej]``
+Usage: ``python benchmarks/bench_full_scale.py --out DIR [--quick] [--repeat 3]
+[--parts speed,size,error,sde,rej]``
+
+Timings are printed as ratios of two sides measured in the same run, each the best of
+``--repeat`` interleaved passes in this process's CPU time (load on a shared machine weighs on
+both alike); the absolute seconds stay in ``full_scale.json``.
 
 Writes ``DIR/full_scale.json`` and PNG plots:
+- speed: the C.21 network's forward pass against the reference score it is checked against
+  (``verify.maths.oracle``'s ScoreOracle at the error part's tolerance), on the same 1000 draws
+  x~ ~ g~_sigma at the first, middle and last grid sigma: oracle / network CPU time;
 - size: parameter count and largest |parameter| of the C.21 networks against d = d' (the largest
   over the sigma grid), with least-squares exponents;
 - error: sigma^2 E|N - S|^2 against sigma at d in {16, 64, 256} (reference: verify.maths.oracle),
   mean and the 0.999 normal-approximation upper end;
 - sde: the reverse SDE on the networks at d = 64 and 256: fraction of samples whose decoded
-  phases equal f(decoded seed), per-coordinate W1 to exact samples, seconds per sample;
+  phases equal f(decoded seed), per-coordinate W1 to exact samples, and the SDE's seconds per
+  sample over direct (exact) sampling's from g~ at the same last level;
 - rej: rejection-sampling inversion (Algorithm 1 inside the B.4 reduction): unconditional draws and
-  seconds per inversion against d', with the exponential growth rate fitted.
+  seconds per inversion against d', with the exponential growth rate fitted (and the seconds per
+  inversion over the first d''s).
 
 Measured (2026-11-23, the shared 2-core CI-like machine under load; d = d', R = sqrt(8 log 4d),
 eps = 1/2, f = Goldreich, 1000 samples per point):
@@ -42,15 +52,70 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from lemmas.c21_instance_network import GRID, fit_exponent
+from lemmas.c21_instance_network import GRID
 from lemmas.t14_unconditional_sampling import run_sampler
 from verify.maths.instance import Instance
-from verify.maths.nets.instance_network import grid_network, score_error_samples
+from verify.maths.nets.instance_network import fit_exponent, grid_network, score_error_samples
 from verify.maths.oneway import GoldreichFunction
 from verify.maths.samplers.inversion import (
     RejectionSampler,
     inversion_failures,
 )
+
+
+def best_cpu_seconds(sides: dict[str, object], repeat: int) -> dict[str, float]:
+    """Each side's least CPU time over ``repeat`` passes, the passes of the sides interleaved."""
+    best = {name: math.inf for name in sides}
+    for _ in range(repeat):
+        for name, work in sides.items():
+            started = time.process_time()
+            work()
+            best[name] = min(best[name], time.process_time() - started)
+    return best
+
+
+def network_vs_reference(dims: list[int], samples: int, repeat: int) -> list[dict]:
+    """oracle / network CPU time on the same draws, at the first, middle and last grid sigma."""
+    from verify.maths.oracle import ScoreOracle
+
+    rows = []
+    for d in dims:
+        for i in sorted({0, GRID // 2, GRID - 1}):
+            net = grid_network(d, i, GRID)
+            inst = net.instance
+            x_scaled, _ = inst.sample_scaled(
+                samples, torch.Generator().manual_seed(7), sigma=net.sigma
+            )
+            su = net.sigma_unscaled
+            tol = 1e-3 * math.sqrt(1.0 / inst.d) / su  # the error part's (score_error_samples)
+            oracle = ScoreOracle(inst)
+            x = x_scaled * inst.scale
+            with torch.no_grad():
+                best = best_cpu_seconds(
+                    {
+                        "network": lambda net=net, x_scaled=x_scaled: net(x_scaled),
+                        "oracle": lambda oracle=oracle, x=x, su=su, tol=tol: oracle.score(
+                            x, su, tol=tol
+                        ),
+                    },
+                    repeat,
+                )
+            rows.append(
+                {
+                    "d": d,
+                    "sigma": net.sigma,
+                    "samples": samples,
+                    "network_seconds": best["network"],
+                    "oracle_seconds": best["oracle"],
+                    "oracle_over_network": best["oracle"] / best["network"],
+                }
+            )
+            print(
+                f"speed d = d' = {d}, sigma = {net.sigma:.3g}: oracle/network = "
+                f"{rows[-1]['oracle_over_network']:.1f}x",
+                flush=True,
+            )
+    return rows
 
 
 def size_vs_d(dims: list[int]) -> dict:
@@ -99,13 +164,28 @@ def error_vs_sigma(dims: list[int], samples: int) -> list[dict]:
     return rows
 
 
-def sde_runs(dims: list[int], steps: list[int], samples: int) -> list[dict]:
+def sde_runs(dims: list[int], steps: list[int], samples: int, repeat: int) -> list[dict]:
     rows = []
     for d in dims:
         for k in steps:
             started = time.perf_counter()
+            sde_cpu = time.process_time()
             out = run_sampler(d, k, samples, 11, "network")
+            sde_cpu = time.process_time() - sde_cpu
             broken = run_sampler(d, k, samples, 11, "mixture")
+            inst = out["_run"]["instance"]
+            last = out["sigma_min"]
+            # the same last level sampled directly (best of --repeat), against the whole SDE run
+            # (network build included; run once: the lemma caches it)
+            direct = best_cpu_seconds(
+                {
+                    "direct": lambda inst=inst, last=last: inst.sample_scaled(
+                        samples, torch.Generator().manual_seed(11), sigma=last
+                    )
+                },
+                repeat,
+            )["direct"]
+            out = {key: value for key, value in out.items() if key != "_run"}
             rows.append(
                 {
                     "d": d,
@@ -116,9 +196,17 @@ def sde_runs(dims: list[int], steps: list[int], samples: int) -> list[dict]:
                     "agreement_exact": 1 - out["exact_failures"] / samples,
                     "agreement_mixture_score": 1 - broken["sde_failures"] / samples,
                     "wall_seconds": time.perf_counter() - started,
+                    "sde_cpu_seconds": sde_cpu,
+                    "direct_cpu_seconds": direct,
+                    "sde_over_direct": sde_cpu / direct,
                 }
             )
-            print("sde", rows[-1], flush=True)
+            print(
+                f"sde d = {d}, {k} steps: agreement {rows[-1]['agreement_sde']:.3f} (exact "
+                f"{rows[-1]['agreement_exact']:.3f}), SDE/direct sampling = "
+                f"{rows[-1]['sde_over_direct']:.0f}x",
+                flush=True,
+            )
     return rows
 
 
@@ -139,7 +227,12 @@ def rejection_cost(d_outs: list[int], trials: int) -> dict:
                 "gave_up": sampler.stats.gave_up,
             }
         )
-        print("rej", rows[-1], flush=True)
+        print(
+            f"rej d' = {d_out}: draws per inversion {rows[-1]['draws_per_inversion']:.0f}, "
+            f"seconds per inversion / d' = {d_outs[0]}'s = "
+            f"{rows[-1]['seconds_per_inversion'] / rows[0]['seconds_per_inversion']:.1f}x",
+            flush=True,
+        )
     xs = [r["d_out"] for r in rows]
     slope, _ = np.polyfit(xs, np.log([r["draws_per_inversion"] for r in rows]), 1)
     return {
@@ -250,18 +343,21 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", default="benchmarks/out")
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--parts", default="size,error,sde,rej")
+    parser.add_argument("--parts", default="speed,size,error,sde,rej")
+    parser.add_argument("--repeat", type=int, default=3, help="best of this many passes")
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     parts = set(args.parts.split(","))
     results: dict = {}
+    if "speed" in parts:
+        results["speed"] = network_vs_reference([16] if args.quick else [16, 64], 1000, args.repeat)
     if "size" in parts:
         results["size"] = size_vs_d([8, 16, 32] if args.quick else [8, 16, 32, 64, 128, 256])
     if "error" in parts:
         results["error"] = error_vs_sigma([16] if args.quick else [16, 64, 256], 1000)
     if "sde" in parts:
-        results["sde"] = sde_runs([16] if args.quick else [64, 256], [40, 60], 1000)
+        results["sde"] = sde_runs([16] if args.quick else [64, 256], [40, 60], 1000, args.repeat)
     if "rej" in parts:
         results["rej"] = rejection_cost([1, 2, 3] if args.quick else [1, 2, 3, 4, 5, 6], 40)
     (out / "full_scale.json").write_text(json.dumps(results, indent=1))
