@@ -4,8 +4,9 @@ Usage: ``python benchmarks/bench_full_scale.py --out DIR [--quick] [--repeat 3]
 [--parts speed,size,error,sde,rej]``
 
 Timings are printed as ratios of two sides measured in the same run, each the best of
-``--repeat`` interleaved passes in this process's CPU time (load on a shared machine weighs on
-both alike); the absolute seconds stay in ``full_scale.json``.
+``--repeat`` interleaved passes (a pass repeats a fast call to last 0.2 s) in this process's
+CPU time (load on a shared machine weighs on both alike); the absolute seconds stay in
+``full_scale.json``.
 
 Writes ``DIR/full_scale.json`` and PNG plots:
 - speed: the C.21 network's forward pass against the reference score it is checked against
@@ -62,15 +63,29 @@ from verify.maths.samplers.inversion import (
     inversion_failures,
 )
 
+MIN_PASS_SECONDS = 0.2  # a pass repeats a fast call until it lasts this long (CPU)
+
+
+def _cpu_seconds(work, number: int) -> float:
+    started = time.process_time()
+    for _ in range(number):
+        work()
+    return (time.process_time() - started) / number
+
 
 def best_cpu_seconds(sides: dict[str, object], repeat: int) -> dict[str, float]:
-    """Each side's least CPU time over ``repeat`` passes, the passes of the sides interleaved."""
+    """Each side's least CPU seconds per call over ``repeat`` passes, the passes of the sides
+    interleaved; a pass makes enough calls to last MIN_PASS_SECONDS (as timeit's autorange)."""
+    numbers = {}
+    for name, work in sides.items():
+        number = 1
+        while _cpu_seconds(work, number) * number < MIN_PASS_SECONDS and number < 1 << 14:
+            number *= 4
+        numbers[name] = number
     best = {name: math.inf for name in sides}
     for _ in range(repeat):
         for name, work in sides.items():
-            started = time.process_time()
-            work()
-            best[name] = min(best[name], time.process_time() - started)
+            best[name] = min(best[name], _cpu_seconds(work, numbers[name]))
     return best
 
 

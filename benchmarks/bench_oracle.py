@@ -3,9 +3,10 @@ side by side in one run; prints ratios.
 
     python benchmarks/bench_oracle.py [--enum-d 12] [--d 64] [--repeat 3]
 
-Two figures per sigma, each side the best of ``--repeat`` passes, the passes of both sides
-interleaved so that load on the machine weighs on both alike, timed in this process's CPU time
-(all its torch threads; other processes on a shared machine change it less than wall time):
+Two figures per sigma, each side the best of ``--repeat`` passes (a pass repeats a fast call
+to last 0.2 s), the passes of both sides interleaved so that load on the machine weighs on both
+alike, timed in this process's CPU time (all its torch threads; other processes on a shared
+machine change it less than wall time):
 
 - *against enumeration*, at d = d' = ``--enum-d`` (2^12 seeds by default, the most
   ``Instance.seeds`` enumerates): ``Instance.score`` (the exact mixture score, every seed
@@ -32,19 +33,35 @@ from verify.maths.instance import Instance
 from verify.maths.oneway import GoldreichFunction
 from verify.maths.oracle import ScoreOracle
 
+MIN_PASS_SECONDS = 0.2  # a pass repeats a fast call until it lasts this long (CPU)
 
-def _cpu_seconds(work: Callable[[], object]) -> tuple[float, object]:
+
+def _cpu_seconds(work: Callable[[], object], number: int) -> tuple[float, object]:
+    """CPU seconds per call over ``number`` calls, and the last call's result."""
     started = time.process_time()
-    result = work()
-    return time.process_time() - started, result
+    for _ in range(number):
+        result = work()
+    return (time.process_time() - started) / number, result
+
+
+def _calls_per_pass(work: Callable[[], object]) -> int:
+    """Calls per pass so that a pass lasts MIN_PASS_SECONDS (as timeit's autorange)."""
+    number = 1
+    while True:
+        seconds, _ = _cpu_seconds(work, number)
+        if seconds * number >= MIN_PASS_SECONDS or number >= 1 << 14:
+            return number
+        number *= 2 if seconds * number * 10 > MIN_PASS_SECONDS else 10
 
 
 def best_of(sides: dict[str, Callable[[], object]], repeat: int) -> dict[str, tuple[float, object]]:
-    """Each side's least CPU time over ``repeat`` interleaved passes, with its last result."""
+    """Each side's least CPU seconds per call over ``repeat`` interleaved passes (a pass makes
+    enough calls to last MIN_PASS_SECONDS), with its result."""
+    numbers = {name: _calls_per_pass(work) for name, work in sides.items()}
     best: dict[str, tuple[float, object]] = {}
     for _ in range(repeat):
         for name, work in sides.items():
-            seconds, result = _cpu_seconds(work)
+            seconds, result = _cpu_seconds(work, numbers[name])
             if name not in best or seconds < best[name][0]:
                 best[name] = (seconds, result)
     return best
