@@ -2,7 +2,13 @@
 
 Writes ``OUT/arena.json`` (schema ``verify/core/schema/arena.schema.json``), its plots and
 ``OUT/arena.html``, and (re)writes ``OUT/index.html`` with a link to that page (from
-``OUT/results.json`` when a ``verify run`` wrote one there). Deterministic per ``--seed``.
+``OUT/results.json`` when a ``verify run`` wrote one there).
+
+Runs as ``verify run`` does (``verify.core.schedule``): one unit per (d', sampler) cell and one
+for the bottleneck demo (``plan_units``), each seeded from ``--seed``, its d' index and its
+sampler alone, run on ``--jobs`` processes or a Dask cluster (``--scheduler``) and merged in d'
+order: deterministic per ``--seed`` and ``--trials``, the same for every ``--jobs`` and
+scheduler (apart from the fields named "seconds").
 """
 
 from __future__ import annotations
