@@ -35,30 +35,27 @@ its stated level (0.999, one-sided; a verdict rests on one end), with no asympto
 - ``error_exceedance`` (both regimes): the quantile form :math:`P(D > K d^{-\gamma}) \le Q`,
   Q = 1/4, the samples' form that certifies at every sigma: the one-sided Clopper-Pearson bounds
   of ``verify.core.stats.exceedance_interval`` (#{L_i > t} <= #{D_i > t} <= #{U_i > t}).
-- ``score_error`` in the **large-sigma** regime: the expectation form, both ends. Lower end
-  ``verify.core.stats.nonnegative_mean_lower`` (Hoeffding on values clipped at levels fixed by
-  the right side, and each level times the Clopper-Pearson lower bound of the chance to exceed
-  it). Upper end: a certified almost-sure bound M of the per-point error inside the box
-  |x_i| <= reach (C.18's pointwise E18 plus the certified interpolation error of the tanh head),
-  the empirical Bernstein bound (Maurer-Pontil) on the upper values clipped at M, and a
-  certified chi-square tail term outside the box (``instance_network.mean_error_bounds``). The
-  draws are at least ``samples`` and as many as make the range term 7 M log(2/alpha)/(3(n-1))
-  at most half the network's target d^-gamma (``mean_sample_size``, at most 20000): at
-  sigma_u = 0.4, d = 16 that is ~3e4 (capped), elsewhere in the quick examples <= 1000.
-- ``score_error`` in the **small-sigma** regime: a refute-only screen. Its distribution-free
-  lower end is always recorded (``mean_lower`` in the exceedance part's data); when it exceeds
-  the right side the part is emitted, its left side shown at that lower end, and refutes once
-  confirmed at 1e-6 on the same and on four times as many fresh draws (``redraw``). It never
-  passes, because samples cannot bound the mean from above there: a distribution-free upper
-  bound needs an almost-sure bound (or a certified tail), and the comb fit controls only a
-  density-weighted L2 error, so the only almost-sure bound is of order d'(eps/sigma)^2 (the
-  true comb score alone reaches eps/(2 sigma^2); M >= d' eps^2/(4 sigma^2) = 280 at d = 16,
-  sigma_u = 0.06): the range term needs n >= 7 M log(2/alpha) d^gamma/(3K) ~ 8e4 draws there (and
-  several times that with the network's own term), at ~1.3 ms a draw of the Hamming-ball oracle
-  against 1000 draws today. A sharper certified bound (the error on an x-measurable event
-  where every comb coordinate is near its lattice, certified P of its complement) would need
-  pointwise certified fit errors and the posterior's vertex weights: not derived here. No part
-  claims a confidence level for the mean from a normal approximation.
+- ``score_error`` at **large sigma**: the expectation form, both ends
+  (``instance_network.mean_error_bounds``). Lower end ``verify.core.stats.
+  nonnegative_mean_lower`` (Hoeffding on values clipped at levels fixed by the right side, and
+  each level times the Clopper-Pearson lower bound of the chance to exceed it). Upper end: the
+  empirical Bernstein bound (Maurer-Pontil) on the upper values clipped at a certified
+  almost-sure bound M inside the box |x_i| <= reach (C.18's E18 plus the certified interpolation
+  error of the tanh head), plus a certified chi-square tail term outside it. Draws: at least
+  ``samples``, and as many as make the range term 7 M log(2/alpha)/(3(n-1)) at most half of
+  d^-gamma (``mean_sample_size``, capped at 20000: 1000 in the quick examples; 3e4 would be
+  needed at d = 16, sigma_u = 0.4).
+- ``score_error`` at **small sigma**: a refute-only screen. Its distribution-free lower end is
+  recorded (``mean_lower`` in the data); when it exceeds the right side the part is emitted,
+  shown at that lower end, and refutes once confirmed at 1e-6 on the same and on four times as
+  many fresh draws (``redraw``). It never passes: a distribution-free upper bound needs an
+  almost-sure bound, and the comb fit controls only a density-weighted L2 error, so the only
+  one is of order d'(eps/sigma)^2 (the true comb score reaches eps/(2 sigma^2): M >= d'
+  eps^2/(4 sigma^2) = 280 at d = 16, sigma_u = 0.06); the range term then needs n >= 7 M
+  log(2/alpha) d^gamma/(3K) ~ 8e4 draws (more with the network's own term), at ~1.3 ms a draw
+  of the Hamming-ball oracle. A near-lattice event does not rescue it at these sizes: the half
+  spacing eps/2 is 4 sigma there (P(off) ~ 1e-3 a coordinate) and the wrong-vertex posterior
+  weight, ~d exp(-2Rw/v), times eps/sigma^2 already gives ~2 against d^-1.
 
 Size parts: exact facts of the module; K = 10^-4 is REFUTED (tests).
 """
@@ -151,13 +148,20 @@ def _make_check(scaled: bool):
         unit = to_arb(d) ** (-to_arb(Fraction(gamma)))
         rhs = to_arb(constants["K"]) * unit
         q = to_arb(constants["Q"])
-        found = _evidence(net, params, scaled, rhs, 1 - CONFIDENCE, False)
+        drawn: dict[tuple[float, bool], ScoreErrorEvidence] = {}  # both parts share a redraw
+
+        def evidence(alpha: float, fresh: bool) -> ScoreErrorEvidence:
+            if (alpha, fresh) not in drawn:
+                drawn[alpha, fresh] = _evidence(net, params, scaled, rhs, alpha, fresh)
+            return drawn[alpha, fresh]
+
+        found = evidence(1 - CONFIDENCE, False)
 
         def redraw_mean(alpha: float, fresh: bool):
-            return _evidence(net, params, scaled, rhs, alpha, fresh).mean_interval(), rhs
+            return evidence(alpha, fresh).mean_interval(), rhs
 
         def redraw_exceedance(alpha: float, fresh: bool):
-            return _evidence(net, params, scaled, rhs, alpha, fresh).exceedance, q
+            return evidence(alpha, fresh).exceedance, q
 
         size = net.size()
         data = {
