@@ -150,3 +150,6 @@ def test_mean_sample_size_makes_the_range_term_decide():
     assert 100 < n <= MEAN_SAMPLE_CAP
     assert 7 * bound * math.log(2 / 1e-3) / (3 * (n - 1)) <= large.target / 2
     assert mean_sample_size(large, 5000, large.target, 1e-3) == 5000  # never fewer than asked
+    hopeless = target_network(8, 2.0, 0.35)  # M ~ 5 against a target of 1/64
+    assert hopeless.regime == "large"
+    assert mean_sample_size(hopeless, 1000, 1e-6, 1e-3) == 1000  # no affordable n decides

@@ -534,12 +534,16 @@ MEAN_SAMPLE_CAP = 20_000
 def mean_sample_size(net: InstanceScoreNetwork, samples: int, target: float, alpha: float) -> int:
     """Draws for the mean's upper end: in the large-sigma regime the least n >= ``samples`` whose
     empirical Bernstein range term 7 M log(2/alpha) / (3 (n - 1)) is at most target/2 (M the
-    certified almost-sure bound, ``large_regime_error_terms``), capped at MEAN_SAMPLE_CAP;
-    ``samples`` in the small-sigma regime (no almost-sure bound there: no n decides)."""
+    certified almost-sure bound, ``large_regime_error_terms``), capped at MEAN_SAMPLE_CAP, and
+    ``samples`` when even the cap leaves the range term above the whole target (no affordable n
+    decides: e.g. d = 64, gamma = 2, sigma_u = 0.5 would need 10^8). ``samples`` in the
+    small-sigma regime (no almost-sure bound there: no n decides)."""
     if net.regime != "large":
         return samples
     bound = large_regime_error_terms(net)[0]
     needed = math.ceil(7 * bound * math.log(2 / alpha) / (3 * target / 2)) + 1
+    if needed > 2 * MEAN_SAMPLE_CAP:
+        return samples
     return max(samples, min(needed, MEAN_SAMPLE_CAP))
 
 
