@@ -104,6 +104,7 @@ SLOW_TESTS = (
     "tests/lemmas/test_h01_score_smoothness.py::test_search_runs_clean",
     "tests/lemmas/test_c16_fourier_closeness.py::test_prefactor_below_empirical_is_refuted",
     "tests/lemmas/test_c21_instance_network.py::test_tightened_constants_are_refuted",
+    "tests/lemmas/test_c21_instance_network.py::test_quick_examples_pass_without_inconclusive",
     "tests/maths/samplers/test_posterior.py::test_azula_samplers_import_and_torchvision_stays_out",
 )
 

@@ -6,6 +6,7 @@ from fractions import Fraction
 
 import pytest
 
+import verify.maths.nets.instance_network as family
 from lemmas.c21_instance_network import C21, COR35
 from verify.core.errors import DomainError
 from verify.core.runner import evaluate
@@ -23,7 +24,7 @@ def test_stated_constants_hold(lemma):
 
 
 @pytest.mark.parametrize("lemma", [C21, COR35], ids=lambda lemma: lemma.id)
-@pytest.mark.parametrize("name", ["K", "K_P", "K_W"])
+@pytest.mark.parametrize("name", ["K", "Q", "K_P", "K_W"])
 def test_tightened_constants_are_refuted(lemma, name):
     constants = {**lemma.stated_constants(), name: Fraction(1, 10**4)}
     result = evaluate(lemma, SMALL, constants, 64)
@@ -71,6 +72,7 @@ def test_large_sigma_upper_end_is_distribution_free_and_its_bound_holds():
     result = evaluate(COR35, LARGE, COR35.stated_constants(), 64)
     (part,) = [p for p in result.parts if p.name == "score_error"]
     assert part.data["beyond_almost_sure_bound"] == 0
+    assert part.data["n"] == 1000  # the range term needs fewer draws than the stated 1000
     assert "empirical Bernstein" in part.data["upper_end"]
     assert part.lhs["hi"] >= float(upper.mean())
 
@@ -88,3 +90,58 @@ def test_large_sigma_bound_is_refused_by_a_worse_network(monkeypatch):
     )
     monkeypatch.setattr(net, "head_pwl", shifted)
     assert large_regime_error_terms(net)[0] > good + net.sigma_unscaled**2
+
+
+def test_quick_examples_pass_without_inconclusive():
+    for lemma in (C21, COR35):
+        for point in lemma.examples:
+            result = evaluate(lemma, point, lemma.stated_constants(), 64)
+            assert result.verdict is Verdict.STATISTICAL, [p.to_json() for p in result.parts]
+
+
+def _planted(values):
+    """A stand-in for ``score_error_samples``: these per-point values, exact (L_i = U_i)."""
+    import numpy as np
+
+    planted = np.asarray(values, dtype=np.float64)
+
+    def samples(net, n, seed, scaled):
+        return planted[:n].copy(), planted[:n].copy(), "small"
+
+    return samples
+
+
+def test_small_sigma_upper_end_is_distribution_free(monkeypatch):
+    # A heavy-tailed law: D = 1e-12, except D = 100 with probability 2e-3 (mean 0.2 > K/d =
+    # 1/8). With probability e^-2 none of 1000 draws shows the rare value; on such a draw a
+    # normal-approximation interval for the mean, [mean -+ 3.29 sd / sqrt(n)], is ~1e-12 and
+    # would wrongly pass. The check claims nothing about the mean there (no score_error part:
+    # the screen only refutes), and what it does claim, P(D > K/d) <= Q, holds for this law,
+    # its Clopper-Pearson upper end covering the true 2e-3.
+    import math
+    import statistics
+
+    draws = [1e-12] * 1000
+    z = statistics.NormalDist().inv_cdf(1 - 1e-3 / 2)
+    normal_hi = statistics.fmean(draws) + z * statistics.stdev(draws) / math.sqrt(len(draws))
+    true_mean = 1e-12 * (1 - 2e-3) + 100 * 2e-3
+    assert normal_hi <= 1 / 8 < true_mean  # the normal approximation would pass, wrongly
+    monkeypatch.setattr(family, "score_error_samples", _planted(draws))
+    result = evaluate(COR35, SMALL, COR35.stated_constants(), 64)
+    parts = {p.name: p for p in result.parts}
+    assert "score_error" not in parts  # no pass is claimed for the mean
+    exceedance = parts["error_exceedance"]
+    assert exceedance.verdict is Verdict.STATISTICAL
+    assert exceedance.lhs["hi"] >= 2e-3  # covers the planted law's true exceedance chance
+    assert exceedance.data["mean_upper"] is None
+
+
+def test_small_sigma_screen_refutes_a_planted_large_mean(monkeypatch):
+    # rare but frequent enough to show: the distribution-free lower end of the mean refutes
+    draws = ([1e-12] * 49 + [100.0]) * 100  # 2% at 100: mean 2 >> 1/8; P(D > 1/8) = 0.02 <= Q
+    monkeypatch.setattr(family, "score_error_samples", _planted(draws))
+    result = evaluate(COR35, SMALL, COR35.stated_constants(), 64)
+    parts = {p.name: p for p in result.parts}
+    assert parts["error_exceedance"].verdict is Verdict.STATISTICAL
+    assert parts["score_error"].verdict is Verdict.REFUTED
+    assert parts["score_error"].refutation["outcome"] == "confirmed by an independent re-draw"

@@ -65,3 +65,28 @@ def test_tightened_parameter_exponent_is_refuted():
 def test_tightened_covariance_is_refuted():
     result = evaluate(get("Def.1.1"), CHEAP, _constants(covariance=Fraction(99, 100)), 64)
     assert result.verdict.value == "refuted"
+
+
+def test_expectation_form_where_its_upper_end_is_certified():
+    # large sigma: both ends of sigma^2 E X, distribution-free; small sigma: no pass claimed
+    lemma = get("Def.1.1")
+    large = {p.name: p for p in evaluate(lemma, CHEAP, _constants(), 64).parts}
+    mean = large["score_error"]
+    assert mean.verdict.value == "statistical"
+    assert "empirical Bernstein" in mean.data["upper_end"]
+    assert mean.data["beyond_almost_sure_bound"] == 0
+    small_point = {"d": 8, "sigma_index": 0, "samples": 200, "seed": 1}
+    small = {p.name: p for p in evaluate(lemma, small_point, _constants(), 64).parts}
+    assert "score_error" not in small  # the screen only ever refutes
+    assert small["error_quantile"].verdict.value == "statistical"
+
+
+def test_small_sigma_screen_refutes_a_tightened_K(monkeypatch):
+    import lemmas.def11_well_modeled as module
+
+    monkeypatch.setattr(module, "_size_parts", lambda *args: [])  # the networks at 2d, 4d
+    lemma = get("Def.1.1")
+    point = {"d": 8, "sigma_index": 0, "samples": 100, "seed": 1}
+    parts = {p.name: p for p in evaluate(lemma, point, _constants(K=Fraction(1, 10**7)), 64).parts}
+    assert parts["score_error"].verdict.value == "refuted"
+    assert "refute-only" in parts["score_error"].note

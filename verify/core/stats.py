@@ -7,6 +7,8 @@
 - ``quantile_order_indices(n, q, alpha)``: order-statistic indices (k_lo, k_hi) such that for
   i.i.d. samples from any law the q-quantile xi_q = inf{x : F(x) >= q} satisfies
   X_(k_lo) <= xi_q <= X_(k_hi) with probability >= 1 - alpha.
+- ``exceedance_interval(lower, upper, t, alpha)``: one-sided Clopper-Pearson bounds for
+  P(X > t) from enclosures of i.i.d. draws (the quantile form of a heavy-tailed error).
 - ``tv_deviation(n, cells, alpha)``: a radius r with P(TV(empirical, true) > r) <= alpha for
   n samples on ``cells`` cells (expectation bound plus McDiarmid).
 
@@ -190,6 +192,30 @@ def quantile_confidence_interval(
     lo = lows[k_lo - 1] if k_lo >= 1 else None
     hi = highs[k_hi - 1] if k_hi <= n else None
     return lo, hi
+
+
+def exceedance_interval(
+    lower_values: Sequence[float],
+    upper_values: Sequence[float],
+    threshold: arb | Fraction | float,
+    alpha: float,
+) -> tuple[Fraction, Fraction, int, int]:
+    """One-sided Clopper-Pearson bounds, each at level 1 - alpha, for p = P(X > t) from
+    enclosures [L_i, U_i] of n i.i.d. draws X_i (any law: no tail assumption), and the two counts.
+
+    L_i > t implies X_i > t, and X_i > t implies U_i > t, so k_lo = #{L_i > t} <= #{X_i > t} <=
+    k_hi = #{U_i > t}, with #{X_i > t} ~ Bin(n, p). The Clopper-Pearson lower end is increasing
+    in the count and the upper end too, so clopper_pearson_lower(k_lo) and
+    clopper_pearson_upper(k_hi) keep their levels. The threshold may be an enclosure: L_i is
+    compared with its upper end and U_i with its lower end (exact rational comparisons)."""
+    n = len(lower_values)
+    if n < 1 or len(upper_values) != n or not 0 < alpha < 1:
+        raise ValueError(f"bad arguments n={n}, upper={len(upper_values)}, alpha={alpha}")
+    t = to_arb(threshold)
+    t_low, t_high = lower(t), upper(t)
+    k_lo = sum(1 for v in lower_values if Fraction(v) > t_high)
+    k_hi = sum(1 for v in upper_values if Fraction(v) > t_low)
+    return clopper_pearson_lower(k_lo, n, alpha), clopper_pearson_upper(k_hi, n, alpha), k_lo, k_hi
 
 
 def nonnegative_mean_lower(

@@ -132,3 +132,24 @@ def test_the_network_is_one_relu_module_evaluated_by_its_forward_pass():
             chosen = chosen + gadgets.apply_torch(net.switch, 1 - bits, minus)
             blocks = torch.cat([(R * clamp - head) / v, chosen], 1)
         assert torch.allclose(module(x), c * blocks, rtol=0, atol=1e-9)
+
+
+def test_mean_sample_size_makes_the_range_term_decide():
+    from verify.maths.nets.instance_network import (
+        MEAN_SAMPLE_CAP,
+        large_regime_error_terms,
+        mean_sample_size,
+        target_network,
+    )
+
+    small = target_network(8, 1.0, 0.08)
+    assert small.regime == "small" and mean_sample_size(small, 1000, 1 / 8, 1e-3) == 1000
+    large = target_network(8, 0.5, 0.3)
+    bound = large_regime_error_terms(large)[0]
+    n = mean_sample_size(large, 100, large.target, 1e-3)
+    assert 100 < n <= MEAN_SAMPLE_CAP
+    assert 7 * bound * math.log(2 / 1e-3) / (3 * (n - 1)) <= large.target / 2
+    assert mean_sample_size(large, 5000, large.target, 1e-3) == 5000  # never fewer than asked
+    hopeless = target_network(8, 2.0, 0.35)  # M ~ 5 against a target of 1/64
+    assert hopeless.regime == "large"
+    assert mean_sample_size(hopeless, 1000, 1e-6, 1e-3) == 1000  # no affordable n decides

@@ -433,13 +433,22 @@ def target_network(d: int, gamma: float, sigma_unscaled: float) -> InstanceScore
 
 
 def score_error_rows(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One row per recorded ``score_error`` part of C.21 / Cor.3.5: params, data and interval."""
+    """One row per recorded ``error_exceedance`` part of C.21 / Cor.3.5 (present in every
+    regime): params and data, with "lo" and "hi" the mean's distribution-free lower end and its
+    upper end (None where none is certified: small sigma)."""
     rows = []
     for record in records:
         for part in record.get("parts", []):
-            if part.get("name") == "score_error" and part.get("data"):
-                lhs = part["lhs"]
-                rows.append({**record["params"], **part["data"], "lo": lhs["lo"], "hi": lhs["hi"]})
+            if part.get("name") == "error_exceedance" and part.get("data"):
+                data = part["data"]
+                rows.append(
+                    {
+                        **record["params"],
+                        **data,
+                        "lo": data.get("mean_lower"),
+                        "hi": data.get("mean_upper"),
+                    }
+                )
     return rows
 
 
@@ -515,3 +524,125 @@ def head_within(net: InstanceScoreNetwork, samples: int, seed: int, reach: float
     x_scaled, _ = _reference_scores(net, samples, seed)
     head = (x_scaled * net.instance.scale)[:, : net.instance.d].numpy()
     return (np.abs(head) <= reach).all(1)
+
+
+# The most draws the large-sigma mean bound asks for (the oracle is cheap there: ~0.4 ms a point
+# at d = 16 on a loaded core); past it the empirical Bernstein range term may not decide.
+MEAN_SAMPLE_CAP = 20_000
+
+
+def mean_sample_size(net: InstanceScoreNetwork, samples: int, target: float, alpha: float) -> int:
+    """Draws for the mean's upper end: in the large-sigma regime the least n >= ``samples`` whose
+    empirical Bernstein range term 7 M log(2/alpha) / (3 (n - 1)) is at most target/2 (M the
+    certified almost-sure bound, ``large_regime_error_terms``), capped at MEAN_SAMPLE_CAP, and
+    ``samples`` when even the cap leaves the range term above the whole target (no affordable n
+    decides: e.g. d = 64, gamma = 2, sigma_u = 0.5 would need 10^8). ``samples`` in the
+    small-sigma regime (no almost-sure bound there: no n decides)."""
+    if net.regime != "large":
+        return samples
+    bound = large_regime_error_terms(net)[0]
+    needed = math.ceil(7 * bound * math.log(2 / alpha) / (3 * target / 2)) + 1
+    if needed > 2 * MEAN_SAMPLE_CAP:
+        return samples
+    return max(samples, min(needed, MEAN_SAMPLE_CAP))
+
+
+def mean_error_bounds(
+    net: InstanceScoreNetwork,
+    lower: np.ndarray,
+    upper: np.ndarray,
+    samples: int,
+    seed: int,
+    levels: list[Any],
+    alpha: float,
+) -> tuple[Any, Any, dict[str, Any]]:
+    r"""Distribution-free one-sided bounds, each at level 1 - alpha, for
+    :math:`\sigma^2 E|N - S|^2` from the per-point enclosures [lower_i, upper_i] of the draws
+    ``score_error_samples(net, samples, seed, .)``: (lower end, upper end or None, info).
+
+    Lower end, every regime: ``verify.core.stats.nonnegative_mean_lower`` at ``levels`` (fixed
+    before the draws). Upper end, large-sigma regime only: the empirical Bernstein bound
+    (Maurer-Pontil) on min(upper_i, M) inside the box |x_i| <= reach, M the certified almost-sure
+    bound there, plus the certified chi-square tail term outside (``large_regime_error_terms``);
+    infinite when a draw's certified lower value exceeds M inside the box (the almost-sure bound
+    would be wrong). None in the small-sigma regime: the comb fit controls only a density-weighted
+    L2 error, so the only almost-sure bound is of order d'(eps/sigma)^2 (10^3 at d = 16,
+    sigma_u = 0.06) and the range term alone would need ~10^5 to 10^6 draws."""
+    from verify.core.stats import empirical_bernstein_upper, nonnegative_mean_lower
+
+    lo = nonnegative_mean_lower(lower.tolist(), levels, alpha)
+    if net.regime != "large":
+        return lo, None, {"upper_end": "none: small-sigma regime (no almost-sure bound)"}
+    bound, tail, reach = large_regime_error_terms(net)
+    inside = head_within(net, samples, seed, reach)
+    beyond = int(((lower > bound) & inside).sum())
+    info = {
+        "upper_end": "empirical Bernstein under a certified almost-sure bound",
+        "almost_sure_bound": bound,
+        "beyond_almost_sure_bound": beyond,
+        "outside_box": int((~inside).sum()),
+        "tail_term": float(tail.upper()),
+    }
+    if beyond:
+        return lo, arb("inf"), info
+    clipped = np.where(inside, np.minimum(upper, bound), 0.0)
+    hi = empirical_bernstein_upper(clipped.tolist(), bound, alpha) + tail
+    return lo, hi, info
+
+
+@dataclass
+class ScoreErrorEvidence:
+    """One draw's distribution-free bounds on D = sigma^2 |N - S|^2, each one-sided at level
+    1 - alpha (``score_error_evidence``)."""
+
+    samples: int
+    upper_values: np.ndarray
+    regime: str  # the oracle's
+    mean_lower: Any  # Fraction
+    mean_upper: Any  # arb, or None where no upper end is certified (small sigma)
+    mean_info: dict[str, Any]
+    exceedance: Any  # arb ball [Clopper-Pearson lower, upper] of P(D > threshold)
+    counts: tuple[int, int]  # #{L_i > threshold}, #{U_i > threshold}
+
+    def record(self) -> dict[str, Any]:
+        """The part data: draws, the mean's bounds and their provenance, exceedance counts."""
+        top = None if self.mean_upper is None else float(self.mean_upper.upper())
+        return {
+            "oracle_regime": self.regime,
+            "n": self.samples,
+            "mean": float(self.upper_values.mean()),
+            "mean_lower": float(self.mean_lower),
+            "mean_upper": top,
+            "exceed_lower_count": self.counts[0],
+            "exceed_upper_count": self.counts[1],
+            **self.mean_info,
+        }
+
+    def mean_interval(self) -> Any:
+        """The mean's interval; at its lower end alone (a refute-only screen) without an upper
+        end."""
+        from verify.core.numbers import ball, to_arb
+
+        top = self.mean_upper if self.mean_upper is not None else to_arb(self.mean_lower)
+        return ball(self.mean_lower, top)
+
+
+def score_error_evidence(
+    net: InstanceScoreNetwork,
+    samples: int,
+    seed: int,
+    scaled: bool,
+    threshold: Any,
+    levels: list[Any],
+    alpha: float,
+) -> ScoreErrorEvidence:
+    """The draws ``score_error_samples(net, samples, seed, scaled)`` and their bounds: the mean's
+    (``mean_error_bounds`` at ``levels``) and the one-sided Clopper-Pearson bounds of
+    P(D > threshold) (``verify.core.stats.exceedance_interval``)."""
+    from verify.core.numbers import ball
+    from verify.core.stats import exceedance_interval
+
+    lower, upper, regime = score_error_samples(net, samples, seed, scaled)
+    lo, hi, info = mean_error_bounds(net, lower, upper, samples, seed, levels, alpha)
+    p_lo, p_hi, k_lo, k_hi = exceedance_interval(lower.tolist(), upper.tolist(), threshold, alpha)
+    return ScoreErrorEvidence(samples, upper, regime, lo, hi, info, ball(p_lo, p_hi), (k_lo, k_hi))

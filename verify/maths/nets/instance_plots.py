@@ -26,7 +26,8 @@ def score_error_plots(lemma_id: str):
             ax.errorbar(
                 xs,
                 [max(r["mean"], 1e-16) for r in sel],
-                yerr=[[0] * len(sel), [max(0.0, r["hi"] - r["mean"]) for r in sel]],
+                # the bar reaches the mean's certified upper end where there is one (large sigma)
+                yerr=[[0] * len(sel), [max(0.0, (r["hi"] or r["mean"]) - r["mean"]) for r in sel]],
                 marker="o",
                 label=f"d = d' = {d}, gamma = {gamma}",
             )
