@@ -288,14 +288,21 @@ class _Precision(NamedTuple):
     two: arb
     four: arb
     negligible_log: arb  # (prec + 6) log 2: a nome below exp(-this) is under 2^-(prec+6)
-    one_term_log: arb  # (prec + 8) log 2 / 4: beyond it 4 q^4 <= 2^-(prec+6), one term will do
-    rest_log: arb  # (prec + 8) log 2: 4 q^n <= 2^-(prec+6) once n log_nome is beyond it
+    terms_logs: tuple[arb, ...]  # (prec + 8) log 2 / (J+1)^2, J = 1, 2, ... down below log 2 / 2
     one: arb
     log_two: arb
     negligible_plan: tuple  # _ThetaPlan of a nome below 2^-(prec+6)
     one_within: arb  # 1 + [-2^-(prec+4), 2^-(prec+4)]
     unit: arb  # [-1, 1]
-    terms_scale: float  # (prec + 9) log 2, for the float choice of the number of terms
+
+
+def _terms_logs(prec: int) -> tuple[arb, ...]:
+    whole = (prec + 8) * arb(2).log()
+    logs, n = [], 2
+    while not logs or logs[-1] > arb(2).log() / 2:
+        logs.append(whole / (n * n))
+        n += 1
+    return tuple(logs)
 
 
 @cache
@@ -310,14 +317,12 @@ def _precision(prec: int) -> _Precision:
         two=arb(2),
         four=arb(4),
         negligible_log=(prec + 6) * arb(2).log(),
-        one_term_log=(prec + 8) * arb(2).log() / 4,
-        rest_log=(prec + 8) * arb(2).log(),
+        terms_logs=_terms_logs(prec),
         one=arb(1),
         log_two=arb(2).log(),
         negligible_plan=((), one_within, None),
         one_within=one_within,
         unit=arb(0, 1),
-        terms_scale=(prec + 9) * math.log(2),
     )
 
 
@@ -331,31 +336,29 @@ _ThetaPlan = tuple[tuple[arb, ...], arb, arb | None]
 
 
 def _theta_plan(log_nome: arb, c: _Precision) -> _ThetaPlan:
-    """The plan of q = exp(-log_nome). J comes from a float estimate of log_nome (it sets the
-    width, never the soundness) so that 4 q^{(J+1)^2} <= 2^-(prec+6): the rest 2 sum_{j>J}
-    q^{j^2} <= 2 q^{(J+1)^2} / (1 - q^{2J+3}) <= 4 q^{(J+1)^2} (q < 1/2, so q^{2J+3} <= 1/32)
-    then lies in one_within's ball, which a certified comparison of (J+1)^2 log_nome confirms
-    (else the rest is bounded in arb). Below 2^-(prec+6), 2 sum q^{j^2} <= 2q (1 + 2q^3) <
-    2^-(prec+4)."""
+    """The plan of q = exp(-log_nome). J is the first number of terms whose rest is certainly
+    within one_within's ball: log_nome > (prec+8) log 2 / (J+1)^2 (``c.terms_logs``) makes
+    q^{(J+1)^2} < 2^-(prec+8), and the rest 2 sum_{j>J} q^{j^2} <= 2 q^{(J+1)^2} / (1 -
+    q^{2J+3}) <= 4 q^{(J+1)^2} < 2^-(prec+6) (q < 1/2, so q^{2J+3} <= 1/32). Below
+    2^-(prec+6), 2 sum q^{j^2} <= 2q (1 + 2q^3) < 2^-(prec+4): no term at all."""
     if log_nome > c.negligible_log:
         return c.negligible_plan
     if not log_nome > c.log_two:  # q < 1/2 not certain: arb's Jacobi theta
         return (), c.one_within, (-log_nome).exp()
     doubled_power = (c.log_two - log_nome).exp()  # 2q
-    if log_nome > c.one_term_log:  # 4 q^4 <= 2^-(prec+6)
+    if log_nome > c.terms_logs[0]:
         return (doubled_power,), c.one_within, None
-    terms = max(2, math.ceil(math.sqrt(c.terms_scale / float(log_nome))) - 1)
     q = doubled_power * _HALF
     q_squared = q * q
     ratio = q * q_squared  # q^{2j+1}: 2 q^{(j+1)^2} = 2 q^{j^2} q^{2j+1}
     doubled = [doubled_power]
-    for _ in range(terms - 1):
+    for terms_log in c.terms_logs[1:]:
         doubled_power *= ratio
         ratio *= q_squared
         doubled.append(doubled_power)
-    if log_nome * ((terms + 1) * (terms + 1)) > c.rest_log:
-        return tuple(doubled), c.one_within, None
-    return tuple(doubled), c.one_within + c.unit * (c.two * doubled_power * ratio), None
+        if log_nome > terms_log:
+            return tuple(doubled), c.one_within, None
+    raise AssertionError("unreachable: the last terms_log is below log 2 / 2")
 
 
 def _theta_value(plan: _ThetaPlan, angle: arb) -> arb:
@@ -446,7 +449,7 @@ def smoothed_comb_closed_form(x: Real, sigma: Real, eps: Real, theta: Real) -> a
         angle_scale = c.two_pi / e
         if log_nome_unsmoothed > c.negligible_log:
             normaliser = (v * c.two_pi).sqrt() * c.one_within
-        elif log_nome_unsmoothed > c.one_term_log:  # 1 + 2 q0 cos(2 pi theta/eps) +- 4 q0^4
+        elif log_nome_unsmoothed > c.terms_logs[0]:  # 1 + 2 q0 cos(2 pi theta/eps) +- 4 q0^4
             denominator = (c.log_two - log_nome_unsmoothed).exp() * (angle_scale * th).cos()
             normaliser = (v * c.two_pi).sqrt() * (denominator + c.one_within)
         else:
@@ -454,8 +457,12 @@ def smoothed_comb_closed_form(x: Real, sigma: Real, eps: Real, theta: Real) -> a
         log_nome = log_nome_unsmoothed * s2 / v
         if log_nome > c.negligible_log:
             plan = c.negligible_plan
-        elif log_nome > c.one_term_log:
+        elif log_nome > c.terms_logs[0]:
             plan = ((c.log_two - log_nome).exp(),), c.one_within, None
+        elif log_nome > c.terms_logs[1]:  # 2q and 2q^4 = 2q q^3
+            doubled_q = (c.log_two - log_nome).exp()
+            q = doubled_q * _HALF
+            plan = (doubled_q, doubled_q * (q * q * q)), c.one_within, None
         else:
             plan = _theta_plan(log_nome, c)
         p = v, th, e, angle_scale, normaliser, plan
