@@ -1,12 +1,15 @@
 """The smoothed comb: closed form, direct sum and mpmath agree; derivative matches."""
 
 import math
+from fractions import Fraction
 
 import mpmath
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from verify.core.numbers import contains, precision, to_arb
+from verify.maths import comb
 from verify.maths.comb import (
     smoothed_comb_closed_form,
     smoothed_comb_derivative,
@@ -73,3 +76,41 @@ def test_theta_series_enclose_mpmath():
         with precision(64):
             assert contains(theta_tail_T(q), t_exact)
             assert contains(theta_weighted_sum(q), s_exact)
+
+
+# One (sigma, eps) per branch of the value path at 64 bits: q below 2^-(prec+6) (no term), one,
+# two and several theta terms, q near 1/2, q >= 1/2 (arb's Jacobi theta); eps = 2 and 6 take the
+# denominator through several terms and through arb's Jacobi theta.
+VALUE_PATH_CASES = [
+    (1.0, 0.1),
+    (0.5, 0.5),
+    (0.5, 0.7),
+    (0.3, 0.7),
+    (0.2, 0.9),
+    (0.1, 1.0),
+    (0.5, 2.0),
+    (0.5, 6.0),
+]
+
+
+@pytest.mark.parametrize("bits", [53, 64, 128, 256])
+def test_value_path_branches_contain_mpmath_and_stay_tight(bits):
+    from tests.containment.test_comb import mpmath_comb
+
+    for sigma, eps in VALUE_PATH_CASES:
+        theta = 0.3 * eps
+        for x in (-3.0, 0.0, 1.3):
+            with mpmath.workdps(80):
+                exact = mpmath_comb(x, sigma, eps, theta)
+            with precision(bits):
+                comb._value_parameters_cache_clear()
+                cold = smoothed_comb_closed_form(x, sigma, eps, theta)
+                cached = smoothed_comb_closed_form(x, sigma, eps, theta)
+                balls = smoothed_comb_closed_form(*(to_arb(a) for a in (x, sigma, eps, theta)))
+                exact_inputs = smoothed_comb_closed_form(
+                    Fraction(x), Fraction(sigma), Fraction(eps), Fraction(theta)
+                )
+            for value in (cold, cached, balls, exact_inputs):
+                assert contains(value, exact), (bits, sigma, eps, x, value)
+            # q >= 1/2 (arb's Jacobi theta) costs up to ~2^16 ulps, as before this path existed
+            assert float(cold.rad()) <= abs(float(cold.mid())) * 2.0 ** (20 - bits)

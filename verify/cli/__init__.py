@@ -9,6 +9,7 @@ SIGTERM, the previous output left as it was; 141 when stdout is a pipe closed ea
 
 from __future__ import annotations
 
+import argparse
 import importlib
 import sys
 
@@ -35,12 +36,20 @@ def package_version() -> str:
         return "unknown"
 
 
+class _VersionAction(argparse._VersionAction):
+    """``--version``, looking the version up only when asked (importlib.metadata's lookup is a
+    noticeable part of a ``verify list`` otherwise)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        self.version = f"%(prog)s {package_version()}"
+        super().__call__(parser, namespace, values, option_string)
+
+
 def build_parser() -> Parser:
     parser = Parser(prog="verify", description=__doc__.splitlines()[0])
     parser.add_argument(
         "--version",
-        action="version",
-        version=f"%(prog)s {package_version()}",
+        action=_VersionAction,
         help="print the installed package version and exit",
     )
     sub = parser.add_subparsers(dest="command", parser_class=Parser, metavar="COMMAND")

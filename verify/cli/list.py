@@ -1,4 +1,7 @@
-"""verify list: one line per lemma, its id, a tab, its title."""
+"""verify list: one line per lemma, its id, a tab, its title.
+
+Ids and titles are read from the lemma modules' declarations (``registry.lemma_titles``), so
+listing imports none of the maths, Hypothesis or torch."""
 
 from __future__ import annotations
 
@@ -12,9 +15,9 @@ def add_parser(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    defer_torch()
-    from verify.core.registry import all_lemmas
+    defer_torch()  # for a lemma module that has to be imported after all
+    from verify.core.registry import lemma_titles
 
-    for lemma in all_lemmas().values():
-        print(f"{lemma.id}\t{lemma.title}")
+    for lemma_id, title in lemma_titles().items():
+        print(f"{lemma_id}\t{title}")
     return 0

@@ -14,8 +14,12 @@ A discretized Gaussian with period :math:`\epsilon` and phase :math:`\theta` put
 
 :math:`\vartheta - 1` is computed by its own series when q <= 1/2 (so that tiny differences keep
 their relative precision) and by arb's Jacobi theta (modular transformations) when q is near 1.
-Every function returns an ``arb`` enclosure at the working precision; arguments may be floats,
-Fractions or arb balls (interval evaluation is valid).
+The value :math:`\psi` alone (``smoothed_comb_closed_form``) needs :math:`\vartheta` only to
+2^-(prec+4) absolutely: one arb cosine and Chebyshev's recurrence for the terms, the terms of a
+nome below 2^-(prec+6) enclosed without being computed; the deviations, derivatives and C.16's
+margins keep the relative-precision series. Every function returns an ``arb`` enclosure at the
+working precision; arguments may be floats, Fractions or arb balls (interval evaluation is
+valid).
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ from verify.core.numbers import (
 )
 
 _HALF = arb(1) / 2
+_MINUS_HALF = -_HALF
 
 
 def nome(sigma: Real, eps: Real) -> arb:
@@ -273,24 +278,215 @@ def _closed_form(x: Real, sigma: Real, eps: Real, theta: Real, slope: bool = Fal
     )
 
 
+class _Precision(NamedTuple):
+    """Constants of the value path at one working precision (built once per precision)."""
+
+    two_pi_squared: arb
+    two_pi: arb
+    inv_sqrt_two_pi: arb
+    minus_half: arb
+    two: arb
+    four: arb
+    negligible_log: arb  # (prec + 6) log 2: a nome below exp(-this) is under 2^-(prec+6)
+    terms_logs: tuple[arb, ...]  # (prec + 8) log 2 / (J+1)^2, J = 1, 2, ... down below log 2 / 2
+    one: arb
+    log_two: arb
+    negligible_plan: tuple  # _ThetaPlan of a nome below 2^-(prec+6)
+    one_within: arb  # 1 + [-2^-(prec+4), 2^-(prec+4)]
+    unit: arb  # [-1, 1]
+
+
+def _terms_logs(prec: int) -> tuple[arb, ...]:
+    whole = (prec + 8) * arb(2).log()
+    logs, n = [], 2
+    while not logs or logs[-1] > arb(2).log() / 2:
+        logs.append(whole / (n * n))
+        n += 1
+    return tuple(logs)
+
+
+@cache
+def _precision(prec: int) -> _Precision:
+    two_pi_squared, sqrt_two_pi, two_pi = _constants(prec)
+    one_within = 1 + arb(0, (arb(2) ** -(prec + 4)).upper())
+    return _Precision(
+        two_pi_squared=two_pi_squared,
+        two_pi=two_pi,
+        inv_sqrt_two_pi=1 / sqrt_two_pi,
+        minus_half=-_HALF,
+        two=arb(2),
+        four=arb(4),
+        negligible_log=(prec + 6) * arb(2).log(),
+        terms_logs=_terms_logs(prec),
+        one=arb(1),
+        log_two=arb(2).log(),
+        negligible_plan=((), one_within, None),
+        one_within=one_within,
+        unit=arb(0, 1),
+    )
+
+
+# vartheta(u; q) = 1 + 2 sum_{j>=1} q^{j^2} cos(2 pi j u/eps) as the value path needs it (to
+# 2^-(prec+4) absolutely, as it is added to 1), planned from the nome alone: a plain tuple
+# (doubled_powers, one_plus_rest, q) on this hot path. ``doubled_powers`` are 2 q^{j^2} for
+# j = 1..J and ``one_plus_rest`` is 1 + [-r, r] with r bounding the rest; no powers when
+# q < 2^-(prec+6) (then r bounds the whole series); ``q`` is set, the rest unused, when q < 1/2
+# is not certain (arb's Jacobi theta then).
+_ThetaPlan = tuple[tuple[arb, ...], arb, arb | None]
+
+
+def _theta_plan(log_nome: arb, c: _Precision) -> _ThetaPlan:
+    """The plan of q = exp(-log_nome). J is the first number of terms whose rest is certainly
+    within one_within's ball: log_nome > (prec+8) log 2 / (J+1)^2 (``c.terms_logs``) makes
+    q^{(J+1)^2} < 2^-(prec+8), and the rest 2 sum_{j>J} q^{j^2} <= 2 q^{(J+1)^2} / (1 -
+    q^{2J+3}) <= 4 q^{(J+1)^2} < 2^-(prec+6) (q < 1/2, so q^{2J+3} <= 1/32). Below
+    2^-(prec+6), 2 sum q^{j^2} <= 2q (1 + 2q^3) < 2^-(prec+4): no term at all."""
+    if log_nome > c.negligible_log:
+        return c.negligible_plan
+    if not log_nome > c.log_two:  # q < 1/2 not certain: arb's Jacobi theta
+        return (), c.one_within, (-log_nome).exp()
+    doubled_power = (c.log_two - log_nome).exp()  # 2q
+    if log_nome > c.terms_logs[0]:
+        return (doubled_power,), c.one_within, None
+    q = doubled_power * _HALF
+    q_squared = q * q
+    ratio = q * q_squared  # q^{2j+1}: 2 q^{(j+1)^2} = 2 q^{j^2} q^{2j+1}
+    doubled = [doubled_power]
+    for terms_log in c.terms_logs[1:]:
+        doubled_power *= ratio
+        ratio *= q_squared
+        doubled.append(doubled_power)
+        if log_nome > terms_log:
+            return tuple(doubled), c.one_within, None
+    raise AssertionError("unreachable: the last terms_log is below log 2 / 2")
+
+
+def _theta_value(plan: _ThetaPlan, angle: arb) -> arb:
+    """vartheta at 2 pi u/eps = ``angle`` from a plan with ``q`` unset.
+
+    One arb cosine: cos(j a) follows by Chebyshev's recurrence T_{j+1} = 2 cos(a) T_j - T_{j-1}
+    (an error in T_j is multiplied by 2 q^{j^2}, within the absolute precision needed)."""
+    powers, one_plus_rest, _ = plan
+    if not powers:
+        return one_plus_rest
+    cos_a = angle.cos()
+    total = powers[0] * cos_a + one_plus_rest
+    if len(powers) > 1:
+        two_cos = cos_a + cos_a
+        previous, current = _ONE, cos_a  # T_{j-1}, T_j
+        for power in powers[1:]:
+            previous, current = current, two_cos * current - previous
+            total += power * current
+    return total
+
+
+_ONE = arb(1)
+_TWO = arb(2)
+
+# The x-free pieces of psi(x) = phi_{sqrt v}(x) vartheta(theta - x/v; q) / vartheta(theta; q0)
+# for one (sigma, eps, theta) at one precision, a plain tuple on this hot path: (v, theta, eps,
+# 2 pi/eps, sqrt(2 pi v) vartheta(theta; q0), q's plan).
+_ValueParameters = tuple[arb, arb, arb, arb, arb, _ThetaPlan]
+
+
+def _denominator(log_nome_unsmoothed: arb, th: arb, e: arb, c: _Precision) -> arb:
+    """vartheta(theta; q0) with q0 = exp(-log_nome_unsmoothed)."""
+    plan0 = _theta_plan(log_nome_unsmoothed, c)
+    if plan0[2] is None:
+        return _theta_value(plan0, c.two_pi / e * th)
+    return 1 + _theta_minus_one(th / e, plan0[2])
+
+
+def _value_parameters(sigma: Real, eps: Real, theta: Real, prec: int) -> _ValueParameters:
+    c = _precision(prec)
+    s, e, th = to_arb(sigma), to_arb(eps), to_arb(theta)
+    s2 = s * s
+    v = c.one + s2
+    log_nome_unsmoothed = c.two_pi_squared / (e * e)  # -log q0
+    return (
+        v,
+        th,
+        e,
+        c.two_pi / e,
+        (v * c.two_pi).sqrt() * _denominator(log_nome_unsmoothed, th, e, c),
+        _theta_plan(log_nome_unsmoothed * s2 / v, c),
+    )
+
+
+# Remembered x-free pieces, keyed on exact inputs (floats, Fractions, ints) and the precision; a
+# plain dict emptied when full, as a miss must cost little when every point is new.
+_VALUE_PARAMETERS: dict[tuple, _ValueParameters] = {}
+_VALUE_PARAMETERS_SIZE = 4096
+
+
+def _value_parameters_cache_clear() -> None:
+    _VALUE_PARAMETERS.clear()
+
+
 def smoothed_comb_closed_form(x: Real, sigma: Real, eps: Real, theta: Real) -> arb:
-    """psi_{theta,sigma}(x) by the theta-function closed form."""
-    p = _parameters(sigma, eps, theta)
-    x = to_arb(x)
-    plan = p.plan
-    if plan is None:
-        gauss, numerator_minus_one, _ = _gauss_and_numerator(x, p)
-        return gauss * (1 + numerator_minus_one) / p.denominator
-    # _gauss_and_numerator and _planned_cosine_series inlined (the same ball operations in the
-    # same order, so the same ball): this is the hot path of a density sweep.
-    angle = p.two_pi * ((p.th - x / p.v) / p.e)
-    powers = plan.powers
-    total = powers[0] * angle.cos()
-    for j in range(2, len(powers) + 1):
-        total += powers[j - 1] * (j * angle).cos()
-    numerator_minus_one = 2 * (total + plan.tail)
-    gauss = (-(x * x) / p.two_v).exp() / p.normaliser
-    return gauss * (1 + numerator_minus_one) / p.denominator
+    """psi_{theta,sigma}(x) by the theta-function closed form.
+
+    The x-free part is remembered for hashable exact inputs (floats, Fractions, ints): a lemma
+    or a density plot evaluates many x at the same (sigma, eps, theta). A lemma's search draws
+    new parameters at every point, so that part is also kept cheap: its common cases (q0 below
+    2^-(prec+6), q small enough for one term) are written out here, with no further call."""
+    prec = flint.ctx.prec
+    key = None
+    if type(sigma) is arb or type(eps) is arb or type(theta) is arb:
+        p = _value_parameters(sigma, eps, theta, prec)
+    else:
+        key = (sigma, eps, theta, prec)
+        p = _VALUE_PARAMETERS.get(key)
+    x = arb(x) if type(x) is float else to_arb(x)
+    if p is None:  # _value_parameters and _theta_plan written out for their common cases
+        c = _precision(prec)
+        s = arb(sigma) if type(sigma) is float else to_arb(sigma)
+        e = arb(eps) if type(eps) is float else to_arb(eps)
+        th = arb(theta) if type(theta) is float else to_arb(theta)
+        s2 = s * s
+        v = c.one + s2
+        log_nome_unsmoothed = c.two_pi_squared / (e * e)
+        angle_scale = c.two_pi / e
+        if log_nome_unsmoothed > c.negligible_log:
+            normaliser = (v * c.two_pi).sqrt() * c.one_within
+        elif log_nome_unsmoothed > c.terms_logs[0]:  # 1 + 2 q0 cos(2 pi theta/eps) +- 4 q0^4
+            denominator = (c.log_two - log_nome_unsmoothed).exp() * (angle_scale * th).cos()
+            normaliser = (v * c.two_pi).sqrt() * (denominator + c.one_within)
+        else:
+            normaliser = (v * c.two_pi).sqrt() * _denominator(log_nome_unsmoothed, th, e, c)
+        log_nome = log_nome_unsmoothed * s2 / v
+        if log_nome > c.negligible_log:
+            plan = c.negligible_plan
+        elif log_nome > c.terms_logs[0]:
+            plan = ((c.log_two - log_nome).exp(),), c.one_within, None
+        elif log_nome > c.terms_logs[1]:  # 2q and 2q^4 = 2q q^3
+            doubled_q = (c.log_two - log_nome).exp()
+            q = doubled_q * _HALF
+            plan = (doubled_q, doubled_q * (q * q * q)), c.one_within, None
+        else:
+            plan = _theta_plan(log_nome, c)
+        p = v, th, e, angle_scale, normaliser, plan
+        if key is not None:
+            if len(_VALUE_PARAMETERS) >= _VALUE_PARAMETERS_SIZE:
+                _VALUE_PARAMETERS.clear()
+            _VALUE_PARAMETERS[key] = p
+    else:
+        v, th, e, angle_scale, normaliser, plan = p
+    x_over_v = x / v
+    u = th - x_over_v
+    powers, one_plus_rest, q = plan
+    if q is not None:
+        numerator = 1 + _theta_minus_one(u / e, q)
+    elif not powers:
+        numerator = one_plus_rest
+    elif len(powers) == 1:  # _theta_value written out for its common cases
+        numerator = powers[0] * (angle_scale * u).cos() + one_plus_rest
+    elif len(powers) == 2:  # cos 2a = 2 cos^2 a - 1
+        cos_a = (angle_scale * u).cos()
+        numerator = powers[0] * cos_a + powers[1] * (cos_a * cos_a * _TWO - _ONE) + one_plus_rest
+    else:
+        numerator = _theta_value(plan, angle_scale * u)
+    return (x * x_over_v * _MINUS_HALF).exp() * numerator / normaliser
 
 
 def smoothed_comb_deviation(x: Real, sigma: Real, eps: Real, theta: Real) -> arb:
