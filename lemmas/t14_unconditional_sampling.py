@@ -25,7 +25,7 @@ large-sigma regime at every level: the phases are never encoded), which must be 
 At its bound (``score = "planted"``; the SDE reads K ~ 0, where a too-small K cannot show): a
 sampler moving each exact sample onto the other comb of its first phase with probability
 0.6 delta_0 (``instance_sde.planted_instance_run``: (tau, 0.6 delta_0)-close by its coupling)
-reads K ~0.45 on 8000 samples (K = 1 passes, top ~0.75 delta_0); a K below that is REFUTED.
+reads K ~0.47 on 8000 samples (K = 1 passes, top ~0.75 delta_0); a K below that is REFUTED.
 
 Closeness (``closeness_lower``, STATISTICAL at 0.999): Theorem 1.4's claim itself, checked with
 Def.1.2's checker one-sidedly: the distribution-free lower confidence bound of
