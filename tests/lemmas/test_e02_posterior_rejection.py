@@ -156,3 +156,16 @@ def test_e2_paper_form_planted_sampler() -> None:
     assert parts["paper_closeness"].verdict is Verdict.STATISTICAL
     data = parts["paper_coupling"].data
     assert data["bad_stops"] / data["stops"] < data["delta_prime"]
+
+
+def test_mutation_catches_c_tv_at_the_saturating_example() -> None:
+    # the house rule "a check that cannot fail is a defect": C_tv set just past its empirical
+    # value must come back REFUTED (verify mutate), which needs the saturating example
+    from verify.core.mutate import mutate
+
+    point = next(e for e in get("E.2").examples if e.get("gamma_frac") == 1.0)
+    small = dataclasses.replace(get("E.2"), examples=[point], budget={"quick": 0})
+    small = dataclasses.replace(small, model_mutants=[])
+    summary = mutate(profile="quick", seed=0, lemmas=[small], log=lambda *a, **k: None)
+    caught = {m["constant"]: m["status"] for m in summary["mutants"]}
+    assert caught["C_tv"] == "caught", summary["defects"]

@@ -56,3 +56,15 @@ def test_planted_sampler_reads_k_above_zero_and_a_smaller_one_is_refuted():
     assert part.empirical > 0.3
     tightened = evaluate(T14, point, {"K": Fraction(1, 5)}, 64)
     assert {p.name: p for p in tightened.parts}["inconsistency_rate"].verdict is Verdict.REFUTED
+
+
+def test_mutation_catches_k_at_the_planted_example():
+    # K set just past its empirical value must come back REFUTED (verify mutate)
+    import dataclasses
+
+    from verify.core.mutate import mutate
+
+    point = next(e for e in T14.examples if e["score"] == "planted")
+    small = dataclasses.replace(T14, examples=[point], budget={"quick": 0}, model_mutants=[])
+    summary = mutate(profile="quick", seed=0, lemmas=[small], log=lambda *a, **k: None)
+    assert summary["score"] == 1.0, summary["defects"]
