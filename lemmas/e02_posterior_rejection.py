@@ -27,8 +27,8 @@ How far the label TV can come: with Delta = pi(x_hat) - pi(x) (|Delta| <= L), p_
 and P_E = P_x(E), q(E) - p_E = ((1 - p_E) E[Delta 1_E] - p_E E[Delta 1_{E^c}]) / a_hat <= L/(a - L),
 = tau/2 at the largest gamma: C_tv reads at most 1/2, and ~0 where gamma is small. The saturating
 example (two components of std 0.05 << beta = 2, tau = 1, gamma_frac = 1, adversarial moves along
-+-grad pi: TV ~ L/(2a) = tau/6) reads TV ~ 0.15 on 20000 outputs (radius 0.013 at 0.99, 0.021 at
-1 - 1e-6): empirical C_tv ~0.14, and a C_tv below the check's reach there is REFUTED.
++-grad pi: TV ~ L/(2a) = tau/6) reads TV ~ 0.15 on ~25000 outputs (radius 0.013 at 0.99, 0.020
+at 1 - 1e-6): empirical C_tv ~0.137, and a C_tv below the check's reach there is REFUTED.
 
 (a') The paper's form (parts ``paper_coupling``, ``paper_closeness``: ``planted_coupling``).
 Couple the sampler with p, P(|x_hat - x| > tau) <= delta, and run each round on the coupled
