@@ -23,6 +23,13 @@ posterior label law (arb), with the distribution-free radius of ``verify.core.st
 refutation; a pass certifies the label marginal. Known-false variant (refutation test): drop the
 hypothesis (gamma_frac >> 1, adversarial perturbation that pulls component-0 proposals toward y).
 
+How far the label TV can come: with Delta = pi(x_hat) - pi(x) (|Delta| <= L), p_E = p(E | y)
+and P_E = P_x(E), q(E) - p_E = ((1 - p_E) E[Delta 1_E] - p_E E[Delta 1_{E^c}]) / a_hat <= L/(a - L),
+= tau/2 at the largest gamma: C_tv reads at most 1/2, and ~0 where gamma is small. The saturating
+example (two components of std 0.05 << beta = 2, tau = 1, gamma_frac = 1, adversarial moves along
++-grad pi: TV ~ L/(2a) = tau/6) reads TV ~ 0.15 on ~25000 outputs (radius 0.013 at 0.99, 0.020
+at 1 - 1e-6): empirical C_tv ~0.137, and a C_tv below the check's reach there is REFUTED.
+
 (a') The paper's form (parts ``paper_coupling``, ``paper_closeness``: ``planted_coupling``).
 Couple the sampler with p, P(|x_hat - x| > tau) <= delta, and run each round on the coupled
 pair with one shared U. A round is bad when |x_hat - x| > tau or the accept decisions differ:
@@ -67,7 +74,7 @@ from hypothesis import strategies as st
 from verify.core.contract import Constant, Lemma, ModelMutant, Part
 from verify.core.domain import Choice, Constraint, Domain, Integer, Real
 from verify.core.numbers import lower, to_arb
-from verify.maths.samplers.planted_coupling import paper_form_parts, perturbed
+from verify.maths.samplers.planted_coupling import paper_form_parts, perturbed_sampler
 from verify.maths.samplers.posterior_evidence import (
     BATCH,
     FRESH_FACTOR,
@@ -185,8 +192,7 @@ def _check(
     pick = median_index(acceptances)
     y_star, a_star = ys[pick], acceptances[pick]
     tau = float(params["tau"])
-    lip = to_arb(0.0)
-    gamma = 0.0
+    lip, gamma = to_arb(0.0), 0.0
     if params["perturbation"] != "none":
         # largest gamma with 2L/(a - L) <= tau: L = tau a / (2 + tau), gamma = L beta sqrt(e)
         l_max = to_arb(tau) * a_star / (2 + to_arb(tau))
@@ -199,15 +205,11 @@ def _check(
         # too few acceptances expected within max_rounds: the acceptance bound is still checked
         return parts
 
-    def inexact_sampler(count: int, g: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
-        xs, labels = mixture.sample(count, g)
-        return perturbed(xs, labels, y_star, m, gamma, params["perturbation"], g), labels
+    sampler = perturbed_sampler(mixture.sample, y_star, m, gamma, params["perturbation"])
 
     def algorithm1(count: int, g: torch.Generator):
         y_run, beta_run = y_star + y_shift * beta, beta_factor * beta
-        return rejection_sample(
-            inexact_sampler, y_run, beta_run, m, g, max_proposals=count, batch=BATCH
-        )
+        return rejection_sample(sampler, y_run, beta_run, m, g, max_proposals=count, batch=BATCH)
 
     rounds = rounds_for(params["outputs"], float(a_star.mid()), max_rounds)
     run = algorithm1(rounds, gen)
@@ -244,6 +246,11 @@ _PAPER_FORM = {**_BASE, "n": 2, "m": 1, "beta": 0.5, "paper_tau": 0.05, "paper_d
 
 _SMALL = {**_BASE, "n": 2, "m": 1, "beta": 0.5}
 
+# (a) at the edge of its hypothesis: label TV ~0.15 tau, clearly positive (module docstring)
+_SATURATING = {**_BASE, "n": 1, "m": 1, "components": 2, "spread": 0.5, "beta": 2.0, "seed": 1}
+_SATURATING |= {"std_lo": 0.05, "std_hi": 0.05, "tau": 1.0, "outputs": 20_000}
+_SATURATING |= {"perturbation": "adversarial", "gamma_frac": 1.0}
+
 
 def _mutant(name: str, example: dict[str, Any], **wrong: float) -> ModelMutant:
     return ModelMutant(name, lambda p, c: _check(p, c, **wrong), examples=[example])
@@ -271,19 +278,12 @@ E2 = Lemma(
         {**_BASE, "n": 4, "m": 3, "beta": 0.5, "perturbation": "adversarial"}
         | {"gamma_frac": 0.5, "tau": 0.3},
         _PAPER_FORM,
+        _SATURATING,
         # acceptance across m and beta (the plot): one mixture family, m up to 32, Algorithm 1
         # run only where it needs at most 200k rounds, with few outputs
         *(
-            {
-                **_BASE,
-                "n": mm,
-                "m": mm,
-                "beta": bb,
-                "outputs": 100,
-                "y_samples": 100,
-                "max_rounds": 200_000,
-                "sweep": True,
-            }
+            {**_BASE, "n": mm, "m": mm, "beta": bb, "outputs": 100, "y_samples": 100}
+            | {"max_rounds": 200_000, "sweep": True}
             for bb in (0.25, 0.5, 1.0)
             for mm in (1, 2, 4, 8, 16, 32)
         ),

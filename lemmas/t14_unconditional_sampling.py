@@ -22,6 +22,10 @@ K delta_0. The note records per-coordinate Wasserstein-1 distances between SDE a
 the same distance between two independent exact samples (the sampling noise floor), and the time
 per sample. ``score = "mixture"`` is the known-false variant (the Gaussian-mixture score of the
 large-sigma regime at every level: the phases are never encoded), which must be REFUTED.
+At its bound (``score = "planted"``; the SDE reads K ~ 0, where a too-small K cannot show): a
+sampler moving each exact sample onto the other comb of its first phase with probability
+0.6 delta_0 (``instance_sde.planted_instance_run``: (tau, 0.6 delta_0)-close by its coupling)
+reads K ~0.47 on 8000 samples (K = 1 passes, top ~0.75 delta_0); a K below that is REFUTED.
 
 Closeness (``closeness_lower``, STATISTICAL at 0.999): Theorem 1.4's claim itself, checked with
 Def.1.2's checker one-sidedly: the distribution-free lower confidence bound of
@@ -50,18 +54,19 @@ from verify.maths.samplers.instance_sde import (
     SIGMA_MIN_UNSCALED,
     closeness_part,
     network_sde_run,
+    planted_instance_run,
     score_family,
     sde_and_exact,
 )
 
-# The networks and the SDE import torch: loaded when a point is checked, not when the lemma is
-# listed.
+# The networks and the SDE import torch: loaded when a point is checked, not at listing.
 if TYPE_CHECKING:
     import torch
 
 
 ALPHA = 1e-3
 DELTA0 = Fraction(1, 20)
+PLANTED_BAD_FRACTION = 0.6 * float(DELTA0)  # the planted sampler's delta (module docstring)
 CLOSENESS_TAU = 0.25  # scaled units: the (tau, delta0)-closeness checked with Def.1.2's checker
 FRESH_FACTOR = 4  # a re-draw confirming a refutation has this many times the samples
 FRESH_SEED_OFFSET = 1_000_003  # the re-draw's seed, apart from the check's own
@@ -107,7 +112,7 @@ DOMAIN = Domain(
     steps=Integer(12, 80, doc="reverse-SDE steps"),
     samples=Integer(50, 20_000),
     seed=Integer(0, 2**32 - 1, search=(0, 2**31 - 1)),
-    score=Choice(("network", "mixture"), doc="the C.21 networks, or the known-false mixture"),
+    score=Choice(("network", "mixture", "planted"), doc="C.21 networks, known-false, planted"),
 )
 
 
@@ -136,6 +141,8 @@ def run_sampler(d: int, steps: int, samples: int, seed: int, score_kind: str) ->
     if score_kind == "network":
         run = network_sde_run(d, steps, samples, seed)
         switch = score_family(d, steps).sigma_switch
+    elif score_kind == "planted":
+        run, switch = planted_instance_run(d, samples, seed, PLANTED_BAD_FRACTION), math.nan
     else:  # the known-false variant needs no networks
         inst = make_instance(d)
         sigmas = np.geomspace(10 * float(inst.R), SIGMA_MIN_UNSCALED, steps + 1) / inst.scale
@@ -256,6 +263,7 @@ def _plots(records: list[dict[str, Any]], out_dir: Any) -> list[str]:
     return [save(fig, out_dir, "thm_1_4_sampler_agreement.png")]
 
 
+_FIXED = {"d": 16, "steps": 60, "samples": 1000, "seed": 0}
 _MUTANT_POINT = {"d": 8, "steps": 60, "samples": 600, "seed": 0}
 
 T14 = Lemma(
@@ -270,7 +278,7 @@ T14 = Lemma(
     params=_params,
     check=_check,
     validate=_validate,
-    examples=[{"d": 16, "steps": 60, "samples": 1000, "seed": 0, "score": "network"}],
+    examples=[{**_FIXED, "score": "network"}, {**_FIXED, "samples": 8000, "score": "planted"}],
     budget={"quick": 0, "standard": 5, "thorough": 12},
     plots=_plots,
     depends_on=("F.2", "Cor.3.5", "Def.1.1", "Def.1.3"),

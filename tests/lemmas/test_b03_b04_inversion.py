@@ -113,3 +113,35 @@ def test_tv_step_equality_at_one_coordinate_and_a_planted_tv_refuted(monkeypatch
     monkeypatch.setattr(inversion, "clipped_normal_tv", lambda c, b, n: 3 * n * c / b)
     two_tv, term, margin = inversion.tv_step_parts(4, 1.0, 0.2)
     assert judge(two_tv, term, margin=margin) is Verdict.REFUTED
+
+
+@pytest.mark.parametrize("lemma", [B4, L33], ids=lambda lemma: lemma.id)
+def test_reduction_overhead_certified_and_refuted_when_tightened(lemma):
+    # the counted steps per inversion (4 d' + d for B.4, 5 d' + d for L.3.3) against C_ov (d + d')
+    point = {**POINT, "trials": 200}
+    result = evaluate(lemma, point, lemma.stated_constants(), 64)
+    part = next(p for p in result.parts if p.name == "reduction_overhead")
+    assert part.verdict is Verdict.CERTIFIED
+    assert 0.9 < part.data["exponent"] < 1.0  # linear in d + d'
+    tightened = evaluate(
+        lemma,
+        point,
+        {**lemma.stated_constants(), "C_ov": Fraction(part.empirical) * Fraction(999, 1000)},
+        64,
+    )
+    assert (
+        next(p for p in tightened.parts if p.name == "reduction_overhead").verdict
+        is Verdict.REFUTED
+    )
+
+
+def test_quadratic_overhead_reduction_is_refuted():
+    (mutant,) = B4.model_mutants
+    result = evaluate(
+        dataclasses.replace(B4, check=mutant.check), mutant.examples[0], B4.stated_constants(), 64
+    )
+    part = next(p for p in result.parts if p.name == "reduction_overhead")
+    assert part.verdict is Verdict.REFUTED
+    assert part.data["exponent"] > 1.5
+    # the failure parts are untouched: only the overhead tells the two reductions apart
+    assert all(p.verdict is not Verdict.REFUTED for p in result.parts if p is not part)

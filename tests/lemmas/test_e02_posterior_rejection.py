@@ -12,7 +12,7 @@ from flint import arb
 
 from verify.core.errors import DomainError
 from verify.core.registry import get
-from verify.core.runner import evaluate, run_lemma
+from verify.core.runner import empirical_constants, evaluate, run_lemma
 from verify.core.verdict import Verdict
 from verify.maths.samplers.posterior_evidence import tv_part
 
@@ -74,6 +74,17 @@ def test_e2_dropping_the_hypothesis_is_refuted() -> None:
     # a sampler error 200 times the allowed one, pulling component 0 toward y
     point = {**E2_POINT, "perturbation": "adversarial", "gamma_frac": 200.0}
     assert _part_verdicts(_run("E.2", [point]))["posterior_tv"] is Verdict.REFUTED
+
+
+def test_e2_saturating_sampler_reads_c_tv_above_zero_and_a_smaller_one_is_refuted() -> None:
+    # the adversarial sampler at the largest allowed gamma: label TV ~0.15 tau, so the check
+    # sees C_tv well above 0 (the mutation harness needs it) and refutes C_tv = 1/10 below it
+    point = next(e for e in get("E.2").examples if e.get("gamma_frac") == 1.0)
+    run = _run("E.2", [point])
+    assert _part_verdicts(run)["posterior_tv"] is Verdict.STATISTICAL
+    assert empirical_constants(run)["C_tv"]["empirical"] > 0.12
+    tightened = _run("E.2", [point], {"C_tv": Fraction(1, 10)})
+    assert _part_verdicts(tightened)["posterior_tv"] is Verdict.REFUTED
 
 
 def test_e2_inflated_acceptance_constant_is_refuted() -> None:
@@ -145,3 +156,16 @@ def test_e2_paper_form_planted_sampler() -> None:
     assert parts["paper_closeness"].verdict is Verdict.STATISTICAL
     data = parts["paper_coupling"].data
     assert data["bad_stops"] / data["stops"] < data["delta_prime"]
+
+
+def test_mutation_catches_c_tv_at_the_saturating_example() -> None:
+    # the house rule "a check that cannot fail is a defect": C_tv set just past its empirical
+    # value must come back REFUTED (verify mutate), which needs the saturating example
+    from verify.core.mutate import mutate
+
+    point = next(e for e in get("E.2").examples if e.get("gamma_frac") == 1.0)
+    small = dataclasses.replace(get("E.2"), examples=[point], budget={"quick": 0})
+    small = dataclasses.replace(small, model_mutants=[])
+    summary = mutate(profile="quick", seed=0, lemmas=[small], log=lambda *a, **k: None)
+    caught = {m["constant"]: m["status"] for m in summary["mutants"]}
+    assert caught["C_tv"] == "caught", summary["defects"]

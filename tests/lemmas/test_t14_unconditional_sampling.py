@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import pytest
 
 from lemmas.t14_unconditional_sampling import T14
@@ -42,3 +44,27 @@ def test_model_mutants_are_caught():
     # the mutants run at d = 8 (POINT): the shifted sampler and the mixture score
     assert all(m.examples[0]["d"] == POINT["d"] for m in T14.model_mutants)
     assert_all_caught(T14, [POINT])
+
+
+def test_planted_sampler_reads_k_above_zero_and_a_smaller_one_is_refuted():
+    # a (tau, 0.6 delta_0)-close planted sampler: its inconsistency exceeds the exact rate by
+    # ~0.6 delta_0, so K = 1 passes, K reads well above 0, and K = 1/5 below it is REFUTED
+    point = next(e for e in T14.examples if e["score"] == "planted")
+    result = evaluate(T14, point, T14.stated_constants(), 64)
+    assert result.verdict is Verdict.STATISTICAL, [p.to_json() for p in result.parts]
+    part = {p.name: p for p in result.parts}["inconsistency_rate"]
+    assert part.empirical > 0.3
+    tightened = evaluate(T14, point, {"K": Fraction(1, 5)}, 64)
+    assert {p.name: p for p in tightened.parts}["inconsistency_rate"].verdict is Verdict.REFUTED
+
+
+def test_mutation_catches_k_at_the_planted_example():
+    # K set just past its empirical value must come back REFUTED (verify mutate)
+    import dataclasses
+
+    from verify.core.mutate import mutate
+
+    point = next(e for e in T14.examples if e["score"] == "planted")
+    small = dataclasses.replace(T14, examples=[point], budget={"quick": 0}, model_mutants=[])
+    summary = mutate(profile="quick", seed=0, lemmas=[small], log=lambda *a, **k: None)
+    assert summary["score"] == 1.0, summary["defects"]

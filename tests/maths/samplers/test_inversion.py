@@ -12,10 +12,15 @@ from verify.maths.instance import Instance
 from verify.maths.oneway import GoldreichFunction, all_seeds
 from verify.maths.samplers.inversion import (
     ExactPosteriorSampler,
+    ReductionWork,
     RejectionSampler,
     decode_phases,
     failure_bound,
     inversion_failures,
+    invert,
+    invert_rebuilding_prefixes,
+    overhead_exponent,
+    reduction_overhead,
     synthetic_measurement,
 )
 
@@ -83,3 +88,30 @@ def test_rejection_sampler_gives_up_at_its_cap_with_nan_rows():
     out = sampler(y, torch.Generator().manual_seed(4))
     assert out.shape == (3, inst.d + inst.d_out) and bool(torch.isnan(out).all())
     assert sampler.stats.gave_up == 3 and sampler.stats.draws >= 3 * 10
+
+
+def test_reduction_work_is_counted_without_touching_the_draws():
+    inst = _instance(d=6, d_out=3)
+    y_star = inst.outputs_torch(torch.ones(5, 6, dtype=torch.float64))
+    sampler = ExactPosteriorSampler(inst, 0.3)
+    for scaled, per_output in ((False, 4), (True, 5)):
+        run = sampler if not scaled else (lambda y, g: sampler(y * inst.scale, g) / inst.scale)
+        work = ReductionWork()
+        counted = invert(
+            inst, y_star, 0.3, run, torch.Generator().manual_seed(3), scaled=scaled, work=work
+        )
+        plain = invert(inst, y_star, 0.3, run, torch.Generator().manual_seed(3), scaled=scaled)
+        assert torch.equal(counted, plain)  # counting draws nothing
+        assert work.steps == 5 * (per_output * 3 + 6) and work.sampler_calls == 1
+
+
+def test_overhead_is_linear_and_a_quadratic_reduction_is_not():
+    points = reduction_overhead(3.0, 1.0, 0.2, sizes=(8, 16, 64), rows=2)
+    assert all(p.steps == 4 * p.d_out + p.d for p in points)
+    exponent = overhead_exponent(points)
+    assert 0.9 < float(exponent.mid()) < 1.0 and float(exponent.rad()) < 1e-6
+    slow = reduction_overhead(
+        3.0, 1.0, 0.2, sizes=(8, 16, 64), rows=2, reduction=invert_rebuilding_prefixes
+    )
+    assert all(p.steps == 2 * p.d_out * (p.d_out + 1) + p.d for p in slow)
+    assert float(overhead_exponent(slow).mid()) > 1.5

@@ -3,7 +3,9 @@
 Shared by Def.1.3 and Thm.1.4 (no lemma imports another): ``score_family`` builds the C.21
 networks on the geometric grid of noise levels; ``network_sde_run`` runs the sampler and draws
 two independent exact samples of the instance at the final level, from one seeded generator
-(reverse SDE first, then the exact samples: the order the runs have always used).
+(reverse SDE first, then the exact samples: the order the runs have always used);
+``planted_instance_run`` the same record for a planted (tau, delta)-close sampler that moves
+a delta fraction of exact samples onto the other comb (Thm.1.4's check at its bound).
 """
 
 from __future__ import annotations
@@ -48,6 +50,40 @@ def sde_and_exact(inst: Any, score: Any, sigmas: Any, samples: int, seed: int) -
         "exact": exact,
         "exact2": exact2,
         "seconds": result.seconds,
+        "sigma_min": sigma_min,
+    }
+
+
+def planted_instance_run(d: int, samples: int, seed: int, bad_fraction: float) -> dict[str, Any]:
+    """``sde_and_exact``'s record for a planted sampler in place of the reverse SDE: exact
+    samples of the instance at the last level, each moved with probability ``bad_fraction`` by
+    eps/2 (unscaled) along its first phase coordinate, onto the other comb (its decoded phase
+    flips). The pair (exact draw, moved draw) couples the sampler with the instance and differs
+    with probability ``bad_fraction`` exactly: the sampler is (tau, bad_fraction)-close for every
+    tau, and its inconsistency rate exceeds the instance's by about ``bad_fraction`` (all of it
+    when the exact draws are consistent), at most by ``bad_fraction``."""
+    import time
+
+    import torch
+
+    from verify.maths.nets.instance_network import make_instance
+
+    inst = make_instance(d)
+    sigma_min = SIGMA_MIN_UNSCALED / inst.scale
+    generator = torch.Generator().manual_seed(seed)
+    started = time.perf_counter()
+    planted, _ = inst.sample_scaled(samples, generator, sigma=sigma_min)
+    moved = torch.rand(samples, generator=generator, dtype=torch.float64) < bad_fraction
+    planted[moved, inst.d] += float(inst.eps) / 2 / inst.scale
+    seconds = time.perf_counter() - started
+    exact, _ = inst.sample_scaled(samples, generator, sigma=sigma_min)
+    exact2, _ = inst.sample_scaled(samples, generator, sigma=sigma_min)
+    return {
+        "instance": inst,
+        "sde": planted,
+        "exact": exact,
+        "exact2": exact2,
+        "seconds": seconds,
         "sigma_min": sigma_min,
     }
 

@@ -52,6 +52,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from flint import arb
@@ -93,20 +94,52 @@ def log_smoothed_comb(instance: Instance, sign: int, y: Tensor, beta: float) -> 
     return torch.logsumexp(log_terms, dim=-1)
 
 
+@dataclass
+class ReductionWork:
+    """The elementary steps of the B.4 / Lemma 3.3 reduction around its sampler call, counted
+    where they are performed, one per entry of the tensors processed: ``drawn`` coordinates
+    generated (a comb point by inverse CDF, a normal draw), ``arithmetic`` elementwise
+    operations (the noise's scaling and addition; Lemma 3.3's division by c), ``compared`` the
+    decoding's sign tests; ``sampler_calls`` the calls of the sampler (one per batch of rows).
+
+    A comb point counts as one step: its inverse-CDF search takes ceil(log2 T) comparisons in a
+    table of T ~ 4 COMB_RADIUS / eps points, fixed by the instance's eps, not by d or d'. The
+    count is deterministic (shapes, not times): per inversion 4 d' + d (B.4), 5 d' + d (L.3.3).
+    """
+
+    drawn: int = 0
+    arithmetic: int = 0
+    compared: int = 0
+    sampler_calls: int = 0
+
+    @property
+    def steps(self) -> int:
+        return self.drawn + self.arithmetic + self.compared
+
+
 def synthetic_measurement(
-    instance: Instance, y_star: Tensor, beta: float, generator: torch.Generator
+    instance: Instance,
+    y_star: Tensor,
+    beta: float,
+    generator: torch.Generator,
+    work: ReductionWork | None = None,
 ) -> Tensor:
     """Theorem B.4's measurement: a comb point of phase y*_j plus N(0, beta^2), per coordinate."""
     import torch
 
     points = instance.sample_comb_by_inverse_cdf(y_star, generator)
+    if work is not None:
+        work.drawn += 2 * points.numel()  # the comb points and the normal draws
+        work.arithmetic += 2 * points.numel()  # beta * noise, points + it
     return points + beta * torch.randn(points.shape, generator=generator, dtype=torch.float64)
 
 
-def decode_seed(x: Tensor, d: int) -> Tensor:
+def decode_seed(x: Tensor, d: int, work: ReductionWork | None = None) -> Tensor:
     """sign(x_{1:d}) with ties to +1."""
     import torch
 
+    if work is not None:
+        work.compared += x.shape[0] * d
     return torch.where(x[:, :d] >= 0, 1.0, -1.0).to(torch.float64)
 
 
@@ -487,12 +520,14 @@ def invert(
     generator: torch.Generator,
     *,
     scaled: bool = False,
+    work: ReductionWork | None = None,
 ) -> Tensor:
     """Theorem B.4 / Lemma 3.3: a candidate preimage of each row of y* (shape (n, d')).
 
     ``scaled=True`` runs the reduction on g~ (Lemma 3.3): the measurement is built in scaled
     coordinates with noise beta / c, and ``sampler`` must then be a posterior sampler for g~
-    taking scaled measurements (see ``scaled_sampler``).
+    taking scaled measurements (see ``scaled_sampler``). ``work``, when given, counts the
+    reduction's own steps (``ReductionWork``).
     """
     import torch
 
@@ -501,9 +536,131 @@ def invert(
         points = instance.sample_comb_by_inverse_cdf(y_star, generator) / c
         noise = torch.randn(points.shape, generator=generator, dtype=torch.float64)
         y = points + (beta / c) * noise
+        if work is not None:
+            work.drawn += 2 * points.numel()
+            work.arithmetic += 3 * points.numel()  # / c, (beta / c) * noise, the sum
     else:
-        y = synthetic_measurement(instance, y_star, beta, generator)
-    return decode_seed(sampler(y, generator), instance.d)
+        y = synthetic_measurement(instance, y_star, beta, generator, work)
+    if work is not None:
+        work.sampler_calls += 1
+    return decode_seed(sampler(y, generator), instance.d, work)
+
+
+def invert_rebuilding_prefixes(
+    instance: Instance,
+    y_star: Tensor,
+    beta: float,
+    sampler: PosteriorSampler,
+    generator: torch.Generator,
+    *,
+    scaled: bool = False,
+    work: ReductionWork | None = None,
+) -> Tensor:
+    """A planted wrong reduction (B.4's model mutant): the synthetic measurement's coordinate j
+    taken from a measurement of the whole prefix y*_{1..j} built afresh. The output has the
+    same law as ``invert``'s, but the reduction spends 2 d'(d' + 1) + d steps per inversion:
+    quadratic overhead, which the overhead part must refute."""
+    import torch
+
+    if scaled:
+        raise ValueError("the planted quadratic reduction is the unscaled one (B.4)")
+    columns = [
+        synthetic_measurement(instance, y_star[:, : j + 1], beta, generator, work)[:, j]
+        for j in range(y_star.shape[1])
+    ]
+    if work is not None:
+        work.sampler_calls += 1
+    return decode_seed(sampler(torch.stack(columns, 1), generator), instance.d, work)
+
+
+Reduction = Callable[..., "Tensor"]
+OVERHEAD_SIZES = (8, 32, 128)  # d and d' of the overhead grid
+OVERHEAD_ROWS = 4  # inversions per grid point (the count per inversion is exact)
+
+
+@dataclass(frozen=True)
+class OverheadPoint:
+    d: int
+    d_out: int
+    steps: Fraction  # the reduction's own steps per inversion
+    sampler_calls: int
+
+
+@lru_cache(maxsize=16)
+def reduction_overhead(
+    R: float,
+    eps: float,
+    beta: float,
+    *,
+    scaled: bool = False,
+    reduction: Reduction = invert,
+    sizes: Sequence[int] = OVERHEAD_SIZES,
+    rows: int = OVERHEAD_ROWS,
+) -> tuple[OverheadPoint, ...]:
+    """The reduction's own steps per inversion (``ReductionWork``) for d, d' in ``sizes``, on
+    instances with the given R, eps, beta, around a stand-in sampler returning zeros: only the
+    work around the sampler call is counted, so its output does not matter. Cached: the counts
+    depend on the shapes only."""
+    import torch
+
+    from verify.maths.oneway import GoldreichFunction
+
+    points = []
+    for d in sizes:
+        for d_out in sizes:
+            instance = Instance(GoldreichFunction(d, d_out, 0), R, eps, eps_max=math.inf)
+            generator = torch.Generator().manual_seed(0)
+            s_star = 2.0 * torch.randint(0, 2, (rows, d), generator=generator) - 1
+            y_star = instance.outputs_torch(s_star.to(torch.float64))
+
+            def stand_in(y: Tensor, _gen: torch.Generator, width: int = d + d_out) -> Tensor:
+                return torch.zeros(y.shape[0], width, dtype=torch.float64)
+
+            work = ReductionWork()
+            reduction(instance, y_star, beta, stand_in, generator, scaled=scaled, work=work)
+            points.append(OverheadPoint(d, d_out, Fraction(work.steps, rows), work.sampler_calls))
+    return tuple(points)
+
+
+def overhead_exponent(points: Sequence[OverheadPoint]) -> arb:
+    """The least-squares slope of log(steps) against log(d + d') over the grid, enclosed (arb
+    logarithms of exact counts): ~1 for an O(d + d') reduction, ~2 for a quadratic one."""
+    u = [to_arb(p.d + p.d_out).log() for p in points]
+    v = [to_arb(p.steps).log() for p in points]
+    u_mean, v_mean = sum(u) / len(u), sum(v) / len(v)
+    covariance = sum((a - u_mean) * (b - v_mean) for a, b in zip(u, v, strict=True))
+    variance = sum((a - u_mean) ** 2 for a in u)
+    return covariance / variance
+
+
+def overhead_part(
+    params: dict[str, Any], c_ov: Fraction, reduction: Reduction = invert, *, scaled: bool = False
+) -> Any:
+    """B.4 / L.3.3's part ``reduction_overhead``: the reduction's own steps per inversion at
+    the grid point of largest steps / (d + d') (exact rationals) against C_ov (d + d'),
+    certified; the fitted exponent and the whole grid travel as data."""
+    from verify.core.contract import Part
+
+    R, eps, beta = (float(params[k]) for k in ("R", "eps", "beta"))
+    points = reduction_overhead(R, eps, beta, scaled=scaled, reduction=reduction)
+    worst = max(points, key=lambda p: p.steps / (p.d + p.d_out))
+    unit = Fraction(worst.d + worst.d_out)
+    exponent = overhead_exponent(points)
+    return Part(
+        "reduction_overhead",
+        *(worst.steps, c_ov * unit, "C_ov", unit),
+        note=(
+            f"{worst.steps} steps per inversion at d = {worst.d}, d' = {worst.d_out}; fitted "
+            f"exponent of steps in d + d' {float(exponent.mid()):.6f} +- "
+            f"{float(exponent.rad()):.1e}; one sampler call per batch"
+        ),
+        data={
+            "exponent": float(exponent.mid()),
+            "exponent_radius": float(exponent.rad()),
+            "grid": [[p.d, p.d_out, float(p.steps)] for p in points],
+            "sampler_calls": max(p.sampler_calls for p in points),
+        },
+    )
 
 
 def scaled_sampler(instance: Instance, sampler: PosteriorSampler) -> PosteriorSampler:

@@ -192,3 +192,15 @@ def perturbed(
     toward[:, :m] = gap / gap.norm(dim=1, keepdim=True).clamp_min(1e-300)
     sign = torch.where(labels == 0, 1.0, -1.0).to(x.dtype)[:, None]
     return x + gamma * sign * toward
+
+
+def perturbed_sampler(
+    exact: UnconditionalSampler, y: torch.Tensor, m: int, gamma: float, mode: str
+) -> UnconditionalSampler:
+    """``exact``'s draws moved by ``perturbed`` (labels kept: those of the exact draws)."""
+
+    def draw(count: int, gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+        x, labels = exact(count, gen)
+        return perturbed(x, labels, y, m, gamma, mode, gen), labels
+
+    return draw
