@@ -349,6 +349,28 @@ def positive_jobs(text: str) -> int:
     return value
 
 
+# The transports dask.distributed's Client accepts (distributed.comm.registry).
+SCHEDULER_SCHEMES = ("tcp", "tls", "inproc", "ucx", "ws", "wss")
+
+
+def scheduler_address(text: str) -> str:
+    """``--scheduler``: 'local', or SCHEME://HOST:PORT / HOST:PORT (UsageError otherwise), checked
+    before any computing; a well-formed address nobody answers at fails later, in one line too."""
+    if text == "local":
+        return text
+    scheme, sep, rest = text.partition("://")
+    if not sep:
+        scheme, rest = "tcp", text
+    host, colon, port = rest.rpartition(":")
+    if scheme not in SCHEDULER_SCHEMES or not colon or not host or not port.isdigit():
+        raise UsageError(
+            f"--scheduler must be 'local' or an address such as tcp://host:8786, not {text!r}"
+        )
+    if not 0 < int(port) < 65536:
+        raise UsageError(f"--scheduler port must lie in [1, 65535], not {port}")
+    return text
+
+
 def add_search_options(parser: argparse.ArgumentParser) -> None:
     """``--profile`` and ``--seed``, as ``run`` and ``mutate`` take them."""
     parser.add_argument(
@@ -377,6 +399,7 @@ def add_parallel_options(parser: argparse.ArgumentParser, what: str) -> None:
     )
     parser.add_argument(
         "--scheduler",
+        type=scheduler_address,
         default=None,
         metavar="ADDRESS",
         help=f"run {what} on a Dask cluster at ADDRESS (e.g. tcp://host:8786), or 'local' to "

@@ -11,3 +11,7 @@ class UsageError(VerifyError):
 
 class DomainError(VerifyError):
     """A parameter lies outside the lemma's domain (sigma <= 0, NaN, eps >= 1, ...)."""
+
+
+class SchedulerUnreachable(VerifyError):
+    """``--scheduler ADDRESS``: no Dask scheduler answers there (checked before any work runs)."""

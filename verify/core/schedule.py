@@ -23,11 +23,15 @@ from fractions import Fraction
 from typing import Any
 
 from verify.core.contract import Lemma, examples_for
+from verify.core.errors import SchedulerUnreachable
 from verify.core.runner import Evaluation, LemmaRun, params_key, run_lemma
 
 # Examples per search shard; None keeps the whole search in one shard (the quick profile, so
 # the committed quick baseline is the single search it always was).
 SHARD_EXAMPLES: dict[str, int | None] = {"quick": None, "standard": 50, "thorough": 100}
+
+# How long to wait for a remote Dask scheduler to answer before one error line.
+CONNECT_TIMEOUT = "10s"
 
 
 @dataclass(frozen=True)
@@ -230,7 +234,10 @@ def _run_on_dask(
         )
         client = Client(cluster)
     else:
-        client = Client(address)
+        try:
+            client = Client(address, timeout=CONNECT_TIMEOUT)
+        except (OSError, TimeoutError) as exc:
+            raise SchedulerUnreachable(f"no Dask scheduler answers at {address}: {exc}") from None
     try:
         futures = {}
         for task in tasks:
