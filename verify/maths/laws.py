@@ -84,11 +84,13 @@ and s' = Var(Y|x)/sigma^4 - 1/sigma^2 lies in [-1/sigma^2, Var_max/sigma^4 - 1/s
 from __future__ import annotations
 
 import heapq
+import itertools
 import math
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import flint
 import numpy as np
@@ -156,6 +158,36 @@ def _log_sqrt_2pi() -> arb:
     if value is None:
         value = _LOG_SQRT_2PI[prec] = (2 * arb.pi()).log() / 2
     return value
+
+
+# Certified pieces that several checks recompute for the same law: H.1 and H.1.conj check the
+# same fixed examples and draw the same search laws (same seed, same strategy), and H.2, H.5
+# and H.8 share their cell grids and score ranges. Keyed on exact values only (the law's
+# rational parameters, sigma's exact endpoints, the working precision, the grid), so a hit
+# returns the very enclosures the computation would give. Bounded: least recently used goes.
+_MEMO: OrderedDict[tuple, Any] = OrderedDict()
+_MEMO_SIZE = 48
+
+
+def _memoised(key: tuple, compute: Callable[[], Any]) -> Any:
+    key = (*key, flint.ctx.prec)
+    if key in _MEMO:
+        _MEMO.move_to_end(key)
+        return _MEMO[key]
+    value = compute()
+    _MEMO[key] = value
+    if len(_MEMO) > _MEMO_SIZE:
+        _MEMO.popitem(last=False)
+    return value
+
+
+def _law_key(law: FiniteMixture) -> tuple:
+    return (type(law).__name__, law.means, law.stds, law.weights)
+
+
+def _arb_key(x: arb) -> tuple:
+    """Exact endpoints of a ball (a decimal string of the midpoint collides at >= 128 bits)."""
+    return (x.mid().man_exp(), x.rad().man_exp())
 
 
 def _intersect(a: arb, b: arb) -> arb:
@@ -1181,6 +1213,34 @@ def _cell_moments(
     return m0, m1, m2
 
 
+def _cell_grid(
+    law: FiniteMixture, sigma: arb, reach: float, cells: int
+) -> tuple[tuple[arb, ...], arb, tuple[tuple[arb, ...], tuple[arb, ...], tuple[arb, ...]]]:
+    """``_core``'s edges and half width with the ``_cell_moments`` of its cells (memoised)."""
+
+    def compute():
+        edges, half_width = _core(law, sigma, reach, cells)
+        moments = _cell_moments(law, sigma, edges)
+        return tuple(edges), half_width, tuple(tuple(m) for m in moments)
+
+    return _memoised(("cell_grid", _law_key(law), _arb_key(sigma), reach, cells), compute)
+
+
+def _cell_score_ranges(
+    law: FiniteMixture, sigma: arb, reach: float, cells: int
+) -> tuple[tuple[arb, arb, arb, arb, arb], ...]:
+    """``cell_score_ranges`` of every cell of ``_cell_grid`` (memoised)."""
+
+    def compute():
+        edges = _cell_grid(law, sigma, reach, cells)[0]
+        return tuple(
+            law.cell_score_ranges((a + b) / 2, (b - a) / 2, sigma)
+            for a, b in itertools.pairwise(edges)
+        )
+
+    return _memoised(("cell_score_ranges", _law_key(law), _arb_key(sigma), reach, cells), compute)
+
+
 def score_power_cells(
     law: FiniteMixture,
     sigma: Number | arb,
@@ -1207,14 +1267,11 @@ def score_power_cells(
     v_max = max((v.upper() for v in law._scales(s)), key=float)
     half_float = float(law.radius) + reach * float(v_max)
     cells = max(8, math.ceil(2 * half_float / float(s.mid()) * cells_per_sigma))
-    edges, half_width = _core(law, s, reach, cells)
-    cells = len(edges) - 1
-    m0, m1, m2 = _cell_moments(law, s, edges)
+    edges, half_width, (m0, m1, m2) = _cell_grid(law, s, reach, cells)
+    ranges = _cell_score_ranges(law, s, reach, cells)
     integrals: dict[int, list[arb]] = {k: [] for k in powers}
     centre_values: dict[int, list[float]] = {k: [] for k in powers}
-    for j in range(cells):
-        a, b = edges[j], edges[j + 1]
-        sc, dsc, s_cell, ds_cell, dds_cell = law.cell_score_ranges((a + b) / 2, (b - a) / 2, s)
+    for j, (sc, dsc, s_cell, ds_cell, dds_cell) in enumerate(ranges):
         for k in powers:
             g_c = _pow(sc, k)
             dg_c = k * _pow(sc, k - 1) * dsc
@@ -1228,7 +1285,7 @@ def score_power_cells(
         scale = _pow(arb(2), k - 1) / _pow(s2, k)
         tail_spec = TailBound(constant=scale * _pow(r, k), slope=scale, power=k)
         tail = _tail_expectation(law, s, half_width, tail_spec)
-        found[k] = CellIntegrals(edges, m0, integrals[k], centre_values[k], tail)
+        found[k] = CellIntegrals(list(edges), list(m0), integrals[k], centre_values[k], tail)
     return found[power] if isinstance(power, int) else found
 
 
@@ -1281,13 +1338,11 @@ def score_exponential_cells(
     reach = 9.0 + abs(float(rate)) * float(v_max) / float(s.mid()) ** 2
     half_float = float(law.radius) + reach * float(v_max)
     cells = max(8, math.ceil(2 * half_float / float(s.mid()) * cells_per_sigma))
-    edges, half_width = _core(law, s, reach, cells)
-    m0, m1, m2 = _cell_moments(law, s, edges)
+    edges, half_width, (m0, m1, m2) = _cell_grid(law, s, reach, cells)
+    ranges = _cell_score_ranges(law, s, reach, cells)
     integrals: list[arb] = []
     centre_values: list[float] = []
-    for j in range(len(edges) - 1):
-        a, b = edges[j], edges[j + 1]
-        sc, dsc, s_cell, ds_cell, dds_cell = law.cell_score_ranges((a + b) / 2, (b - a) / 2, s)
+    for j, (sc, dsc, s_cell, ds_cell, dds_cell) in enumerate(ranges):
         if absolute and not (s_cell > 0 or s_cell < 0):
             top = max(abs(upper(s_cell)), abs(lower(s_cell)))
             integrals.append(m0[j] * ball(1, (lam * to_arb(top)).exp()))
@@ -1300,7 +1355,7 @@ def score_exponential_cells(
         integrals.append(g_c * m0[j] + dg_c * m1[j] + ddg * m2[j] / 2)
         centre_values.append(float(g_c.mid()))
     tail = _exponential_tail(law, s, half_width, abs(lam))
-    return CellIntegrals(edges, m0, integrals, centre_values, tail)
+    return CellIntegrals(list(edges), list(m0), integrals, centre_values, tail)
 
 
 def score_moment(
@@ -1377,8 +1432,7 @@ def posterior_variance_expectation(
     v_max = max((v.upper() for v in law._scales(s)), key=float)
     half_float = float(law.radius) + reach * float(v_max)
     cells = max(8, math.ceil(2 * half_float / float(s.mid()) * cells_per_sigma))
-    edges, half_width = _core(law, s, reach, cells)
-    m0, m1, m2 = _cell_moments(law, s, edges)
+    edges, half_width, (m0, m1, m2) = _cell_grid(law, s, reach, cells)
     kit = law._atomic_cell_kit(s)
     centre_law = law._center_arb()
     total = arb(0)
@@ -1452,6 +1506,25 @@ def _atomic_grid_bounds(
     return point_up, point_low, spread_err
 
 
+def _window_grid(
+    law: FiniteMixture, s: arb, start: Fraction, h: Fraction, cells: int, pad: int, block: int
+) -> tuple[list[arb], arb, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """The kappa-free pieces of ``window_sup_moment``: cell masses, the outside mass and the
+    grid bounds of |s'| on the grid padded by ``pad`` cells on each side."""
+    masses = law.uniform_cell_masses(start, h, cells, s)
+    outside = law.outside_mass(to_arb(start), to_arb(start + cells * h), s)
+    # Per-cell bounds of |s'| on the padded grid: cell index i <-> grid cell i - pad.
+    total_cells = cells + 2 * pad
+    # One common std t: p_sigma = atoms * N(0, t^2 + sigma^2), so s and s' are those of the
+    # atoms smoothed at sqrt(t^2 + sigma^2) (the grid keeps its spacing sigma / cells).
+    atoms = law if law.atomic else AtomicLaw(law.means, law.weights)
+    sigma_eff = (to_arb(law.stds[0] ** 2) + s * s).sqrt()
+    bounds = _atomic_grid_bounds(atoms, sigma_eff, start - pad * h, h, total_cells, block)
+    for array in bounds:
+        array.setflags(write=False)  # shared through the memo
+    return masses, outside, bounds
+
+
 def window_sup_moment(
     law: FiniteMixture,
     sigma: Number,
@@ -1495,16 +1568,9 @@ def window_sup_moment(
     start = law.center - half_cells * h
     cells = 2 * half_cells
     pad = max(windows.values())
-    masses = law.uniform_cell_masses(start, h, cells, s)
-    outside = law.outside_mass(to_arb(start), to_arb(start + cells * h), s)
-    # Per-cell bounds of |s'| on the padded grid: cell index i <-> grid cell i - pad.
-    total_cells = cells + 2 * pad
-    # One common std t: p_sigma = atoms * N(0, t^2 + sigma^2), so s and s' are those of the
-    # atoms smoothed at sqrt(t^2 + sigma^2) (the grid keeps its spacing sigma / cells).
-    atoms = law if law.atomic else AtomicLaw(law.means, law.weights)
-    sigma_eff = (to_arb(law.stds[0] ** 2) + s * s).sqrt()
-    point_up, point_low, spread_err = _atomic_grid_bounds(
-        atoms, sigma_eff, start - pad * h, h, total_cells, block
+    masses, outside, (point_up, point_low, spread_err) = _memoised(
+        ("window_grid", _law_key(law), s_exact, cells_per_sigma, reach, block, pad),
+        lambda: _window_grid(law, s, start, h, cells, pad, block),
     )
     uppers = np.nextafter(np.maximum(point_up[:-1], point_up[1:]) + spread_err, np.inf)
     # Lower ends: grid points; the inner window of cell j holds points j+1-m .. j+m.

@@ -908,7 +908,13 @@ def grid_interpolant(
     first = max(-n, min(n, math.floor((min(law.atoms) - reach - centre) / step)))
     last = max(first, min(n, math.ceil((max(law.atoms) + reach - centre) / step)))
     middle = range(first, last + 1)
-    floats = np.array([float(centre + i * step) for i in middle])
+    # float(centre + i step) in integers: a ratio of ints is correctly rounded like Fraction's
+    # float (reduced or not), and integer arithmetic is far cheaper than Fraction's.
+    centre, step = Fraction(centre), Fraction(step)
+    denominator_x = centre.denominator * step.denominator
+    base = centre.numerator * step.denominator
+    increment = step.numerator * centre.denominator
+    floats = np.array([(base + i * increment) / denominator_x for i in middle])
     raw = law.score_np(floats)
     cap_units = cap * denominator
     if cap_units.denominator != 1:
