@@ -166,7 +166,7 @@ def _log_sqrt_2pi() -> arb:
 # rational parameters, sigma's exact endpoints, the working precision, the grid), so a hit
 # returns the very enclosures the computation would give. Bounded: least recently used goes.
 _MEMO: OrderedDict[tuple, Any] = OrderedDict()
-_MEMO_SIZE = 48
+_MEMO_SIZE = 256  # a main job of H.1-H.8 leaves about 190 entries
 
 
 def _memoised(key: tuple, compute: Callable[[], Any]) -> Any:
@@ -486,16 +486,17 @@ class FiniteMixture(_LawBase):
         ]
 
     def cell_score_ranges(
-        self, centre: arb, half: arb, sigma: arb
+        self, centre: arb, half: arb, sigma: arb, at_c: _Posterior | None = None
     ) -> tuple[arb, arb, arb, arb, arb]:
         """(s(c), s'(c), s over the cell, s' over the cell, s'' over the cell) for the cell
-        c +- half (c a point): one point posterior and one tilted posterior over the cell;
-        each range is intersected with its mean-value form."""
+        c +- half (c a point): one point posterior (``at_c`` when given: the one at c) and one
+        tilted posterior over the cell; each range is intersected with its mean-value form."""
         s2 = sigma * sigma
         s4 = s2 * s2
         radius = arb(0, to_arb(half).upper())
         cell = centre + radius
-        at_c = self._point_posterior(centre, sigma)
+        if at_c is None:
+            at_c = self._point_posterior(centre, sigma)
         over = self._tilted_posterior(cell, sigma, at_c)
         offset = centre - self._center_arb()
         s_c = (at_c.mean - offset) / s2
@@ -1233,12 +1234,26 @@ def _cell_score_ranges(
 
     def compute():
         edges = _cell_grid(law, sigma, reach, cells)[0]
+        at_centres = _cell_point_posteriors(law, sigma, reach, cells)
         return tuple(
-            law.cell_score_ranges((a + b) / 2, (b - a) / 2, sigma)
-            for a, b in itertools.pairwise(edges)
+            law.cell_score_ranges((a + b) / 2, (b - a) / 2, sigma, at_c)
+            for (a, b), at_c in zip(itertools.pairwise(edges), at_centres, strict=True)
         )
 
     return _memoised(("cell_score_ranges", _law_key(law), _arb_key(sigma), reach, cells), compute)
+
+
+def _cell_point_posteriors(
+    law: FiniteMixture, sigma: arb, reach: float, cells: int
+) -> tuple[_Posterior, ...]:
+    """The point posterior at the centre of every cell of ``_cell_grid`` (memoised: the score
+    ranges and ``posterior_variance_expectation`` both start from it)."""
+
+    def compute():
+        edges = _cell_grid(law, sigma, reach, cells)[0]
+        return tuple(law._point_posterior((a + b) / 2, sigma) for a, b in itertools.pairwise(edges))
+
+    return _memoised(("cell_centres", _law_key(law), _arb_key(sigma), reach, cells), compute)
 
 
 def score_power_cells(
@@ -1433,13 +1448,14 @@ def posterior_variance_expectation(
     half_float = float(law.radius) + reach * float(v_max)
     cells = max(8, math.ceil(2 * half_float / float(s.mid()) * cells_per_sigma))
     edges, half_width, (m0, m1, m2) = _cell_grid(law, s, reach, cells)
+    at_centres = _cell_point_posteriors(law, s, reach, cells)
     kit = law._atomic_cell_kit(s)
     centre_law = law._center_arb()
     total = arb(0)
     for j in range(len(edges) - 1):
         a, b = edges[j], edges[j + 1]
         c = (a + b) / 2
-        at_c = law._point_posterior(c, s)
+        at_c = at_centres[j]
         kappa4 = _atomic_kappa4_over(kit, c - centre_law, (b - a) / 2, s)
         total += at_c.variance * m0[j] + at_c.third / s2 * m1[j]
         total += kappa4 / (s2 * s2) * m2[j] / 2
