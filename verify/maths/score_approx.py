@@ -28,6 +28,7 @@ screen; every certified number goes through arb.
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -462,7 +463,30 @@ class CellData:
         return first.intersection(second)
 
 
+# C.1-C.5, C.11 and C.12 build the same lattices for the same laws (the fixed examples and
+# search draws overlap): ``cell_data`` keeps the last ones, keyed on exact values (the law's
+# rationals, the lattice, the working precision), and hands out the very object it built
+# (read-only by convention: no caller mutates a CellData).
+_CELL_DATA: OrderedDict[tuple, CellData] = OrderedDict()
+_CELL_DATA_SIZE = 48
+
+
 def cell_data(law: _Smoothed, lo: Fraction, hi: Fraction, h: Fraction) -> CellData:
+    """``CellData`` of the lattice lo + i h, i = 0..(hi - lo) / h (memoised, see above)."""
+    import flint
+
+    key = (law.atoms, law.weights, law.sigma, law.variance, lo, hi, h, flint.ctx.prec)
+    found = _CELL_DATA.get(key)
+    if found is None:
+        found = _CELL_DATA[key] = _cell_data(law, lo, hi, h)
+        if len(_CELL_DATA) > _CELL_DATA_SIZE:
+            _CELL_DATA.popitem(last=False)
+    else:
+        _CELL_DATA.move_to_end(key)
+    return found
+
+
+def _cell_data(law: _Smoothed, lo: Fraction, hi: Fraction, h: Fraction) -> CellData:
     n = round((hi - lo) / h)
     if lo + n * h != hi:
         raise ValueError("core must be a whole number of cells")
