@@ -94,7 +94,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import flint
 import numpy as np
-from flint import arb
+from flint import arb, arb_mat
 
 from verify.core.numbers import (
     Real,
@@ -1486,23 +1486,23 @@ def _atomic_grid_bounds(
     steps = [(beta * to_arb(h)).exp() for _, _, beta in kit]
     centre = law.center
     values: list[arb] = []
-    e: list[arb] = []
     inv_s2, inv_s4 = 1 / s2, 1 / s4
-    zero = arb(0)
-    moments = list(zip(mcs, mc2s, strict=True))
-    for k in range(cells + 1):
-        if k % 256 == 0:
-            xc = to_arb(start + k * h - centre)
-            e = [(alpha + beta * xc).exp() for _, alpha, beta in kit]
-        else:
+    # The sums sum_i e_i (1, m_i - c, (m_i - c)^2) of a whole run of grid points as one arb
+    # matrix product (rigorous dot products in C instead of 5 Python-level arb operations per
+    # atom and point).
+    moments = arb_mat([[arb(1), mc, mc2] for mc, mc2 in zip(mcs, mc2s, strict=True)])
+    for first in range(0, cells + 1, 256):
+        xc = to_arb(start + first * h - centre)
+        e = [(alpha + beta * xc).exp() for _, alpha, beta in kit]
+        rows = [e]
+        for _ in range(first + 1, min(first + 256, cells + 1)):
             e = [ei * step for ei, step in zip(e, steps, strict=True)]
-        s0 = s1 = s2sum = zero
-        for ei, (mc, mc2) in zip(e, moments, strict=True):
-            s0 += ei
-            s1 += ei * mc
-            s2sum += ei * mc2
-        mean = s1 / s0
-        values.append((s2sum / s0 - mean * mean) * inv_s4 - inv_s2)
+            rows.append(e)
+        sums = arb_mat(rows) * moments
+        for k in range(len(rows)):
+            s0 = sums[k, 0]
+            mean = sums[k, 1] / s0
+            values.append((sums[k, 2] / s0 - mean * mean) * inv_s4 - inv_s2)
     # The same roundings as _float_up / _float_down, elementwise (fmax, like max(0.0, x), keeps
     # 0.0 against a NaN).
     magnitudes = [abs(v) for v in values]
