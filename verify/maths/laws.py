@@ -382,6 +382,17 @@ class FiniteMixture(_LawBase):
             cache[key] = self._make_components(sigma)
         return cache[key]
 
+    def _largest_inv_v2(self, sigma: arb, comps) -> arb:
+        """certified_max of the 1/v_i^2 of ``comps`` (= ``_components(sigma)``), upper end;
+        cached with the same exact key as the components."""
+        key = (sigma.mid().man_exp(), sigma.rad().man_exp(), flint.ctx.prec)
+        cache = self.__dict__.setdefault("_largest_inv_v2_cache", {})
+        if key not in cache:
+            if len(cache) > 8:
+                cache.clear()
+            cache[key] = certified_max([inv_v2 for _, _, inv_v2, _ in comps]).upper()
+        return cache[key]
+
     def _make_components(self, sigma: arb):
         s2 = sigma * sigma
         out = []
@@ -434,8 +445,9 @@ class FiniteMixture(_LawBase):
             grow += r * _sq(g + e) * (g * rho).exp()
             shrink += r * (-(g * rho) - inv_v2 * rho * rho / 2).exp()
         k_hi = (grow / arb(shrink.lower())).upper()
-        # The largest 1/v_i^2, certified (a float choice can take the smaller of two near-ties).
-        k_lo = -certified_max([inv_v2 for _, _, inv_v2, _ in comps]).upper()
+        # The largest 1/v_i^2, certified (a float choice can take the smaller of two near-ties);
+        # a function of the components alone, so computed once per sigma.
+        k_lo = -self._largest_inv_v2(sigma, comps)
         curvature = ball(arb(k_lo) * rho * rho / 2, arb(k_hi) * rho * rho / 2)
         if self.atomic:
             # Atoms: K(delta) - s(c) delta = -delta^2 / (2 sigma^2) + log E_r e^{(u - s(c)) delta},
