@@ -73,7 +73,31 @@ def _function(params: dict[str, Any]) -> PiecewiseLinear:
     )
 
 
-_rational = st.fractions(min_value=-16, max_value=16, max_denominator=12)
+RATIONAL_BOUND = 16
+MAX_DENOMINATOR = 12
+
+# ``st.fractions(-16, 16, max_denominator=12)`` drawn the same way (a denominator, then a
+# numerator in bounds, then limit_denominator), with its twelve per-denominator strategies built
+# once: ``st.fractions`` builds and validates a fresh one on every draw, which cost seconds.
+_BY_DENOMINATOR = {
+    denominator: st.builds(
+        Fraction,
+        st.integers(-RATIONAL_BOUND * denominator, RATIONAL_BOUND * denominator),
+        st.just(denominator),
+    )
+    for denominator in range(1, MAX_DENOMINATOR + 1)
+}
+
+
+def _with_denominator(denominator: int) -> st.SearchStrategy[Fraction]:
+    return _BY_DENOMINATOR[denominator]
+
+
+_rational = (
+    st.integers(1, MAX_DENOMINATOR)
+    .flatmap(_with_denominator)
+    .map(lambda f: f.limit_denominator(MAX_DENOMINATOR))
+)
 
 
 @st.composite

@@ -84,15 +84,17 @@ and s' = Var(Y|x)/sigma^4 - 1/sigma^2 lies in [-1/sigma^2, Var_max/sigma^4 - 1/s
 from __future__ import annotations
 
 import heapq
+import itertools
 import math
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import flint
 import numpy as np
-from flint import arb
+from flint import arb, arb_mat
 
 from verify.core.numbers import (
     Real,
@@ -156,6 +158,36 @@ def _log_sqrt_2pi() -> arb:
     if value is None:
         value = _LOG_SQRT_2PI[prec] = (2 * arb.pi()).log() / 2
     return value
+
+
+# Certified pieces that several checks recompute for the same law: H.1 and H.1.conj check the
+# same fixed examples and draw the same search laws (same seed, same strategy), and H.2, H.5
+# and H.8 share their cell grids and score ranges. Keyed on exact values only (the law's
+# rational parameters, sigma's exact endpoints, the working precision, the grid), so a hit
+# returns the very enclosures the computation would give. Bounded: least recently used goes.
+_MEMO: OrderedDict[tuple, Any] = OrderedDict()
+_MEMO_SIZE = 256  # a main job of H.1-H.8 leaves about 190 entries
+
+
+def _memoised(key: tuple, compute: Callable[[], Any]) -> Any:
+    key = (*key, flint.ctx.prec)
+    if key in _MEMO:
+        _MEMO.move_to_end(key)
+        return _MEMO[key]
+    value = compute()
+    _MEMO[key] = value
+    if len(_MEMO) > _MEMO_SIZE:
+        _MEMO.popitem(last=False)
+    return value
+
+
+def _law_key(law: FiniteMixture) -> tuple:
+    return (type(law).__name__, law.means, law.stds, law.weights)
+
+
+def _arb_key(x: arb) -> tuple:
+    """Exact endpoints of a ball (a decimal string of the midpoint collides at >= 128 bits)."""
+    return (x.mid().man_exp(), x.rad().man_exp())
 
 
 def _intersect(a: arb, b: arb) -> arb:
@@ -350,6 +382,17 @@ class FiniteMixture(_LawBase):
             cache[key] = self._make_components(sigma)
         return cache[key]
 
+    def _largest_inv_v2(self, sigma: arb, comps) -> arb:
+        """certified_max of the 1/v_i^2 of ``comps`` (= ``_components(sigma)``), upper end;
+        cached with the same exact key as the components."""
+        key = (sigma.mid().man_exp(), sigma.rad().man_exp(), flint.ctx.prec)
+        cache = self.__dict__.setdefault("_largest_inv_v2_cache", {})
+        if key not in cache:
+            if len(cache) > 8:
+                cache.clear()
+            cache[key] = certified_max([inv_v2 for _, _, inv_v2, _ in comps]).upper()
+        return cache[key]
+
     def _make_components(self, sigma: arb):
         s2 = sigma * sigma
         out = []
@@ -402,8 +445,9 @@ class FiniteMixture(_LawBase):
             grow += r * _sq(g + e) * (g * rho).exp()
             shrink += r * (-(g * rho) - inv_v2 * rho * rho / 2).exp()
         k_hi = (grow / arb(shrink.lower())).upper()
-        # The largest 1/v_i^2, certified (a float choice can take the smaller of two near-ties).
-        k_lo = -certified_max([inv_v2 for _, _, inv_v2, _ in comps]).upper()
+        # The largest 1/v_i^2, certified (a float choice can take the smaller of two near-ties);
+        # a function of the components alone, so computed once per sigma.
+        k_lo = -self._largest_inv_v2(sigma, comps)
         curvature = ball(arb(k_lo) * rho * rho / 2, arb(k_hi) * rho * rho / 2)
         if self.atomic:
             # Atoms: K(delta) - s(c) delta = -delta^2 / (2 sigma^2) + log E_r e^{(u - s(c)) delta},
@@ -454,16 +498,17 @@ class FiniteMixture(_LawBase):
         ]
 
     def cell_score_ranges(
-        self, centre: arb, half: arb, sigma: arb
+        self, centre: arb, half: arb, sigma: arb, at_c: _Posterior | None = None
     ) -> tuple[arb, arb, arb, arb, arb]:
         """(s(c), s'(c), s over the cell, s' over the cell, s'' over the cell) for the cell
-        c +- half (c a point): one point posterior and one tilted posterior over the cell;
-        each range is intersected with its mean-value form."""
+        c +- half (c a point): one point posterior (``at_c`` when given: the one at c) and one
+        tilted posterior over the cell; each range is intersected with its mean-value form."""
         s2 = sigma * sigma
         s4 = s2 * s2
         radius = arb(0, to_arb(half).upper())
         cell = centre + radius
-        at_c = self._point_posterior(centre, sigma)
+        if at_c is None:
+            at_c = self._point_posterior(centre, sigma)
         over = self._tilted_posterior(cell, sigma, at_c)
         offset = centre - self._center_arb()
         s_c = (at_c.mean - offset) / s2
@@ -1181,6 +1226,48 @@ def _cell_moments(
     return m0, m1, m2
 
 
+def _cell_grid(
+    law: FiniteMixture, sigma: arb, reach: float, cells: int
+) -> tuple[tuple[arb, ...], arb, tuple[tuple[arb, ...], tuple[arb, ...], tuple[arb, ...]]]:
+    """``_core``'s edges and half width with the ``_cell_moments`` of its cells (memoised)."""
+
+    def compute():
+        edges, half_width = _core(law, sigma, reach, cells)
+        moments = _cell_moments(law, sigma, edges)
+        return tuple(edges), half_width, tuple(tuple(m) for m in moments)
+
+    return _memoised(("cell_grid", _law_key(law), _arb_key(sigma), reach, cells), compute)
+
+
+def _cell_score_ranges(
+    law: FiniteMixture, sigma: arb, reach: float, cells: int
+) -> tuple[tuple[arb, arb, arb, arb, arb], ...]:
+    """``cell_score_ranges`` of every cell of ``_cell_grid`` (memoised)."""
+
+    def compute():
+        edges = _cell_grid(law, sigma, reach, cells)[0]
+        at_centres = _cell_point_posteriors(law, sigma, reach, cells)
+        return tuple(
+            law.cell_score_ranges((a + b) / 2, (b - a) / 2, sigma, at_c)
+            for (a, b), at_c in zip(itertools.pairwise(edges), at_centres, strict=True)
+        )
+
+    return _memoised(("cell_score_ranges", _law_key(law), _arb_key(sigma), reach, cells), compute)
+
+
+def _cell_point_posteriors(
+    law: FiniteMixture, sigma: arb, reach: float, cells: int
+) -> tuple[_Posterior, ...]:
+    """The point posterior at the centre of every cell of ``_cell_grid`` (memoised: the score
+    ranges and ``posterior_variance_expectation`` both start from it)."""
+
+    def compute():
+        edges = _cell_grid(law, sigma, reach, cells)[0]
+        return tuple(law._point_posterior((a + b) / 2, sigma) for a, b in itertools.pairwise(edges))
+
+    return _memoised(("cell_centres", _law_key(law), _arb_key(sigma), reach, cells), compute)
+
+
 def score_power_cells(
     law: FiniteMixture,
     sigma: Number | arb,
@@ -1207,14 +1294,11 @@ def score_power_cells(
     v_max = max((v.upper() for v in law._scales(s)), key=float)
     half_float = float(law.radius) + reach * float(v_max)
     cells = max(8, math.ceil(2 * half_float / float(s.mid()) * cells_per_sigma))
-    edges, half_width = _core(law, s, reach, cells)
-    cells = len(edges) - 1
-    m0, m1, m2 = _cell_moments(law, s, edges)
+    edges, half_width, (m0, m1, m2) = _cell_grid(law, s, reach, cells)
+    ranges = _cell_score_ranges(law, s, reach, cells)
     integrals: dict[int, list[arb]] = {k: [] for k in powers}
     centre_values: dict[int, list[float]] = {k: [] for k in powers}
-    for j in range(cells):
-        a, b = edges[j], edges[j + 1]
-        sc, dsc, s_cell, ds_cell, dds_cell = law.cell_score_ranges((a + b) / 2, (b - a) / 2, s)
+    for j, (sc, dsc, s_cell, ds_cell, dds_cell) in enumerate(ranges):
         for k in powers:
             g_c = _pow(sc, k)
             dg_c = k * _pow(sc, k - 1) * dsc
@@ -1228,7 +1312,7 @@ def score_power_cells(
         scale = _pow(arb(2), k - 1) / _pow(s2, k)
         tail_spec = TailBound(constant=scale * _pow(r, k), slope=scale, power=k)
         tail = _tail_expectation(law, s, half_width, tail_spec)
-        found[k] = CellIntegrals(edges, m0, integrals[k], centre_values[k], tail)
+        found[k] = CellIntegrals(list(edges), list(m0), integrals[k], centre_values[k], tail)
     return found[power] if isinstance(power, int) else found
 
 
@@ -1281,13 +1365,11 @@ def score_exponential_cells(
     reach = 9.0 + abs(float(rate)) * float(v_max) / float(s.mid()) ** 2
     half_float = float(law.radius) + reach * float(v_max)
     cells = max(8, math.ceil(2 * half_float / float(s.mid()) * cells_per_sigma))
-    edges, half_width = _core(law, s, reach, cells)
-    m0, m1, m2 = _cell_moments(law, s, edges)
+    edges, half_width, (m0, m1, m2) = _cell_grid(law, s, reach, cells)
+    ranges = _cell_score_ranges(law, s, reach, cells)
     integrals: list[arb] = []
     centre_values: list[float] = []
-    for j in range(len(edges) - 1):
-        a, b = edges[j], edges[j + 1]
-        sc, dsc, s_cell, ds_cell, dds_cell = law.cell_score_ranges((a + b) / 2, (b - a) / 2, s)
+    for j, (sc, dsc, s_cell, ds_cell, dds_cell) in enumerate(ranges):
         if absolute and not (s_cell > 0 or s_cell < 0):
             top = max(abs(upper(s_cell)), abs(lower(s_cell)))
             integrals.append(m0[j] * ball(1, (lam * to_arb(top)).exp()))
@@ -1300,7 +1382,7 @@ def score_exponential_cells(
         integrals.append(g_c * m0[j] + dg_c * m1[j] + ddg * m2[j] / 2)
         centre_values.append(float(g_c.mid()))
     tail = _exponential_tail(law, s, half_width, abs(lam))
-    return CellIntegrals(edges, m0, integrals, centre_values, tail)
+    return CellIntegrals(list(edges), list(m0), integrals, centre_values, tail)
 
 
 def score_moment(
@@ -1377,15 +1459,15 @@ def posterior_variance_expectation(
     v_max = max((v.upper() for v in law._scales(s)), key=float)
     half_float = float(law.radius) + reach * float(v_max)
     cells = max(8, math.ceil(2 * half_float / float(s.mid()) * cells_per_sigma))
-    edges, half_width = _core(law, s, reach, cells)
-    m0, m1, m2 = _cell_moments(law, s, edges)
+    edges, half_width, (m0, m1, m2) = _cell_grid(law, s, reach, cells)
+    at_centres = _cell_point_posteriors(law, s, reach, cells)
     kit = law._atomic_cell_kit(s)
     centre_law = law._center_arb()
     total = arb(0)
     for j in range(len(edges) - 1):
         a, b = edges[j], edges[j + 1]
         c = (a + b) / 2
-        at_c = law._point_posterior(c, s)
+        at_c = at_centres[j]
         kappa4 = _atomic_kappa4_over(kit, c - centre_law, (b - a) / 2, s)
         total += at_c.variance * m0[j] + at_c.third / s2 * m1[j]
         total += kappa4 / (s2 * s2) * m2[j] / 2
@@ -1416,23 +1498,23 @@ def _atomic_grid_bounds(
     steps = [(beta * to_arb(h)).exp() for _, _, beta in kit]
     centre = law.center
     values: list[arb] = []
-    e: list[arb] = []
     inv_s2, inv_s4 = 1 / s2, 1 / s4
-    zero = arb(0)
-    moments = list(zip(mcs, mc2s, strict=True))
-    for k in range(cells + 1):
-        if k % 256 == 0:
-            xc = to_arb(start + k * h - centre)
-            e = [(alpha + beta * xc).exp() for _, alpha, beta in kit]
-        else:
+    # The sums sum_i e_i (1, m_i - c, (m_i - c)^2) of a whole run of grid points as one arb
+    # matrix product (rigorous dot products in C instead of 5 Python-level arb operations per
+    # atom and point).
+    moments = arb_mat([[arb(1), mc, mc2] for mc, mc2 in zip(mcs, mc2s, strict=True)])
+    for first in range(0, cells + 1, 256):
+        xc = to_arb(start + first * h - centre)
+        e = [(alpha + beta * xc).exp() for _, alpha, beta in kit]
+        rows = [e]
+        for _ in range(first + 1, min(first + 256, cells + 1)):
             e = [ei * step for ei, step in zip(e, steps, strict=True)]
-        s0 = s1 = s2sum = zero
-        for ei, (mc, mc2) in zip(e, moments, strict=True):
-            s0 += ei
-            s1 += ei * mc
-            s2sum += ei * mc2
-        mean = s1 / s0
-        values.append((s2sum / s0 - mean * mean) * inv_s4 - inv_s2)
+            rows.append(e)
+        sums = arb_mat(rows) * moments
+        for k in range(len(rows)):
+            s0 = sums[k, 0]
+            mean = sums[k, 1] / s0
+            values.append((sums[k, 2] / s0 - mean * mean) * inv_s4 - inv_s2)
     # The same roundings as _float_up / _float_down, elementwise (fmax, like max(0.0, x), keeps
     # 0.0 against a NaN).
     magnitudes = [abs(v) for v in values]
@@ -1450,6 +1532,25 @@ def _atomic_grid_bounds(
         bound = abs(kappa4).upper() / (s4 * s4) * to_arb(h * h) / 8
         spread_err[first:last] = _float_up(arb(bound.upper()))
     return point_up, point_low, spread_err
+
+
+def _window_grid(
+    law: FiniteMixture, s: arb, start: Fraction, h: Fraction, cells: int, pad: int, block: int
+) -> tuple[list[arb], arb, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """The kappa-free pieces of ``window_sup_moment``: cell masses, the outside mass and the
+    grid bounds of |s'| on the grid padded by ``pad`` cells on each side."""
+    masses = law.uniform_cell_masses(start, h, cells, s)
+    outside = law.outside_mass(to_arb(start), to_arb(start + cells * h), s)
+    # Per-cell bounds of |s'| on the padded grid: cell index i <-> grid cell i - pad.
+    total_cells = cells + 2 * pad
+    # One common std t: p_sigma = atoms * N(0, t^2 + sigma^2), so s and s' are those of the
+    # atoms smoothed at sqrt(t^2 + sigma^2) (the grid keeps its spacing sigma / cells).
+    atoms = law if law.atomic else AtomicLaw(law.means, law.weights)
+    sigma_eff = (to_arb(law.stds[0] ** 2) + s * s).sqrt()
+    bounds = _atomic_grid_bounds(atoms, sigma_eff, start - pad * h, h, total_cells, block)
+    for array in bounds:
+        array.setflags(write=False)  # shared through the memo
+    return masses, outside, bounds
 
 
 def window_sup_moment(
@@ -1495,16 +1596,9 @@ def window_sup_moment(
     start = law.center - half_cells * h
     cells = 2 * half_cells
     pad = max(windows.values())
-    masses = law.uniform_cell_masses(start, h, cells, s)
-    outside = law.outside_mass(to_arb(start), to_arb(start + cells * h), s)
-    # Per-cell bounds of |s'| on the padded grid: cell index i <-> grid cell i - pad.
-    total_cells = cells + 2 * pad
-    # One common std t: p_sigma = atoms * N(0, t^2 + sigma^2), so s and s' are those of the
-    # atoms smoothed at sqrt(t^2 + sigma^2) (the grid keeps its spacing sigma / cells).
-    atoms = law if law.atomic else AtomicLaw(law.means, law.weights)
-    sigma_eff = (to_arb(law.stds[0] ** 2) + s * s).sqrt()
-    point_up, point_low, spread_err = _atomic_grid_bounds(
-        atoms, sigma_eff, start - pad * h, h, total_cells, block
+    masses, outside, (point_up, point_low, spread_err) = _memoised(
+        ("window_grid", _law_key(law), s_exact, cells_per_sigma, reach, block, pad),
+        lambda: _window_grid(law, s, start, h, cells, pad, block),
     )
     uppers = np.nextafter(np.maximum(point_up[:-1], point_up[1:]) + spread_err, np.inf)
     # Lower ends: grid points; the inner window of cell j holds points j+1-m .. j+m.

@@ -28,6 +28,7 @@ screen; every certified number goes through arb.
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -376,15 +377,19 @@ def posterior_cumulants(law: _Smoothed, x: arb, order: int) -> list[arb]:
     cumulant over v)."""
     atoms, _, _, _, _ = law.arbs()
     e = law._unnormalised_posterior(x)
-    total = sum(e, arb(0))
+    # Sums start from their first term and the first powers are the diffs themselves: 0 + t
+    # and 1 * d are exact in arb, so these are the same enclosures with fewer operations.
+    total = sum(e[1:], e[0])
     mids = [float(ej.mid()) for ej in e]
     centre = arb(sum(m * a for m, a in zip(mids, law.float_atoms(), strict=True)) / sum(mids))
     diffs = [aa - centre for aa in atoms]
     raw = []
-    powers = [arb(1)] * len(diffs)
-    for _ in range(order):
-        powers = [p * d for p, d in zip(powers, diffs, strict=True)]
-        raw.append(sum((ej * p for ej, p in zip(e, powers, strict=True)), arb(0)) / total)
+    powers = diffs
+    for power in range(order):
+        if power:
+            powers = [p * d for p, d in zip(powers, diffs, strict=True)]
+        terms = [ej * p for ej, p in zip(e, powers, strict=True)]
+        raw.append(sum(terms[1:], terms[0]) / total)
     m1 = raw[0]
     bound2, bound3, bound4 = law.cumulant_bounds()
     out = [centre + m1]
@@ -462,14 +467,38 @@ class CellData:
         return first.intersection(second)
 
 
+# C.1-C.5, C.11 and C.12 build the same lattices for the same laws (the fixed examples and
+# search draws overlap): ``cell_data`` keeps the last ones, keyed on exact values (the law's
+# rationals, the lattice, the working precision), and hands out the very object it built
+# (read-only by convention: no caller mutates a CellData).
+_CELL_DATA: OrderedDict[tuple, CellData] = OrderedDict()
+_CELL_DATA_SIZE = 48
+
+
 def cell_data(law: _Smoothed, lo: Fraction, hi: Fraction, h: Fraction) -> CellData:
+    """``CellData`` of the lattice lo + i h, i = 0..(hi - lo) / h (memoised, see above)."""
+    import flint
+
+    key = (law.atoms, law.weights, law.sigma, law.variance, lo, hi, h, flint.ctx.prec)
+    found = _CELL_DATA.get(key)
+    if found is None:
+        found = _CELL_DATA[key] = _cell_data(law, lo, hi, h)
+        if len(_CELL_DATA) > _CELL_DATA_SIZE:
+            _CELL_DATA.popitem(last=False)
+    else:
+        _CELL_DATA.move_to_end(key)
+    return found
+
+
+def _cell_data(law: _Smoothed, lo: Fraction, hi: Fraction, h: Fraction) -> CellData:
     n = round((hi - lo) / h)
     if lo + n * h != hi:
         raise ValueError("core must be a whole number of cells")
     nodes = [lo + i * h for i in range(n + 1)]
+    node_arbs = [to_arb(u) for u in nodes]  # each node converted once (the same enclosures)
     v = to_arb(law.variance)
     means, derivs, cdf = [], [], []
-    for u in nodes:
+    for u in node_arbs:
         m, var = law.posterior_moments(u)
         means.append(m)
         derivs.append(var / (v * v) - 1 / v)
@@ -477,12 +506,12 @@ def cell_data(law: _Smoothed, lo: Fraction, hi: Fraction, h: Fraction) -> CellDa
     score_mid, deriv_mid, second_mid, second, third, dens = [], [], [], [], [], []
     v2 = v * v
     for i in range(n):
-        c = (nodes[i] + nodes[i + 1]) / 2
-        m, k2, k3 = posterior_cumulants(law, to_arb(c), 3)
-        score_mid.append((m - to_arb(c)) / v)
+        c = to_arb((nodes[i] + nodes[i + 1]) / 2)
+        m, k2, k3 = posterior_cumulants(law, c, 3)
+        score_mid.append((m - c) / v)
         deriv_mid.append(k2 / v2 - 1 / v)
         second_mid.append(k3 / (v2 * v))
-        cell = ball(nodes[i], nodes[i + 1])
+        cell = ball(node_arbs[i], node_arbs[i + 1])
         _, _, k3_on, k4_on = posterior_cumulants(law, cell, 4)
         second.append(k3_on / (v2 * v))
         third.append(k4_on / (v2 * v2))
@@ -908,7 +937,13 @@ def grid_interpolant(
     first = max(-n, min(n, math.floor((min(law.atoms) - reach - centre) / step)))
     last = max(first, min(n, math.ceil((max(law.atoms) + reach - centre) / step)))
     middle = range(first, last + 1)
-    floats = np.array([float(centre + i * step) for i in middle])
+    # float(centre + i step) in integers: a ratio of ints is correctly rounded like Fraction's
+    # float (reduced or not), and integer arithmetic is far cheaper than Fraction's.
+    centre, step = Fraction(centre), Fraction(step)
+    denominator_x = centre.denominator * step.denominator
+    base = centre.numerator * step.denominator
+    increment = step.numerator * centre.denominator
+    floats = np.array([(base + i * increment) / denominator_x for i in middle])
     raw = law.score_np(floats)
     cap_units = cap * denominator
     if cap_units.denominator != 1:

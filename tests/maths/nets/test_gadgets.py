@@ -62,3 +62,32 @@ def test_proof_points_and_cones_are_read_from_the_network():
 
     lonely = ReluNet((Affine([[Fraction(1), Fraction(1)]], [0]), Affine([[Fraction(1)]], [0])))
     assert cone_apex_and_rays(lonely) is None
+
+
+def test_parameter_count_and_largest_parameter_match_their_definitions() -> None:
+    # Both are read from integer numerators over each row's common denominator: the same
+    # numbers as counting and maximising over the Fractions themselves.
+    import random
+    from fractions import Fraction
+    from itertools import pairwise
+
+    from verify.maths.nets.relunet import Affine, ReluNet
+
+    rng = random.Random(7)
+
+    def entry() -> Fraction:
+        return rng.choice([Fraction(0), Fraction(rng.randint(-50, 50), rng.randint(1, 12))])
+
+    for _ in range(20):
+        widths = [rng.randint(1, 5) for _ in range(rng.randint(2, 4))]
+        layers = [
+            Affine([[entry() for _ in range(n_in)] for _ in range(n_out)], [entry()] * n_out)
+            for n_in, n_out in pairwise(widths)
+        ]
+        net = ReluNet(tuple(layers))
+        params = net.parameters()
+        assert net.parameter_count() == sum(1 for p in params if p != 0)
+        assert net.max_abs_parameter() == max((abs(p) for p in params), default=Fraction(0))
+    empty = ReluNet((Affine([[Fraction(0)]], [Fraction(0)]),))
+    assert empty.parameter_count() == 0
+    assert empty.max_abs_parameter() == 0

@@ -28,12 +28,18 @@ Matrix = tuple[tuple[Fraction, ...], ...]
 Vector = tuple[Fraction, ...]
 
 
+def _as_fraction(value) -> Fraction:
+    # A Fraction is kept as it is (immutable): Fraction(Fraction) only copies, at some cost per
+    # entry of networks with hundreds of thousands of weights.
+    return value if type(value) is Fraction else Fraction(value)
+
+
 def _frac_matrix(rows) -> Matrix:
-    return tuple(tuple(Fraction(w) for w in row) for row in rows)
+    return tuple(tuple(map(_as_fraction, row)) for row in rows)
 
 
 def _frac_vector(values) -> Vector:
-    return tuple(Fraction(b) for b in values)
+    return tuple(map(_as_fraction, values))
 
 
 @dataclass(frozen=True)
@@ -139,10 +145,29 @@ class ReluNet:
 
     def parameter_count(self) -> int:
         """Nonzero weights and biases (a zero entry is an absent connection)."""
-        return sum(1 for p in self.parameters() if p != 0)
+        # On the integer numerators of each row (the same zeros), not on Fractions.
+        count = 0
+        for layer in self.layers:
+            for numerators, _ in layer.integer_rows:
+                count += len(numerators) - numerators.count(0)
+            count += sum(1 for b in layer.bias if b)
+        return count
 
     def max_abs_parameter(self) -> Fraction:
-        return max((abs(p) for p in self.parameters()), default=Fraction(0))
+        """The largest |weight| or |bias| (0 for a network without parameters)."""
+        # Per row, the largest |numerator| over the row's common denominator: one Fraction per
+        # row instead of one abs and one comparison of Fractions per weight.
+        best = Fraction(0)
+        for layer in self.layers:
+            for numerators, denominator in layer.integer_rows:
+                if numerators:
+                    top = Fraction(max(map(abs, numerators)), denominator)
+                    if top > best:
+                        best = top
+            for b in layer.bias:
+                if abs(b) > best:
+                    best = abs(b)
+        return best
 
     def to_torch(self, dtype=None):
         """The same network as a ``torch.nn.Sequential`` (weights rounded to ``dtype``)."""
