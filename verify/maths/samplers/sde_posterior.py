@@ -187,8 +187,10 @@ def plot_draws(records: list[dict[str, Any]], out_dir: Any) -> list[str]:
         sel = sorted((r for r in rows if (r["d"], r["beta"]) == (d, beta)), key=lambda r: r["m"])
         ms = [r["m"] for r in sel]
         label = f"d={d}, beta={beta:g}"
-        ax.plot(ms, [r["log10_draws_per_output"] for r in sel], "o-", label=f"measured, {label}")
-        ax.plot(ms, [r["log10_bound"] for r in sel], "--", alpha=0.6, label=f"bound, {label}")
+        measured = [r["log10_draws_per_output"] for r in sel]
+        (line,) = ax.plot(ms, measured, "o-", label=f"measured, {label}")
+        bounds = [r["log10_bound"] for r in sel]
+        ax.plot(ms, bounds, "--", color=line.get_color(), alpha=0.6, label=f"bound, {label}")
     ax.set_xlabel("m = d'")
     ax.set_ylabel("log10(unconditional draws per output)")
     ax.legend(fontsize=8)
