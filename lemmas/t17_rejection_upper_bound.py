@@ -27,11 +27,14 @@ instance of Thm.1.4, so R and eps are the networks'), Algorithm 1 on top, one ro
 reverse-SDE draw: ``sde_posterior_closeness`` (lower confidence bound of delta_tau against the
 exact posterior, by enumeration of the 2^d seeds' Algorithm 1 on exact samples, <= delta) and
 ``sde_draws`` (draws per output <= 1/(C_acc B_m), the explicit E.1 bound; plotted against m).
-Its records name the sampler. Quick examples: d = 6, m = 1, 2.
+Its records name the sampler. Quick examples: d = 6, m = 1, 2; the standard profile adds
+d = 16, m = 1..8 at beta = 0.3 (``profile_examples``), a(y) summed over the 2^{d'} distinct
+codes f(s) with their seed counts (``sde_posterior.code_acceptance``) instead of 2^d seed terms.
 """
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 from typing import Any
 
@@ -57,13 +60,17 @@ from verify.maths.samplers.posterior_evidence import (
     tv_part,
 )
 from verify.maths.samplers.rejection import (
-    instance_acceptance,
     instance_measurement,
     instance_sampler,
     instance_seed_terms,
     rejection_sample,
 )
-from verify.maths.samplers.sde_posterior import plot_draws, sde_posterior_parts
+from verify.maths.samplers.sde_posterior import (
+    code_acceptance,
+    code_counts,
+    plot_draws,
+    sde_posterior_parts,
+)
 
 MAX_ROUNDS = 1_500_000
 FRESH_SEED_OFFSET = 1_000_003  # the re-draw's generator, apart from the check's own
@@ -143,15 +150,15 @@ def _check(
     gen = torch.Generator().manual_seed(params["seed"] + 11)
     x, _ = inst.sample_scaled(params["y_samples"], gen)
     ys = inst.measure(x, beta, gen)
-    all_terms = [instance_seed_terms(inst, row, beta) for row in ys.tolist()]
-    acceptances = [instance_acceptance(inst, terms, beta) for terms in all_terms]
+    codes = code_counts(inst)  # a(y) sums over the distinct codes f(s): 2^d' terms, not 2^d
+    acceptances = [code_acceptance(inst, row, beta, codes) for row in ys.tolist()]
     # re-draws confirming a refutation use a generator of their own: independent of the above
     fresh_gen = torch.Generator().manual_seed(params["seed"] + FRESH_SEED_OFFSET)
 
     def resample(count: int) -> list[arb]:
         xs, _ = inst.sample_scaled(count, fresh_gen)
         rows = inst.measure(xs, beta, fresh_gen).tolist()
-        return [instance_acceptance(inst, instance_seed_terms(inst, r, beta), beta) for r in rows]
+        return [code_acceptance(inst, r, beta, codes) for r in rows]
 
     # M = E|A x~|^2 <= d' (H.11: covariance <= I after scaling, comb coordinates of mean 0)
     parts = [
@@ -167,7 +174,7 @@ def _check(
         )
     ]
     pick = median_index(acceptances)
-    y_star, a_star, terms = ys[pick], acceptances[pick], all_terms[pick]
+    y_star, a_star = ys[pick], acceptances[pick]
     if params.get("sampler", "exact") == "reverse_sde":  # Thm.1.7 end to end
         unit = e1_acceptance_unit(d_out, beta, delta, arb(d_out))
         c_acc = constants["C_acc"]
@@ -201,6 +208,7 @@ def _check(
         acceptance_rate_part(run.accepted, rounds, a_star, arb(0), m=d_out, beta=beta, rerun=rerun)
     )
     if run.accepted >= MIN_TV_OUTPUTS:
+        terms = instance_seed_terms(inst, y_star.tolist(), beta)  # per seed: the TV's cells
         total = sum(terms, arb(0))
         exact = [t / total for t in terms]
         note = f"d={inst.d} d'={d_out} R={params['R']} eps={params['eps']}, 2^d seed cells"
@@ -235,6 +243,23 @@ _SDE = {
     "y_samples": 20,
 }
 
+# Standard profile: d = 16 (65536 seeds enumerated), m = d' = 1..8. beta = 0.3 keeps the
+# per-round acceptance near 0.6^m at the median y (about 50 draws per output at m = 8); the
+# pool is sized for about 400 accepted draws (>= 100 at every m, the closeness part's minimum).
+_SWEEP_BETA = 0.3
+
+
+def _sweep(m: int) -> dict[str, Any]:
+    return {
+        **_SDE,
+        **default_parameters(16),
+        "d": 16,
+        "d_out": m,
+        "beta": _SWEEP_BETA,
+        "pool": 100 * math.ceil(4 / 0.6**m),
+    }
+
+
 THM17 = Lemma(
     id="Thm.1.7",
     title="Upper bound: rejection sampling posterior-samples the hard instance in "
@@ -257,6 +282,7 @@ THM17 = Lemma(
         # end to end: Algorithm 1 on the reverse SDE of the networks (quick: small m)
         *({**_SDE, "d_out": m} for m in (1, 2)),
     ],
+    profile_examples={"standard": [_sweep(m) for m in range(1, 9)]},
     validate=_validate,
     budget={"quick": 3, "standard": 40, "thorough": 200},
     depends_on=("E.2", "Thm.1.4"),

@@ -22,10 +22,53 @@ def _parts(point, constants=None):
 def test_examples_pass() -> None:
     for point in f02.F2.examples:
         parts = _parts(point)
-        assert parts["w2"].verdict is Verdict.CERTIFIED
+        if "mixture" not in point:
+            assert parts["w2"].verdict is Verdict.CERTIFIED
         assert parts["variance_two_ways"].verdict is Verdict.CERTIFIED
         assert parts["median_event"].verdict is Verdict.STATISTICAL
         assert parts["sigma_event"].verdict is Verdict.STATISTICAL
+        if point["d"] == 1:  # the TV part, Gaussian (closed form) or mixture (cells)
+            assert parts["tv"].verdict is Verdict.CERTIFIED
+    kinds = [("mixture" in p, p["d"]) for p in f02.F2.examples]
+    assert (True, 1) in kinds and (False, 1) in kinds
+
+
+def test_mixture_records_carry_the_bound_terms() -> None:
+    point = next(p for p in f02.F2.examples if "mixture" in p)
+    data = _parts(point)["tv"].data
+    assert data["score_error_integral"] > 0 and data["tv_discretization"] > 0
+    assert data["w2_lower"] <= data["w2_upper"]
+    assert len(data["score_error_at_levels"]) == f02.SCORE_LEVELS + 1
+
+
+@pytest.mark.parametrize("kind", ["gaussian", "mixture"])
+def test_tightened_tv_constant_is_refuted(kind: str) -> None:
+    point = next(
+        p for p in f02.F2.examples if p["d"] == 1 and ("mixture" in p) == (kind != "gaussian")
+    )
+    empirical = _parts(point)["tv"].empirical
+    tight = {**f02.F2.stated_constants(), "C_tv": Fraction(empirical) * Fraction(9, 10)}
+    assert _parts(point, tight)["tv"].verdict is Verdict.REFUTED
+
+
+def test_tv_on_the_wrong_law_is_refuted() -> None:
+    import dataclasses
+
+    mutant = next(m for m in f02.F2.model_mutants if "TV taken" in m.name)
+    lemma = dataclasses.replace(f02.F2, check=mutant.check)
+    evaluation = evaluate(lemma, mutant.examples[0], f02.F2.stated_constants(), 64)
+    assert {p.name: p for p in evaluation.parts}["tv"].verdict is Verdict.REFUTED
+
+
+def test_mixture_domain() -> None:
+    point = next(p for p in f02.F2.examples if "mixture" in p)
+    with pytest.raises(DomainError):
+        f02.F2.validate_point({**point, "d": 2})
+    with pytest.raises(DomainError):
+        f02.F2.validate_point({**point, "mu": 0.0})
+    gaussian = {k: v for k, v in POINT.items() if k != "s"}
+    with pytest.raises(DomainError):
+        f02.F2.validate_point(gaussian)
 
 
 def test_tightened_constant_is_refuted() -> None:

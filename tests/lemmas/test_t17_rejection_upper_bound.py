@@ -43,12 +43,12 @@ def test_issue_point_fluctuation_is_not_refuted() -> None:
 
 
 def test_planted_wrong_acceptance_is_refuted(monkeypatch: pytest.MonkeyPatch) -> None:
-    exact = t17.instance_acceptance
+    exact = t17.code_acceptance
 
-    def wrong(inst, terms, beta):  # a(y) 20% too small: a wrong model, not noise
-        return exact(inst, terms, beta) * 0.8
+    def wrong(inst, y, beta, codes=None):  # a(y) 20% too small: a wrong model, not noise
+        return exact(inst, y, beta, codes) * 0.8
 
-    monkeypatch.setattr(t17, "instance_acceptance", wrong)
+    monkeypatch.setattr(t17, "code_acceptance", wrong)
     result = evaluate(t17.THM17, ISSUE_POINT, t17.THM17.stated_constants(), 64)
     rate = _parts(result)["acceptance_rate"]
     assert rate.verdict is Verdict.REFUTED
@@ -98,3 +98,29 @@ def test_reverse_sde_needs_the_network_instance() -> None:
     point = next(e for e in t17.THM17.examples if e.get("sampler") == "reverse_sde")
     with pytest.raises(DomainError):
         t17.THM17.validate_point({**point, "R": 2.0})
+
+
+@pytest.mark.slow  # eight reverse-SDE runs at d = 16 (about 45 s on one core)
+def test_standard_sweep_d16_m1_to_8(tmp_path) -> None:
+    import dataclasses
+
+    from verify.core.contract import fixed_examples
+    from verify.core.runner import run_lemma
+    from verify.maths.samplers.sde_posterior import SAMPLER
+
+    sweep = t17.THM17.profile_examples["standard"]
+    assert [(p["d"], p["d_out"]) for p in sweep] == [(16, m) for m in range(1, 9)]
+    assert all(p in fixed_examples(t17.THM17, "standard") for p in sweep)
+    assert not any(p in fixed_examples(t17.THM17, "quick") for p in sweep)
+    lemma = dataclasses.replace(t17.THM17, examples=sweep, profile_examples={}, budget={})
+    run = run_lemma(dataclasses.replace(lemma, budget={"quick": 0}), profile="quick", seed=0)
+    assert [e.params["d_out"] for e in run.evaluations] == list(range(1, 9))
+    for evaluation in run.evaluations:
+        assert evaluation.verdict is Verdict.STATISTICAL, evaluation.params
+        parts = {p.name: p for p in evaluation.parts}
+        assert set(parts) == {"acceptance_quantile", "sde_draws", "sde_posterior_closeness"}
+        draws = parts["sde_draws"].data
+        assert draws["sampler"] == SAMPLER and draws["d"] == 16
+        assert draws["log10_draws_per_output"] < draws["log10_bound"]
+    files = t17.THM17.plots([e.to_json() for e in run.evaluations], tmp_path)
+    assert "thm_1_7_draws_vs_m.png" in files

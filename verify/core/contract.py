@@ -14,7 +14,10 @@ every ``Lemma`` instance in every module of the ``lemmas`` package). A lemma is 
 - ``check(params, constants) -> list[Part]``: one ``Part`` per inequality checked at that
   parameter point, with enclosures of both sides. ``constants`` maps each constant's name to its
   value for this run (the stated value, or the one given with ``--set``), as ``Fraction``.
-- optional ``examples`` (parameter dicts always checked first, like ``@example``),
+- optional ``examples`` (parameter dicts always checked first, like ``@example``, in every
+  profile), ``profile_examples`` (profile name -> parameter dicts checked after ``examples`` in
+  that profile and every later one of ``PROFILES``: "standard" ones also run in "thorough", so
+  a costly sweep need not slow the quick profile; ``fixed_examples`` lists them),
   ``budget`` (examples per profile), ``validate`` (extra checks beyond the ``Domain``: raise
   ``DomainError`` for a point outside the domain) and ``plots`` (a function of the recorded
   evaluations as they stand in results.json, called at report time to draw figures).
@@ -150,6 +153,7 @@ class Lemma:
     check: Callable[[Params, dict[str, Fraction]], list[Part]]
     params: Callable[[], Any] | None = None
     examples: Sequence[Params] = ()
+    profile_examples: dict[str, Sequence[Params]] = field(default_factory=dict)
     budget: dict[str, int] = field(default_factory=dict)
     validate: Callable[[Params], None] | None = None
     plots: Callable[[list[dict[str, Any]], Any], list[str]] | None = None
@@ -162,6 +166,9 @@ class Lemma:
             if not isinstance(self.domain, Domain):
                 raise TypeError(f"lemma {self.id}: give params= or declare a Domain")
             self.params = self.domain.strategy
+        unknown = set(self.profile_examples) - set(PROFILES)
+        if unknown:
+            raise ValueError(f"lemma {self.id}: profile_examples for unknown {sorted(unknown)}")
 
     @property
     def domain_text(self) -> str:
@@ -196,3 +203,11 @@ PROFILES = tuple(DEFAULT_BUDGET)
 
 def examples_for(lemma: Lemma, profile: str) -> int:
     return lemma.budget.get(profile, DEFAULT_BUDGET[profile])
+
+
+def fixed_examples(lemma: Lemma, profile: str) -> list[Params]:
+    """The examples ``profile`` checks before its search: ``lemma.examples``, then the
+    ``profile_examples`` of every profile up to and including ``profile``, in ``PROFILES``
+    order (a function of the lemma and the profile alone)."""
+    upto = PROFILES[: PROFILES.index(profile) + 1]
+    return [*lemma.examples, *(p for name in upto for p in lemma.profile_examples.get(name, ()))]

@@ -21,7 +21,7 @@ from typing import Any
 from hypothesis import HealthCheck, Phase, given, settings, target
 from hypothesis import seed as hypothesis_seed
 
-from verify.core.contract import Lemma, Part, examples_for
+from verify.core.contract import Lemma, Part, examples_for, fixed_examples
 from verify.core.errors import DomainError
 from verify.core.numbers import (
     MAX_PRECISION,
@@ -406,7 +406,8 @@ def run_lemma(
     extra_examples: Sequence[dict[str, Any]] = (),
     progress: Callable[[LemmaRun], None] | None = None,
 ) -> LemmaRun:
-    """Check fixed examples, then ``extra_examples``, then ``examples_for(profile)`` searched."""
+    """Check ``fixed_examples(lemma, profile)``, then ``extra_examples``, then
+    ``examples_for(profile)`` searched."""
     values = lemma.stated_constants()
     values.update(constants or {})
     run = LemmaRun(lemma, values)
@@ -424,7 +425,7 @@ def run_lemma(
             progress(run)
         return evaluation
 
-    for params in [*lemma.examples, *extra_examples]:
+    for params in [*fixed_examples(lemma, profile), *extra_examples]:
         check(dict(params))
 
     budget = examples_for(lemma, profile)

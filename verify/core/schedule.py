@@ -1,7 +1,8 @@
 """Run many lemmas, and search shards within a lemma, on one core, several, or a Dask cluster.
 
 A lemma's work is cut into *shards* by the profile alone, never by the number of workers:
-shard 0 checks the fixed examples and runs the first search, shard k > 0 runs a further
+shard 0 checks the fixed examples (``contract.fixed_examples``: ``examples`` and the
+profile's ``profile_examples``) and runs the first search, shard k > 0 runs a further
 independent search of its own size with a seed derived from the run seed, the lemma id and k.
 The shards are merged in shard order, so the same ``--seed`` and ``--profile`` give the same
 results for every ``--jobs`` and scheduler: a worker only decides *when* a shard runs.
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from verify.core.contract import Lemma, examples_for
+from verify.core.contract import Lemma, examples_for, fixed_examples
 from verify.core.errors import SchedulerUnreachable
 from verify.core.runner import Evaluation, LemmaRun, params_key, run_lemma
 
@@ -79,7 +80,8 @@ def run_shard(
     only = dataclasses.replace(
         lemma,
         budget={profile: shard.examples},
-        examples=lemma.examples if shard.with_fixed_examples else (),
+        examples=fixed_examples(lemma, profile) if shard.with_fixed_examples else (),
+        profile_examples={},
     )
     started = time.perf_counter()
     run = run_lemma(only, profile=profile, seed=shard.seed, constants=constants, bits=bits)

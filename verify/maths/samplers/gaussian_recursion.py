@@ -30,6 +30,15 @@ checked against (score error eps: b_k = eps / sigma_k, i.e. E|s_hat - s|^2 = d e
 
 the last term being W2(p_{sigma_K}, p) = sqrt(d)(sqrt(s^2 + sigma_K^2) - s) <= sqrt(d) sigma_K
 (the triangle inequality through p_{sigma_K}).
+Contracted form (the TV bound of ``mixture_reverse_sde`` uses it): w_k - du_k = w_{k+1}, so
+a_k = w_{k+1}/w_k and prod_{j>k} a_j = w_K / w_{k+1}; unrolled,
+
+.. math:: e_K = (w_K/w_0)^2 e_0 + w_K^2 \sum_k \frac{du_k^2}{w_k w_{k+1}^2},\qquad
+          |m_K| \le (w_K/w_0)|m_0| + w_K \sum_k \frac{du_k |b_k|}{w_{k+1}} =: B'_m,
+
+and |e_K| <= (w_K/w_0)^2 |e_0| + w_K^2 sum_k du_k^2/(w_k w_{k+1}^2) =: B'_v (every term >= 0:
+on a geometric schedule of ratio r, B'_v / w_K = O((1 - r^2)^2 / r^4 * #{k: sigma_k >~ s}) =
+O(1/steps), without the sigma_0^2 / w_K of B_v).
 On a geometric schedule with ratio r, du_k^2/w_k <= sigma_k^2 (1 - r^2)^2, so B_v <= |e_0| +
 (1 - r^2) sigma_0^2 = O(log(sigma_0/sigma_K)/K) sigma_0^2: the number of steps enters through r.
 Everything here is exact arb arithmetic on the schedule's float values.
@@ -53,6 +62,8 @@ class GaussianRun:
     variance_error_unrolled: arb  # e_K by the unrolled sum (an independent computation)
     mean_bound: arb  # B_m
     variance_bound: arb  # B_v
+    contracted_mean_bound: arb  # B'_m
+    contracted_variance_bound: arb  # B'_v
 
 
 def bias_schedule(sigmas: Sequence[float], eps: float) -> list[arb]:
@@ -61,16 +72,20 @@ def bias_schedule(sigmas: Sequence[float], eps: float) -> list[arb]:
 
 
 def gaussian_run(
-    sigmas: Sequence[float], s: float, start_mean_error: float, start_variance: float, biases
+    sigmas: Sequence[float], s: float | arb, start_mean_error: float, start_variance, biases
 ) -> GaussianRun:
     """The exact mean/variance recursion of the reverse SDE on N(mu, s^2 I) (module docstring),
-    started at N(mu + m_0, v_0 I)."""
+    started at N(mu + m_0, v_0 I). ``s`` and ``start_variance`` may be arb enclosures (a
+    mixture's fitted standard deviation)."""
     s2 = to_arb(s) ** 2
     m, v = to_arb(start_mean_error), to_arb(start_variance)
     w = s2 + to_arb(sigmas[0]) ** 2
     e0 = v - w
     factors, increments = [], []
     mean_bound, variance_bound = abs(m), abs(e0)
+    w_final = s2 + to_arb(sigmas[-1]) ** 2
+    m0, w0 = abs(m), w
+    contracted_mean, contracted_variance = arb(0), arb(0)
     for k in range(len(sigmas) - 1):
         hi, lo = to_arb(sigmas[k]), to_arb(sigmas[k + 1])
         du = hi * hi - lo * lo
@@ -82,14 +97,20 @@ def gaussian_run(
         increments.append(du * du / w)
         mean_bound += du * abs(biases[k])
         variance_bound += du * du / w
-    w_final = s2 + to_arb(sigmas[-1]) ** 2
+        w_next = s2 + lo * lo
+        contracted_mean += du * abs(biases[k]) / w_next
+        contracted_variance += du * du / (w * w_next * w_next)
     # the unrolled sum, term by term from the end: an independent order of evaluation
     tail, total = arb(1), arb(0)
     for factor, increment in zip(reversed(factors), reversed(increments), strict=True):
         total += increment * tail
         tail *= factor
     total += tail * e0
-    return GaussianRun(m, v, w_final, total, mean_bound, variance_bound)
+    contracted_mean = w_final / w0 * m0 + w_final * contracted_mean
+    contracted_variance = (w_final / w0) ** 2 * abs(e0) + w_final**2 * contracted_variance
+    return GaussianRun(
+        m, v, w_final, total, mean_bound, variance_bound, contracted_mean, contracted_variance
+    )
 
 
 def w2_to_target(run: GaussianRun, s: float, d: int) -> arb:

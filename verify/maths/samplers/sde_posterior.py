@@ -33,6 +33,7 @@ from verify.core.numbers import ball, to_arb
 from verify.core.plotting import pyplot, save
 from verify.core.stats import clopper_pearson
 from verify.maths.closeness import delta_lower_bound
+from verify.maths.oneway import all_seeds
 from verify.maths.samplers.instance_sde import pool_sampler, posterior_family, sde_pool
 from verify.maths.samplers.posterior_evidence import rounds_for
 from verify.maths.samplers.rejection import (
@@ -43,6 +44,38 @@ from verify.maths.samplers.rejection import (
 
 SAMPLER = "reverse SDE on the C.21 score networks (Thm.1.4), Algorithm 1 on top"
 MIN_CLOSENESS_OUTPUTS = 100  # fewer accepted draws: the closeness part is not formed
+
+
+def code_counts(inst: Any) -> tuple[Any, list[int]]:
+    """The distinct comb codes f(s) over the 2^d seeds (rows, +-1) and how many seeds have each.
+
+    The posterior weight of a seed given y depends on the seed only through f(s), so the 2^d
+    seed terms of ``rejection.instance_seed_terms`` collapse to at most 2^{d'} code terms times
+    exact integer counts: d = 16 is 65536 seeds but at most 256 codes at d' = 8."""
+    import numpy as np
+
+    codes, counts = np.unique(inst.outputs(all_seeds(inst.d)), axis=0, return_counts=True)
+    return codes, [int(c) for c in counts]
+
+
+def code_acceptance(inst: Any, y: list[float], beta: float, codes: Any = None) -> arb:
+    """a(y) = (2 pi beta^2)^{d'/2} c^{d'} 2^-d sum_s prod_j psi_{f(s)_j, beta c}(c y_j), enclosed,
+    summed over the distinct codes with their seed counts (``code_counts``, or ``codes`` as it
+    returns them): the same number as ``rejection.instance_acceptance`` without enumerating
+    2^d seed terms in arb."""
+    rows, counts = code_counts(inst) if codes is None else codes
+    c = to_arb(inst.scale)
+    sigma = to_arb(beta) * c
+    combs = {b: [inst.comb_arb(c * to_arb(v), sigma, b) for v in y] for b in (1, -1)}
+    total = arb(0)
+    for code, count in zip(rows.tolist(), counts, strict=True):
+        value = arb(count)
+        for j, b in enumerate(code):
+            value *= combs[int(b)][j]
+        total += value
+    b = to_arb(beta)
+    mean = total / arb(2) ** inst.d
+    return (2 * arb.pi() * b * b) ** (arb(inst.d_out) / 2) * c**inst.d_out * mean
 
 
 def sde_posterior_parts(
@@ -113,6 +146,8 @@ def sde_posterior_parts(
     if q.accepted < MIN_CLOSENESS_OUTPUTS:
         return parts
     lower, info = delta_lower_bound(q.samples.numpy(), p.samples.numpy(), tau, alpha)
+    # the half-space's own gap on the second halves, beside its confidence bound (reader only)
+    info["delta_point"] = info.get("p_a", 0.0) - info.get("q_a_tau", 0.0)
 
     def redraw_closeness(level: float, fresh: bool) -> tuple[Any, Any]:
         pair = run(fresh_factor, params["seed"] + fresh_offset) if fresh else (q, p)
@@ -147,15 +182,15 @@ def plot_draws(records: list[dict[str, Any]], out_dir: Any) -> list[str]:
         return []
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(6, 4.2))
-    for beta in sorted({r["beta"] for r in rows}):
-        sel = sorted((r for r in rows if r["beta"] == beta), key=lambda r: r["m"])
+    # one curve per (d, beta): the quick examples (small d) and the standard sweep (d = 16)
+    for d, beta in sorted({(r["d"], r["beta"]) for r in rows}):
+        sel = sorted((r for r in rows if (r["d"], r["beta"]) == (d, beta)), key=lambda r: r["m"])
         ms = [r["m"] for r in sel]
-        ax.plot(
-            ms, [r["log10_draws_per_output"] for r in sel], "o-", label=f"measured, beta={beta:g}"
-        )
-        ax.plot(
-            ms, [r["log10_bound"] for r in sel], "k--", alpha=0.6, label=f"bound, beta={beta:g}"
-        )
+        label = f"d={d}, beta={beta:g}"
+        measured = [r["log10_draws_per_output"] for r in sel]
+        (line,) = ax.plot(ms, measured, "o-", label=f"measured, {label}")
+        bounds = [r["log10_bound"] for r in sel]
+        ax.plot(ms, bounds, "--", color=line.get_color(), alpha=0.6, label=f"bound, {label}")
     ax.set_xlabel("m = d'")
     ax.set_ylabel("log10(unconditional draws per output)")
     ax.legend(fontsize=8)
