@@ -282,17 +282,25 @@ class _Precision(NamedTuple):
     """Constants of the value path at one working precision (built once per precision)."""
 
     two_pi: arb
-    sqrt_two_pi: arb
-    sqrt_two_pi_within: arb  # sqrt(2 pi) one_within: the normaliser's factor when q0 is negligible
-    sqrt_two_pi_within_over_within: arb  # sqrt(2 pi) one_within / one_within: when q is too
     minus_half: arb
     half: arb
     negligible_log: arb  # (prec + 6) log 2: a nome below exp(-this) is under 2^-(prec+6)
     terms_logs: tuple[arb, ...]  # (prec + 8) log 2 / (J+1)^2, J = 1, 2, ... down below log 2 / 2
+    minus_negligible_log: arb
+    minus_terms_log: tuple[arb, arb]  # -terms_logs[0], -terms_logs[1]
     one: arb
     log_two: arb
     negligible_plan: tuple  # _ThetaPlan of a nome below 2^-(prec+6)
     one_within: arb  # 1 + [-2^-(prec+4), 2^-(prec+4)]
+    half_one_within: arb  # one_within / 2
+    # The normaliser sqrt(2 pi v) vartheta(theta; q0) is sqrt(v) times a constant factor, times
+    # vartheta(theta; q0)/2 when q0 has terms. Each pair: (factor with q0 negligible, factor with
+    # q0's terms), for a numerator plan with no term (one_within folded in: psi is the Gaussian
+    # over the normaliser), a halved plan (vartheta/2: 2 q^{j^2} halved, one_within/2) and a
+    # plain plan.
+    no_term_factors: tuple[arb, arb]
+    halved_factors: tuple[arb, arb]
+    plain_factors: tuple[arb, arb]
 
 
 def _terms_logs(prec: int) -> tuple[arb, ...]:
@@ -315,19 +323,25 @@ def _precision(prec: int) -> _Precision:
     pi = arb.pi()
     sqrt_two_pi = (2 * pi).sqrt()
     one_within = 1 + arb(0, (arb(2) ** -(prec + 4)).upper())
+    negligible_log = (prec + 6) * arb(2).log()
+    terms_logs = _terms_logs(prec)
+    with_q0 = 2 * sqrt_two_pi  # times vartheta(theta; q0)/2
     c = _PRECISIONS[prec] = _Precision(
         two_pi=2 * pi,
-        sqrt_two_pi=sqrt_two_pi,
-        sqrt_two_pi_within=sqrt_two_pi * one_within,
-        sqrt_two_pi_within_over_within=sqrt_two_pi * one_within / one_within,
         minus_half=-_HALF,
         half=arb(1) / 2,
-        negligible_log=(prec + 6) * arb(2).log(),
-        terms_logs=_terms_logs(prec),
+        negligible_log=negligible_log,
+        terms_logs=terms_logs,
+        minus_negligible_log=-negligible_log,
+        minus_terms_log=(-terms_logs[0], -terms_logs[1]),
         one=arb(1),
         log_two=arb(2).log(),
         negligible_plan=((), one_within, None),
         one_within=one_within,
+        half_one_within=one_within / 2,
+        no_term_factors=(sqrt_two_pi * one_within / one_within, with_q0 / one_within),
+        halved_factors=(sqrt_two_pi * one_within / 2, with_q0 / 2),
+        plain_factors=(sqrt_two_pi * one_within, with_q0),
     )
     return c
 
@@ -367,18 +381,6 @@ def _theta_plan(log_nome: arb, c: _Precision) -> _ThetaPlan:
     raise AssertionError("unreachable: the last terms_log is below log 2 / 2")
 
 
-def _numerator_plan(log_nome: arb, c: _Precision) -> _ThetaPlan:
-    """``_theta_plan`` for the numerator, its two-term case in Horner form: with C = cos a,
-    1 + 2q C + 2q^4 (2C^2 - 1) + rest = C (2q + 4q^4 C) + (1 + rest - 2q^4), stored as powers
-    (2q, 4q^4) and one_plus_rest - 2q^4 (``smoothed_comb_closed_form`` reads it so)."""
-    if log_nome > c.terms_logs[1] and not log_nome > c.terms_logs[0]:
-        doubled_q = (c.log_two - log_nome).exp()
-        q = doubled_q * c.half
-        doubled_q4 = doubled_q * (q * q * q)
-        return (doubled_q, doubled_q4 + doubled_q4), c.one_within - doubled_q4, None
-    return _theta_plan(log_nome, c)
-
-
 def _theta_value(plan: _ThetaPlan, angle: arb) -> arb:
     """vartheta at 2 pi u/eps = ``angle`` from a plan with ``q`` unset.
 
@@ -403,15 +405,18 @@ _ONE = arb(1)
 # The x-free pieces of psi(x) = phi_{sqrt v}(x) vartheta(theta - x/v; q) / vartheta(theta; q0)
 # for one (sigma, eps, theta) at one precision, a plain tuple on this hot path: (v, theta,
 # 2 pi/eps, the normaliser, q's numerator plan). The normaliser is sqrt(2 pi v) vartheta(theta;
-# q0), divided by the plan's one_plus_rest when the plan has no term (psi is then the Gaussian
-# over it). theta may stay a float: arb's arithmetic converts a float exactly.
+# q0) with the plan's scale (see ``_Precision``'s factors). theta may stay a float: arb's
+# arithmetic converts a float exactly.
 _ValueParameters = tuple[arb, arb | float | int, arb, arb, _ThetaPlan]
 
 
 def _value_parameters(sigma: Real, eps: Real, theta: Real, prec: int) -> _ValueParameters:
     """The x-free pieces, their common cases first (q0 below 2^-(prec+6) or one term, q small
-    enough for one or two terms): a lemma's search draws new parameters at every point. Floats
-    and ints enter arb arithmetic as they are (converted exactly, no ball built for them)."""
+    enough for one or two terms): a lemma's search draws new parameters at every point, and
+    each arb operation costs here about a hundredth of mpmath's whole evaluation. Floats and
+    ints enter arb arithmetic as they are (converted exactly, no ball built for them); logs of
+    nomes are kept negated, for exp; the one- and two-term plans are halved (one operation
+    less for 2q), with the 1/2 in the normaliser's factor."""
     c = _PRECISIONS.get(prec) or _precision(prec)
     if type(sigma) is not float:
         sigma = to_arb(sigma)
@@ -422,31 +427,34 @@ def _value_parameters(sigma: Real, eps: Real, theta: Real, prec: int) -> _ValueP
     s2 = c.one * sigma * sigma
     v = s2 + c.one
     angle_scale = c.two_pi / eps
-    log_nome_unsmoothed = angle_scale * angle_scale * c.half  # 2 pi^2/eps^2
-    log_nome = log_nome_unsmoothed * s2 / v
-    if log_nome > c.negligible_log:
-        plan = c.negligible_plan
-    elif log_nome > c.terms_logs[0]:
-        plan = ((c.log_two - log_nome).exp(),), c.one_within, None
+    log_q0 = angle_scale * angle_scale * c.minus_half  # -2 pi^2/eps^2
+    log_q = log_q0 * s2 / v
+    if log_q < c.minus_negligible_log:
+        plan, factors = c.negligible_plan, c.no_term_factors
+    elif log_q < c.minus_terms_log[0]:  # vartheta/2 = 1/2 + q cos a +- 2^-(prec+5)
+        plan, factors = ((log_q.exp(),), c.half_one_within, None), c.halved_factors
+    elif log_q < c.minus_terms_log[1]:
+        # vartheta/2 = 1/2 + q C + q^4 (2C^2 - 1) +- 2^-(prec+5) = C (q + 2q^4 C) + (1/2 - q^4
+        # +- 2^-(prec+5)) with C = cos a: powers (q, 2q^4) in Horner form (read so by
+        # smoothed_comb_closed_form; the rest bound is _theta_plan's for two terms)
+        q = log_q.exp()
+        q_squared = q * q
+        q4 = q_squared * q_squared
+        plan = (q, q4 + q4), c.half_one_within - q4, None
+        factors = c.halved_factors
     else:
-        plan = _numerator_plan(log_nome, c)
-    no_term = not plan[0] and plan[2] is None
-    if log_nome_unsmoothed > c.negligible_log:
-        if no_term:
-            return v, theta, angle_scale, v.sqrt() * c.sqrt_two_pi_within_over_within, plan
-        return v, theta, angle_scale, v.sqrt() * c.sqrt_two_pi_within, plan
-    if log_nome_unsmoothed > c.terms_logs[0]:  # 1 + 2 q0 cos(2 pi theta/eps) +- 4 q0^4
-        doubled_q0 = (c.log_two - log_nome_unsmoothed).exp()
-        denominator = doubled_q0 * (angle_scale * theta).cos() + c.one_within
+        plan, factors = _theta_plan(-log_q, c), c.plain_factors
+    if log_q0 < c.minus_negligible_log:
+        return v, theta, angle_scale, v.sqrt() * factors[0], plan
+    if log_q0 < c.minus_terms_log[0]:  # vartheta(theta; q0)/2 = 1/2 + q0 cos(2 pi theta/eps) +-
+        half_denominator = log_q0.exp() * (angle_scale * theta).cos() + c.half_one_within
     else:
-        plan0 = _theta_plan(log_nome_unsmoothed, c)
+        plan0 = _theta_plan(-log_q0, c)
         if plan0[2] is None:
-            denominator = _theta_value(plan0, angle_scale * theta)
+            half_denominator = _theta_value(plan0, angle_scale * theta) * c.half
         else:
-            denominator = 1 + _theta_minus_one(c.one * theta / eps, plan0[2])
-    if no_term:
-        denominator /= plan[1]
-    return v, theta, angle_scale, v.sqrt() * c.sqrt_two_pi * denominator, plan
+            half_denominator = (1 + _theta_minus_one(c.one * theta / eps, plan0[2])) * c.half
+    return v, theta, angle_scale, v.sqrt() * factors[1] * half_denominator, plan
 
 
 # Remembered x-free pieces, keyed on exact inputs (floats, Fractions, ints) and the precision; a
@@ -494,7 +502,7 @@ def smoothed_comb_closed_form(x: Real, sigma: Real, eps: Real, theta: Real) -> a
         return gauss / normaliser
     elif len(powers) == 1:  # _theta_value written out for its common cases
         numerator = powers[0] * ((theta - x_over_v) * angle_scale).cos() + one_plus_rest
-    elif len(powers) == 2:  # Horner form, see _numerator_plan
+    elif len(powers) == 2:  # Horner form, see _value_parameters
         cos_a = ((theta - x_over_v) * angle_scale).cos()
         numerator = cos_a * (cos_a * powers[1] + powers[0]) + one_plus_rest
     else:
