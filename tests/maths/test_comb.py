@@ -80,8 +80,12 @@ def test_theta_series_enclose_mpmath():
 
 # One (sigma, eps) per branch of the value path at 64 bits: q below 2^-(prec+6) (no term), one,
 # two and several theta terms, q near 1/2, q >= 1/2 (arb's Jacobi theta); eps = 2 and 6 take the
-# denominator through several terms and through arb's Jacobi theta.
+# denominator through several terms and through arb's Jacobi theta; (2.0, 0.7) has one term in
+# both nomes and (0.33, 0.5) two terms in q with q0 negligible (the halved plans with each
+# normaliser factor).
 VALUE_PATH_CASES = [
+    (2.0, 0.7),
+    (0.33, 0.5),
     (1.0, 0.1),
     (0.5, 0.5),
     (0.5, 0.7),

@@ -281,19 +281,26 @@ def _closed_form(x: Real, sigma: Real, eps: Real, theta: Real, slope: bool = Fal
 class _Precision(NamedTuple):
     """Constants of the value path at one working precision (built once per precision)."""
 
-    two_pi_squared: arb
     two_pi: arb
-    inv_sqrt_two_pi: arb
     minus_half: arb
-    two: arb
-    four: arb
+    half: arb
     negligible_log: arb  # (prec + 6) log 2: a nome below exp(-this) is under 2^-(prec+6)
     terms_logs: tuple[arb, ...]  # (prec + 8) log 2 / (J+1)^2, J = 1, 2, ... down below log 2 / 2
+    minus_negligible_log: arb
+    minus_terms_log: tuple[arb, arb]  # -terms_logs[0], -terms_logs[1]
     one: arb
     log_two: arb
     negligible_plan: tuple  # _ThetaPlan of a nome below 2^-(prec+6)
     one_within: arb  # 1 + [-2^-(prec+4), 2^-(prec+4)]
-    unit: arb  # [-1, 1]
+    half_one_within: arb  # one_within / 2
+    # The normaliser sqrt(2 pi v) vartheta(theta; q0) is sqrt(v) times a constant factor, times
+    # vartheta(theta; q0)/2 when q0 has terms. Each pair: (factor with q0 negligible, factor with
+    # q0's terms), for a numerator plan with no term (one_within folded in: psi is the Gaussian
+    # over the normaliser), a halved plan (vartheta/2: 2 q^{j^2} halved, one_within/2) and a
+    # plain plan.
+    no_term_factors: tuple[arb, arb]
+    halved_factors: tuple[arb, arb]
+    plain_factors: tuple[arb, arb]
 
 
 def _terms_logs(prec: int) -> tuple[arb, ...]:
@@ -305,25 +312,38 @@ def _terms_logs(prec: int) -> tuple[arb, ...]:
     return tuple(logs)
 
 
-@cache
+# One _Precision per working precision, read by a plain dict lookup on the hot path.
+_PRECISIONS: dict[int, _Precision] = {}
+
+
 def _precision(prec: int) -> _Precision:
-    two_pi_squared, sqrt_two_pi, two_pi = _constants(prec)
+    c = _PRECISIONS.get(prec)
+    if c is not None:
+        return c
+    pi = arb.pi()
+    sqrt_two_pi = (2 * pi).sqrt()
     one_within = 1 + arb(0, (arb(2) ** -(prec + 4)).upper())
-    return _Precision(
-        two_pi_squared=two_pi_squared,
-        two_pi=two_pi,
-        inv_sqrt_two_pi=1 / sqrt_two_pi,
+    negligible_log = (prec + 6) * arb(2).log()
+    terms_logs = _terms_logs(prec)
+    with_q0 = 2 * sqrt_two_pi  # times vartheta(theta; q0)/2
+    c = _PRECISIONS[prec] = _Precision(
+        two_pi=2 * pi,
         minus_half=-_HALF,
-        two=arb(2),
-        four=arb(4),
-        negligible_log=(prec + 6) * arb(2).log(),
-        terms_logs=_terms_logs(prec),
+        half=arb(1) / 2,
+        negligible_log=negligible_log,
+        terms_logs=terms_logs,
+        minus_negligible_log=-negligible_log,
+        minus_terms_log=(-terms_logs[0], -terms_logs[1]),
         one=arb(1),
         log_two=arb(2).log(),
         negligible_plan=((), one_within, None),
         one_within=one_within,
-        unit=arb(0, 1),
+        half_one_within=one_within / 2,
+        no_term_factors=(sqrt_two_pi * one_within / one_within, with_q0 / one_within),
+        halved_factors=(sqrt_two_pi * one_within / 2, with_q0 / 2),
+        plain_factors=(sqrt_two_pi * one_within, with_q0),
     )
+    return c
 
 
 # vartheta(u; q) = 1 + 2 sum_{j>=1} q^{j^2} cos(2 pi j u/eps) as the value path needs it (to
@@ -381,36 +401,60 @@ def _theta_value(plan: _ThetaPlan, angle: arb) -> arb:
 
 
 _ONE = arb(1)
-_TWO = arb(2)
 
 # The x-free pieces of psi(x) = phi_{sqrt v}(x) vartheta(theta - x/v; q) / vartheta(theta; q0)
-# for one (sigma, eps, theta) at one precision, a plain tuple on this hot path: (v, theta, eps,
-# 2 pi/eps, sqrt(2 pi v) vartheta(theta; q0), q's plan).
-_ValueParameters = tuple[arb, arb, arb, arb, arb, _ThetaPlan]
-
-
-def _denominator(log_nome_unsmoothed: arb, th: arb, e: arb, c: _Precision) -> arb:
-    """vartheta(theta; q0) with q0 = exp(-log_nome_unsmoothed)."""
-    plan0 = _theta_plan(log_nome_unsmoothed, c)
-    if plan0[2] is None:
-        return _theta_value(plan0, c.two_pi / e * th)
-    return 1 + _theta_minus_one(th / e, plan0[2])
+# for one (sigma, eps, theta) at one precision, a plain tuple on this hot path: (v, theta,
+# 2 pi/eps, the normaliser, q's numerator plan). The normaliser is sqrt(2 pi v) vartheta(theta;
+# q0) with the plan's scale (see ``_Precision``'s factors). theta may stay a float: arb's
+# arithmetic converts a float exactly.
+_ValueParameters = tuple[arb, arb | float | int, arb, arb, _ThetaPlan]
 
 
 def _value_parameters(sigma: Real, eps: Real, theta: Real, prec: int) -> _ValueParameters:
-    c = _precision(prec)
-    s, e, th = to_arb(sigma), to_arb(eps), to_arb(theta)
-    s2 = s * s
-    v = c.one + s2
-    log_nome_unsmoothed = c.two_pi_squared / (e * e)  # -log q0
-    return (
-        v,
-        th,
-        e,
-        c.two_pi / e,
-        (v * c.two_pi).sqrt() * _denominator(log_nome_unsmoothed, th, e, c),
-        _theta_plan(log_nome_unsmoothed * s2 / v, c),
-    )
+    """The x-free pieces, their common cases first (q0 below 2^-(prec+6) or one term, q small
+    enough for one or two terms): a lemma's search draws new parameters at every point, and
+    each arb operation costs here about a hundredth of mpmath's whole evaluation. Floats and
+    ints enter arb arithmetic as they are (converted exactly, no ball built for them); logs of
+    nomes are kept negated, for exp; the one- and two-term plans are halved (one operation
+    less for 2q), with the 1/2 in the normaliser's factor."""
+    c = _PRECISIONS.get(prec) or _precision(prec)
+    if type(sigma) is not float:
+        sigma = to_arb(sigma)
+    if type(eps) is not float:
+        eps = to_arb(eps)
+    if type(theta) is not float:
+        theta = to_arb(theta)
+    s2 = c.one * sigma * sigma
+    v = s2 + c.one
+    angle_scale = c.two_pi / eps
+    log_q0 = angle_scale * angle_scale * c.minus_half  # -2 pi^2/eps^2
+    log_q = log_q0 * s2 / v
+    if log_q < c.minus_negligible_log:
+        plan, factors = c.negligible_plan, c.no_term_factors
+    elif log_q < c.minus_terms_log[0]:  # vartheta/2 = 1/2 + q cos a +- 2^-(prec+5)
+        plan, factors = ((log_q.exp(),), c.half_one_within, None), c.halved_factors
+    elif log_q < c.minus_terms_log[1]:
+        # vartheta/2 = 1/2 + q C + q^4 (2C^2 - 1) +- 2^-(prec+5) = C (q + 2q^4 C) + (1/2 - q^4
+        # +- 2^-(prec+5)) with C = cos a: powers (q, 2q^4) in Horner form (read so by
+        # smoothed_comb_closed_form; the rest bound is _theta_plan's for two terms)
+        q = log_q.exp()
+        q_squared = q * q
+        q4 = q_squared * q_squared
+        plan = (q, q4 + q4), c.half_one_within - q4, None
+        factors = c.halved_factors
+    else:
+        plan, factors = _theta_plan(-log_q, c), c.plain_factors
+    if log_q0 < c.minus_negligible_log:
+        return v, theta, angle_scale, v.sqrt() * factors[0], plan
+    if log_q0 < c.minus_terms_log[0]:  # vartheta(theta; q0)/2 = 1/2 + q0 cos(2 pi theta/eps) +-
+        half_denominator = log_q0.exp() * (angle_scale * theta).cos() + c.half_one_within
+    else:
+        plan0 = _theta_plan(-log_q0, c)
+        if plan0[2] is None:
+            half_denominator = _theta_value(plan0, angle_scale * theta) * c.half
+        else:
+            half_denominator = (1 + _theta_minus_one(c.one * theta / eps, plan0[2])) * c.half
+    return v, theta, angle_scale, v.sqrt() * factors[1] * half_denominator, plan
 
 
 # Remembered x-free pieces, keyed on exact inputs (floats, Fractions, ints) and the precision; a
@@ -428,65 +472,42 @@ def smoothed_comb_closed_form(x: Real, sigma: Real, eps: Real, theta: Real) -> a
 
     The x-free part is remembered for hashable exact inputs (floats, Fractions, ints): a lemma
     or a density plot evaluates many x at the same (sigma, eps, theta). A lemma's search draws
-    new parameters at every point, so that part is also kept cheap: its common cases (q0 below
-    2^-(prec+6), q small enough for one term) are written out here, with no further call."""
+    new parameters at every point, so a miss is kept cheap too (see ``_value_parameters``):
+    each arb operation costs about as much as a tenth of mpmath's whole evaluation's budget
+    here, so the operations are counted."""
     prec = flint.ctx.prec
-    key = None
     if type(sigma) is arb or type(eps) is arb or type(theta) is arb:
         p = _value_parameters(sigma, eps, theta, prec)
     else:
         key = (sigma, eps, theta, prec)
         p = _VALUE_PARAMETERS.get(key)
-    x = arb(x) if type(x) is float else to_arb(x)
-    if p is None:  # _value_parameters and _theta_plan written out for their common cases
-        c = _precision(prec)
-        s = arb(sigma) if type(sigma) is float else to_arb(sigma)
-        e = arb(eps) if type(eps) is float else to_arb(eps)
-        th = arb(theta) if type(theta) is float else to_arb(theta)
-        s2 = s * s
-        v = c.one + s2
-        log_nome_unsmoothed = c.two_pi_squared / (e * e)
-        angle_scale = c.two_pi / e
-        if log_nome_unsmoothed > c.negligible_log:
-            normaliser = (v * c.two_pi).sqrt() * c.one_within
-        elif log_nome_unsmoothed > c.terms_logs[0]:  # 1 + 2 q0 cos(2 pi theta/eps) +- 4 q0^4
-            denominator = (c.log_two - log_nome_unsmoothed).exp() * (angle_scale * th).cos()
-            normaliser = (v * c.two_pi).sqrt() * (denominator + c.one_within)
-        else:
-            normaliser = (v * c.two_pi).sqrt() * _denominator(log_nome_unsmoothed, th, e, c)
-        log_nome = log_nome_unsmoothed * s2 / v
-        if log_nome > c.negligible_log:
-            plan = c.negligible_plan
-        elif log_nome > c.terms_logs[0]:
-            plan = ((c.log_two - log_nome).exp(),), c.one_within, None
-        elif log_nome > c.terms_logs[1]:  # 2q and 2q^4 = 2q q^3
-            doubled_q = (c.log_two - log_nome).exp()
-            q = doubled_q * _HALF
-            plan = (doubled_q, doubled_q * (q * q * q)), c.one_within, None
-        else:
-            plan = _theta_plan(log_nome, c)
-        p = v, th, e, angle_scale, normaliser, plan
-        if key is not None:
+        if p is None:
+            p = _value_parameters(sigma, eps, theta, prec)
             if len(_VALUE_PARAMETERS) >= _VALUE_PARAMETERS_SIZE:
                 _VALUE_PARAMETERS.clear()
             _VALUE_PARAMETERS[key] = p
+    v, theta, angle_scale, normaliser, plan = p
+    # -x/2 as a float is exact unless it is subnormal
+    if type(x) is float and not -1e-300 < x < 1e-300:
+        minus_half_x = x * -0.5
     else:
-        v, th, e, angle_scale, normaliser, plan = p
+        x = to_arb(x)
+        minus_half_x = x * _MINUS_HALF
     x_over_v = x / v
-    u = th - x_over_v
+    gauss = (x_over_v * minus_half_x).exp()
     powers, one_plus_rest, q = plan
     if q is not None:
-        numerator = 1 + _theta_minus_one(u / e, q)
-    elif not powers:
-        numerator = one_plus_rest
+        numerator = 1 + _theta_minus_one((theta - x_over_v) * angle_scale / _constants(prec)[2], q)
+    elif not powers:  # one_plus_rest is in the normaliser
+        return gauss / normaliser
     elif len(powers) == 1:  # _theta_value written out for its common cases
-        numerator = powers[0] * (angle_scale * u).cos() + one_plus_rest
-    elif len(powers) == 2:  # cos 2a = 2 cos^2 a - 1
-        cos_a = (angle_scale * u).cos()
-        numerator = powers[0] * cos_a + powers[1] * (cos_a * cos_a * _TWO - _ONE) + one_plus_rest
+        numerator = powers[0] * ((theta - x_over_v) * angle_scale).cos() + one_plus_rest
+    elif len(powers) == 2:  # Horner form, see _value_parameters
+        cos_a = ((theta - x_over_v) * angle_scale).cos()
+        numerator = cos_a * (cos_a * powers[1] + powers[0]) + one_plus_rest
     else:
-        numerator = _theta_value(plan, angle_scale * u)
-    return (x * x_over_v * _MINUS_HALF).exp() * numerator / normaliser
+        numerator = _theta_value(plan, (theta - x_over_v) * angle_scale)
+    return gauss * numerator / normaliser
 
 
 def smoothed_comb_deviation(x: Real, sigma: Real, eps: Real, theta: Real) -> arb:
