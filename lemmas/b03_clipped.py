@@ -223,7 +223,7 @@ B3_CLIPPED = Lemma(
             "trials": 3000,
         },
     ],
-    budget={"quick": 1, "standard": 10, "thorough": 40},
+    budget={"quick": 1, "standard": 25, "thorough": 100},
     depends_on=("B.1", "B.2", "Def.1.5"),
 )
 
