@@ -90,3 +90,40 @@ def test_small_sigma_screen_refutes_a_tightened_K(monkeypatch):
     parts = {p.name: p for p in evaluate(lemma, point, _constants(K=Fraction(1, 10**7)), 64).parts}
     assert parts["score_error"].verdict.value == "refuted"
     assert "refute-only" in parts["score_error"].note
+
+
+def _fake_family(monkeypatch, table):
+    """grid_network(d, index, grid) -> a stand-in with the given regime and parameter count."""
+    import types
+
+    import lemmas.def11_well_modeled as module
+
+    def grid_network(d, index, grid):
+        regime, parameters = table[d]
+        size = types.SimpleNamespace(parameters=parameters, max_abs_parameter=10.0)
+        return types.SimpleNamespace(regime=regime, size=lambda: size)
+
+    monkeypatch.setattr(module.family, "grid_network", grid_network)
+    return module
+
+
+def test_size_exponent_skips_the_pair_across_the_regime_switch(monkeypatch):
+    # The seed-2 standard false refutation: d = 16, 32 large-sigma networks, d = 64 small-sigma
+    # (3168, 6144, 43052: log2(43052/6144) = 2.81 > 2 compares two constructions).
+    module = _fake_family(
+        monkeypatch, {16: ("large", 3168), 32: ("large", 6144), 64: ("small", 43052)}
+    )
+    parts = {p.name: p for p in module._size_parts(16, 3, _constants())}
+    exponent = parts["parameter_exponent"]
+    assert exponent.lhs < exponent.rhs  # arb: certainly below the stated 2
+    assert parts["parameter_exponent"].data["regimes"] == ["large", "large", "small"]
+    assert len(parts["parameter_exponent"].data["local_range"]) == 1
+
+
+def test_size_exponent_within_one_regime_still_refutes(monkeypatch):
+    module = _fake_family(
+        monkeypatch, {16: ("small", 3168), 32: ("small", 6144), 64: ("small", 43052)}
+    )
+    parts = {p.name: p for p in module._size_parts(16, 3, _constants())}
+    exponent = parts["parameter_exponent"]
+    assert exponent.lhs > exponent.rhs  # arb: certainly above the stated 2
