@@ -108,7 +108,34 @@ SLOW_TESTS = (
 )
 
 
+# pytest-xdist (``--dist loadgroup --no-loadscope-reorder``) hands the workers the tests in the
+# order below, one unit at a time: the main job's group first, so one worker starts the session's
+# longest task at once while the other takes everything else; then the other groups (an
+# expensive module fixture paid once) and the slow tests, so no long test is left for the end.
+MAIN_JOB_GROUP = "main_job"
+
+
+def _group_names(item) -> set[str]:
+    return {
+        str(mark.args[0] if mark.args else mark.kwargs.get("name", "default"))
+        for mark in item.iter_markers("xdist_group")
+    }
+
+
+def _schedule_rank(item) -> int:
+    groups = _group_names(item)
+    if MAIN_JOB_GROUP in groups:
+        return 0
+    return 1 if groups or item.get_closest_marker("slow") else 2
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist appends the group names to the node ids
 def pytest_collection_modifyitems(config, items) -> None:
     for item in items:
         if item.nodeid.startswith(SLOW_TESTS):
             item.add_marker(pytest.mark.slow)
+        # A test that reads the main job's records runs on the worker that runs the main job,
+        # after it, instead of another worker waiting on the lock.
+        if "main_job_results" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group(MAIN_JOB_GROUP))
+    items.sort(key=_schedule_rank)  # stable: collection order within each rank
