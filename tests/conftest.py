@@ -71,6 +71,14 @@ def main_job_results(tmp_path_factory, worker_id) -> tuple[int, Path]:
     return json.loads(done.read_text()), folder / "out" / "results.json"
 
 
+@pytest.fixture(scope="session")
+def main_job_records(main_job_results) -> dict[str, dict]:
+    """The main job's record of each lemma (quick profile, seed 0), by id: what a test that
+    would re-run a lemma's quick search reads instead (it still fails when the record does)."""
+    _, results = main_job_results
+    return {lemma["id"]: lemma for lemma in json.loads(results.read_text())["lemmas"]}
+
+
 # Tests measured above ~5 s on 2 cores, and the files of subprocess and browser tests (a run of
 # several lemmas, a CLI subprocess, headless Chromium, an arena,
 # a cluster, a big containment sweep): `-m "not slow"` leaves them out of the quick loop; the
@@ -136,6 +144,8 @@ def pytest_collection_modifyitems(config, items) -> None:
             item.add_marker(pytest.mark.slow)
         # A test that reads the main job's records runs on the worker that runs the main job,
         # after it, instead of another worker waiting on the lock.
+        # Slow too: it needs the whole main job.
         if "main_job_results" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.xdist_group(MAIN_JOB_GROUP))
+            item.add_marker(pytest.mark.slow)
     items.sort(key=_schedule_rank)  # stable: collection order within each rank
