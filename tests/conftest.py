@@ -137,15 +137,36 @@ def _schedule_rank(item) -> int:
     return 1 if groups or item.get_closest_marker("slow") else 2
 
 
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist appends the group names to the node ids
-def pytest_collection_modifyitems(config, items) -> None:
+def _name_the_group(item, groups: set[str]) -> None:
+    """``NODEID@GROUP``, the node id that ``--dist loadgroup`` reads the group from.
+
+    pytest-xdist 3.8 writes it to ``item._nodeid``, which pytest 9.2's ``item.nodeid`` no
+    longer reads (it is ``str(item._id)``): every test was then a unit of its own and no
+    ``xdist_group`` held. Done here when xdist's own renaming did not take.
+    """
+    from _pytest.nodeid import NodeId
+
+    suffix = "@" + "_".join(sorted(groups))
+    if not item.nodeid.endswith(suffix):
+        item._id = NodeId.parse(item.nodeid + suffix)
+
+
+@pytest.hookimpl(wrapper=True)  # the markers before pytest-xdist's hook, the node ids after it
+def pytest_collection_modifyitems(config, items):
     for item in items:
         if item.nodeid.startswith(SLOW_TESTS):
             item.add_marker(pytest.mark.slow)
         # A test that reads the main job's records runs on the worker that runs the main job,
-        # after it, instead of another worker waiting on the lock.
-        # Slow too: it needs the whole main job.
+        # after it, instead of another worker waiting on the lock. Slow too: it needs the
+        # whole main job.
         if "main_job_results" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.xdist_group(MAIN_JOB_GROUP))
             item.add_marker(pytest.mark.slow)
     items.sort(key=_schedule_rank)  # stable: collection order within each rank
+    result = yield
+    if config.getvalue("loadgroup"):  # set on pytest-xdist's workers under --dist loadgroup
+        for item in items:
+            groups = _group_names(item)
+            if groups:
+                _name_the_group(item, groups)
+    return result
