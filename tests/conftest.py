@@ -164,7 +164,7 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.slow)
     items.sort(key=_schedule_rank)  # stable: collection order within each rank
     result = yield
-    if config.getvalue("loadgroup"):  # set on pytest-xdist's workers under --dist loadgroup
+    if getattr(config.option, "loadgroup", False):  # on pytest-xdist workers, --dist loadgroup
         for item in items:
             groups = _group_names(item)
             if groups:
