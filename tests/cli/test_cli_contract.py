@@ -253,8 +253,8 @@ def test_interrupt_leaves_previous_output(tmp_path, signum, code, capsys):
         p.name.startswith(".D.tmp-") for p in tmp_path.iterdir()
     ):
         time.sleep(0.1)
-    # As before: 2 s into the computing. Under a load of ~11 on 2 cores, a SIGINT 1 s after the
-    # staging folder appeared was lost (the run went on for 120 s): see the report of issue 13.
+    # 2 s into the computing, as before: under a load of ~11 on 2 cores, a SIGINT sent 1 s after
+    # the staging folder appeared was lost (the run went on past the 120 s timeout).
     time.sleep(2)
     assert proc.poll() is None, "the run ended before it could be interrupted"
     proc.send_signal(signum)
