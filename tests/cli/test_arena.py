@@ -10,6 +10,9 @@ import pytest
 
 from verify.cli import main
 
+# One worker runs the module, so the arena (the module fixture) runs once per session.
+pytestmark = pytest.mark.xdist_group("arena")
+
 
 @pytest.fixture(scope="module")
 def arena_out(tmp_path_factory):

@@ -75,8 +75,15 @@ C16_POINT = ["eps=0.5", "sigma=1", "theta=0.1", "x=0.3"]
         pytest.param(["check", "C.16", "--precision", "8", *C16_POINT], id="precision"),
     ],
 )
-def test_bad_input_is_one_line_and_exit_2(args):
-    _assert_one_line_exit_2(_run(*args))
+def test_bad_input_is_one_line_and_exit_2(args, tmp_path, monkeypatch, capsys):
+    """Through ``main`` in this process, the function ``python -m verify`` calls (the real
+    process is checked by test_bad_out_subprocess_is_one_line and test_version_and_python_dash_m):
+    an exception escaping ``main`` fails the test as a traceback would; a fresh working folder,
+    so a run that wrongly went ahead writes nothing into the checkout."""
+    monkeypatch.chdir(tmp_path)
+    code = main(list(args))
+    err = capsys.readouterr().err
+    _assert_one_line_exit_2(subprocess.CompletedProcess(args, code, "", err))
 
 
 @pytest.mark.parametrize("kind", ["file", "under-file", "unwritable"])
@@ -222,19 +229,30 @@ def _snapshot(folder: Path) -> dict[str, bytes]:
     }
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.parametrize("signum, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
-def test_interrupt_leaves_previous_output(tmp_path, signum, code):
+def test_interrupt_leaves_previous_output(tmp_path, signum, code, capsys):
+    """The previous output comes from a fast run in this process (what it holds does not
+    matter, only that it is left as it was); the interrupted run is a real process, C.16 with
+    the thorough profile (2000 examples: far longer than the wait before the signal)."""
     out = tmp_path / "D"
-    args = ["run", "C.9", "C.16", "--out", str(out), "--no-html"]
-    first = _run(*args)
-    assert first.returncode == 0, first.stderr
+    assert main(["run", "H.9", "--out", str(out), "--no-html"]) == 0
+    capsys.readouterr()
     before = _snapshot(out)
+    assert "results.json" in before
     siblings = sorted(p.name for p in tmp_path.iterdir())
+    args = ["run", "C.16", "--out", str(out), "--no-html", "--profile", "thorough"]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "verify", *args, "--profile", "thorough"],
+        [sys.executable, "-m", "verify", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env=_env(),
+        # As from a shell: an earlier test in this worker may have left SIGINT ignored, and an
+        # ignored SIGINT is inherited, so Python would install no Ctrl-C handler at all.
+        preexec_fn=_default_sigint,
     )
     # Wait until the run is computing: its staging folder appears once every input is checked.
     deadline = time.monotonic() + 60

@@ -18,6 +18,9 @@ from verify.core.regress import merge
 ROOT = Path(__file__).resolve().parents[2]
 BASELINE = ROOT / "reports" / "baseline.json"
 
+# One worker runs the module, so the C.9 run (the module fixture) is made once per session.
+pytestmark = pytest.mark.xdist_group("regress_partial")
+
 
 @pytest.fixture(scope="module")
 def c9_results(tmp_path_factory: pytest.TempPathFactory) -> Path:

@@ -25,6 +25,10 @@ from verify.core.numbers import precision
 from verify.core.registry import get
 from verify.core.runner import LemmaRun, _describe, _part_result, decimal_string, run_lemma
 
+# One worker runs the module in a row, so the small C.9 run (the module fixture) is made once
+# per session (interleaved with other modules, a module fixture is torn down and made again).
+pytestmark = pytest.mark.xdist_group("results")
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -33,10 +33,11 @@ def test_shard_seeds_come_from_run_seed_lemma_and_index():
 
 
 def test_one_and_two_workers_give_identical_results():
-    lemmas = [get("C.16"), get("G.3")]
+    # Two fast lemmas (H.9 under a second): what is compared is the merge, not the search.
+    lemmas = [get("H.9"), get("G.3")]
     serial = run_lemmas(lemmas, profile="quick", seed=7, jobs=1)
     parallel = run_lemmas(lemmas, profile="quick", seed=7, jobs=2)
-    assert [r.lemma.id for r in parallel] == ["C.16", "G.3"]
+    assert [r.lemma.id for r in parallel] == ["H.9", "G.3"]
     assert _canonical(serial) == _canonical(parallel)
     assert all(r.evaluations for r in serial)
 
@@ -53,15 +54,6 @@ def test_sharded_search_is_deterministic_across_workers(monkeypatch):
     assert _canonical(serial) == _canonical(parallel)
 
 
-@pytest.mark.slow
-def test_dask_local_cluster_matches_one_worker():
-    pytest.importorskip("dask.distributed")
-    lemmas = [get("C.16"), get("G.3")]
-    serial = run_lemmas(lemmas, profile="quick", seed=7, jobs=1)
-    on_dask = run_lemmas(lemmas, profile="quick", seed=7, jobs=2, scheduler="local")
-    assert _canonical(serial) == _canonical(on_dask)
-
-
 def _results_without_timings(path) -> str:
     from verify.core.results import without_timings
 
@@ -70,11 +62,15 @@ def _results_without_timings(path) -> str:
 
 @pytest.mark.slow
 def test_verify_run_same_results_for_every_jobs_and_a_local_cluster(tmp_path):
-    """Acceptance of issue 13: --jobs 1, --jobs 2 and --scheduler local write one results.json."""
+    """Acceptance of issue 13: --jobs 1, --jobs 2 and --scheduler local write one results.json.
+
+    The one Dask LocalCluster of the suite: ``verify run --scheduler local`` is
+    ``run_lemmas(..., scheduler="local")`` against the one-worker run, on fast lemmas (a
+    cluster's cost is its start, not the lemmas)."""
     pytest.importorskip("dask.distributed")
     from verify.cli import main
 
-    ids = ["C.16", "H.9", "G.3", "C.13"]
+    ids = ["H.9", "G.3", "C.13"]
     texts = {}
     for name, extra in {
         "one": ["--jobs", "1"],

@@ -11,15 +11,32 @@ from lemmas.c11_c12_score_networks import C11, C12
 from verify.core.errors import DomainError
 from verify.core.runner import empirical_constants, evaluate, run_lemma, verdict_counts
 
+# One worker runs the module, so the examples' runs below are made once.
+pytestmark = pytest.mark.xdist_group("c11_c12")
+
 
 def _run(lemma, constants=None):
     only = dataclasses.replace(lemma, budget={"quick": 0})
     return run_lemma(only, profile="quick", seed=0, constants=constants)
 
 
+@pytest.fixture(scope="module")
+def examples_run():
+    """The run of each lemma's fixed examples at its stated constants, once for both tests
+    (the run is deterministic: no search, seed 0)."""
+    runs = {}
+
+    def run_of(lemma):
+        if lemma.id not in runs:
+            runs[lemma.id] = _run(lemma)
+        return runs[lemma.id]
+
+    return run_of
+
+
 @pytest.mark.parametrize(("lemma", "name"), [(C11, "C11"), (C12, "C12")])
-def test_certified_then_refuted_below_the_empirical_error(lemma, name) -> None:
-    run = _run(lemma)
+def test_certified_then_refuted_below_the_empirical_error(lemma, name, examples_run) -> None:
+    run = examples_run(lemma)
     assert verdict_counts(run)["certified"] == len(lemma.examples)
     found = empirical_constants(run)[name]["empirical"]
     assert 0 < found < 1e-2
@@ -35,9 +52,9 @@ def test_certified_then_refuted_below_the_empirical_error(lemma, name) -> None:
 
 
 @pytest.mark.parametrize("lemma", [C11, C12])
-def test_records_reach_the_papers_regime(lemma) -> None:
+def test_records_reach_the_papers_regime(lemma, examples_run) -> None:
     # Issue 12 item 3: records at delta sigma^2 (per coordinate) <= 1e-3, certified.
-    run = _run(lemma)
+    run = examples_run(lemma)
     shares = []
     for evaluation in run.evaluations:
         p = evaluation.params

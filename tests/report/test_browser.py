@@ -27,6 +27,11 @@ import pytest
 from tests.report.test_html import write_sample_report
 from verify.report.html import FILL
 
+# One worker runs the module in a row, so the report and the browser profile (module fixtures)
+# are made once per session (interleaved with other modules, a module fixture is torn down and
+# made again).
+pytestmark = pytest.mark.xdist_group("browser")
+
 BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 TIMEOUT_S = 60
 

@@ -17,6 +17,10 @@ from verify.report.blueprint import build_graph, kind_of, layout, normalize_id, 
 from verify.report.formulas import LatexError, formula, render, to_mathml
 from verify.report.html import page_name, results_graph, write_html
 
+# One worker runs the module in a row, so the sample reports (module fixtures) are written once
+# per session (interleaved with other modules, a module fixture is torn down and made again).
+pytestmark = pytest.mark.xdist_group("html")
+
 
 def _part(
     name: str,

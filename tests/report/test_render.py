@@ -14,6 +14,10 @@ from verify.core import registry, results
 from verify.core.runner import run_lemma
 from verify.report import render
 
+# One worker runs the module in a row, so the B.4 run (the module fixture) is made once
+# per session (interleaved with other modules, a module fixture is torn down and made again).
+pytestmark = pytest.mark.xdist_group("render")
+
 B4_POINT = {
     "d": 8,
     "d_out": 4,
