@@ -273,6 +273,7 @@ def test_interrupt_leaves_previous_output(tmp_path, signum, code, capsys):
 def test_rerun_swaps_in_new_output_without_strays(tmp_path, capsys):
     out = tmp_path / "D"
     out.mkdir()
+    (out / "results.json").write_text("{}")  # an earlier output (anything else is refused)
     (out / "stale.txt").write_text("old")
     assert main(["run", "C.16", "--out", str(out), "--no-html", "--seed", "3"]) == 0
     assert not (out / "stale.txt").exists()

@@ -178,10 +178,37 @@ def parse_point(assignments: list[str]) -> dict[str, Any]:
 # --- Output folder: built beside the target, swapped in at the end ------------------------------
 
 
-def refuse_bad_out(out: Path) -> None:
-    """Refuse, without creating anything, an ``out`` folder that could not be written."""
+# Written into every output folder that a command replaces as a whole: an existing folder is
+# only replaced when it carries it (or holds an output written before it existed).
+OUTPUT_MARKER = ".dpsverify-output"
+EARLIER_OUTPUTS = ("results.json", "arena.json", "report.md", "index.html")
+
+
+def refuse_to_replace(out: Path) -> None:
+    """Refuse an ``out`` that replacing would destroy something that is not ours: the current
+    folder or one of its ancestors (``.``, ``..``, ``/``), or a non-empty folder that holds no
+    earlier output of this tool (``--out ~/Documents`` must not delete Documents)."""
+    if out.name in ("", ".", ".."):
+        raise UsageError(f"--out {out}: name a folder of its own, not '.', '..' or '/'")
+    target = out.resolve()
+    if target == Path.cwd().resolve() or target in Path.cwd().resolve().parents:
+        raise UsageError(f"--out {out}: the current folder or one of its parents")
+    if out.is_dir() and any(out.iterdir()):
+        ours = (out / OUTPUT_MARKER).exists() or any((out / n).exists() for n in EARLIER_OUTPUTS)
+        if not ours:
+            raise UsageError(
+                f"--out {out}: a non-empty folder that holds no earlier output of verify "
+                "(it would be replaced as a whole): name a new or empty folder"
+            )
+
+
+def refuse_bad_out(out: Path, replaces: bool = True) -> None:
+    """Refuse, without creating anything, an ``out`` folder that could not be written (or, when
+    the command ``replaces`` it as a whole, one that it must not replace)."""
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {out}: exists and is not a directory")
+    if replaces:
+        refuse_to_replace(out)
     ancestor = out.absolute().parent
     while not ancestor.exists():
         ancestor = ancestor.parent
@@ -196,6 +223,7 @@ def prepare_out(out: Path) -> Path:
     final rename is atomic). Refuses a file, a path under a file or an unwritable place."""
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {out}: exists and is not a directory")
+    refuse_to_replace(out)
     parent = out.absolute().parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
@@ -234,6 +262,7 @@ def staged_output(out: Path) -> Iterator[Path]:
     staging = prepare_out(out)
     try:
         yield staging
+        (staging / OUTPUT_MARKER).write_text("written by dpsverify's verify\n", encoding="utf-8")
         swap_in(staging, out)
     finally:
         if staging.exists():

@@ -25,7 +25,7 @@ def run(args: argparse.Namespace) -> int:
     for lemma_id in args.ids:
         get(lemma_id)
     if args.out is not None:
-        refuse_bad_out(args.out)
+        refuse_bad_out(args.out, replaces=False)  # it writes files into the folder
     from verify.core.schedule import default_jobs
 
     jobs = args.jobs if args.jobs is not None else default_jobs()
