@@ -322,10 +322,15 @@ def _mixture(name: str, steps: int, eps: float) -> dict[str, Any]:
 
 F2 = Lemma(
     id="F.2",
-    title="Reverse-SDE sampling of a Gaussian: W2 to the target from steps and score error",
+    title=(
+        "Reverse-SDE sampling of Gaussian and Gaussian-mixture targets: W2 and TV from steps "
+        "and score error"
+    ),
     statement=(
         r"W_2(\mathrm{law}(x_K), p)\le C\sqrt d\Big(\sqrt{B_m^2+B_v^2/w_K}+\sqrt{w_K}-s\Big),\ "
-        r"B_m=\sum_k du_k\,\epsilon/\sigma_k,\ B_v=\sum_k du_k^2/w_k"
+        r"B_m=\sum_k du_k\,\epsilon/\sigma_k,\ B_v=\sum_k du_k^2/w_k;\quad "
+        r"\mathrm{TV}(\mathrm{law}(x_K), p)\le C_{tv}\Big(T_{disc}+\tfrac12\sqrt{E}"
+        r"+\sum_i w_i\frac{u_K}{2\sqrt2\,t_i^2}\Big)\ (d = 1;\ p=\sum_i w_i N(\mu_i, t_i^2))"
     ),
     domain=DOMAIN,
     constants=[
