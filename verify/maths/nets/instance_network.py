@@ -534,17 +534,22 @@ MEAN_SAMPLE_CAP = 20_000
 def mean_sample_size(net: InstanceScoreNetwork, samples: int, target: float, alpha: float) -> int:
     """Draws for the mean's upper end: in the large-sigma regime the least n >= ``samples`` whose
     empirical Bernstein range term 7 M log(2/alpha) / (3 (n - 1)) is at most target/2 (M the
-    certified almost-sure bound, ``large_regime_error_terms``), capped at MEAN_SAMPLE_CAP, and
+    certified almost-sure bound, ``large_regime_error_terms``), capped at MEAN_SAMPLE_CAP (times
+    16/d above d = 16: cost and memory grow with n d), and
     ``samples`` when even the cap leaves the range term above the whole target (no affordable n
     decides: e.g. d = 64, gamma = 2, sigma_u = 0.5 would need 10^8). ``samples`` in the
     small-sigma regime (no almost-sure bound there: no n decides)."""
     if net.regime != "large":
         return samples
+    # The reference score's cost and memory grow with n d: the cap is MEAN_SAMPLE_CAP points at
+    # d <= 16 and the same n d above (a standard run at d = 256 drawing 20000 points held ~13 GB
+    # in each worker and was killed for memory).
+    cap = max(samples, MEAN_SAMPLE_CAP * 16 // max(16, net.instance.d))
     bound = large_regime_error_terms(net)[0]
     needed = math.ceil(7 * bound * math.log(2 / alpha) / (3 * target / 2)) + 1
-    if needed > 2 * MEAN_SAMPLE_CAP:
+    if needed > 2 * cap:
         return samples
-    return max(samples, min(needed, MEAN_SAMPLE_CAP))
+    return max(samples, min(needed, cap))
 
 
 def mean_error_bounds(
