@@ -38,26 +38,26 @@ Check (STATISTICAL): the left side by sampling x ~ g_sigma (seeded) with the exa
 (enumeration over seeds), N evaluated in float64 torch. Both ends of the interval are
 distribution-free, each a one-sided bound at the stated level (a pass rests on the upper end
 alone, a refutation on the lower end alone). The lower end, which alone can refute
-(``verify.core.stats.nonnegative_mean_lower``): at levels M fixed by the right side, Hoeffding
-on min(X, M) and M times the Clopper-Pearson lower bound of P(X >= M), union bound over all of
-them. The upper end (``verify.maths.nets.small_sigma.error_upper_bound``): a certified
-almost-sure bound of the per-point error on the event Omega_s (no flip, no head coordinate in
-the identifier's margin) with the comb coordinates truncated, the empirical Bernstein bound
-(Maurer-Pontil) on that bounded part, and certified analytic bounds (normal tails, chi-square
-tails, exact lattice sums) for the mean off Omega_s and beyond the truncation. A refutation is
-confirmed at 1e-6 on the same and on four times as many fresh samples (``redraw``). The right
-side is certified in full: e1^2 enters as the enclosure [0, U]
-(``one_dimensional_error_enclosure``), U the smaller of the Minkowski bound (V + 1/sigma)^2
-(Fisher information 1/sigma^2) and a certified interpolation bound
-(``one_dimensional_error_upper``: exact node errors, sup|l_b''| per cell from the lattice
+(``verify.core.stats.nonnegative_mean_lower``): at levels M fixed by the right side (2^-24 to
+2^16 times it: the left side is far below it), Hoeffding on min(X, M) and M times the
+Clopper-Pearson lower bound of P(X >= M), union bound over all of them. The upper end
+(``verify.maths.nets.small_sigma.error_upper_bound``): a certified almost-sure bound of the
+per-point error on the event Omega_s (no flip, no head coordinate in the identifier's margin)
+with the comb coordinates truncated, the empirical Bernstein bound (Maurer-Pontil) on that
+bounded part, and certified analytic bounds (normal tails, chi-square tails, exact lattice sums)
+for the mean off Omega_s and beyond the truncation. A refutation is confirmed at 1e-6 on the
+same and on four times as many fresh samples (``redraw``). The right side is certified in full:
+e1^2 enters as the enclosure [0, U] (``one_dimensional_error_enclosure``), U the smaller of the
+Minkowski bound (V + 1/sigma)^2 (Fisher information 1/sigma^2) and a certified interpolation
+bound (``one_dimensional_error_upper``: exact node errors, sup|l_b''| per cell from the lattice
 posterior's third absolute moment, against the cell's mass, and certified lattice and normal
 tails), so a pass uses e1^2 >= 0 and a refutation the upper end, which is small next to the
 other terms: the right side is narrow and C15 can be refuted just below its empirical value. The
 float64 trapezoid value (grid finer than min(sigma, eps)/8 over [-14 sqrt v, 14 sqrt v]) is
 recorded as ``e1_squared`` only.
-The bound is loose (empirical constant ~1e-4 to 1e-2): off Omega it charges every comb
-coordinate the worst case 4V + a, and smaller w (weights 1/w in C.13) shrinks that term
-through Phi_w.
+The bound is loose (empirical constant ~3e-5 to 1e-4 in the quick run): off Omega it charges
+every comb coordinate the worst case 4V + a, and smaller w (weights 1/w in C.13) shrinks that
+term through Phi_w.
 """
 
 from __future__ import annotations
