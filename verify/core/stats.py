@@ -250,7 +250,10 @@ def nonnegative_mean_lower(
             exceed = n - below
             clipped = (prefix[below] + m * exceed) / n
             best = max(best, lower(to_arb(clipped) - to_arb(m) * slack))
-            best = max(best, m * clopper_pearson_lower(exceed, n, share))
+            # The Clopper-Pearson lower end is at most exceed/n: skip it (the costly part, a
+            # bisection on the beta function) when even m exceed/n cannot beat the best so far.
+            if m * exceed > best * n:
+                best = max(best, m * clopper_pearson_lower(exceed, n, share))
     return best
 
 
