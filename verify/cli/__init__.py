@@ -14,7 +14,7 @@ import importlib
 import sys
 
 from verify.cli.common import Parser, Terminated, quiet_stdout
-from verify.core.errors import UsageError, VerifyError
+from verify.core.errors import UsageError, VerifyError, WorkerDied
 
 COMMANDS = ("list", "describe", "run", "check", "regress", "report", "mutate", "history", "arena")
 
@@ -70,6 +70,9 @@ def main(argv: list[str] | None = None) -> int:
     except VerifyError as exc:
         print(f"verify: error: {exc}", file=sys.stderr)
         return 2
+    except WorkerDied as exc:
+        print(f"verify: error: {exc}", file=sys.stderr)
+        return 1
     except BrokenPipeError:
         quiet_stdout()
         return EXIT_BROKEN_PIPE

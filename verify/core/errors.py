@@ -15,3 +15,8 @@ class DomainError(VerifyError):
 
 class SchedulerUnreachable(VerifyError):
     """``--scheduler ADDRESS``: no Dask scheduler answers there (checked before any work runs)."""
+
+
+class WorkerDied(Exception):
+    """A worker process of ``--jobs`` was killed from outside (e.g. by the system for memory):
+    not bad input, so the CLI reports it in one line with exit 1, not 2."""

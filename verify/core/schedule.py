@@ -24,7 +24,7 @@ from fractions import Fraction
 from typing import Any
 
 from verify.core.contract import Lemma, examples_for, fixed_examples
-from verify.core.errors import SchedulerUnreachable
+from verify.core.errors import SchedulerUnreachable, WorkerDied
 from verify.core.runner import Evaluation, LemmaRun, params_key, run_lemma
 
 # Examples per search shard; None keeps the whole search in one shard (the quick profile, so
@@ -200,10 +200,25 @@ def _run_in_processes(
     pool = ProcessPoolExecutor(
         max_workers=min(jobs, len(order)), mp_context=context, initializer=_quiet_worker
     )
+    from concurrent.futures.process import BrokenProcessPool
+
+    futures = {}
     try:
         futures = {pool.submit(function, *task): task for task in order}
         for future in as_completed(futures):
-            record(futures[future], future.result())
+            try:
+                outcome = future.result()
+            except BrokenProcessPool:
+                # A worker was killed from outside (the system, e.g. for memory): name the
+                # work that was not finished, in one line, rather than the pool's traceback.
+                unfinished = sorted(
+                    {_task_name(t) for f, t in futures.items() if not f.done() or f is future}
+                )
+                raise WorkerDied(
+                    "a worker process died (killed by the system, e.g. for memory) while "
+                    f"running {', '.join(unfinished)}"
+                ) from None
+            record(futures[future], outcome)
     except BaseException:
         # Interrupted (Ctrl-C, SIGTERM) or a shard failed: stop now rather than wait for the
         # running shards; nothing they would return is used.
@@ -213,6 +228,12 @@ def _run_in_processes(
             worker.kill()
         raise
     pool.shutdown()
+
+
+def _task_name(task: tuple) -> str:
+    unit = task[0]
+    lemma_id = getattr(unit, "lemma_id", None)
+    return f"{lemma_id} (shard {unit.index + 1})" if lemma_id is not None else str(unit)
 
 
 def _run_on_dask(
