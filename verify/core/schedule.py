@@ -18,7 +18,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -203,9 +203,10 @@ def _run_in_processes(
     from concurrent.futures.process import BrokenProcessPool
 
     futures = {}
+    missed = _remember_signals()
     try:
         futures = {pool.submit(function, *task): task for task in order}
-        for future in as_completed(futures):
+        for future in _completed(futures, missed):
             try:
                 outcome = future.result()
             except BrokenProcessPool:
@@ -227,7 +228,54 @@ def _run_in_processes(
         for worker in workers:
             worker.kill()
         raise
+    finally:
+        _restore_signals(missed)
     pool.shutdown()
+
+
+def _remember_signals() -> dict:
+    """Wrap the SIGINT/SIGTERM handlers so that a signal is also remembered. Forking a worker
+    runs at-fork callbacks (logging's lock release) that swallow an exception raised in them: a
+    Ctrl-C landing there would be printed as 'Exception ignored' and lost, and the run would go
+    on. The wait loop (``_completed``) re-raises a remembered signal."""
+    import signal
+    import threading
+
+    state: dict = {"seen": [], "previous": {}}
+    if threading.current_thread() is not threading.main_thread():
+        return state
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        previous = signal.getsignal(signum)
+        if not callable(previous):
+            continue
+
+        def remember(number, frame, previous=previous):
+            state["seen"].append(number)
+            previous(number, frame)
+
+        state["previous"][signum] = previous
+        signal.signal(signum, remember)
+    return state
+
+
+def _restore_signals(state: dict) -> None:
+    import signal
+
+    for signum, previous in state["previous"].items():
+        signal.signal(signum, previous)
+
+
+def _completed(futures: dict, state: dict):
+    """``as_completed``, waking every 0.2 s to re-raise a signal that a fork swallowed."""
+    from concurrent.futures import FIRST_COMPLETED, wait
+
+    pending = set(futures)
+    while pending:
+        if state["seen"]:
+            signum = state["seen"][-1]
+            state["previous"][signum](signum, None)  # raises KeyboardInterrupt / Terminated
+        done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+        yield from done
 
 
 def _task_name(task: tuple) -> str:
