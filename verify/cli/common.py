@@ -29,6 +29,8 @@ from typing import Any, NoReturn
 from verify.core.errors import UsageError
 
 DEFAULT_OUT = Path("reports/latest")
+# The committed baseline, relative to the project's root (as DEFAULT_OUT is).
+DEFAULT_BASELINE = "reports/baseline.json"
 
 # Mirrors verify.core.contract.PROFILES and verify.core.numbers.{DEFAULT,MAX}_PRECISION, so that
 # building the parser imports neither Hypothesis nor flint; tests/cli checks they agree.

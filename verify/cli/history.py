@@ -13,9 +13,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
+from verify.cli.common import DEFAULT_BASELINE
 from verify.core.errors import UsageError
-
-DEFAULT_BASELINE = "reports/baseline.json"
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ def run(args: argparse.Namespace) -> int:
     from verify.cli.common import refuse_bad_out, staged_output
     from verify.core import results
     from verify.core.errors import UsageError
+    from verify.core.schedule import default_jobs
     from verify.report import render
 
     refuse_bad_out(args.out)
@@ -38,6 +39,6 @@ def run(args: argparse.Namespace) -> int:
         except UsageError:
             raise as_results from None
     with staged_output(args.out) as staging:
-        render(doc, staging)
+        render(doc, staging, jobs=default_jobs())
     print(f"wrote {args.out / 'index.html'} and {args.out / 'report.md'}")
     return 0

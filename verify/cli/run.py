@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from verify.cli.common import (
+    DEFAULT_BASELINE,
     DEFAULT_OUT,
     DEFAULT_PRECISION,
     Progress,
@@ -52,12 +53,12 @@ def add_parser(sub) -> None:
     add_parallel_options(parser, "the lemmas")
 
 
-def _write_reports(doc: dict[str, Any], out: Path, html: bool) -> None:
+def _write_reports(doc: dict[str, Any], out: Path, html: bool, jobs: int) -> None:
     from verify.core import results
     from verify.report import render
 
     results.write(doc, out / "results.json")
-    render(doc, out, html=html)
+    render(doc, out, html=html, jobs=jobs)
 
 
 def _chosen(args: argparse.Namespace, overrides: dict[str, Any]) -> list:
@@ -69,6 +70,17 @@ def _chosen(args: argparse.Namespace, overrides: dict[str, Any]) -> list:
     if outside:
         raise UsageError(f"--set names lemma {outside[0]}, which is not in this run")
     return chosen
+
+
+def _earlier_seconds(out: Path, profile: str) -> dict[str, float]:
+    """Each lemma's seconds in the last run written to ``out``, else in the committed baseline
+    (``DEFAULT_BASELINE``, when run from the project's root): only the order in which workers
+    start the shards depends on it, never a result."""
+    from verify.core import results
+
+    return results.lemma_seconds(out / "results.json", profile) or results.lemma_seconds(
+        DEFAULT_BASELINE, profile
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -117,6 +129,7 @@ def _run_into(
         jobs=jobs,
         scheduler=args.scheduler,
         progress=shard_done,
+        estimated_seconds=_earlier_seconds(args.out, args.profile),
     )
     progress.total = 0  # the per-lemma summaries that follow are not shards: no [k/N]
     for run in runs:
@@ -133,5 +146,5 @@ def _run_into(
         "wall_seconds": round(time.perf_counter() - started, 3),
     }
     doc = results.document(runs, meta)
-    _write_reports(doc, staging, html=not args.no_html)
+    _write_reports(doc, staging, html=not args.no_html, jobs=jobs)
     return doc

@@ -225,6 +225,25 @@ def load(path: Path | str, kind: str = "results") -> dict[str, Any]:
     return doc
 
 
+def lemma_seconds(path: Path | str, profile: str) -> dict[str, float]:
+    """Each lemma's ``seconds`` in the results or baseline document at ``path`` when it was run
+    with ``profile``; empty when the file is missing, unreadable, of another profile or not such
+    a document. An estimate for ordering work (``schedule.costliest_first``), so it is read
+    without schema validation and any defect just gives no estimate."""
+    try:
+        doc = json.loads(Path(path).read_text("utf-8"))
+        if doc["meta"]["profile"] != profile:
+            return {}
+        found = {}
+        for lemma in doc["lemmas"]:
+            seconds = lemma.get("seconds")
+            if isinstance(lemma.get("id"), str) and type(seconds) in (int, float):
+                found[lemma["id"]] = float(seconds)
+        return found
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}
+
+
 def side_text(side: dict[str, Any] | None, digits: int = 6) -> str:
     """A recorded side's value for prose: the float midpoint, or the decimal string whenever the
     float underflowed to 0 or overflowed to inf (so "lhs X > rhs Y" is never 0 > 0)."""
@@ -267,6 +286,7 @@ __all__ = [
     "atomic_write_text",
     "document",
     "lemma_json",
+    "lemma_seconds",
     "load",
     "params_key",
     "side_text",

@@ -7,6 +7,11 @@ independent search of its own size with a seed derived from the run seed, the le
 The shards are merged in shard order, so the same ``--seed`` and ``--profile`` give the same
 results for every ``--jobs`` and scheduler: a worker only decides *when* a shard runs.
 
+Workers start the costliest shards first (longest processing time first, the classic list
+schedule): a shard's cost is its lemma's seconds in an earlier run (``estimated_seconds``,
+shared among its shards by example count) where one is known, else its example count. The
+estimate decides only the order, never a result.
+
 Each shard runs with one torch thread, so that no floating-point reduction depends on how many
 threads a worker happens to have.
 """
@@ -14,10 +19,11 @@ threads a worker happens to have.
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from fractions import Fraction
@@ -129,15 +135,20 @@ def run_lemmas(
     jobs: int = 1,
     scheduler: str | None = None,
     progress: Progress | None = None,
+    estimated_seconds: Mapping[str, float] | None = None,
 ) -> list[LemmaRun]:
     """Run ``lemmas`` (registered ones, found again by id in the workers) and return their runs
     in the given order. ``progress(lemma_id, shards_done, shards_total, elapsed)`` is called as
-    each lemma completes a shard."""
+    each lemma completes a shard. ``estimated_seconds`` (lemma id to seconds, e.g. from an
+    earlier run) orders the shards of a parallel run, costliest first; one process runs them in
+    the given order (lemmas that share exact-key memos run next to each other there)."""
     overrides = overrides or {}
     shards = {lemma.id: plan(lemma, profile, seed) for lemma in lemmas}
     tasks = [
         (s, profile, overrides.get(s.lemma_id, {}), bits) for ss in shards.values() for s in ss
     ]
+    if jobs > 1 or scheduler is not None:
+        tasks = costliest_first(tasks, shards, estimated_seconds or {})
     results: dict[tuple[str, int], tuple] = {}
     done: dict[str, int] = {lemma.id: 0 for lemma in lemmas}
     started = time.perf_counter()
@@ -171,6 +182,35 @@ def run_lemmas(
     ]
 
 
+def costliest_first(
+    tasks: list[tuple], shards: Mapping[str, list[Shard]], estimated_seconds: Mapping[str, float]
+) -> list[tuple]:
+    """``tasks`` (shard first) sorted by estimated cost, largest first, ties in the given order.
+
+    A lemma with an estimate shares it among its shards by example count; a lemma without one
+    is costed at its example count in the unit of the known lemmas' median seconds per example
+    (1 s per example when none is known), so the two kinds of estimate sort together."""
+
+    def examples(lemma_id: str) -> int:
+        return max(1, sum(s.examples for s in shards[lemma_id]))
+
+    rates = sorted(
+        seconds / examples(lemma_id)
+        for lemma_id, seconds in estimated_seconds.items()
+        if lemma_id in shards and math.isfinite(seconds) and seconds >= 0
+    )
+    per_example = rates[len(rates) // 2] if rates else 1.0
+
+    def cost(task: tuple) -> float:
+        shard = task[0]
+        known = estimated_seconds.get(shard.lemma_id)
+        if known is None or not math.isfinite(known) or known < 0:
+            return shard.examples * per_example
+        return known * max(1, shard.examples) / examples(shard.lemma_id)
+
+    return sorted(tasks, key=cost, reverse=True)
+
+
 def _quiet_worker() -> None:
     """A worker leaves Ctrl-C and SIGTERM to the parent, which stops the workers itself."""
     import signal
@@ -184,7 +224,6 @@ def _run_in_processes(
     jobs: int,
     record: Callable,
     function: Callable = run_shard,
-    longest_first: bool = True,
 ) -> None:
     import multiprocessing
 
@@ -194,9 +233,8 @@ def _run_in_processes(
     # A torch whose import was deferred (``python -m verify``) is loaded once here, not once
     # per worker.
     getattr(sys.modules.get("torch"), "__version__", None)
-    # Longest shards first (the search's own size is the best estimate we have); other units
-    # in the order given (their caller lists the longest first).
-    order = sorted(tasks, key=lambda t: -t[0].examples) if longest_first else list(tasks)
+    # The caller lists the costliest first (``costliest_first``): processes start them in order.
+    order = list(tasks)
     pool = ProcessPoolExecutor(
         max_workers=min(jobs, len(order)), mp_context=context, initializer=_quiet_worker
     )
@@ -361,7 +399,7 @@ def run_units(
         for task in tasks:
             record(task, run_unit(*task))
     else:
-        _run_in_processes(tasks, jobs, record, function=run_unit, longest_first=False)
+        _run_in_processes(tasks, jobs, record, function=run_unit)
     return [results[index] for index in range(len(tasks))]
 
 
@@ -376,6 +414,7 @@ def default_jobs() -> int:
 __all__ = [
     "SHARD_EXAMPLES",
     "Shard",
+    "costliest_first",
     "default_jobs",
     "merge",
     "plan",

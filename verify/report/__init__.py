@@ -14,19 +14,24 @@ from typing import Any
 __all__ = ["draw_plots", "render"]
 
 
-def draw_plots(doc: dict[str, Any], out: Path) -> dict[str, Any]:
+def draw_plots(doc: dict[str, Any], out: Path, *, jobs: int = 1) -> dict[str, Any]:
     """A copy of ``doc`` whose lemmas carry the plots drawn into ``out`` from their records.
 
     Each lemma's plot function is looked up by id in the registry. A lemma absent from the
     registry, without a plot function or without records gets no plots; a plot function that
     raises leaves its message in the lemma's ``plot_error`` (shown in the report), never an
-    exception that would hide the verdicts.
+    exception that would hide the verdicts. With ``jobs`` > 1 the lemmas' figures are drawn in
+    that many processes (``schedule.run_units``); each depends on its own records alone, so the
+    files are the same.
     """
+    from verify.core.plotting import pyplot
     from verify.core.registry import all_lemmas
+    from verify.core.schedule import run_units
 
     drawn = copy.copy(doc)
     drawn["lemmas"] = []
     registered = all_lemmas()
+    pending: list[tuple[int, str, list]] = []
     for entry in doc.get("lemmas") or []:
         lemma = dict(entry)
         lemma["plots"] = []
@@ -34,23 +39,46 @@ def draw_plots(doc: dict[str, Any], out: Path) -> dict[str, Any]:
         declared = registered.get(str(lemma.get("id")))
         records = lemma.get("records") or []
         if declared is not None and declared.plots is not None and records:
-            out.mkdir(parents=True, exist_ok=True)
-            try:
-                lemma["plots"] = [str(name) for name in declared.plots(records, out)]
-            except Exception as exc:  # a broken plot must not hide the verdicts
-                lemma["plot_error"] = f"{type(exc).__name__}: {exc}"
+            pending.append((len(drawn["lemmas"]), str(lemma["id"]), records))
         drawn["lemmas"].append(lemma)
+    if pending:
+        out.mkdir(parents=True, exist_ok=True)
+        pyplot()  # imported once here, not once per worker
+        # The lemmas with the most records first: processes start the units in order.
+        pending.sort(key=lambda unit: -len(unit[2]))
+        outcomes = run_units(
+            _draw_lemma_plots,
+            [(lemma_id, records, out) for _, lemma_id, records in pending],
+            jobs=jobs,
+        )
+        for (index, _, _), (plots, error) in zip(pending, outcomes, strict=True):
+            drawn["lemmas"][index]["plots"] = plots
+            if error is not None:
+                drawn["lemmas"][index]["plot_error"] = error
     return drawn
 
 
-def render(doc: dict[str, Any], out: Path, *, html: bool = True) -> None:
-    """Draw the plots and write ``report.md`` (and, unless ``html`` is false, the HTML site)."""
+def _draw_lemma_plots(lemma_id: str, records: list, out: Path) -> tuple[list[str], str | None]:
+    """(file names, None) of one lemma's figures, or ([], the message) when its plot function
+    raises: a broken plot must not hide the verdicts."""
+    from verify.core.registry import all_lemmas
+
+    declared = all_lemmas()[lemma_id]
+    try:
+        return [str(name) for name in declared.plots(records, out)], None
+    except Exception as exc:
+        return [], f"{type(exc).__name__}: {exc}"
+
+
+def render(doc: dict[str, Any], out: Path, *, html: bool = True, jobs: int = 1) -> None:
+    """Draw the plots (in ``jobs`` processes) and write ``report.md`` (and, unless ``html`` is
+    false, the HTML site)."""
     from verify.report import markdown
     from verify.report.html import write_html
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    drawn = draw_plots(doc, out)
+    drawn = draw_plots(doc, out, jobs=jobs)
     (out / "report.md").write_text(markdown.render(drawn), encoding="utf-8")
     if html:
         write_html(drawn, out)

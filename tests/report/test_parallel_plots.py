@@ -1,0 +1,62 @@
+"""verify.report.draw_plots in several processes draws the same figures as one process."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from verify.core import registry
+from verify.core.plotting import pyplot, save
+from verify.report import draw_plots
+
+IDS = ("X.1", "X.2", "X.3")
+
+
+def _line_plot(records: list, out: Path) -> list[str]:
+    """A small figure of the records' values, named by the lemma in the first record."""
+    fig, ax = pyplot().subplots(figsize=(3, 2))
+    ax.plot([r["value"] for r in records], marker="o")
+    ax.set_title(records[0]["lemma"])
+    return [save(fig, out, f"{records[0]['lemma']}.png", dpi=60)]
+
+
+def _broken_plot(records: list, out: Path) -> list[str]:
+    raise ValueError("no axes today")
+
+
+@pytest.fixture
+def plotted_lemmas(monkeypatch: pytest.MonkeyPatch) -> dict:
+    """Three registered stand-in lemmas with plot functions (forked workers inherit them), and a
+    document of their records; X.3's plot function raises."""
+    template = registry.get("H.3")
+    for lemma_id in IDS:
+        plots = _broken_plot if lemma_id == "X.3" else _line_plot
+        stand_in = dataclasses.replace(template, id=lemma_id, plots=plots)
+        monkeypatch.setitem(registry.all_lemmas(), lemma_id, stand_in)
+    return {
+        "lemmas": [
+            {"id": lemma_id, "records": [{"lemma": lemma_id, "value": k * j} for j in range(4)]}
+            for k, lemma_id in enumerate(IDS, start=1)
+        ]
+    }
+
+
+def test_two_processes_draw_the_same_files(plotted_lemmas: dict, tmp_path: Path) -> None:
+    one = draw_plots(plotted_lemmas, tmp_path / "one", jobs=1)
+    two = draw_plots(plotted_lemmas, tmp_path / "two", jobs=2)
+    assert [lemma["plots"] for lemma in one["lemmas"]] == [["X.1.png"], ["X.2.png"], []]
+    assert [lemma["plots"] for lemma in two["lemmas"]] == [["X.1.png"], ["X.2.png"], []]
+    for name in ("X.1.png", "X.2.png"):
+        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes()
+    assert (tmp_path / "one" / "X.1.png").read_bytes() != (
+        tmp_path / "one" / "X.2.png"
+    ).read_bytes()
+
+
+def test_a_plot_that_raises_leaves_its_message(plotted_lemmas: dict, tmp_path: Path) -> None:
+    drawn = {lemma["id"]: lemma for lemma in draw_plots(plotted_lemmas, tmp_path, jobs=2)["lemmas"]}
+    assert drawn["X.3"]["plots"] == [] and drawn["X.3"]["plot_error"] == "ValueError: no axes today"
+    assert all("plot_error" not in drawn[i] for i in ("X.1", "X.2"))
+    assert plotted_lemmas["lemmas"][0].get("plots") is None, "the input document is not changed"
