@@ -15,6 +15,12 @@ from __future__ import annotations
 
 import os
 
+# One torch (OpenMP) thread per process, set before anything imports torch: pytest-xdist already
+# runs one worker per core, and two workers' thread pools on two cores spin against each other
+# (a network-SDE test took 40 CPU-s instead of 4.7 under load). Subprocesses, the --jobs pools
+# and the Dask workers of the tests inherit it. An explicit OMP_NUM_THREADS is kept.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
 from hypothesis import settings
 
 PROFILE_VARIABLE = "DPSVERIFY_HYPOTHESIS_PROFILE"
