@@ -14,6 +14,10 @@ from verify.core.verdict import Verdict
 
 POINT = dict(f02.F2.examples[1])
 
+# One worker runs the module, so each point's stated-constant evaluation (and the laws' memoised
+# cell tables of the mixture example) is made once.
+pytestmark = pytest.mark.xdist_group("f02")
+
 
 def _parts(point, constants=None):
     result = evaluate(f02.F2, point, constants or f02.F2.stated_constants(), 64)
