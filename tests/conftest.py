@@ -15,6 +15,12 @@ from __future__ import annotations
 
 import os
 
+# One torch (OpenMP) thread per process, set before anything imports torch: pytest-xdist already
+# runs one worker per core, and two workers' thread pools on two cores spin against each other
+# (a network-SDE test took 40 CPU-s instead of 4.7 under load). Subprocesses, the --jobs pools
+# and the Dask workers of the tests inherit it. An explicit OMP_NUM_THREADS is kept.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
 from hypothesis import settings
 
 PROFILE_VARIABLE = "DPSVERIFY_HYPOTHESIS_PROFILE"
@@ -81,12 +87,10 @@ def main_job_records(main_job_results) -> dict[str, dict]:
 
 # Tests measured above ~5 s on 2 cores, the CLI subprocess tests and the browser tests (a run of
 # several lemmas, a CLI subprocess, headless Chromium, an arena,
-# a cluster, a big containment sweep): `-m "not slow"` leaves them out of the quick loop; the
+# a cluster): `-m "not slow"` leaves them out of the quick loop; the
 # README's test command (and CI) runs them all. Node ids, a parametrised family by its prefix.
 # The tests that read the main job's records are marked below, whatever their file.
 SLOW_TESTS = (
-    "tests/containment/test_comb.py::test_direct_sum",
-    "tests/containment/test_comb.py::test_closed_form",
     "tests/cli/test_arena.py::",
     "tests/cli/test_cli.py::test_bad_input_through_python_dash_m_verify_cli",
     "tests/cli/test_cli_contract.py::test_bad_out_subprocess_is_one_line",
@@ -102,8 +106,6 @@ SLOW_TESTS = (
     "tests/core/test_schedule.py::test_one_and_two_workers_give_identical_results",
     "tests/lemmas/test_c01_c05_piecewise_scores.py::test_c4_in_the_papers_regime_certified_and_refuted",
     "tests/lemmas/test_def13_unconditional_sampler.py::",
-    "tests/maths/test_comb.py::test_theta_series_enclose_mpmath",
-    "tests/maths/test_comb.py::test_closed_form_direct_and_mpmath_agree",
     "tests/core/test_regress_partial.py::",
     "tests/lemmas/test_f02_gaussian_reverse_sde.py::test_model_mutants_are_caught",
     "tests/core/test_schedule.py::test_mutate_base_runs_in_parallel_give_the_same_summary",

@@ -9,41 +9,33 @@ import pytest
 
 from lemmas.c11_c12_score_networks import C11, C12
 from verify.core.errors import DomainError
-from verify.core.runner import empirical_constants, evaluate, run_lemma, verdict_counts
-
-# One worker runs the module, so the examples' runs below are made once.
-pytestmark = pytest.mark.xdist_group("c11_c12")
+from verify.core.runner import evaluate, params_key, run_lemma, verdict_counts
 
 
-def _run(lemma, constants=None):
-    only = dataclasses.replace(lemma, budget={"quick": 0})
-    return run_lemma(only, profile="quick", seed=0, constants=constants)
+def _fixed_records(lemma, main_job_records) -> list[dict]:
+    """The main job's records (quick profile, seed 0; tests/conftest.py) of ``lemma``'s fixed
+    examples, in their order: the runs of the examples at the stated constants, not made a
+    second time here."""
+    by_params = {
+        params_key(record["params"]): record for record in main_job_records[lemma.id]["records"]
+    }
+    return [by_params[params_key(example)] for example in lemma.examples]
 
 
-@pytest.fixture(scope="module")
-def examples_run():
-    """The run of each lemma's fixed examples at its stated constants, once for both tests
-    (the run is deterministic: no search, seed 0)."""
-    runs = {}
-
-    def run_of(lemma):
-        if lemma.id not in runs:
-            runs[lemma.id] = _run(lemma)
-        return runs[lemma.id]
-
-    return run_of
+def _part(record, name):
+    return next(p for p in record["parts"] if p["name"] == name)
 
 
 @pytest.mark.parametrize(("lemma", "name"), [(C11, "C11"), (C12, "C12")])
-def test_certified_then_refuted_below_the_empirical_error(lemma, name, examples_run) -> None:
-    run = examples_run(lemma)
-    assert verdict_counts(run)["certified"] == len(lemma.examples)
-    found = empirical_constants(run)[name]["empirical"]
+def test_certified_then_refuted_below_the_empirical_error(lemma, name, main_job_records) -> None:
+    records = _fixed_records(lemma, main_job_records)
+    assert [r["verdict"] for r in records] == ["certified"] * len(lemma.examples)
+    found = main_job_records[lemma.id]["constants"][name]["empirical"]
     assert 0 < found < 1e-2
     # Each example is refuted below its own empirical error (the examples span delta sigma^2
     # from 1/1024 to 1/2, and error/delta falls like delta: one constant cannot refute all).
-    for example, evaluation in zip(lemma.examples, run.evaluations, strict=True):
-        own = next(p for p in evaluation.parts if p.name == "error").empirical
+    for example, record in zip(lemma.examples, records, strict=True):
+        own = _part(record, "error")["empirical"]
         only = dataclasses.replace(lemma, examples=[example], budget={"quick": 0})
         refuted = run_lemma(only, profile="quick", seed=0, constants={name: Fraction(own / 4)})
         assert verdict_counts(refuted)["refuted"] == 1
@@ -52,15 +44,15 @@ def test_certified_then_refuted_below_the_empirical_error(lemma, name, examples_
 
 
 @pytest.mark.parametrize("lemma", [C11, C12])
-def test_records_reach_the_papers_regime(lemma, examples_run) -> None:
+def test_records_reach_the_papers_regime(lemma, main_job_records) -> None:
     # Issue 12 item 3: records at delta sigma^2 (per coordinate) <= 1e-3, certified.
-    run = examples_run(lemma)
+    records = _fixed_records(lemma, main_job_records)
     shares = []
-    for evaluation in run.evaluations:
-        p = evaluation.params
+    for record in records:
+        p = record["params"]
         shares.append(p["delta"] * p["sigma"] ** 2 / len(p.get("coords", [None])))
     assert min(shares) <= 1e-3
-    assert verdict_counts(run)["certified"] == len(run.evaluations)
+    assert all(r["verdict"] == "certified" for r in records)
 
 
 def test_domain_errors() -> None:

@@ -13,9 +13,21 @@ from verify.core.verdict import Verdict
 
 POINT = {"d": 8, "steps": 60, "samples": 600, "seed": 0, "score": "network"}
 
+# One worker runs the module, so the unmutated run below is made once.
+pytestmark = pytest.mark.xdist_group("t14")
 
-def test_network_driven_sde_is_consistent():
-    result = evaluate(T14, POINT, T14.stated_constants(), 64)
+
+@pytest.fixture(scope="module")
+def unmutated():
+    """Thm.1.4 at POINT, stated constants: what the model mutants are compared with, and the
+    network-driven SDE's own verdicts (one run of the network SDE for the three tests)."""
+    from tests.lemmas.model_mutants import unmutated_run
+
+    return unmutated_run(T14, [POINT])
+
+
+def test_network_driven_sde_is_consistent(unmutated):
+    (result,) = unmutated.evaluations
     assert result.verdict is Verdict.STATISTICAL, [p.to_json() for p in result.parts]
 
 
@@ -31,19 +43,19 @@ def test_domain_errors(bad):
         T14.validate_point({**POINT, **bad})
 
 
-def test_network_sampler_closeness_is_not_refuted():
-    result = evaluate(T14, POINT, T14.stated_constants(), 64)
+def test_network_sampler_closeness_is_not_refuted(unmutated):
+    (result,) = unmutated.evaluations
     part = {p.name: p for p in result.parts}["closeness_lower"]
     assert part.verdict is Verdict.STATISTICAL
     assert part.data["tau"] == 0.25
 
 
-def test_model_mutants_are_caught():
+def test_model_mutants_are_caught(unmutated):
     from tests.lemmas.model_mutants import assert_all_caught
 
     # the mutants run at d = 8 (POINT): the shifted sampler and the mixture score
     assert all(m.examples[0]["d"] == POINT["d"] for m in T14.model_mutants)
-    assert_all_caught(T14, [POINT])
+    assert_all_caught(T14, [POINT], base=unmutated)
 
 
 def test_planted_sampler_reads_k_above_zero_and_a_smaller_one_is_refuted():
