@@ -30,7 +30,7 @@ from __future__ import annotations
 import math
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
@@ -43,6 +43,7 @@ from verify.core.numbers import (
     certified_min,
     normal_upper_tail,
     normal_upper_tail_float,
+    precision,
     to_arb,
 )
 from verify.maths.laws import FiniteMixture
@@ -418,7 +419,9 @@ class CellData:
 
     Point data at the nodes and centres are tight balls; ``second_on``, ``third_on`` and
     ``density_on`` are interval evaluations over the cell, used only in remainder terms or as a
-    relative factor.
+    relative factor. The per-cell Taylor data (``score_mid`` .. ``density_on``, two thirds of
+    the cost) are computed on first use, at the working precision of the build: C.2, C.3 and
+    the product bounds read the node data only.
     """
 
     law: _Smoothed
@@ -426,12 +429,38 @@ class CellData:
     mean_at: list[arb]  # E[Y | u_i]
     derivative_at: list[arb]  # s'(u_i)
     cdf_at: list[arb]  # P(X <= u_i)
-    score_mid: list[arb]  # s(c_i), c_i the cell centre
-    derivative_mid: list[arb]  # s'(c_i)
-    second_mid: list[arb]  # s''(c_i)
-    second_on: list[arb]  # s''(cell)
-    third_on: list[arb]  # s'''(cell)
-    density_on: list[arb]  # p(cell)
+    prec: int  # the working precision of every enclosure
+    _cell_lists: tuple[list[arb], ...] | None = field(default=None, repr=False)
+
+    def _cells(self) -> tuple[list[arb], ...]:
+        if self._cell_lists is None:
+            with precision(self.prec):
+                self._cell_lists = _cell_taylor_data(self.law, self.nodes)
+        return self._cell_lists
+
+    @property
+    def score_mid(self) -> list[arb]:  # s(c_i), c_i the cell centre
+        return self._cells()[0]
+
+    @property
+    def derivative_mid(self) -> list[arb]:  # s'(c_i)
+        return self._cells()[1]
+
+    @property
+    def second_mid(self) -> list[arb]:  # s''(c_i)
+        return self._cells()[2]
+
+    @property
+    def second_on(self) -> list[arb]:  # s'' over the cell
+        return self._cells()[3]
+
+    @property
+    def third_on(self) -> list[arb]:  # s''' over the cell
+        return self._cells()[4]
+
+    @property
+    def density_on(self) -> list[arb]:  # p over the cell
+        return self._cells()[5]
 
     @property
     def h(self) -> Fraction:
@@ -491,6 +520,8 @@ def cell_data(law: _Smoothed, lo: Fraction, hi: Fraction, h: Fraction) -> CellDa
 
 
 def _cell_data(law: _Smoothed, lo: Fraction, hi: Fraction, h: Fraction) -> CellData:
+    import flint
+
     n = round((hi - lo) / h)
     if lo + n * h != hi:
         raise ValueError("core must be a whole number of cells")
@@ -503,9 +534,17 @@ def _cell_data(law: _Smoothed, lo: Fraction, hi: Fraction, h: Fraction) -> CellD
         means.append(m)
         derivs.append(var / (v * v) - 1 / v)
         cdf.append(law.lower_tail_mass(u))
+    return CellData(law, nodes, means, derivs, cdf, flint.ctx.prec)
+
+
+def _cell_taylor_data(law: _Smoothed, nodes: list[Fraction]) -> tuple[list[arb], ...]:
+    """(score_mid, derivative_mid, second_mid, second_on, third_on, density_on) of the cells
+    between consecutive ``nodes``."""
+    node_arbs = [to_arb(u) for u in nodes]
+    v = to_arb(law.variance)
     score_mid, deriv_mid, second_mid, second, third, dens = [], [], [], [], [], []
     v2 = v * v
-    for i in range(n):
+    for i in range(len(nodes) - 1):
         c = to_arb((nodes[i] + nodes[i + 1]) / 2)
         m, k2, k3 = posterior_cumulants(law, c, 3)
         score_mid.append((m - c) / v)
@@ -516,9 +555,7 @@ def _cell_data(law: _Smoothed, lo: Fraction, hi: Fraction, h: Fraction) -> CellD
         second.append(k3_on / (v2 * v))
         third.append(k4_on / (v2 * v2))
         dens.append(law.density(cell))
-    return CellData(
-        law, nodes, means, derivs, cdf, score_mid, deriv_mid, second_mid, second, third, dens
-    )
+    return score_mid, deriv_mid, second_mid, second, third, dens
 
 
 def quadratic_error_integral(
