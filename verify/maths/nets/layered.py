@@ -152,6 +152,16 @@ def scale_io(net: Layers, c_in: float, c_out: float) -> Layers:
     return layers
 
 
+def _take_columns(h, columns):
+    """h[:, columns] as a new tensor (numpy's take is several times faster than torch's
+    indexing along the second axis of a row-major CPU tensor)."""
+    import torch
+
+    if h.device.type == "cpu" and not h.requires_grad:
+        return torch.from_numpy(h.numpy().take(columns.numpy(), axis=1))
+    return torch.index_select(h, 1, columns)
+
+
 def _relu_module_class():
     import torch
 
@@ -185,15 +195,23 @@ def _relu_module_class():
             ]
 
         def _fast_layers(self):
-            """The weights as the forward pass multiplies them: dense when the layer is small
-            (torch's COO product is slower than a dense one of a few million entries), the COO
-            weight otherwise. Cached, not a buffer: the state_dict holds the COO weights only."""
+            """The weights as the forward pass multiplies them: a layer whose every row has one
+            nonzero weight as (column, weight) pairs (a gather: the instance networks' first
+            layer, where each unit reads one coordinate), dense when the layer is small (torch's
+            COO product is slower than a dense one of a few million entries), the COO weight
+            otherwise. Cached, not a buffer: the state_dict holds the COO weights only."""
             cached = self.__dict__.get("_fast")
             if cached is None:
                 cached = []
                 for w, b in self.layers():
                     rows, cols = w.shape
-                    fast = w.to_dense() if rows * cols <= _DENSE_ENTRIES else w
+                    row_index, col_index = w.indices()
+                    values = w.values()
+                    if w._nnz() == rows and bool((row_index == torch.arange(rows)).all()):
+                        # coalesced: one entry per row, in row order
+                        fast = (col_index.clone(), values.clone())
+                    else:
+                        fast = w.to_dense() if rows * cols <= _DENSE_ENTRIES else w
                     cached.append((fast, b))
                 self.__dict__["_fast"] = cached
             return cached
@@ -202,10 +220,18 @@ def _relu_module_class():
             h = x
             layers = self._fast_layers()
             for k, (w, b) in enumerate(layers):
-                dense = w.layout == torch.strided
-                h = h @ w.T + b if dense else torch.sparse.mm(w, h.T).T + b
+                if isinstance(w, tuple):
+                    # One nonzero per row: the dense product's sum is that one product (the
+                    # other terms are exact zeros), so h[:, j] * w is the same number.
+                    columns, weights = w
+                    h = _take_columns(h, columns).mul_(weights).add_(b)
+                elif w.layout == torch.strided:
+                    h = h @ w.T
+                    h += b  # in place: the same sum, one tensor fewer
+                else:
+                    h = torch.sparse.mm(w, h.T).T + b
                 if k < self.depth - 1:
-                    h = torch.relu(h)
+                    h = torch.relu_(h) if h.is_contiguous() else torch.relu(h)
             return h
 
         def parameter_count(self) -> int:
