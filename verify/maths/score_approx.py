@@ -558,6 +558,27 @@ def _cell_taylor_data(law: _Smoothed, nodes: list[Fraction]) -> tuple[list[arb],
     return score_mid, deriv_mid, second_mid, second, third, dens
 
 
+_HALF_WIDTH_CONSTANTS: dict[tuple[Fraction, int], tuple[arb, arb, arb, arb]] = {}
+
+
+def _half_width_constants(r: Fraction) -> tuple[arb, arb, arb, arb]:
+    """(2r, 2r^3/3, 2r^5/5, sqrt(r^7/126)) as ``quadratic_error_integral`` forms them (the same
+    operations in the same order), per half width and working precision: every cell of a
+    lattice shares them."""
+    import flint
+
+    key = (r, flint.ctx.prec)
+    found = _HALF_WIDTH_CONSTANTS.get(key)
+    if found is None:
+        if len(_HALF_WIDTH_CONSTANTS) > 64:
+            _HALF_WIDTH_CONSTANTS.clear()
+        ra = to_arb(r)
+        r3 = ra * ra * ra
+        found = (2 * ra, 2 * r3 / 3, 2 * r3 * ra * ra / 5, (r3 * r3 * ra / 126).sqrt())
+        _HALF_WIDTH_CONSTANTS[key] = found
+    return found
+
+
 def quadratic_error_integral(
     alpha: arb, beta: arb, kappa: arb, third: arb, r: Fraction, density: arb
 ) -> arb:
@@ -569,13 +590,12 @@ def quadratic_error_integral(
     :math:`\int q^2 = 2r\alpha^2 + \tfrac{2r^3}{3}(\beta^2 + 2\alpha\kappa)
     + \tfrac{2r^5}{5}\kappa^2` and :math:`\int G^2 t^6/36 = G^2 r^7/126`.
     """
-    ra = to_arb(r)
-    r3 = ra * ra * ra
-    main = 2 * ra * alpha * alpha + 2 * r3 / 3 * (beta * beta + 2 * alpha * kappa)
-    main += 2 * r3 * ra * ra / 5 * kappa * kappa
+    two_r, two_r3_by_3, two_r5_by_5, root_r7_by_126 = _half_width_constants(r)
+    main = two_r * alpha * alpha + two_r3_by_3 * (beta * beta + 2 * alpha * kappa)
+    main += two_r5_by_5 * kappa * kappa
     main_lo = main.lower() if main.lower() > 0 else arb(0)
     root_lo, root_hi = main_lo.sqrt(), main.upper().sqrt()
-    rest = third.abs_upper() * (r3 * r3 * ra / 126).sqrt()
+    rest = third.abs_upper() * root_r7_by_126
     hi = (root_hi + rest) * (root_hi + rest)
     lo_root = root_lo - rest
     lo = lo_root * lo_root if lo_root > 0 else arb(0)
@@ -642,18 +662,25 @@ def piecewise_linear_error(
         return cache[k]
 
     step = to_arb(h * grid_step)
+    half = h / 2
+    # The cell centre's offset from its grid node, (j + 1/2) h for the j-th cell of the grid
+    # interval (nodes are lo + i h exactly): the same rational, so the same enclosure, as
+    # centre(i) - nodes[k * grid_step]; and one slope per grid interval.
+    offsets = [to_arb(data.centre(j) - data.nodes[0]) for j in range(min(grid_step, n))]
+    slopes: dict[int, arb] = {}
+    score_mid, derivative_mid, second_mid = data.score_mid, data.derivative_mid, data.second_mid
+    third_on, density_on = data.third_on, data.density_on
     for i in range(n):
         k = i // grid_step
-        left, right = value(k), value(k + 1)
-        slope = (right - left) / step
-        offset = data.centre(i) - data.nodes[k * grid_step]
-        f_centre = left + slope * to_arb(offset)
-        alpha = f_centre - data.score_mid[i]
-        beta = slope - data.derivative_mid[i]
-        kappa = -data.second_mid[i] / 2
-        total += quadratic_error_integral(
-            alpha, beta, kappa, data.third_on[i], h / 2, data.density_on[i]
-        )
+        left = value(k)
+        slope = slopes.get(k)
+        if slope is None:
+            slope = slopes[k] = (value(k + 1) - left) / step
+        f_centre = left + slope * offsets[i - k * grid_step]
+        alpha = f_centre - score_mid[i]
+        beta = slope - derivative_mid[i]
+        kappa = -second_mid[i] / 2
+        total += quadratic_error_integral(alpha, beta, kappa, third_on[i], half, density_on[i])
     return total
 
 
