@@ -248,6 +248,8 @@ class _Smoothed:
         atoms, _, logw, v, _ = self.arbs()
         centre = arb(x.mid())
         shifted, offsets = self._posterior_frame(centre, atoms, logw, v)
+        if x.rad() == 0:  # a point: rho = 0 exactly, and t + 0 d / v is t itself
+            return [exp_range(t) for t in shifted]
         rho = x - centre
         return [exp_range(t + rho * d / v) for t, d in zip(shifted, offsets, strict=True)]
 
