@@ -28,6 +28,7 @@ screen; every certified number goes through arb.
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -1063,21 +1064,21 @@ def pwl_error(
     lo, hi = law.core(grid_step, grid_anchor)
     data = cell_data(law, lo, hi, grid_step / subcells)
     first = data.nodes[0]
-    values = dict(zip(f.breakpoints, f.values_at_breakpoints(), strict=True))
-    t_lo, t_hi = f.breakpoints[0], f.breakpoints[-1]
-    v_lo, v_hi = values[t_lo], values[t_hi]
-    a_lo, a_hi = f.slopes[0], f.slopes[-1]
+    # Grid points x = first + k grid_step: breakpoints are a subset (integer k_i), so f(x) is
+    # exactly f(t_i) + a (k - k_i) grid_step on the piece of slope a that holds x, with t_i its
+    # left end (t_1 on the first piece): the same rational as f(x), from integers and one
+    # Fraction per piece instead of rational grid points, comparisons and a search among them.
+    offsets = [(t - first) / grid_step for t in f.breakpoints]
+    if any(q.denominator != 1 for q in offsets):
+        raise ValueError("the core must start on the grid of the breakpoints")
+    knots = [q.numerator for q in offsets]
+    at_knots = f.values_at_breakpoints()
+    rises = [a * grid_step for a in f.slopes]  # f's change per grid step on each piece
 
     def value(k: int) -> arb:
-        # Grid points: breakpoints are a subset, so between them f is linear; evaluate exactly.
-        x = first + k * grid_step
-        if x in values:
-            return to_arb(values[x])
-        if x < t_lo:
-            return to_arb(v_lo + a_lo * (x - t_lo))
-        if x > t_hi:
-            return to_arb(v_hi + a_hi * (x - t_hi))
-        return to_arb(f(x))
+        piece = bisect_right(knots, k)
+        anchor = max(piece - 1, 0)
+        return to_arb(at_knots[anchor] + rises[piece] * (k - knots[anchor]))
 
     error = piecewise_linear_error(data, value, subcells)
     lo, hi = data.nodes[0], data.nodes[-1]
