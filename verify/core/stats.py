@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from fractions import Fraction
 from functools import lru_cache
 
@@ -72,6 +72,57 @@ def _spread(k: int, n: int) -> float:
     return 12 * math.sqrt(p * (1 - p) / n) + 12 / n
 
 
+# The bisections below decide most steps with a float estimate of the probability (scipy's
+# regularized incomplete beta), certified steps only where the estimate lies within this relative
+# margin of the level, and certify the endpoint they return (or redo the search certified step by
+# step should that fail): the arb evaluations are the costly part. A float error can only move
+# the endpoint inward, never make it unsound; with scipy's accuracy (~1e-14 relative) every
+# decision is the certified one, so the endpoints are those of the all-certified search.
+_SCREEN_MARGIN = 1e-6
+
+
+def _screen(estimate: float, level: float) -> bool | None:
+    """estimate <= level when clearly so (True), clearly not (False), None when too close."""
+    if not math.isfinite(estimate):
+        return None
+    if estimate <= level * (1 - _SCREEN_MARGIN):
+        return True
+    if estimate >= level * (1 + _SCREEN_MARGIN):
+        return False
+    return None
+
+
+def _bisect(
+    inner: Fraction,
+    outer: Fraction,
+    valid: Callable[[Fraction], bool],
+    estimate: Callable[[float], float],
+    level: float,
+) -> Fraction:
+    """The bisection of a Clopper-Pearson end from ``inner`` (valid, certified) towards
+    ``outer`` (k/n), until the bracket is below 2^-30 of the valid end; the returned point is
+    certified valid. ``estimate(p)`` is a float value of the probability ``valid`` bounds."""
+
+    def search(screened: bool) -> tuple[Fraction, bool]:
+        good, bad, certain = inner, outer, True
+        for _ in range(_BISECTION_STEPS):
+            mid = Fraction(float((good + bad) / 2))  # keep denominators dyadic and short
+            if mid in (good, bad) or abs(bad - good) <= good * Fraction(1, 2**30):
+                break
+            decided = _screen(estimate(float(mid)), level) if screened else None
+            ok = valid(mid) if decided is None else decided
+            if ok:
+                good, certain = mid, decided is None
+            else:
+                bad = mid
+        return good, certain
+
+    found, certain = search(screened=True)
+    if certain or valid(found):
+        return found
+    return search(screened=False)[0]
+
+
 @lru_cache(maxsize=4096)
 def clopper_pearson_lower(k: int, n: int, alpha: float) -> Fraction:
     """One-sided lower confidence bound at level 1 - alpha: P(p < result) <= alpha, rounded down.
@@ -82,6 +133,8 @@ def clopper_pearson_lower(k: int, n: int, alpha: float) -> Fraction:
     _check_counts(k, n, alpha)
     if k == 0:
         return Fraction(0)
+    from scipy.special import betainc
+
     with precision(80):
         level = lower(to_arb(alpha))
 
@@ -91,16 +144,13 @@ def clopper_pearson_lower(k: int, n: int, alpha: float) -> Fraction:
         lo = Fraction(max(0.0, k / n - _spread(k, n)))
         if lo > 0 and not valid(lo):
             lo = Fraction(0)
-        hi = Fraction(k, n)
-        for _ in range(_BISECTION_STEPS):
-            mid = Fraction(float((lo + hi) / 2))  # keep denominators dyadic and short
-            if mid in (lo, hi) or hi - lo <= lo * Fraction(1, 2**30):
-                break
-            if valid(mid):
-                lo = mid
-            else:
-                hi = mid
-        return lo
+        return _bisect(
+            lo,
+            Fraction(k, n),
+            valid,
+            lambda p: float(betainc(k, n - k + 1, p)),  # P(Bin(n, p) >= k)
+            float(level),
+        )
 
 
 @lru_cache(maxsize=4096)
@@ -112,6 +162,8 @@ def clopper_pearson_upper(k: int, n: int, alpha: float) -> Fraction:
     _check_counts(k, n, alpha)
     if k == n:
         return Fraction(1)
+    from scipy.special import betaincc
+
     with precision(80):
         level = lower(to_arb(alpha))
 
@@ -121,16 +173,13 @@ def clopper_pearson_upper(k: int, n: int, alpha: float) -> Fraction:
         hi = Fraction(min(1.0, k / n + _spread(k, n)))
         if hi < 1 and not valid(hi):
             hi = Fraction(1)
-        lo = Fraction(k, n)
-        for _ in range(_BISECTION_STEPS):
-            mid = Fraction(float((lo + hi) / 2))
-            if mid in (lo, hi) or hi - lo <= hi * Fraction(1, 2**30):
-                break
-            if valid(mid):
-                hi = mid
-            else:
-                lo = mid
-        return hi
+        return _bisect(
+            hi,
+            Fraction(k, n),
+            valid,
+            lambda p: float(betaincc(k + 1, n - k, p)),  # P(Bin(n, p) <= k)
+            float(level),
+        )
 
 
 @lru_cache(maxsize=1024)
@@ -142,31 +191,57 @@ def quantile_order_indices(n: int, q: float, alpha: float) -> tuple[int, int]:
     """
     if not (n >= 1 and 0 < q < 1 and 0 < alpha < 1):
         raise ValueError(f"bad arguments n={n}, q={q}, alpha={alpha}")
+    from scipy.special import betainc, betaincc
+
+    half = alpha / 2
     with precision(96):
         target = 1 - to_arb(alpha) / 2
-        mean = n * q
-        # k_lo: largest k with P(Bin(n, q) >= k) = 1 - cdf(k - 1) certainly >= 1 - alpha/2.
-        k_lo = 0
-        k = max(1, int(mean))
-        while k >= 1:
-            if lower(1 - binomial_cdf(k - 1, n, q)) >= upper(target):
-                k_lo = k
-                break
-            k -= 1
-        if k_lo:
-            while k_lo + 1 <= n and lower(1 - binomial_cdf(k_lo, n, q)) >= upper(target):
-                k_lo += 1
-        # k_hi: smallest k with P(Bin(n, q) <= k - 1) certainly >= 1 - alpha/2.
-        k_hi = n + 1
-        k = min(n, math.ceil(mean) + 1)
-        while k <= n:
-            if lower(binomial_cdf(k - 1, n, q)) >= upper(target):
-                k_hi = k
-                break
-            k += 1
-        while k_hi - 1 >= 1 and k_hi <= n and lower(binomial_cdf(k_hi - 2, n, q)) >= upper(target):
-            k_hi -= 1
-        return k_lo, k_hi
+
+        def lo_holds(k: int) -> bool:  # P(Bin(n, q) >= k) certainly >= 1 - alpha/2
+            return lower(1 - binomial_cdf(k - 1, n, q)) >= upper(target)
+
+        def hi_holds(k: int) -> bool:  # P(Bin(n, q) <= k - 1) certainly >= 1 - alpha/2
+            return lower(binomial_cdf(k - 1, n, q)) >= upper(target)
+
+        def search(screened: bool) -> tuple[int, int]:
+            # Float screen (see _bisect): P(Bin <= k - 1) <= alpha/2 for the lower side,
+            # P(Bin >= k) <= alpha/2 for the upper one, for 1 <= k <= n.
+            def lo_ok(k: int) -> bool:
+                decided = _screen(float(betaincc(k, n - k + 1, q)), half) if screened else None
+                return lo_holds(k) if decided is None else decided
+
+            def hi_ok(k: int) -> bool:
+                decided = _screen(float(betainc(k, n - k + 1, q)), half) if screened else None
+                return hi_holds(k) if decided is None else decided
+
+            mean = n * q
+            # k_lo: largest k with P(Bin(n, q) >= k) = 1 - cdf(k - 1) certainly >= 1 - alpha/2.
+            k_lo = 0
+            k = max(1, int(mean))
+            while k >= 1:
+                if lo_ok(k):
+                    k_lo = k
+                    break
+                k -= 1
+            if k_lo:
+                while k_lo + 1 <= n and lo_ok(k_lo + 1):
+                    k_lo += 1
+            # k_hi: smallest k with P(Bin(n, q) <= k - 1) certainly >= 1 - alpha/2.
+            k_hi = n + 1
+            k = min(n, math.ceil(mean) + 1)
+            while k <= n:
+                if hi_ok(k):
+                    k_hi = k
+                    break
+                k += 1
+            while k_hi - 1 >= 1 and k_hi <= n and hi_ok(k_hi - 1):
+                k_hi -= 1
+            return k_lo, k_hi
+
+        k_lo, k_hi = search(screened=True)
+        if (k_lo == 0 or lo_holds(k_lo)) and (k_hi == n + 1 or hi_holds(k_hi)):
+            return k_lo, k_hi
+        return search(screened=False)
 
 
 def tv_deviation(n: int, cells: int, alpha: float) -> Fraction:
@@ -218,6 +293,18 @@ def exceedance_interval(
     return clopper_pearson_lower(k_lo, n, alpha), clopper_pearson_upper(k_hi, n, alpha), k_lo, k_hi
 
 
+def _exact_prefix_sums(values: Sequence[Fraction]) -> tuple[list[int], int]:
+    """The prefix sums [0, v_0, v_0 + v_1, ...] exactly, as integers over one common denominator
+    (the lcm of the denominators: the largest power of two for floats): integer additions
+    instead of a gcd per Fraction sum, the same rationals."""
+    common = math.lcm(*(v.denominator for v in values)) if values else 1
+    running, sums = 0, [0]
+    for v in values:
+        running += v.numerator * (common // v.denominator)
+        sums.append(running)
+    return sums, common
+
+
 def nonnegative_mean_lower(
     values: Sequence[float], levels: Sequence[Fraction | float], alpha: float
 ) -> Fraction:
@@ -237,10 +324,10 @@ def nonnegative_mean_lower(
     if any(not v >= 0 for v in values):
         raise ValueError("values must be nonnegative numbers")
     share = alpha / (2 * len(levels))
-    exact = sorted(Fraction(v) for v in values)  # floats are dyadic: exact, cheap sums
-    prefix = [Fraction(0)]
-    for v in exact:
-        prefix.append(prefix[-1] + v)
+    # Floats sort as their exact rationals do (equal floats, equal rationals): sorting the floats
+    # is the same order at a fraction of the cost of comparing Fractions.
+    exact = [Fraction(v) for v in sorted(values)]  # floats are dyadic: exact, cheap sums
+    prefix, common = _exact_prefix_sums(exact)
     best = Fraction(0)
     with precision(96):
         slack = ((1 / to_arb(share)).log() / (2 * n)).sqrt()
@@ -248,7 +335,7 @@ def nonnegative_mean_lower(
             m = Fraction(level)
             below = bisect_left(exact, m)  # values < m; the rest are clipped to m
             exceed = n - below
-            clipped = (prefix[below] + m * exceed) / n
+            clipped = (Fraction(prefix[below], common) + m * exceed) / n
             best = max(best, lower(to_arb(clipped) - to_arb(m) * slack))
             # The Clopper-Pearson lower end is at most exceed/n: skip it (the costly part, a
             # bisection on the beta function) when even m exceed/n cannot beat the best so far.
@@ -276,9 +363,11 @@ def empirical_bernstein_upper(
     exact = [Fraction(v) for v in values]
     if any(not 0 <= v <= m for v in exact):
         raise ValueError("values must lie in [0, bound]")
-    total = sum(exact, Fraction(0))
+    sums, common = _exact_prefix_sums(exact)  # exact sums over one common denominator
+    total = Fraction(sums[-1], common)
+    squares = sum((v.numerator * (common // v.denominator)) ** 2 for v in exact)
     mean = total / n
-    variance = (sum((v * v for v in exact), Fraction(0)) - total * mean) / (n - 1)
+    variance = (Fraction(squares, common * common) - total * mean) / (n - 1)
     with precision(96):
         log_term = (2 / to_arb(alpha)).log()
         return (

@@ -28,9 +28,10 @@ screen; every certified number goes through arb.
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
@@ -43,6 +44,7 @@ from verify.core.numbers import (
     certified_min,
     normal_upper_tail,
     normal_upper_tail_float,
+    precision,
     to_arb,
 )
 from verify.maths.laws import FiniteMixture
@@ -247,6 +249,8 @@ class _Smoothed:
         atoms, _, logw, v, _ = self.arbs()
         centre = arb(x.mid())
         shifted, offsets = self._posterior_frame(centre, atoms, logw, v)
+        if x.rad() == 0:  # a point: rho = 0 exactly, and t + 0 d / v is t itself
+            return [exp_range(t) for t in shifted]
         rho = x - centre
         return [exp_range(t + rho * d / v) for t, d in zip(shifted, offsets, strict=True)]
 
@@ -418,7 +422,9 @@ class CellData:
 
     Point data at the nodes and centres are tight balls; ``second_on``, ``third_on`` and
     ``density_on`` are interval evaluations over the cell, used only in remainder terms or as a
-    relative factor.
+    relative factor. The per-cell Taylor data (``score_mid`` .. ``density_on``, two thirds of
+    the cost) are computed on first use, at the working precision of the build: C.2, C.3 and
+    the product bounds read the node data only.
     """
 
     law: _Smoothed
@@ -426,12 +432,38 @@ class CellData:
     mean_at: list[arb]  # E[Y | u_i]
     derivative_at: list[arb]  # s'(u_i)
     cdf_at: list[arb]  # P(X <= u_i)
-    score_mid: list[arb]  # s(c_i), c_i the cell centre
-    derivative_mid: list[arb]  # s'(c_i)
-    second_mid: list[arb]  # s''(c_i)
-    second_on: list[arb]  # s''(cell)
-    third_on: list[arb]  # s'''(cell)
-    density_on: list[arb]  # p(cell)
+    prec: int  # the working precision of every enclosure
+    _cell_lists: tuple[list[arb], ...] | None = field(default=None, repr=False)
+
+    def _cells(self) -> tuple[list[arb], ...]:
+        if self._cell_lists is None:
+            with precision(self.prec):
+                self._cell_lists = _cell_taylor_data(self.law, self.nodes)
+        return self._cell_lists
+
+    @property
+    def score_mid(self) -> list[arb]:  # s(c_i), c_i the cell centre
+        return self._cells()[0]
+
+    @property
+    def derivative_mid(self) -> list[arb]:  # s'(c_i)
+        return self._cells()[1]
+
+    @property
+    def second_mid(self) -> list[arb]:  # s''(c_i)
+        return self._cells()[2]
+
+    @property
+    def second_on(self) -> list[arb]:  # s'' over the cell
+        return self._cells()[3]
+
+    @property
+    def third_on(self) -> list[arb]:  # s''' over the cell
+        return self._cells()[4]
+
+    @property
+    def density_on(self) -> list[arb]:  # p over the cell
+        return self._cells()[5]
 
     @property
     def h(self) -> Fraction:
@@ -491,6 +523,8 @@ def cell_data(law: _Smoothed, lo: Fraction, hi: Fraction, h: Fraction) -> CellDa
 
 
 def _cell_data(law: _Smoothed, lo: Fraction, hi: Fraction, h: Fraction) -> CellData:
+    import flint
+
     n = round((hi - lo) / h)
     if lo + n * h != hi:
         raise ValueError("core must be a whole number of cells")
@@ -503,9 +537,17 @@ def _cell_data(law: _Smoothed, lo: Fraction, hi: Fraction, h: Fraction) -> CellD
         means.append(m)
         derivs.append(var / (v * v) - 1 / v)
         cdf.append(law.lower_tail_mass(u))
+    return CellData(law, nodes, means, derivs, cdf, flint.ctx.prec)
+
+
+def _cell_taylor_data(law: _Smoothed, nodes: list[Fraction]) -> tuple[list[arb], ...]:
+    """(score_mid, derivative_mid, second_mid, second_on, third_on, density_on) of the cells
+    between consecutive ``nodes``."""
+    node_arbs = [to_arb(u) for u in nodes]
+    v = to_arb(law.variance)
     score_mid, deriv_mid, second_mid, second, third, dens = [], [], [], [], [], []
     v2 = v * v
-    for i in range(n):
+    for i in range(len(nodes) - 1):
         c = to_arb((nodes[i] + nodes[i + 1]) / 2)
         m, k2, k3 = posterior_cumulants(law, c, 3)
         score_mid.append((m - c) / v)
@@ -516,9 +558,28 @@ def _cell_data(law: _Smoothed, lo: Fraction, hi: Fraction, h: Fraction) -> CellD
         second.append(k3_on / (v2 * v))
         third.append(k4_on / (v2 * v2))
         dens.append(law.density(cell))
-    return CellData(
-        law, nodes, means, derivs, cdf, score_mid, deriv_mid, second_mid, second, third, dens
-    )
+    return score_mid, deriv_mid, second_mid, second, third, dens
+
+
+_HALF_WIDTH_CONSTANTS: dict[tuple[Fraction, int], tuple[arb, arb, arb, arb]] = {}
+
+
+def _half_width_constants(r: Fraction) -> tuple[arb, arb, arb, arb]:
+    """(2r, 2r^3/3, 2r^5/5, sqrt(r^7/126)) as ``quadratic_error_integral`` forms them (the same
+    operations in the same order), per half width and working precision: every cell of a
+    lattice shares them."""
+    import flint
+
+    key = (r, flint.ctx.prec)
+    found = _HALF_WIDTH_CONSTANTS.get(key)
+    if found is None:
+        if len(_HALF_WIDTH_CONSTANTS) > 64:
+            _HALF_WIDTH_CONSTANTS.clear()
+        ra = to_arb(r)
+        r3 = ra * ra * ra
+        found = (2 * ra, 2 * r3 / 3, 2 * r3 * ra * ra / 5, (r3 * r3 * ra / 126).sqrt())
+        _HALF_WIDTH_CONSTANTS[key] = found
+    return found
 
 
 def quadratic_error_integral(
@@ -532,13 +593,12 @@ def quadratic_error_integral(
     :math:`\int q^2 = 2r\alpha^2 + \tfrac{2r^3}{3}(\beta^2 + 2\alpha\kappa)
     + \tfrac{2r^5}{5}\kappa^2` and :math:`\int G^2 t^6/36 = G^2 r^7/126`.
     """
-    ra = to_arb(r)
-    r3 = ra * ra * ra
-    main = 2 * ra * alpha * alpha + 2 * r3 / 3 * (beta * beta + 2 * alpha * kappa)
-    main += 2 * r3 * ra * ra / 5 * kappa * kappa
+    two_r, two_r3_by_3, two_r5_by_5, root_r7_by_126 = _half_width_constants(r)
+    main = two_r * alpha * alpha + two_r3_by_3 * (beta * beta + 2 * alpha * kappa)
+    main += two_r5_by_5 * kappa * kappa
     main_lo = main.lower() if main.lower() > 0 else arb(0)
     root_lo, root_hi = main_lo.sqrt(), main.upper().sqrt()
-    rest = third.abs_upper() * (r3 * r3 * ra / 126).sqrt()
+    rest = third.abs_upper() * root_r7_by_126
     hi = (root_hi + rest) * (root_hi + rest)
     lo_root = root_lo - rest
     lo = lo_root * lo_root if lo_root > 0 else arb(0)
@@ -605,18 +665,25 @@ def piecewise_linear_error(
         return cache[k]
 
     step = to_arb(h * grid_step)
+    half = h / 2
+    # The cell centre's offset from its grid node, (j + 1/2) h for the j-th cell of the grid
+    # interval (nodes are lo + i h exactly): the same rational, so the same enclosure, as
+    # centre(i) - nodes[k * grid_step]; and one slope per grid interval.
+    offsets = [to_arb(data.centre(j) - data.nodes[0]) for j in range(min(grid_step, n))]
+    slopes: dict[int, arb] = {}
+    score_mid, derivative_mid, second_mid = data.score_mid, data.derivative_mid, data.second_mid
+    third_on, density_on = data.third_on, data.density_on
     for i in range(n):
         k = i // grid_step
-        left, right = value(k), value(k + 1)
-        slope = (right - left) / step
-        offset = data.centre(i) - data.nodes[k * grid_step]
-        f_centre = left + slope * to_arb(offset)
-        alpha = f_centre - data.score_mid[i]
-        beta = slope - data.derivative_mid[i]
-        kappa = -data.second_mid[i] / 2
-        total += quadratic_error_integral(
-            alpha, beta, kappa, data.third_on[i], h / 2, data.density_on[i]
-        )
+        left = value(k)
+        slope = slopes.get(k)
+        if slope is None:
+            slope = slopes[k] = (value(k + 1) - left) / step
+        f_centre = left + slope * offsets[i - k * grid_step]
+        alpha = f_centre - score_mid[i]
+        beta = slope - derivative_mid[i]
+        kappa = -second_mid[i] / 2
+        total += quadratic_error_integral(alpha, beta, kappa, third_on[i], half, density_on[i])
     return total
 
 
@@ -997,21 +1064,21 @@ def pwl_error(
     lo, hi = law.core(grid_step, grid_anchor)
     data = cell_data(law, lo, hi, grid_step / subcells)
     first = data.nodes[0]
-    values = dict(zip(f.breakpoints, f.values_at_breakpoints(), strict=True))
-    t_lo, t_hi = f.breakpoints[0], f.breakpoints[-1]
-    v_lo, v_hi = values[t_lo], values[t_hi]
-    a_lo, a_hi = f.slopes[0], f.slopes[-1]
+    # Grid points x = first + k grid_step: breakpoints are a subset (integer k_i), so f(x) is
+    # exactly f(t_i) + a (k - k_i) grid_step on the piece of slope a that holds x, with t_i its
+    # left end (t_1 on the first piece): the same rational as f(x), from integers and one
+    # Fraction per piece instead of rational grid points, comparisons and a search among them.
+    offsets = [(t - first) / grid_step for t in f.breakpoints]
+    if any(q.denominator != 1 for q in offsets):
+        raise ValueError("the core must start on the grid of the breakpoints")
+    knots = [q.numerator for q in offsets]
+    at_knots = f.values_at_breakpoints()
+    rises = [a * grid_step for a in f.slopes]  # f's change per grid step on each piece
 
     def value(k: int) -> arb:
-        # Grid points: breakpoints are a subset, so between them f is linear; evaluate exactly.
-        x = first + k * grid_step
-        if x in values:
-            return to_arb(values[x])
-        if x < t_lo:
-            return to_arb(v_lo + a_lo * (x - t_lo))
-        if x > t_hi:
-            return to_arb(v_hi + a_hi * (x - t_hi))
-        return to_arb(f(x))
+        piece = bisect_right(knots, k)
+        anchor = max(piece - 1, 0)
+        return to_arb(at_knots[anchor] + rises[piece] * (k - knots[anchor]))
 
     error = piecewise_linear_error(data, value, subcells)
     lo, hi = data.nodes[0], data.nodes[-1]

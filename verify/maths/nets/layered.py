@@ -86,6 +86,31 @@ def deepen(net: Layers, depth: int) -> Layers:
     return net if depth == len(net) else compose(identity(out_dim(net), depth - len(net) + 1), net)
 
 
+def _block_diag(blocks: Sequence[sp.csr_matrix]) -> sp.csr_matrix:
+    """``sp.block_diag(blocks, format="csr")``: the same matrix (entries, their order, the
+    canonical form), its CSR arrays concatenated directly instead of through COO (scipy's route
+    costs ~1 ms a call, and the instance networks take hundreds)."""
+    parts = [sp.csr_matrix(w) for w in blocks]
+    indptr, indices, data = [np.zeros(1, dtype=np.int64)], [], []
+    rows = cols = stored = 0
+    for w in parts:
+        first, last = int(w.indptr[0]), int(w.indptr[-1])
+        indptr.append(w.indptr[1:].astype(np.int64) - first + stored)
+        indices.append(w.indices[first:last].astype(np.int64) + cols)
+        data.append(w.data[first:last])
+        rows, cols, stored = rows + w.shape[0], cols + w.shape[1], stored + last - first
+    merged = sp.csr_matrix(
+        (
+            np.concatenate(data).astype(np.float64, copy=False),
+            np.concatenate(indices),
+            np.concatenate(indptr),
+        ),
+        shape=(rows, cols),
+    )
+    merged.sum_duplicates()  # sorted indices, as block_diag's COO-to-CSR conversion leaves them
+    return merged
+
+
 def _side_by_side(nets: Sequence[Layers], shared_input: bool) -> Layers:
     depth = max(len(n) for n in nets)
     padded = [deepen(n, depth) for n in nets]
@@ -95,7 +120,7 @@ def _side_by_side(nets: Sequence[Layers], shared_input: bool) -> Layers:
         if level == 0 and shared_input:
             weight = sp.vstack([w for w, _ in blocks], format="csr")
         else:
-            weight = sp.block_diag([w for w, _ in blocks], format="csr")
+            weight = _block_diag([w for w, _ in blocks])
         layers.append((weight, np.concatenate([b for _, b in blocks])))
     return layers
 
@@ -125,6 +150,16 @@ def scale_io(net: Layers, c_in: float, c_out: float) -> Layers:
     w, b = layers[-1]
     layers[-1] = (sp.csr_matrix(w * c_out), b * c_out)
     return layers
+
+
+def _take_columns(h, columns):
+    """h[:, columns] as a new tensor (numpy's take is several times faster than torch's
+    indexing along the second axis of a row-major CPU tensor)."""
+    import torch
+
+    if h.device.type == "cpu" and not h.requires_grad:
+        return torch.from_numpy(h.numpy().take(columns.numpy(), axis=1))
+    return torch.index_select(h, 1, columns)
 
 
 def _relu_module_class():
@@ -160,15 +195,23 @@ def _relu_module_class():
             ]
 
         def _fast_layers(self):
-            """The weights as the forward pass multiplies them: dense when the layer is small
-            (torch's COO product is slower than a dense one of a few million entries), the COO
-            weight otherwise. Cached, not a buffer: the state_dict holds the COO weights only."""
+            """The weights as the forward pass multiplies them: a layer whose every row has one
+            nonzero weight as (column, weight) pairs (a gather: the instance networks' first
+            layer, where each unit reads one coordinate), dense when the layer is small (torch's
+            COO product is slower than a dense one of a few million entries), the COO weight
+            otherwise. Cached, not a buffer: the state_dict holds the COO weights only."""
             cached = self.__dict__.get("_fast")
             if cached is None:
                 cached = []
                 for w, b in self.layers():
                     rows, cols = w.shape
-                    fast = w.to_dense() if rows * cols <= _DENSE_ENTRIES else w
+                    row_index, col_index = w.indices()
+                    values = w.values()
+                    if w._nnz() == rows and bool((row_index == torch.arange(rows)).all()):
+                        # coalesced: one entry per row, in row order
+                        fast = (col_index.clone(), values.clone())
+                    else:
+                        fast = w.to_dense() if rows * cols <= _DENSE_ENTRIES else w
                     cached.append((fast, b))
                 self.__dict__["_fast"] = cached
             return cached
@@ -177,10 +220,18 @@ def _relu_module_class():
             h = x
             layers = self._fast_layers()
             for k, (w, b) in enumerate(layers):
-                dense = w.layout == torch.strided
-                h = h @ w.T + b if dense else torch.sparse.mm(w, h.T).T + b
+                if isinstance(w, tuple):
+                    # One nonzero per row: the dense product's sum is that one product (the
+                    # other terms are exact zeros), so h[:, j] * w is the same number.
+                    columns, weights = w
+                    h = _take_columns(h, columns).mul_(weights).add_(b)
+                elif w.layout == torch.strided:
+                    h = h @ w.T
+                    h += b  # in place: the same sum, one tensor fewer
+                else:
+                    h = torch.sparse.mm(w, h.T).T + b
                 if k < self.depth - 1:
-                    h = torch.relu(h)
+                    h = torch.relu_(h) if h.is_contiguous() else torch.relu(h)
             return h
 
         def parameter_count(self) -> int:
