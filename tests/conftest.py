@@ -55,7 +55,8 @@ import pytest  # noqa: E402
 
 @pytest.fixture(scope="session")
 def main_job_results(tmp_path_factory, worker_id) -> tuple[int, Path]:
-    """(exit code, results.json) of ``verify run --no-html``, run once per session.
+    """(exit code, results.json) of ``verify run --no-html --no-plots``, run once per session
+    (the figures are drawn by tests/report from records of their own).
 
     Under pytest-xdist every worker has its own session: the first to take the lock runs the
     main job into the run's shared base temp folder and records its exit code; the others wait
@@ -72,7 +73,9 @@ def main_job_results(tmp_path_factory, worker_id) -> tuple[int, Path]:
     done = folder / "exit-code.json"
     with FileLock(str(shared / "main-job.lock")):
         if not done.exists():
-            code = main(["run", "--out", str(folder / "out"), "--no-html", "--jobs", "1"])
+            code = main(
+                ["run", "--out", str(folder / "out"), "--no-html", "--no-plots", "--jobs", "1"]
+            )
             done.write_text(json.dumps(code))
     return json.loads(done.read_text()), folder / "out" / "results.json"
 

@@ -22,6 +22,12 @@ def _line_plot(records: list, out: Path) -> list[str]:
     return [save(fig, out, f"{records[0]['lemma']}.png", dpi=60)]
 
 
+def _count_plot(records: list, out: Path) -> list[str]:
+    fig, ax = pyplot().subplots(figsize=(3, 2))
+    ax.bar([0], [len(records)])
+    return [save(fig, out, "count.png", dpi=60)]
+
+
 def _broken_plot(records: list, out: Path) -> list[str]:
     raise ValueError("no axes today")
 
@@ -60,3 +66,24 @@ def test_a_plot_that_raises_leaves_its_message(plotted_lemmas: dict, tmp_path: P
     assert drawn["X.3"]["plots"] == [] and drawn["X.3"]["plot_error"] == "ValueError: no axes today"
     assert all("plot_error" not in drawn[i] for i in ("X.1", "X.2"))
     assert plotted_lemmas["lemmas"][0].get("plots") is None, "the input document is not changed"
+
+
+def test_no_plots_draws_none_and_the_reports_say_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.report.test_html import sample_results
+    from verify.report import render
+
+    doc = sample_results()  # C.16 and C.9 carry records; neither draws plots when registered
+    monkeypatch.setitem(
+        registry.all_lemmas(), "C.16", dataclasses.replace(registry.get("C.16"), plots=_count_plot)
+    )
+    render(doc, tmp_path / "skipped", plots=False)
+    assert not list((tmp_path / "skipped").glob("*.png"))
+    markdown = (tmp_path / "skipped" / "report.md").read_text(encoding="utf-8")
+    assert markdown.count("Plots not drawn in this run") == 1
+    assert "Plots not drawn" in (tmp_path / "skipped" / "lemma-C.16.html").read_text()
+    assert "draws no plots" in (tmp_path / "skipped" / "lemma-C.9.html").read_text()
+    render(doc, tmp_path / "drawn")
+    assert [p.name for p in (tmp_path / "drawn").glob("*.png")] == ["count.png"]
+    assert "Plots not drawn" not in (tmp_path / "drawn" / "report.md").read_text()

@@ -50,15 +50,22 @@ def add_parser(sub) -> None:
         help=f"starting working precision in bits (default: {DEFAULT_PRECISION})",
     )
     parser.add_argument("--no-html", action="store_true", help="skip the HTML report")
+    parser.add_argument(
+        "--no-plots",
+        action="store_true",
+        help="skip the figures (the reports say so; 'verify report' draws them later)",
+    )
     add_parallel_options(parser, "the lemmas")
 
 
-def _write_reports(doc: dict[str, Any], out: Path, html: bool, jobs: int) -> None:
+def _write_reports(
+    doc: dict[str, Any], out: Path, html: bool, jobs: int, plots: bool = True
+) -> None:
     from verify.core import results
     from verify.report import render
 
     results.write(doc, out / "results.json")
-    render(doc, out, html=html, jobs=jobs)
+    render(doc, out, html=html, jobs=jobs, plots=plots)
 
 
 def _chosen(args: argparse.Namespace, overrides: dict[str, Any]) -> list:
@@ -146,5 +153,5 @@ def _run_into(
         "wall_seconds": round(time.perf_counter() - started, 3),
     }
     doc = results.document(runs, meta)
-    _write_reports(doc, staging, html=not args.no_html, jobs=jobs)
+    _write_reports(doc, staging, html=not args.no_html, jobs=jobs, plots=not args.no_plots)
     return doc

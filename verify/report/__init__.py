@@ -58,6 +58,24 @@ def draw_plots(doc: dict[str, Any], out: Path, *, jobs: int = 1) -> dict[str, An
     return drawn
 
 
+def _without_plots(doc: dict[str, Any]) -> dict[str, Any]:
+    """A copy of ``doc`` with no plots, each lemma that would have drawn some marked
+    ``plots_skipped`` (the reports say they were not drawn rather than that there are none)."""
+    from verify.core.registry import all_lemmas
+
+    registered = all_lemmas()
+    drawn = copy.copy(doc)
+    drawn["lemmas"] = []
+    for entry in doc.get("lemmas") or []:
+        lemma = {**entry, "plots": []}
+        lemma.pop("plot_error", None)
+        declared = registered.get(str(lemma.get("id")))
+        if declared is not None and declared.plots is not None and lemma.get("records"):
+            lemma["plots_skipped"] = True
+        drawn["lemmas"].append(lemma)
+    return drawn
+
+
 def _draw_lemma_plots(lemma_id: str, records: list, out: Path) -> tuple[list[str], str | None]:
     """(file names, None) of one lemma's figures, or ([], the message) when its plot function
     raises: a broken plot must not hide the verdicts."""
@@ -70,15 +88,18 @@ def _draw_lemma_plots(lemma_id: str, records: list, out: Path) -> tuple[list[str
         return [], f"{type(exc).__name__}: {exc}"
 
 
-def render(doc: dict[str, Any], out: Path, *, html: bool = True, jobs: int = 1) -> None:
-    """Draw the plots (in ``jobs`` processes) and write ``report.md`` (and, unless ``html`` is
-    false, the HTML site)."""
+def render(
+    doc: dict[str, Any], out: Path, *, html: bool = True, jobs: int = 1, plots: bool = True
+) -> None:
+    """Draw the plots (in ``jobs`` processes; none when ``plots`` is false, and the pages say
+    they were not drawn) and write ``report.md`` (and, unless ``html`` is false, the HTML
+    site)."""
     from verify.report import markdown
     from verify.report.html import write_html
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    drawn = draw_plots(doc, out, jobs=jobs)
+    drawn = draw_plots(doc, out, jobs=jobs) if plots else _without_plots(doc)
     (out / "report.md").write_text(markdown.render(drawn), encoding="utf-8")
     if html:
         write_html(drawn, out)

@@ -661,6 +661,8 @@ def lemma_html(lemma: dict[str, Any], results: dict[str, Any], record_limit: int
             for p in plots
         )
         if plots
+        else '<p class="muted">Plots not drawn in this run (verify run --no-plots).</p>'
+        if lemma.get("plots_skipped")
         else '<p class="muted">This lemma draws no plots.</p>'
     )
     if lemma.get("plot_error"):

@@ -147,6 +147,8 @@ def _lemma_section(lemma: dict[str, Any]) -> list[str]:
             lines.append(f"- {record['verdict']}: `{params_text(record['params'])}`: {first_line}")
     if lemma.get("plot_error"):
         lines += ["", f"Drawing the plots failed: {lemma['plot_error']}"]
+    if lemma.get("plots_skipped"):
+        lines += ["", "Plots not drawn in this run (`verify run --no-plots`)."]
     for plot in lemma.get("plots", []):
         lines += ["", f"![{lemma['id']} plot]({plot})"]
     return lines
