@@ -7,7 +7,7 @@ Two workloads, each a best of ``--repeat`` passes per side, the passes of both s
 interleaved so that load on the machine weighs on both alike, timed in this process's CPU
 time (other processes on a shared machine change it less than wall time):
 
-- *new parameters* (the headline, printed first): every point has its own (sigma, eps, theta),
+- *new parameters* (printed first, the harder case): every point has its own (sigma, eps, theta),
   as a lemma's search draws them, so nothing is reused;
 - *sweep*: x runs over [-4, 4] at 35 (sigma, eps, theta) triples, as a density plot evaluates
   the comb (the x-free part of the closed form is computed once per triple).
