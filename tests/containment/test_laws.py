@@ -147,3 +147,28 @@ def test_uniform_cell_masses(point, bits):
             a, b = start + j * h, start + (j + 1) * h
             value = _mp_mass(means, stds, weights, sigma, a, b)
             assert contains(mass, value), (point, bits, j, mass, value)
+
+
+@st.composite
+def law_and_long_grid(draw):
+    """Grids of hundreds of cells across the atoms (past the recurrence's re-anchoring every
+    256 lattice points, through the cells around each mean and into the far cells)."""
+    means, stds, weights, sigma = draw(mixtures())
+    h = Fraction(draw(log_uniform(0.01, 0.2)) * sigma)
+    cells = draw(st.integers(200, 700))
+    start = Fraction(min(means)) - draw(st.integers(0, cells)) * h
+    return means, stds, weights, sigma, start, h, cells
+
+
+@budget(6)
+@given(point=law_and_long_grid(), bits=st.sampled_from([64, 128]))
+def test_uniform_cell_masses_long_grid(point, bits):
+    means, stds, weights, sigma, start, h, cells = point
+    law = GaussianMixture(means, stds, weights)
+    with precision(bits):
+        masses = law.uniform_cell_masses(start, h, cells, sigma)
+    with mpmath.workdps(40):
+        for j in range(0, cells, 7):
+            a, b = start + j * h, start + (j + 1) * h
+            value = _mp_mass(means, stds, weights, sigma, a, b)
+            assert contains(masses[j], value), (point, bits, j, masses[j], value)

@@ -166,6 +166,7 @@ def _log_sqrt_2pi() -> arb:
 # rational parameters, sigma's exact endpoints, the working precision, the grid), so a hit
 # returns the very enclosures the computation would give. Bounded: least recently used goes.
 _MEMO: OrderedDict[tuple, Any] = OrderedDict()
+_ANCHOR = 256  # lattice points between exact re-anchorings in uniform_cell_masses
 _MEMO_SIZE = 256  # a main job of H.1-H.8 leaves about 190 entries
 
 
@@ -620,9 +621,14 @@ class FiniteMixture(_LawBase):
 
         Per component, in z = (x - m_i) / v_i with cell centre z_c and half width rho:
         int phi = 2 rho phi(z_c) + (1/2) int t^2 phi''(xi_t) dt, which lies in
-        2 rho phi(z_c) + rho^3 / 3 [range of phi'' over the cell] (two exponentials instead of
-        two erfc; relative error O(rho^2 z^2)). Cells with |z| >= 12 throughout get
-        [0, 2 rho phi(12)] (phi decreases there).
+        2 rho phi(z_c) + rho^3 / 3 [range of phi'' over the cell] (relative error O(rho^2 z^2)).
+        Cells with |z| >= 12 throughout get [0, 2 rho phi(12)] (phi decreases there).
+        exp(-t^2/2) on the half-cell lattice t_k = z_0 - rho + k rho (cell edges and centres)
+        comes from the recurrence f_{k+1} = f_k g_k, g_{k+1} = g_k exp(-rho^2), g_k =
+        exp(-t_k rho - rho^2/2) (an identity for the true z_0, rho, so ball arithmetic keeps it
+        rigorous; re-anchored by two exponentials every ``_ANCHOR`` points so radii stay small),
+        and exp(-t^2/2) over a cell lies between its values at the cell's ends (1 joins them
+        when the cell may contain 0): no exponential per cell.
         """
         s = self._sigma(sigma)
         masses = [arb(0)] * cells
@@ -632,6 +638,9 @@ class FiniteMixture(_LawBase):
         h_arb = to_arb(h)
         first_centre = to_arb(start + h / 2)
         offsets = np.arange(cells)
+        one = arb(1)
+        far_rows: list[np.ndarray] = []
+        far_masses: list[arb] = []
         for m, v, w in zip(self.means, self._scales(s), self.weights, strict=True):
             wa = to_arb(w)
             rho = h_arb / (2 * v)
@@ -645,20 +654,52 @@ class FiniteMixture(_LawBase):
             # The far test in numpy: the same float operations, elementwise, as z0_f + j * step_f.
             z_fs = z0_f + offsets * step_f
             far_cells = np.abs(z_fs) - rho_f > far + 1e-6 * (1 + np.abs(z_fs))
-            # Loop invariants hoisted: (wa * inv_root) * (...) and (2 * rho) * ... are the same
-            # products, in the same order, as before (every enclosure is unchanged).
             scale = wa * inv_root
             two_rho = 2 * rho
-            for j, is_far in enumerate(far_cells.tolist()):
-                if is_far:
-                    masses[j] += far_mass
-                    continue
+            half_rho2 = _sq(rho) / 2
+            ratio = (-_sq(rho)).exp()  # g_{k+1} / g_k
+            lattice_start = z0 - rho  # t_0: the left end of cell 0
+            point = -1  # lattice index k of (value, factor); -1: not anchored
+            since_anchor = 0
+            value = factor = one
+            far_rows.append(far_cells)
+            far_masses.append(far_mass)
+            for j in np.flatnonzero(~far_cells).tolist():
+                if point != 2 * j or since_anchor >= _ANCHOR:
+                    t = lattice_start + (2 * j) * rho
+                    value = (-_sq(t) / 2).exp()
+                    factor = (-(t * rho) - half_rho2).exp()
+                    point, since_anchor = 2 * j, 0
+                left_value = value
+                value = value * factor  # the cell centre
+                factor = factor * ratio
+                centre_value = value
+                value = value * factor  # the right end
+                factor = factor * ratio
+                point += 2
+                since_anchor += 2
                 z = z0 + j * step
-                centre_value = (-(z * z).nonnegative_part() / 2).exp()
                 zb = z + rho_ball
                 zb2 = (zb * zb).nonnegative_part()
-                curvature = (zb2 - 1) * (-zb2 / 2).exp()
+                on_cell = left_value.union(value)
+                if not (zb > 0 or zb < 0):
+                    on_cell = on_cell.union(one)
+                curvature = (zb2 - 1) * on_cell
                 masses[j] += scale * (two_rho * centre_value + cubic * curvature)
+        # Far cells: one sum of the far components' bounds per pattern of far components (a
+        # handful of patterns), one addition per cell instead of one per cell and component.
+        if far_rows:
+            patterns, which = np.unique(np.array(far_rows).T, axis=0, return_inverse=True)
+            pattern_sums = [
+                sum((fm for fm, is_far in zip(far_masses, row, strict=True) if is_far), arb(0))
+                if any(row)
+                else None
+                for row in patterns.tolist()
+            ]
+            for j, index in enumerate(which.reshape(-1).tolist()):
+                far_sum = pattern_sums[index]
+                if far_sum is not None:
+                    masses[j] += far_sum
         return masses
 
     def outside_mass(self, lo: Number | arb, hi: Number | arb, sigma: Number | arb) -> arb:
