@@ -172,3 +172,47 @@ def test_uniform_cell_masses_long_grid(point, bits):
             a, b = start + j * h, start + (j + 1) * h
             value = _mp_mass(means, stds, weights, sigma, a, b)
             assert contains(masses[j], value), (point, bits, j, masses[j], value)
+
+
+@st.composite
+def atoms_and_cell(draw):
+    means, _, weights, sigma = draw(mixtures())
+    if len(set(means)) == 1:
+        means = [*means, means[0] + sigma]
+        weights = [*weights, 1.0]
+    centre = draw(st.floats(min(means) - 10 * sigma, max(means) + 10 * sigma))
+    half = draw(log_uniform(1e-3, 1.0)) * sigma
+    return means, weights, sigma, centre, half
+
+
+def _mp_atomic_kappa4(means, weights, sigma, x):
+    """Fourth cumulant of Y | X = x for atoms (mpmath): m4 - 3 m2^2 of the central moments."""
+    logs = [
+        mpmath.log(_mp(w)) - (mpmath.mpf(x) - _mp(m)) ** 2 / (2 * mpmath.mpf(sigma) ** 2)
+        for m, w in zip(means, weights, strict=True)
+    ]
+    top = max(logs)
+    e = [mpmath.exp(v - top) for v in logs]
+    r = [ei / sum(e) for ei in e]
+    mean = sum(ri * _mp(m) for ri, m in zip(r, means, strict=True))
+    m2 = sum(ri * (_mp(m) - mean) ** 2 for ri, m in zip(r, means, strict=True))
+    m4 = sum(ri * (_mp(m) - mean) ** 4 for ri, m in zip(r, means, strict=True))
+    return m4 - 3 * m2**2
+
+
+@budget(30)
+@given(point=atoms_and_cell(), bits=st.sampled_from([64, 128]))
+def test_atomic_kappa4_over_a_cell(point, bits):
+    from verify.maths.laws import AtomicLaw, _atomic_kappa4_over
+
+    means, weights, sigma, centre, half = point
+    law = AtomicLaw(means, weights)
+    with precision(bits):
+        s = to_arb(sigma)
+        kit = law._atomic_cell_kit(s)
+        kappa4 = _atomic_kappa4_over(kit, to_arb(centre) - law._center_arb(), to_arb(half), s)
+    with mpmath.workdps(60):
+        for fraction in (-1, -0.5, 0, 0.25, 1):
+            x = mpmath.mpf(centre) + fraction * mpmath.mpf(half)
+            value = _mp_atomic_kappa4(means, weights, sigma, x)
+            assert contains(kappa4, value), (point, bits, fraction, kappa4, value)

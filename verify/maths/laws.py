@@ -1469,13 +1469,21 @@ def _atomic_kappa4_over(kit, centre_c: arb, half: arb, sigma: arb) -> arb:
     ybar = arb(sum((ri * mc for ri, mc in zip(r, mcs, strict=True)), arb(0)).mid())
     ds = [mc - ybar for mc in mcs]
     eps = sum((ri * d for ri, d in zip(r, ds, strict=True)), arb(0))
-    grow = sum((ri * d * d * (abs(d) * t).exp() for ri, d in zip(r, ds, strict=True)), arb(0))
-    shrink = sum((ri * (-(abs(d) * t)).exp() for ri, d in zip(r, ds, strict=True)), arb(0))
+    # One exponential per atom: e^{|d| t}, its reciprocal e^{-|d| t}, and e^{d theta} over
+    # |theta| <= t within the ball joining the two (the exponential is monotone in theta).
+    grow = shrink = arb(0)
+    tilts = []
+    for ri, d in zip(r, ds, strict=True):
+        up = (abs(d) * t).exp()
+        down = 1 / up
+        grow += ri * d * d * up
+        shrink += ri * down
+        tilts.append(down.union(up))
     curvature = (t * t / 2 * grow / arb(shrink.lower())).upper()
     damp = (-(theta * eps + ball(0, curvature))).exp()
     m = [arb(0)] * 5
-    for ri, d in zip(r, ds, strict=True):
-        term = ri * (d * theta).exp()
+    for ri, d, tilt in zip(r, ds, tilts, strict=True):
+        term = ri * tilt
         for j in range(1, 5):
             term = term * d
             m[j] += term
@@ -1543,16 +1551,21 @@ def _atomic_grid_bounds(
     # The sums sum_i e_i (1, m_i - c, (m_i - c)^2) of a whole run of grid points as one arb
     # matrix product (rigorous dot products in C instead of 5 Python-level arb operations per
     # atom and point).
-    moments = arb_mat([[arb(1), mc, mc2] for mc, mc2 in zip(mcs, mc2s, strict=True)])
+    # Within a run, e_i(x_{first+k}) = e_i(x_first) step_i^k: the powers step_i^k (k < 256)
+    # form one matrix built once, and each run's sums are powers * (diag(e(x_first)) moments).
+    moment_rows = [[arb(1), mc, mc2] for mc, mc2 in zip(mcs, mc2s, strict=True)]
+    run = min(256, cells + 1)
+    power_rows = [[arb(1)] * len(steps)]
+    for _ in range(1, run):
+        power_rows.append([p * step for p, step in zip(power_rows[-1], steps, strict=True)])
+    powers = arb_mat(power_rows)
     for first in range(0, cells + 1, 256):
         xc = to_arb(start + first * h - centre)
         e = [(alpha + beta * xc).exp() for _, alpha, beta in kit]
-        rows = [e]
-        for _ in range(first + 1, min(first + 256, cells + 1)):
-            e = [ei * step for ei, step in zip(e, steps, strict=True)]
-            rows.append(e)
-        sums = arb_mat(rows) * moments
-        for k in range(len(rows)):
+        weighted = arb_mat([[ei * v for v in row] for ei, row in zip(e, moment_rows, strict=True)])
+        length = min(256, cells + 1 - first)
+        sums = powers * weighted
+        for k in range(length):
             s0 = sums[k, 0]
             mean = sums[k, 1] / s0
             values.append((sums[k, 2] / s0 - mean * mean) * inv_s4 - inv_s2)
