@@ -654,14 +654,18 @@ class FiniteMixture(_LawBase):
             # The far test in numpy: the same float operations, elementwise, as z0_f + j * step_f.
             z_fs = z0_f + offsets * step_f
             far_cells = np.abs(z_fs) - rho_f > far + 1e-6 * (1 + np.abs(z_fs))
-            scale = wa * inv_root
-            two_rho = 2 * rho
+            # 2 rho phi(z_c) + rho^3/3 phi''(cell), both scaled by w / sqrt(2 pi).
+            centre_scale = wa * inv_root * (2 * rho)
+            curvature_scale = wa * inv_root * cubic
             half_rho2 = _sq(rho) / 2
             ratio = (-_sq(rho)).exp()  # g_{k+1} / g_k
             lattice_start = z0 - rho  # t_0: the left end of cell 0
+            # Cells that may contain z = 0 (the float test only narrows down, with a margin of
+            # 1 against rounding errors below 1e-12, which cells get the certified test).
+            near_zero = set(np.flatnonzero(np.abs(z_fs) <= rho_f + 1.0).tolist())
             point = -1  # lattice index k of (value, factor); -1: not anchored
             since_anchor = 0
-            value = factor = one
+            value = factor = zb = one
             far_rows.append(far_cells)
             far_masses.append(far_mass)
             for j in np.flatnonzero(~far_cells).tolist():
@@ -669,7 +673,10 @@ class FiniteMixture(_LawBase):
                     t = lattice_start + (2 * j) * rho
                     value = (-_sq(t) / 2).exp()
                     factor = (-(t * rho) - half_rho2).exp()
+                    zb = z0 + j * step + rho_ball
                     point, since_anchor = 2 * j, 0
+                else:
+                    zb = zb + step
                 left_value = value
                 value = value * factor  # the cell centre
                 factor = factor * ratio
@@ -678,27 +685,25 @@ class FiniteMixture(_LawBase):
                 factor = factor * ratio
                 point += 2
                 since_anchor += 2
-                z = z0 + j * step
-                zb = z + rho_ball
-                zb2 = (zb * zb).nonnegative_part()
                 on_cell = left_value.union(value)
-                if not (zb > 0 or zb < 0):
+                if j in near_zero and not (zb > 0 or zb < 0):
                     on_cell = on_cell.union(one)
-                curvature = (zb2 - 1) * on_cell
-                masses[j] += scale * (two_rho * centre_value + cubic * curvature)
-        # Far cells: one sum of the far components' bounds per pattern of far components (a
-        # handful of patterns), one addition per cell instead of one per cell and component.
+                curvature = ((zb * zb).nonnegative_part() - 1) * on_cell
+                masses[j] += centre_scale * centre_value + curvature_scale * curvature
+        # Far cells: one sum of the far components' bounds per run of cells with the same far
+        # components (a handful of runs), one addition per cell, not one per cell and component.
         if far_rows:
-            patterns, which = np.unique(np.array(far_rows).T, axis=0, return_inverse=True)
-            pattern_sums = [
-                sum((fm for fm, is_far in zip(far_masses, row, strict=True) if is_far), arb(0))
-                if any(row)
-                else None
-                for row in patterns.tolist()
-            ]
-            for j, index in enumerate(which.reshape(-1).tolist()):
-                far_sum = pattern_sums[index]
-                if far_sum is not None:
+            far_matrix = np.array(far_rows)
+            breaks = np.flatnonzero(np.any(far_matrix[:, 1:] != far_matrix[:, :-1], axis=0)) + 1
+            bounds = [0, *breaks.tolist(), cells]
+            for lo, hi in itertools.pairwise(bounds):
+                pattern = far_matrix[:, lo].tolist()
+                if not any(pattern):
+                    continue
+                far_sum = sum(
+                    (fm for fm, is_far in zip(far_masses, pattern, strict=True) if is_far), arb(0)
+                )
+                for j in range(lo, hi):
                     masses[j] += far_sum
         return masses
 
