@@ -216,3 +216,56 @@ def test_atomic_kappa4_over_a_cell(point, bits):
             x = mpmath.mpf(centre) + fraction * mpmath.mpf(half)
             value = _mp_atomic_kappa4(means, weights, sigma, x)
             assert contains(kappa4, value), (point, bits, fraction, kappa4, value)
+
+
+def _mp_posterior_variance(means, stds, weights, sigma, y):
+    """Var(Y | X = y) as sum r_i (tau_i^2 + (mu_i - mean)^2) (no cancellation), mpmath."""
+    s2 = mpmath.mpf(sigma) ** 2
+    rs, mus, taus2 = [], [], []
+    for m, t, w in zip(means, stds, weights, strict=True):
+        t2 = mpmath.mpf(t) ** 2
+        v2 = t2 + s2
+        rs.append(_mp(w) * mpmath.npdf(y, mpmath.mpf(m), mpmath.sqrt(v2)))
+        mus.append((s2 * mpmath.mpf(m) + t2 * y) / v2)
+        taus2.append(t2 * s2 / v2)
+    total = sum(rs)
+    mean = sum(r * mu for r, mu in zip(rs, mus, strict=True)) / total
+    return (
+        sum(r * (tau2 + (mu - mean) ** 2) for r, mu, tau2 in zip(rs, mus, taus2, strict=True))
+        / total
+    )
+
+
+@st.composite
+def law_and_ball(draw):
+    means, stds, weights, sigma, x = draw(law_and_x())
+    half = draw(log_uniform(1e-4, 0.5)) * sigma
+    return means, stds, weights, sigma, x, half
+
+
+@budget(40)
+@given(point=law_and_ball(), bits=st.sampled_from([64, 128]))
+def test_tilted_posterior_over_a_ball(point, bits):
+    """The posterior summaries over a ball x = c +- half (exponential tilting) contain the
+    exact ones at points of the ball, ends included."""
+    from verify.core.numbers import ball
+
+    means, stds, weights, sigma, x, half = point
+    law = GaussianMixture(means, stds, weights)
+    with precision(bits):
+        s = to_arb(sigma)
+        over = law._tilted_posterior(ball(x - half, x + half), s)
+    with mpmath.workdps(80):
+        for fraction in (-1, -0.3, 0, 0.6, 1):
+            y = mpmath.mpf(x) + fraction * mpmath.mpf(half)
+            p, dp, ddp = _mp_derivatives(means, stds, weights, sigma, y)
+            s2 = mpmath.mpf(sigma) ** 2
+            first, second = dp / p, ddp / p
+            mean = y + s2 * first - _mp(law.center)  # summaries are centred at it
+            variance = _mp_posterior_variance(means, stds, weights, sigma, y)
+            where = (point, bits, fraction)
+            assert contains(over.direct_first, first), (*where, over.direct_first, first)
+            assert contains(over.direct_second, second), (*where, over.direct_second, second)
+            assert contains(over.variance, variance), (*where, over.variance, variance)
+            assert contains(over.log_density, mpmath.log(p)), (*where, over.log_density)
+            assert contains(over.mean, mean), (*where, over.mean, mean)
