@@ -147,3 +147,125 @@ def test_uniform_cell_masses(point, bits):
             a, b = start + j * h, start + (j + 1) * h
             value = _mp_mass(means, stds, weights, sigma, a, b)
             assert contains(mass, value), (point, bits, j, mass, value)
+
+
+@st.composite
+def law_and_long_grid(draw):
+    """Grids of hundreds of cells across the atoms (past the recurrence's re-anchoring every
+    256 lattice points, through the cells around each mean and into the far cells)."""
+    means, stds, weights, sigma = draw(mixtures())
+    h = Fraction(draw(log_uniform(0.01, 0.2)) * sigma)
+    cells = draw(st.integers(200, 700))
+    start = Fraction(min(means)) - draw(st.integers(0, cells)) * h
+    return means, stds, weights, sigma, start, h, cells
+
+
+@budget(6)
+@given(point=law_and_long_grid(), bits=st.sampled_from([64, 128]))
+def test_uniform_cell_masses_long_grid(point, bits):
+    means, stds, weights, sigma, start, h, cells = point
+    law = GaussianMixture(means, stds, weights)
+    with precision(bits):
+        masses = law.uniform_cell_masses(start, h, cells, sigma)
+    with mpmath.workdps(40):
+        for j in range(0, cells, 7):
+            a, b = start + j * h, start + (j + 1) * h
+            value = _mp_mass(means, stds, weights, sigma, a, b)
+            assert contains(masses[j], value), (point, bits, j, masses[j], value)
+
+
+@st.composite
+def atoms_and_cell(draw):
+    means, _, weights, sigma = draw(mixtures())
+    if len(set(means)) == 1:
+        means = [*means, means[0] + sigma]
+        weights = [*weights, 1.0]
+    centre = draw(st.floats(min(means) - 10 * sigma, max(means) + 10 * sigma))
+    half = draw(log_uniform(1e-3, 1.0)) * sigma
+    return means, weights, sigma, centre, half
+
+
+def _mp_atomic_kappa4(means, weights, sigma, x):
+    """Fourth cumulant of Y | X = x for atoms (mpmath): m4 - 3 m2^2 of the central moments."""
+    logs = [
+        mpmath.log(_mp(w)) - (mpmath.mpf(x) - _mp(m)) ** 2 / (2 * mpmath.mpf(sigma) ** 2)
+        for m, w in zip(means, weights, strict=True)
+    ]
+    top = max(logs)
+    e = [mpmath.exp(v - top) for v in logs]
+    r = [ei / sum(e) for ei in e]
+    mean = sum(ri * _mp(m) for ri, m in zip(r, means, strict=True))
+    m2 = sum(ri * (_mp(m) - mean) ** 2 for ri, m in zip(r, means, strict=True))
+    m4 = sum(ri * (_mp(m) - mean) ** 4 for ri, m in zip(r, means, strict=True))
+    return m4 - 3 * m2**2
+
+
+@budget(30)
+@given(point=atoms_and_cell(), bits=st.sampled_from([64, 128]))
+def test_atomic_kappa4_over_a_cell(point, bits):
+    from verify.maths.laws import AtomicLaw, _atomic_kappa4_over
+
+    means, weights, sigma, centre, half = point
+    law = AtomicLaw(means, weights)
+    with precision(bits):
+        s = to_arb(sigma)
+        kit = law._atomic_cell_kit(s)
+        kappa4 = _atomic_kappa4_over(kit, to_arb(centre) - law._center_arb(), to_arb(half), s)
+    with mpmath.workdps(60):
+        for fraction in (-1, -0.5, 0, 0.25, 1):
+            x = mpmath.mpf(centre) + fraction * mpmath.mpf(half)
+            value = _mp_atomic_kappa4(means, weights, sigma, x)
+            assert contains(kappa4, value), (point, bits, fraction, kappa4, value)
+
+
+def _mp_posterior_variance(means, stds, weights, sigma, y):
+    """Var(Y | X = y) as sum r_i (tau_i^2 + (mu_i - mean)^2) (no cancellation), mpmath."""
+    s2 = mpmath.mpf(sigma) ** 2
+    rs, mus, taus2 = [], [], []
+    for m, t, w in zip(means, stds, weights, strict=True):
+        t2 = mpmath.mpf(t) ** 2
+        v2 = t2 + s2
+        rs.append(_mp(w) * mpmath.npdf(y, mpmath.mpf(m), mpmath.sqrt(v2)))
+        mus.append((s2 * mpmath.mpf(m) + t2 * y) / v2)
+        taus2.append(t2 * s2 / v2)
+    total = sum(rs)
+    mean = sum(r * mu for r, mu in zip(rs, mus, strict=True)) / total
+    return (
+        sum(r * (tau2 + (mu - mean) ** 2) for r, mu, tau2 in zip(rs, mus, taus2, strict=True))
+        / total
+    )
+
+
+@st.composite
+def law_and_ball(draw):
+    means, stds, weights, sigma, x = draw(law_and_x())
+    half = draw(log_uniform(1e-4, 0.5)) * sigma
+    return means, stds, weights, sigma, x, half
+
+
+@budget(40)
+@given(point=law_and_ball(), bits=st.sampled_from([64, 128]))
+def test_tilted_posterior_over_a_ball(point, bits):
+    """The posterior summaries over a ball x = c +- half (exponential tilting) contain the
+    exact ones at points of the ball, ends included."""
+    from verify.core.numbers import ball
+
+    means, stds, weights, sigma, x, half = point
+    law = GaussianMixture(means, stds, weights)
+    with precision(bits):
+        s = to_arb(sigma)
+        over = law._tilted_posterior(ball(x - half, x + half), s)
+    with mpmath.workdps(80):
+        for fraction in (-1, -0.3, 0, 0.6, 1):
+            y = mpmath.mpf(x) + fraction * mpmath.mpf(half)
+            p, dp, ddp = _mp_derivatives(means, stds, weights, sigma, y)
+            s2 = mpmath.mpf(sigma) ** 2
+            first, second = dp / p, ddp / p
+            mean = y + s2 * first - _mp(law.center)  # summaries are centred at it
+            variance = _mp_posterior_variance(means, stds, weights, sigma, y)
+            where = (point, bits, fraction)
+            assert contains(over.direct_first, first), (*where, over.direct_first, first)
+            assert contains(over.direct_second, second), (*where, over.direct_second, second)
+            assert contains(over.variance, variance), (*where, over.variance, variance)
+            assert contains(over.log_density, mpmath.log(p)), (*where, over.log_density)
+            assert contains(over.mean, mean), (*where, over.mean, mean)

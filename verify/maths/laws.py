@@ -166,6 +166,7 @@ def _log_sqrt_2pi() -> arb:
 # rational parameters, sigma's exact endpoints, the working precision, the grid), so a hit
 # returns the very enclosures the computation would give. Bounded: least recently used goes.
 _MEMO: OrderedDict[tuple, Any] = OrderedDict()
+_ANCHOR = 256  # lattice points between exact re-anchorings in uniform_cell_masses
 _MEMO_SIZE = 256  # a main job of H.1-H.8 leaves about 190 entries
 
 
@@ -435,15 +436,20 @@ class FiniteMixture(_LawBase):
         cc = c - centre
         s_c = (at_c.mean - cc) / s2
         delta = arb(0, rho)
-        delta2 = arb(0, 1) * (rho * rho) / 2 + (rho * rho) / 2  # [0, rho^2]
+        rho2 = rho * rho
+        half_rho2 = rho2 / 2
+        half_delta2 = (arb(0, 1) * rho2 / 2 + half_rho2) / 2  # [0, rho^2] / 2
         us = [(mc - cc) * inv_v2 for mc, _, inv_v2, _ in comps]
-        gaps = [abs(u - s_c) for u in us]
-        extra = [abs(inv_v2 - b_ref) * rho for _, _, inv_v2, _ in comps]
+        diffs = [u - s_c for u in us]
         grow = arb(0)
         shrink = arb(0)
-        for r, g, e, (_, _, inv_v2, _) in zip(r_c, gaps, extra, comps, strict=True):
-            grow += r * _sq(g + e) * (g * rho).exp()
-            shrink += r * (-(g * rho) - inv_v2 * rho * rho / 2).exp()
+        # Hot loop: squares written out as (x * x).nonnegative_part() (= _sq, no call).
+        for r, diff, (_, _, inv_v2, _) in zip(r_c, diffs, comps, strict=True):
+            g = abs(diff)
+            g_rho = g * rho
+            spread = g + abs(inv_v2 - b_ref) * rho
+            grow += r * (spread * spread).nonnegative_part() * g_rho.exp()
+            shrink += r * (-g_rho - inv_v2 * half_rho2).exp()
         k_hi = (grow / arb(shrink.lower())).upper()
         # The largest 1/v_i^2, certified (a float choice can take the smaller of two near-ties);
         # a function of the components alone, so computed once per sigma.
@@ -460,8 +466,8 @@ class FiniteMixture(_LawBase):
         ybar = arb(at_c.mean.mid())
         omegas = []
         devs = []
-        for r, u, (mc, t2, inv_v2, _) in zip(r_c, us, comps, strict=True):
-            tilt = (u - s_c) * delta - inv_v2 * delta2 / 2 - curvature
+        for r, diff, (mc, t2, inv_v2, _) in zip(r_c, diffs, comps, strict=True):
+            tilt = diff * delta - inv_v2 * half_delta2 - curvature
             omegas.append(r * tilt.exp())
             if t2 == 0:
                 devs.append(mc - ybar)
@@ -474,14 +480,14 @@ class FiniteMixture(_LawBase):
             od = om * d
             m1 += od
             m2 += od * d
-            m3 += od * _sq(d)
+            m3 += od * (d * d).nonnegative_part()
             if t2 != 0:
                 spread_var += om * t2 * s2 * inv_v2
                 cov_b += od * (inv_v2 - b_ref)
                 mass_b += om * (inv_v2 - b_ref)
             u_x = u - inv_v2 * delta
             first += om * u_x
-            second += om * (_sq(u_x) - inv_v2)
+            second += om * ((u_x * u_x).nonnegative_part() - inv_v2)
         variance = nonnegative_part(spread_var + m2 - _sq(m1))
         third = m3 - 3 * m2 * m1 + 2 * m1 * _sq(m1)
         third -= 3 * s4 * (cov_b - m1 * mass_b)
@@ -620,9 +626,14 @@ class FiniteMixture(_LawBase):
 
         Per component, in z = (x - m_i) / v_i with cell centre z_c and half width rho:
         int phi = 2 rho phi(z_c) + (1/2) int t^2 phi''(xi_t) dt, which lies in
-        2 rho phi(z_c) + rho^3 / 3 [range of phi'' over the cell] (two exponentials instead of
-        two erfc; relative error O(rho^2 z^2)). Cells with |z| >= 12 throughout get
-        [0, 2 rho phi(12)] (phi decreases there).
+        2 rho phi(z_c) + rho^3 / 3 [range of phi'' over the cell] (relative error O(rho^2 z^2)).
+        Cells with |z| >= 12 throughout get [0, 2 rho phi(12)] (phi decreases there).
+        exp(-t^2/2) on the half-cell lattice t_k = z_0 - rho + k rho (cell edges and centres)
+        comes from the recurrence f_{k+1} = f_k g_k, g_{k+1} = g_k exp(-rho^2), g_k =
+        exp(-t_k rho - rho^2/2) (an identity for the true z_0, rho, so ball arithmetic keeps it
+        rigorous; re-anchored by two exponentials every ``_ANCHOR`` points so radii stay small),
+        and exp(-t^2/2) over a cell lies between its values at the cell's ends (1 joins them
+        when the cell may contain 0): no exponential per cell.
         """
         s = self._sigma(sigma)
         masses = [arb(0)] * cells
@@ -632,6 +643,9 @@ class FiniteMixture(_LawBase):
         h_arb = to_arb(h)
         first_centre = to_arb(start + h / 2)
         offsets = np.arange(cells)
+        one = arb(1)
+        far_rows: list[np.ndarray] = []
+        far_masses: list[arb] = []
         for m, v, w in zip(self.means, self._scales(s), self.weights, strict=True):
             wa = to_arb(w)
             rho = h_arb / (2 * v)
@@ -645,20 +659,57 @@ class FiniteMixture(_LawBase):
             # The far test in numpy: the same float operations, elementwise, as z0_f + j * step_f.
             z_fs = z0_f + offsets * step_f
             far_cells = np.abs(z_fs) - rho_f > far + 1e-6 * (1 + np.abs(z_fs))
-            # Loop invariants hoisted: (wa * inv_root) * (...) and (2 * rho) * ... are the same
-            # products, in the same order, as before (every enclosure is unchanged).
-            scale = wa * inv_root
-            two_rho = 2 * rho
-            for j, is_far in enumerate(far_cells.tolist()):
-                if is_far:
-                    masses[j] += far_mass
+            # 2 rho phi(z_c) + rho^3/3 phi''(cell), both scaled by w / sqrt(2 pi).
+            centre_scale = wa * inv_root * (2 * rho)
+            curvature_scale = wa * inv_root * cubic
+            half_rho2 = _sq(rho) / 2
+            ratio = (-_sq(rho)).exp()  # g_{k+1} / g_k
+            lattice_start = z0 - rho  # t_0: the left end of cell 0
+            # Cells that may contain z = 0 (the float test only narrows down, with a margin of
+            # 1 against rounding errors below 1e-12, which cells get the certified test).
+            near_zero = set(np.flatnonzero(np.abs(z_fs) <= rho_f + 1.0).tolist())
+            point = -1  # lattice index k of (value, factor); -1: not anchored
+            since_anchor = 0
+            value = factor = zb = one
+            far_rows.append(far_cells)
+            far_masses.append(far_mass)
+            for j in np.flatnonzero(~far_cells).tolist():
+                if point != 2 * j or since_anchor >= _ANCHOR:
+                    t = lattice_start + (2 * j) * rho
+                    value = (-_sq(t) / 2).exp()
+                    factor = (-(t * rho) - half_rho2).exp()
+                    zb = z0 + j * step + rho_ball
+                    point, since_anchor = 2 * j, 0
+                else:
+                    zb = zb + step
+                left_value = value
+                value = value * factor  # the cell centre
+                factor = factor * ratio
+                centre_value = value
+                value = value * factor  # the right end
+                factor = factor * ratio
+                point += 2
+                since_anchor += 2
+                on_cell = left_value.union(value)
+                if j in near_zero and not (zb > 0 or zb < 0):
+                    on_cell = on_cell.union(one)
+                curvature = ((zb * zb).nonnegative_part() - 1) * on_cell
+                masses[j] += centre_scale * centre_value + curvature_scale * curvature
+        # Far cells: one sum of the far components' bounds per run of cells with the same far
+        # components (a handful of runs), one addition per cell, not one per cell and component.
+        if far_rows:
+            far_matrix = np.array(far_rows)
+            breaks = np.flatnonzero(np.any(far_matrix[:, 1:] != far_matrix[:, :-1], axis=0)) + 1
+            bounds = [0, *breaks.tolist(), cells]
+            for lo, hi in itertools.pairwise(bounds):
+                pattern = far_matrix[:, lo].tolist()
+                if not any(pattern):
                     continue
-                z = z0 + j * step
-                centre_value = (-(z * z).nonnegative_part() / 2).exp()
-                zb = z + rho_ball
-                zb2 = (zb * zb).nonnegative_part()
-                curvature = (zb2 - 1) * (-zb2 / 2).exp()
-                masses[j] += scale * (two_rho * centre_value + cubic * curvature)
+                far_sum = sum(
+                    (fm for fm, is_far in zip(far_masses, pattern, strict=True) if is_far), arb(0)
+                )
+                for j in range(lo, hi):
+                    masses[j] += far_sum
         return masses
 
     def outside_mass(self, lo: Number | arb, hi: Number | arb, sigma: Number | arb) -> arb:
@@ -1428,13 +1479,21 @@ def _atomic_kappa4_over(kit, centre_c: arb, half: arb, sigma: arb) -> arb:
     ybar = arb(sum((ri * mc for ri, mc in zip(r, mcs, strict=True)), arb(0)).mid())
     ds = [mc - ybar for mc in mcs]
     eps = sum((ri * d for ri, d in zip(r, ds, strict=True)), arb(0))
-    grow = sum((ri * d * d * (abs(d) * t).exp() for ri, d in zip(r, ds, strict=True)), arb(0))
-    shrink = sum((ri * (-(abs(d) * t)).exp() for ri, d in zip(r, ds, strict=True)), arb(0))
+    # One exponential per atom: e^{|d| t}, its reciprocal e^{-|d| t}, and e^{d theta} over
+    # |theta| <= t within the ball joining the two (the exponential is monotone in theta).
+    grow = shrink = arb(0)
+    tilts = []
+    for ri, d in zip(r, ds, strict=True):
+        up = (abs(d) * t).exp()
+        down = 1 / up
+        grow += ri * d * d * up
+        shrink += ri * down
+        tilts.append(down.union(up))
     curvature = (t * t / 2 * grow / arb(shrink.lower())).upper()
     damp = (-(theta * eps + ball(0, curvature))).exp()
     m = [arb(0)] * 5
-    for ri, d in zip(r, ds, strict=True):
-        term = ri * (d * theta).exp()
+    for ri, d, tilt in zip(r, ds, tilts, strict=True):
+        term = ri * tilt
         for j in range(1, 5):
             term = term * d
             m[j] += term
@@ -1502,16 +1561,21 @@ def _atomic_grid_bounds(
     # The sums sum_i e_i (1, m_i - c, (m_i - c)^2) of a whole run of grid points as one arb
     # matrix product (rigorous dot products in C instead of 5 Python-level arb operations per
     # atom and point).
-    moments = arb_mat([[arb(1), mc, mc2] for mc, mc2 in zip(mcs, mc2s, strict=True)])
+    # Within a run, e_i(x_{first+k}) = e_i(x_first) step_i^k: the powers step_i^k (k < 256)
+    # form one matrix built once, and each run's sums are powers * (diag(e(x_first)) moments).
+    moment_rows = [[arb(1), mc, mc2] for mc, mc2 in zip(mcs, mc2s, strict=True)]
+    run = min(256, cells + 1)
+    power_rows = [[arb(1)] * len(steps)]
+    for _ in range(1, run):
+        power_rows.append([p * step for p, step in zip(power_rows[-1], steps, strict=True)])
+    powers = arb_mat(power_rows)
     for first in range(0, cells + 1, 256):
         xc = to_arb(start + first * h - centre)
         e = [(alpha + beta * xc).exp() for _, alpha, beta in kit]
-        rows = [e]
-        for _ in range(first + 1, min(first + 256, cells + 1)):
-            e = [ei * step for ei, step in zip(e, steps, strict=True)]
-            rows.append(e)
-        sums = arb_mat(rows) * moments
-        for k in range(len(rows)):
+        weighted = arb_mat([[ei * v for v in row] for ei, row in zip(e, moment_rows, strict=True)])
+        length = min(256, cells + 1 - first)
+        sums = powers * weighted
+        for k in range(length):
             s0 = sums[k, 0]
             mean = sums[k, 1] / s0
             values.append((sums[k, 2] / s0 - mean * mean) * inv_s4 - inv_s2)
