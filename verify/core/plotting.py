@@ -17,13 +17,10 @@ def pyplot() -> Any:
 
 
 def save(fig: Any, out_dir: Any, name: str, dpi: int = 110) -> str:
-    """Write ``out_dir/name`` (creating the folder) cropped to what is drawn, close; return the
-    relative name. Only a figure of several axes is laid out first (so that their labels do not
-    overlap): tight_layout measures every text once more, a third of a figure's cost."""
+    """Lay out, write ``out_dir/name`` (creating the folder), close; return the relative name."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    if len(fig.axes) > 1:
-        fig.tight_layout()
-    fig.savefig(out / name, dpi=dpi, bbox_inches="tight", pad_inches=0.08)
+    fig.tight_layout()
+    fig.savefig(out / name, dpi=dpi)
     pyplot().close(fig)
     return name
