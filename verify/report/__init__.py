@@ -14,7 +14,9 @@ from typing import Any
 __all__ = ["draw_plots", "render"]
 
 
-def draw_plots(doc: dict[str, Any], out: Path, *, jobs: int = 1) -> dict[str, Any]:
+def draw_plots(
+    doc: dict[str, Any], out: Path, *, jobs: int = 1, draw: bool = True
+) -> dict[str, Any]:
     """A copy of ``doc`` whose lemmas carry the plots drawn into ``out`` from their records.
 
     Each lemma's plot function is looked up by id in the registry. A lemma absent from the
@@ -22,7 +24,9 @@ def draw_plots(doc: dict[str, Any], out: Path, *, jobs: int = 1) -> dict[str, An
     raises leaves its message in the lemma's ``plot_error`` (shown in the report), never an
     exception that would hide the verdicts. With ``jobs`` > 1 the lemmas' figures are drawn in
     that many processes (``schedule.run_units``); each depends on its own records alone, so the
-    files are the same.
+    files are the same. With ``draw`` false nothing is drawn and each lemma that would have
+    drawn plots is marked ``plots_skipped`` (the reports say they were not drawn rather than
+    that there are none).
     """
     from verify.core.plotting import pyplot
     from verify.core.registry import all_lemmas
@@ -41,7 +45,10 @@ def draw_plots(doc: dict[str, Any], out: Path, *, jobs: int = 1) -> dict[str, An
         if declared is not None and declared.plots is not None and records:
             pending.append((len(drawn["lemmas"]), str(lemma["id"]), records))
         drawn["lemmas"].append(lemma)
-    if pending:
+    if not draw:
+        for index, _, _ in pending:
+            drawn["lemmas"][index]["plots_skipped"] = True
+    elif pending:
         out.mkdir(parents=True, exist_ok=True)
         pyplot()  # imported once here, not once per worker
         # The lemmas with the most records first: processes start the units in order.
@@ -55,24 +62,6 @@ def draw_plots(doc: dict[str, Any], out: Path, *, jobs: int = 1) -> dict[str, An
             drawn["lemmas"][index]["plots"] = plots
             if error is not None:
                 drawn["lemmas"][index]["plot_error"] = error
-    return drawn
-
-
-def _without_plots(doc: dict[str, Any]) -> dict[str, Any]:
-    """A copy of ``doc`` with no plots, each lemma that would have drawn some marked
-    ``plots_skipped`` (the reports say they were not drawn rather than that there are none)."""
-    from verify.core.registry import all_lemmas
-
-    registered = all_lemmas()
-    drawn = copy.copy(doc)
-    drawn["lemmas"] = []
-    for entry in doc.get("lemmas") or []:
-        lemma = {**entry, "plots": []}
-        lemma.pop("plot_error", None)
-        declared = registered.get(str(lemma.get("id")))
-        if declared is not None and declared.plots is not None and lemma.get("records"):
-            lemma["plots_skipped"] = True
-        drawn["lemmas"].append(lemma)
     return drawn
 
 
@@ -99,7 +88,7 @@ def render(
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    drawn = draw_plots(doc, out, jobs=jobs) if plots else _without_plots(doc)
+    drawn = draw_plots(doc, out, jobs=jobs, draw=plots)
     (out / "report.md").write_text(markdown.render(drawn), encoding="utf-8")
     if html:
         write_html(drawn, out)
