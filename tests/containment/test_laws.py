@@ -9,6 +9,7 @@ import itertools
 from fractions import Fraction
 
 import mpmath
+from flint import arb
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -266,3 +267,17 @@ def test_tilted_posterior_over_a_ball(point, bits):
             assert contains(over.variance, variance), (*where, over.variance, variance)
             assert contains(over.log_density, mpmath.log(p)), (*where, over.log_density)
             assert contains(over.mean, mean), (*where, over.mean, mean)
+
+
+def test_uniform_cell_masses_over_a_sigma_ball_contain_those_at_its_points():
+    """With sigma a wide ball, the float screens (far cells, cells that may hold z = 0) must
+    allow for the balls' radii: each mass encloses the masses at points of the ball (the screens
+    without that slack missed 9 of these 216 cells)."""
+    law = GaussianMixture([0], [0], [1])
+    for rad in (0.3, 0.6, 0.9):
+        for start in (Fraction(-3), Fraction(-1, 2), Fraction(-13, 4)):
+            over_ball = law.uniform_cell_masses(start, Fraction(1, 3), 24, arb(1.5, rad))
+            for sigma in (1.5 - rad, 1.5, 1.5 + rad):
+                at_point = law.uniform_cell_masses(start, Fraction(1, 3), 24, arb(sigma))
+                for j, (mass, inner) in enumerate(zip(over_ball, at_point, strict=True)):
+                    assert mass.contains(inner), (rad, start, sigma, j, mass, inner)

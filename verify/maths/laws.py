@@ -657,8 +657,12 @@ class FiniteMixture(_LawBase):
             rho_ball = arb(0, rho.upper())
             cubic = _pow(rho, 3) / 3
             # The far test in numpy: the same float operations, elementwise, as z0_f + j * step_f.
+            # ``spread`` bounds how far any point of the balls z0 + j step lies from their
+            # float centres beyond rounding (nothing when sigma is a point; a ball sigma widens
+            # both float screens below by it).
             z_fs = z0_f + offsets * step_f
-            far_cells = np.abs(z_fs) - rho_f > far + 1e-6 * (1 + np.abs(z_fs))
+            spread = 2 * (float(z0.rad()) + cells * float(step.rad()))
+            far_cells = np.abs(z_fs) - rho_f - spread > far + 1e-6 * (1 + np.abs(z_fs))
             # 2 rho phi(z_c) + rho^3/3 phi''(cell), both scaled by w / sqrt(2 pi).
             centre_scale = wa * inv_root * (2 * rho)
             curvature_scale = wa * inv_root * cubic
@@ -667,7 +671,7 @@ class FiniteMixture(_LawBase):
             lattice_start = z0 - rho  # t_0: the left end of cell 0
             # Cells that may contain z = 0 (the float test only narrows down, with a margin of
             # 1 against rounding errors below 1e-12, which cells get the certified test).
-            near_zero = set(np.flatnonzero(np.abs(z_fs) <= rho_f + 1.0).tolist())
+            near_zero = set(np.flatnonzero(np.abs(z_fs) <= rho_f + spread + 1.0).tolist())
             point = -1  # lattice index k of (value, factor); -1: not anchored
             since_anchor = 0
             value = factor = zb = one
