@@ -234,16 +234,15 @@ def _run_in_processes(
     # per worker.
     getattr(sys.modules.get("torch"), "__version__", None)
     # The caller lists the costliest first (``costliest_first``): processes start them in order.
-    order = list(tasks)
     pool = ProcessPoolExecutor(
-        max_workers=min(jobs, len(order)), mp_context=context, initializer=_quiet_worker
+        max_workers=min(jobs, len(tasks)), mp_context=context, initializer=_quiet_worker
     )
     from concurrent.futures.process import BrokenProcessPool
 
     futures = {}
     missed = _remember_signals()
     try:
-        futures = {pool.submit(function, *task): task for task in order}
+        futures = {pool.submit(function, *task): task for task in tasks}
         for future in _completed(futures, missed):
             try:
                 outcome = future.result()
