@@ -71,7 +71,7 @@ from fractions import Fraction
 
 from flint import arb
 
-from verify.core.numbers import to_arb
+from verify.core.numbers import ball, normal_upper_tail, to_arb
 from verify.maths.samplers.gaussian_recursion import GaussianRun
 
 # Named 1-D mixtures (exact rational means, stds, weights) the lemma's examples refer to.
@@ -130,7 +130,10 @@ class Mixture1D:
 
     def cdf(self, x: arb) -> arb:
         return sum(
-            (to_arb(w) * normal_cdf((x - to_arb(m)) / to_arb(t)) for w, m, t in self.components()),
+            (
+                to_arb(w) * normal_upper_tail(-(x - to_arb(m)) / to_arb(t))
+                for w, m, t in self.components()
+            ),
             arb(0),
         )
 
@@ -138,11 +141,6 @@ class Mixture1D:
         from verify.maths.laws import GaussianMixture
 
         return GaussianMixture(self.means, self.stds, self.weights)
-
-
-def normal_cdf(z: arb) -> arb:
-    """Phi(z) = erfc(-z / sqrt 2) / 2 (accurate in both tails)."""
-    return (-z / arb(2).sqrt()).erfc() / 2
 
 
 def gaussian_tv(m1: arb, v1: arb, m2: arb, v2: arb) -> arb:
@@ -158,7 +156,7 @@ def gaussian_tv(m1: arb, v1: arb, m2: arb, v2: arb) -> arb:
     over the balls.
     """
     if v1.rad() == 0 and v2.rad() == 0 and v1 == v2:  # the same exact variance
-        return 2 * normal_cdf(abs(m1 - m2) / (2 * v1.sqrt())) - 1
+        return 2 * normal_upper_tail(-abs(m1 - m2) / (2 * v1.sqrt())) - 1
     a = 1 / (2 * v2) - 1 / (2 * v1)
     if not (a > 0 or a < 0):  # variances not resolved apart at this precision
         return arb(0.5, 0.5)
@@ -173,8 +171,8 @@ def gaussian_tv(m1: arb, v1: arb, m2: arb, v2: arb) -> arb:
         roots = [(-b - root_d) / (2 * a), (-b + root_d) / (2 * a)]
     lo, hi = (roots[0], roots[1]) if roots[0] < roots[1] else (roots[1], roots[0])
     s1, s2 = v1.sqrt(), v2.sqrt()
-    p1 = normal_cdf((hi - m1) / s1) - normal_cdf((lo - m1) / s1)
-    p2 = normal_cdf((hi - m2) / s2) - normal_cdf((lo - m2) / s2)
+    p1 = normal_upper_tail(-(hi - m1) / s1) - normal_upper_tail(-(lo - m1) / s1)
+    p2 = normal_upper_tail(-(hi - m2) / s2) - normal_upper_tail(-(lo - m2) / s2)
     return abs(p1 - p2)
 
 
@@ -246,7 +244,7 @@ def distances(q_mean: arb, q_var: arb, target: Mixture1D, cells: int = 4000) -> 
     hi = max(float((m + 12 * t).upper()) for m, t in spans)
     edges = [arb(lo) + (arb(hi) - arb(lo)) * arb(j) / cells for j in range(cells + 1)]
     x0 = to_arb(target.mean)
-    q_cdf = [normal_cdf((e - q_mean) / sq) for e in edges]
+    q_cdf = [normal_upper_tail(-(e - q_mean) / sq) for e in edges]
     p_cdf = [target.cdf(e) for e in edges]
     tv2, w2sq = arb(0), arb(0)  # 2 TV and int (x - x0)^2 |q - p|
     for j in range(cells):
@@ -274,13 +272,6 @@ def distances(q_mean: arb, q_var: arb, target: Mixture1D, cells: int = 4000) -> 
     return Distances(tv, lower_sq.sqrt(), upper_w2)
 
 
-def ball(lo: arb, hi: arb) -> arb:
-    """A ball from lo's lower end to hi's upper end."""
-    from verify.core.numbers import ball as make_ball
-
-    return make_ball(lo, hi)
-
-
 def gaussian_density(x: arb, mean: arb, sd: arb) -> arb:
     z = (x - mean) / sd
     return (-(z * z) / 2).exp() / (sd * (2 * arb.pi()).sqrt())
@@ -299,6 +290,6 @@ def tail_second_moment(lo: arb, hi: arb, x0: arb, q_mean: arb, q_sd: arb, target
     for w, m, t in laws:
         d = m - x0
         fourth = d**4 + 6 * d * d * t * t + 3 * t**4
-        outside = normal_cdf((lo - m) / t) + normal_cdf((m - hi) / t)
+        outside = normal_upper_tail(-(lo - m) / t) + normal_upper_tail(-(m - hi) / t)
         total += w * (fourth * outside).sqrt()
     return arb(0, float(total.upper()))
