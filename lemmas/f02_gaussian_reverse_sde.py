@@ -42,13 +42,9 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
-from flint import arb
-
 from verify.core.contract import Agreement, Constant, Lemma, ModelMutant, Part
 from verify.core.domain import Choice, Constraint, Domain, Integer, Real
-from verify.core.numbers import lower, to_arb, upper
-from verify.core.stats import clopper_pearson
-from verify.maths.closeness import normal_cdf
+from verify.core.numbers import to_arb
 from verify.maths.samplers.gaussian_recursion import (
     bias_schedule,
     gaussian_run,
@@ -58,12 +54,10 @@ from verify.maths.samplers.gaussian_recursion import (
 from verify.maths.samplers.mixture_reverse_sde import (
     MIXTURES,
     Mixture1D,
-    discretization_tv_bound,
-    distances,
-    gaussian_tv,
-    score_error_integral,
-    score_levels,
-    smoothing_tv_bound,
+    event_part,
+    float_schedule,
+    reverse_sde_samples_1d,
+    tv_part,
 )
 
 ALPHA = 0.01
@@ -122,12 +116,7 @@ def _target(params: dict[str, Any]) -> Mixture1D:
 
 
 def _schedule(params: dict[str, Any]) -> list[float]:
-    import torch
-
-    from verify.maths.samplers.sde import geometric_schedule
-
-    sched = geometric_schedule(params["sigma_max"], params["sigma_min"], params["steps"])
-    return [float(v) for v in sched.to(torch.float64)]
+    return float_schedule(params["sigma_max"], params["sigma_min"], params["steps"])
 
 
 def _sampler_score(mu: float, s: float, eps: float):
@@ -138,94 +127,26 @@ def _sampler_score(mu: float, s: float, eps: float):
 def _sample(params: dict[str, Any], n: int, seed: int, sampler_score: Any = None):
     """The real sampler in one coordinate, on the linear score of the target's Gaussian fit
     (the target itself when it is Gaussian)."""
-    import torch
-
-    from verify.maths.samplers.sde import reverse_sde_sample
-
     mu, s = _mu_s(params)
-    schedule = torch.as_tensor(_schedule(params), dtype=torch.float64)
-    gen = torch.Generator().manual_seed(seed)
     # looked up at call time: the model mutants (and tests) plant a wrong score
     score = (sampler_score or _sampler_score)(mu, s, float(params["eps"]))
-    out = reverse_sde_sample(score, n, 1, schedule, gen, prior_mean=mu, data_variance=s * s)
-    return out.samples[:, 0].numpy()
-
-
-def _event_part(name: str, samples, threshold: float, run, mu: float, resample) -> Part:
-    exact = normal_cdf((to_arb(threshold) - to_arb(mu) - run.mean_error) / run.variance.sqrt())
-
-    def gap_at(values, alpha: float) -> Fraction:
-        lo, hi = clopper_pearson(int((values <= threshold).sum()), len(values), alpha)
-        return max(Fraction(0), lower(exact) - hi, lo - upper(exact))
-
-    def redraw(alpha: float, fresh: bool) -> tuple[Fraction, Fraction]:
-        return gap_at(resample() if fresh else samples, alpha), Fraction(0)
-
-    count = int((samples <= threshold).sum())
-    return Part(
-        name,
-        gap_at(samples, ALPHA),
-        Fraction(0),
-        kind="statistical",
-        confidence=1 - ALPHA,
-        note=f"{count}/{len(samples)} below {threshold:.6g}; exact {exact.str(6)}",
-        data={"count": count, "n": len(samples), "exact": float(exact.mid())},
-        redraw=redraw,
-    )
+    return reverse_sde_samples_1d(score, mu, s, _schedule(params), n, seed)
 
 
 def _tv_part(params, run, target: Mixture1D, constants, fit_scale: float) -> Part:
-    """TV(output, p) against C_tv (T_disc + sqrt(E)/2 + smoothing) (module docstring).
-    ``fit_scale`` != 1 plants the model mutant: the law whose TV is taken comes from a sampler
-    on the linear score of N(mu, (fit_scale s)^2), while the bound is the right model's."""
+    """``fit_scale`` != 1 plants the model mutant: the law whose TV is taken comes from a
+    sampler on the linear score of N(mu, (fit_scale s)^2), while the bound is the right one's."""
     sigmas = _schedule(params)
-    mu, variance = to_arb(target.mean), to_arb(target.variance)
     law = run
     if fit_scale != 1.0:
-        wrong = variance * fit_scale**2
+        wrong = to_arb(target.variance) * fit_scale**2
         law = gaussian_run(
             sigmas, wrong.sqrt(), 0.0, wrong + to_arb(sigmas[0]) ** 2, _biases(params)
         )
-    sigma_min = to_arb(sigmas[-1])
-    disc = discretization_tv_bound(run)
-    smooth = smoothing_tv_bound(target, sigma_min)
-    data: dict[str, Any] = {"steps": params["steps"], "eps": params["eps"]}
-    if len(target.weights) == 1:
-        distance = gaussian_tv(mu + law.mean_error, law.variance, mu, variance)
-        score_error = arb(0)
-    else:
-        levels = score_levels(sigmas[0], sigmas[-1], SCORE_LEVELS)
-        score_error, errors, tail = score_error_integral(target, levels)
-        found = distances(mu + law.mean_error, law.variance, target)
-        distance = found.tv
-        data.update(
-            {
-                "mixture": params["mixture"],
-                "score_error_levels": [float(u.mid()) for u in levels],
-                "score_error_at_levels": [float(e.upper()) for e in errors],
-                "score_error_tail": float(tail.upper()),
-                "w2_lower": float(found.w2_lower.lower()),
-                "w2_upper": float(found.w2_upper.upper()),
-            }
-        )
-    # the upper end of E's enclosure is itself a valid bound of E (and >= 0)
-    score_term = arb(score_error.upper()).sqrt() / 2
-    unit = disc + score_term + smooth
-    data.update(
-        {
-            "tv_discretization": float(disc.upper()),
-            "score_error_integral": float(score_error.upper()),
-            "tv_score": float(score_term.upper()),
-            "tv_smoothing": float(smooth.upper()),
-        }
-    )
-    note = (
-        f"TV {distance.str(5)} against T_disc {disc.str(3)} + sqrt(E)/2 {score_term.str(3)}"
-        f" + smoothing {smooth.str(3)}"
-    )
-    return Part(
-        "tv", distance, to_arb(constants["C_tv"]) * unit, "C_tv", unit, note=note, data=data
-    )
+    data = {"steps": params["steps"], "eps": params["eps"]}
+    if "mixture" in params:
+        data["mixture"] = params["mixture"]
+    return tv_part(target, sigmas, run, law, constants["C_tv"], SCORE_LEVELS, data)
 
 
 def _biases(params: dict[str, Any]):
@@ -253,12 +174,7 @@ def _check(
         )
         parts = [
             _tv_part(params, run, target, constants, fit_scale),
-            Agreement(
-                "variance_two_ways",
-                run.variance - run.target_variance,
-                run.variance_error_unrolled,
-                note="forward recursion against the unrolled error sum",
-            ),
+            _variance_two_ways(run),
         ]
         return parts + _event_parts(params, run, mu, sampler_score, shift_sds)
     run = gaussian_run(sigmas, s, 0.0, s * s + sigmas[0] ** 2, bias_schedule(sigmas, eps))
@@ -266,16 +182,20 @@ def _check(
     unit = w2_bound(run, s, d)
     parts = [
         Part("w2", distance, to_arb(constants["C"]) * unit, "C", unit),
-        Agreement(
-            "variance_two_ways",
-            run.variance - run.target_variance,
-            run.variance_error_unrolled,
-            note="forward recursion against the unrolled error sum",
-        ),
+        _variance_two_ways(run),
     ]
     if d == 1:
         parts.append(_tv_part(params, run, target, constants, fit_scale))
     return parts + _event_parts(params, run, mu, sampler_score, shift_sds)
+
+
+def _variance_two_ways(run) -> Agreement:
+    return Agreement(
+        "variance_two_ways",
+        run.variance - run.target_variance,
+        run.variance_error_unrolled,
+        note="forward recursion against the unrolled error sum",
+    )
 
 
 def _event_parts(params, run, mu: float, sampler_score: Any, shift_sds: float) -> list[Part]:
@@ -289,22 +209,17 @@ def _event_parts(params, run, mu: float, sampler_score: Any, shift_sds: float) -
 
     centre = float((to_arb(mu) + run.mean_error).mid())
     spread = float(run.variance.sqrt().mid())
-    parts.append(_event_part("median_event", samples, centre, run, mu, resample))
-    parts.append(_event_part("sigma_event", samples, centre + spread, run, mu, resample))
+    parts.append(event_part("median_event", samples, centre, run, mu, resample, ALPHA))
+    parts.append(event_part("sigma_event", samples, centre + spread, run, mu, resample, ALPHA))
     return parts
 
 
-_GAUSSIAN_1D = {
-    "d": 1,
-    "mu": 0.25,
-    "s": 0.5,
-    "sigma_max": 20.0,
-    "sigma_min": 0.02,
-    "steps": 100,
-    "eps": 0.0,
-    "samples": 4000,
-    "seed": 2,
-}
+def _gaussian(*values: float) -> dict[str, Any]:
+    """A Gaussian target's example: the values of ``_SEARCHED``, in its order."""
+    return dict(zip(_SEARCHED, values, strict=True))
+
+
+_GAUSSIAN_1D = _gaussian(1, 0.25, 0.5, 20.0, 0.02, 100, 0.0, 4000, 2)
 
 
 def _mixture(name: str, steps: int, eps: float) -> dict[str, Any]:
@@ -341,28 +256,8 @@ F2 = Lemma(
     validate=_validate,
     check=_check,
     examples=[
-        {
-            "d": 4,
-            "mu": 0.5,
-            "s": 1.0,
-            "sigma_max": 20.0,
-            "sigma_min": 0.01,
-            "steps": 200,
-            "eps": 0.0,
-            "samples": 4000,
-            "seed": 0,
-        },
-        {
-            "d": 64,
-            "mu": -1.0,
-            "s": 0.3,
-            "sigma_max": 10.0,
-            "sigma_min": 0.05,
-            "steps": 40,
-            "eps": 0.2,
-            "samples": 4000,
-            "seed": 1,
-        },
+        _gaussian(4, 0.5, 1.0, 20.0, 0.01, 200, 0.0, 4000, 0),
+        _gaussian(64, -1.0, 0.3, 10.0, 0.05, 40, 0.2, 4000, 1),
         # d = 1: the exact TV beside W2; a Gaussian-mixture target on its fit's linear score
         _GAUSSIAN_1D,
         _mixture("three_skewed", 100, 0.0),

@@ -71,7 +71,9 @@ from fractions import Fraction
 
 from flint import arb
 
-from verify.core.numbers import ball, normal_upper_tail, to_arb
+from verify.core.contract import Part
+from verify.core.numbers import ball, lower, normal_upper_tail, to_arb, upper
+from verify.core.stats import clopper_pearson
 from verify.maths.samplers.gaussian_recursion import GaussianRun
 
 # Named 1-D mixtures (exact rational means, stds, weights) the lemma's examples refer to.
@@ -293,3 +295,111 @@ def tail_second_moment(lo: arb, hi: arb, x0: arb, q_mean: arb, q_sd: arb, target
         outside = normal_upper_tail(-(lo - m) / t) + normal_upper_tail(-(m - hi) / t)
         total += w * (fourth * outside).sqrt()
     return arb(0, float(total.upper()))
+
+
+# --- F.2's parts: the real sampler in one coordinate, its event probabilities, its TV ---------
+
+
+def float_schedule(sigma_max: float, sigma_min: float, steps: int) -> list[float]:
+    """The sampler's geometric noise levels (``sde.geometric_schedule``) as floats."""
+    import torch
+
+    from verify.maths.samplers.sde import geometric_schedule
+
+    sched = geometric_schedule(sigma_max, sigma_min, steps)
+    return [float(v) for v in sched.to(torch.float64)]
+
+
+def reverse_sde_samples_1d(score, mu: float, s: float, sigmas: Sequence[float], n: int, seed: int):
+    """``n`` draws of the real sampler (``sde.reverse_sde_sample``) in one coordinate on the
+    levels ``sigmas``, started at N(mu, s^2 + sigma_max^2), scoring with ``score(x, sigma)``."""
+    import torch
+
+    from verify.maths.samplers.sde import reverse_sde_sample
+
+    schedule = torch.as_tensor(list(sigmas), dtype=torch.float64)
+    gen = torch.Generator().manual_seed(seed)
+    out = reverse_sde_sample(score, n, 1, schedule, gen, prior_mean=mu, data_variance=s * s)
+    return out.samples[:, 0].numpy()
+
+
+def event_part(
+    name: str, samples, threshold: float, run: GaussianRun, mu: float, resample, alpha: float
+) -> Part:
+    """STATISTICAL: the Clopper-Pearson interval (level 1 - ``alpha``) of P(x <= threshold) from
+    ``samples`` meets the output law's exact probability Phi((t - mu - m_K)/sqrt(v_K)) (the gap
+    is 0 when it does); ``resample()`` draws the independent re-draw of a refutation."""
+    from verify.maths.closeness import normal_cdf
+
+    exact = normal_cdf((to_arb(threshold) - to_arb(mu) - run.mean_error) / run.variance.sqrt())
+
+    def gap_at(values, level: float) -> Fraction:
+        lo, hi = clopper_pearson(int((values <= threshold).sum()), len(values), level)
+        return max(Fraction(0), lower(exact) - hi, lo - upper(exact))
+
+    def redraw(level: float, fresh: bool) -> tuple[Fraction, Fraction]:
+        return gap_at(resample() if fresh else samples, level), Fraction(0)
+
+    count = int((samples <= threshold).sum())
+    return Part(
+        name,
+        gap_at(samples, alpha),
+        Fraction(0),
+        kind="statistical",
+        confidence=1 - alpha,
+        note=f"{count}/{len(samples)} below {threshold:.6g}; exact {exact.str(6)}",
+        data={"count": count, "n": len(samples), "exact": float(exact.mid())},
+        redraw=redraw,
+    )
+
+
+def tv_part(
+    target: Mixture1D,
+    sigmas: Sequence[float],
+    run: GaussianRun,
+    law: GaussianRun,
+    c_tv: Fraction,
+    score_level_count: int,
+    data: dict,
+) -> Part:
+    """CERTIFIED: TV(``law``, p) <= C_tv (T_disc + sqrt(E)/2 + smoothing), the bound's terms
+    those of ``run`` (the sampler the bound is about: ``law`` is ``run`` except in a planted
+    model mutant) and ``data`` extended with E, its levels and the three terms (module
+    docstring)."""
+    mu, variance = to_arb(target.mean), to_arb(target.variance)
+    disc = discretization_tv_bound(run)
+    smooth = smoothing_tv_bound(target, to_arb(sigmas[-1]))
+    data = dict(data)
+    if len(target.weights) == 1:
+        distance = gaussian_tv(mu + law.mean_error, law.variance, mu, variance)
+        score_error = arb(0)
+    else:
+        levels = score_levels(sigmas[0], sigmas[-1], score_level_count)
+        score_error, errors, tail = score_error_integral(target, levels)
+        found = distances(mu + law.mean_error, law.variance, target)
+        distance = found.tv
+        data.update(
+            {
+                "score_error_levels": [float(u.mid()) for u in levels],
+                "score_error_at_levels": [float(e.upper()) for e in errors],
+                "score_error_tail": float(tail.upper()),
+                "w2_lower": float(found.w2_lower.lower()),
+                "w2_upper": float(found.w2_upper.upper()),
+            }
+        )
+    # the upper end of E's enclosure is itself a valid bound of E (and >= 0)
+    score_term = arb(score_error.upper()).sqrt() / 2
+    unit = disc + score_term + smooth
+    data.update(
+        {
+            "tv_discretization": float(disc.upper()),
+            "score_error_integral": float(score_error.upper()),
+            "tv_score": float(score_term.upper()),
+            "tv_smoothing": float(smooth.upper()),
+        }
+    )
+    note = (
+        f"TV {distance.str(5)} against T_disc {disc.str(3)} + sqrt(E)/2 {score_term.str(3)}"
+        f" + smoothing {smooth.str(3)}"
+    )
+    return Part("tv", distance, to_arb(c_tv) * unit, "C_tv", unit, note=note, data=data)
