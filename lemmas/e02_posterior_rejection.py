@@ -77,14 +77,10 @@ from verify.core.numbers import lower, to_arb
 from verify.maths.samplers.planted_coupling import paper_form_parts, perturbed_sampler
 from verify.maths.samplers.posterior_evidence import (
     BATCH,
-    FRESH_FACTOR,
-    MIN_TV_OUTPUTS,
     acceptance_quantile_part,
-    acceptance_rate_part,
+    algorithm1_parts,
     median_index,
     plot_acceptance,
-    rounds_for,
-    tv_part,
 )
 from verify.maths.samplers.rejection import GaussianMixture, rejection_sample
 
@@ -200,37 +196,27 @@ def _check(
         lip = to_arb(gamma) / (to_arb(beta) * arb(1).exp().sqrt())
     if "paper_tau" in params:  # (a'): the planted (tau, delta)-close sampler
         parts += paper_form_parts(mixture.sample, y_star, beta, m, a_star, params, paper_shift)
-    max_rounds = int(params.get("max_rounds", MAX_ROUNDS))
-    if float(a_star.mid()) * max_rounds < 1.3 * params["outputs"]:
-        # too few acceptances expected within max_rounds: the acceptance bound is still checked
-        return parts
-
     sampler = perturbed_sampler(mixture.sample, y_star, m, gamma, params["perturbation"])
 
     def algorithm1(count: int, g: torch.Generator):
         y_run, beta_run = y_star + y_shift * beta, beta_factor * beta
         return rejection_sample(sampler, y_run, beta_run, m, g, max_proposals=count, batch=BATCH)
 
-    rounds = rounds_for(params["outputs"], float(a_star.mid()), max_rounds)
-    run = algorithm1(rounds, gen)
-
-    def rerun(count: int) -> int:
-        return algorithm1(count, fresh_gen).accepted
-
-    def relabel(count: int):
-        fresh_rounds = rounds_for(count, float(a_star.mid()), FRESH_FACTOR * max_rounds)
-        return algorithm1(fresh_rounds, fresh_gen).labels.numpy()
-
-    parts.append(
-        acceptance_rate_part(run.accepted, rounds, a_star, lip, m=m, beta=beta, rerun=rerun)
+    return parts + algorithm1_parts(
+        algorithm1,
+        a_star,
+        lip,
+        m=m,
+        beta=beta,
+        outputs=params["outputs"],
+        max_rounds=int(params.get("max_rounds", MAX_ROUNDS)),
+        gen=gen,
+        fresh_gen=fresh_gen,
+        exact_labels=lambda: measured.label_posterior_arb(y_star.tolist(), beta),
+        tau=tau,
+        c_tv=constants["C_tv"],
+        note=f"sampler error gamma = {gamma:.3g}, n = {n}, m = {m}",
     )
-    if run.accepted >= MIN_TV_OUTPUTS:
-        exact = measured.label_posterior_arb(y_star.tolist(), beta)
-        note = f"sampler error gamma = {gamma:.3g}, n = {n}, m = {m}"
-        parts.append(
-            tv_part(run.labels.numpy(), exact, tau, constants["C_tv"], note=note, relabel=relabel)
-        )
-    return parts
 
 
 def _plots(records: list[dict[str, Any]], out_dir: Any) -> list[str]:

@@ -44,20 +44,18 @@ from hypothesis import strategies as st
 from verify.core.contract import Constant, Lemma, ModelMutant, Part
 from verify.core.domain import Choice, Domain, Integer, Real
 from verify.core.errors import DomainError
+from verify.maths.instance import Instance
 from verify.maths.nets.instance_network import default_parameters
+from verify.maths.oneway import make_function
 from verify.maths.samplers.instance_sde import posterior_family
 from verify.maths.samplers.posterior_evidence import (
     ALPHA,
     BATCH,
-    FRESH_FACTOR,
-    MIN_TV_OUTPUTS,
     acceptance_quantile_part,
-    acceptance_rate_part,
+    algorithm1_parts,
     e1_acceptance_unit,
     median_index,
     plot_acceptance,
-    rounds_for,
-    tv_part,
 )
 from verify.maths.samplers.rejection import (
     instance_measurement,
@@ -121,9 +119,6 @@ def _params(draw) -> dict[str, Any]:
 
 
 def _instance(params: dict[str, Any]):
-    from verify.maths.instance import Instance
-    from verify.maths.oneway import make_function
-
     d, d_out = params["d"], params["d_out"]
     if params.get("sampler", "exact") == "reverse_sde":
         return posterior_family(d, d_out, params["steps"]).instance
@@ -180,9 +175,6 @@ def _check(
         c_acc = constants["C_acc"]
         parts += sde_posterior_parts(params, y_star, unit, c_acc, shift=sde_shift, **SDE_SETTINGS)
         return parts
-    if float(a_star.mid()) * MAX_ROUNDS < 1.3 * params["outputs"]:
-        return parts
-    rounds = rounds_for(params["outputs"], float(a_star.mid()), MAX_ROUNDS)
 
     def algorithm1(count: int, g):
         return rejection_sample(
@@ -195,27 +187,26 @@ def _check(
             batch=BATCH,
         )
 
-    run = algorithm1(rounds, gen)
-
-    def rerun(count: int) -> int:
-        return algorithm1(count, fresh_gen).accepted
-
-    def relabel(count: int):
-        fresh_rounds = rounds_for(count, float(a_star.mid()), FRESH_FACTOR * MAX_ROUNDS)
-        return algorithm1(fresh_rounds, fresh_gen).labels.numpy()
-
-    parts.append(
-        acceptance_rate_part(run.accepted, rounds, a_star, arb(0), m=d_out, beta=beta, rerun=rerun)
-    )
-    if run.accepted >= MIN_TV_OUTPUTS:
+    def exact_labels() -> list[arb]:
         terms = instance_seed_terms(inst, y_star.tolist(), beta)  # per seed: the TV's cells
         total = sum(terms, arb(0))
-        exact = [t / total for t in terms]
-        note = f"d={inst.d} d'={d_out} R={params['R']} eps={params['eps']}, 2^d seed cells"
-        parts.append(
-            tv_part(run.labels.numpy(), exact, tau, constants["C_tv"], note=note, relabel=relabel)
-        )
-    return parts
+        return [t / total for t in terms]
+
+    return parts + algorithm1_parts(
+        algorithm1,
+        a_star,
+        arb(0),
+        m=d_out,
+        beta=beta,
+        outputs=params["outputs"],
+        max_rounds=MAX_ROUNDS,
+        gen=gen,
+        fresh_gen=fresh_gen,
+        exact_labels=exact_labels,
+        tau=tau,
+        c_tv=constants["C_tv"],
+        note=f"d={inst.d} d'={d_out} R={params['R']} eps={params['eps']}, 2^d seed cells",
+    )
 
 
 def _plots(records: list[dict[str, Any]], out_dir: Any) -> list[str]:

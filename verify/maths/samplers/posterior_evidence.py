@@ -262,6 +262,48 @@ def acceptance_rate_part(
     )
 
 
+def algorithm1_parts(
+    algorithm1: Callable[[int, Any], Any],
+    a_star: arb,
+    slack: arb,
+    *,
+    m: int,
+    beta: float,
+    outputs: int,
+    max_rounds: int,
+    gen: Any,
+    fresh_gen: Any,
+    exact_labels: Callable[[], list[arb]],
+    tau: float,
+    c_tv: Fraction,
+    note: str,
+) -> list[Part]:
+    """Algorithm 1 run at y* (``algorithm1(rounds, generator)``, a rejection run) for about
+    ``outputs`` acceptances: its acceptance rate against a(y*) (``acceptance_rate_part``,
+    ``slack`` its allowance) and, from ``MIN_TV_OUTPUTS`` outputs, the TV of its labels to
+    ``exact_labels()`` against C_tv tau (``tv_part``). Re-draws confirming a refutation use
+    ``fresh_gen``. No part when fewer acceptances than 1.3 ``outputs`` are expected within
+    ``max_rounds``."""
+    acceptance = float(a_star.mid())
+    if acceptance * max_rounds < 1.3 * outputs:
+        return []
+    rounds = rounds_for(outputs, acceptance, max_rounds)
+    run = algorithm1(rounds, gen)
+
+    def rerun(count: int) -> int:
+        return algorithm1(count, fresh_gen).accepted
+
+    def relabel(count: int):
+        fresh_rounds = rounds_for(count, acceptance, FRESH_FACTOR * max_rounds)
+        return algorithm1(fresh_rounds, fresh_gen).labels.numpy()
+
+    parts = [acceptance_rate_part(run.accepted, rounds, a_star, slack, m=m, beta=beta, rerun=rerun)]
+    if run.accepted >= MIN_TV_OUTPUTS:
+        labels = run.labels.numpy()
+        parts.append(tv_part(labels, exact_labels(), tau, c_tv, note=note, relabel=relabel))
+    return parts
+
+
 def _rows(records: list[dict[str, Any]], name: str) -> list[dict[str, Any]]:
     """The ``data`` of every recorded part called ``name`` (None entries dropped)."""
     rows = []
