@@ -53,6 +53,9 @@ from verify.core.stats import clopper_pearson
 from verify.maths.samplers.instance_sde import (
     SIGMA_MIN_UNSCALED,
     closeness_part,
+    coordinate_w1,
+    inconsistent,
+    mixture_score,
     network_sde_run,
     planted_instance_run,
     score_family,
@@ -71,40 +74,6 @@ CLOSENESS_TAU = 0.25  # scaled units: the (tau, delta0)-closeness checked with D
 FRESH_FACTOR = 4  # a re-draw confirming a refutation has this many times the samples
 FRESH_SEED_OFFSET = 1_000_003  # the re-draw's seed, apart from the check's own
 DIMENSIONS = (8, 16, 64, 256)
-
-
-def mixture_score(instance):
-    """The known-false score: the hypercube Gaussian mixture's at every level (no phases)."""
-    import torch
-
-    c, R, d = instance.scale, float(instance.R), instance.d
-
-    def score(x_scaled, sigma):
-        x = c * x_scaled
-        v = 1 + (c * sigma) ** 2
-        head = (R * torch.tanh(R * x[:, :d] / v) - x[:, :d]) / v
-        return c * torch.cat([head, -x[:, d:] / v], 1)
-
-    return score
-
-
-def inconsistent(instance, x_scaled: torch.Tensor) -> torch.Tensor:
-    """Rows whose decoded phases differ from f(decoded seed)."""
-    import torch
-
-    x = x_scaled * instance.scale
-    seeds = instance.decode_seed(x)
-    phases = instance.decode_phases(x[:, instance.d :], float(instance.eps))
-    return torch.as_tensor((instance.outputs(seeds) != phases).any(axis=1))
-
-
-def coordinate_w1(a: torch.Tensor, b: torch.Tensor) -> float:
-    """Mean over coordinates of the W1 distance between the two samples' marginals."""
-    import torch
-
-    sa, _ = torch.sort(a, dim=0)
-    sb, _ = torch.sort(b, dim=0)
-    return float((sa - sb).abs().mean())
 
 
 DOMAIN = Domain(

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 if TYPE_CHECKING:
+    import torch
+
     from verify.maths.nets.instance_network import InstanceScoreFamily
 
 SIGMA_MIN_UNSCALED = 0.025  # eps / 20 for eps = 1/2
@@ -178,3 +180,40 @@ def pool_sampler(pool: Any) -> Any:
         return rows, torch.zeros(len(rows), dtype=torch.long)
 
     return draw
+
+
+# --- Thm.1.4's measures of a sampler on the instance -------------------------------------------
+
+
+def mixture_score(instance):
+    """The known-false score: the hypercube Gaussian mixture's at every level (no phases)."""
+    import torch
+
+    c, R, d = instance.scale, float(instance.R), instance.d
+
+    def score(x_scaled, sigma):
+        x = c * x_scaled
+        v = 1 + (c * sigma) ** 2
+        head = (R * torch.tanh(R * x[:, :d] / v) - x[:, :d]) / v
+        return c * torch.cat([head, -x[:, d:] / v], 1)
+
+    return score
+
+
+def inconsistent(instance, x_scaled: torch.Tensor) -> torch.Tensor:
+    """Rows whose decoded phases differ from f(decoded seed)."""
+    import torch
+
+    x = x_scaled * instance.scale
+    seeds = instance.decode_seed(x)
+    phases = instance.decode_phases(x[:, instance.d :], float(instance.eps))
+    return torch.as_tensor((instance.outputs(seeds) != phases).any(axis=1))
+
+
+def coordinate_w1(a: torch.Tensor, b: torch.Tensor) -> float:
+    """Mean over coordinates of the W1 distance between the two samples' marginals."""
+    import torch
+
+    sa, _ = torch.sort(a, dim=0)
+    sb, _ = torch.sort(b, dim=0)
+    return float((sa - sb).abs().mean())
