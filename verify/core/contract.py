@@ -160,6 +160,11 @@ class Lemma:
     depends_on: Sequence[str] = ()
     primary: str | None = None
     model_mutants: Sequence[ModelMutant] = ()
+    # Lemmas of one work family share memoised work (exact-key caches of the maths layer): a
+    # parallel run starts their first shards one after another in one process, so the work is
+    # done once, as in a one-process run. None: the module that defines ``check``. Only where
+    # work runs changes, never a result.
+    work_family: str | None = None
 
     def __post_init__(self) -> None:
         if self.params is None:
@@ -169,6 +174,10 @@ class Lemma:
         unknown = set(self.profile_examples) - set(PROFILES)
         if unknown:
             raise ValueError(f"lemma {self.id}: profile_examples for unknown {sorted(unknown)}")
+
+    def family(self) -> str:
+        """The work family (``work_family``, else the module defining ``check``)."""
+        return self.work_family or getattr(self.check, "__module__", None) or self.id
 
     @property
     def domain_text(self) -> str:

@@ -10,7 +10,9 @@ results for every ``--jobs`` and scheduler: a worker only decides *when* a shard
 Workers start the costliest shards first (longest processing time first, the classic list
 schedule): a shard's cost is its lemma's seconds in an earlier run (``estimated_seconds``,
 shared among its shards by example count) where one is known, else its example count. The
-estimate decides only the order, never a result.
+estimate decides only the order, never a result. The first shards of lemmas that share
+memoised work (one work family, ``Lemma.family``: by default the lemmas of one module) run one
+after another in one process, as one batch, so that the shared work is done once.
 
 Each shard runs with one torch thread, so that no floating-point reduction depends on how many
 threads a worker happens to have.
@@ -147,8 +149,6 @@ def run_lemmas(
     tasks = [
         (s, profile, overrides.get(s.lemma_id, {}), bits) for ss in shards.values() for s in ss
     ]
-    if jobs > 1 or scheduler is not None:
-        tasks = costliest_first(tasks, shards, estimated_seconds or {})
     results: dict[tuple[str, int], tuple] = {}
     done: dict[str, int] = {lemma.id: 0 for lemma in lemmas}
     started = time.perf_counter()
@@ -165,13 +165,20 @@ def run_lemmas(
                 time.perf_counter() - started,
             )
 
-    if scheduler is not None:
-        _run_on_dask(tasks, scheduler, jobs, record)
-    elif jobs <= 1 or len(tasks) <= 1:
+    def record_batch(batch: tuple, outcomes: list) -> None:
+        for task, outcome in zip(batch, outcomes, strict=True):
+            record(task, outcome)
+
+    if scheduler is None and (jobs <= 1 or len(tasks) <= 1):
         for task in tasks:
             record(task, run_shard(*task))
     else:
-        _run_in_processes(tasks, jobs, record)
+        family = {lemma.id: lemma.family() for lemma in lemmas}
+        batches = costliest_batches_first(by_family(tasks, family), shards, estimated_seconds or {})
+        if scheduler is not None:
+            _run_on_dask(batches, scheduler, jobs, record_batch, function=run_shards)
+        else:
+            _run_in_processes(batches, jobs, record_batch, function=run_shards)
     return [
         merge(
             lemma,
@@ -182,6 +189,44 @@ def run_lemmas(
     ]
 
 
+def run_shards(*tasks: tuple) -> list[tuple[list[Evaluation], float]]:
+    """Run shards one after another in this process (a batch of ``by_family``)."""
+    return [run_shard(*task) for task in tasks]
+
+
+def by_family(tasks: Sequence[tuple], family: Mapping[str, str]) -> list[tuple]:
+    """``tasks`` (shard first) as batches to run one after another in one process: the first
+    shards of the lemmas of one work family (``Lemma.family``: lemmas that share memoised work)
+    form one batch, in the given order, placed where the family's first shard was; every other
+    shard is a batch of its own, so the further search shards of a standard or thorough run
+    still spread over the workers.
+
+    Run apart, lemmas sharing a memo each pay for it (H.5 and H.8, Def.1.3 and Thm.1.4: the
+    second costs a tenth as much after the first, in one process). Only where a shard runs
+    changes, never its result."""
+    batches: list[list[tuple]] = []
+    first_shards: dict[str, list[tuple]] = {}
+    for task in tasks:
+        shard = task[0]
+        key = family.get(shard.lemma_id, shard.lemma_id)
+        if shard.index == 0 and key in first_shards:
+            first_shards[key].append(task)
+            continue
+        batches.append([task])
+        if shard.index == 0:
+            first_shards[key] = batches[-1]
+    return [tuple(batch) for batch in batches]
+
+
+def costliest_batches_first(
+    batches: list[tuple], shards: Mapping[str, list[Shard]], estimated_seconds: Mapping[str, float]
+) -> list[tuple]:
+    """``batches`` (of tasks) sorted by their tasks' summed estimated cost (``costliest_first``),
+    largest first, ties in the given order."""
+    cost = _task_cost(shards, estimated_seconds)
+    return sorted(batches, key=lambda batch: sum(cost(task) for task in batch), reverse=True)
+
+
 def costliest_first(
     tasks: list[tuple], shards: Mapping[str, list[Shard]], estimated_seconds: Mapping[str, float]
 ) -> list[tuple]:
@@ -190,6 +235,13 @@ def costliest_first(
     A lemma with an estimate shares it among its shards by example count; a lemma without one
     is costed at its example count in the unit of the known lemmas' median seconds per example
     (1 s per example when none is known), so the two kinds of estimate sort together."""
+    return sorted(tasks, key=_task_cost(shards, estimated_seconds), reverse=True)
+
+
+def _task_cost(
+    shards: Mapping[str, list[Shard]], estimated_seconds: Mapping[str, float]
+) -> Callable[[tuple], float]:
+    """A task's estimated cost in seconds (see ``costliest_first``)."""
 
     def examples(lemma_id: str) -> int:
         return max(1, sum(s.examples for s in shards[lemma_id]))
@@ -208,7 +260,7 @@ def costliest_first(
             return shard.examples * per_example
         return known * max(1, shard.examples) / examples(shard.lemma_id)
 
-    return sorted(tasks, key=cost, reverse=True)
+    return cost
 
 
 def _quiet_worker() -> None:
@@ -316,6 +368,8 @@ def _completed(futures: dict, state: dict):
 
 
 def _task_name(task: tuple) -> str:
+    if task and isinstance(task[0], tuple):  # a batch of tasks (``by_family``)
+        return ", ".join(_task_name(t) for t in task)
     unit = task[0]
     lemma_id = getattr(unit, "lemma_id", None)
     return f"{lemma_id} (shard {unit.index + 1})" if lemma_id is not None else str(unit)
@@ -413,12 +467,15 @@ def default_jobs() -> int:
 __all__ = [
     "SHARD_EXAMPLES",
     "Shard",
+    "by_family",
+    "costliest_batches_first",
     "costliest_first",
     "default_jobs",
     "merge",
     "plan",
     "run_lemmas",
     "run_shard",
+    "run_shards",
     "run_unit",
     "run_units",
     "shard_seed",
