@@ -18,6 +18,7 @@ from verify.maths.laws import (
     certified_sup_abs,
     score_moment,
     window_sup_moment,
+    window_sup_moment_ratio_screen,
 )
 
 LAWS = [
@@ -181,6 +182,27 @@ def test_window_sup_moment_equal_std_mixture_matches_atoms_at_effective_sigma() 
     assert float(first.rad()) < 0.02 * float(first.mid())
     with pytest.raises(NotImplementedError):
         window_sup_moment(GaussianMixture(atoms, [0.5, 0.75, 0.75], weights), 1.0, [kappa])
+
+
+@pytest.mark.parametrize(
+    ("law", "sigma"),
+    [
+        (AtomicLaw([-2.4, 2.4], [1, 1]), 1.0),
+        (AtomicLaw([-1.5, 0.25, 3.0, 7.0], [1, 2, 1, 0.5]), 0.5),
+        (GaussianMixture([-3.0, 0.5, 2.25], [0.75] * 3, [1.0, 2.0, 1.0]), 2.0),
+    ],
+)
+def test_window_ratio_screen_is_below_the_certified_ratio_and_close(law, sigma) -> None:
+    # H.1 skips a grid when the screen's upper / lower is too large: that is sound for the
+    # grid choice only if the certified enclosure on that grid is at least as wide.
+    kappas = [Fraction(1, 4), Fraction(1, 2), Fraction(1)]
+    for cells in (32, 64):
+        screen = window_sup_moment_ratio_screen(law, sigma, kappas, cells_per_sigma=cells)
+        certified = window_sup_moment(law, sigma, kappas, cells_per_sigma=cells)
+        for kappa in kappas:
+            ratio = float(certified[kappa].upper() / certified[kappa].lower())
+            assert 1 < screen[kappa] <= ratio
+            assert screen[kappa] - 1 >= 0.5 * (ratio - 1)
 
 
 def test_fisher_identity_two_computations() -> None:

@@ -1633,25 +1633,27 @@ def _window_grid(
     return masses, outside, bounds
 
 
-def window_sup_moment(
+class _WindowLayout(NamedTuple):
+    """The grid of ``window_sup_moment`` (a function of its arguments only)."""
+
+    s_exact: Fraction
+    s: arb
+    windows: dict[Fraction, int]  # kappa -> m = kappa * cells_per_sigma
+    bound_sq: arb  # sup s'^2 (the integrand's bound outside the core)
+    reach: float
+    h: Fraction
+    start: Fraction
+    cells: int
+    pad: int
+
+
+def _window_layout(
     law: FiniteMixture,
     sigma: Number,
     kappas: Sequence[Fraction],
-    *,
-    cells_per_sigma: int = 64,
-    reach: float | None = None,
-    block: int = 8,
-) -> dict[Fraction, arb]:
-    """For each kappa: enclosure of E_{x~p_sigma}[sup_{|c| <= kappa sigma} s'(x + c)^2].
-
-    The law is atomic or a mixture whose components share one std (else NotImplementedError).
-    Grid of spacing h = sigma / cells_per_sigma (exact; kappa * cells_per_sigma must be an
-    integer m). For x in cell j, [x - eps, x + eps] lies in cells j-m..j+m: upper end from
-    per-cell bounds of |s'| (grid-point values plus a second-order term, see
-    ``_atomic_grid_bounds``); it contains the grid points j+1-m..j+m: lower end from their
-    values. Outside the core the integrand is at most score_derivative_sup(sigma)^2, times the
-    certified tail mass. ``block`` is the number of cells sharing one bound of |s^(3)|.
-    """
+    cells_per_sigma: int,
+    reach: float | None,
+) -> _WindowLayout:
     s_exact = _exact(sigma)
     if s_exact <= 0:
         raise ValueError("sigma must be positive")
@@ -1676,6 +1678,69 @@ def window_sup_moment(
     start = law.center - half_cells * h
     cells = 2 * half_cells
     pad = max(windows.values())
+    return _WindowLayout(s_exact, s, windows, bound_sq, reach, h, start, cells, pad)
+
+
+def window_sup_moment_ratio_screen(
+    law: FiniteMixture,
+    sigma: Number,
+    kappas: Sequence[Fraction],
+    *,
+    cells_per_sigma: int = 64,
+    reach: float | None = None,
+) -> dict[Fraction, float]:
+    """Float64 screen (never a verdict): for each kappa, about the ratio upper / lower of the
+    ``window_sup_moment`` enclosure on the same grid, from below.
+
+    The same sliding maxima of |s'| at the grid points as the certified path, without its
+    second-order term (which only raises the upper end) and with midpoint cell masses. A caller
+    may skip a grid whose enclosure this shows, with a margin, to be wider than it accepts: the
+    certified enclosure on that grid is at least as wide.
+    """
+    layout = _window_layout(law, sigma, kappas, cells_per_sigma, reach)
+    s_float, h, cells, pad = float(layout.s_exact), layout.h, layout.cells, layout.pad
+    first = layout.start - pad * h  # grid point k <-> first + k h
+    offsets = np.arange(cells + 2 * pad + 1)
+    points = float(first) + offsets * float(h)
+    magnitudes = np.abs(law.score_derivative_np(points, s_float))
+    centres = float(layout.start + h / 2) + np.arange(cells) * float(h)
+    masses = law.density_np(centres, s_float) * float(h)
+    ratios = {}
+    for kappa, m in layout.windows.items():
+        # Cell j (grid points pad + j, pad + j + 1): the 2m + 1 cells around it touch the
+        # points pad + j - m .. pad + j + m + 1; the inner window holds
+        # pad + j + 1 - m .. pad + j + m.
+        up = np.lib.stride_tricks.sliding_window_view(
+            magnitudes[pad - m : pad + cells + m + 1], 2 * m + 2
+        ).max(axis=1)
+        low = np.lib.stride_tricks.sliding_window_view(
+            magnitudes[pad - m + 1 : pad + cells + m], 2 * m
+        ).max(axis=1)
+        ratios[kappa] = float(np.dot(masses, up * up) / np.dot(masses, low * low))
+    return ratios
+
+
+def window_sup_moment(
+    law: FiniteMixture,
+    sigma: Number,
+    kappas: Sequence[Fraction],
+    *,
+    cells_per_sigma: int = 64,
+    reach: float | None = None,
+    block: int = 8,
+) -> dict[Fraction, arb]:
+    """For each kappa: enclosure of E_{x~p_sigma}[sup_{|c| <= kappa sigma} s'(x + c)^2].
+
+    The law is atomic or a mixture whose components share one std (else NotImplementedError).
+    Grid of spacing h = sigma / cells_per_sigma (exact; kappa * cells_per_sigma must be an
+    integer m). For x in cell j, [x - eps, x + eps] lies in cells j-m..j+m: upper end from
+    per-cell bounds of |s'| (grid-point values plus a second-order term, see
+    ``_atomic_grid_bounds``); it contains the grid points j+1-m..j+m: lower end from their
+    values. Outside the core the integrand is at most score_derivative_sup(sigma)^2, times the
+    certified tail mass. ``block`` is the number of cells sharing one bound of |s^(3)|.
+    """
+    layout = _window_layout(law, sigma, kappas, cells_per_sigma, reach)
+    s_exact, s, windows, bound_sq, reach, h, start, cells, pad = layout
     masses, outside, (point_up, point_low, spread_err) = _memoised(
         ("window_grid", _law_key(law), s_exact, cells_per_sigma, reach, block, pad),
         lambda: _window_grid(law, s, start, h, cells, pad, block),
