@@ -305,3 +305,23 @@ def test_abs_normal_exponential_moment_against_mpmath() -> None:
     ]
     assert [round(float(f.mid()), 1) for f in forms[:2]] == [84.5, 1240.0]
     assert 2.92e6 < float(forms[2].mid()) < 2.93e6
+
+
+def test_cell_moments_edge_cache_gives_the_fresh_enclosures() -> None:
+    # _cell_moments keeps per law the tail and density at each (component, edge); a finer grid
+    # meets the coarse grid's edges again and must get the very enclosures a fresh law computes.
+    from verify.maths.laws import _cell_moments, _core
+
+    def law():
+        return GaussianMixture([-1.0, 0.5, 3.0], [0.5, 0.0, 1.25], [1, 2, 1])
+
+    warm = law()
+    sigma = arb(0.75)
+    _cell_moments(warm, sigma, _core(warm, sigma, 9.0, 64)[0])
+    edges = _core(warm, sigma, 9.0, 128)[0]
+    cached = _cell_moments(warm, sigma, edges)
+    fresh = _cell_moments(law(), sigma, edges)
+    assert warm.__dict__["_edge_cache"]
+    for got, want in zip(cached, fresh, strict=True):
+        for a, b in zip(got, want, strict=True):
+            assert a.mid() == b.mid() and a.rad() == b.rad()

@@ -1246,7 +1246,16 @@ def _cell_moments(
     root = (2 * arb.pi()).sqrt()
     far = 12
     far_density = (arb(-far * far) / 2).exp()  # hoisted: the same enclosure in every far cell
-    for m, v, w in zip(law.means, law._scales(sigma), law.weights, strict=True):
+    # The edges are exact dyadics k * step and a grid halving keeps every old edge, so the
+    # refinements of one law meet the same (component, edge) pairs again: their tail and density
+    # enclosures are kept per law, keyed on sigma's and the edge's exact endpoints and the
+    # precision (the same inputs give the same enclosures).
+    edge_cache = law.__dict__.setdefault("_edge_cache", {})
+    if len(edge_cache) > 200_000:
+        edge_cache.clear()
+    sigma_key = (_arb_key(sigma), flint.ctx.prec)
+    edge_keys = [e.mid().man_exp() if e.rad() == 0 else _arb_key(e) for e in edges]
+    for index, (m, v, w) in enumerate(zip(law.means, law._scales(sigma), law.weights, strict=True)):
         ma, wa = to_arb(m), to_arb(w)
         zs = [(e - ma) / v for e in edges]
         near = [abs(float(z.mid())) <= far + 1 for z in zs]
@@ -1258,8 +1267,14 @@ def _cell_moments(
         dens: dict[int, arb] = {}
         for j in range(cells + 1):
             if near[j] or (j > 0 and near[j - 1]) or (j < cells and near[j + 1]):
-                tails[j] = normal_upper_tail(abs(zs[j]))
-                dens[j] = (-_sq(zs[j]) / 2).exp() / (v * root)
+                key = (index, sigma_key, edge_keys[j])
+                found = edge_cache.get(key)
+                if found is None:
+                    found = edge_cache[key] = (
+                        normal_upper_tail(abs(zs[j])),
+                        (-_sq(zs[j]) / 2).exp() / (v * root),
+                    )
+                tails[j], dens[j] = found
         for j in range(cells):
             a, b = edges[j], edges[j + 1]
             half = (b - a) / 2
@@ -1698,13 +1713,19 @@ def window_sup_moment_ratio_screen(
     certified enclosure on that grid is at least as wide.
     """
     layout = _window_layout(law, sigma, kappas, cells_per_sigma, reach)
-    s_float, h, cells, pad = float(layout.s_exact), layout.h, layout.cells, layout.pad
-    first = layout.start - pad * h  # grid point k <-> first + k h
-    offsets = np.arange(cells + 2 * pad + 1)
-    points = float(first) + offsets * float(h)
-    magnitudes = np.abs(law.score_derivative_np(points, s_float))
-    centres = float(layout.start + h / 2) + np.arange(cells) * float(h)
-    masses = law.density_np(centres, s_float) * float(h)
+    s_exact, h, cells, pad = layout.s_exact, layout.h, layout.cells, layout.pad
+    # In units of sigma about the law's centre (the ratio is scale and translation free, and
+    # float powers of an extreme sigma would overflow).
+    unit = GaussianMixture(
+        [float((m - law.center) / s_exact) for m in law.means],
+        [float(t / s_exact) for t in law.stds],
+        law.weights,
+    )
+    step = float(h / s_exact)
+    first = float((layout.start - pad * h - law.center) / s_exact)  # grid point k: first + k step
+    points = first + np.arange(cells + 2 * pad + 1) * step
+    magnitudes = np.abs(unit.score_derivative_np(points, 1.0))
+    masses = unit.density_np(points[pad : pad + cells] + step / 2, 1.0) * step
     ratios = {}
     for kappa, m in layout.windows.items():
         # Cell j (grid points pad + j, pad + j + 1): the 2m + 1 cells around it touch the
