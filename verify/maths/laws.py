@@ -228,6 +228,9 @@ def least_agreeing(pairs: Sequence[tuple[arb, arb]]) -> tuple[arb, arb]:
     return pairs[0]
 
 
+_NOT_FORMED = arb("nan")  # a direct sum a caller said it does not read (never a bound)
+
+
 class _Posterior(NamedTuple):
     """Posterior summaries at x (all enclosures; coordinates centred at the law's centre)."""
 
@@ -340,6 +343,7 @@ class FiniteMixture(_LawBase):
         self.center = Fraction(float((min(self.means) + max(self.means)) / 2))
         self.spread = max(self.means) - min(self.means)
         self._center = to_arb(self.center)
+        self._atomic = all(t == 0 for t in self.stds)
         self._float_means = np.array([float(m) for m in self.means])
         self._float_stds = np.array([float(t) for t in self.stds])
         self._float_weights = np.array([float(w) for w in self.weights])
@@ -352,7 +356,7 @@ class FiniteMixture(_LawBase):
 
     @property
     def atomic(self) -> bool:
-        return all(t == 0 for t in self.stds)
+        return self._atomic  # formed once: read per tilted posterior (a hot path)
 
     @property
     def radius(self) -> Fraction:
@@ -394,6 +398,21 @@ class FiniteMixture(_LawBase):
             cache[key] = certified_max([inv_v2 for _, _, inv_v2, _ in comps]).upper()
         return cache[key]
 
+    def _tilt_constants(self, sigma: arb, comps) -> tuple[list[arb], list[arb], arb]:
+        """(b_i - 1/sigma^2, |b_i - 1/sigma^2|, spread^2) for ``comps`` = ``_components(sigma)``
+        (b_i = 1/v_i^2), the very enclosures ``_tilted_posterior`` would form; cached with the
+        same exact key as the components."""
+        key = (sigma.mid().man_exp(), sigma.rad().man_exp(), flint.ctx.prec)
+        cache = self.__dict__.setdefault("_tilt_constants_cache", {})
+        found = cache.get(key)
+        if found is None:
+            if len(cache) > 8:
+                cache.clear()
+            b_ref = 1 / (sigma * sigma)
+            gaps = [inv_v2 - b_ref for _, _, inv_v2, _ in comps]
+            found = cache[key] = (gaps, [abs(g) for g in gaps], _sq(to_arb(self.spread)))
+        return found
+
     def _make_components(self, sigma: arb):
         s2 = sigma * sigma
         out = []
@@ -409,7 +428,9 @@ class FiniteMixture(_LawBase):
             return self._tilted_posterior(x, sigma)
         return self._point_posterior(x, sigma)
 
-    def _tilted_posterior(self, x: arb, sigma: arb, at_c: _Posterior | None = None) -> _Posterior:
+    def _tilted_posterior(
+        self, x: arb, sigma: arb, at_c: _Posterior | None = None, *, direct: bool = True
+    ) -> _Posterior:
         """Posterior over a ball x = c + delta (|delta| <= rho), by exponential tilting.
 
         Component weights: w_i phi_{v_i}(c + delta - m_i) = w_i phi_{v_i}(c - m_i) e^{D_i(delta)}
@@ -422,10 +443,11 @@ class FiniteMixture(_LawBase):
         for atoms it is also within delta^2 D^2 / (8 sigma^4) (Hoeffding). The weights then carry
         no normalisation dependency, and the posterior means mu_i(x) = mu_i(c) +
         (t_i^2 / v_i^2) delta are centred at an exact number ybar near E[Y | c].
+        ``direct=False`` leaves out the direct sums (``first``, ``second`` are NaN), which the
+        cell ranges do not read; every other field is the same enclosure.
         """
         s2 = sigma * sigma
         s4 = s2 * s2
-        b_ref = 1 / s2
         c = arb(x.mid())
         rho = x.rad()
         if at_c is None:
@@ -443,11 +465,13 @@ class FiniteMixture(_LawBase):
         diffs = [u - s_c for u in us]
         grow = arb(0)
         shrink = arb(0)
+        # b_i - 1/sigma^2 and its absolute value per component: functions of sigma alone.
+        b_gaps, b_gaps_abs, spread_sq = self._tilt_constants(sigma, comps)
         # Hot loop: squares written out as (x * x).nonnegative_part() (= _sq, no call).
-        for r, diff, (_, _, inv_v2, _) in zip(r_c, diffs, comps, strict=True):
+        for r, diff, gap_abs, (_, _, inv_v2, _) in zip(r_c, diffs, b_gaps_abs, comps, strict=True):
             g = abs(diff)
             g_rho = g * rho
-            spread = g + abs(inv_v2 - b_ref) * rho
+            spread = g + gap_abs * rho
             grow += r * (spread * spread).nonnegative_part() * g_rho.exp()
             shrink += r * (-g_rho - inv_v2 * half_rho2).exp()
         k_hi = (grow / arb(shrink.lower())).upper()
@@ -458,8 +482,8 @@ class FiniteMixture(_LawBase):
         if self.atomic:
             # Atoms: K(delta) - s(c) delta = -delta^2 / (2 sigma^2) + log E_r e^{(u - s(c)) delta},
             # and Hoeffding's lemma puts the log in [0, delta^2 (D / sigma^2)^2 / 8].
-            hoeffding = (_sq(to_arb(self.spread)) / (8 * s4) * rho * rho).upper()
-            quadratic = (rho * rho / (2 * s2)).upper()
+            hoeffding = (spread_sq / (8 * s4) * rho * rho).upper()
+            quadratic = (rho2 / (2 * s2)).upper()
             curvature = _intersect(curvature, ball(-arb(quadratic), arb(hoeffding)))
         curvature = curvature.union(arb(0))
         k_rest = s_c * delta + curvature  # K(delta)
@@ -475,21 +499,26 @@ class FiniteMixture(_LawBase):
                 mu_c = (s2 * mc + t2 * cc) * inv_v2
                 devs.append(mu_c - ybar + t2 * inv_v2 * delta)
         m1 = m2 = m3 = spread_var = cov_b = mass_b = arb(0)
-        first = second = arb(0)
-        for om, d, u, (_, t2, inv_v2, _) in zip(omegas, devs, us, comps, strict=True):
+        for om, d, gap, (_, t2, inv_v2, _) in zip(omegas, devs, b_gaps, comps, strict=True):
             od = om * d
             m1 += od
             m2 += od * d
             m3 += od * (d * d).nonnegative_part()
             if t2 != 0:
                 spread_var += om * t2 * s2 * inv_v2
-                cov_b += od * (inv_v2 - b_ref)
-                mass_b += om * (inv_v2 - b_ref)
-            u_x = u - inv_v2 * delta
-            first += om * u_x
-            second += om * ((u_x * u_x).nonnegative_part() - inv_v2)
-        variance = nonnegative_part(spread_var + m2 - _sq(m1))
-        third = m3 - 3 * m2 * m1 + 2 * m1 * _sq(m1)
+                cov_b += od * gap
+                mass_b += om * gap
+        if direct:
+            first = second = arb(0)
+            for om, u, (_, _, inv_v2, _) in zip(omegas, us, comps, strict=True):
+                u_x = u - inv_v2 * delta
+                first += om * u_x
+                second += om * ((u_x * u_x).nonnegative_part() - inv_v2)
+        else:
+            first = second = _NOT_FORMED
+        m1_sq = _sq(m1)
+        variance = nonnegative_part(spread_var + m2 - m1_sq)
+        third = m3 - 3 * m2 * m1 + 2 * m1 * m1_sq
         third -= 3 * s4 * (cov_b - m1 * mass_b)
         log_density = at_c.log_density + k_rest
         return _Posterior(log_density, ybar + m1, variance, third, first, second, ())
@@ -514,8 +543,8 @@ class FiniteMixture(_LawBase):
         radius = arb(0, to_arb(half).upper())
         cell = centre + radius
         if at_c is None:
-            at_c = self._point_posterior(centre, sigma)
-        over = self._tilted_posterior(cell, sigma, at_c)
+            at_c = self._point_posterior(centre, sigma, direct=False)
+        over = self._tilted_posterior(cell, sigma, at_c, direct=False)
         offset = centre - self._center_arb()
         s_c = (at_c.mean - offset) / s2
         ds_c = at_c.variance / s4 - 1 / s2
@@ -526,7 +555,9 @@ class FiniteMixture(_LawBase):
         )
         return s_c, ds_c, s_range, ds_range, dds_range
 
-    def _point_posterior(self, x: arb, sigma: arb) -> _Posterior:
+    def _point_posterior(self, x: arb, sigma: arb, *, direct: bool = True) -> _Posterior:
+        """Posterior summaries at a point x; ``direct=False`` leaves out the direct sums
+        (``first``, ``second`` NaN), the rest is the same."""
         s2 = sigma * sigma
         xc = x - self._center_arb()
         xc2 = _sq(xc)
@@ -567,6 +598,10 @@ class FiniteMixture(_LawBase):
             if t2 != 0:
                 third -= 3 * ri * d * (inv_v2 - 1 / s2) * s2 * s2
         # Direct sums: p'/p = sum r u_i, p''/p = sum r (u_i^2 - 1/v_i^2), u_i = (m_i - x)/v_i^2.
+        if not direct:
+            return _Posterior(
+                log_density, mean, variance, third, _NOT_FORMED, _NOT_FORMED, tuple(r)
+            )
         first = arb(0)
         second = arb(0)
         for ri, (mc, _, inv_v2, _) in zip(r, comps, strict=True):
@@ -1333,7 +1368,10 @@ def _cell_point_posteriors(
 
     def compute():
         edges = _cell_grid(law, sigma, reach, cells)[0]
-        return tuple(law._point_posterior((a + b) / 2, sigma) for a, b in itertools.pairwise(edges))
+        return tuple(
+            law._point_posterior((a + b) / 2, sigma, direct=False)
+            for a, b in itertools.pairwise(edges)
+        )
 
     return _memoised(("cell_centres", _law_key(law), _arb_key(sigma), reach, cells), compute)
 
@@ -1488,35 +1526,44 @@ def _atomic_kappa4_over(kit, centre_c: arb, half: arb, sigma: arb) -> arb:
     kappa_4 = m4 - 4 m3 m1 - 3 m2^2 + 12 m2 m1^2 - 6 m1^4 from the raw moments about ybar.
     (d/dx)^2 Var(Y|x) = kappa_4 / sigma^4 and s^(3) = kappa_4 / sigma^8.
     """
+    # Plain loops with the arithmetic of sums over generators, in the same order (the same
+    # enclosures; this runs once per block of cells).
     s2 = sigma * sigma
-    mcs = [mc for mc, _, _ in kit]
     ee = [(alpha + beta * centre_c).exp() for _, alpha, beta in kit]
-    total = sum(ee[1:], ee[0])
+    total = ee[0]
+    for ei in ee[1:]:
+        total += ei
     r = [ei / total for ei in ee]
     t = half / s2
     theta = arb(0, t.upper())
-    ybar = arb(sum((ri * mc for ri, mc in zip(r, mcs, strict=True)), arb(0)).mid())
-    ds = [mc - ybar for mc in mcs]
-    eps = sum((ri * d for ri, d in zip(r, ds, strict=True)), arb(0))
+    mean = arb(0)
+    for ri, (mc, _, _) in zip(r, kit, strict=True):
+        mean += ri * mc
+    ybar = arb(mean.mid())
+    ds = [mc - ybar for mc, _, _ in kit]
+    eps = arb(0)
+    for ri, d in zip(r, ds, strict=True):
+        eps += ri * d
     # One exponential per atom: e^{|d| t}, its reciprocal e^{-|d| t}, and e^{d theta} over
     # |theta| <= t within the ball joining the two (the exponential is monotone in theta).
     grow = shrink = arb(0)
-    tilts = []
+    raw1 = raw2 = raw3 = raw4 = arb(0)
     for ri, d in zip(r, ds, strict=True):
         up = (abs(d) * t).exp()
         down = 1 / up
         grow += ri * d * d * up
         shrink += ri * down
-        tilts.append(down.union(up))
+        term = ri * down.union(up) * d
+        raw1 += term
+        term = term * d
+        raw2 += term
+        term = term * d
+        raw3 += term
+        term = term * d
+        raw4 += term
     curvature = (t * t / 2 * grow / arb(shrink.lower())).upper()
     damp = (-(theta * eps + ball(0, curvature))).exp()
-    m = [arb(0)] * 5
-    for ri, d, tilt in zip(r, ds, tilts, strict=True):
-        term = ri * tilt
-        for j in range(1, 5):
-            term = term * d
-            m[j] += term
-    m1, m2, m3, m4 = (damp * m[j] for j in range(1, 5))
+    m1, m2, m3, m4 = damp * raw1, damp * raw2, damp * raw3, damp * raw4
     return m4 - 4 * m3 * m1 - 3 * _sq(m2) + 12 * m2 * _sq(m1) - 6 * _sq(_sq(m1))
 
 
