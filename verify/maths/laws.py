@@ -398,10 +398,10 @@ class FiniteMixture(_LawBase):
             cache[key] = certified_max([inv_v2 for _, _, inv_v2, _ in comps]).upper()
         return cache[key]
 
-    def _tilt_constants(self, sigma: arb, comps) -> tuple[list[arb], list[arb], arb]:
-        """(b_i - 1/sigma^2, |b_i - 1/sigma^2|, spread^2) for ``comps`` = ``_components(sigma)``
-        (b_i = 1/v_i^2), the very enclosures ``_tilted_posterior`` would form; cached with the
-        same exact key as the components."""
+    def _sigma_constants(self, sigma: arb, comps) -> tuple[list[arb], list[arb], arb, list[arb]]:
+        """(b_i - 1/sigma^2, |b_i - 1/sigma^2|, spread^2, (m_i - c)^2 b_i / 2) for ``comps`` =
+        ``_components(sigma)`` (b_i = 1/v_i^2), the very enclosures the point and tilted
+        posteriors would form; cached with the same exact key as the components."""
         key = (sigma.mid().man_exp(), sigma.rad().man_exp(), flint.ctx.prec)
         cache = self.__dict__.setdefault("_tilt_constants_cache", {})
         found = cache.get(key)
@@ -410,7 +410,9 @@ class FiniteMixture(_LawBase):
                 cache.clear()
             b_ref = 1 / (sigma * sigma)
             gaps = [inv_v2 - b_ref for _, _, inv_v2, _ in comps]
-            found = cache[key] = (gaps, [abs(g) for g in gaps], _sq(to_arb(self.spread)))
+            halves = [mc * mc * inv_v2 / 2 for mc, _, inv_v2, _ in comps]
+            found = (gaps, [abs(g) for g in gaps], _sq(to_arb(self.spread)), halves)
+            cache[key] = found
         return found
 
     def _make_components(self, sigma: arb):
@@ -466,7 +468,7 @@ class FiniteMixture(_LawBase):
         grow = arb(0)
         shrink = arb(0)
         # b_i - 1/sigma^2 and its absolute value per component: functions of sigma alone.
-        b_gaps, b_gaps_abs, spread_sq = self._tilt_constants(sigma, comps)
+        b_gaps, b_gaps_abs, spread_sq, _ = self._sigma_constants(sigma, comps)
         # Hot loop: squares written out as (x * x).nonnegative_part() (= _sq, no call).
         for r, diff, gap_abs, (_, _, inv_v2, _) in zip(r_c, diffs, b_gaps_abs, comps, strict=True):
             g = abs(diff)
@@ -562,41 +564,49 @@ class FiniteMixture(_LawBase):
         xc = x - self._center_arb()
         xc2 = _sq(xc)
         comps = self._components(sigma)
+        b_gaps, _, _, halves = self._sigma_constants(sigma, comps)
+        atomic = self._atomic
+        # Plain loops: the arithmetic of the sums over generators, in the same order.
         # log of w_i phi_{v_i}(x - m_i) + x^2/(2 sigma^2) + log sqrt(2 pi): linear in x for atoms.
         brackets = []
-        for mc, t2, inv_v2, lw in comps:
-            b = lw + xc * mc * inv_v2 - mc * mc * inv_v2 / 2
+        for (mc, t2, inv_v2, lw), half_sq in zip(comps, halves, strict=True):
+            b = lw + xc * mc * inv_v2 - half_sq
             if t2 != 0:
                 b += xc2 * t2 * inv_v2 / (2 * s2)
             brackets.append(b)
         shift = max((b.mid() for b in brackets), key=float)
         shift = arb(shift)
         e = [(b - shift).exp() for b in brackets]
-        total = sum(e[1:], e[0])
+        total = e[0]
+        for ei in e[1:]:
+            total += ei
         r = [ei / total for ei in e]
         log_density = shift + total.log() - xc2 / (2 * s2) - _log_sqrt_2pi()
         # Tweedie: component posteriors N(mu_i, tau_i^2), mu_i = (sigma^2 m_i + t_i^2 x) / v_i^2.
-        mus, taus2 = [], []
-        for mc, t2, inv_v2, _ in comps:
-            if t2 == 0:
-                mus.append(mc)
-                taus2.append(None)
-            else:
-                mus.append((s2 * mc + t2 * xc) * inv_v2)
-                taus2.append(t2 * s2 * inv_v2)
-        mean = sum((ri * mu for ri, mu in zip(r, mus, strict=True)), arb(0))
-        devs = [mu - mean for mu in mus]
-        devs_sq = [_sq(d) for d in devs]  # each square once (used by both sums)
-        variance = sum((ri * d2 for ri, d2 in zip(r, devs_sq, strict=True)), arb(0))
-        third = sum((ri * d * d2 for ri, d, d2 in zip(r, devs, devs_sq, strict=True)), arb(0))
-        for ri, tau2 in zip(r, taus2, strict=True):
-            if tau2 is not None:
-                variance += ri * tau2
-        # s'' = sum r dev^3 / sigma^6 - 3 sum r dev (b_i - 1/sigma^2) / sigma^2, b_i = 1/v_i^2;
-        # stored multiplied by sigma^6.
-        for ri, d, (_, t2, inv_v2, _) in zip(r, devs, comps, strict=True):
-            if t2 != 0:
-                third -= 3 * ri * d * (inv_v2 - 1 / s2) * s2 * s2
+        if atomic:
+            mus = [mc for mc, _, _, _ in comps]
+        else:
+            mus = [mc if t2 == 0 else (s2 * mc + t2 * xc) * inv_v2 for mc, t2, inv_v2, _ in comps]
+        mean = arb(0)
+        for ri, mu in zip(r, mus, strict=True):
+            mean += ri * mu
+        devs = []
+        variance = third = arb(0)
+        for ri, mu in zip(r, mus, strict=True):
+            d = mu - mean
+            d2 = (d * d).nonnegative_part()  # each square once (used by both sums)
+            variance += ri * d2
+            third += ri * d * d2
+            devs.append(d)
+        if not atomic:
+            for ri, (_, t2, inv_v2, _) in zip(r, comps, strict=True):
+                if t2 != 0:
+                    variance += ri * (t2 * s2 * inv_v2)
+            # s'' = sum r dev^3 / sigma^6 - 3 sum r dev (b_i - 1/sigma^2) / sigma^2,
+            # b_i = 1/v_i^2; stored multiplied by sigma^6.
+            for ri, d, gap, (_, t2, _, _) in zip(r, devs, b_gaps, comps, strict=True):
+                if t2 != 0:
+                    third -= 3 * ri * d * gap * s2 * s2
         # Direct sums: p'/p = sum r u_i, p''/p = sum r (u_i^2 - 1/v_i^2), u_i = (m_i - x)/v_i^2.
         if not direct:
             return _Posterior(
