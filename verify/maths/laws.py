@@ -1320,21 +1320,23 @@ def _cell_moments(
                         (-_sq(zs[j]) / 2).exp() / (v * root),
                     )
                 tails[j], dens[j] = found
+        # (edge - m) phi_v(edge - m) once per edge (each inner edge ends one cell and starts
+        # the next), and v^2 once per component: the same enclosures as per cell.
+        v2 = v * v
+        edge_terms = {j: (edges[j] - ma) * dens[j] for j in dens}
         for j in range(cells):
             a, b = edges[j], edges[j + 1]
-            half = (b - a) / 2
             if j not in tails or j + 1 not in tails:
+                half = (b - a) / 2
                 bound = (2 * half / v * far_density / root).upper()
                 m0[j] += wa * arb(0, bound)
                 m1[j] += wa * arb(0, (bound * half).upper())
                 m2[j] += wa * arb(0, (bound * half * half).upper())
                 continue
             p = _standard_cell_mass(zs[j], zs[j + 1], tails[j], tails[j + 1])
-            big_a, big_b = a - ma, b - ma
             e = (a + b) / 2 - ma
-            v2 = v * v
             first = v2 * (dens[j] - dens[j + 1])
-            second = v2 * (big_a * dens[j] - big_b * dens[j + 1]) + v2 * p
+            second = v2 * (edge_terms[j] - edge_terms[j + 1]) + v2 * p
             m0[j] += wa * p
             m1[j] += wa * (first - e * p)
             m2[j] += wa * nonnegative_part(second - 2 * e * first + _sq(e) * p)
