@@ -70,6 +70,10 @@ Certified integrals and suprema (module functions)
   kappa sigma: the upper end from per-cell bounds of |s'| (grid-point values plus a
   second-order term in sup|s^(3)|) over the cells covering [x - eps, x + eps] for every x of
   the cell, the lower end from the grid points inside every such window.
+- ``window_sup_moment_ratio_screen(law, sigma, kappas, *, cells_per_sigma)``: float64 screen
+  (never a verdict) of the ratio upper / lower of ``window_sup_moment``'s enclosure on the same
+  grid, from below (the same grid-point maxima without the second-order term): H.1 skips a grid
+  that it shows to be too wide by a margin.
 - ``least_agreeing(pairs)``: of several (a, b) pairs that must each agree, one whose
   ``Agreement`` verdict is the weakest (refuted first, then inconclusive), so that one
   agreement part stands for all of them.
