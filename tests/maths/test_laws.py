@@ -18,6 +18,7 @@ from verify.maths.laws import (
     certified_sup_abs,
     score_moment,
     window_sup_moment,
+    window_sup_moment_ratio_screen,
 )
 
 LAWS = [
@@ -183,6 +184,27 @@ def test_window_sup_moment_equal_std_mixture_matches_atoms_at_effective_sigma() 
         window_sup_moment(GaussianMixture(atoms, [0.5, 0.75, 0.75], weights), 1.0, [kappa])
 
 
+@pytest.mark.parametrize(
+    ("law", "sigma"),
+    [
+        (AtomicLaw([-2.4, 2.4], [1, 1]), 1.0),
+        (AtomicLaw([-1.5, 0.25, 3.0, 7.0], [1, 2, 1, 0.5]), 0.5),
+        (GaussianMixture([-3.0, 0.5, 2.25], [0.75] * 3, [1.0, 2.0, 1.0]), 2.0),
+    ],
+)
+def test_window_ratio_screen_is_below_the_certified_ratio_and_close(law, sigma) -> None:
+    # H.1 skips a grid when the screen's upper / lower is too large: that is sound for the
+    # grid choice only if the certified enclosure on that grid is at least as wide.
+    kappas = [Fraction(1, 4), Fraction(1, 2), Fraction(1)]
+    for cells in (32, 64):
+        screen = window_sup_moment_ratio_screen(law, sigma, kappas, cells_per_sigma=cells)
+        certified = window_sup_moment(law, sigma, kappas, cells_per_sigma=cells)
+        for kappa in kappas:
+            ratio = float(certified[kappa].upper() / certified[kappa].lower())
+            assert 1 < screen[kappa] <= ratio
+            assert screen[kappa] - 1 >= 0.5 * (ratio - 1)
+
+
 def test_fisher_identity_two_computations() -> None:
     # E s^2 = 1/sigma^2 - E Var(Y|X) / sigma^4: the enclosures overlap, and a 1 % perturbation
     # of the second computation is provably apart (an Agreement part would be REFUTED).
@@ -283,3 +305,23 @@ def test_abs_normal_exponential_moment_against_mpmath() -> None:
     ]
     assert [round(float(f.mid()), 1) for f in forms[:2]] == [84.5, 1240.0]
     assert 2.92e6 < float(forms[2].mid()) < 2.93e6
+
+
+def test_cell_moments_edge_cache_gives_the_fresh_enclosures() -> None:
+    # _cell_moments keeps per law the tail and density at each (component, edge); a finer grid
+    # meets the coarse grid's edges again and must get the very enclosures a fresh law computes.
+    from verify.maths.laws import _cell_moments, _core
+
+    def law():
+        return GaussianMixture([-1.0, 0.5, 3.0], [0.5, 0.0, 1.25], [1, 2, 1])
+
+    warm = law()
+    sigma = arb(0.75)
+    _cell_moments(warm, sigma, _core(warm, sigma, 9.0, 64)[0])
+    edges = _core(warm, sigma, 9.0, 128)[0]
+    cached = _cell_moments(warm, sigma, edges)
+    fresh = _cell_moments(law(), sigma, edges)
+    assert warm.__dict__["_edge_cache"]
+    for got, want in zip(cached, fresh, strict=True):
+        for a, b in zip(got, want, strict=True):
+            assert a.mid() == b.mid() and a.rad() == b.rad()

@@ -70,6 +70,10 @@ Certified integrals and suprema (module functions)
   kappa sigma: the upper end from per-cell bounds of |s'| (grid-point values plus a
   second-order term in sup|s^(3)|) over the cells covering [x - eps, x + eps] for every x of
   the cell, the lower end from the grid points inside every such window.
+- ``window_sup_moment_ratio_screen(law, sigma, kappas, *, cells_per_sigma)``: float64 screen
+  (never a verdict) of the ratio upper / lower of ``window_sup_moment``'s enclosure on the same
+  grid, from below (the same grid-point maxima without the second-order term): H.1 skips a grid
+  that it shows to be too wide by a margin.
 - ``least_agreeing(pairs)``: of several (a, b) pairs that must each agree, one whose
   ``Agreement`` verdict is the weakest (refuted first, then inconclusive), so that one
   agreement part stands for all of them.
@@ -228,6 +232,9 @@ def least_agreeing(pairs: Sequence[tuple[arb, arb]]) -> tuple[arb, arb]:
     return pairs[0]
 
 
+_NOT_FORMED = arb("nan")  # a direct sum a caller said it does not read (never a bound)
+
+
 class _Posterior(NamedTuple):
     """Posterior summaries at x (all enclosures; coordinates centred at the law's centre)."""
 
@@ -340,6 +347,7 @@ class FiniteMixture(_LawBase):
         self.center = Fraction(float((min(self.means) + max(self.means)) / 2))
         self.spread = max(self.means) - min(self.means)
         self._center = to_arb(self.center)
+        self._atomic = all(t == 0 for t in self.stds)
         self._float_means = np.array([float(m) for m in self.means])
         self._float_stds = np.array([float(t) for t in self.stds])
         self._float_weights = np.array([float(w) for w in self.weights])
@@ -352,7 +360,7 @@ class FiniteMixture(_LawBase):
 
     @property
     def atomic(self) -> bool:
-        return all(t == 0 for t in self.stds)
+        return self._atomic  # formed once: read per tilted posterior (a hot path)
 
     @property
     def radius(self) -> Fraction:
@@ -394,6 +402,23 @@ class FiniteMixture(_LawBase):
             cache[key] = certified_max([inv_v2 for _, _, inv_v2, _ in comps]).upper()
         return cache[key]
 
+    def _sigma_constants(self, sigma: arb, comps) -> tuple[list[arb], list[arb], arb, list[arb]]:
+        """(b_i - 1/sigma^2, |b_i - 1/sigma^2|, spread^2, (m_i - c)^2 b_i / 2) for ``comps`` =
+        ``_components(sigma)`` (b_i = 1/v_i^2), the very enclosures the point and tilted
+        posteriors would form; cached with the same exact key as the components."""
+        key = (sigma.mid().man_exp(), sigma.rad().man_exp(), flint.ctx.prec)
+        cache = self.__dict__.setdefault("_tilt_constants_cache", {})
+        found = cache.get(key)
+        if found is None:
+            if len(cache) > 8:
+                cache.clear()
+            b_ref = 1 / (sigma * sigma)
+            gaps = [inv_v2 - b_ref for _, _, inv_v2, _ in comps]
+            halves = [mc * mc * inv_v2 / 2 for mc, _, inv_v2, _ in comps]
+            found = (gaps, [abs(g) for g in gaps], _sq(to_arb(self.spread)), halves)
+            cache[key] = found
+        return found
+
     def _make_components(self, sigma: arb):
         s2 = sigma * sigma
         out = []
@@ -409,7 +434,9 @@ class FiniteMixture(_LawBase):
             return self._tilted_posterior(x, sigma)
         return self._point_posterior(x, sigma)
 
-    def _tilted_posterior(self, x: arb, sigma: arb, at_c: _Posterior | None = None) -> _Posterior:
+    def _tilted_posterior(
+        self, x: arb, sigma: arb, at_c: _Posterior | None = None, *, direct: bool = True
+    ) -> _Posterior:
         """Posterior over a ball x = c + delta (|delta| <= rho), by exponential tilting.
 
         Component weights: w_i phi_{v_i}(c + delta - m_i) = w_i phi_{v_i}(c - m_i) e^{D_i(delta)}
@@ -422,10 +449,11 @@ class FiniteMixture(_LawBase):
         for atoms it is also within delta^2 D^2 / (8 sigma^4) (Hoeffding). The weights then carry
         no normalisation dependency, and the posterior means mu_i(x) = mu_i(c) +
         (t_i^2 / v_i^2) delta are centred at an exact number ybar near E[Y | c].
+        ``direct=False`` leaves out the direct sums (``first``, ``second`` are NaN), which the
+        cell ranges do not read; every other field is the same enclosure.
         """
         s2 = sigma * sigma
         s4 = s2 * s2
-        b_ref = 1 / s2
         c = arb(x.mid())
         rho = x.rad()
         if at_c is None:
@@ -443,11 +471,13 @@ class FiniteMixture(_LawBase):
         diffs = [u - s_c for u in us]
         grow = arb(0)
         shrink = arb(0)
+        # b_i - 1/sigma^2 and its absolute value per component: functions of sigma alone.
+        b_gaps, b_gaps_abs, spread_sq, _ = self._sigma_constants(sigma, comps)
         # Hot loop: squares written out as (x * x).nonnegative_part() (= _sq, no call).
-        for r, diff, (_, _, inv_v2, _) in zip(r_c, diffs, comps, strict=True):
+        for r, diff, gap_abs, (_, _, inv_v2, _) in zip(r_c, diffs, b_gaps_abs, comps, strict=True):
             g = abs(diff)
             g_rho = g * rho
-            spread = g + abs(inv_v2 - b_ref) * rho
+            spread = g + gap_abs * rho
             grow += r * (spread * spread).nonnegative_part() * g_rho.exp()
             shrink += r * (-g_rho - inv_v2 * half_rho2).exp()
         k_hi = (grow / arb(shrink.lower())).upper()
@@ -458,8 +488,8 @@ class FiniteMixture(_LawBase):
         if self.atomic:
             # Atoms: K(delta) - s(c) delta = -delta^2 / (2 sigma^2) + log E_r e^{(u - s(c)) delta},
             # and Hoeffding's lemma puts the log in [0, delta^2 (D / sigma^2)^2 / 8].
-            hoeffding = (_sq(to_arb(self.spread)) / (8 * s4) * rho * rho).upper()
-            quadratic = (rho * rho / (2 * s2)).upper()
+            hoeffding = (spread_sq / (8 * s4) * rho * rho).upper()
+            quadratic = (rho2 / (2 * s2)).upper()
             curvature = _intersect(curvature, ball(-arb(quadratic), arb(hoeffding)))
         curvature = curvature.union(arb(0))
         k_rest = s_c * delta + curvature  # K(delta)
@@ -475,21 +505,26 @@ class FiniteMixture(_LawBase):
                 mu_c = (s2 * mc + t2 * cc) * inv_v2
                 devs.append(mu_c - ybar + t2 * inv_v2 * delta)
         m1 = m2 = m3 = spread_var = cov_b = mass_b = arb(0)
-        first = second = arb(0)
-        for om, d, u, (_, t2, inv_v2, _) in zip(omegas, devs, us, comps, strict=True):
+        for om, d, gap, (_, t2, inv_v2, _) in zip(omegas, devs, b_gaps, comps, strict=True):
             od = om * d
             m1 += od
             m2 += od * d
             m3 += od * (d * d).nonnegative_part()
             if t2 != 0:
                 spread_var += om * t2 * s2 * inv_v2
-                cov_b += od * (inv_v2 - b_ref)
-                mass_b += om * (inv_v2 - b_ref)
-            u_x = u - inv_v2 * delta
-            first += om * u_x
-            second += om * ((u_x * u_x).nonnegative_part() - inv_v2)
-        variance = nonnegative_part(spread_var + m2 - _sq(m1))
-        third = m3 - 3 * m2 * m1 + 2 * m1 * _sq(m1)
+                cov_b += od * gap
+                mass_b += om * gap
+        if direct:
+            first = second = arb(0)
+            for om, u, (_, _, inv_v2, _) in zip(omegas, us, comps, strict=True):
+                u_x = u - inv_v2 * delta
+                first += om * u_x
+                second += om * ((u_x * u_x).nonnegative_part() - inv_v2)
+        else:
+            first = second = _NOT_FORMED
+        m1_sq = _sq(m1)
+        variance = nonnegative_part(spread_var + m2 - m1_sq)
+        third = m3 - 3 * m2 * m1 + 2 * m1 * m1_sq
         third -= 3 * s4 * (cov_b - m1 * mass_b)
         log_density = at_c.log_density + k_rest
         return _Posterior(log_density, ybar + m1, variance, third, first, second, ())
@@ -514,8 +549,8 @@ class FiniteMixture(_LawBase):
         radius = arb(0, to_arb(half).upper())
         cell = centre + radius
         if at_c is None:
-            at_c = self._point_posterior(centre, sigma)
-        over = self._tilted_posterior(cell, sigma, at_c)
+            at_c = self._point_posterior(centre, sigma, direct=False)
+        over = self._tilted_posterior(cell, sigma, at_c, direct=False)
         offset = centre - self._center_arb()
         s_c = (at_c.mean - offset) / s2
         ds_c = at_c.variance / s4 - 1 / s2
@@ -526,47 +561,61 @@ class FiniteMixture(_LawBase):
         )
         return s_c, ds_c, s_range, ds_range, dds_range
 
-    def _point_posterior(self, x: arb, sigma: arb) -> _Posterior:
+    def _point_posterior(self, x: arb, sigma: arb, *, direct: bool = True) -> _Posterior:
+        """Posterior summaries at a point x; ``direct=False`` leaves out the direct sums
+        (``first``, ``second`` NaN), the rest is the same."""
         s2 = sigma * sigma
         xc = x - self._center_arb()
         xc2 = _sq(xc)
         comps = self._components(sigma)
+        b_gaps, _, _, halves = self._sigma_constants(sigma, comps)
+        atomic = self._atomic
+        # Plain loops: the arithmetic of the sums over generators, in the same order.
         # log of w_i phi_{v_i}(x - m_i) + x^2/(2 sigma^2) + log sqrt(2 pi): linear in x for atoms.
         brackets = []
-        for mc, t2, inv_v2, lw in comps:
-            b = lw + xc * mc * inv_v2 - mc * mc * inv_v2 / 2
+        for (mc, t2, inv_v2, lw), half_sq in zip(comps, halves, strict=True):
+            b = lw + xc * mc * inv_v2 - half_sq
             if t2 != 0:
                 b += xc2 * t2 * inv_v2 / (2 * s2)
             brackets.append(b)
         shift = max((b.mid() for b in brackets), key=float)
         shift = arb(shift)
         e = [(b - shift).exp() for b in brackets]
-        total = sum(e[1:], e[0])
+        total = e[0]
+        for ei in e[1:]:
+            total += ei
         r = [ei / total for ei in e]
         log_density = shift + total.log() - xc2 / (2 * s2) - _log_sqrt_2pi()
         # Tweedie: component posteriors N(mu_i, tau_i^2), mu_i = (sigma^2 m_i + t_i^2 x) / v_i^2.
-        mus, taus2 = [], []
-        for mc, t2, inv_v2, _ in comps:
-            if t2 == 0:
-                mus.append(mc)
-                taus2.append(None)
-            else:
-                mus.append((s2 * mc + t2 * xc) * inv_v2)
-                taus2.append(t2 * s2 * inv_v2)
-        mean = sum((ri * mu for ri, mu in zip(r, mus, strict=True)), arb(0))
-        devs = [mu - mean for mu in mus]
-        devs_sq = [_sq(d) for d in devs]  # each square once (used by both sums)
-        variance = sum((ri * d2 for ri, d2 in zip(r, devs_sq, strict=True)), arb(0))
-        third = sum((ri * d * d2 for ri, d, d2 in zip(r, devs, devs_sq, strict=True)), arb(0))
-        for ri, tau2 in zip(r, taus2, strict=True):
-            if tau2 is not None:
-                variance += ri * tau2
-        # s'' = sum r dev^3 / sigma^6 - 3 sum r dev (b_i - 1/sigma^2) / sigma^2, b_i = 1/v_i^2;
-        # stored multiplied by sigma^6.
-        for ri, d, (_, t2, inv_v2, _) in zip(r, devs, comps, strict=True):
-            if t2 != 0:
-                third -= 3 * ri * d * (inv_v2 - 1 / s2) * s2 * s2
+        if atomic:
+            mus = [mc for mc, _, _, _ in comps]
+        else:
+            mus = [mc if t2 == 0 else (s2 * mc + t2 * xc) * inv_v2 for mc, t2, inv_v2, _ in comps]
+        mean = arb(0)
+        for ri, mu in zip(r, mus, strict=True):
+            mean += ri * mu
+        devs = []
+        variance = third = arb(0)
+        for ri, mu in zip(r, mus, strict=True):
+            d = mu - mean
+            d2 = (d * d).nonnegative_part()  # each square once (used by both sums)
+            variance += ri * d2
+            third += ri * d * d2
+            devs.append(d)
+        if not atomic:
+            for ri, (_, t2, inv_v2, _) in zip(r, comps, strict=True):
+                if t2 != 0:
+                    variance += ri * (t2 * s2 * inv_v2)
+            # s'' = sum r dev^3 / sigma^6 - 3 sum r dev (b_i - 1/sigma^2) / sigma^2,
+            # b_i = 1/v_i^2; stored multiplied by sigma^6.
+            for ri, d, gap, (_, t2, _, _) in zip(r, devs, b_gaps, comps, strict=True):
+                if t2 != 0:
+                    third -= 3 * ri * d * gap * s2 * s2
         # Direct sums: p'/p = sum r u_i, p''/p = sum r (u_i^2 - 1/v_i^2), u_i = (m_i - x)/v_i^2.
+        if not direct:
+            return _Posterior(
+                log_density, mean, variance, third, _NOT_FORMED, _NOT_FORMED, tuple(r)
+            )
         first = arb(0)
         second = arb(0)
         for ri, (mc, _, inv_v2, _) in zip(r, comps, strict=True):
@@ -1246,7 +1295,16 @@ def _cell_moments(
     root = (2 * arb.pi()).sqrt()
     far = 12
     far_density = (arb(-far * far) / 2).exp()  # hoisted: the same enclosure in every far cell
-    for m, v, w in zip(law.means, law._scales(sigma), law.weights, strict=True):
+    # The edges are exact dyadics k * step and a grid halving keeps every old edge, so the
+    # refinements of one law meet the same (component, edge) pairs again: their tail and density
+    # enclosures are kept per law, keyed on sigma's and the edge's exact endpoints and the
+    # precision (the same inputs give the same enclosures).
+    edge_cache = law.__dict__.setdefault("_edge_cache", {})
+    if len(edge_cache) > 200_000:
+        edge_cache.clear()
+    sigma_key = (_arb_key(sigma), flint.ctx.prec)
+    edge_keys = [e.mid().man_exp() if e.rad() == 0 else _arb_key(e) for e in edges]
+    for index, (m, v, w) in enumerate(zip(law.means, law._scales(sigma), law.weights, strict=True)):
         ma, wa = to_arb(m), to_arb(w)
         zs = [(e - ma) / v for e in edges]
         near = [abs(float(z.mid())) <= far + 1 for z in zs]
@@ -1258,23 +1316,31 @@ def _cell_moments(
         dens: dict[int, arb] = {}
         for j in range(cells + 1):
             if near[j] or (j > 0 and near[j - 1]) or (j < cells and near[j + 1]):
-                tails[j] = normal_upper_tail(abs(zs[j]))
-                dens[j] = (-_sq(zs[j]) / 2).exp() / (v * root)
+                key = (index, sigma_key, edge_keys[j])
+                found = edge_cache.get(key)
+                if found is None:
+                    found = edge_cache[key] = (
+                        normal_upper_tail(abs(zs[j])),
+                        (-_sq(zs[j]) / 2).exp() / (v * root),
+                    )
+                tails[j], dens[j] = found
+        # (edge - m) phi_v(edge - m) once per edge (each inner edge ends one cell and starts
+        # the next), and v^2 once per component: the same enclosures as per cell.
+        v2 = v * v
+        edge_terms = {j: (edges[j] - ma) * dens[j] for j in dens}
         for j in range(cells):
             a, b = edges[j], edges[j + 1]
-            half = (b - a) / 2
             if j not in tails or j + 1 not in tails:
+                half = (b - a) / 2
                 bound = (2 * half / v * far_density / root).upper()
                 m0[j] += wa * arb(0, bound)
                 m1[j] += wa * arb(0, (bound * half).upper())
                 m2[j] += wa * arb(0, (bound * half * half).upper())
                 continue
             p = _standard_cell_mass(zs[j], zs[j + 1], tails[j], tails[j + 1])
-            big_a, big_b = a - ma, b - ma
             e = (a + b) / 2 - ma
-            v2 = v * v
             first = v2 * (dens[j] - dens[j + 1])
-            second = v2 * (big_a * dens[j] - big_b * dens[j + 1]) + v2 * p
+            second = v2 * (edge_terms[j] - edge_terms[j + 1]) + v2 * p
             m0[j] += wa * p
             m1[j] += wa * (first - e * p)
             m2[j] += wa * nonnegative_part(second - 2 * e * first + _sq(e) * p)
@@ -1318,7 +1384,10 @@ def _cell_point_posteriors(
 
     def compute():
         edges = _cell_grid(law, sigma, reach, cells)[0]
-        return tuple(law._point_posterior((a + b) / 2, sigma) for a, b in itertools.pairwise(edges))
+        return tuple(
+            law._point_posterior((a + b) / 2, sigma, direct=False)
+            for a, b in itertools.pairwise(edges)
+        )
 
     return _memoised(("cell_centres", _law_key(law), _arb_key(sigma), reach, cells), compute)
 
@@ -1473,35 +1542,44 @@ def _atomic_kappa4_over(kit, centre_c: arb, half: arb, sigma: arb) -> arb:
     kappa_4 = m4 - 4 m3 m1 - 3 m2^2 + 12 m2 m1^2 - 6 m1^4 from the raw moments about ybar.
     (d/dx)^2 Var(Y|x) = kappa_4 / sigma^4 and s^(3) = kappa_4 / sigma^8.
     """
+    # Plain loops with the arithmetic of sums over generators, in the same order (the same
+    # enclosures; this runs once per block of cells).
     s2 = sigma * sigma
-    mcs = [mc for mc, _, _ in kit]
     ee = [(alpha + beta * centre_c).exp() for _, alpha, beta in kit]
-    total = sum(ee[1:], ee[0])
+    total = ee[0]
+    for ei in ee[1:]:
+        total += ei
     r = [ei / total for ei in ee]
     t = half / s2
     theta = arb(0, t.upper())
-    ybar = arb(sum((ri * mc for ri, mc in zip(r, mcs, strict=True)), arb(0)).mid())
-    ds = [mc - ybar for mc in mcs]
-    eps = sum((ri * d for ri, d in zip(r, ds, strict=True)), arb(0))
+    mean = arb(0)
+    for ri, (mc, _, _) in zip(r, kit, strict=True):
+        mean += ri * mc
+    ybar = arb(mean.mid())
+    ds = [mc - ybar for mc, _, _ in kit]
+    eps = arb(0)
+    for ri, d in zip(r, ds, strict=True):
+        eps += ri * d
     # One exponential per atom: e^{|d| t}, its reciprocal e^{-|d| t}, and e^{d theta} over
     # |theta| <= t within the ball joining the two (the exponential is monotone in theta).
     grow = shrink = arb(0)
-    tilts = []
+    raw1 = raw2 = raw3 = raw4 = arb(0)
     for ri, d in zip(r, ds, strict=True):
         up = (abs(d) * t).exp()
         down = 1 / up
         grow += ri * d * d * up
         shrink += ri * down
-        tilts.append(down.union(up))
+        term = ri * down.union(up) * d
+        raw1 += term
+        term = term * d
+        raw2 += term
+        term = term * d
+        raw3 += term
+        term = term * d
+        raw4 += term
     curvature = (t * t / 2 * grow / arb(shrink.lower())).upper()
     damp = (-(theta * eps + ball(0, curvature))).exp()
-    m = [arb(0)] * 5
-    for ri, d, tilt in zip(r, ds, tilts, strict=True):
-        term = ri * tilt
-        for j in range(1, 5):
-            term = term * d
-            m[j] += term
-    m1, m2, m3, m4 = (damp * m[j] for j in range(1, 5))
+    m1, m2, m3, m4 = damp * raw1, damp * raw2, damp * raw3, damp * raw4
     return m4 - 4 * m3 * m1 - 3 * _sq(m2) + 12 * m2 * _sq(m1) - 6 * _sq(_sq(m1))
 
 
@@ -1633,25 +1711,27 @@ def _window_grid(
     return masses, outside, bounds
 
 
-def window_sup_moment(
+class _WindowLayout(NamedTuple):
+    """The grid of ``window_sup_moment`` (a function of its arguments only)."""
+
+    s_exact: Fraction
+    s: arb
+    windows: dict[Fraction, int]  # kappa -> m = kappa * cells_per_sigma
+    bound_sq: arb  # sup s'^2 (the integrand's bound outside the core)
+    reach: float
+    h: Fraction
+    start: Fraction
+    cells: int
+    pad: int
+
+
+def _window_layout(
     law: FiniteMixture,
     sigma: Number,
     kappas: Sequence[Fraction],
-    *,
-    cells_per_sigma: int = 64,
-    reach: float | None = None,
-    block: int = 8,
-) -> dict[Fraction, arb]:
-    """For each kappa: enclosure of E_{x~p_sigma}[sup_{|c| <= kappa sigma} s'(x + c)^2].
-
-    The law is atomic or a mixture whose components share one std (else NotImplementedError).
-    Grid of spacing h = sigma / cells_per_sigma (exact; kappa * cells_per_sigma must be an
-    integer m). For x in cell j, [x - eps, x + eps] lies in cells j-m..j+m: upper end from
-    per-cell bounds of |s'| (grid-point values plus a second-order term, see
-    ``_atomic_grid_bounds``); it contains the grid points j+1-m..j+m: lower end from their
-    values. Outside the core the integrand is at most score_derivative_sup(sigma)^2, times the
-    certified tail mass. ``block`` is the number of cells sharing one bound of |s^(3)|.
-    """
+    cells_per_sigma: int,
+    reach: float | None,
+) -> _WindowLayout:
     s_exact = _exact(sigma)
     if s_exact <= 0:
         raise ValueError("sigma must be positive")
@@ -1676,6 +1756,75 @@ def window_sup_moment(
     start = law.center - half_cells * h
     cells = 2 * half_cells
     pad = max(windows.values())
+    return _WindowLayout(s_exact, s, windows, bound_sq, reach, h, start, cells, pad)
+
+
+def window_sup_moment_ratio_screen(
+    law: FiniteMixture,
+    sigma: Number,
+    kappas: Sequence[Fraction],
+    *,
+    cells_per_sigma: int = 64,
+    reach: float | None = None,
+) -> dict[Fraction, float]:
+    """Float64 screen (never a verdict): for each kappa, about the ratio upper / lower of the
+    ``window_sup_moment`` enclosure on the same grid, from below.
+
+    The same sliding maxima of |s'| at the grid points as the certified path, without its
+    second-order term (which only raises the upper end) and with midpoint cell masses. A caller
+    may skip a grid whose enclosure this shows, with a margin, to be wider than it accepts: the
+    certified enclosure on that grid is at least as wide.
+    """
+    layout = _window_layout(law, sigma, kappas, cells_per_sigma, reach)
+    s_exact, h, cells, pad = layout.s_exact, layout.h, layout.cells, layout.pad
+    # In units of sigma about the law's centre (the ratio is scale and translation free, and
+    # float powers of an extreme sigma would overflow).
+    unit = GaussianMixture(
+        [float((m - law.center) / s_exact) for m in law.means],
+        [float(t / s_exact) for t in law.stds],
+        law.weights,
+    )
+    step = float(h / s_exact)
+    first = float((layout.start - pad * h - law.center) / s_exact)  # grid point k: first + k step
+    points = first + np.arange(cells + 2 * pad + 1) * step
+    magnitudes = np.abs(unit.score_derivative_np(points, 1.0))
+    masses = unit.density_np(points[pad : pad + cells] + step / 2, 1.0) * step
+    ratios = {}
+    for kappa, m in layout.windows.items():
+        # Cell j (grid points pad + j, pad + j + 1): the 2m + 1 cells around it touch the
+        # points pad + j - m .. pad + j + m + 1; the inner window holds
+        # pad + j + 1 - m .. pad + j + m.
+        up = np.lib.stride_tricks.sliding_window_view(
+            magnitudes[pad - m : pad + cells + m + 1], 2 * m + 2
+        ).max(axis=1)
+        low = np.lib.stride_tricks.sliding_window_view(
+            magnitudes[pad - m + 1 : pad + cells + m], 2 * m
+        ).max(axis=1)
+        ratios[kappa] = float(np.dot(masses, up * up) / np.dot(masses, low * low))
+    return ratios
+
+
+def window_sup_moment(
+    law: FiniteMixture,
+    sigma: Number,
+    kappas: Sequence[Fraction],
+    *,
+    cells_per_sigma: int = 64,
+    reach: float | None = None,
+    block: int = 8,
+) -> dict[Fraction, arb]:
+    """For each kappa: enclosure of E_{x~p_sigma}[sup_{|c| <= kappa sigma} s'(x + c)^2].
+
+    The law is atomic or a mixture whose components share one std (else NotImplementedError).
+    Grid of spacing h = sigma / cells_per_sigma (exact; kappa * cells_per_sigma must be an
+    integer m). For x in cell j, [x - eps, x + eps] lies in cells j-m..j+m: upper end from
+    per-cell bounds of |s'| (grid-point values plus a second-order term, see
+    ``_atomic_grid_bounds``); it contains the grid points j+1-m..j+m: lower end from their
+    values. Outside the core the integrand is at most score_derivative_sup(sigma)^2, times the
+    certified tail mass. ``block`` is the number of cells sharing one bound of |s^(3)|.
+    """
+    layout = _window_layout(law, sigma, kappas, cells_per_sigma, reach)
+    s_exact, s, windows, bound_sq, reach, h, start, cells, pad = layout
     masses, outside, (point_up, point_low, spread_err) = _memoised(
         ("window_grid", _law_key(law), s_exact, cells_per_sigma, reach, block, pad),
         lambda: _window_grid(law, s, start, h, cells, pad, block),
