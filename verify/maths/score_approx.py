@@ -103,11 +103,13 @@ def _exp_positive(t: arb) -> arb:
 def square_range(x: arb) -> arb:
     """Enclosure of {t^2 : t in x} that never dips below zero (arb's x*x may)."""
     lo, hi = x.lower(), x.upper()
-    top = (lo * lo).max(hi * hi)
+    lo_sq, hi_sq = lo * lo, hi * hi
+    top = lo_sq.max(hi_sq).upper()
     if lo > 0 or hi < 0:
-        bottom = (lo * lo).min(hi * hi)
-        return ball(bottom.lower(), top.upper())
-    return ball(0, top.upper())
+        # ball(bottom.lower(), top.upper()) on arbs: the same operations, no conversions.
+        bottom = lo_sq.min(hi_sq).lower()
+        return (bottom + top) / 2 + _UNIT_BALL * ((top - bottom) / 2)
+    return top / 2 + _UNIT_BALL * (top / 2)  # ball(0, top): (0 + t) and (t - 0) are exact
 
 
 def possibly_ge(a: arb, b: arb) -> bool:
@@ -288,7 +290,12 @@ class _Smoothed:
         if x.rad() == 0:  # a point: rho = 0 exactly, and t + rho d / v is t itself
             return [_exp_positive(t) for t in shifted]
         rho = x - centre
-        return [exp_range(t + rho * d / v) for t, d in zip(shifted, offsets, strict=True)]
+        out = []
+        for t, dv in zip(shifted, offsets, strict=True):
+            t = t + rho * dv
+            # exp_range(t) as the union of the balls at the (exact) ends: the same range.
+            out.append(t.lower().exp().lower().union(t.upper().exp().upper()))
+        return out
 
     def _posterior_frame(
         self,
@@ -299,7 +306,7 @@ class _Smoothed:
         slopes: list[arb],
         float_atoms: tuple[float, ...],
     ) -> tuple[list[arb], list[arb]]:
-        """(logit_j - top, a_j - m_centre) at a point ``centre``; the last one is kept (a cell
+        """(logit_j - top, (a_j - m_centre) / v) at a point ``centre``; the last one is kept (a cell
         and its centre point often share their midpoint), recomputed on any other centre or
         precision, so every value is the one a fresh computation gives."""
         prec = flint.ctx.prec
@@ -313,7 +320,7 @@ class _Smoothed:
         weights = [math.exp(float(t.mid())) for t in shifted]
         m_float = sum(w * a for w, a in zip(weights, float_atoms, strict=True)) / sum(weights)
         m_centre = arb(m_float)
-        frame = (shifted, [aa - m_centre for aa in atoms])
+        frame = (shifted, [(aa - m_centre) / v for aa in atoms])
         self.__dict__["_last_frame"] = (prec, centre, frame)
         return frame
 
@@ -429,21 +436,11 @@ def posterior_cumulants(law: _Smoothed, x: arb, order: int) -> list[arb]:
     centre = arb(sum(m * a for m, a in zip(mids, float_atoms, strict=True)) / sum(mids))
     diffs = [aa - centre for aa in atoms]
     raw = []
-    if x.rad() == 0:
-        # A point (tight balls): e_j d_j^k as running products (e_j d_j^(k-1)) d_j, one
-        # product per atom and order.
-        terms = e
-        for _ in range(order):
-            terms = [t * d for t, d in zip(terms, diffs, strict=True)]
-            raw.append(sum(terms[1:], terms[0]) / total)
-    else:
-        # A cell: e_j (d_j^k), the powers first (1 * d is exact: the first powers are d).
-        powers = diffs
-        for power in range(order):
-            if power:
-                powers = [p * d for p, d in zip(powers, diffs, strict=True)]
-            terms = [ej * p for ej, p in zip(e, powers, strict=True)]
-            raw.append(sum(terms[1:], terms[0]) / total)
+    # e_j d_j^k as running products (e_j d_j^(k-1)) d_j: one product per atom and order.
+    terms = e
+    for _ in range(order):
+        terms = [t * d for t, d in zip(terms, diffs, strict=True)]
+        raw.append(sum(terms[1:], terms[0]) / total)
     m1 = raw[0]
     bound2, bound3, bound4 = law.cumulant_bounds()
     out = [centre + m1]
@@ -603,7 +600,7 @@ def _cell_taylor_data(law: _Smoothed, nodes: list[Fraction]) -> tuple[list[arb],
         score_mid.append((m - c) / v)
         deriv_mid.append(k2 / v2 - 1 / v)
         second_mid.append(k3 / (v2 * v))
-        cell = ball(node_arbs[i], node_arbs[i + 1])
+        cell = _ball_of_arbs(node_arbs[i], node_arbs[i + 1])  # ball(...) without conversions
         _, _, k3_on, k4_on = posterior_cumulants(law, cell, 4)
         second.append(k3_on / (v2 * v))
         third.append(k4_on / (v2 * v2))
