@@ -579,10 +579,11 @@ def _cell_data(law: _Smoothed, lo: Fraction, hi: Fraction, h: Fraction) -> CellD
     node_arbs = [to_arb(u) for u in nodes]  # each node converted once (the same enclosures)
     v = to_arb(law.variance)
     means, derivs, cdf = [], [], []
+    v2, inv_v = v * v, 1 / v  # loop invariants (the same balls each time)
     for u in node_arbs:
         m, var = law.posterior_moments(u)
         means.append(m)
-        derivs.append(var / (v * v) - 1 / v)
+        derivs.append(var / v2 - inv_v)
         cdf.append(law.lower_tail_mass(u))
     return CellData(law, nodes, means, derivs, cdf, flint.ctx.prec)
 
@@ -594,16 +595,17 @@ def _cell_taylor_data(law: _Smoothed, nodes: list[Fraction]) -> tuple[list[arb],
     v = to_arb(law.variance)
     score_mid, deriv_mid, second_mid, second, third, dens = [], [], [], [], [], []
     v2 = v * v
+    v3, v4, inv_v = v2 * v, v2 * v2, 1 / v  # loop invariants (the same balls each time)
     for i in range(len(nodes) - 1):
         c = to_arb((nodes[i] + nodes[i + 1]) / 2)
         m, k2, k3 = posterior_cumulants(law, c, 3)
         score_mid.append((m - c) / v)
-        deriv_mid.append(k2 / v2 - 1 / v)
-        second_mid.append(k3 / (v2 * v))
+        deriv_mid.append(k2 / v2 - inv_v)
+        second_mid.append(k3 / v3)
         cell = _ball_of_arbs(node_arbs[i], node_arbs[i + 1])  # ball(...) without conversions
         _, _, k3_on, k4_on = posterior_cumulants(law, cell, 4)
-        second.append(k3_on / (v2 * v))
-        third.append(k4_on / (v2 * v2))
+        second.append(k3_on / v3)
+        third.append(k4_on / v4)
         dens.append(law.density(cell))
     return score_mid, deriv_mid, second_mid, second, third, dens
 
