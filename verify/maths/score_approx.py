@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
+import flint
 import numpy as np
 from flint import arb
 
@@ -52,8 +53,20 @@ from verify.maths.laws import FiniteMixture
 TAIL_SDS = 9  # core half-width beyond the extreme atoms, in standard deviations of a component
 
 
+_ROOT_TWO_PI: dict[int, arb] = {}
+
+
+def _root_two_pi() -> arb:
+    """sqrt(2 pi) at the working precision (cached: the same ball a fresh computation gives)."""
+    prec = flint.ctx.prec
+    found = _ROOT_TWO_PI.get(prec)
+    if found is None:
+        found = _ROOT_TWO_PI[prec] = (2 * arb.pi()).sqrt()
+    return found
+
+
 def standard_normal_density(u: arb) -> arb:
-    return exp_range(-square_range(u) / 2) / (2 * arb.pi()).sqrt()
+    return exp_range(-square_range(u) / 2) / _root_two_pi()
 
 
 def _ipow(x: arb, k: int) -> arb:
@@ -75,17 +88,28 @@ def _ball_of_arbs(lo: arb, hi: arb) -> arb:
 
 def exp_range(x: arb) -> arb:
     """exp over a ball from its endpoints (arb's exp of a wide ball may dip below zero)."""
-    return _ball_of_arbs(x.lower().exp().lower(), x.upper().exp().upper())
+    lo = x.lower().exp().lower()
+    hi = x.upper().exp().upper()
+    return (lo + hi) / 2 + _UNIT_BALL * ((hi - lo) / 2)  # _ball_of_arbs(lo, hi), inlined
+
+
+def _exp_positive(t: arb) -> arb:
+    """exp of a narrow ball (a point's logit: radius from rounding only): arb's own exp, an
+    enclosure that stays above zero unless the radius is large; ``exp_range`` otherwise."""
+    y = t.exp()
+    return y if y > 0 else exp_range(t)
 
 
 def square_range(x: arb) -> arb:
     """Enclosure of {t^2 : t in x} that never dips below zero (arb's x*x may)."""
     lo, hi = x.lower(), x.upper()
-    top = (lo * lo).max(hi * hi)
+    lo_sq, hi_sq = lo * lo, hi * hi
+    top = lo_sq.max(hi_sq).upper()
     if lo > 0 or hi < 0:
-        bottom = (lo * lo).min(hi * hi)
-        return ball(bottom.lower(), top.upper())
-    return ball(0, top.upper())
+        # ball(bottom.lower(), top.upper()) on arbs: the same operations, no conversions.
+        bottom = lo_sq.min(hi_sq).lower()
+        return (bottom + top) / 2 + _UNIT_BALL * ((top - bottom) / 2)
+    return top / 2 + _UNIT_BALL * (top / 2)  # ball(0, top): (0 + t) and (t - 0) are exact
 
 
 def possibly_ge(a: arb, b: arb) -> bool:
@@ -244,52 +268,79 @@ class _Smoothed:
         return (np.exp(-z) @ w / math.sqrt(2 * math.pi * v)).reshape(x.shape)
 
     # -- certified -------------------------------------------------------------------------
+    def _kernel(self) -> tuple:
+        """(atoms, log w_j - a_j^2/(2v), v, a_j/v, float atoms) at the working precision: the
+        per-law parts of every posterior evaluation, hoisted out of the point loops."""
+        prec = flint.ctx.prec
+        cached = self.__dict__.get("_kernel_cache")
+        if cached is None or cached[0] != prec:
+            atoms, _, logw, v, _ = self.arbs()
+            # logit_j(x) = log w_j + (x a_j - a_j^2/2)/v = base_j + x slope_j
+            bases = [lw - aa * aa / 2 / v for lw, aa in zip(logw, atoms, strict=True)]
+            slopes = [aa / v for aa in atoms]
+            cached = (prec, (atoms, bases, v, slopes, self.float_atoms()))
+            self.__dict__["_kernel_cache"] = cached
+        return cached[1]
+
     def _unnormalised_posterior(self, x: arb) -> list[arb]:
         """Posterior weights up to a common factor, centred so that the dependency is small."""
-        atoms, _, logw, v, _ = self.arbs()
+        atoms, bases, v, slopes, float_atoms = self._kernel()
         centre = arb(x.mid())
-        shifted, offsets = self._posterior_frame(centre, atoms, logw, v)
-        if x.rad() == 0:  # a point: rho = 0 exactly, and t + 0 d / v is t itself
-            return [exp_range(t) for t in shifted]
+        shifted, offsets = self._posterior_frame(centre, atoms, bases, v, slopes, float_atoms)
+        if x.rad() == 0:  # a point: rho = 0 exactly, and t + rho d / v is t itself
+            return [_exp_positive(t) for t in shifted]
         rho = x - centre
-        return [exp_range(t + rho * d / v) for t, d in zip(shifted, offsets, strict=True)]
+        out = []
+        for t, dv in zip(shifted, offsets, strict=True):
+            t = t + rho * dv
+            # exp_range(t) as the union of the balls at the (exact) ends: the same range.
+            out.append(t.lower().exp().lower().union(t.upper().exp().upper()))
+        return out
 
     def _posterior_frame(
-        self, centre: arb, atoms: list[arb], logw: list[arb], v: arb
+        self,
+        centre: arb,
+        atoms: list[arb],
+        bases: list[arb],
+        v: arb,
+        slopes: list[arb],
+        float_atoms: tuple[float, ...],
     ) -> tuple[list[arb], list[arb]]:
-        """(logit_j - top, a_j - m_centre) at a point ``centre``; the last one is kept (a cell
+        """(logit_j - top, (a_j - m_centre) / v) at a point ``centre``; the last one is kept (a cell
         and its centre point often share their midpoint), recomputed on any other centre or
         precision, so every value is the one a fresh computation gives."""
-        import flint
-
         prec = flint.ctx.prec
         last = self.__dict__.get("_last_frame")
         if last is not None and last[0] == prec and last[1] == centre:
             return last[2]
-        logits = [lw + (centre * aa - aa * aa / 2) / v for lw, aa in zip(logw, atoms, strict=True)]
+        logits = [b + centre * k for b, k in zip(bases, slopes, strict=True)]
         top = max(logits, key=lambda t: float(t.mid()))
         # x = centre + rho: logit_j = base_j + rho a_j / v; subtract rho * m_c / v from all.
-        probe = [float((t - top).mid()) for t in logits]
-        weights = [math.exp(p) for p in probe]
-        m_float = sum(w * a for w, a in zip(weights, self.float_atoms(), strict=True)) / sum(
-            weights
-        )
+        shifted = [t - top for t in logits]
+        weights = [math.exp(float(t.mid())) for t in shifted]
+        m_float = sum(w * a for w, a in zip(weights, float_atoms, strict=True)) / sum(weights)
         m_centre = arb(m_float)
-        frame = ([t - top for t in logits], [aa - m_centre for aa in atoms])
+        frame = (shifted, [(aa - m_centre) / v for aa in atoms])
         self.__dict__["_last_frame"] = (prec, centre, frame)
         return frame
 
     def posterior_moments(self, x: Fraction | arb) -> tuple[arb, arb]:
         """(E[Y|x], Var(Y|x)) enclosed; x may be a ball."""
         x = to_arb(x)
-        atoms = self.arbs()[0]
+        atoms, _, _, _, float_atoms = self._kernel()
         e = self._unnormalised_posterior(x)
         total = sum(e, arb(0))
         mids = [float(ej.mid()) for ej in e]
-        centre = arb(sum(m * a for m, a in zip(mids, self.float_atoms(), strict=True)) / sum(mids))
-        diffs = [aa - centre for aa in atoms]
-        first = sum((ej * d for ej, d in zip(e, diffs, strict=True)), arb(0)) / total
-        second = sum((ej * d * d for ej, d in zip(e, diffs, strict=True)), arb(0)) / total
+        centre = arb(sum(m * a for m, a in zip(mids, float_atoms, strict=True)) / sum(mids))
+        first = arb(0)
+        second = arb(0)
+        for ej, aa in zip(e, atoms, strict=True):
+            d = aa - centre
+            ed = ej * d
+            first += ed
+            second += ed * d
+        first = first / total
+        second = second / total
         var = second - first * first
         return centre + first, var.nonnegative_part()
 
@@ -311,13 +362,11 @@ class _Smoothed:
     def density(self, x: Fraction | arb) -> arb:
         x = to_arb(x)
         atoms, weights, _, _, sd = self.arbs()
-        return sum(
-            (
-                w * standard_normal_density((x - a) / sd) / sd
-                for w, a in zip(weights, atoms, strict=True)
-            ),
-            arb(0),
-        )
+        terms = [
+            w * standard_normal_density((x - a) / sd) / sd
+            for w, a in zip(weights, atoms, strict=True)
+        ]
+        return sum(terms, arb(0))
 
     def upper_tail_mass(self, u: Fraction | arb) -> arb:
         """P(X >= u), enclosed."""
@@ -379,20 +428,18 @@ def posterior_cumulants(law: _Smoothed, x: arb, order: int) -> list[arb]:
     Derivatives of the score: :math:`s^{(n)} = \kappa_{n+1}/v^{n+1}` for n >= 2,
     :math:`s' = \kappa_2/v^2 - 1/v` (each x-derivative of a posterior cumulant is the next
     cumulant over v)."""
-    atoms, _, _, _, _ = law.arbs()
+    atoms, _, _, _, float_atoms = law._kernel()
     e = law._unnormalised_posterior(x)
-    # Sums start from their first term and the first powers are the diffs themselves: 0 + t
-    # and 1 * d are exact in arb, so these are the same enclosures with fewer operations.
+    # Sums start from their first term (0 + t is exact in arb).
     total = sum(e[1:], e[0])
     mids = [float(ej.mid()) for ej in e]
-    centre = arb(sum(m * a for m, a in zip(mids, law.float_atoms(), strict=True)) / sum(mids))
+    centre = arb(sum(m * a for m, a in zip(mids, float_atoms, strict=True)) / sum(mids))
     diffs = [aa - centre for aa in atoms]
     raw = []
-    powers = diffs
-    for power in range(order):
-        if power:
-            powers = [p * d for p, d in zip(powers, diffs, strict=True)]
-        terms = [ej * p for ej, p in zip(e, powers, strict=True)]
+    # e_j d_j^k as running products (e_j d_j^(k-1)) d_j: one product per atom and order.
+    terms = e
+    for _ in range(order):
+        terms = [t * d for t, d in zip(terms, diffs, strict=True)]
         raw.append(sum(terms[1:], terms[0]) / total)
     m1 = raw[0]
     bound2, bound3, bound4 = law.cumulant_bounds()
@@ -532,10 +579,11 @@ def _cell_data(law: _Smoothed, lo: Fraction, hi: Fraction, h: Fraction) -> CellD
     node_arbs = [to_arb(u) for u in nodes]  # each node converted once (the same enclosures)
     v = to_arb(law.variance)
     means, derivs, cdf = [], [], []
+    v2, inv_v = v * v, 1 / v  # loop invariants (the same balls each time)
     for u in node_arbs:
         m, var = law.posterior_moments(u)
         means.append(m)
-        derivs.append(var / (v * v) - 1 / v)
+        derivs.append(var / v2 - inv_v)
         cdf.append(law.lower_tail_mass(u))
     return CellData(law, nodes, means, derivs, cdf, flint.ctx.prec)
 
@@ -547,16 +595,17 @@ def _cell_taylor_data(law: _Smoothed, nodes: list[Fraction]) -> tuple[list[arb],
     v = to_arb(law.variance)
     score_mid, deriv_mid, second_mid, second, third, dens = [], [], [], [], [], []
     v2 = v * v
+    v3, v4, inv_v = v2 * v, v2 * v2, 1 / v  # loop invariants (the same balls each time)
     for i in range(len(nodes) - 1):
         c = to_arb((nodes[i] + nodes[i + 1]) / 2)
         m, k2, k3 = posterior_cumulants(law, c, 3)
         score_mid.append((m - c) / v)
-        deriv_mid.append(k2 / v2 - 1 / v)
-        second_mid.append(k3 / (v2 * v))
-        cell = ball(node_arbs[i], node_arbs[i + 1])
+        deriv_mid.append(k2 / v2 - inv_v)
+        second_mid.append(k3 / v3)
+        cell = _ball_of_arbs(node_arbs[i], node_arbs[i + 1])  # ball(...) without conversions
         _, _, k3_on, k4_on = posterior_cumulants(law, cell, 4)
-        second.append(k3_on / (v2 * v))
-        third.append(k4_on / (v2 * v2))
+        second.append(k3_on / v3)
+        third.append(k4_on / v4)
         dens.append(law.density(cell))
     return score_mid, deriv_mid, second_mid, second, third, dens
 

@@ -76,10 +76,44 @@ class Affine:
         """``integer_rows`` of |weight|."""
         return [([abs(n) for n in nums], den) for nums, den in self.integer_rows]
 
+    @cached_property
+    def integer_form(self) -> tuple[list[list[int]], list[int], int]:
+        """(W', b', D): weight == W' / D and bias == b' / D, one denominator for the layer."""
+        rows = self.integer_rows
+        denominator = math.lcm(*(d for _, d in rows), *(b.denominator for b in self.bias))
+        weights = [[n * (denominator // d) for n in nums] for nums, d in rows]
+        bias = [b.numerator * (denominator // b.denominator) for b in self.bias]
+        return weights, bias, denominator
+
+    @cached_property
+    def abs_integer_form(self) -> tuple[list[list[int]], list[int], int]:
+        """``integer_form`` of |weight| and |bias|."""
+        weights, bias, denominator = self.integer_form
+        return [[abs(n) for n in row] for row in weights], [abs(b) for b in bias], denominator
+
+    def apply_integers(self, nums: Sequence[int], den: int) -> tuple[list[int], int]:
+        """The layer at x = nums / den (den > 0), exactly: (y', den D) with y == y' / (den D)."""
+        weights, bias, denominator = self.integer_form
+        if any(len(row) != len(nums) for row in weights[:1]):
+            raise ValueError("a dot product needs vectors of equal length")
+        out = [
+            sum(map(operator.mul, row, nums)) + b * den
+            for row, b in zip(weights, bias, strict=True)
+        ]
+        return out, den * denominator
+
     def __call__(self, x: Sequence[Fraction]) -> list[Fraction]:
         # Exact, as a sum of Fractions would be, but one gcd per output instead of one per term.
         vector = _common_denominator(x)
         return [_dot(row, vector) + b for row, b in zip(self.integer_rows, self.bias, strict=True)]
+
+
+def _reduced(nums: list[int], den: int) -> tuple[list[int], int]:
+    """nums / den with the common factor of all of them divided out (the same rationals)."""
+    common = math.gcd(den, *nums)
+    if common == 1:
+        return nums, den
+    return [n // common for n in nums], den // common
 
 
 def _common_denominator(values: Sequence[Fraction | int]) -> tuple[list[int], int]:
@@ -129,11 +163,16 @@ class ReluNet:
         values = [Fraction(v) for v in x]
         if len(values) != self.in_dim:
             raise ValueError(f"expected {self.in_dim} inputs, got {len(values)}")
+        # Exact in integers over one positive denominator per layer (ReLU is then the sign of
+        # the numerator); the same rationals as the layers' Fraction arithmetic.
+        nums, den = _common_denominator(values)
+        last = len(self.layers) - 1
         for index, layer in enumerate(self.layers):
-            values = layer(values)
-            if index < len(self.layers) - 1:
-                values = _relu(values)
-        return values
+            nums, den = layer.apply_integers(nums, den)
+            if index < last:
+                nums = [n if n > 0 else 0 for n in nums]
+            nums, den = _reduced(nums, den)
+        return [Fraction(n, den) for n in nums]
 
     def parameters(self) -> list[Fraction]:
         out: list[Fraction] = []
@@ -266,32 +305,34 @@ def float_error_bound(net: ReluNet, x: Sequence[float]) -> list[Fraction]:
 
     ``x`` are floats, taken exactly (the exact network is evaluated at the same floats).
     """
-    exact = [Fraction(v) for v in x]
-    error = [Fraction(0)] * len(exact)
+    # Exact in integers: the value x = nums / den, the error bound e = err / err_den and the
+    # magnitude |x| + e >= |z_hat| over one positive denominator each (the same rationals as
+    # the Fraction arithmetic of the bound; every vector reduced by its common factor).
+    nums, den = _common_denominator([Fraction(v) for v in x])
+    err, err_den = [0] * len(nums), 1
+    last = len(net.layers) - 1
     for index, layer in enumerate(net.layers):
-        n = layer.in_dim
-        g = gamma(n + 1)
-        magnitude = [abs(v) + e for v, e in zip(exact, error, strict=True)]  # >= |z_hat|
-        # Exact integer dot products over common denominators (the same rationals as sums of
-        # Fractions, far fewer gcds).
-        (error_nums, error_den) = _common_denominator(error)
-        (magnitude_nums, magnitude_den) = _common_denominator(magnitude)
+        g = gamma(layer.in_dim + 1)
         # |W_fl| <= (1 + u)|W| and |b_fl| <= (1 + u)|b|: the rounding term is
         # u (weighted + |b|) + gamma (1 + u) (weighted + |b|) = coefficient (weighted + |b|).
         coefficient = UNIT_ROUNDOFF + g * (1 + UNIT_ROUNDOFF)
         cn, cd = coefficient.numerator, coefficient.denominator
-        new_error = []
-        for (row_nums, row_den), b in zip(layer.abs_integer_rows, layer.bias, strict=True):
-            # propagated = p / (row_den error_den), weighted = w / (row_den magnitude_den),
-            # and the new error propagated + coefficient (weighted + |b|) as one exact fraction.
-            p = sum(map(operator.mul, row_nums, error_nums))
-            w = sum(map(operator.mul, row_nums, magnitude_nums))
-            bn, bd = abs(b.numerator), b.denominator
-            rm = row_den * magnitude_den
-            numerator = p * cd * magnitude_den * bd + cn * error_den * (w * bd + bn * rm)
-            new_error.append(Fraction(numerator, rm * error_den * cd * bd))
-        exact = layer(exact)
-        if index < len(net.layers) - 1:
-            exact = _relu(exact)
-        error = new_error
-    return error
+        magnitude = [abs(n) * err_den + e * den for n, e in zip(nums, err, strict=True)]
+        magnitude_den = den * err_den
+        weights, bias, denominator = layer.abs_integer_form
+        if any(len(row) != len(nums) for row in weights[:1]):
+            raise ValueError("a dot product needs vectors of equal length")
+        # |W| e = P / (D err_den), |W| m = Q / (D magnitude_den), |b| = b' / D: the new error
+        # P/(D err_den) + c (Q/(D magnitude_den) + b'/D) over D err_den cd magnitude_den.
+        scale = cd * magnitude_den
+        new_error = [
+            sum(map(operator.mul, row, err)) * scale
+            + cn * err_den * (sum(map(operator.mul, row, magnitude)) + b * magnitude_den)
+            for row, b in zip(weights, bias, strict=True)
+        ]
+        err, err_den = _reduced(new_error, denominator * err_den * scale)
+        nums, den = layer.apply_integers(nums, den)
+        if index < last:
+            nums = [n if n > 0 else 0 for n in nums]
+        nums, den = _reduced(nums, den)
+    return [Fraction(e, err_den) for e in err]

@@ -338,6 +338,17 @@ class _Lattice:
         """Both sides of ``_lattice_tail`` at D: bounds sum_excluded (1 + |c - mu| + e)^3 w_c."""
         return 2 * _lattice_tail(self.D, extra, self.tau, self.eps)
 
+    def tail_at_zero(self) -> arb:
+        """``tail(arb(0))``, kept per working precision (the same ball each time: score_at and
+        mean_offset_bound ask for it once per point)."""
+        import flint
+
+        cache = self.__dict__.setdefault("_tail_at_zero", {})
+        prec = flint.ctx.prec
+        if prec not in cache:
+            cache[prec] = self.tail(arb(0))
+        return cache[prec]
+
     def weight(self, k: int, mu: arb) -> arb:
         """e^{-(c_k - mu)^2/(2 tau^2)} over a ball ``mu``, never dipping below zero."""
         from verify.maths.score_approx import exp_range, square_range
@@ -353,11 +364,13 @@ class _Lattice:
         """l_b(t) at a point t, enclosed: -t/v + m/sigma^2, m = sum w (c - mu)/sum w."""
         mu = t / self.v
         total, first = arb(0), arb(0)
+        inv_two_tau2 = self.inv_two_tau2
         for k in self.atoms_near(mu):
-            w = self.point_weight(k, mu)
+            gap = self.atom(k) - mu
+            w = (-(gap * gap) * inv_two_tau2).exp()  # point_weight(k, mu), gap computed once
             total += w
-            first += w * (self.atom(k) - mu)
-        rest = self.tail(arb(0))  # |c - mu| <= (1 + |c - mu|)^3 on the excluded atoms
+            first += w * gap
+        rest = self.tail_at_zero()  # |c - mu| <= (1 + |c - mu|)^3 on the excluded atoms
         m = (first + arb(0, 1) * rest) / (total + ball(0, rest))
         return -t / self.v + m / (self.sigma * self.sigma)
 
@@ -377,16 +390,19 @@ class _Lattice:
 
     def mean_offset_bound(self, pieces: int = 64) -> arb:
         """sup over mu of |m(mu)| (m is eps-periodic in mu: one period in ``pieces`` balls)."""
+        from verify.maths.score_approx import exp_range, square_range
+
         worst = arb(0)
         width = self.eps / pieces
         for j in range(pieces):
             mu = self.theta + width * j + arb(0, 1) * width  # covers [theta + (j-1)w, ... + (j+1)w]
             total, first = arb(0), arb(0)
             for k in self.atoms_near(mu):
-                w = self.weight(k, mu)
+                gap = self.atom(k) - mu
+                w = exp_range(-square_range(gap) * self.inv_two_tau2)  # weight(k, mu)
                 total += w
-                first += w * (self.atom(k) - mu)
-            rest = self.tail(arb(0))
+                first += w * gap
+            rest = self.tail_at_zero()
             m = (abs(first) + rest).upper() / total.lower()
             worst = worst.max(arb(m))
         return worst

@@ -1,0 +1,93 @@
+"""The posterior enclosures of ``verify.maths.score_approx`` (point and cell paths) contain
+independent 60-digit mpmath values of the posterior cumulants and the density."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import mpmath
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tests.containment._profile import budget
+from verify.core.numbers import contains, precision, to_arb
+from verify.maths.laws import FiniteMixture
+from verify.maths.score_approx import posterior_cumulants, smoothed
+
+PRECISIONS = st.sampled_from([53, 64, 128])
+
+
+@st.composite
+def laws(draw):
+    """A smoothed law (1..6 atoms on sigma/4 Z, integer weights, std 0 or sigma/2) and a point
+    within the law's core."""
+    sigma = draw(st.sampled_from([Fraction(1, 4), Fraction(1), Fraction(2)]))
+    ks = sorted(set(draw(st.lists(st.integers(-40, 40), min_size=1, max_size=6))))
+    weights = [Fraction(draw(st.integers(1, 32))) for _ in ks]
+    total = sum(weights)
+    std = draw(st.sampled_from([Fraction(0), sigma / 2]))
+    law = FiniteMixture([k * sigma / 4 for k in ks], [std] * len(ks), [w / total for w in weights])
+    x = Fraction(draw(st.integers(-120, 120)), 8) * sigma + Fraction(draw(st.integers(0, 63)), 640)
+    return smoothed(law, sigma), x
+
+
+def _exact_cumulants(law, x: mpmath.mpf) -> list[mpmath.mpf]:
+    v = mpmath.mpf(law.variance.numerator) / law.variance.denominator
+    atoms = [mpmath.mpf(a.numerator) / a.denominator for a in law.atoms]
+    logits = [
+        mpmath.log(mpmath.mpf(w.numerator) / w.denominator) + (x * a - a * a / 2) / v
+        for w, a in zip(law.weights, atoms, strict=True)
+    ]
+    top = max(logits)
+    e = [mpmath.exp(t - top) for t in logits]
+    total = mpmath.fsum(e)
+    m1 = mpmath.fsum(ej * a for ej, a in zip(e, atoms, strict=True)) / total
+    central = [
+        mpmath.fsum(ej * (a - m1) ** k for ej, a in zip(e, atoms, strict=True)) / total
+        for k in (2, 3, 4)
+    ]
+    mu2, mu3, mu4 = central
+    return [m1, mu2, mu3, mu4 - 3 * mu2 * mu2]
+
+
+def _exact_density(law, x: mpmath.mpf) -> mpmath.mpf:
+    v = mpmath.mpf(law.variance.numerator) / law.variance.denominator
+    return mpmath.fsum(
+        mpmath.mpf(w.numerator)
+        / w.denominator
+        * mpmath.npdf(x, mpmath.mpf(a.numerator) / a.denominator, mpmath.sqrt(v))
+        for w, a in zip(law.weights, law.atoms, strict=True)
+    )
+
+
+@budget(60)
+@given(case=laws(), bits=PRECISIONS)
+def test_point_cumulants_and_moments(case, bits):
+    law, x = case
+    with precision(bits):
+        point = posterior_cumulants(law, to_arb(x), 4)
+        mean, var = law.posterior_moments(x)
+    with mpmath.workdps(60):
+        exact = _exact_cumulants(law, mpmath.mpf(x.numerator) / x.denominator)
+        for k, (enclosure, value) in enumerate(zip(point, exact, strict=True)):
+            assert contains(enclosure, value), (k, law, x, bits, enclosure, value)
+        assert contains(mean, exact[0]) and contains(var, exact[1]), (law, x, bits)
+
+
+@budget(40)
+@given(case=laws(), width=st.sampled_from([Fraction(1, 64), Fraction(1, 8)]), bits=PRECISIONS)
+def test_cell_cumulants_and_density(case, width, bits):
+    law, x = case
+    lo, hi = x, x + width * law.sigma
+    with precision(bits):
+        cell = to_arb(lo).union(to_arb(hi))
+        enclosures = posterior_cumulants(law, cell, 4)
+        density = law.density(cell)
+    with mpmath.workdps(60):
+        for step in range(5):
+            t = lo + (hi - lo) * Fraction(step, 4)
+            point = mpmath.mpf(t.numerator) / t.denominator
+            exact = _exact_cumulants(law, point)
+            for k, (enclosure, value) in enumerate(zip(enclosures, exact, strict=True)):
+                assert contains(enclosure, value), (k, law, t, bits, enclosure, value)
+            assert contains(density, _exact_density(law, point)), (law, t, bits)
