@@ -1,7 +1,9 @@
 """The regression workflow through the CLI: a planted regression makes ``verify regress`` fail.
 
 Each test writes a baseline and a run's results (schema 1) and calls
-``verify regress --baseline FILE --results FILE`` in a subprocess, as a user or CI would. A run
+``verify regress --baseline FILE --results FILE`` through ``verify.cli.main``, the function
+``python -m verify`` calls, in this process (its exit status and its output); the README
+workflow's first comparison is a real process, as a user or CI would run it. A run
 that matches its baseline passes (exit 0); a worse verdict, a larger upper constant (smaller
 lower constant) or fewer examples than the baseline fails with exit 1 and a diff that names the
 lemma, what changed and both values. ``verify regress`` also reports an empirical constant that
@@ -10,7 +12,9 @@ moves down beyond ``--rtol`` (the search got weaker).
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import io
 import json
 import subprocess
 import sys
@@ -25,6 +29,19 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def verify_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    """``verify ARGS`` in this process, from the checkout's root: its exit status, stdout and
+    stderr (a process costs ~0.5 CPU-s of imports; the process-level contracts, a traceback-free
+    one-line error and the exit status of the interpreter, are test_cli_contract's)."""
+    from verify.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.chdir(ROOT), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(list(args))
+    return subprocess.CompletedProcess(list(args), code, out.getvalue(), err.getvalue())
+
+
+def verify_cli_process(*args: str) -> subprocess.CompletedProcess[str]:
+    """``verify ARGS`` as a real process, as a user or CI would run it."""
     code = "import sys; from verify.cli import main; sys.exit(main())"
     return subprocess.run(
         [sys.executable, "-c", code, *args],
@@ -189,7 +206,7 @@ def test_change_a_constant_run_compare_update(tmp_path: Path) -> None:
     # ... and the comparison against the old baseline must say so.
     baseline_file = tmp_path / "baseline.json"
     baseline_file.write_text((before / "results.json").read_text())
-    done = verify_cli(
+    done = verify_cli_process(
         "regress", "--baseline", str(baseline_file), "--results", str(after / "results.json")
     )
     assert done.returncode == 1, done.stdout + done.stderr

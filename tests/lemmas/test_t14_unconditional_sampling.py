@@ -58,11 +58,29 @@ def test_model_mutants_are_caught(unmutated):
     assert_all_caught(T14, [POINT], base=unmutated)
 
 
-def test_planted_sampler_reads_k_above_zero_and_a_smaller_one_is_refuted():
+@pytest.fixture(scope="module")
+def planted():
+    """Thm.1.4 at its planted example alone (no search, no model mutant), stated constants:
+    (that lemma, its run). The run is what the K mutant is compared with (``verify mutate``'s
+    unmutated run) and its one evaluation is the planted sampler's verdicts at the stated K
+    (``run_lemma`` evaluates it as ``evaluate(T14, point, stated, 64)`` does): one run of the
+    planted SDE for the two tests instead of two."""
+    import dataclasses
+
+    from verify.core.runner import run_lemma
+
+    point = next(e for e in T14.examples if e["score"] == "planted")
+    small = dataclasses.replace(T14, examples=[point], budget={"quick": 0}, model_mutants=[])
+    return small, run_lemma(small, profile="quick", seed=0)
+
+
+def test_planted_sampler_reads_k_above_zero_and_a_smaller_one_is_refuted(planted):
     # a (tau, 0.6 delta_0)-close planted sampler: its inconsistency exceeds the exact rate by
     # ~0.6 delta_0, so K = 1 passes, K reads well above 0, and K = 1/5 below it is REFUTED
-    point = next(e for e in T14.examples if e["score"] == "planted")
-    result = evaluate(T14, point, T14.stated_constants(), 64)
+    small, base = planted
+    (point,) = small.examples
+    (result,) = base.evaluations
+    assert result.params == point
     assert result.verdict is Verdict.STATISTICAL, [p.to_json() for p in result.parts]
     part = {p.name: p for p in result.parts}["inconsistency_rate"]
     assert part.empirical > 0.3
@@ -70,13 +88,14 @@ def test_planted_sampler_reads_k_above_zero_and_a_smaller_one_is_refuted():
     assert {p.name: p for p in tightened.parts}["inconsistency_rate"].verdict is Verdict.REFUTED
 
 
-def test_mutation_catches_k_at_the_planted_example():
-    # K set just past its empirical value must come back REFUTED (verify mutate)
-    import dataclasses
+def test_mutation_catches_k_at_the_planted_example(planted):
+    # K set just past its empirical value must come back REFUTED: verify mutate's loop over the
+    # constants (mutate_constant against the unmutated run), that run being the fixture's
+    from verify.core.mutate import mutate_constant
 
-    from verify.core.mutate import mutate
-
-    point = next(e for e in T14.examples if e["score"] == "planted")
-    small = dataclasses.replace(T14, examples=[point], budget={"quick": 0}, model_mutants=[])
-    summary = mutate(profile="quick", seed=0, lemmas=[small], log=lambda *a, **k: None)
-    assert summary["score"] == 1.0, summary["defects"]
+    small, base = planted
+    mutants = [
+        mutate_constant(small, constant, base, profile="quick", seed=0)
+        for constant in small.constants
+    ]
+    assert mutants and all(m.caught for m in mutants), [(m.constant, m.detail) for m in mutants]
