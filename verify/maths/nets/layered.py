@@ -80,7 +80,10 @@ def compose(outer: Layers, inner: Layers) -> Layers:
     (w_in, b_in), (w_out, b_out) = inner[-1], outer[0]
     if w_in.shape[0] != w_out.shape[1]:
         raise ValueError("inner output width differs from outer input width")
-    merged = (sp.csr_matrix(w_out @ w_in), w_out @ b_in + b_out)
+    product = w_out @ w_in
+    if type(product) is not sp.csr_matrix:  # (CSR times CSR is CSR already)
+        product = sp.csr_matrix(product)
+    merged = (product, w_out @ b_in + b_out)
     return [*inner[:-1], merged, *outer[1:]]
 
 
@@ -102,7 +105,9 @@ def _block_diag(blocks: Sequence[sp.csr_matrix]) -> sp.csr_matrix:
     """``sp.block_diag(blocks, format="csr")``: the same matrix (entries, their order, the
     canonical form), its CSR arrays concatenated directly instead of through COO (scipy's route
     costs ~1 ms a call, and the instance networks take hundreds)."""
-    parts = [sp.csr_matrix(w) for w in blocks]
+    # a CSR block is read as it is (a csr_matrix of it would share its arrays anyway, and
+    # scipy's constructor checks cost more than the concatenation)
+    parts = [w if type(w) is sp.csr_matrix else sp.csr_matrix(w) for w in blocks]
     indptr, indices, data = [np.zeros(1, dtype=np.int64)], [], []
     rows = cols = stored = 0
     for w in parts:
