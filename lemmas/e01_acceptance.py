@@ -19,7 +19,7 @@ Check, on isotropic Gaussian mixtures in R^m (m <= 32), with M = E|x|^2 exactly:
   probability g(y) = P(|x' - y| <= rho) over (x, y) is >= the bound (xi >= b implies
   P(g < b) <= 3 delta). We draw n pairs (x, y), enclose every g(y_i) in arb (non-central
   chi-square with certified truncation), and form a distribution-free confidence interval for
-  xi from order statistics (``verify.core.stats.quantile_confidence_interval``, level 1 - alpha).
+  xi from order statistics (``quantile_confidence_interval``, level 1 - alpha, by ``quantiles``).
   The part is STATISTICAL when the lower confidence end clears the bound; when the upper end is
   below it the engine confirms the refutation at level 1 - 1e-6 on the same draws and on an
   independent re-draw of 4n pairs (``Part.redraw``), else the point is INCONCLUSIVE. Its
@@ -41,8 +41,8 @@ from hypothesis import strategies as st
 from verify.core.contract import Constant, Lemma, Part
 from verify.core.domain import Constraint, Domain, Integer, Real
 from verify.core.numbers import ball, to_arb
-from verify.core.stats import quantile_confidence_interval
 from verify.maths.chisquare import chi2_sf
+from verify.maths.samplers.quantiles import quantile_interval
 from verify.maths.samplers.rejection import GaussianMixture, e1_bound, e1_radius
 
 ALPHA = 0.01  # the confidence level of the statistical part is 1 - ALPHA
@@ -104,7 +104,7 @@ def _tail_beyond(mixture: GaussianMixture, radius: arb) -> arb:
 def _quantile_interval(values: list[arb], q: float, alpha: float) -> tuple[arb, arb, Any]:
     """The order-statistic (Binomial, distribution-free) interval of the q-quantile at level
     1 - alpha as a ball (upper end +inf with too few draws), its lower end, its upper end."""
-    lo, hi = quantile_confidence_interval(values, q, alpha)
+    lo, hi = quantile_interval(values, q, alpha)
     lo_arb = to_arb(lo) if lo is not None else arb(0)
     interval = ball(lo_arb, hi) if hi is not None else lo_arb + arb(0, math.inf)
     return interval, lo_arb, hi

@@ -55,3 +55,26 @@ def test_best_covering_is_proved_and_no_larger() -> None:
     assert best.covering_radius_sq_upper is not None and best.covering_radius_sq_upper <= 9
     assert best.count <= default.count
     assert best.threshold >= default.threshold
+
+
+def test_best_per_unit_cube_matches_a_direct_minimum() -> None:
+    """The padded flat-grid form of ``_best_per_unit_cube`` against the direct definition,
+    centres outside the ball included."""
+    import numpy as np
+
+    from verify.maths.coverings import _best_per_unit_cube
+
+    rng = np.random.default_rng(0)
+    for dim, big, r in [(1, 9, 2), (2, 6, 2), (3, 4, 2)]:
+        centers = rng.integers(-big - 2, big + 3, size=(7, dim))
+        got = _best_per_unit_cube(centers, dim, big, r)
+        size = 2 * big + 2
+        want = np.full((size,) * dim, np.iinfo(np.int64).max, dtype=np.int64)
+        for index in np.ndindex(*want.shape):
+            k = np.array(index) - big - 1
+            for c in centers:
+                a = k - c
+                corner = int(np.maximum(a * a, (a + 1) * (a + 1)).sum())
+                if np.all(np.abs(a) <= r + 1) and corner <= r * r:
+                    want[index] = min(want[index], corner)
+        assert np.array_equal(got, want)

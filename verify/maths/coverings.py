@@ -124,19 +124,27 @@ def _best_per_unit_cube(centers: np.ndarray, dim: int, big_radius: int, radius: 
     """
     size = 2 * big_radius + 2
     huge = np.iinfo(np.int64).max
-    best = np.full((size,) * dim, huge, dtype=np.int64)
     span = np.arange(-radius - 1, radius + 1, dtype=np.int64)
     offsets = np.stack(np.meshgrid(*([span] * dim), indexing="ij"), axis=-1).reshape(-1, dim)
     # with a = k - c, the cube's corner offsets are a and a + 1 per coordinate
     corner_sq = np.maximum(offsets * offsets, (offsets + 1) * (offsets + 1)).sum(axis=1)
     useful = corner_sq <= radius * radius
     offsets, corner_sq = offsets[useful], corner_sq[useful]
-    for c in centers:
-        cells = c + offsets + big_radius + 1
-        inside = ((cells >= 0) & (cells < size)).all(axis=1)
-        idx = tuple(cells[inside].T)
-        best[idx] = np.minimum(best[idx], corner_sq[inside])
-    return best
+    # As in ``greedy_separated``: the grid padded by r + 1 on every side, one flat array, so
+    # every centre's block lies inside it (no bounds test); the padding is never read, so the
+    # interior holds the minima an unpadded grid would (a minimum is order-free).
+    centers = np.asarray(centers, dtype=np.int64).reshape(-1, dim)
+    beyond = int(np.abs(centers).max()) - big_radius if centers.size else 0
+    pad = radius + 1 + max(0, beyond)  # centres outside B(0, R)'s box widen the padding
+    padded = size + 2 * pad
+    strides = padded ** np.arange(dim - 1, -1, -1, dtype=np.int64)
+    best_flat = np.full(padded**dim, huge, dtype=np.int64)
+    offset_flat = offsets @ strides
+    for base in ((centers + big_radius + 1 + pad) @ strides).tolist():
+        block = base + offset_flat
+        best_flat[block] = np.minimum(best_flat[block], corner_sq)
+    interior = (slice(pad, pad + size),) * dim
+    return np.ascontiguousarray(best_flat.reshape((padded,) * dim)[interior])
 
 
 def verify_covering(

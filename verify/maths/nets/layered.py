@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from fractions import Fraction
+from functools import lru_cache
 
 import numpy as np
 import scipy.sparse as sp
@@ -29,6 +30,9 @@ from verify.maths.nets.relunet import ReluNet
 
 Layer = tuple[sp.csr_matrix, np.ndarray]
 _DENSE_ENTRIES = 4_000_000  # layers up to this many entries are multiplied dense
+# ... except large sparse ones (the comb read-outs, ~1% nonzero), multiplied as scipy CSR
+_CSR_ENTRIES = 100_000
+_CSR_DENSITY = 0.05
 Layers = list[Layer]
 
 
@@ -56,19 +60,30 @@ def out_dim(net: Layers) -> int:
 
 def identity(width: int, depth: int) -> Layers:
     """x = ReLU(x) - ReLU(-x) over ``depth`` affine layers."""
+    return list(_identity_layers(width, depth))
+
+
+@lru_cache(maxsize=256)
+def _identity_layers(width: int, depth: int) -> tuple[Layer, ...]:
+    """``identity``'s layers, built once per (width, depth): the instance networks pad with the
+    same few identities hundreds of times, and scipy's constructors are most of a small
+    network's build. Shared safely: no combinator here writes into a layer it is given."""
     eye = sp.identity(width, format="csr")
     if depth == 1:
-        return affine(eye)
+        return tuple(affine(eye))
     split = affine(sp.vstack([eye, -eye]))
     middle = [affine(sp.identity(2 * width))[0] for _ in range(depth - 2)]
-    return [*split, *middle, *affine(sp.hstack([eye, -eye]))]
+    return (*split, *middle, *affine(sp.hstack([eye, -eye])))
 
 
 def compose(outer: Layers, inner: Layers) -> Layers:
     (w_in, b_in), (w_out, b_out) = inner[-1], outer[0]
     if w_in.shape[0] != w_out.shape[1]:
         raise ValueError("inner output width differs from outer input width")
-    merged = (sp.csr_matrix(w_out @ w_in), w_out @ b_in + b_out)
+    product = w_out @ w_in
+    if type(product) is not sp.csr_matrix:  # (CSR times CSR is CSR already)
+        product = sp.csr_matrix(product)
+    merged = (product, w_out @ b_in + b_out)
     return [*inner[:-1], merged, *outer[1:]]
 
 
@@ -90,7 +105,9 @@ def _block_diag(blocks: Sequence[sp.csr_matrix]) -> sp.csr_matrix:
     """``sp.block_diag(blocks, format="csr")``: the same matrix (entries, their order, the
     canonical form), its CSR arrays concatenated directly instead of through COO (scipy's route
     costs ~1 ms a call, and the instance networks take hundreds)."""
-    parts = [sp.csr_matrix(w) for w in blocks]
+    # a CSR block is read as it is (a csr_matrix of it would share its arrays anyway, and
+    # scipy's constructor checks cost more than the concatenation)
+    parts = [w if type(w) is sp.csr_matrix else sp.csr_matrix(w) for w in blocks]
     indptr, indices, data = [np.zeros(1, dtype=np.int64)], [], []
     rows = cols = stored = 0
     for w in parts:
@@ -210,6 +227,15 @@ def _relu_module_class():
                     if w._nnz() == rows and bool((row_index == torch.arange(rows)).all()):
                         # coalesced: one entry per row, in row order
                         fast = (col_index.clone(), values.clone())
+                    elif (
+                        rows * cols >= _CSR_ENTRIES
+                        and w._nnz() <= _CSR_DENSITY * rows * cols
+                        and rows * cols <= _DENSE_ENTRIES
+                    ):
+                        fast = sp.csr_matrix(
+                            (values.numpy(), (row_index.numpy(), col_index.numpy())),
+                            shape=(rows, cols),
+                        )
                     else:
                         fast = w.to_dense() if rows * cols <= _DENSE_ENTRIES else w
                     cached.append((fast, b))
@@ -219,12 +245,34 @@ def _relu_module_class():
         def forward(self, x):
             h = x
             layers = self._fast_layers()
+            plain = x.device.type == "cpu" and not x.requires_grad
             for k, (w, b) in enumerate(layers):
+                feeds_csr = k + 1 < len(layers) and isinstance(layers[k + 1][0], sp.csr_matrix)
+                if isinstance(w, tuple) and plain and feeds_csr:
+                    # The next product reads h transposed (width x n, rows contiguous): gather
+                    # it so, rows of x^T copied whole; the same numbers as below, transposed.
+                    columns, weights = w
+                    h_t = h.numpy().T.take(columns.numpy(), axis=0)
+                    h_t *= weights.numpy()[:, None]
+                    h_t += b.numpy()[:, None]
+                    np.maximum(h_t, 0.0, out=h_t)  # the ReLU after this (inner) layer
+                    h = torch.from_numpy(h_t).T
+                    continue
                 if isinstance(w, tuple):
                     # One nonzero per row: the dense product's sum is that one product (the
                     # other terms are exact zeros), so h[:, j] * w is the same number.
                     columns, weights = w
                     h = _take_columns(h, columns).mul_(weights).add_(b)
+                elif isinstance(w, sp.csr_matrix) and plain:
+                    # Sparse product: each output sums its few nonzero terms in column order
+                    # (the dense product summed them, among exact zeros, in BLAS's blocking:
+                    # the same terms, rounded in another order).
+                    h_t = np.ascontiguousarray(h.numpy().T)
+                    out = w @ h_t
+                    out += b.numpy()[:, None]
+                    h = torch.from_numpy(np.ascontiguousarray(out.T))
+                elif isinstance(w, sp.csr_matrix):
+                    h = h @ torch.as_tensor(w.toarray()).T + b
                 elif w.layout == torch.strided:
                     h = h @ w.T
                     h += b  # in place: the same sum, one tensor fewer

@@ -73,8 +73,8 @@ from flint import arb
 
 from verify.core.contract import Part
 from verify.core.numbers import ball, lower, normal_upper_tail, to_arb, upper
-from verify.core.stats import clopper_pearson
 from verify.maths.samplers.gaussian_recursion import GaussianRun
+from verify.maths.samplers.interval_gap import clopper_pearson_gap
 
 # Named 1-D mixtures (exact rational means, stds, weights) the lemma's examples refer to.
 MIXTURES: dict[str, tuple[tuple[Fraction, ...], tuple[Fraction, ...], tuple[Fraction, ...]]] = {
@@ -334,8 +334,8 @@ def event_part(
     exact = normal_cdf((to_arb(threshold) - to_arb(mu) - run.mean_error) / run.variance.sqrt())
 
     def gap_at(values, level: float) -> Fraction:
-        lo, hi = clopper_pearson(int((values <= threshold).sum()), len(values), level)
-        return max(Fraction(0), lower(exact) - hi, lo - upper(exact))
+        count = int((values <= threshold).sum())
+        return clopper_pearson_gap(count, len(values), level, lower(exact), upper(exact))
 
     def redraw(level: float, fresh: bool) -> tuple[Fraction, Fraction]:
         return gap_at(resample() if fresh else samples, level), Fraction(0)

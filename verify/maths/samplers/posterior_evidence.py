@@ -11,8 +11,9 @@ the acceptance-versus-m figure both draw.
   [a(y) - L, a(y) + L].
 Every part is statistical at level 1 - ALPHA; its plotted values travel in ``Part.data``.
 Each bound is distribution-free and exact at its level: order statistics of i.i.d. draws against
-Binomial tails (``quantile_confidence_interval``), the expectation bound plus McDiarmid for the
-TV of an empirical law (``tv_deviation``), Clopper-Pearson for the acceptance rate.
+Binomial tails (``quantile_confidence_interval``, selected by ``samplers.quantiles``), the
+expectation bound plus McDiarmid for the TV of an empirical law (``tv_deviation``),
+Clopper-Pearson for the acceptance rate.
 
 Each part carries a ``redraw(alpha, fresh)`` (``Part.redraw``): the same bound at level
 1 - alpha, on the part's own draws or on an independent re-draw of ``FRESH_FACTOR`` times as
@@ -33,7 +34,8 @@ from flint import arb
 from verify.core.contract import Part
 from verify.core.numbers import ball, lower, to_arb, upper
 from verify.core.plotting import pyplot, save
-from verify.core.stats import clopper_pearson, quantile_confidence_interval, tv_deviation
+from verify.core.stats import clopper_pearson, tv_deviation
+from verify.maths.samplers.quantiles import quantile_interval
 from verify.maths.samplers.rejection import e1_best_r, e1_bound, e1_radius
 
 ALPHA = 0.01
@@ -140,7 +142,7 @@ def _quantile_interval(
 ) -> tuple[arb, arb, Fraction | None]:
     """The order-statistic interval of the q-quantile as a ball (upper end +inf when too few
     draws), with its lower end as a ball and its upper end (None for +inf)."""
-    lo, hi = quantile_confidence_interval(values, q, alpha)
+    lo, hi = quantile_interval(values, q, alpha)
     lo_arb = to_arb(lo) if lo is not None else arb(0)
     interval = ball(lo_arb, hi) if hi is not None else lo_arb + arb(0, math.inf)
     return interval, lo_arb, hi
