@@ -73,6 +73,7 @@ from verify.core.contract import Constant, Lemma, Part
 from verify.core.domain import Choice, Constraint, Domain, Integer, Real, integer
 from verify.core.numbers import lower, to_arb, upper
 from verify.maths.nets.instance_network import (
+    WORK_FAMILY,
     ScoreErrorEvidence,
     default_parameters,
     mean_sample_size,
@@ -256,6 +257,12 @@ _EXAMPLES = [
     {"d": 8, "gamma": 2.0, "sigma_u": 0.1, "samples": 1000, "seed": 0},
 ]
 
+# What C.21 (unscaled) and Cor.3.5 (scaled) share besides the check's scaling and plots.
+_SHARED: dict[str, Any] = dict(
+    domain=DOMAIN, constants=_CONSTANTS, params=_params, validate=_validate, examples=_EXAMPLES
+)
+_SHARED.update(budget={"quick": 0, "standard": 20, "thorough": 60}, work_family=WORK_FAMILY)
+
 C21 = Lemma(
     id="C.21",
     title="ReLU score network for the lower-bound instance, one per sigma (unscaled)",
@@ -266,14 +273,9 @@ C21 = Lemma(
         r"\ \max|\mathrm{param}|\le K_W c(1+\sigma_u^{-2})"
         r"(R+10\sqrt{1+\sigma_u^2})"
     ),
-    domain=DOMAIN,
-    constants=_CONSTANTS,
-    params=_params,
     check=_make_check(scaled=False),
-    validate=_validate,
-    examples=_EXAMPLES,
-    budget={"quick": 0, "standard": 20, "thorough": 60},
     plots=score_error_plots("C.21"),
+    **_SHARED,
     depends_on=("C.15", "C.20"),
 )
 
@@ -287,13 +289,8 @@ COR35 = Lemma(
         r"\ \max|\mathrm{param}|\le K_W c(1+\sigma_u^{-2})"
         r"(R+10\sqrt{1+\sigma_u^2})"
     ),
-    domain=DOMAIN,
-    constants=_CONSTANTS,
-    params=_params,
     check=_make_check(scaled=True),
-    validate=_validate,
-    examples=_EXAMPLES,
-    budget={"quick": 0, "standard": 20, "thorough": 60},
     plots=score_error_plots("Cor.3.5"),
+    **_SHARED,
     depends_on=("C.21", "Def.1.1"),
 )

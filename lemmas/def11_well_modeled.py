@@ -268,4 +268,5 @@ DEF11 = Lemma(
     ],
     budget={"quick": 1, "standard": 20, "thorough": 80},
     depends_on=(),
+    work_family=family.WORK_FAMILY,
 )

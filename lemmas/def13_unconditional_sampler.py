@@ -19,6 +19,7 @@ from typing import Any
 
 from verify.core.contract import Lemma, ModelMutant, Part
 from verify.core.domain import Choice, Domain, Integer, Real
+from verify.maths.nets.instance_network import WORK_FAMILY
 from verify.maths.samplers.instance_sde import closeness_part, network_sde_run
 
 ALPHA = 0.01
@@ -74,6 +75,7 @@ DEF13 = Lemma(
     examples=[{"d": 16, "steps": 60, "samples": 1000, "tau": 0.25, "delta": 0.05, "seed": 0}],
     budget={"quick": 0, "standard": 4, "thorough": 20},
     depends_on=("Def.1.2",),
+    work_family=WORK_FAMILY,
     model_mutants=[
         ModelMutant(
             "sampler shifted by 3 tau",

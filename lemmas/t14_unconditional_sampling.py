@@ -50,6 +50,7 @@ from verify.core.domain import Choice, Domain, Integer, integer
 from verify.core.numbers import ball, to_arb
 from verify.core.plotting import pyplot, save
 from verify.core.stats import clopper_pearson
+from verify.maths.nets.instance_network import WORK_FAMILY
 from verify.maths.samplers.instance_sde import (
     SIGMA_MIN_UNSCALED,
     closeness_part,
@@ -256,6 +257,7 @@ T14 = Lemma(
     budget={"quick": 0, "standard": 3, "thorough": 7},
     plots=_plots,
     depends_on=("F.2", "Cor.3.5", "Def.1.1", "Def.1.3"),
+    work_family=WORK_FAMILY,
     model_mutants=[
         ModelMutant(
             "sampler shifted by 3 tau",

@@ -45,7 +45,7 @@ from verify.core.contract import Constant, Lemma, ModelMutant, Part
 from verify.core.domain import Choice, Domain, Integer, Real
 from verify.core.errors import DomainError
 from verify.maths.instance import Instance
-from verify.maths.nets.instance_network import default_parameters
+from verify.maths.nets.instance_network import WORK_FAMILY, default_parameters
 from verify.maths.oneway import make_function
 from verify.maths.samplers.instance_sde import posterior_family
 from verify.maths.samplers.posterior_evidence import (
@@ -213,15 +213,7 @@ def _plots(records: list[dict[str, Any]], out_dir: Any) -> list[str]:
     return plot_acceptance(records, out_dir, "Thm.1.7") + plot_draws(records, out_dir)
 
 
-_BASE = {
-    "R": 2.0,
-    "eps": 0.5,
-    "delta": 0.1,
-    "tau": 0.25,
-    "outputs": 2000,
-    "y_samples": 60,
-    "seed": 0,
-}
+_BASE = dict(R=2.0, eps=0.5, delta=0.1, tau=0.25, outputs=2000, y_samples=60, seed=0)
 
 _SDE = {
     **_BASE,
@@ -277,6 +269,7 @@ THM17 = Lemma(
     validate=_validate,
     budget={"quick": 3, "standard": 40, "thorough": 200},
     depends_on=("E.2", "Thm.1.4"),
+    work_family=WORK_FAMILY,
     plots=_plots,
     model_mutants=[
         ModelMutant(

@@ -53,3 +53,9 @@ def test_batches_are_ordered_by_their_summed_cost() -> None:
 def test_a_lemmas_family_is_its_module_unless_declared() -> None:
     assert get("H.5").family() == get("H.8").family() == "lemmas.h02_h08_score_moments"
     assert get("C.9").family() != get("H.5").family()
+
+
+def test_the_instance_network_lemmas_share_one_family() -> None:
+    # they share instance_network's caches: Thm.1.4 after Def.1.3 costs a tenth of it alone
+    ids = ("C.21", "Cor.3.5", "Def.1.1", "Def.1.3", "Thm.1.4", "Thm.1.7")
+    assert {get(lemma_id).family() for lemma_id in ids} == {"instance networks"}

@@ -63,6 +63,12 @@ if TYPE_CHECKING:  # torch (and the modules built on it) load when a network is 
 
     from verify.maths.instance import Instance
 
+# The work family (``Lemma.work_family``) of the lemmas that build these networks (C.21, Cor.3.5,
+# Def.1.1, Def.1.3, Thm.1.4, Thm.1.7): they share this module's caches (the instances, networks
+# and score families, built once per process), so a parallel run keeps their first shards in one
+# process. Which process runs a shard never changes its result.
+WORK_FAMILY = "instance networks"
+
 _GL_NODES, _GL_WEIGHTS = np.polynomial.legendre.leggauss(7)
 _GL_NODES = (_GL_NODES + 1) / 2
 _GL_WEIGHTS = _GL_WEIGHTS / 2
