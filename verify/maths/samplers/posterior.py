@@ -63,6 +63,7 @@ from azula.guidance import DPSSampler, RePaintSampler, TDSSampler
 from azula.noise import VESchedule
 from azula.sample import DDPMSampler
 from torch import Tensor
+from torch.distributions import Normal
 
 from verify.maths.instance import Instance
 from verify.maths.samplers.inversion import ExactPosteriorSampler
@@ -76,7 +77,7 @@ SAMPLER_SOURCES = {
     "dps": "project",
     "pgdm": "project",
     "repaint": "azula",
-    "tds": "azula",
+    "tds": "project",
     "langevin": "project",
 }
 HEURISTICS = ("dps", "pgdm", "repaint", "tds", "langevin")
@@ -126,6 +127,52 @@ class RowwiseDPSSampler(DPSSampler):
             norms = torch.linalg.vector_norm(self.y - self.A(x_hat), dim=-1).sum()
         grad = torch.autograd.grad(norms, x_t)[0]
         return x_s - self.zeta * grad
+
+
+class GroupedTDSSampler(TDSSampler):
+    """azula's TDS step with the resampling done within each measurement's own ``particles``
+    (consecutive rows), so that all measurements run as one batch. TDS (Wu et al. 2023)
+    resamples among the particles of one measurement; azula 0.11.1 resamples over the whole
+    batch, so it could only run one measurement per call (a Python loop of small torch steps, 7
+    s for 100 measurements x 8 particles x 64 steps, against under 1 s batched). The step is
+    azula's otherwise: the twisted proposal, and the weights log q(x_s | x_t) - log q_y(x_s |
+    x_t) - log p~(y | x_hat_t) carried to the next step."""
+
+    def __init__(self, denoiser, twist: Callable, particles: int, **kwargs):
+        super().__init__(denoiser, twist=twist, **kwargs)
+        self.particles = particles
+
+    @torch.no_grad()
+    def step(self, x_t: Tensor, t: Tensor, s: Tensor, carry: dict, **kwargs) -> Tensor:
+        alpha_s, sigma_s = self.denoiser.schedule(s)
+        alpha_t, sigma_t = self.denoiser.schedule(t)
+        with torch.enable_grad():
+            x_t = x_t.detach().requires_grad_()
+            x_hat = self.denoiser(x_t, t, **kwargs).mean
+            log_p_y = self.twist(x_hat, sigma_t / alpha_t)
+            score_y = torch.autograd.grad(log_p_y.sum(), x_t)[0]
+        log_p_y = log_p_y.reshape(log_p_y.shape[0], -1).sum(dim=1)
+        log_w = log_p_y + carry["log_w"] if "log_w" in carry else log_p_y
+        # one multinomial draw per measurement, among its own particles (the rows of a group)
+        groups = log_w.reshape(-1, self.particles)
+        picked = torch.multinomial(torch.softmax(groups, dim=1), self.particles, replacement=True)
+        offsets = torch.arange(groups.shape[0]).unsqueeze(1) * self.particles
+        k = (picked + offsets).reshape(-1)
+        x_t, x_hat, log_p_y, score_y = x_t[k], x_hat[k], log_p_y[k], score_y[k]
+        tau = (alpha_t / alpha_s * sigma_s / sigma_t) ** 2
+
+        def ddpm(x: Tensor) -> Normal:
+            eps = (x_t - alpha_t * x) / sigma_t
+            loc = alpha_s * x + sigma_s * torch.sqrt(tau) * eps
+            return Normal(loc=loc, scale=sigma_s * torch.sqrt(1 - tau), validate_args=False)
+
+        q_s = ddpm(x_hat)
+        q_s_y = ddpm(x_hat + sigma_t**2 / alpha_t * score_y)
+        x_s = q_s_y.sample()
+        log_q_xs = q_s.log_prob(x_s).reshape(x_s.shape[0], -1).sum(dim=1)
+        log_q_xs_y = q_s_y.log_prob(x_s).reshape(x_s.shape[0], -1).sum(dim=1)
+        carry["log_w"] = log_q_xs - log_q_xs_y - log_p_y
+        return x_s
 
 
 class GuidedDenoiser(AzulaDenoiser):
@@ -257,22 +304,21 @@ def _azula_sampler(name: str, problem: Problem, denoiser, y: Tensor, budget: Bud
 
 
 def _tds(problem: Problem, denoiser, y: Tensor, budget: Budget) -> Tensor:
-    """TDS with ``budget.particles`` particles per measurement; the twist is the Gaussian
-    likelihood of y at the denoised particle with variance beta^2 + sigma_t^2."""
-    rows = []
-    for i in range(y.shape[0]):
-        yi = y[i : i + 1]
+    """TDS with ``budget.particles`` particles per measurement, all measurements in one batch
+    (``GroupedTDSSampler``); the twist is the Gaussian likelihood of y at the denoised particle
+    with variance beta^2 + sigma_t^2. One draw per measurement: its first particle."""
+    particles = budget.particles
+    y_rows = y.repeat_interleave(particles, dim=0)  # each measurement's y for its particles
 
-        def twist(x_hat: Tensor, sigma: Tensor, yi: Tensor = yi) -> Tensor:
-            var = problem.beta**2 + sigma**2
-            return -((yi - problem.measure(x_hat)) ** 2) / (2 * var)
+    def twist(x_hat: Tensor, sigma: Tensor) -> Tensor:
+        var = problem.beta**2 + sigma**2
+        return -((y_rows - problem.measure(x_hat)) ** 2) / (2 * var)
 
-        sampler = TDSSampler(denoiser, twist=twist, **_common(problem, budget))
-        x_t = sampler.init(
-            (budget.particles, problem.dim), var=problem.prior_var, dtype=torch.float64
-        )
-        rows.append(sampler(x_t)[:1])
-    return torch.cat(rows)
+    sampler = GroupedTDSSampler(denoiser, twist, particles, **_common(problem, budget))
+    x_t = sampler.init(
+        (y.shape[0] * particles, problem.dim), var=problem.prior_var, dtype=torch.float64
+    )
+    return sampler(x_t)[::particles]
 
 
 def _annealed_langevin(problem: Problem, denoiser: ScoreDenoiser, y: Tensor, budget: Budget):
