@@ -247,6 +247,38 @@ class _Posterior(NamedTuple):
     weights: tuple[arb, ...] = ()  # posterior weights of the components (point x only)
 
 
+class _SigmaKit(NamedTuple):
+    """Per-sigma pieces of a finite mixture's posteriors (``FiniteMixture._sigma_kit``)."""
+
+    comps: list  # ``_components(sigma)``
+    b_gaps: list[arb]  # b_i - 1/sigma^2 (``_sigma_constants``)
+    b_gaps_abs: list[arb]
+    spread_sq: arb
+    halves: list[arb]  # (m_i - c)^2 b_i / 2
+    largest_inv_v2: arb  # ``_largest_inv_v2``
+    s2: arb  # sigma^2
+    s4: arb
+    s6: arb  # s4 * s2
+    inv_s2: arb  # 1 / s2
+    two_s2: arb  # 2 * s2
+    has_std: tuple[bool, ...]  # t_i != 0
+    s2_mc: tuple[arb, ...]  # s2 * (m_i - c)
+    spread_var: tuple[arb, ...]  # t_i^2 * s2 * b_i
+    radius_kits: dict  # rho's exact value -> ``_RadiusKit``
+
+
+class _RadiusKit(NamedTuple):
+    """Pieces of ``_tilted_posterior`` fixed by sigma and the ball's radius rho."""
+
+    delta: arb  # [-rho, rho]
+    curvature_lo: arb  # -max_i b_i rho^2 / 2
+    gap_rho: tuple[arb, ...]  # |b_i - 1/sigma^2| rho
+    shrink_rate: tuple[arb, ...]  # b_i rho^2 / 2
+    tilt_rate: tuple[arb, ...]  # b_i [0, rho^2] / 2
+    mean_drift: tuple[arb | None, ...]  # t_i^2 b_i delta (None for atoms)
+    atom_bounds: arb | None  # [-rho^2 / (2 sigma^2), Hoeffding] for atomic laws
+
+
 class _LawBase:
     """Shared API built on ``_posterior`` (subclasses) and the point/ball dispatch."""
 
@@ -434,6 +466,82 @@ class FiniteMixture(_LawBase):
             return self._tilted_posterior(x, sigma)
         return self._point_posterior(x, sigma)
 
+    def _sigma_kit(self, sigma: arb) -> _SigmaKit:
+        """The per-sigma pieces of the point and tilted posteriors (``_SigmaKit``). The hot
+        callers pass one sigma object for a whole grid, so the last kit is kept by identity
+        (holding that object, so its id cannot be reused) in front of the exact-key caches."""
+        last = self.__dict__.get("_last_sigma_kit")
+        prec = flint.ctx.prec
+        if last is not None and last[0] is sigma and last[1] == prec:
+            return last[2]
+        key = (sigma.mid().man_exp(), sigma.rad().man_exp(), prec)
+        kits = self.__dict__.setdefault("_sigma_kits", {})
+        kit = kits.get(key)
+        if kit is not None:
+            self.__dict__["_last_sigma_kit"] = (sigma, prec, kit)
+            return kit
+        if len(kits) > 8:
+            kits.clear()
+        comps = self._components(sigma)
+        b_gaps, b_gaps_abs, spread_sq, halves = self._sigma_constants(sigma, comps)
+        s2 = sigma * sigma
+        s4 = s2 * s2
+        kit = _SigmaKit(
+            comps=comps,
+            b_gaps=b_gaps,
+            b_gaps_abs=b_gaps_abs,
+            spread_sq=spread_sq,
+            halves=halves,
+            largest_inv_v2=self._largest_inv_v2(sigma, comps),
+            s2=s2,
+            s4=s4,
+            s6=s4 * s2,
+            inv_s2=1 / s2,
+            two_s2=2 * s2,
+            has_std=tuple(t2 != 0 for _, t2, _, _ in comps),
+            s2_mc=tuple(s2 * mc for mc, _, _, _ in comps),
+            spread_var=tuple(t2 * s2 * inv_v2 for _, t2, inv_v2, _ in comps),
+            radius_kits={},
+        )
+        kits[key] = kit
+        self.__dict__["_last_sigma_kit"] = (sigma, prec, kit)
+        return kit
+
+    def _radius_kit(self, kit: _SigmaKit, rho: arb) -> _RadiusKit:
+        """The pieces of ``_tilted_posterior`` that depend on sigma and the ball's radius rho
+        alone (a cell grid has one half width), formed by the very operations the tilted
+        posterior would apply, so the enclosures are the same."""
+        key = rho.man_exp()
+        found = kit.radius_kits.get(key)
+        if found is not None:
+            return found
+        if len(kit.radius_kits) > 16:
+            kit.radius_kits.clear()
+        s2, s4 = kit.s2, kit.s4
+        delta = arb(0, rho)
+        rho2 = rho * rho
+        half_rho2 = rho2 / 2
+        half_delta2 = (arb(0, 1) * rho2 / 2 + half_rho2) / 2  # [0, rho^2] / 2
+        atom_bounds = None
+        if self.atomic:
+            hoeffding = (kit.spread_sq / (8 * s4) * rho * rho).upper()
+            quadratic = (rho2 / (2 * s2)).upper()
+            atom_bounds = ball(-arb(quadratic), arb(hoeffding))
+        found = _RadiusKit(
+            delta=delta,
+            curvature_lo=arb(-kit.largest_inv_v2) * rho * rho / 2,
+            gap_rho=tuple(gap_abs * rho for gap_abs in kit.b_gaps_abs),
+            shrink_rate=tuple(inv_v2 * half_rho2 for _, _, inv_v2, _ in kit.comps),
+            tilt_rate=tuple(inv_v2 * half_delta2 for _, _, inv_v2, _ in kit.comps),
+            mean_drift=tuple(
+                t2 * inv_v2 * delta if std else None
+                for (_, t2, inv_v2, _), std in zip(kit.comps, kit.has_std, strict=True)
+            ),
+            atom_bounds=atom_bounds,
+        )
+        kit.radius_kits[key] = found
+        return found
+
     def _tilted_posterior(
         self, x: arb, sigma: arb, at_c: _Posterior | None = None, *, direct: bool = True
     ) -> _Posterior:
@@ -452,65 +560,67 @@ class FiniteMixture(_LawBase):
         ``direct=False`` leaves out the direct sums (``first``, ``second`` are NaN), which the
         cell ranges do not read; every other field is the same enclosure.
         """
-        s2 = sigma * sigma
-        s4 = s2 * s2
+        kit = self._sigma_kit(sigma)
+        s2 = kit.s2
         c = arb(x.mid())
         rho = x.rad()
         if at_c is None:
             at_c = self._point_posterior(c, sigma)
-        comps = self._components(sigma)
+        comps = kit.comps
+        rk = self._radius_kit(kit, rho)
         r_c = at_c.weights
-        centre = self._center_arb()
-        cc = c - centre
+        cc = c - self._center
         s_c = (at_c.mean - cc) / s2
-        delta = arb(0, rho)
-        rho2 = rho * rho
-        half_rho2 = rho2 / 2
-        half_delta2 = (arb(0, 1) * rho2 / 2 + half_rho2) / 2  # [0, rho^2] / 2
+        delta = rk.delta
         us = [(mc - cc) * inv_v2 for mc, _, inv_v2, _ in comps]
         diffs = [u - s_c for u in us]
         grow = arb(0)
         shrink = arb(0)
-        # b_i - 1/sigma^2 and its absolute value per component: functions of sigma alone.
-        b_gaps, b_gaps_abs, spread_sq, _ = self._sigma_constants(sigma, comps)
-        # Hot loop: squares written out as (x * x).nonnegative_part() (= _sq, no call).
-        for r, diff, gap_abs, (_, _, inv_v2, _) in zip(r_c, diffs, b_gaps_abs, comps, strict=True):
+        # Hot loop: squares written out as (x * x).nonnegative_part() (= _sq, no call); the
+        # products of sigma and rho alone come from the radius kit.
+        for r, diff, gap_rho, shrink_rate in zip(
+            r_c, diffs, rk.gap_rho, rk.shrink_rate, strict=True
+        ):
             g = abs(diff)
             g_rho = g * rho
-            spread = g + gap_abs * rho
+            spread = g + gap_rho
             grow += r * (spread * spread).nonnegative_part() * g_rho.exp()
-            shrink += r * (-g_rho - inv_v2 * half_rho2).exp()
+            shrink += r * (-g_rho - shrink_rate).exp()
         k_hi = (grow / arb(shrink.lower())).upper()
-        # The largest 1/v_i^2, certified (a float choice can take the smaller of two near-ties);
-        # a function of the components alone, so computed once per sigma.
-        k_lo = -self._largest_inv_v2(sigma, comps)
-        curvature = ball(arb(k_lo) * rho * rho / 2, arb(k_hi) * rho * rho / 2)
-        if self.atomic:
+        # Lower end: the largest 1/v_i^2, certified (a float choice can take the smaller of two
+        # near-ties); a function of the components alone, so formed once per sigma and rho.
+        # ball(lo, hi) written out (the same operations).
+        lo = rk.curvature_lo
+        hi = arb(k_hi) * rho * rho / 2
+        curvature = (lo + hi) / 2 + arb(0, 1) * ((hi - lo) / 2)
+        if rk.atom_bounds is not None:
             # Atoms: K(delta) - s(c) delta = -delta^2 / (2 sigma^2) + log E_r e^{(u - s(c)) delta},
             # and Hoeffding's lemma puts the log in [0, delta^2 (D / sigma^2)^2 / 8].
-            hoeffding = (spread_sq / (8 * s4) * rho * rho).upper()
-            quadratic = (rho2 / (2 * s2)).upper()
-            curvature = _intersect(curvature, ball(-arb(quadratic), arb(hoeffding)))
+            curvature = _intersect(curvature, rk.atom_bounds)
         curvature = curvature.union(arb(0))
         k_rest = s_c * delta + curvature  # K(delta)
         ybar = arb(at_c.mean.mid())
         omegas = []
         devs = []
-        for r, diff, (mc, t2, inv_v2, _) in zip(r_c, diffs, comps, strict=True):
-            tilt = diff * delta - inv_v2 * half_delta2 - curvature
+        for r, diff, tilt_rate, drift, s2_mc, (mc, t2, inv_v2, _) in zip(
+            r_c, diffs, rk.tilt_rate, rk.mean_drift, kit.s2_mc, comps, strict=True
+        ):
+            tilt = diff * delta - tilt_rate - curvature
             omegas.append(r * tilt.exp())
-            if t2 == 0:
+            if drift is None:
                 devs.append(mc - ybar)
             else:
-                mu_c = (s2 * mc + t2 * cc) * inv_v2
-                devs.append(mu_c - ybar + t2 * inv_v2 * delta)
+                mu_c = (s2_mc + t2 * cc) * inv_v2
+                devs.append(mu_c - ybar + drift)
         m1 = m2 = m3 = spread_var = cov_b = mass_b = arb(0)
-        for om, d, gap, (_, t2, inv_v2, _) in zip(omegas, devs, b_gaps, comps, strict=True):
+        for om, d, gap, std, (_, t2, inv_v2, _) in zip(
+            omegas, devs, kit.b_gaps, kit.has_std, comps, strict=True
+        ):
             od = om * d
             m1 += od
             m2 += od * d
             m3 += od * (d * d).nonnegative_part()
-            if t2 != 0:
+            if std:
                 spread_var += om * t2 * s2 * inv_v2
                 cov_b += od * gap
                 mass_b += om * gap
@@ -525,7 +635,7 @@ class FiniteMixture(_LawBase):
         m1_sq = _sq(m1)
         variance = nonnegative_part(spread_var + m2 - m1_sq)
         third = m3 - 3 * m2 * m1 + 2 * m1 * m1_sq
-        third -= 3 * s4 * (cov_b - m1 * mass_b)
+        third -= 3 * kit.s4 * (cov_b - m1 * mass_b)
         log_density = at_c.log_density + k_rest
         return _Posterior(log_density, ybar + m1, variance, third, first, second, ())
 
@@ -544,39 +654,39 @@ class FiniteMixture(_LawBase):
         """(s(c), s'(c), s over the cell, s' over the cell, s'' over the cell) for the cell
         c +- half (c a point): one point posterior (``at_c`` when given: the one at c) and one
         tilted posterior over the cell; each range is intersected with its mean-value form."""
-        s2 = sigma * sigma
-        s4 = s2 * s2
+        kit = self._sigma_kit(sigma)
+        s2, s4, inv_s2 = kit.s2, kit.s4, kit.inv_s2
         radius = arb(0, to_arb(half).upper())
         cell = centre + radius
         if at_c is None:
             at_c = self._point_posterior(centre, sigma, direct=False)
         over = self._tilted_posterior(cell, sigma, at_c, direct=False)
-        offset = centre - self._center_arb()
+        offset = centre - self._center
         s_c = (at_c.mean - offset) / s2
-        ds_c = at_c.variance / s4 - 1 / s2
-        dds_range = over.third / (s4 * s2)
-        ds_range = _intersect(over.variance / s4 - 1 / s2, ds_c + dds_range * radius)
-        s_range = _intersect(
-            (over.mean - (cell - self._center_arb())) / s2, s_c + ds_range * radius
-        )
+        ds_c = at_c.variance / s4 - inv_s2
+        dds_range = over.third / kit.s6
+        ds_range = _intersect(over.variance / s4 - inv_s2, ds_c + dds_range * radius)
+        s_range = _intersect((over.mean - (cell - self._center)) / s2, s_c + ds_range * radius)
         return s_c, ds_c, s_range, ds_range, dds_range
 
     def _point_posterior(self, x: arb, sigma: arb, *, direct: bool = True) -> _Posterior:
         """Posterior summaries at a point x; ``direct=False`` leaves out the direct sums
         (``first``, ``second`` NaN), the rest is the same."""
-        s2 = sigma * sigma
-        xc = x - self._center_arb()
+        kit = self._sigma_kit(sigma)
+        s2 = kit.s2
+        two_s2 = kit.two_s2
+        xc = x - self._center
         xc2 = _sq(xc)
-        comps = self._components(sigma)
-        b_gaps, _, _, halves = self._sigma_constants(sigma, comps)
+        comps = kit.comps
+        b_gaps = kit.b_gaps
         atomic = self._atomic
         # Plain loops: the arithmetic of the sums over generators, in the same order.
         # log of w_i phi_{v_i}(x - m_i) + x^2/(2 sigma^2) + log sqrt(2 pi): linear in x for atoms.
         brackets = []
-        for (mc, t2, inv_v2, lw), half_sq in zip(comps, halves, strict=True):
+        for (mc, t2, inv_v2, lw), half_sq, std in zip(comps, kit.halves, kit.has_std, strict=True):
             b = lw + xc * mc * inv_v2 - half_sq
-            if t2 != 0:
-                b += xc2 * t2 * inv_v2 / (2 * s2)
+            if std:
+                b += xc2 * t2 * inv_v2 / two_s2
             brackets.append(b)
         shift = max((b.mid() for b in brackets), key=float)
         shift = arb(shift)
@@ -585,12 +695,17 @@ class FiniteMixture(_LawBase):
         for ei in e[1:]:
             total += ei
         r = [ei / total for ei in e]
-        log_density = shift + total.log() - xc2 / (2 * s2) - _log_sqrt_2pi()
+        log_density = shift + total.log() - xc2 / two_s2 - _log_sqrt_2pi()
         # Tweedie: component posteriors N(mu_i, tau_i^2), mu_i = (sigma^2 m_i + t_i^2 x) / v_i^2.
         if atomic:
             mus = [mc for mc, _, _, _ in comps]
         else:
-            mus = [mc if t2 == 0 else (s2 * mc + t2 * xc) * inv_v2 for mc, t2, inv_v2, _ in comps]
+            mus = [
+                (s2_mc + t2 * xc) * inv_v2 if std else mc
+                for (mc, t2, inv_v2, _), std, s2_mc in zip(
+                    comps, kit.has_std, kit.s2_mc, strict=True
+                )
+            ]
         mean = arb(0)
         for ri, mu in zip(r, mus, strict=True):
             mean += ri * mu
@@ -603,13 +718,13 @@ class FiniteMixture(_LawBase):
             third += ri * d * d2
             devs.append(d)
         if not atomic:
-            for ri, (_, t2, inv_v2, _) in zip(r, comps, strict=True):
-                if t2 != 0:
-                    variance += ri * (t2 * s2 * inv_v2)
+            for ri, spread_var, std in zip(r, kit.spread_var, kit.has_std, strict=True):
+                if std:
+                    variance += ri * spread_var
             # s'' = sum r dev^3 / sigma^6 - 3 sum r dev (b_i - 1/sigma^2) / sigma^2,
             # b_i = 1/v_i^2; stored multiplied by sigma^6.
-            for ri, d, gap, (_, t2, _, _) in zip(r, devs, b_gaps, comps, strict=True):
-                if t2 != 0:
+            for ri, d, gap, std in zip(r, devs, b_gaps, kit.has_std, strict=True):
+                if std:
                     third -= 3 * ri * d * gap * s2 * s2
         # Direct sums: p'/p = sum r u_i, p''/p = sum r (u_i^2 - 1/v_i^2), u_i = (m_i - x)/v_i^2.
         if not direct:
