@@ -1350,7 +1350,10 @@ def _core(law: FiniteMixture, sigma: arb, reach: float, cells: int) -> tuple[lis
     step = Fraction(2.0 ** math.floor(math.log2(2 * half / cells)))
     lo = math.floor((law.center - Fraction(half)) / step)
     hi = math.ceil((law.center + Fraction(half)) / step)
-    edges = [to_arb(k * step) for k in range(lo, hi + 1)]
+    # k * step is a dyadic of a few bits: arb(k) * step is exact, the same ball as
+    # to_arb(k * step) without a Fraction per edge.
+    step_arb = to_arb(step)
+    edges = [arb(k) * step_arb for k in range(lo, hi + 1)]
     inner = min(law.center - lo * step, hi * step - law.center)
     return edges, to_arb(inner)
 
@@ -1426,15 +1429,21 @@ def _cell_moments(
     for index, (m, v, w) in enumerate(zip(law.means, law._scales(sigma), law.weights, strict=True)):
         ma, wa = to_arb(m), to_arb(w)
         v_root = v * root
-        zs = [(e - ma) / v for e in edges]
+        offsets = [e - ma for e in edges]  # edge - m, read by z and by the edge terms
+        zs = [offset / v for offset in offsets]
         z_floats = [float(z.mid()) for z in zs]
         near = [abs(z) <= far + 1 for z in z_floats]
         # A cell whose ends lie far out on opposite sides (wider than 2 * 13 v) is exact too.
         for j in range(cells):
             if not (near[j] or near[j + 1]) and z_floats[j] * z_floats[j + 1] <= 0:
                 near[j] = near[j + 1] = True
-        tails: dict[int, arb] = {}
-        dens: dict[int, arb] = {}
+        # Per edge (None where no cell reads it): upper tail, density, (edge - m) density and
+        # the sign tests of _standard_cell_mass (each edge is read by two cells).
+        tails: list[arb | None] = [None] * (cells + 1)
+        dens: list[arb] = [_NOT_FORMED] * (cells + 1)
+        edge_terms: list[arb] = [_NOT_FORMED] * (cells + 1)
+        nonneg = [False] * (cells + 1)
+        nonpos = [False] * (cells + 1)
         for j in range(cells + 1):
             if near[j] or (j > 0 and near[j - 1]) or (j < cells and near[j + 1]):
                 key = (index, sigma_key, edge_keys[j])
@@ -1446,15 +1455,13 @@ def _cell_moments(
                         (-(z * z).nonnegative_part() / 2).exp() / v_root,
                     )
                 tails[j], dens[j] = found
-        # (edge - m) phi_v(edge - m) once per edge (each inner edge ends one cell and starts
-        # the next), and v^2 once per component: the same enclosures as per cell.
+                edge_terms[j] = offsets[j] * dens[j]
+                nonneg[j] = zs[j] >= 0
+                nonpos[j] = zs[j] <= 0
+        # v^2 once per component: the same enclosure as per cell.
         v2 = v * v
-        edge_terms = {j: (edges[j] - ma) * dens[j] for j in dens}
-        # The sign tests of _standard_cell_mass once per edge (each is read by two cells).
-        nonneg = {j: zs[j] >= 0 for j in tails}
-        nonpos = {j: zs[j] <= 0 for j in tails}
         for j in range(cells):
-            if j not in tails or j + 1 not in tails:
+            if tails[j] is None or tails[j + 1] is None:
                 a, b = edges[j], edges[j + 1]
                 half = (b - a) / 2
                 bound = (2 * half / v * far_density / root).upper()
