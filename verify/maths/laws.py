@@ -141,11 +141,16 @@ def _pow(x: arb, k: int) -> arb:
     """x^k for an integer k >= 0 by multiplication (arb's ``**`` returns nan on balls around 0);
     even powers are kept non-negative."""
     if k == 0:
-        return arb(1)
+        return _ONE
+    if k == 1:
+        return x * _ONE  # x * x^0, as the recursion forms it (the same enclosure)
     if k % 2 == 0:
         half = _pow(x, k // 2)
         return _sq(half)
     return x * _pow(x, k - 1)
+
+
+_ONE = arb(1)  # exact at every precision; arb values are immutable, so one object serves
 
 
 def _has_radius(x: arb) -> bool:
@@ -1416,12 +1421,14 @@ def _cell_moments(
     # The edges are exact dyadics k * step and a grid halving keeps every old edge, so the
     # refinements of one law meet the same (component, edge) pairs again: their tail and density
     # enclosures are kept per law, keyed on sigma's and the edge's exact endpoints and the
-    # precision (the same inputs give the same enclosures).
+    # precision (the same inputs give the same enclosures). One table per (component, sigma,
+    # precision), so a lookup hashes the edge's key alone; bounded in total entries.
     edge_cache = law.__dict__.setdefault("_edge_cache", {})
-    if len(edge_cache) > 200_000:
+    if sum(len(table) for table in edge_cache.values()) > 200_000:
         edge_cache.clear()
     sigma_key = (_arb_key(sigma), flint.ctx.prec)
-    edge_keys = [e.mid().man_exp() if e.rad() == 0 else _arb_key(e) for e in edges]
+    # Python ints (hashed faster than fmpz); an exact edge's key is its (mantissa, exponent).
+    edge_keys = [tuple(map(int, e.mid().man_exp())) if e.rad() == 0 else _arb_key(e) for e in edges]
     # normal_upper_tail(|z|) and _standard_cell_mass written out with sqrt(2) formed once: the
     # same operations on the same enclosures (one Python call fewer per edge and per cell).
     sqrt2 = arb(2).sqrt()
@@ -1444,13 +1451,14 @@ def _cell_moments(
         edge_terms: list[arb] = [_NOT_FORMED] * (cells + 1)
         nonneg = [False] * (cells + 1)
         nonpos = [False] * (cells + 1)
+        table = edge_cache.setdefault((index, sigma_key), {})
         for j in range(cells + 1):
             if near[j] or (j > 0 and near[j - 1]) or (j < cells and near[j + 1]):
-                key = (index, sigma_key, edge_keys[j])
-                found = edge_cache.get(key)
+                key = edge_keys[j]
+                found = table.get(key)
                 if found is None:
                     z = zs[j]
-                    found = edge_cache[key] = (
+                    found = table[key] = (
                         (abs(z) / sqrt2).erfc() / 2,
                         (-(z * z).nonnegative_part() / 2).exp() / v_root,
                     )
