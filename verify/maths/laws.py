@@ -1679,7 +1679,19 @@ def _float_down(x: arb) -> float:
     return float(np.nextafter(float(x), -np.inf))
 
 
-def _atomic_kappa4_over(kit, centre_c: arb, half: arb, sigma: arb) -> arb:
+_ZERO = arb(0)
+
+
+def _kappa4_radius(half: arb, sigma: arb) -> tuple[arb, arb, arb]:
+    """(t, [-t, t], t^2 / 2) with t = half / sigma^2: the pieces of ``_atomic_kappa4_over``
+    fixed by the half width and sigma (a caller with one half width forms them once)."""
+    t = half / (sigma * sigma)
+    return t, arb(0, t.upper()), t * t / 2
+
+
+def _atomic_kappa4_over(
+    kit, centre_c: arb, half: arb, sigma: arb, radius: tuple[arb, arb, arb] | None = None
+) -> arb:
     """Enclosure of the fourth cumulant of Y | X = x over x in c +- half (atomic law; ``kit``
     from ``_atomic_cell_kit``, ``centre_c`` the centre minus the law's center, a point).
 
@@ -1691,14 +1703,12 @@ def _atomic_kappa4_over(kit, centre_c: arb, half: arb, sigma: arb) -> arb:
     """
     # Plain loops with the arithmetic of sums over generators, in the same order (the same
     # enclosures; this runs once per block of cells).
-    s2 = sigma * sigma
+    t, theta, half_t2 = _kappa4_radius(half, sigma) if radius is None else radius
     ee = [(alpha + beta * centre_c).exp() for _, alpha, beta in kit]
     total = ee[0]
     for ei in ee[1:]:
         total += ei
     r = [ei / total for ei in ee]
-    t = half / s2
-    theta = arb(0, t.upper())
     mean = arb(0)
     for ri, (mc, _, _) in zip(r, kit, strict=True):
         mean += ri * mc
@@ -1724,8 +1734,10 @@ def _atomic_kappa4_over(kit, centre_c: arb, half: arb, sigma: arb) -> arb:
         raw3 += term
         term = term * d
         raw4 += term
-    curvature = (t * t / 2 * grow / arb(shrink.lower())).upper()
-    damp = (-(theta * eps + ball(0, curvature))).exp()
+    curvature = arb((half_t2 * grow / arb(shrink.lower())).upper())
+    # ball(0, curvature) written out (the same operations).
+    spread = (_ZERO + curvature) / 2 + arb(0, 1) * ((curvature - _ZERO) / 2)
+    damp = (-(theta * eps + spread)).exp()
     m1, m2, m3, m4 = damp * raw1, damp * raw2, damp * raw3, damp * raw4
     return m4 - 4 * m3 * m1 - 3 * _sq(m2) + 12 * m2 * _sq(m1) - 6 * _sq(_sq(m1))
 
@@ -1752,13 +1764,21 @@ def posterior_variance_expectation(
     kit = law._atomic_cell_kit(s)
     centre_law = law._center_arb()
     total = arb(0)
+    s4 = s2 * s2
+    # The edges are exact and equally spaced, so every cell has the same exact half width: the
+    # pieces of the tilt fixed by it are formed once (a cell with another half width, which
+    # _core does not make, would get its own).
+    first_half = (edges[1] - edges[0]) / 2
+    first_radius = _kappa4_radius(first_half, s)
     for j in range(len(edges) - 1):
         a, b = edges[j], edges[j + 1]
         c = (a + b) / 2
         at_c = at_centres[j]
-        kappa4 = _atomic_kappa4_over(kit, c - centre_law, (b - a) / 2, s)
+        half = (b - a) / 2
+        radius = first_radius if half == first_half else None
+        kappa4 = _atomic_kappa4_over(kit, c - centre_law, half, s, radius)
         total += at_c.variance * m0[j] + at_c.third / s2 * m1[j]
-        total += kappa4 / (s2 * s2) * m2[j] / 2
+        total += kappa4 / s4 * m2[j] / 2
     outside = law.outside_mass(centre_law - half_width, centre_law + half_width, s)
     return total + arb(0, (outside * _sq(to_arb(law.spread)) / 4).upper())
 
