@@ -325,3 +325,63 @@ def test_cell_moments_edge_cache_gives_the_fresh_enclosures() -> None:
     for got, want in zip(cached, fresh, strict=True):
         for a, b in zip(got, want, strict=True):
             assert a.mid() == b.mid() and a.rad() == b.rad()
+
+
+def test_sigma_and_radius_kits_give_the_fresh_enclosures() -> None:
+    # The per-sigma kit is kept by the identity of the last sigma object and the per-radius kit
+    # by rho's exact value: alternating sigmas (equal values in new objects, other values, other
+    # half widths, another precision) must give the very enclosures a fresh law computes.
+    import flint
+
+    def law():
+        return GaussianMixture([-1.0, 0.5, 3.0], [0.5, 0.0, 1.25], [1, 2, 1])
+
+    def same(got, want) -> bool:
+        return all(
+            a.mid() == b.mid() and a.rad() == b.rad() for a, b in zip(got, want, strict=True)
+        )
+
+    warm = law()
+    calls = [(arb(0.75), 0.25, 53), (arb(3).sqrt(), 0.125, 53), (arb(0.75), 0.125, 53)]
+    calls += [(arb(0.75), 0.25, 53), (arb(3).sqrt(), 0.25, 53), (arb(0.75), 0.25, 120)]
+    old_prec = flint.ctx.prec
+    try:
+        for sigma, half, prec in calls:
+            flint.ctx.prec = prec
+            for centre in (arb(-2.5), arb(0.375), arb(6)):
+                assert same(
+                    warm.cell_score_ranges(centre, arb(half), sigma),
+                    law().cell_score_ranges(centre, arb(half), sigma),
+                )
+                cell = centre + arb(0, half)
+                assert same(
+                    warm._tilted_posterior(cell, sigma)[:6],
+                    law()._tilted_posterior(cell, sigma)[:6],
+                )
+                assert same(
+                    warm._point_posterior(centre, sigma)[:6],
+                    law()._point_posterior(centre, sigma)[:6],
+                )
+    finally:
+        flint.ctx.prec = old_prec
+
+
+def test_core_edges_are_the_exact_multiples_of_the_step() -> None:
+    # _core forms the edges as arb(k) * step: exact dyadics, the same balls as the rationals.
+    import flint
+
+    from verify.maths.laws import _core
+
+    law = GaussianMixture([-1.0, 0.5, 3.0], [0.5, 0.0, 1.25], [1, 2, 1])
+    old_prec = flint.ctx.prec
+    try:
+        for prec in (24, 53, 200):
+            flint.ctx.prec = prec
+            edges, _ = _core(law, arb(0.001), 9.0, 100_000)
+            assert all(e.rad() == 0 for e in edges)
+            first = Fraction(edges[0].mid().str(60, radius=False))
+            step = Fraction((edges[1] - edges[0]).mid().str(60, radius=False))
+            for j in (0, 1, len(edges) // 2, len(edges) - 1):
+                assert Fraction(edges[j].mid().str(60, radius=False)) == first + j * step
+    finally:
+        flint.ctx.prec = old_prec

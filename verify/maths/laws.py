@@ -141,11 +141,16 @@ def _pow(x: arb, k: int) -> arb:
     """x^k for an integer k >= 0 by multiplication (arb's ``**`` returns nan on balls around 0);
     even powers are kept non-negative."""
     if k == 0:
-        return arb(1)
+        return _ONE
+    if k == 1:
+        return x * _ONE  # x * x^0, as the recursion forms it (the same enclosure)
     if k % 2 == 0:
         half = _pow(x, k // 2)
         return _sq(half)
     return x * _pow(x, k - 1)
+
+
+_ONE = arb(1)  # exact at every precision; arb values are immutable, so one object serves
 
 
 def _has_radius(x: arb) -> bool:
@@ -245,6 +250,38 @@ class _Posterior(NamedTuple):
     direct_first: arb  # p'/p from the direct sums
     direct_second: arb  # p''/p from the direct sums
     weights: tuple[arb, ...] = ()  # posterior weights of the components (point x only)
+
+
+class _SigmaKit(NamedTuple):
+    """Per-sigma pieces of a finite mixture's posteriors (``FiniteMixture._sigma_kit``)."""
+
+    comps: list  # ``_components(sigma)``
+    b_gaps: list[arb]  # b_i - 1/sigma^2 (``_sigma_constants``)
+    b_gaps_abs: list[arb]
+    spread_sq: arb
+    halves: list[arb]  # (m_i - c)^2 b_i / 2
+    largest_inv_v2: arb  # ``_largest_inv_v2``
+    s2: arb  # sigma^2
+    s4: arb
+    s6: arb  # s4 * s2
+    inv_s2: arb  # 1 / s2
+    two_s2: arb  # 2 * s2
+    has_std: tuple[bool, ...]  # t_i != 0
+    s2_mc: tuple[arb, ...]  # s2 * (m_i - c)
+    spread_var: tuple[arb, ...]  # t_i^2 * s2 * b_i
+    radius_kits: dict  # rho's exact value -> ``_RadiusKit``
+
+
+class _RadiusKit(NamedTuple):
+    """Pieces of ``_tilted_posterior`` fixed by sigma and the ball's radius rho."""
+
+    delta: arb  # [-rho, rho]
+    curvature_lo: arb  # -max_i b_i rho^2 / 2
+    gap_rho: tuple[arb, ...]  # |b_i - 1/sigma^2| rho
+    shrink_rate: tuple[arb, ...]  # b_i rho^2 / 2
+    tilt_rate: tuple[arb, ...]  # b_i [0, rho^2] / 2
+    mean_drift: tuple[arb | None, ...]  # t_i^2 b_i delta (None for atoms)
+    atom_bounds: arb | None  # [-rho^2 / (2 sigma^2), Hoeffding] for atomic laws
 
 
 class _LawBase:
@@ -434,6 +471,82 @@ class FiniteMixture(_LawBase):
             return self._tilted_posterior(x, sigma)
         return self._point_posterior(x, sigma)
 
+    def _sigma_kit(self, sigma: arb) -> _SigmaKit:
+        """The per-sigma pieces of the point and tilted posteriors (``_SigmaKit``). The hot
+        callers pass one sigma object for a whole grid, so the last kit is kept by identity
+        (holding that object, so its id cannot be reused) in front of the exact-key caches."""
+        last = self.__dict__.get("_last_sigma_kit")
+        prec = flint.ctx.prec
+        if last is not None and last[0] is sigma and last[1] == prec:
+            return last[2]
+        key = (sigma.mid().man_exp(), sigma.rad().man_exp(), prec)
+        kits = self.__dict__.setdefault("_sigma_kits", {})
+        kit = kits.get(key)
+        if kit is not None:
+            self.__dict__["_last_sigma_kit"] = (sigma, prec, kit)
+            return kit
+        if len(kits) > 8:
+            kits.clear()
+        comps = self._components(sigma)
+        b_gaps, b_gaps_abs, spread_sq, halves = self._sigma_constants(sigma, comps)
+        s2 = sigma * sigma
+        s4 = s2 * s2
+        kit = _SigmaKit(
+            comps=comps,
+            b_gaps=b_gaps,
+            b_gaps_abs=b_gaps_abs,
+            spread_sq=spread_sq,
+            halves=halves,
+            largest_inv_v2=self._largest_inv_v2(sigma, comps),
+            s2=s2,
+            s4=s4,
+            s6=s4 * s2,
+            inv_s2=1 / s2,
+            two_s2=2 * s2,
+            has_std=tuple(t2 != 0 for _, t2, _, _ in comps),
+            s2_mc=tuple(s2 * mc for mc, _, _, _ in comps),
+            spread_var=tuple(t2 * s2 * inv_v2 for _, t2, inv_v2, _ in comps),
+            radius_kits={},
+        )
+        kits[key] = kit
+        self.__dict__["_last_sigma_kit"] = (sigma, prec, kit)
+        return kit
+
+    def _radius_kit(self, kit: _SigmaKit, rho: arb) -> _RadiusKit:
+        """The pieces of ``_tilted_posterior`` that depend on sigma and the ball's radius rho
+        alone (a cell grid has one half width), formed by the very operations the tilted
+        posterior would apply, so the enclosures are the same."""
+        key = rho.man_exp()
+        found = kit.radius_kits.get(key)
+        if found is not None:
+            return found
+        if len(kit.radius_kits) > 16:
+            kit.radius_kits.clear()
+        s2, s4 = kit.s2, kit.s4
+        delta = arb(0, rho)
+        rho2 = rho * rho
+        half_rho2 = rho2 / 2
+        half_delta2 = (arb(0, 1) * rho2 / 2 + half_rho2) / 2  # [0, rho^2] / 2
+        atom_bounds = None
+        if self.atomic:
+            hoeffding = (kit.spread_sq / (8 * s4) * rho * rho).upper()
+            quadratic = (rho2 / (2 * s2)).upper()
+            atom_bounds = ball(-arb(quadratic), arb(hoeffding))
+        found = _RadiusKit(
+            delta=delta,
+            curvature_lo=arb(-kit.largest_inv_v2) * rho * rho / 2,
+            gap_rho=tuple(gap_abs * rho for gap_abs in kit.b_gaps_abs),
+            shrink_rate=tuple(inv_v2 * half_rho2 for _, _, inv_v2, _ in kit.comps),
+            tilt_rate=tuple(inv_v2 * half_delta2 for _, _, inv_v2, _ in kit.comps),
+            mean_drift=tuple(
+                t2 * inv_v2 * delta if std else None
+                for (_, t2, inv_v2, _), std in zip(kit.comps, kit.has_std, strict=True)
+            ),
+            atom_bounds=atom_bounds,
+        )
+        kit.radius_kits[key] = found
+        return found
+
     def _tilted_posterior(
         self, x: arb, sigma: arb, at_c: _Posterior | None = None, *, direct: bool = True
     ) -> _Posterior:
@@ -452,65 +565,67 @@ class FiniteMixture(_LawBase):
         ``direct=False`` leaves out the direct sums (``first``, ``second`` are NaN), which the
         cell ranges do not read; every other field is the same enclosure.
         """
-        s2 = sigma * sigma
-        s4 = s2 * s2
+        kit = self._sigma_kit(sigma)
+        s2 = kit.s2
         c = arb(x.mid())
         rho = x.rad()
         if at_c is None:
             at_c = self._point_posterior(c, sigma)
-        comps = self._components(sigma)
+        comps = kit.comps
+        rk = self._radius_kit(kit, rho)
         r_c = at_c.weights
-        centre = self._center_arb()
-        cc = c - centre
+        cc = c - self._center
         s_c = (at_c.mean - cc) / s2
-        delta = arb(0, rho)
-        rho2 = rho * rho
-        half_rho2 = rho2 / 2
-        half_delta2 = (arb(0, 1) * rho2 / 2 + half_rho2) / 2  # [0, rho^2] / 2
+        delta = rk.delta
         us = [(mc - cc) * inv_v2 for mc, _, inv_v2, _ in comps]
         diffs = [u - s_c for u in us]
         grow = arb(0)
         shrink = arb(0)
-        # b_i - 1/sigma^2 and its absolute value per component: functions of sigma alone.
-        b_gaps, b_gaps_abs, spread_sq, _ = self._sigma_constants(sigma, comps)
-        # Hot loop: squares written out as (x * x).nonnegative_part() (= _sq, no call).
-        for r, diff, gap_abs, (_, _, inv_v2, _) in zip(r_c, diffs, b_gaps_abs, comps, strict=True):
+        # Hot loop: squares written out as (x * x).nonnegative_part() (= _sq, no call); the
+        # products of sigma and rho alone come from the radius kit.
+        for r, diff, gap_rho, shrink_rate in zip(
+            r_c, diffs, rk.gap_rho, rk.shrink_rate, strict=True
+        ):
             g = abs(diff)
             g_rho = g * rho
-            spread = g + gap_abs * rho
+            spread = g + gap_rho
             grow += r * (spread * spread).nonnegative_part() * g_rho.exp()
-            shrink += r * (-g_rho - inv_v2 * half_rho2).exp()
+            shrink += r * (-g_rho - shrink_rate).exp()
         k_hi = (grow / arb(shrink.lower())).upper()
-        # The largest 1/v_i^2, certified (a float choice can take the smaller of two near-ties);
-        # a function of the components alone, so computed once per sigma.
-        k_lo = -self._largest_inv_v2(sigma, comps)
-        curvature = ball(arb(k_lo) * rho * rho / 2, arb(k_hi) * rho * rho / 2)
-        if self.atomic:
+        # Lower end: the largest 1/v_i^2, certified (a float choice can take the smaller of two
+        # near-ties); a function of the components alone, so formed once per sigma and rho.
+        # ball(lo, hi) written out (the same operations).
+        lo = rk.curvature_lo
+        hi = arb(k_hi) * rho * rho / 2
+        curvature = (lo + hi) / 2 + arb(0, 1) * ((hi - lo) / 2)
+        if rk.atom_bounds is not None:
             # Atoms: K(delta) - s(c) delta = -delta^2 / (2 sigma^2) + log E_r e^{(u - s(c)) delta},
             # and Hoeffding's lemma puts the log in [0, delta^2 (D / sigma^2)^2 / 8].
-            hoeffding = (spread_sq / (8 * s4) * rho * rho).upper()
-            quadratic = (rho2 / (2 * s2)).upper()
-            curvature = _intersect(curvature, ball(-arb(quadratic), arb(hoeffding)))
+            curvature = _intersect(curvature, rk.atom_bounds)
         curvature = curvature.union(arb(0))
         k_rest = s_c * delta + curvature  # K(delta)
         ybar = arb(at_c.mean.mid())
         omegas = []
         devs = []
-        for r, diff, (mc, t2, inv_v2, _) in zip(r_c, diffs, comps, strict=True):
-            tilt = diff * delta - inv_v2 * half_delta2 - curvature
+        for r, diff, tilt_rate, drift, s2_mc, (mc, t2, inv_v2, _) in zip(
+            r_c, diffs, rk.tilt_rate, rk.mean_drift, kit.s2_mc, comps, strict=True
+        ):
+            tilt = diff * delta - tilt_rate - curvature
             omegas.append(r * tilt.exp())
-            if t2 == 0:
+            if drift is None:
                 devs.append(mc - ybar)
             else:
-                mu_c = (s2 * mc + t2 * cc) * inv_v2
-                devs.append(mu_c - ybar + t2 * inv_v2 * delta)
+                mu_c = (s2_mc + t2 * cc) * inv_v2
+                devs.append(mu_c - ybar + drift)
         m1 = m2 = m3 = spread_var = cov_b = mass_b = arb(0)
-        for om, d, gap, (_, t2, inv_v2, _) in zip(omegas, devs, b_gaps, comps, strict=True):
+        for om, d, gap, std, (_, t2, inv_v2, _) in zip(
+            omegas, devs, kit.b_gaps, kit.has_std, comps, strict=True
+        ):
             od = om * d
             m1 += od
             m2 += od * d
             m3 += od * (d * d).nonnegative_part()
-            if t2 != 0:
+            if std:
                 spread_var += om * t2 * s2 * inv_v2
                 cov_b += od * gap
                 mass_b += om * gap
@@ -525,7 +640,7 @@ class FiniteMixture(_LawBase):
         m1_sq = _sq(m1)
         variance = nonnegative_part(spread_var + m2 - m1_sq)
         third = m3 - 3 * m2 * m1 + 2 * m1 * m1_sq
-        third -= 3 * s4 * (cov_b - m1 * mass_b)
+        third -= 3 * kit.s4 * (cov_b - m1 * mass_b)
         log_density = at_c.log_density + k_rest
         return _Posterior(log_density, ybar + m1, variance, third, first, second, ())
 
@@ -544,39 +659,39 @@ class FiniteMixture(_LawBase):
         """(s(c), s'(c), s over the cell, s' over the cell, s'' over the cell) for the cell
         c +- half (c a point): one point posterior (``at_c`` when given: the one at c) and one
         tilted posterior over the cell; each range is intersected with its mean-value form."""
-        s2 = sigma * sigma
-        s4 = s2 * s2
+        kit = self._sigma_kit(sigma)
+        s2, s4, inv_s2 = kit.s2, kit.s4, kit.inv_s2
         radius = arb(0, to_arb(half).upper())
         cell = centre + radius
         if at_c is None:
             at_c = self._point_posterior(centre, sigma, direct=False)
         over = self._tilted_posterior(cell, sigma, at_c, direct=False)
-        offset = centre - self._center_arb()
+        offset = centre - self._center
         s_c = (at_c.mean - offset) / s2
-        ds_c = at_c.variance / s4 - 1 / s2
-        dds_range = over.third / (s4 * s2)
-        ds_range = _intersect(over.variance / s4 - 1 / s2, ds_c + dds_range * radius)
-        s_range = _intersect(
-            (over.mean - (cell - self._center_arb())) / s2, s_c + ds_range * radius
-        )
+        ds_c = at_c.variance / s4 - inv_s2
+        dds_range = over.third / kit.s6
+        ds_range = _intersect(over.variance / s4 - inv_s2, ds_c + dds_range * radius)
+        s_range = _intersect((over.mean - (cell - self._center)) / s2, s_c + ds_range * radius)
         return s_c, ds_c, s_range, ds_range, dds_range
 
     def _point_posterior(self, x: arb, sigma: arb, *, direct: bool = True) -> _Posterior:
         """Posterior summaries at a point x; ``direct=False`` leaves out the direct sums
         (``first``, ``second`` NaN), the rest is the same."""
-        s2 = sigma * sigma
-        xc = x - self._center_arb()
+        kit = self._sigma_kit(sigma)
+        s2 = kit.s2
+        two_s2 = kit.two_s2
+        xc = x - self._center
         xc2 = _sq(xc)
-        comps = self._components(sigma)
-        b_gaps, _, _, halves = self._sigma_constants(sigma, comps)
+        comps = kit.comps
+        b_gaps = kit.b_gaps
         atomic = self._atomic
         # Plain loops: the arithmetic of the sums over generators, in the same order.
         # log of w_i phi_{v_i}(x - m_i) + x^2/(2 sigma^2) + log sqrt(2 pi): linear in x for atoms.
         brackets = []
-        for (mc, t2, inv_v2, lw), half_sq in zip(comps, halves, strict=True):
+        for (mc, t2, inv_v2, lw), half_sq, std in zip(comps, kit.halves, kit.has_std, strict=True):
             b = lw + xc * mc * inv_v2 - half_sq
-            if t2 != 0:
-                b += xc2 * t2 * inv_v2 / (2 * s2)
+            if std:
+                b += xc2 * t2 * inv_v2 / two_s2
             brackets.append(b)
         shift = max((b.mid() for b in brackets), key=float)
         shift = arb(shift)
@@ -585,12 +700,17 @@ class FiniteMixture(_LawBase):
         for ei in e[1:]:
             total += ei
         r = [ei / total for ei in e]
-        log_density = shift + total.log() - xc2 / (2 * s2) - _log_sqrt_2pi()
+        log_density = shift + total.log() - xc2 / two_s2 - _log_sqrt_2pi()
         # Tweedie: component posteriors N(mu_i, tau_i^2), mu_i = (sigma^2 m_i + t_i^2 x) / v_i^2.
         if atomic:
             mus = [mc for mc, _, _, _ in comps]
         else:
-            mus = [mc if t2 == 0 else (s2 * mc + t2 * xc) * inv_v2 for mc, t2, inv_v2, _ in comps]
+            mus = [
+                (s2_mc + t2 * xc) * inv_v2 if std else mc
+                for (mc, t2, inv_v2, _), std, s2_mc in zip(
+                    comps, kit.has_std, kit.s2_mc, strict=True
+                )
+            ]
         mean = arb(0)
         for ri, mu in zip(r, mus, strict=True):
             mean += ri * mu
@@ -603,13 +723,13 @@ class FiniteMixture(_LawBase):
             third += ri * d * d2
             devs.append(d)
         if not atomic:
-            for ri, (_, t2, inv_v2, _) in zip(r, comps, strict=True):
-                if t2 != 0:
-                    variance += ri * (t2 * s2 * inv_v2)
+            for ri, spread_var, std in zip(r, kit.spread_var, kit.has_std, strict=True):
+                if std:
+                    variance += ri * spread_var
             # s'' = sum r dev^3 / sigma^6 - 3 sum r dev (b_i - 1/sigma^2) / sigma^2,
             # b_i = 1/v_i^2; stored multiplied by sigma^6.
-            for ri, d, gap, (_, t2, _, _) in zip(r, devs, b_gaps, comps, strict=True):
-                if t2 != 0:
+            for ri, d, gap, std in zip(r, devs, b_gaps, kit.has_std, strict=True):
+                if std:
                     third -= 3 * ri * d * gap * s2 * s2
         # Direct sums: p'/p = sum r u_i, p''/p = sum r (u_i^2 - 1/v_i^2), u_i = (m_i - x)/v_i^2.
         if not direct:
@@ -1235,7 +1355,10 @@ def _core(law: FiniteMixture, sigma: arb, reach: float, cells: int) -> tuple[lis
     step = Fraction(2.0 ** math.floor(math.log2(2 * half / cells)))
     lo = math.floor((law.center - Fraction(half)) / step)
     hi = math.ceil((law.center + Fraction(half)) / step)
-    edges = [to_arb(k * step) for k in range(lo, hi + 1)]
+    # k * step is a dyadic of a few bits: arb(k) * step is exact, the same ball as
+    # to_arb(k * step) without a Fraction per edge.
+    step_arb = to_arb(step)
+    edges = [arb(k) * step_arb for k in range(lo, hi + 1)]
     inner = min(law.center - lo * step, hi * step - law.center)
     return edges, to_arb(inner)
 
@@ -1298,52 +1421,76 @@ def _cell_moments(
     # The edges are exact dyadics k * step and a grid halving keeps every old edge, so the
     # refinements of one law meet the same (component, edge) pairs again: their tail and density
     # enclosures are kept per law, keyed on sigma's and the edge's exact endpoints and the
-    # precision (the same inputs give the same enclosures).
+    # precision (the same inputs give the same enclosures). One table per (component, sigma,
+    # precision), so a lookup hashes the edge's key alone; bounded in total entries.
     edge_cache = law.__dict__.setdefault("_edge_cache", {})
-    if len(edge_cache) > 200_000:
+    if sum(len(table) for table in edge_cache.values()) > 200_000:
         edge_cache.clear()
     sigma_key = (_arb_key(sigma), flint.ctx.prec)
-    edge_keys = [e.mid().man_exp() if e.rad() == 0 else _arb_key(e) for e in edges]
+    # Python ints (hashed faster than fmpz); an exact edge's key is its (mantissa, exponent).
+    edge_keys = [tuple(map(int, e.mid().man_exp())) if e.rad() == 0 else _arb_key(e) for e in edges]
+    # normal_upper_tail(|z|) and _standard_cell_mass written out with sqrt(2) formed once: the
+    # same operations on the same enclosures (one Python call fewer per edge and per cell).
+    sqrt2 = arb(2).sqrt()
+    midpoints = [(a + b) / 2 for a, b in itertools.pairwise(edges)]
     for index, (m, v, w) in enumerate(zip(law.means, law._scales(sigma), law.weights, strict=True)):
         ma, wa = to_arb(m), to_arb(w)
-        zs = [(e - ma) / v for e in edges]
-        near = [abs(float(z.mid())) <= far + 1 for z in zs]
+        v_root = v * root
+        offsets = [e - ma for e in edges]  # edge - m, read by z and by the edge terms
+        zs = [offset / v for offset in offsets]
+        z_floats = [float(z.mid()) for z in zs]
+        near = [abs(z) <= far + 1 for z in z_floats]
         # A cell whose ends lie far out on opposite sides (wider than 2 * 13 v) is exact too.
         for j in range(cells):
-            if not (near[j] or near[j + 1]) and float(zs[j].mid()) * float(zs[j + 1].mid()) <= 0:
+            if not (near[j] or near[j + 1]) and z_floats[j] * z_floats[j + 1] <= 0:
                 near[j] = near[j + 1] = True
-        tails: dict[int, arb] = {}
-        dens: dict[int, arb] = {}
+        # Per edge (None where no cell reads it): upper tail, density, (edge - m) density and
+        # the sign tests of _standard_cell_mass (each edge is read by two cells).
+        tails: list[arb | None] = [None] * (cells + 1)
+        dens: list[arb] = [_NOT_FORMED] * (cells + 1)
+        edge_terms: list[arb] = [_NOT_FORMED] * (cells + 1)
+        nonneg = [False] * (cells + 1)
+        nonpos = [False] * (cells + 1)
+        table = edge_cache.setdefault((index, sigma_key), {})
         for j in range(cells + 1):
             if near[j] or (j > 0 and near[j - 1]) or (j < cells and near[j + 1]):
-                key = (index, sigma_key, edge_keys[j])
-                found = edge_cache.get(key)
+                key = edge_keys[j]
+                found = table.get(key)
                 if found is None:
-                    found = edge_cache[key] = (
-                        normal_upper_tail(abs(zs[j])),
-                        (-_sq(zs[j]) / 2).exp() / (v * root),
+                    z = zs[j]
+                    found = table[key] = (
+                        (abs(z) / sqrt2).erfc() / 2,
+                        (-(z * z).nonnegative_part() / 2).exp() / v_root,
                     )
                 tails[j], dens[j] = found
-        # (edge - m) phi_v(edge - m) once per edge (each inner edge ends one cell and starts
-        # the next), and v^2 once per component: the same enclosures as per cell.
+                edge_terms[j] = offsets[j] * dens[j]
+                nonneg[j] = zs[j] >= 0
+                nonpos[j] = zs[j] <= 0
+        # v^2 once per component: the same enclosure as per cell.
         v2 = v * v
-        edge_terms = {j: (edges[j] - ma) * dens[j] for j in dens}
         for j in range(cells):
-            a, b = edges[j], edges[j + 1]
-            if j not in tails or j + 1 not in tails:
+            if tails[j] is None or tails[j + 1] is None:
+                a, b = edges[j], edges[j + 1]
                 half = (b - a) / 2
                 bound = (2 * half / v * far_density / root).upper()
                 m0[j] += wa * arb(0, bound)
                 m1[j] += wa * arb(0, (bound * half).upper())
                 m2[j] += wa * arb(0, (bound * half * half).upper())
                 continue
-            p = _standard_cell_mass(zs[j], zs[j + 1], tails[j], tails[j + 1])
-            e = (a + b) / 2 - ma
+            if nonneg[j]:
+                p = (tails[j] - tails[j + 1]).nonnegative_part()
+            elif nonpos[j + 1]:
+                p = (tails[j + 1] - tails[j]).nonnegative_part()
+            else:
+                p = (1 - tails[j] - tails[j + 1]).nonnegative_part()
+            e = midpoints[j] - ma
             first = v2 * (dens[j] - dens[j + 1])
             second = v2 * (edge_terms[j] - edge_terms[j + 1]) + v2 * p
             m0[j] += wa * p
             m1[j] += wa * (first - e * p)
-            m2[j] += wa * nonnegative_part(second - 2 * e * first + _sq(e) * p)
+            m2[j] += (
+                wa * (second - 2 * e * first + (e * e).nonnegative_part() * p).nonnegative_part()
+            )
     return m0, m1, m2
 
 
@@ -1532,7 +1679,19 @@ def _float_down(x: arb) -> float:
     return float(np.nextafter(float(x), -np.inf))
 
 
-def _atomic_kappa4_over(kit, centre_c: arb, half: arb, sigma: arb) -> arb:
+_ZERO = arb(0)
+
+
+def _kappa4_radius(half: arb, sigma: arb) -> tuple[arb, arb, arb]:
+    """(t, [-t, t], t^2 / 2) with t = half / sigma^2: the pieces of ``_atomic_kappa4_over``
+    fixed by the half width and sigma (a caller with one half width forms them once)."""
+    t = half / (sigma * sigma)
+    return t, arb(0, t.upper()), t * t / 2
+
+
+def _atomic_kappa4_over(
+    kit, centre_c: arb, half: arb, sigma: arb, radius: tuple[arb, arb, arb] | None = None
+) -> arb:
     """Enclosure of the fourth cumulant of Y | X = x over x in c +- half (atomic law; ``kit``
     from ``_atomic_cell_kit``, ``centre_c`` the centre minus the law's center, a point).
 
@@ -1544,14 +1703,12 @@ def _atomic_kappa4_over(kit, centre_c: arb, half: arb, sigma: arb) -> arb:
     """
     # Plain loops with the arithmetic of sums over generators, in the same order (the same
     # enclosures; this runs once per block of cells).
-    s2 = sigma * sigma
+    t, theta, half_t2 = _kappa4_radius(half, sigma) if radius is None else radius
     ee = [(alpha + beta * centre_c).exp() for _, alpha, beta in kit]
     total = ee[0]
     for ei in ee[1:]:
         total += ei
     r = [ei / total for ei in ee]
-    t = half / s2
-    theta = arb(0, t.upper())
     mean = arb(0)
     for ri, (mc, _, _) in zip(r, kit, strict=True):
         mean += ri * mc
@@ -1577,8 +1734,10 @@ def _atomic_kappa4_over(kit, centre_c: arb, half: arb, sigma: arb) -> arb:
         raw3 += term
         term = term * d
         raw4 += term
-    curvature = (t * t / 2 * grow / arb(shrink.lower())).upper()
-    damp = (-(theta * eps + ball(0, curvature))).exp()
+    curvature = arb((half_t2 * grow / arb(shrink.lower())).upper())
+    # ball(0, curvature) written out (the same operations).
+    spread = (_ZERO + curvature) / 2 + arb(0, 1) * ((curvature - _ZERO) / 2)
+    damp = (-(theta * eps + spread)).exp()
     m1, m2, m3, m4 = damp * raw1, damp * raw2, damp * raw3, damp * raw4
     return m4 - 4 * m3 * m1 - 3 * _sq(m2) + 12 * m2 * _sq(m1) - 6 * _sq(_sq(m1))
 
@@ -1605,13 +1764,21 @@ def posterior_variance_expectation(
     kit = law._atomic_cell_kit(s)
     centre_law = law._center_arb()
     total = arb(0)
+    s4 = s2 * s2
+    # The edges are exact and equally spaced, so every cell has the same exact half width: the
+    # pieces of the tilt fixed by it are formed once (a cell with another half width, which
+    # _core does not make, would get its own).
+    first_half = (edges[1] - edges[0]) / 2
+    first_radius = _kappa4_radius(first_half, s)
     for j in range(len(edges) - 1):
         a, b = edges[j], edges[j + 1]
         c = (a + b) / 2
         at_c = at_centres[j]
-        kappa4 = _atomic_kappa4_over(kit, c - centre_law, (b - a) / 2, s)
+        half = (b - a) / 2
+        radius = first_radius if half == first_half else None
+        kappa4 = _atomic_kappa4_over(kit, c - centre_law, half, s, radius)
         total += at_c.variance * m0[j] + at_c.third / s2 * m1[j]
-        total += kappa4 / (s2 * s2) * m2[j] / 2
+        total += kappa4 / s4 * m2[j] / 2
     outside = law.outside_mass(centre_law - half_width, centre_law + half_width, s)
     return total + arb(0, (outside * _sq(to_arb(law.spread)) / 4).upper())
 
