@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +67,20 @@ def _write_reports(
 
     results.write(doc, out / "results.json")
     render(doc, out, html=html, jobs=jobs, plots=plots)
+
+
+def _prepare_reports(plots: bool, html: bool) -> None:
+    """The imports the reports need (matplotlib alone is about half a second), done while the
+    workers compute the lemmas rather than after them."""
+    import importlib
+
+    importlib.import_module("verify.report.markdown")
+    if plots:
+        from verify.core.plotting import pyplot
+
+        pyplot()
+    if html:
+        importlib.import_module("verify.report.html")
 
 
 def _chosen(args: argparse.Namespace, overrides: dict[str, Any]) -> list:
@@ -137,6 +152,7 @@ def _run_into(
         scheduler=args.scheduler,
         progress=shard_done,
         estimated_seconds=_earlier_seconds(args.out, args.profile),
+        while_waiting=partial(_prepare_reports, plots=not args.no_plots, html=not args.no_html),
     )
     progress.total = 0  # the per-lemma summaries that follow are not shards: no [k/N]
     for run in runs:

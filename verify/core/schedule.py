@@ -138,12 +138,16 @@ def run_lemmas(
     scheduler: str | None = None,
     progress: Progress | None = None,
     estimated_seconds: Mapping[str, float] | None = None,
+    while_waiting: Callable[[], Any] | None = None,
 ) -> list[LemmaRun]:
     """Run ``lemmas`` (registered ones, found again by id in the workers) and return their runs
     in the given order. ``progress(lemma_id, shards_done, shards_total, elapsed)`` is called as
     each lemma completes a shard. ``estimated_seconds`` (lemma id to seconds, e.g. from an
     earlier run) orders the shards of a parallel run, costliest first; one process runs them in
-    the given order (lemmas that share exact-key memos run next to each other there)."""
+    the given order (lemmas that share exact-key memos run next to each other there).
+    ``while_waiting()`` runs in this process, in a thread, while worker processes compute (the
+    caller's own preparation, e.g. imports its next step needs); it must not fork. It has
+    finished when this returns. In a one-process run it runs after the lemmas."""
     overrides = overrides or {}
     shards = {lemma.id: plan(lemma, profile, seed) for lemma in lemmas}
     tasks = [
@@ -172,13 +176,19 @@ def run_lemmas(
     if scheduler is None and (jobs <= 1 or len(tasks) <= 1):
         for task in tasks:
             record(task, run_shard(*task))
+        if while_waiting is not None:
+            while_waiting()
     else:
         family = {lemma.id: lemma.family() for lemma in lemmas}
         batches = costliest_batches_first(by_family(tasks, family), shards, estimated_seconds or {})
         if scheduler is not None:
             _run_on_dask(batches, scheduler, jobs, record_batch, function=run_shards)
+            if while_waiting is not None:
+                while_waiting()
         else:
-            _run_in_processes(batches, jobs, record_batch, function=run_shards)
+            _run_in_processes(
+                batches, jobs, record_batch, function=run_shards, while_waiting=while_waiting
+            )
     return [
         merge(
             lemma,
@@ -276,8 +286,10 @@ def _run_in_processes(
     jobs: int,
     record: Callable,
     function: Callable = run_shard,
+    while_waiting: Callable[[], Any] | None = None,
 ) -> None:
     import multiprocessing
+    import threading
 
     # fork: the parent has imported the lemmas already, so a worker starts at once; the
     # parent has run no torch operation yet, so no thread pool is copied half-started.
@@ -292,9 +304,18 @@ def _run_in_processes(
     from concurrent.futures.process import BrokenProcessPool
 
     futures = {}
+    helper: threading.Thread | None = None
+    raised: list[BaseException] = []
     missed = _remember_signals()
     try:
         futures = {pool.submit(function, *task): task for task in tasks}
+        # With fork, the pool has started every worker at the first submit: no fork happens
+        # while the thread runs (a fork then could copy a lock the thread holds).
+        if while_waiting is not None:
+            helper = threading.Thread(
+                target=_catching(while_waiting, raised), name="while-waiting", daemon=True
+            )
+            helper.start()
         for future in _completed(futures, missed):
             try:
                 outcome = future.result()
@@ -320,6 +341,23 @@ def _run_in_processes(
     finally:
         _restore_signals(missed)
     pool.shutdown()
+    if helper is not None:
+        helper.join()
+    if raised:
+        raise raised[0]
+
+
+def _catching(function: Callable[[], Any], raised: list[BaseException]) -> Callable[[], None]:
+    """``function`` for a thread: its exception is kept in ``raised`` (re-raised by the caller
+    after the join) rather than printed by the thread machinery and lost."""
+
+    def run() -> None:
+        try:
+            function()
+        except BaseException as exc:  # re-raised in the main thread
+            raised.append(exc)
+
+    return run
 
 
 def _remember_signals() -> dict:
