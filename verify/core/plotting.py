@@ -20,6 +20,9 @@ def save(fig: Any, out_dir: Any, name: str, dpi: int = 110) -> str:
     """Lay out, write ``out_dir/name`` (creating the folder), close; return the relative name."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    # Laid out at the dpi it is written at: the layout's text measurements are then cached for
+    # the writing's renderer (matplotlib reuses a canvas's renderer of the same size and dpi).
+    fig.set_dpi(dpi)
     fig.tight_layout()
     fig.savefig(out / name, dpi=dpi)
     pyplot().close(fig)
