@@ -362,11 +362,13 @@ class _Smoothed:
     def density(self, x: Fraction | arb) -> arb:
         x = to_arb(x)
         atoms, weights, _, _, sd = self.arbs()
-        terms = [
-            w * standard_normal_density((x - a) / sd) / sd
-            for w, a in zip(weights, atoms, strict=True)
-        ]
-        return sum(terms, arb(0))
+        root_two_pi = _root_two_pi()
+        total = arb(0)
+        for w, a in zip(weights, atoms, strict=True):
+            # w * standard_normal_density((x - a) / sd) / sd, inlined (a hot path on cells):
+            # the same operations in the same order.
+            total += w * (exp_range(-square_range((x - a) / sd) / 2) / root_two_pi) / sd
+        return total
 
     def upper_tail_mass(self, u: Fraction | arb) -> arb:
         """P(X >= u), enclosed."""
@@ -430,17 +432,23 @@ def posterior_cumulants(law: _Smoothed, x: arb, order: int) -> list[arb]:
     cumulant over v)."""
     atoms, _, _, _, float_atoms = law._kernel()
     e = law._unnormalised_posterior(x)
-    # Sums start from their first term (0 + t is exact in arb).
-    total = sum(e[1:], e[0])
+    # Sums start from their first term (0 + t is exact in arb); plain loops rather than slices
+    # and generators (a hot path: the same operations in the same order).
+    total = e[0]
+    for ej in e[1:]:
+        total = total + ej
     mids = [float(ej.mid()) for ej in e]
-    centre = arb(sum(m * a for m, a in zip(mids, float_atoms, strict=True)) / sum(mids))
+    centre = arb(sum([m * a for m, a in zip(mids, float_atoms, strict=True)]) / sum(mids))
     diffs = [aa - centre for aa in atoms]
     raw = []
     # e_j d_j^k as running products (e_j d_j^(k-1)) d_j: one product per atom and order.
     terms = e
     for _ in range(order):
         terms = [t * d for t, d in zip(terms, diffs, strict=True)]
-        raw.append(sum(terms[1:], terms[0]) / total)
+        acc = terms[0]
+        for t in terms[1:]:
+            acc = acc + t
+        raw.append(acc / total)
     m1 = raw[0]
     bound2, bound3, bound4 = law.cumulant_bounds()
     out = [centre + m1]
@@ -596,8 +604,17 @@ def _cell_taylor_data(law: _Smoothed, nodes: list[Fraction]) -> tuple[list[arb],
     score_mid, deriv_mid, second_mid, second, third, dens = [], [], [], [], [], []
     v2 = v * v
     v3, v4, inv_v = v2 * v, v2 * v2, 1 / v  # loop invariants (the same balls each time)
+    # Cell centres (u_i + u_{i+1}) / 2 = (2 lo + (2i + 1) h) / 2 in integers over one
+    # denominator, reduced, so each is the very enclosure to_arb gives the Fraction.
+    step = nodes[1] - nodes[0] if len(nodes) > 1 else Fraction(0)
+    first = nodes[0]
+    denominator = 2 * first.denominator * step.denominator
+    twice_first = 2 * first.numerator * step.denominator
+    unit = step.numerator * first.denominator
     for i in range(len(nodes) - 1):
-        c = to_arb((nodes[i] + nodes[i + 1]) / 2)
+        numerator = twice_first + (2 * i + 1) * unit
+        common = math.gcd(numerator, denominator)
+        c = arb(numerator // common) / arb(denominator // common)
         m, k2, k3 = posterior_cumulants(law, c, 3)
         score_mid.append((m - c) / v)
         deriv_mid.append(k2 / v2 - inv_v)
