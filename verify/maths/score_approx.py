@@ -583,7 +583,10 @@ def _cell_data(law: _Smoothed, lo: Fraction, hi: Fraction, h: Fraction) -> CellD
     n = round((hi - lo) / h)
     if lo + n * h != hi:
         raise ValueError("core must be a whole number of cells")
-    nodes = [lo + i * h for i in range(n + 1)]
+    # lo + i h as one reduced Fraction from integers (the same rationals as the Fraction sums).
+    lo_num, lo_den, h_num, h_den = lo.numerator, lo.denominator, h.numerator, h.denominator
+    nodes_den = lo_den * h_den
+    nodes = [Fraction(lo_num * h_den + i * h_num * lo_den, nodes_den) for i in range(n + 1)]
     node_arbs = [to_arb(u) for u in nodes]  # each node converted once (the same enclosures)
     v = to_arb(law.variance)
     means, derivs, cdf = [], [], []
@@ -1096,7 +1099,8 @@ def grid_interpolant(
         left = (units[1:-1] - units[:-2]) * (index[2:] - index[1:-1])
         right = (units[2:] - units[1:-1]) * (index[1:-1] - index[:-2])
         keep[1:-1] = left != right
-    xs = [centre + int(i) * step for i in index[keep]]
+    # centre + i step as one reduced Fraction from the integers above (the same rationals).
+    xs = [Fraction(base + int(i) * increment, denominator_x) for i in index[keep]]
     ys = [Fraction(int(u), denominator) for u in units[keep]]
     return PiecewiseLinear.from_points(xs, ys, Fraction(0), Fraction(0))
 
@@ -1141,10 +1145,19 @@ def pwl_error(
     at_knots = f.values_at_breakpoints()
     rises = [a * grid_step for a in f.slopes]  # f's change per grid step on each piece
 
+    # f(t_i) = p_i / q_i and the rise r / s in integers: f(x) = (p_i s + r (k - k_i) q_i) / (q_i s),
+    # reduced, is the very Fraction (so the very enclosure) of the Fraction expression.
+    at_pairs = [(y.numerator, y.denominator) for y in at_knots]
+    rise_pairs = [(r.numerator, r.denominator) for r in rises]
+
     def value(k: int) -> arb:
         piece = bisect_right(knots, k)
         anchor = max(piece - 1, 0)
-        return to_arb(at_knots[anchor] + rises[piece] * (k - knots[anchor]))
+        p, q = at_pairs[anchor]
+        r, s = rise_pairs[piece]
+        numerator, denominator = p * s + r * (k - knots[anchor]) * q, q * s
+        common = math.gcd(numerator, denominator)
+        return arb(numerator // common) / arb(denominator // common)
 
     error = piecewise_linear_error(data, value, subcells)
     lo, hi = data.nodes[0], data.nodes[-1]
