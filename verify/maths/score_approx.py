@@ -1099,8 +1099,9 @@ def grid_interpolant(
         left = (units[1:-1] - units[:-2]) * (index[2:] - index[1:-1])
         right = (units[2:] - units[1:-1]) * (index[1:-1] - index[:-2])
         keep[1:-1] = left != right
-    # centre + i step as one reduced Fraction from the integers above (the same rationals).
-    xs = [Fraction(base + int(i) * increment, denominator_x) for i in index[keep]]
+    # Fraction sums here, not one Fraction from the integers above: the centre's denominator can
+    # be large, and Fraction's addition reduces by the gcd of the denominators (far cheaper).
+    xs = [centre + int(i) * step for i in index[keep]]
     ys = [Fraction(int(u), denominator) for u in units[keep]]
     return PiecewiseLinear.from_points(xs, ys, Fraction(0), Fraction(0))
 
