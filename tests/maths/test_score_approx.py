@@ -16,10 +16,12 @@ from verify.maths.score_approx import (
     H1_K,
     capped_approximation,
     capped_parameters,
+    cell_data,
     far_from_mean,
     h2_tail_bound,
     interpolation_error,
     large_score,
+    posterior_cumulants,
     pwl_error,
     smoothed,
     square_range,
@@ -188,3 +190,18 @@ def test_possibly_ge_counts_undecided_as_true() -> None:
     assert not (at_level >= level)  # the old test: undecided, read as False
     assert possibly_ge(at_level, level)
     assert not possibly_ge(level - 1, level)
+
+
+def test_cell_data_integer_forms_are_the_fraction_forms() -> None:
+    # Lattice nodes and cell centres are formed from integers (hot paths): the same rationals,
+    # hence the same enclosures, as the Fraction expressions; with a negative, non-dyadic start.
+    lo, h = F(-37, 6), F(1, 12)
+    data = cell_data(MIXTURE, lo, lo + 40 * h, h)
+    assert data.nodes == [lo + i * h for i in range(41)]
+    for i in (0, 7, 39):
+        centre = (data.nodes[i] + data.nodes[i + 1]) / 2
+        point = arb(centre.numerator) / arb(centre.denominator)
+        v = arb(MIXTURE.variance.numerator) / arb(MIXTURE.variance.denominator)
+        expected = (posterior_cumulants(MIXTURE, point, 3)[0] - point) / v
+        assert data.score_mid[i].mid() == expected.mid()
+        assert data.score_mid[i].rad() == expected.rad()

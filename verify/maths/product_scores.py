@@ -54,14 +54,17 @@ def joint_scores_np(mixtures: list[FiniteMixture], sigma: Fraction, x: np.ndarra
     laws = [smoothed(m, sigma) for m in mixtures]
     tuples = list(itertools.product(*[range(len(law.atoms)) for law in laws]))
     logits = np.zeros((x.shape[0], len(tuples)))
-    means = np.zeros((len(tuples), len(laws)))
-    for k, idx in enumerate(tuples):
-        for i, (law, j) in enumerate(zip(laws, idx, strict=True)):
-            a = float(law.atoms[j])
-            logits[:, k] += math.log(float(law.weights[j])) - (x[:, i] - a) ** 2 / (
-                2 * float(law.variance)
-            )
-            means[k, i] = a
+    means = np.array(
+        [[float(law.atoms[j]) for law, j in zip(laws, idx, strict=True)] for idx in tuples]
+    ).reshape(len(tuples), len(laws))
+    # Per coordinate, the terms log w_j - (x_i - a_j)^2 / (2 v) of its atoms (n, k_i), then
+    # added to every tuple's column in coordinate order: per entry the same float operations,
+    # in the same order, as a loop over tuples and coordinates.
+    for i, law in enumerate(laws):
+        a = np.array([float(t) for t in law.atoms])
+        log_w = np.array([math.log(float(w)) for w in law.weights])
+        terms = log_w[None, :] - (x[:, i, None] - a[None, :]) ** 2 / (2 * float(law.variance))
+        logits += terms[:, [idx[i] for idx in tuples]]
     logits -= logits.max(axis=1, keepdims=True)
     r = np.exp(logits)
     r /= r.sum(axis=1, keepdims=True)

@@ -362,11 +362,13 @@ class _Smoothed:
     def density(self, x: Fraction | arb) -> arb:
         x = to_arb(x)
         atoms, weights, _, _, sd = self.arbs()
-        terms = [
-            w * standard_normal_density((x - a) / sd) / sd
-            for w, a in zip(weights, atoms, strict=True)
-        ]
-        return sum(terms, arb(0))
+        root_two_pi = _root_two_pi()
+        total = arb(0)
+        for w, a in zip(weights, atoms, strict=True):
+            # w * standard_normal_density((x - a) / sd) / sd, inlined (a hot path on cells):
+            # the same operations in the same order.
+            total += w * (exp_range(-square_range((x - a) / sd) / 2) / root_two_pi) / sd
+        return total
 
     def upper_tail_mass(self, u: Fraction | arb) -> arb:
         """P(X >= u), enclosed."""
@@ -430,17 +432,23 @@ def posterior_cumulants(law: _Smoothed, x: arb, order: int) -> list[arb]:
     cumulant over v)."""
     atoms, _, _, _, float_atoms = law._kernel()
     e = law._unnormalised_posterior(x)
-    # Sums start from their first term (0 + t is exact in arb).
-    total = sum(e[1:], e[0])
+    # Sums start from their first term (0 + t is exact in arb); plain loops rather than slices
+    # and generators (a hot path: the same operations in the same order).
+    total = e[0]
+    for ej in e[1:]:
+        total = total + ej
     mids = [float(ej.mid()) for ej in e]
-    centre = arb(sum(m * a for m, a in zip(mids, float_atoms, strict=True)) / sum(mids))
+    centre = arb(sum([m * a for m, a in zip(mids, float_atoms, strict=True)]) / sum(mids))
     diffs = [aa - centre for aa in atoms]
     raw = []
     # e_j d_j^k as running products (e_j d_j^(k-1)) d_j: one product per atom and order.
     terms = e
     for _ in range(order):
         terms = [t * d for t, d in zip(terms, diffs, strict=True)]
-        raw.append(sum(terms[1:], terms[0]) / total)
+        acc = terms[0]
+        for t in terms[1:]:
+            acc = acc + t
+        raw.append(acc / total)
     m1 = raw[0]
     bound2, bound3, bound4 = law.cumulant_bounds()
     out = [centre + m1]
@@ -575,7 +583,10 @@ def _cell_data(law: _Smoothed, lo: Fraction, hi: Fraction, h: Fraction) -> CellD
     n = round((hi - lo) / h)
     if lo + n * h != hi:
         raise ValueError("core must be a whole number of cells")
-    nodes = [lo + i * h for i in range(n + 1)]
+    # lo + i h as one reduced Fraction from integers (the same rationals as the Fraction sums).
+    lo_num, lo_den, h_num, h_den = lo.numerator, lo.denominator, h.numerator, h.denominator
+    nodes_den = lo_den * h_den
+    nodes = [Fraction(lo_num * h_den + i * h_num * lo_den, nodes_den) for i in range(n + 1)]
     node_arbs = [to_arb(u) for u in nodes]  # each node converted once (the same enclosures)
     v = to_arb(law.variance)
     means, derivs, cdf = [], [], []
@@ -596,8 +607,17 @@ def _cell_taylor_data(law: _Smoothed, nodes: list[Fraction]) -> tuple[list[arb],
     score_mid, deriv_mid, second_mid, second, third, dens = [], [], [], [], [], []
     v2 = v * v
     v3, v4, inv_v = v2 * v, v2 * v2, 1 / v  # loop invariants (the same balls each time)
+    # Cell centres (u_i + u_{i+1}) / 2 = (2 lo + (2i + 1) h) / 2 in integers over one
+    # denominator, reduced, so each is the very enclosure to_arb gives the Fraction.
+    step = nodes[1] - nodes[0] if len(nodes) > 1 else Fraction(0)
+    first = nodes[0]
+    denominator = 2 * first.denominator * step.denominator
+    twice_first = 2 * first.numerator * step.denominator
+    unit = step.numerator * first.denominator
     for i in range(len(nodes) - 1):
-        c = to_arb((nodes[i] + nodes[i + 1]) / 2)
+        numerator = twice_first + (2 * i + 1) * unit
+        common = math.gcd(numerator, denominator)
+        c = arb(numerator // common) / arb(denominator // common)
         m, k2, k3 = posterior_cumulants(law, c, 3)
         score_mid.append((m - c) / v)
         deriv_mid.append(k2 / v2 - inv_v)
@@ -1079,6 +1099,8 @@ def grid_interpolant(
         left = (units[1:-1] - units[:-2]) * (index[2:] - index[1:-1])
         right = (units[2:] - units[1:-1]) * (index[1:-1] - index[:-2])
         keep[1:-1] = left != right
+    # Fraction sums here, not one Fraction from the integers above: the centre's denominator can
+    # be large, and Fraction's addition reduces by the gcd of the denominators (far cheaper).
     xs = [centre + int(i) * step for i in index[keep]]
     ys = [Fraction(int(u), denominator) for u in units[keep]]
     return PiecewiseLinear.from_points(xs, ys, Fraction(0), Fraction(0))
@@ -1124,10 +1146,19 @@ def pwl_error(
     at_knots = f.values_at_breakpoints()
     rises = [a * grid_step for a in f.slopes]  # f's change per grid step on each piece
 
+    # f(t_i) = p_i / q_i and the rise r / s in integers: f(x) = (p_i s + r (k - k_i) q_i) / (q_i s),
+    # reduced, is the very Fraction (so the very enclosure) of the Fraction expression.
+    at_pairs = [(y.numerator, y.denominator) for y in at_knots]
+    rise_pairs = [(r.numerator, r.denominator) for r in rises]
+
     def value(k: int) -> arb:
         piece = bisect_right(knots, k)
         anchor = max(piece - 1, 0)
-        return to_arb(at_knots[anchor] + rises[piece] * (k - knots[anchor]))
+        p, q = at_pairs[anchor]
+        r, s = rise_pairs[piece]
+        numerator, denominator = p * s + r * (k - knots[anchor]) * q, q * s
+        common = math.gcd(numerator, denominator)
+        return arb(numerator // common) / arb(denominator // common)
 
     error = piecewise_linear_error(data, value, subcells)
     lo, hi = data.nodes[0], data.nodes[-1]

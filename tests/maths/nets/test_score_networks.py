@@ -87,3 +87,22 @@ def test_block_check_rejects_a_cross_term() -> None:
     tampered = ReluNet((Affine(rows, first.bias), *big.layers[1:]))
     assert is_block_concatenation(big, [a, b])
     assert not is_block_concatenation(tampered, [a, b])
+
+
+def test_from_points_slopes_are_the_exact_chords() -> None:
+    # from_points forms each chord slope from the integers of its ends: the very rationals of
+    # (y1 - y0) / (x1 - x0), for Fractions, ints and negative or unreduced values alike.
+    rng = random.Random(5)
+    xs = sorted({F(rng.randint(-40, 40), rng.randint(1, 6)) for _ in range(25)})
+    ys = [F(rng.randint(-9, 9), rng.randint(1, 5)) for _ in xs]
+    mixed_xs = [int(x) if x.denominator == 1 else x for x in xs]
+    for f in (
+        PiecewiseLinear.from_points(xs, ys, F(1, 3), -2),
+        PiecewiseLinear.from_points(mixed_xs, ys, F(1, 3), -2),
+    ):
+        segments = zip(xs, xs[1:], ys, ys[1:], strict=False)
+        chords = [(y1 - y0) / (x1 - x0) for x0, x1, y0, y1 in segments]
+        assert f.slopes == (F(1, 3), *chords, F(-2))
+        assert all(type(t) is F for t in (*f.breakpoints, *f.slopes))
+        assert f.values_at_breakpoints() == ys
+        assert [f(x) for x in xs] == ys

@@ -223,7 +223,9 @@ class ReluNet:
                 linear.bias.copy_(torch.tensor([float(b) for b in layer.bias], dtype=dtype))
             modules.append(linear)
             if index < len(self.layers) - 1:
-                modules.append(torch.nn.ReLU())
+                # In place: the input is always a Linear's fresh output (no copy of a wide
+                # hidden layer; the same values).
+                modules.append(torch.nn.ReLU(inplace=True))
         return torch.nn.Sequential(*modules)
 
 

@@ -19,6 +19,7 @@ coordinate network i applied to input i.
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -61,23 +62,36 @@ def shallow_values(net: ReluNet, points: Sequence[Fraction]) -> list[Fraction]:
             off_after.append((root, uj * w, uj * b))
     on_after.sort(key=lambda e: e[0])
     off_after.sort(key=lambda e: e[0])
+    # The running sums in integers over one common denominator D (the lcm of every slope and
+    # intercept term's): slope * x + icpt = (S x_num + I x_den) / (D x_den), one reduced
+    # Fraction per point instead of a Fraction operation per term (the same rationals).
+    terms = [base_slope, base_icpt]
+    for _, unit_slope, unit_icpt in on_after + off_after:
+        terms += (unit_slope, unit_icpt)
+    common = math.lcm(*(q.denominator for q in terms))
+
+    def scaled(q: Fraction) -> int:
+        return q.numerator * (common // q.denominator)
+
+    on_steps = [(root, scaled(a), scaled(b)) for root, a, b in on_after]
+    off_steps = [(root, scaled(a), scaled(b)) for root, a, b in off_after]
     order = sorted(range(len(points)), key=lambda i: points[i])
     results: list[Fraction] = [Fraction(0)] * len(points)
-    slope, icpt = base_slope, base_icpt
+    slope, icpt = scaled(base_slope), scaled(base_icpt)
     i_on = i_off = 0
     for idx in order:
         x = Fraction(points[idx])
         # unit with w > 0 is active iff x > root (at x = root it contributes 0 either way)
-        while i_on < len(on_after) and on_after[i_on][0] < x:
-            slope += on_after[i_on][1]
-            icpt += on_after[i_on][2]
+        while i_on < len(on_steps) and on_steps[i_on][0] < x:
+            slope += on_steps[i_on][1]
+            icpt += on_steps[i_on][2]
             i_on += 1
         # unit with w < 0 is active iff x < root
-        while i_off < len(off_after) and off_after[i_off][0] <= x:
-            slope -= off_after[i_off][1]
-            icpt -= off_after[i_off][2]
+        while i_off < len(off_steps) and off_steps[i_off][0] <= x:
+            slope -= off_steps[i_off][1]
+            icpt -= off_steps[i_off][2]
             i_off += 1
-        results[idx] = slope * x + icpt
+        results[idx] = Fraction(slope * x.numerator + icpt * x.denominator, common * x.denominator)
     return results
 
 
