@@ -256,11 +256,11 @@ class _SigmaKit(NamedTuple):
     """Per-sigma pieces of a finite mixture's posteriors (``FiniteMixture._sigma_kit``)."""
 
     comps: list  # ``_components(sigma)``
-    b_gaps: list[arb]  # b_i - 1/sigma^2 (``_sigma_constants``)
+    b_gaps: list[arb]  # b_i - 1/sigma^2
     b_gaps_abs: list[arb]
     spread_sq: arb
     halves: list[arb]  # (m_i - c)^2 b_i / 2
-    largest_inv_v2: arb  # ``_largest_inv_v2``
+    largest_inv_v2: arb  # the largest b_i, upper end
     s2: arb  # sigma^2
     s4: arb
     s6: arb  # s4 * s2
@@ -428,34 +428,6 @@ class FiniteMixture(_LawBase):
             cache[key] = self._make_components(sigma)
         return cache[key]
 
-    def _largest_inv_v2(self, sigma: arb, comps) -> arb:
-        """certified_max of the 1/v_i^2 of ``comps`` (= ``_components(sigma)``), upper end;
-        cached with the same exact key as the components."""
-        key = (sigma.mid().man_exp(), sigma.rad().man_exp(), flint.ctx.prec)
-        cache = self.__dict__.setdefault("_largest_inv_v2_cache", {})
-        if key not in cache:
-            if len(cache) > 8:
-                cache.clear()
-            cache[key] = certified_max([inv_v2 for _, _, inv_v2, _ in comps]).upper()
-        return cache[key]
-
-    def _sigma_constants(self, sigma: arb, comps) -> tuple[list[arb], list[arb], arb, list[arb]]:
-        """(b_i - 1/sigma^2, |b_i - 1/sigma^2|, spread^2, (m_i - c)^2 b_i / 2) for ``comps`` =
-        ``_components(sigma)`` (b_i = 1/v_i^2), the very enclosures the point and tilted
-        posteriors would form; cached with the same exact key as the components."""
-        key = (sigma.mid().man_exp(), sigma.rad().man_exp(), flint.ctx.prec)
-        cache = self.__dict__.setdefault("_tilt_constants_cache", {})
-        found = cache.get(key)
-        if found is None:
-            if len(cache) > 8:
-                cache.clear()
-            b_ref = 1 / (sigma * sigma)
-            gaps = [inv_v2 - b_ref for _, _, inv_v2, _ in comps]
-            halves = [mc * mc * inv_v2 / 2 for mc, _, inv_v2, _ in comps]
-            found = (gaps, [abs(g) for g in gaps], _sq(to_arb(self.spread)), halves)
-            cache[key] = found
-        return found
-
     def _make_components(self, sigma: arb):
         s2 = sigma * sigma
         out = []
@@ -488,16 +460,19 @@ class FiniteMixture(_LawBase):
         if len(kits) > 8:
             kits.clear()
         comps = self._components(sigma)
-        b_gaps, b_gaps_abs, spread_sq, halves = self._sigma_constants(sigma, comps)
+        b_ref = 1 / (sigma * sigma)
+        b_gaps = [inv_v2 - b_ref for _, _, inv_v2, _ in comps]
         s2 = sigma * sigma
         s4 = s2 * s2
         kit = _SigmaKit(
             comps=comps,
             b_gaps=b_gaps,
-            b_gaps_abs=b_gaps_abs,
-            spread_sq=spread_sq,
-            halves=halves,
-            largest_inv_v2=self._largest_inv_v2(sigma, comps),
+            b_gaps_abs=[abs(gap) for gap in b_gaps],
+            spread_sq=_sq(to_arb(self.spread)),
+            halves=[mc * mc * inv_v2 / 2 for mc, _, inv_v2, _ in comps],
+            # The largest 1/v_i^2, certified (a float choice can take the smaller of two
+            # near-ties).
+            largest_inv_v2=certified_max([inv_v2 for _, _, inv_v2, _ in comps]).upper(),
             s2=s2,
             s4=s4,
             s6=s4 * s2,
@@ -1429,9 +1404,6 @@ def _cell_moments(
     sigma_key = (_arb_key(sigma), flint.ctx.prec)
     # Python ints (hashed faster than fmpz); an exact edge's key is its (mantissa, exponent).
     edge_keys = [tuple(map(int, e.mid().man_exp())) if e.rad() == 0 else _arb_key(e) for e in edges]
-    # normal_upper_tail(|z|) and _standard_cell_mass written out with sqrt(2) formed once: the
-    # same operations on the same enclosures (one Python call fewer per edge and per cell).
-    sqrt2 = arb(2).sqrt()
     midpoints = [(a + b) / 2 for a, b in itertools.pairwise(edges)]
     for index, (m, v, w) in enumerate(zip(law.means, law._scales(sigma), law.weights, strict=True)):
         ma, wa = to_arb(m), to_arb(w)
@@ -1444,13 +1416,10 @@ def _cell_moments(
         for j in range(cells):
             if not (near[j] or near[j + 1]) and z_floats[j] * z_floats[j + 1] <= 0:
                 near[j] = near[j + 1] = True
-        # Per edge (None where no cell reads it): upper tail, density, (edge - m) density and
-        # the sign tests of _standard_cell_mass (each edge is read by two cells).
+        # Per edge (None where no cell reads it): upper tail, density, (edge - m) density.
         tails: list[arb | None] = [None] * (cells + 1)
         dens: list[arb] = [_NOT_FORMED] * (cells + 1)
         edge_terms: list[arb] = [_NOT_FORMED] * (cells + 1)
-        nonneg = [False] * (cells + 1)
-        nonpos = [False] * (cells + 1)
         table = edge_cache.setdefault((index, sigma_key), {})
         for j in range(cells + 1):
             if near[j] or (j > 0 and near[j - 1]) or (j < cells and near[j + 1]):
@@ -1459,13 +1428,11 @@ def _cell_moments(
                 if found is None:
                     z = zs[j]
                     found = table[key] = (
-                        (abs(z) / sqrt2).erfc() / 2,
+                        normal_upper_tail(abs(z)),
                         (-(z * z).nonnegative_part() / 2).exp() / v_root,
                     )
                 tails[j], dens[j] = found
                 edge_terms[j] = offsets[j] * dens[j]
-                nonneg[j] = zs[j] >= 0
-                nonpos[j] = zs[j] <= 0
         # v^2 once per component: the same enclosure as per cell.
         v2 = v * v
         for j in range(cells):
@@ -1477,12 +1444,7 @@ def _cell_moments(
                 m1[j] += wa * arb(0, (bound * half).upper())
                 m2[j] += wa * arb(0, (bound * half * half).upper())
                 continue
-            if nonneg[j]:
-                p = (tails[j] - tails[j + 1]).nonnegative_part()
-            elif nonpos[j + 1]:
-                p = (tails[j + 1] - tails[j]).nonnegative_part()
-            else:
-                p = (1 - tails[j] - tails[j + 1]).nonnegative_part()
+            p = _standard_cell_mass(zs[j], zs[j + 1], tails[j], tails[j + 1])
             e = midpoints[j] - ma
             first = v2 * (dens[j] - dens[j + 1])
             second = v2 * (edge_terms[j] - edge_terms[j + 1]) + v2 * p
