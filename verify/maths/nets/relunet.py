@@ -72,11 +72,6 @@ class Affine:
         return [_common_denominator(row) for row in self.weight]
 
     @cached_property
-    def abs_integer_rows(self) -> list[tuple[list[int], int]]:
-        """``integer_rows`` of |weight|."""
-        return [([abs(n) for n in nums], den) for nums, den in self.integer_rows]
-
-    @cached_property
     def integer_form(self) -> tuple[list[list[int]], list[int], int]:
         """(W', b', D): weight == W' / D and bias == b' / D, one denominator for the layer."""
         rows = self.integer_rows
@@ -104,8 +99,8 @@ class Affine:
 
     def __call__(self, x: Sequence[Fraction]) -> list[Fraction]:
         # Exact, as a sum of Fractions would be, but one gcd per output instead of one per term.
-        vector = _common_denominator(x)
-        return [_dot(row, vector) + b for row, b in zip(self.integer_rows, self.bias, strict=True)]
+        nums, den = self.apply_integers(*_common_denominator(x))
+        return [Fraction(n, den) for n in nums]
 
 
 def _reduced(nums: list[int], den: int) -> tuple[list[int], int]:
@@ -121,17 +116,6 @@ def _common_denominator(values: Sequence[Fraction | int]) -> tuple[list[int], in
     fractions = [v if type(v) is Fraction else Fraction(v) for v in values]
     d = math.lcm(*(v.denominator for v in fractions)) if fractions else 1
     return [v.numerator * (d // v.denominator) for v in fractions], d
-
-
-def _dot(row: tuple[list[int], int], vector: tuple[list[int], int]) -> Fraction:
-    """sum_i row_i vector_i, exactly, from two ``_common_denominator`` forms of equal length."""
-    if len(row[0]) != len(vector[0]):
-        raise ValueError("a dot product needs vectors of equal length")
-    return Fraction(sum(map(operator.mul, row[0], vector[0])), row[1] * vector[1])
-
-
-def _relu(values: Sequence[Fraction]) -> list[Fraction]:
-    return [v if v > 0 else Fraction(0) for v in values]
 
 
 @dataclass(frozen=True)
