@@ -19,7 +19,7 @@ Check, on isotropic Gaussian mixtures in R^m (m <= 32), with M = E|x|^2 exactly:
   probability g(y) = P(|x' - y| <= rho) over (x, y) is >= the bound (xi >= b implies
   P(g < b) <= 3 delta). We draw n pairs (x, y), enclose every g(y_i) in arb (non-central
   chi-square with certified truncation), and form a distribution-free confidence interval for
-  xi from order statistics (``quantile_confidence_interval``, level 1 - alpha, by ``quantiles``).
+  xi from order statistics (``quantile_confidence_interval``, level 1 - alpha).
   The part is STATISTICAL when the lower confidence end clears the bound; when the upper end is
   below it the engine confirms the refutation at level 1 - 1e-6 on the same draws and on an
   independent re-draw of 4n pairs (``Part.redraw``), else the point is INCONCLUSIVE. Its
@@ -40,9 +40,9 @@ from hypothesis import strategies as st
 
 from verify.core.contract import Constant, Lemma, Part
 from verify.core.domain import Constraint, Domain, Integer, Real
-from verify.core.numbers import ball, to_arb
+from verify.core.numbers import to_arb
 from verify.maths.chisquare import chi2_sf
-from verify.maths.samplers.quantiles import quantile_interval
+from verify.maths.samplers.posterior_evidence import quantile_ball
 from verify.maths.samplers.rejection import GaussianMixture, e1_bound, e1_radius
 
 ALPHA = 0.01  # the confidence level of the statistical part is 1 - ALPHA
@@ -101,15 +101,6 @@ def _tail_beyond(mixture: GaussianMixture, radius: arb) -> arb:
     return 1 - mixture.ball_probability_arb([0.0] * mixture.dim, radius)
 
 
-def _quantile_interval(values: list[arb], q: float, alpha: float) -> tuple[arb, arb, Any]:
-    """The order-statistic (Binomial, distribution-free) interval of the q-quantile at level
-    1 - alpha as a ball (upper end +inf with too few draws), its lower end, its upper end."""
-    lo, hi = quantile_interval(values, q, alpha)
-    lo_arb = to_arb(lo) if lo is not None else arb(0)
-    interval = ball(lo_arb, hi) if hi is not None else lo_arb + arb(0, math.inf)
-    return interval, lo_arb, hi
-
-
 def _check(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Part]:
     import torch
 
@@ -128,7 +119,7 @@ def _check(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Part]
     y = x + float(params["beta"]) * torch.randn(x.shape, generator=gen, dtype=x.dtype)
     inner = [mixture.ball_probability_arb(row, rho) for row in y.tolist()]
     q = 3 * float(params["delta"])
-    quantile, lo_arb, hi = _quantile_interval(inner, q, ALPHA)
+    quantile, lo_arb, hi = quantile_ball(inner, q, ALPHA)
     # re-draws confirming a refutation use a generator of their own: independent of the above
     fresh_gen = torch.Generator().manual_seed(params["seed"] + FRESH_SEED_OFFSET)
 
@@ -139,7 +130,7 @@ def _check(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Part]
             noise = torch.randn(xs.shape, generator=fresh_gen, dtype=xs.dtype)
             ys = xs + float(params["beta"]) * noise
             values = [mixture.ball_probability_arb(row, rho) for row in ys.tolist()]
-        return bound, _quantile_interval(values, q, alpha)[0]
+        return bound, quantile_ball(values, q, alpha)[0]
 
     screen = sum(1 for g in inner if g >= bound) / len(inner)
     note = (

@@ -4,6 +4,8 @@
   proportion, from the regularized incomplete beta function in arb. Endpoints are rounded
   outward: the returned interval contains the exact Clopper-Pearson interval.
 - ``binomial_cdf(j, n, q)``: P(Bin(n, q) <= j), enclosed.
+- ``clopper_pearson_gap(k, n, alpha, low, high)``: the distance from the Clopper-Pearson
+  interval to a target interval, certified 0 without the bisection when they meet.
 - ``quantile_order_indices(n, q, alpha)``: order-statistic indices (k_lo, k_hi) such that for
   i.i.d. samples from any law the q-quantile xi_q = inf{x : F(x) >= q} satisfies
   X_(k_lo) <= xi_q <= X_(k_hi) with probability >= 1 - alpha.
@@ -64,6 +66,40 @@ def clopper_pearson(k: int, n: int, alpha: float) -> tuple[Fraction, Fraction]:
     """Two-sided Clopper-Pearson interval (lo, hi) at level 1 - alpha, rounded outward."""
     _check_counts(k, n, alpha)
     return clopper_pearson_lower(k, n, alpha / 2), clopper_pearson_upper(k, n, alpha / 2)
+
+
+def _meets_target(k: int, n: int, alpha: float, low: Fraction, high: Fraction) -> bool:
+    """Certified: the exact Clopper-Pearson interval at level 1 - alpha meets [low, high]
+    through both ends (L <= high and U >= low); False when that is not certain."""
+    if not (0 < k < n and 0 < low <= high < 1):
+        return False
+    with precision(80):  # clopper_pearson's working precision
+        level = upper(to_arb(alpha / 2))
+        at_high = 1 - binomial_cdf(k - 1, n, to_arb(high))  # P(Bin(n, high) >= k)
+        if not lower(at_high) >= level:
+            return False
+        return lower(binomial_cdf(k, n, to_arb(low))) >= level
+
+
+def clopper_pearson_gap(k: int, n: int, alpha: float, low: Fraction, high: Fraction) -> Fraction:
+    """max(0, low - hi, lo - high) for ``clopper_pearson(k, n, alpha)`` = (lo, hi): the same
+    number, without the bisection when the interval certainly meets [low, high] (an enclosure
+    of an exact probability, as a sampler's event check has). The bisection costs a dozen
+    certified tails per end; deciding that the ends reach the target takes one per end:
+
+    - the exact lower end L solves P(Bin(n, L) >= k) = alpha/2 and the tail increases in p, so
+      P(Bin(n, high) >= k) >= alpha/2 gives L <= high, and the returned lo <= L (rounded
+      inward, certified) gives lo - high <= 0;
+    - the exact upper end U solves P(Bin(n, U) <= k) = alpha/2 and the CDF decreases in p, so
+      P(Bin(n, low) <= k) >= alpha/2 gives low <= U <= hi, so low - hi <= 0.
+
+    When both hold the gap is 0, exactly what the interval gives; otherwise (or when k is 0 or
+    n, or a tail enclosure is too wide to decide) the interval is bisected.
+    """
+    if _meets_target(k, n, alpha, low, high):
+        return Fraction(0)
+    lo, hi = clopper_pearson(k, n, alpha)
+    return max(Fraction(0), low - hi, lo - high)
 
 
 def _spread(k: int, n: int) -> float:
@@ -262,11 +298,27 @@ def quantile_confidence_interval(
     (too few samples for that side)."""
     n = len(values)
     k_lo, k_hi = quantile_order_indices(n, q, alpha)
-    lows = sorted(lower(v) for v in values)
-    highs = sorted(upper(v) for v in values)
-    lo = lows[k_lo - 1] if k_lo >= 1 else None
-    hi = highs[k_hi - 1] if k_hi <= n else None
+    lo = _kth_smallest(values, k_lo, lower, lambda v: v.lower()) if k_lo >= 1 else None
+    hi = _kth_smallest(values, k_hi, upper, lambda v: v.upper()) if k_hi <= n else None
     return lo, hi
+
+
+def _kth_smallest(
+    values: list[arb], k: int, exact: Callable[[arb], Fraction], end: Callable[[arb], arb]
+) -> Fraction:
+    """The k-th smallest (1-based) of ``exact(v)`` over ``values``, selected on float keys
+    (``float(end(v))``) rather than by sorting thousands of exact rationals: rounding to the
+    nearest double is monotone, so the k-th smallest exact end lies in the group whose double
+    equals the k-th smallest double, after every end with a smaller double; only that group
+    (usually one value) is compared exactly. An end that is not a finite double takes the
+    exact sort."""
+    keys = [float(end(v)) for v in values]
+    if not all(math.isfinite(key) for key in keys):
+        return sorted(exact(v) for v in values)[k - 1]
+    cut = sorted(keys)[k - 1]
+    below = sum(1 for key in keys if key < cut)
+    group = sorted(exact(v) for v, key in zip(values, keys, strict=True) if key == cut)
+    return group[k - 1 - below]
 
 
 def exceedance_interval(

@@ -73,8 +73,8 @@ from flint import arb
 
 from verify.core.contract import Part
 from verify.core.numbers import ball, lower, normal_upper_tail, to_arb, upper
+from verify.core.stats import clopper_pearson_gap
 from verify.maths.samplers.gaussian_recursion import GaussianRun
-from verify.maths.samplers.interval_gap import clopper_pearson_gap
 
 # Named 1-D mixtures (exact rational means, stds, weights) the lemma's examples refer to.
 MIXTURES: dict[str, tuple[tuple[Fraction, ...], tuple[Fraction, ...], tuple[Fraction, ...]]] = {

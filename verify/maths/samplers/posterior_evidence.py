@@ -11,7 +11,7 @@ the acceptance-versus-m figure both draw.
   [a(y) - L, a(y) + L].
 Every part is statistical at level 1 - ALPHA; its plotted values travel in ``Part.data``.
 Each bound is distribution-free and exact at its level: order statistics of i.i.d. draws against
-Binomial tails (``quantile_confidence_interval``, selected by ``samplers.quantiles``), the
+Binomial tails (``quantile_confidence_interval``), the
 expectation bound plus McDiarmid for the TV of an empirical law (``tv_deviation``),
 Clopper-Pearson for the acceptance rate.
 
@@ -34,8 +34,7 @@ from flint import arb
 from verify.core.contract import Part
 from verify.core.numbers import ball, lower, to_arb, upper
 from verify.core.plotting import pyplot, save
-from verify.core.stats import clopper_pearson, tv_deviation
-from verify.maths.samplers.quantiles import quantile_interval
+from verify.core.stats import clopper_pearson, quantile_confidence_interval, tv_deviation
 from verify.maths.samplers.rejection import e1_best_r, e1_bound, e1_radius
 
 ALPHA = 0.01
@@ -97,7 +96,7 @@ def acceptance_quantile_part(
     makes the part's re-draw for a refutation.
     """
     unit = e1_acceptance_unit(m, beta, delta, moment)
-    quantile, lo_arb, hi = _quantile_interval(acceptances, 3 * delta, ALPHA)
+    quantile, lo_arb, hi = quantile_ball(acceptances, 3 * delta, ALPHA)
     bound = to_arb(c_acc) * unit
 
     def redraw(alpha: float, fresh: bool) -> tuple[arb, arb]:
@@ -106,7 +105,7 @@ def acceptance_quantile_part(
             if resample is None:
                 raise ValueError("no re-draw was supplied")
             values = resample(FRESH_FACTOR * len(acceptances))
-        return bound, _quantile_interval(values, 3 * delta, alpha)[0]
+        return bound, quantile_ball(values, 3 * delta, alpha)[0]
 
     hi_log = _log10(to_arb(hi)) if hi is not None else math.inf
     median = sorted(acceptances, key=lambda v: float(v.mid()))[len(acceptances) // 2]
@@ -137,12 +136,11 @@ def acceptance_quantile_part(
     )
 
 
-def _quantile_interval(
-    values: list[arb], q: float, alpha: float
-) -> tuple[arb, arb, Fraction | None]:
-    """The order-statistic interval of the q-quantile as a ball (upper end +inf when too few
-    draws), with its lower end as a ball and its upper end (None for +inf)."""
-    lo, hi = quantile_interval(values, q, alpha)
+def quantile_ball(values: list[arb], q: float, alpha: float) -> tuple[arb, arb, Fraction | None]:
+    """The order-statistic (Binomial, distribution-free) interval of the q-quantile at level
+    1 - alpha as a ball (upper end +inf when too few draws), with its lower end as a ball and
+    its upper end (None for +inf)."""
+    lo, hi = quantile_confidence_interval(values, q, alpha)
     lo_arb = to_arb(lo) if lo is not None else arb(0)
     interval = ball(lo_arb, hi) if hi is not None else lo_arb + arb(0, math.inf)
     return interval, lo_arb, hi
