@@ -1,10 +1,10 @@
-"""schedule.by_family and costliest_batches_first: the first shards of lemmas sharing memoised
+"""schedule.by_family and costliest_first: the first shards of lemmas sharing memoised
 work run as one batch in one process; the batches' order never changes a result."""
 
 from __future__ import annotations
 
 from verify.core.registry import get
-from verify.core.schedule import Shard, by_family, costliest_batches_first
+from verify.core.schedule import Shard, by_family, costliest_first
 
 
 def _tasks(sizes: dict[str, list[int]]) -> tuple[list[tuple], dict[str, list[Shard]]]:
@@ -44,9 +44,7 @@ def test_batches_are_ordered_by_their_summed_cost() -> None:
     # H.5 + H.8 (3 s + 1 s) start before C.9 (3.5 s), which starts before G.3 (0.5 s)
     tasks, shards = _tasks({"C.9": [4], "H.5": [3], "G.3": [2], "H.8": [2]})
     batches = by_family(tasks, {"H.5": "h", "H.8": "h"})
-    ordered = costliest_batches_first(
-        batches, shards, {"C.9": 3.5, "H.5": 3.0, "G.3": 0.5, "H.8": 1.0}
-    )
+    ordered = costliest_first(batches, shards, {"C.9": 3.5, "H.5": 3.0, "G.3": 0.5, "H.8": 1.0})
     assert _names(ordered) == [[("H.5", 0), ("H.8", 0)], [("C.9", 0)], [("G.3", 0)]]
 
 

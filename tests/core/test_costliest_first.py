@@ -16,11 +16,12 @@ def _tasks(sizes: dict[str, list[int]]) -> tuple[list[tuple], dict[str, list[Sha
         lemma_id: [Shard(lemma_id, k, n, k, k == 0) for k, n in enumerate(counts)]
         for lemma_id, counts in sizes.items()
     }
-    return [(s, "quick", {}, 64) for ss in shards.values() for s in ss], shards
+    # one task per batch, as ``by_family`` leaves lemmas of different families
+    return [((s, "quick", {}, 64),) for ss in shards.values() for s in ss], shards
 
 
-def _order(tasks: list[tuple]) -> list[tuple[str, int]]:
-    return [(t[0].lemma_id, t[0].index) for t in tasks]
+def _order(batches: list[tuple]) -> list[tuple[str, int]]:
+    return [(batch[0][0].lemma_id, batch[0][0].index) for batch in batches]
 
 
 def test_known_seconds_beat_example_counts() -> None:

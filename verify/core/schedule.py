@@ -180,7 +180,7 @@ def run_lemmas(
             while_waiting()
     else:
         family = {lemma.id: lemma.family() for lemma in lemmas}
-        batches = costliest_batches_first(by_family(tasks, family), shards, estimated_seconds or {})
+        batches = costliest_first(by_family(tasks, family), shards, estimated_seconds or {})
         if scheduler is not None:
             _run_on_dask(batches, scheduler, jobs, record_batch, function=run_shards)
             if while_waiting is not None:
@@ -228,24 +228,17 @@ def by_family(tasks: Sequence[tuple], family: Mapping[str, str]) -> list[tuple]:
     return [tuple(batch) for batch in batches]
 
 
-def costliest_batches_first(
+def costliest_first(
     batches: list[tuple], shards: Mapping[str, list[Shard]], estimated_seconds: Mapping[str, float]
 ) -> list[tuple]:
-    """``batches`` (of tasks) sorted by their tasks' summed estimated cost (``costliest_first``),
-    largest first, ties in the given order."""
-    cost = _task_cost(shards, estimated_seconds)
-    return sorted(batches, key=lambda batch: sum(cost(task) for task in batch), reverse=True)
-
-
-def costliest_first(
-    tasks: list[tuple], shards: Mapping[str, list[Shard]], estimated_seconds: Mapping[str, float]
-) -> list[tuple]:
-    """``tasks`` (shard first) sorted by estimated cost, largest first, ties in the given order.
+    """``batches`` (tuples of tasks, shard first; ``by_family``) sorted by their tasks' summed
+    estimated cost, largest first, ties in the given order.
 
     A lemma with an estimate shares it among its shards by example count; a lemma without one
     is costed at its example count in the unit of the known lemmas' median seconds per example
     (1 s per example when none is known), so the two kinds of estimate sort together."""
-    return sorted(tasks, key=_task_cost(shards, estimated_seconds), reverse=True)
+    cost = _task_cost(shards, estimated_seconds)
+    return sorted(batches, key=lambda batch: sum(cost(task) for task in batch), reverse=True)
 
 
 def _task_cost(
@@ -506,7 +499,6 @@ __all__ = [
     "SHARD_EXAMPLES",
     "Shard",
     "by_family",
-    "costliest_batches_first",
     "costliest_first",
     "default_jobs",
     "merge",
