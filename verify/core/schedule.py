@@ -411,37 +411,51 @@ def _run_on_dask(
 ) -> None:
     import logging
 
+    import dask
     from dask.distributed import Client, LocalCluster
     from dask.distributed import as_completed as dask_completed
 
     # The nanny's shutdown chatter ("still alive after 4 s, killing") is not the user's business.
     logging.getLogger("distributed").setLevel(logging.ERROR)
 
-    cluster = None
-    if address == "local":
-        cluster = LocalCluster(
-            n_workers=max(1, jobs),
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,
-        )
-        client = Client(cluster)
-    else:
+    # A local cluster's nannies fork their workers, as --jobs does, where Dask's default spawns
+    # a fresh interpreter that imports distributed, the lemmas and torch again: 2-3 CPU-s per
+    # worker, most of a small run. This process has imported the lemmas and run no torch
+    # operation yet (``_run_in_processes``); how a worker starts cannot change what it
+    # computes. Only where fork exists; set for the whole run, so that a nanny restarting a
+    # worker starts it the same way.
+    method = "fork" if address == "local" and os.name == "posix" else None
+    start = {"distributed.worker.multiprocessing-method": method} if method else {}
+    with dask.config.set(start):
+        cluster = None
+        if address == "local":
+            # A torch whose import was deferred is loaded once here, not once per forked worker.
+            getattr(sys.modules.get("torch"), "__version__", None)
+            cluster = LocalCluster(
+                n_workers=max(1, jobs),
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+            )
+            client = Client(cluster)
+        else:
+            try:
+                client = Client(address, timeout=CONNECT_TIMEOUT)
+            except (OSError, TimeoutError) as exc:
+                raise SchedulerUnreachable(
+                    f"no Dask scheduler answers at {address}: {exc}"
+                ) from None
         try:
-            client = Client(address, timeout=CONNECT_TIMEOUT)
-        except (OSError, TimeoutError) as exc:
-            raise SchedulerUnreachable(f"no Dask scheduler answers at {address}: {exc}") from None
-    try:
-        futures = {}
-        for task in tasks:
-            future = client.submit(function, *task, pure=False)
-            futures[future.key] = (future, task)
-        for future in dask_completed([f for f, _ in futures.values()]):
-            record(futures[future.key][1], future.result())
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
+            futures = {}
+            for task in tasks:
+                future = client.submit(function, *task, pure=False)
+                futures[future.key] = (future, task)
+            for future in dask_completed([f for f, _ in futures.values()]):
+                record(futures[future.key][1], future.result())
+        finally:
+            client.close()
+            if cluster is not None:
+                cluster.close()
 
 
 def run_unit(index: int, function: Callable, args: tuple) -> Any:
