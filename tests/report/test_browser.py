@@ -95,9 +95,13 @@ def run_browser(browser: str, profile: Path, *args: str) -> str:
     return done.stdout
 
 
-def probe_page(targets: list[str], width: int = 1400) -> str:
-    """A page that frames ``targets`` and writes their measured layout into its own DOM."""
-    frames = "".join(f'<iframe src="{t}" width="{width}" height="1000"></iframe>' for t in targets)
+def probe_page(targets: dict[str, tuple[str, int]]) -> str:
+    """A page that frames each target (name: (page, width in px)) and writes their measured
+    layout, by name, into its own DOM."""
+    frames = "".join(
+        f'<iframe data-name="{name}" src="{page}" width="{width}" height="1000"></iframe>'
+        for name, (page, width) in targets.items()
+    )
     return f"""<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>
 {frames}<pre id="probe">pending</pre>
 <script>
@@ -128,6 +132,7 @@ function describe(doc) {{
       over: box(m.children[1]), over_text: m.children[1].textContent,
     }})),
     summary: box(doc.querySelector("#summary")),
+    summaryLinks: Array.from(doc.querySelectorAll("#summary a")).map((a) => a.getAttribute("href")),
     summaryScroll: doc.querySelector("#summary") ? {{
       scrollWidth: doc.querySelector("#summary").parentElement.scrollWidth,
       clientWidth: doc.querySelector("#summary").parentElement.clientWidth,
@@ -140,7 +145,7 @@ function describe(doc) {{
 window.addEventListener("load", () => {{
   const pages = {{}};
   for (const frame of document.querySelectorAll("iframe")) {{
-    pages[frame.getAttribute("src")] = describe(frame.contentDocument);
+    pages[frame.dataset.name] = describe(frame.contentDocument);
   }}
   document.getElementById("probe").textContent = JSON.stringify(pages);
 }});
@@ -149,9 +154,15 @@ window.addEventListener("load", () => {{
 
 @pytest.fixture(scope="module")
 def measured(browser: str, report: Path, profile: Path) -> dict:
-    """Measured layout of the index and of one lemma page, from one browser launch."""
+    """Measured layout of the index (1400 and 1280 px wide) and of two lemma pages, from one
+    browser launch (each launch costs 1-2 CPU-s)."""
     probe = report.parent / "probe.html"
-    pages = ["index.html", "lemma-C.16.html", "lemma-B.2.html"]
+    pages = {
+        "index.html": ("index.html", 1400),
+        "index.html@1280": ("index.html", 1280),
+        "lemma-C.16.html": ("lemma-C.16.html", 1400),
+        "lemma-B.2.html": ("lemma-B.2.html", 1400),
+    }
     probe.write_text(probe_page(pages), encoding="utf-8")
     dom = run_browser(
         browser,
@@ -190,11 +201,12 @@ def colours_present(shot: Path) -> set[str]:
     return found
 
 
-def test_dump_dom_of_index_has_graph_and_table(browser: str, report: Path, profile: Path) -> None:
-    dom = run_browser(browser, profile, "--dump-dom", report.as_uri())
-    assert '<svg id="blueprint"' in dom
-    assert 'data-id="C.16"' in dom and 'data-id="Thm.1.8"' in dom
-    assert 'id="summary"' in dom and 'href="lemma-C.16.html"' in dom
+def test_index_has_graph_and_table(measured: dict) -> None:
+    layout = measured["index.html"]
+    assert layout["svg"] is not None
+    ids = {n["id"] for n in layout["nodes"]}
+    assert {"C.16", "Thm.1.8"} <= ids
+    assert layout["summary"] is not None and "lemma-C.16.html" in layout["summaryLinks"]
 
 
 def test_graph_is_laid_out_and_screenshot_shows_verdicts(
@@ -256,22 +268,10 @@ def test_b2_fractions_stack_and_bars_show(measured: dict) -> None:
         assert bar["over"]["y"] < bar["base"]["y"] + 0.5 * bar["base"]["height"], bar
 
 
-def test_summary_table_fits_1280_pixels(browser: str, report: Path, profile: Path) -> None:
+def test_summary_table_fits_1280_pixels(measured: dict) -> None:
     """At a 1280 px wide window the summary table needs no horizontal scrolling."""
-    probe = report.parent / "probe-1280.html"
-    probe.write_text(probe_page(["index.html"], width=1280), encoding="utf-8")
-    dom = run_browser(
-        browser,
-        profile,
-        "--allow-file-access-from-files",
-        "--window-size=1300,1000",
-        "--dump-dom",
-        probe.as_uri(),
-    )
-    probe.unlink()
-    match = re.search(r'<pre id="probe">(.*?)</pre>', dom, re.DOTALL)
-    assert match, dom[-2000:]
-    layout = json.loads(html.unescape(match.group(1)))["index.html"]
+    layout = measured["index.html@1280"]
+    assert layout["viewport"] <= 1280, layout["viewport"]
     scroll = layout["summaryScroll"]
     assert scroll["scrollWidth"] <= scroll["clientWidth"], scroll
     assert layout["summary"]["x"] + layout["summary"]["width"] <= layout["viewport"], layout
