@@ -97,6 +97,15 @@ def main_job_records(main_job_results) -> dict[str, dict]:
     return {lemma["id"]: lemma for lemma in json.loads(results.read_text())["lemmas"]}
 
 
+@pytest.fixture(scope="session")
+def main_job_memos(main_job_results) -> None:
+    """For a test that evaluates a main-job lemma again at other constants or with a mutant:
+    it runs after the main job, in the main job's process (the main-job group below), where the
+    exact-key memos of that lemma's examples (the laws' cell tables, the instance networks) are
+    already built, so it pays for what differs only. The memos return the same enclosures
+    whether built then or now."""
+
+
 # Tests measured above ~5 s on 2 cores, the CLI subprocess tests and the browser tests (a run of
 # several lemmas, a CLI subprocess, headless Chromium, an arena,
 # a cluster): `-m "not slow"` leaves them out of the quick loop; the
