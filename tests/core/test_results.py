@@ -239,3 +239,45 @@ def test_endpoints_too_large_to_expand_fall_back_to_safe_infinite_bounds() -> No
     pattern = results.schema("results")["$defs"]["decimal"]["pattern"]
     for text in (side["lo_str"], side["hi_str"], side["mid_str"]):
         assert re.match(pattern, text), text
+
+
+def _corruptions(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """The document, and copies with one field made wrong in each part of the schema that a
+    reference reaches (a side, a decimal, a verdict, a record, a constant, the meta)."""
+    lemma = doc["lemmas"][0]
+    part = lemma["records"][0]["parts"][0]
+    edits = [
+        lambda d: None,
+        lambda d: d["lemmas"][0]["records"][0]["parts"][0]["lhs"].update(mid="x"),
+        lambda d: d["lemmas"][0]["records"][0]["parts"][0]["lhs"].update(lo_str="1e"),
+        lambda d: d["lemmas"][0]["records"][0]["parts"][0].update(verdict="fine"),
+        lambda d: d["lemmas"][0]["records"][0].pop("params"),
+        lambda d: d["lemmas"][0].update(verdict=3),
+        lambda d: d["lemmas"][0].pop("records"),
+        lambda d: d["lemmas"][0]["constants"].update(bad=1),
+        lambda d: d["meta"].update(seed="zero"),
+        lambda d: d.update(lemmas="none"),
+    ]
+    assert part["lhs"]["mid"] is not None
+    out = []
+    for edit in edits:
+        copied = copy.deepcopy(doc)
+        edit(copied)
+        out.append(copied)
+    return out
+
+
+@pytest.mark.parametrize("kind", ["results", "baseline"])
+def test_inlined_schema_decides_as_the_referenced_one(small_run: dict[str, Any], kind) -> None:
+    """results.validate checks against the schema with its $refs inlined (for speed): on valid
+    and broken documents it finds the same errors, at the same paths, as the shipped schema."""
+    doc = small_run if kind == "results" else results.baseline_form(small_run)
+    plain = validator(kind)
+    inlined = results._validator(kind)
+    used = {k: v for k, v in results._inlined(kind).items() if k != "$defs"}
+    assert "$ref" not in json.dumps(used)  # no reference left to look up
+    for variant in _corruptions(small_run) if kind == "results" else [doc]:
+        expected = sorted(e.json_path for e in plain.iter_errors(variant))
+        assert sorted(e.json_path for e in inlined.iter_errors(variant)) == expected
+        assert plain.is_valid(variant) == (not expected)
+    assert sum(not plain.is_valid(v) for v in _corruptions(small_run)) >= 8
