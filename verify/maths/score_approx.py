@@ -591,11 +591,49 @@ def _cell_data(law: _Smoothed, lo: Fraction, hi: Fraction, h: Fraction) -> CellD
     v = to_arb(law.variance)
     means, derivs, cdf = [], [], []
     v2, inv_v = v * v, 1 / v  # loop invariants (the same balls each time)
+    # law.posterior_moments(u) and law.lower_tail_mass(u) written out (a hot path): the same
+    # arb operations in the same order, the per-law parts looked up once; normal_upper_tail's
+    # sqrt 2 formed once (the same ball at this precision).
+    atoms, bases, kernel_v, slopes, float_atoms = law._kernel()
+    _, weights, _, _, sd = law.arbs()
+    frame = law._posterior_frame
+    root_two = arb(2).sqrt()
+    zero = arb(0)
     for u in node_arbs:
-        m, var = law.posterior_moments(u)
-        means.append(m)
-        derivs.append(var / v2 - inv_v)
-        cdf.append(law.lower_tail_mass(u))
+        centre = arb(u.mid())
+        shifted, offsets = frame(centre, atoms, bases, kernel_v, slopes, float_atoms)
+        if u.rad() == 0:
+            e = []
+            for t in shifted:
+                y = t.exp()  # _exp_positive(t)
+                e.append(y if y > 0 else exp_range(t))
+        else:
+            rho = u - centre
+            e = []
+            for t, dv in zip(shifted, offsets, strict=True):
+                t = t + rho * dv
+                e.append(t.lower().exp().lower().union(t.upper().exp().upper()))
+        total = zero
+        for ej in e:
+            total = total + ej
+        mids = [float(ej.mid()) for ej in e]
+        mean_centre = arb(sum(m * a for m, a in zip(mids, float_atoms, strict=True)) / sum(mids))
+        first = zero
+        second = zero
+        for ej, aa in zip(e, atoms, strict=True):
+            d = aa - mean_centre
+            ed = ej * d
+            first += ed
+            second += ed * d
+        first = first / total
+        second = second / total
+        var = second - first * first
+        means.append(mean_centre + first)
+        derivs.append(var.nonnegative_part() / v2 - inv_v)
+        mass = zero
+        for w, a in zip(weights, atoms, strict=True):
+            mass = mass + w * (((a - u) / sd / root_two).erfc() / 2)
+        cdf.append(mass)
     return CellData(law, nodes, means, derivs, cdf, flint.ctx.prec)
 
 
@@ -1232,8 +1270,22 @@ def pwl_error(
     ``value_bound``. Core cells of width grid_step/M; beyond the core
     :math:`(f - s)^2 \le 2B^2 + 2 s^2` with the tail bound of ``_tail_score_square``."""
     law = smoothed(mixture, sigma)
-    if any((t - grid_anchor) / grid_step % 1 != 0 for t in f.breakpoints):
-        raise ValueError("pwl_error needs every breakpoint of f on the grid")
+    # The grid index (t - anchor) / step of each breakpoint, in integers: with t = p/q,
+    # anchor = A/B, step = S/T it is (p B - A q) T / (q B S), an integer iff the division is
+    # exact (the same test and the same integers as the Fraction expressions, without one
+    # Fraction per breakpoint and operation).
+    grid_anchor, grid_step = Fraction(grid_anchor), Fraction(grid_step)
+    anchor_num, anchor_den = grid_anchor.numerator, grid_anchor.denominator
+    step_num, step_den = grid_step.numerator, grid_step.denominator
+    grid_indices = []
+    for t in f.breakpoints:
+        p, q = t.numerator, t.denominator
+        index, rest = divmod(
+            (p * anchor_den - anchor_num * q) * step_den, q * anchor_den * step_num
+        )
+        if rest:
+            raise ValueError("pwl_error needs every breakpoint of f on the grid")
+        grid_indices.append(index)
     # The core must start on the grid: piecewise_linear_error takes blocks of ``subcells``
     # cells from the first node as the grid intervals on which f is linear.
     lo, hi = law.core(grid_step, grid_anchor)
@@ -1243,17 +1295,26 @@ def pwl_error(
     # exactly f(t_i) + a (k - k_i) grid_step on the piece of slope a that holds x, with t_i its
     # left end (t_1 on the first piece): the same rational as f(x), from integers and one
     # Fraction per piece instead of rational grid points, comparisons and a search among them.
-    offsets = [(t - first) / grid_step for t in f.breakpoints]
-    if any(q.denominator != 1 for q in offsets):
-        raise ValueError("the core must start on the grid of the breakpoints")
-    knots = [q.numerator for q in offsets]
+    # (t_i - first) / step = k_i - k_first, k_first = (first - anchor) / step: an integer
+    # whenever the breakpoints' indices are (the core starts on the grid).
+    if grid_indices:
+        first_index = (first - grid_anchor) / grid_step
+        if first_index.denominator != 1:
+            raise ValueError("the core must start on the grid of the breakpoints")
+        knots = [k - first_index.numerator for k in grid_indices]
+    else:
+        knots = []
     at_knots = f.values_at_breakpoints()
-    rises = [a * grid_step for a in f.slopes]  # f's change per grid step on each piece
 
-    # f(t_i) = p_i / q_i and the rise r / s in integers: f(x) = (p_i s + r (k - k_i) q_i) / (q_i s),
-    # reduced, is the very Fraction (so the very enclosure) of the Fraction expression.
+    # f(t_i) = p_i / q_i and the rise r / s = a grid_step (f's change per grid step on each
+    # piece), reduced, in integers: f(x) = (p_i s + r (k - k_i) q_i) / (q_i s), reduced, is the
+    # very Fraction (so the very enclosure) of the Fraction expression.
     at_pairs = [(y.numerator, y.denominator) for y in at_knots]
-    rise_pairs = [(r.numerator, r.denominator) for r in rises]
+    rise_pairs = []
+    for a in f.slopes:
+        rise_num, rise_den = a.numerator * step_num, a.denominator * step_den
+        common = math.gcd(rise_num, rise_den)
+        rise_pairs.append((rise_num // common, rise_den // common))
 
     def value(k: int) -> arb:
         piece = bisect_right(knots, k)
