@@ -601,13 +601,18 @@ def _cell_data(law: _Smoothed, lo: Fraction, hi: Fraction, h: Fraction) -> CellD
     zero = arb(0)
     for u in node_arbs:
         centre = arb(u.mid())
-        shifted, offsets = frame(centre, atoms, bases, kernel_v, slopes, float_atoms)
         if u.rad() == 0:
+            # A point: only the frame's logit_j - top is used, formed as _posterior_frame
+            # forms it (the offsets and the float mean they need are for balls only).
+            logits = [b + centre * k for b, k in zip(bases, slopes, strict=True)]
+            top = max(logits, key=lambda t: float(t.mid()))
             e = []
-            for t in shifted:
+            for t in logits:
+                t = t - top
                 y = t.exp()  # _exp_positive(t)
                 e.append(y if y > 0 else exp_range(t))
         else:
+            shifted, offsets = frame(centre, atoms, bases, kernel_v, slopes, float_atoms)
             rho = u - centre
             e = []
             for t, dv in zip(shifted, offsets, strict=True):
@@ -884,6 +889,10 @@ def piecewise_linear_error(
     slopes: dict[int, arb] = {}
     score_mid, derivative_mid, second_mid = data.score_mid, data.derivative_mid, data.second_mid
     third_on, density_on = data.third_on, data.density_on
+    # quadratic_error_integral(alpha, beta, kappa, third_on[i], half, density_on[i]) written
+    # out below (a hot path): the same operations in the same order.
+    two_r, two_r3_by_3, two_r5_by_5, root_r7_by_126 = _half_width_constants(half)
+    zero = arb(0)
     for i in range(n):
         k = i // grid_step
         left = value(k)
@@ -894,7 +903,19 @@ def piecewise_linear_error(
         alpha = f_centre - score_mid[i]
         beta = slope - derivative_mid[i]
         kappa = -second_mid[i] / 2
-        total += quadratic_error_integral(alpha, beta, kappa, third_on[i], half, density_on[i])
+        main = two_r * alpha * alpha + two_r3_by_3 * (beta * beta + 2 * alpha * kappa)
+        main += two_r5_by_5 * kappa * kappa
+        main_lo = main.lower() if main.lower() > 0 else zero
+        root_lo, root_hi = main_lo.sqrt(), main.upper().sqrt()
+        rest = third_on[i].abs_upper() * root_r7_by_126
+        hi = (root_hi + rest) * (root_hi + rest)
+        lo_root = root_lo - rest
+        lo = lo_root * lo_root if lo_root > 0 else zero
+        density = density_on[i]
+        dens_lo = density.lower() if density.lower() > 0 else zero
+        product_lo, product_hi = (lo * dens_lo).lower(), (hi * density.upper()).upper()
+        # ball(product_lo, product_hi) on arbs: the same operations, without the conversions.
+        total += (product_lo + product_hi) / 2 + _UNIT_BALL * ((product_hi - product_lo) / 2)
     return total
 
 
