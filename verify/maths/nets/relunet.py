@@ -15,6 +15,7 @@ of n terms plus the bias, in any summation order, FMA or not), and ReLU is 1-Lip
 
 from __future__ import annotations
 
+import functools
 import math
 import operator
 from collections.abc import Sequence
@@ -113,6 +114,9 @@ def _reduced(nums: list[int], den: int) -> tuple[list[int], int]:
 
 def _common_denominator(values: Sequence[Fraction | int]) -> tuple[list[int], int]:
     """(n, d) with values[i] == n[i] / d exactly, d the lcm of the denominators."""
+    if len(values) == 1:  # a one-entry row (a C.9 network's first layer): n / d itself
+        value = values[0] if type(values[0]) is Fraction else Fraction(values[0])
+        return [value.numerator], value.denominator
     fractions = [v if type(v) is Fraction else Fraction(v) for v in values]
     d = math.lcm(*(v.denominator for v in fractions)) if fractions else 1
     return [v.numerator * (d // v.denominator) for v in fractions], d
@@ -286,6 +290,16 @@ def gamma(k: int) -> Fraction:
     return k * UNIT_ROUNDOFF / (1 - k * UNIT_ROUNDOFF)
 
 
+@functools.lru_cache(maxsize=256)
+def _rounding_coefficient(in_dim: int) -> tuple[int, int]:
+    """u + gamma_{n+1} (1 + u) of a layer with n = ``in_dim`` inputs, as (numerator,
+    denominator) in lowest terms: |W_fl| <= (1 + u)|W| and |b_fl| <= (1 + u)|b|, so the
+    rounding term u (weighted + |b|) + gamma (1 + u) (weighted + |b|) is this coefficient times
+    (weighted + |b|). A pure function of n (every evaluation point of a network shares it)."""
+    coefficient = UNIT_ROUNDOFF + gamma(in_dim + 1) * (1 + UNIT_ROUNDOFF)
+    return coefficient.numerator, coefficient.denominator
+
+
 def float_error_bound(net: ReluNet, x: Sequence[float]) -> list[Fraction]:
     """Rigorous componentwise bound of |float64 evaluation of ``net`` at x - exact value at x.
 
@@ -298,11 +312,7 @@ def float_error_bound(net: ReluNet, x: Sequence[float]) -> list[Fraction]:
     err, err_den = [0] * len(nums), 1
     last = len(net.layers) - 1
     for index, layer in enumerate(net.layers):
-        g = gamma(layer.in_dim + 1)
-        # |W_fl| <= (1 + u)|W| and |b_fl| <= (1 + u)|b|: the rounding term is
-        # u (weighted + |b|) + gamma (1 + u) (weighted + |b|) = coefficient (weighted + |b|).
-        coefficient = UNIT_ROUNDOFF + g * (1 + UNIT_ROUNDOFF)
-        cn, cd = coefficient.numerator, coefficient.denominator
+        cn, cd = _rounding_coefficient(layer.in_dim)
         magnitude = [abs(n) * err_den + e * den for n, e in zip(nums, err, strict=True)]
         magnitude_den = den * err_den
         weights, bias, denominator = layer.abs_integer_form
