@@ -238,3 +238,11 @@ def test_cell_data_loops_are_the_reference_functions(law, h: Fraction) -> None:
         assert _same_ball(data.second_on[i], k3_on / (v * v * v))
         assert _same_ball(data.third_on[i], k4_on / ((v * v) * (v * v)))
         assert _same_ball(data.density_on[i], law.density(cell))
+
+
+def test_derivatives_on_is_derivative_on_per_cell() -> None:
+    data = cell_data(MIXTURE, F(-4), F(6), F(1, 7))
+    every = data.derivatives_on()
+    assert len(every) == data.cells
+    for i in range(data.cells):
+        assert _same_ball(every[i], data.derivative_on(i))

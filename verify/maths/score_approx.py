@@ -553,6 +553,21 @@ class CellData:
         )
         return first.intersection(second)
 
+    def derivatives_on(self) -> list[arb]:
+        """``[derivative_on(i) for i in range(cells)]``, the half-width balls formed once: the
+        same operations on the same balls."""
+        r = to_arb(self.h / 2)
+        around = ball(-r, r)
+        around_sq = ball(-r * r / 2, r * r / 2)
+        derivative_mid, second_mid = self.derivative_mid, self.second_mid
+        second_on, third_on = self.second_on, self.third_on
+        out = []
+        for i in range(self.cells):
+            first = derivative_mid[i] + second_on[i] * around
+            second = derivative_mid[i] + second_mid[i] * around + third_on[i] * around_sq
+            out.append(first.intersection(second))
+        return out
+
 
 # C.1-C.5, C.11 and C.12 build the same lattices for the same laws (the fixed examples and
 # search draws overlap): ``cell_data`` keeps the last ones, keyed on exact values (the law's
@@ -835,14 +850,6 @@ def sliding_max_upper(values: Sequence[arb], radius: int) -> list[arb]:
     return out
 
 
-def sliding_max_lower(values: Sequence[arb], start: int, stop: int) -> arb:
-    best = values[start].lower()
-    for v in values[start:stop]:
-        if v.lower() > best:
-            best = v.lower()
-    return best
-
-
 # ---------------------------------------------------------------------------------------------
 # C.1: linear interpolation of the score on the grid eps Z
 # ---------------------------------------------------------------------------------------------
@@ -939,13 +946,19 @@ def interpolation_error(
     n = data.cells
     base = round(lo / eps)
     error = piecewise_linear_error(data, lambda k: law.score((base + k) * eps), m)
-    node_sq = [square_range(d) for d in data.derivative_at]
-    cell_sq_upper = sliding_max_upper([square_range(data.derivative_on(i)) for i in range(n)], m)
+    # The lower ends of the nodes' s'^2 (exact points) taken once: the window maxima below are
+    # sliding_max_lower's, the same points.
+    node_sq_lower = [square_range(d).lower() for d in data.derivative_at]
+    cell_sq_upper = sliding_max_upper([square_range(d) for d in data.derivatives_on()], m)
     window_lo = arb(0)
     window_hi = arb(0)
     for i in range(n):
         mass = data.mass(i)
-        lower_sup = sliding_max_lower(node_sq, max(0, i + 1 - m), min(n, i + m) + 1)
+        start = max(0, i + 1 - m)
+        lower_sup = node_sq_lower[start]
+        for w in node_sq_lower[start : min(n, i + m) + 1]:
+            if w > lower_sup:
+                lower_sup = w
         window_lo += mass.lower() * lower_sup
         window_hi += mass.upper() * cell_sq_upper[i]
     sup_sq = _ipow(law.derivative_bound(), 2)
