@@ -246,3 +246,11 @@ def test_derivatives_on_is_derivative_on_per_cell() -> None:
     assert len(every) == data.cells
     for i in range(data.cells):
         assert _same_ball(every[i], data.derivative_on(i))
+
+
+def test_scores_on_is_score_on_per_cell() -> None:
+    data = cell_data(LAW, F(-8), F(9), F(1, 6))
+    every = data.scores_on()
+    assert len(every) == data.cells
+    for i in range(data.cells):
+        assert _same_ball(every[i], data.score_on(i))

@@ -541,6 +541,19 @@ class CellData:
         hi = (self.mean_at[i + 1] - to_arb(self.nodes[i])) / v
         return ball(lo.lower(), hi.upper())
 
+    def scores_on(self) -> list[arb]:
+        """``[score_on(i) for i in range(cells)]`` with v and each node's ball formed once: the
+        same operations on the same balls."""
+        v = to_arb(self.law.variance)
+        node_arbs = [to_arb(u) for u in self.nodes]
+        mean_at = self.mean_at
+        out = []
+        for i in range(self.cells):
+            lo = (mean_at[i] - node_arbs[i + 1]) / v
+            hi = (mean_at[i + 1] - node_arbs[i]) / v
+            out.append(ball(lo.lower(), hi.upper()))
+        return out
+
     def derivative_on(self, i: int) -> arb:
         """s' on cell i: the mean-value form s'(c) + s''(cell) [-r, r] intersected with the
         second-order form s'(c) + s''(c) [-r, r] + s^(3)(cell) [-r^2/2, r^2/2]."""
@@ -1013,10 +1026,11 @@ def far_from_mean(
     sq = arb(0)
     worst = arb(0)
     cap_a = to_arb(cap)
+    scores = data.scores_on()
     for i in range(data.cells):
         if mu - t < data.nodes[i + 1] and data.nodes[i] < mu + t:
             continue
-        score = data.score_on(i)
+        score = scores[i]
         mass = data.mass(i)
         sq += square_range(score) * mass
         root = ball(score.abs_lower(), score.abs_upper())
@@ -1055,39 +1069,41 @@ def large_score(
     v = to_arb(law.variance)
     lev = to_arb(level)
     node_abs = [abs((data.mean_at[j] - to_arb(data.nodes[j])) / v) for j in range(n + 1)]
-    cell_score = [data.score_on(i) for i in range(n)]
+    cell_score = data.scores_on()
     cell_abs_upper = [s.abs_upper() for s in cell_score]
     cell_abs_lower = [s.abs_lower() for s in cell_score]
+    # Upper bounds: an undecided comparison (lev is a ball when L is not dyadic) counts as
+    # "possibly true"; lower bounds (``node_certain``, ``bottom`` below) need it decided. Each
+    # comparison is made once per node or cell; the windows below take ``any`` over them.
+    node_certain = [a.lower() >= lev for a in node_abs]
+    cell_possible = [possibly_ge(u, lev) for u in cell_abs_upper]
     prob_lo, prob_hi = arb(0), arb(0)
     sq_lo, sq_hi = arb(0), arb(0)
     exc_lo, exc_hi = arb(0), arb(0)
     lev_lo, lev_hi = arb(0), arb(0)
+    zero = arb(0)
     for i in range(n):
         mass = data.mass(i)
         sq = square_range(cell_score[i])
-        certain = any(
-            node_abs[j].lower() >= lev for j in range(max(0, i + 1 - m), min(n, i + m) + 1)
-        )
-        near = cell_abs_upper[max(0, i - m) : i + m + 1]
-        # Upper bounds: an undecided comparison (lev is a ball when L is not dyadic) counts as
-        # "possibly true"; lower bounds (``certain`` above, ``bottom`` below) need it decided.
-        possible = any(possibly_ge(u, lev) for u in near) or i < m or i >= n - m
+        mass_sq = mass * sq
+        certain = any(node_certain[max(0, i + 1 - m) : min(n, i + m) + 1])
+        possible = any(cell_possible[max(0, i - m) : i + m + 1]) or i < m or i >= n - m
         if certain:
             prob_lo += mass.lower()
-            sq_lo += (mass * sq).lower()
+            sq_lo += mass_sq.lower()
         if possible:
             prob_hi += mass.upper()
-            sq_hi += (mass * sq).upper()
+            sq_hi += mass_sq.upper()
         # (|s| - L)_+ on the cell, from the range of |s|.
         top = cell_abs_upper[i] - lev
         bottom = cell_abs_lower[i] - lev
-        if possibly_ge(top, arb(0)):
+        if possibly_ge(top, zero):
             top_up = top.upper()  # (|s| - L)_+ <= max(top, 0) <= top.upper()
             exc_hi += (mass * top_up * top_up).upper()
-            lev_hi += (mass * sq).upper()
+            lev_hi += mass_sq.upper()
         if bottom > 0:
             exc_lo += (mass * bottom * bottom).lower()
-            lev_lo += (mass * sq).lower()
+            lev_lo += mass_sq.lower()
     lo, hi = data.nodes[0], data.nodes[-1]
     tail_mass = (law.lower_tail_mass(lo) + law.upper_tail_mass(hi)).upper()
     tail_sq = _tail_score_square(law, lo, hi).upper()
