@@ -77,3 +77,22 @@ def test_wrong_input_length_is_rejected():
         net([Fraction(1)])
     with pytest.raises(ValueError):
         float_error_bound(net, [1.0])
+
+
+@settings(max_examples=60, deadline=None)
+@given(nets_and_inputs())
+def test_parameter_count_and_largest_parameter_are_the_fraction_forms(case) -> None:
+    # Both read the integer rows (and compare the largest entry by cross-multiplying): the
+    # same numbers as counting and maximising the Fraction parameters themselves.
+    net, _ = case
+    parameters = net.parameters()
+    assert net.parameter_count() == sum(1 for p in parameters if p != 0)
+    largest = net.max_abs_parameter()
+    assert largest == max([Fraction(0), *(abs(p) for p in parameters)])
+    assert type(largest) is Fraction
+
+
+def test_largest_parameter_of_a_zero_network_is_zero() -> None:
+    net = ReluNet((Affine([[0, 0]], [0]),))
+    assert net.max_abs_parameter() == 0
+    assert net.parameter_count() == 0

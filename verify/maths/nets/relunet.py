@@ -184,17 +184,21 @@ class ReluNet:
         """The largest |weight| or |bias| (0 for a network without parameters)."""
         # Per row, the largest |numerator| over the row's common denominator: one Fraction per
         # row instead of one abs and one comparison of Fractions per weight.
-        best = Fraction(0)
+        # The running maximum as an integer pair (p, q), q > 0, compared by cross-multiplying:
+        # the same largest rational, without a Fraction and a Fraction comparison per row and
+        # per bias.
+        best_num, best_den = 0, 1
         for layer in self.layers:
             for numerators, denominator in layer.integer_rows:
                 if numerators:
-                    top = Fraction(max(map(abs, numerators)), denominator)
-                    if top > best:
-                        best = top
+                    top = max(map(abs, numerators))
+                    if top * best_den > best_num * denominator:
+                        best_num, best_den = top, denominator
             for b in layer.bias:
-                if abs(b) > best:
-                    best = abs(b)
-        return best
+                top, denominator = abs(b.numerator), b.denominator
+                if top * best_den > best_num * denominator:
+                    best_num, best_den = top, denominator
+        return Fraction(best_num, best_den)
 
     def to_torch(self, dtype=None):
         """The same network as a ``torch.nn.Sequential`` (weights rounded to ``dtype``)."""
