@@ -9,7 +9,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from verify.maths.nets.relunet import UNIT_ROUNDOFF, Affine, ReluNet, float_error_bound, gamma
+from verify.maths.nets.relunet import (
+    UNIT_ROUNDOFF,
+    Affine,
+    ReluNet,
+    float_error_bound,
+    float_error_bound_and_value,
+    gamma,
+)
 
 FRACTIONS = st.builds(
     Fraction, st.integers(-60, 60), st.sampled_from([1, 2, 3, 7, 8, 64, 1000, 2**30])
@@ -69,6 +76,7 @@ def test_integer_evaluation_is_the_fraction_evaluation(case):
     exact = [Fraction(v) for v in x]
     assert net(exact) == _reference_call(net, exact)
     assert float_error_bound(net, x) == _reference_error(net, x)
+    assert float_error_bound_and_value(net, x) == (_reference_error(net, x), net(exact))
 
 
 def test_wrong_input_length_is_rejected():

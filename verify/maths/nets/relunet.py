@@ -309,6 +309,14 @@ def float_error_bound(net: ReluNet, x: Sequence[float]) -> list[Fraction]:
 
     ``x`` are floats, taken exactly (the exact network is evaluated at the same floats).
     """
+    return float_error_bound_and_value(net, x)[0]
+
+
+def float_error_bound_and_value(
+    net: ReluNet, x: Sequence[float]
+) -> tuple[list[Fraction], list[Fraction]]:
+    """(``float_error_bound(net, x)``, ``net(x)``): the bound propagates the exact value layer by
+    layer (the same integers as ``ReluNet.__call__``), so both come from one pass."""
     # Exact in integers: the value x = nums / den, the error bound e = err / err_den and the
     # magnitude |x| + e >= |z_hat| over one positive denominator each (the same rationals as
     # the Fraction arithmetic of the bound; every vector reduced by its common factor).
@@ -335,4 +343,4 @@ def float_error_bound(net: ReluNet, x: Sequence[float]) -> list[Fraction]:
         if index < last:
             nums = [n if n > 0 else 0 for n in nums]
         nums, den = _reduced(nums, den)
-    return [Fraction(e, err_den) for e in err]
+    return [Fraction(e, err_den) for e in err], [Fraction(n, den) for n in nums]
