@@ -143,11 +143,17 @@ def _check_c15(params: dict[str, Any], constants: dict[str, Fraction]) -> list[P
     unit = to_arb(lower(unit_enclosure))
     caps = [Fraction(float((to_arb(constants["C15"]) * unit).mid())) * k for k in LEVELS]
 
+    # The runner asks again for the same samples at the refutation level: the draws and the
+    # network's errors on them are a pure function of (samples, seed), so each is formed once.
+    draws: dict[bool, tuple] = {}
+
     def interval(alpha: float, fresh: bool):
-        samples, seed = int(params["samples"]), int(params.get("seed", 0))
-        if fresh:
-            samples, seed = 4 * samples, seed + FRESH_SEED_OFFSET
-        err, inside, comb_square = sampled_error_terms(net, samples, seed)
+        if fresh not in draws:
+            samples, seed = int(params["samples"]), int(params.get("seed", 0))
+            if fresh:
+                samples, seed = 4 * samples, seed + FRESH_SEED_OFFSET
+            draws[fresh] = sampled_error_terms(net, samples, seed)
+        err, inside, comb_square = draws[fresh]
         lo = nonnegative_mean_lower(err.tolist(), caps, alpha)
         hi, terms = error_upper_bound(net, err, inside, comb_square, alpha)
         upper_terms.update(terms)

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from tests.containment._profile import budget
 from verify.core.numbers import contains, precision, to_arb
 from verify.maths.laws import FiniteMixture
-from verify.maths.score_approx import posterior_cumulants, smoothed
+from verify.maths.score_approx import cell_data, posterior_cumulants, smoothed
 
 PRECISIONS = st.sampled_from([53, 64, 128])
 
@@ -91,3 +91,52 @@ def test_cell_cumulants_and_density(case, width, bits):
             for k, (enclosure, value) in enumerate(zip(enclosures, exact, strict=True)):
                 assert contains(enclosure, value), (k, law, t, bits, enclosure, value)
             assert contains(density, _exact_density(law, point)), (law, t, bits)
+
+
+@budget(20)
+@given(
+    case=laws(),
+    h=st.sampled_from([Fraction(1, 16), Fraction(1, 7)]),
+    bits=PRECISIONS,
+)
+def test_cell_data_loops(case, h, bits):
+    # cell_data writes the posterior moments, the CDF, the cumulants and the density out in its
+    # loops (point nodes when h is dyadic, balls when h = 1/7): every entry still contains the
+    # 60-digit values (at the node, the cell centre, and points across the cell).
+    law, x = case
+    lo = x - 3 * h * law.sigma
+    step = h * law.sigma
+    with precision(bits):
+        data = cell_data(law, lo, lo + 6 * step, step)
+        v = law.variance
+        with mpmath.workdps(60):
+            vm = mpmath.mpf(v.numerator) / v.denominator
+            sd = mpmath.sqrt(vm)
+            for i in range(data.cells + 1):
+                u = data.nodes[i]
+                um = mpmath.mpf(u.numerator) / u.denominator
+                exact = _exact_cumulants(law, um)
+                assert contains(data.mean_at[i], exact[0]), (law, u, bits)
+                assert contains(data.derivative_at[i], exact[1] / vm**2 - 1 / vm), (law, u)
+                cdf = mpmath.fsum(
+                    mpmath.mpf(w.numerator) / w.denominator * mpmath.ncdf((um - am) / sd)
+                    for w, am in (
+                        (w, mpmath.mpf(a.numerator) / a.denominator)
+                        for w, a in zip(law.weights, law.atoms, strict=True)
+                    )
+                )
+                assert contains(data.cdf_at[i], cdf), (law, u, bits)
+            for i in range(data.cells):
+                c = data.centre(i)
+                cm = mpmath.mpf(c.numerator) / c.denominator
+                exact = _exact_cumulants(law, cm)
+                assert contains(data.score_mid[i], (exact[0] - cm) / vm), (law, c, bits)
+                assert contains(data.derivative_mid[i], exact[1] / vm**2 - 1 / vm)
+                assert contains(data.second_mid[i], exact[2] / vm**3)
+                for part in range(5):
+                    t = data.nodes[i] + (data.nodes[i + 1] - data.nodes[i]) * Fraction(part, 4)
+                    tm = mpmath.mpf(t.numerator) / t.denominator
+                    exact = _exact_cumulants(law, tm)
+                    assert contains(data.second_on[i], exact[2] / vm**3), (law, t, bits)
+                    assert contains(data.third_on[i], exact[3] / vm**4), (law, t, bits)
+                    assert contains(data.density_on[i], _exact_density(law, tm)), (law, t)

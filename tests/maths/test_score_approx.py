@@ -205,3 +205,52 @@ def test_cell_data_integer_forms_are_the_fraction_forms() -> None:
         expected = (posterior_cumulants(MIXTURE, point, 3)[0] - point) / v
         assert data.score_mid[i].mid() == expected.mid()
         assert data.score_mid[i].rad() == expected.rad()
+
+
+def _same_ball(a: arb, b: arb) -> bool:
+    return a.mid() == b.mid() and a.rad() == b.rad()
+
+
+@pytest.mark.parametrize("law", [LAW, MIXTURE], ids=["atoms", "mixture"])
+@pytest.mark.parametrize("h", [F(1, 8), F(1, 7)], ids=["dyadic", "non-dyadic"])
+def test_cell_data_loops_are_the_reference_functions(law, h: Fraction) -> None:
+    # cell_data writes posterior_moments, lower_tail_mass, posterior_cumulants and density out
+    # in its loops (hot paths): the very balls of the reference functions, on point nodes
+    # (dyadic) and on nodes that are balls (h = 1/7).
+    lo = F(-3) - 5 * h
+    data = cell_data(law, lo, lo + 60 * h, h)
+    v = arb(law.variance.numerator) / arb(law.variance.denominator)
+    for i in (0, 1, 17, 59):
+        u = arb(data.nodes[i].numerator) / arb(data.nodes[i].denominator)
+        mean, var = law.posterior_moments(u)
+        assert _same_ball(data.mean_at[i], mean)
+        assert _same_ball(data.derivative_at[i], var / (v * v) - 1 / v)
+        assert _same_ball(data.cdf_at[i], law.lower_tail_mass(u))
+        nxt = arb(data.nodes[i + 1].numerator) / arb(data.nodes[i + 1].denominator)
+        cell = (u + nxt) / 2 + arb(0, 1) * ((nxt - u) / 2)
+        centre = data.centre(i)
+        point = arb(centre.numerator) / arb(centre.denominator)
+        m, k2, k3 = posterior_cumulants(law, point, 3)
+        _, _, k3_on, k4_on = posterior_cumulants(law, cell, 4)
+        assert _same_ball(data.score_mid[i], (m - point) / v)
+        assert _same_ball(data.derivative_mid[i], k2 / (v * v) - 1 / v)
+        assert _same_ball(data.second_mid[i], k3 / (v * v * v))
+        assert _same_ball(data.second_on[i], k3_on / (v * v * v))
+        assert _same_ball(data.third_on[i], k4_on / ((v * v) * (v * v)))
+        assert _same_ball(data.density_on[i], law.density(cell))
+
+
+def test_derivatives_on_is_derivative_on_per_cell() -> None:
+    data = cell_data(MIXTURE, F(-4), F(6), F(1, 7))
+    every = data.derivatives_on()
+    assert len(every) == data.cells
+    for i in range(data.cells):
+        assert _same_ball(every[i], data.derivative_on(i))
+
+
+def test_scores_on_is_score_on_per_cell() -> None:
+    data = cell_data(LAW, F(-8), F(9), F(1, 6))
+    every = data.scores_on()
+    assert len(every) == data.cells
+    for i in range(data.cells):
+        assert _same_ball(every[i], data.score_on(i))

@@ -541,6 +541,19 @@ class CellData:
         hi = (self.mean_at[i + 1] - to_arb(self.nodes[i])) / v
         return ball(lo.lower(), hi.upper())
 
+    def scores_on(self) -> list[arb]:
+        """``[score_on(i) for i in range(cells)]`` with v and each node's ball formed once: the
+        same operations on the same balls."""
+        v = to_arb(self.law.variance)
+        node_arbs = [to_arb(u) for u in self.nodes]
+        mean_at = self.mean_at
+        out = []
+        for i in range(self.cells):
+            lo = (mean_at[i] - node_arbs[i + 1]) / v
+            hi = (mean_at[i + 1] - node_arbs[i]) / v
+            out.append(ball(lo.lower(), hi.upper()))
+        return out
+
     def derivative_on(self, i: int) -> arb:
         """s' on cell i: the mean-value form s'(c) + s''(cell) [-r, r] intersected with the
         second-order form s'(c) + s''(c) [-r, r] + s^(3)(cell) [-r^2/2, r^2/2]."""
@@ -552,6 +565,21 @@ class CellData:
             + self.third_on[i] * ball(-r * r / 2, r * r / 2)
         )
         return first.intersection(second)
+
+    def derivatives_on(self) -> list[arb]:
+        """``[derivative_on(i) for i in range(cells)]``, the half-width balls formed once: the
+        same operations on the same balls."""
+        r = to_arb(self.h / 2)
+        around = ball(-r, r)
+        around_sq = ball(-r * r / 2, r * r / 2)
+        derivative_mid, second_mid = self.derivative_mid, self.second_mid
+        second_on, third_on = self.second_on, self.third_on
+        out = []
+        for i in range(self.cells):
+            first = derivative_mid[i] + second_on[i] * around
+            second = derivative_mid[i] + second_mid[i] * around + third_on[i] * around_sq
+            out.append(first.intersection(second))
+        return out
 
 
 # C.1-C.5, C.11 and C.12 build the same lattices for the same laws (the fixed examples and
@@ -591,42 +619,189 @@ def _cell_data(law: _Smoothed, lo: Fraction, hi: Fraction, h: Fraction) -> CellD
     v = to_arb(law.variance)
     means, derivs, cdf = [], [], []
     v2, inv_v = v * v, 1 / v  # loop invariants (the same balls each time)
+    # law.posterior_moments(u) and law.lower_tail_mass(u) written out (a hot path): the same
+    # arb operations in the same order, the per-law parts looked up once; normal_upper_tail's
+    # sqrt 2 formed once (the same ball at this precision).
+    atoms, bases, kernel_v, slopes, float_atoms = law._kernel()
+    _, weights, _, _, sd = law.arbs()
+    frame = law._posterior_frame
+    root_two = arb(2).sqrt()
+    zero = arb(0)
     for u in node_arbs:
-        m, var = law.posterior_moments(u)
-        means.append(m)
-        derivs.append(var / v2 - inv_v)
-        cdf.append(law.lower_tail_mass(u))
+        centre = arb(u.mid())
+        if u.rad() == 0:
+            # A point: only the frame's logit_j - top is used, formed as _posterior_frame
+            # forms it (the offsets and the float mean they need are for balls only).
+            logits = [b + centre * k for b, k in zip(bases, slopes, strict=True)]
+            top = max(logits, key=lambda t: float(t.mid()))
+            e = []
+            for t in logits:
+                t = t - top
+                y = t.exp()  # _exp_positive(t)
+                e.append(y if y > 0 else exp_range(t))
+        else:
+            shifted, offsets = frame(centre, atoms, bases, kernel_v, slopes, float_atoms)
+            rho = u - centre
+            e = []
+            for t, dv in zip(shifted, offsets, strict=True):
+                t = t + rho * dv
+                e.append(t.lower().exp().lower().union(t.upper().exp().upper()))
+        total = zero
+        for ej in e:
+            total = total + ej
+        mids = [float(ej.mid()) for ej in e]
+        mean_centre = arb(sum(m * a for m, a in zip(mids, float_atoms, strict=True)) / sum(mids))
+        first = zero
+        second = zero
+        for ej, aa in zip(e, atoms, strict=True):
+            d = aa - mean_centre
+            ed = ej * d
+            first += ed
+            second += ed * d
+        first = first / total
+        second = second / total
+        var = second - first * first
+        means.append(mean_centre + first)
+        derivs.append(var.nonnegative_part() / v2 - inv_v)
+        mass = zero
+        for w, a in zip(weights, atoms, strict=True):
+            mass = mass + w * (((a - u) / sd / root_two).erfc() / 2)
+        cdf.append(mass)
     return CellData(law, nodes, means, derivs, cdf, flint.ctx.prec)
 
 
 def _cell_taylor_data(law: _Smoothed, nodes: list[Fraction]) -> tuple[list[arb], ...]:
     """(score_mid, derivative_mid, second_mid, second_on, third_on, density_on) of the cells
-    between consecutive ``nodes``."""
+    between consecutive ``nodes``.
+
+    Per cell: ``posterior_cumulants(law, c, 3)`` at the centre c, ``posterior_cumulants(law,
+    cell, 4)`` and ``law.density(cell)`` on the cell, written out in one loop (the hot path of
+    C.1, C.4, C.11 and C.12): the same arb operations in the same order, so the same balls,
+    without the per-call lookups (the kernel, the frame, the a-priori bounds, the inner
+    functions); the cell's unused E[Y|cell] and kappa_2 are not formed."""
     node_arbs = [to_arb(u) for u in nodes]
     v = to_arb(law.variance)
     score_mid, deriv_mid, second_mid, second, third, dens = [], [], [], [], [], []
     v2 = v * v
     v3, v4, inv_v = v2 * v, v2 * v2, 1 / v  # loop invariants (the same balls each time)
+    atoms, bases, kernel_v, slopes, float_atoms = law._kernel()
+    bound2, bound3, bound4 = law.cumulant_bounds()
+    pairs = list(zip(atoms, float_atoms, strict=True))
+    _, weights, _, _, sd = law.arbs()
+    root_two_pi = _root_two_pi()
+    unit = _UNIT_BALL
+    frame = law._posterior_frame
     # Cell centres (u_i + u_{i+1}) / 2 = (2 lo + (2i + 1) h) / 2 in integers over one
     # denominator, reduced, so each is the very enclosure to_arb gives the Fraction.
     step = nodes[1] - nodes[0] if len(nodes) > 1 else Fraction(0)
     first = nodes[0]
     denominator = 2 * first.denominator * step.denominator
     twice_first = 2 * first.numerator * step.denominator
-    unit = step.numerator * first.denominator
+    step_unit = step.numerator * first.denominator
     for i in range(len(nodes) - 1):
-        numerator = twice_first + (2 * i + 1) * unit
+        numerator = twice_first + (2 * i + 1) * step_unit
         common = math.gcd(numerator, denominator)
         c = arb(numerator // common) / arb(denominator // common)
-        m, k2, k3 = posterior_cumulants(law, c, 3)
-        score_mid.append((m - c) / v)
+
+        # -- posterior_cumulants(law, c, 3): weights as _unnormalised_posterior forms them.
+        centre = arb(c.mid())
+        shifted, offsets = frame(centre, atoms, bases, kernel_v, slopes, float_atoms)
+        if c.rad() == 0:
+            e = []
+            for t in shifted:
+                y = t.exp()  # _exp_positive(t)
+                e.append(y if y > 0 else exp_range(t))
+        else:
+            rho = c - centre
+            e = []
+            for t, dv in zip(shifted, offsets, strict=True):
+                t = t + rho * dv
+                e.append(t.lower().exp().lower().union(t.upper().exp().upper()))
+        total = e[0]
+        for ej in e[1:]:
+            total = total + ej
+        mids = [float(ej.mid()) for ej in e]
+        mean_centre = arb(sum([m * a for m, (_, a) in zip(mids, pairs, strict=True)]) / sum(mids))
+        diffs = [aa - mean_centre for aa, _ in pairs]
+        terms = [t * d for t, d in zip(e, diffs, strict=True)]
+        acc = terms[0]
+        for t in terms[1:]:
+            acc = acc + t
+        raw1 = acc / total
+        terms = [t * d for t, d in zip(terms, diffs, strict=True)]
+        acc = terms[0]
+        for t in terms[1:]:
+            acc = acc + t
+        raw2 = acc / total
+        terms = [t * d for t, d in zip(terms, diffs, strict=True)]
+        acc = terms[0]
+        for t in terms[1:]:
+            acc = acc + t
+        raw3 = acc / total
+        k2 = (raw2 - raw1 * raw1).intersection(bound2)
+        k3 = (raw3 - 3 * raw2 * raw1 + 2 * raw1 * raw1 * raw1).intersection(bound3)
+        score_mid.append((mean_centre + raw1 - c) / v)
         deriv_mid.append(k2 / v2 - inv_v)
         second_mid.append(k3 / v3)
-        cell = _ball_of_arbs(node_arbs[i], node_arbs[i + 1])  # ball(...) without conversions
-        _, _, k3_on, k4_on = posterior_cumulants(law, cell, 4)
+
+        # -- posterior_cumulants(law, cell, 4), kappa_3 and kappa_4 only.
+        lo, hi = node_arbs[i], node_arbs[i + 1]
+        cell = (lo + hi) / 2 + unit * ((hi - lo) / 2)  # _ball_of_arbs(lo, hi)
+        centre = arb(cell.mid())
+        shifted, offsets = frame(centre, atoms, bases, kernel_v, slopes, float_atoms)
+        if cell.rad() == 0:
+            e = []
+            for t in shifted:
+                y = t.exp()
+                e.append(y if y > 0 else exp_range(t))
+        else:
+            rho = cell - centre
+            e = []
+            for t, dv in zip(shifted, offsets, strict=True):
+                t = t + rho * dv
+                e.append(t.lower().exp().lower().union(t.upper().exp().upper()))
+        total = e[0]
+        for ej in e[1:]:
+            total = total + ej
+        mids = [float(ej.mid()) for ej in e]
+        mean_centre = arb(sum([m * a for m, (_, a) in zip(mids, pairs, strict=True)]) / sum(mids))
+        diffs = [aa - mean_centre for aa, _ in pairs]
+        terms = [t * d for t, d in zip(e, diffs, strict=True)]
+        acc = terms[0]
+        for t in terms[1:]:
+            acc = acc + t
+        raw1 = acc / total
+        raw = [raw1]
+        for _ in range(3):
+            terms = [t * d for t, d in zip(terms, diffs, strict=True)]
+            acc = terms[0]
+            for t in terms[1:]:
+                acc = acc + t
+            raw.append(acc / total)
+        _, raw2, raw3, raw4 = raw
+        k3_on = (raw3 - 3 * raw2 * raw1 + 2 * raw1 * raw1 * raw1).intersection(bound3)
+        m1sq = raw1 * raw1
+        k4_on = raw4 - 4 * raw3 * raw1 - 3 * raw2 * raw2 + 12 * raw2 * m1sq - 6 * m1sq * m1sq
         second.append(k3_on / v3)
-        third.append(k4_on / v4)
-        dens.append(law.density(cell))
+        third.append(k4_on.intersection(bound4) / v4)
+
+        # -- law.density(cell), square_range and exp_range written out.
+        density = arb(0)
+        for w, a in zip(weights, atoms, strict=True):
+            z = (cell - a) / sd
+            z_lo, z_hi = z.lower(), z.upper()
+            lo_sq, hi_sq = z_lo * z_lo, z_hi * z_hi
+            top = lo_sq.max(hi_sq).upper()
+            if z_lo > 0 or z_hi < 0:
+                bottom = lo_sq.min(hi_sq).lower()
+                sq = (bottom + top) / 2 + unit * ((top - bottom) / 2)
+            else:
+                sq = top / 2 + unit * (top / 2)
+            y = -sq / 2
+            y_lo = y.lower().exp().lower()
+            y_hi = y.upper().exp().upper()
+            density += w * (((y_lo + y_hi) / 2 + unit * ((y_hi - y_lo) / 2)) / root_two_pi) / sd
+        dens.append(density)
     return score_mid, deriv_mid, second_mid, second, third, dens
 
 
@@ -688,14 +863,6 @@ def sliding_max_upper(values: Sequence[arb], radius: int) -> list[arb]:
     return out
 
 
-def sliding_max_lower(values: Sequence[arb], start: int, stop: int) -> arb:
-    best = values[start].lower()
-    for v in values[start:stop]:
-        if v.lower() > best:
-            best = v.lower()
-    return best
-
-
 # ---------------------------------------------------------------------------------------------
 # C.1: linear interpolation of the score on the grid eps Z
 # ---------------------------------------------------------------------------------------------
@@ -742,6 +909,10 @@ def piecewise_linear_error(
     slopes: dict[int, arb] = {}
     score_mid, derivative_mid, second_mid = data.score_mid, data.derivative_mid, data.second_mid
     third_on, density_on = data.third_on, data.density_on
+    # quadratic_error_integral(alpha, beta, kappa, third_on[i], half, density_on[i]) written
+    # out below (a hot path): the same operations in the same order.
+    two_r, two_r3_by_3, two_r5_by_5, root_r7_by_126 = _half_width_constants(half)
+    zero = arb(0)
     for i in range(n):
         k = i // grid_step
         left = value(k)
@@ -752,7 +923,19 @@ def piecewise_linear_error(
         alpha = f_centre - score_mid[i]
         beta = slope - derivative_mid[i]
         kappa = -second_mid[i] / 2
-        total += quadratic_error_integral(alpha, beta, kappa, third_on[i], half, density_on[i])
+        main = two_r * alpha * alpha + two_r3_by_3 * (beta * beta + 2 * alpha * kappa)
+        main += two_r5_by_5 * kappa * kappa
+        main_lo = main.lower() if main.lower() > 0 else zero
+        root_lo, root_hi = main_lo.sqrt(), main.upper().sqrt()
+        rest = third_on[i].abs_upper() * root_r7_by_126
+        hi = (root_hi + rest) * (root_hi + rest)
+        lo_root = root_lo - rest
+        lo = lo_root * lo_root if lo_root > 0 else zero
+        density = density_on[i]
+        dens_lo = density.lower() if density.lower() > 0 else zero
+        product_lo, product_hi = (lo * dens_lo).lower(), (hi * density.upper()).upper()
+        # ball(product_lo, product_hi) on arbs: the same operations, without the conversions.
+        total += (product_lo + product_hi) / 2 + _UNIT_BALL * ((product_hi - product_lo) / 2)
     return total
 
 
@@ -776,13 +959,19 @@ def interpolation_error(
     n = data.cells
     base = round(lo / eps)
     error = piecewise_linear_error(data, lambda k: law.score((base + k) * eps), m)
-    node_sq = [square_range(d) for d in data.derivative_at]
-    cell_sq_upper = sliding_max_upper([square_range(data.derivative_on(i)) for i in range(n)], m)
+    # The lower ends of the nodes' s'^2 (exact points) taken once: the window maxima below are
+    # sliding_max_lower's, the same points.
+    node_sq_lower = [square_range(d).lower() for d in data.derivative_at]
+    cell_sq_upper = sliding_max_upper([square_range(d) for d in data.derivatives_on()], m)
     window_lo = arb(0)
     window_hi = arb(0)
     for i in range(n):
         mass = data.mass(i)
-        lower_sup = sliding_max_lower(node_sq, max(0, i + 1 - m), min(n, i + m) + 1)
+        start = max(0, i + 1 - m)
+        lower_sup = node_sq_lower[start]
+        for w in node_sq_lower[start : min(n, i + m) + 1]:
+            if w > lower_sup:
+                lower_sup = w
         window_lo += mass.lower() * lower_sup
         window_hi += mass.upper() * cell_sq_upper[i]
     sup_sq = _ipow(law.derivative_bound(), 2)
@@ -837,10 +1026,11 @@ def far_from_mean(
     sq = arb(0)
     worst = arb(0)
     cap_a = to_arb(cap)
+    scores = data.scores_on()
     for i in range(data.cells):
         if mu - t < data.nodes[i + 1] and data.nodes[i] < mu + t:
             continue
-        score = data.score_on(i)
+        score = scores[i]
         mass = data.mass(i)
         sq += square_range(score) * mass
         root = ball(score.abs_lower(), score.abs_upper())
@@ -879,39 +1069,41 @@ def large_score(
     v = to_arb(law.variance)
     lev = to_arb(level)
     node_abs = [abs((data.mean_at[j] - to_arb(data.nodes[j])) / v) for j in range(n + 1)]
-    cell_score = [data.score_on(i) for i in range(n)]
+    cell_score = data.scores_on()
     cell_abs_upper = [s.abs_upper() for s in cell_score]
     cell_abs_lower = [s.abs_lower() for s in cell_score]
+    # Upper bounds: an undecided comparison (lev is a ball when L is not dyadic) counts as
+    # "possibly true"; lower bounds (``node_certain``, ``bottom`` below) need it decided. Each
+    # comparison is made once per node or cell; the windows below take ``any`` over them.
+    node_certain = [a.lower() >= lev for a in node_abs]
+    cell_possible = [possibly_ge(u, lev) for u in cell_abs_upper]
     prob_lo, prob_hi = arb(0), arb(0)
     sq_lo, sq_hi = arb(0), arb(0)
     exc_lo, exc_hi = arb(0), arb(0)
     lev_lo, lev_hi = arb(0), arb(0)
+    zero = arb(0)
     for i in range(n):
         mass = data.mass(i)
         sq = square_range(cell_score[i])
-        certain = any(
-            node_abs[j].lower() >= lev for j in range(max(0, i + 1 - m), min(n, i + m) + 1)
-        )
-        near = cell_abs_upper[max(0, i - m) : i + m + 1]
-        # Upper bounds: an undecided comparison (lev is a ball when L is not dyadic) counts as
-        # "possibly true"; lower bounds (``certain`` above, ``bottom`` below) need it decided.
-        possible = any(possibly_ge(u, lev) for u in near) or i < m or i >= n - m
+        mass_sq = mass * sq
+        certain = any(node_certain[max(0, i + 1 - m) : min(n, i + m) + 1])
+        possible = any(cell_possible[max(0, i - m) : i + m + 1]) or i < m or i >= n - m
         if certain:
             prob_lo += mass.lower()
-            sq_lo += (mass * sq).lower()
+            sq_lo += mass_sq.lower()
         if possible:
             prob_hi += mass.upper()
-            sq_hi += (mass * sq).upper()
+            sq_hi += mass_sq.upper()
         # (|s| - L)_+ on the cell, from the range of |s|.
         top = cell_abs_upper[i] - lev
         bottom = cell_abs_lower[i] - lev
-        if possibly_ge(top, arb(0)):
+        if possibly_ge(top, zero):
             top_up = top.upper()  # (|s| - L)_+ <= max(top, 0) <= top.upper()
             exc_hi += (mass * top_up * top_up).upper()
-            lev_hi += (mass * sq).upper()
+            lev_hi += mass_sq.upper()
         if bottom > 0:
             exc_lo += (mass * bottom * bottom).lower()
-            lev_lo += (mass * sq).lower()
+            lev_lo += mass_sq.lower()
     lo, hi = data.nodes[0], data.nodes[-1]
     tail_mass = (law.lower_tail_mass(lo) + law.upper_tail_mass(hi)).upper()
     tail_sq = _tail_score_square(law, lo, hi).upper()
@@ -1128,8 +1320,22 @@ def pwl_error(
     ``value_bound``. Core cells of width grid_step/M; beyond the core
     :math:`(f - s)^2 \le 2B^2 + 2 s^2` with the tail bound of ``_tail_score_square``."""
     law = smoothed(mixture, sigma)
-    if any((t - grid_anchor) / grid_step % 1 != 0 for t in f.breakpoints):
-        raise ValueError("pwl_error needs every breakpoint of f on the grid")
+    # The grid index (t - anchor) / step of each breakpoint, in integers: with t = p/q,
+    # anchor = A/B, step = S/T it is (p B - A q) T / (q B S), an integer iff the division is
+    # exact (the same test and the same integers as the Fraction expressions, without one
+    # Fraction per breakpoint and operation).
+    grid_anchor, grid_step = Fraction(grid_anchor), Fraction(grid_step)
+    anchor_num, anchor_den = grid_anchor.numerator, grid_anchor.denominator
+    step_num, step_den = grid_step.numerator, grid_step.denominator
+    grid_indices = []
+    for t in f.breakpoints:
+        p, q = t.numerator, t.denominator
+        index, rest = divmod(
+            (p * anchor_den - anchor_num * q) * step_den, q * anchor_den * step_num
+        )
+        if rest:
+            raise ValueError("pwl_error needs every breakpoint of f on the grid")
+        grid_indices.append(index)
     # The core must start on the grid: piecewise_linear_error takes blocks of ``subcells``
     # cells from the first node as the grid intervals on which f is linear.
     lo, hi = law.core(grid_step, grid_anchor)
@@ -1139,17 +1345,26 @@ def pwl_error(
     # exactly f(t_i) + a (k - k_i) grid_step on the piece of slope a that holds x, with t_i its
     # left end (t_1 on the first piece): the same rational as f(x), from integers and one
     # Fraction per piece instead of rational grid points, comparisons and a search among them.
-    offsets = [(t - first) / grid_step for t in f.breakpoints]
-    if any(q.denominator != 1 for q in offsets):
-        raise ValueError("the core must start on the grid of the breakpoints")
-    knots = [q.numerator for q in offsets]
+    # (t_i - first) / step = k_i - k_first, k_first = (first - anchor) / step: an integer
+    # whenever the breakpoints' indices are (the core starts on the grid).
+    if grid_indices:
+        first_index = (first - grid_anchor) / grid_step
+        if first_index.denominator != 1:
+            raise ValueError("the core must start on the grid of the breakpoints")
+        knots = [k - first_index.numerator for k in grid_indices]
+    else:
+        knots = []
     at_knots = f.values_at_breakpoints()
-    rises = [a * grid_step for a in f.slopes]  # f's change per grid step on each piece
 
-    # f(t_i) = p_i / q_i and the rise r / s in integers: f(x) = (p_i s + r (k - k_i) q_i) / (q_i s),
-    # reduced, is the very Fraction (so the very enclosure) of the Fraction expression.
+    # f(t_i) = p_i / q_i and the rise r / s = a grid_step (f's change per grid step on each
+    # piece), reduced, in integers: f(x) = (p_i s + r (k - k_i) q_i) / (q_i s), reduced, is the
+    # very Fraction (so the very enclosure) of the Fraction expression.
     at_pairs = [(y.numerator, y.denominator) for y in at_knots]
-    rise_pairs = [(r.numerator, r.denominator) for r in rises]
+    rise_pairs = []
+    for a in f.slopes:
+        rise_num, rise_den = a.numerator * step_num, a.denominator * step_den
+        common = math.gcd(rise_num, rise_den)
+        rise_pairs.append((rise_num // common, rise_den // common))
 
     def value(k: int) -> arb:
         piece = bisect_right(knots, k)

@@ -9,7 +9,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from verify.maths.nets.relunet import UNIT_ROUNDOFF, Affine, ReluNet, float_error_bound, gamma
+from verify.maths.nets.relunet import (
+    UNIT_ROUNDOFF,
+    Affine,
+    ReluNet,
+    float_error_bound,
+    float_error_bound_and_value,
+    gamma,
+)
 
 FRACTIONS = st.builds(
     Fraction, st.integers(-60, 60), st.sampled_from([1, 2, 3, 7, 8, 64, 1000, 2**30])
@@ -69,6 +76,7 @@ def test_integer_evaluation_is_the_fraction_evaluation(case):
     exact = [Fraction(v) for v in x]
     assert net(exact) == _reference_call(net, exact)
     assert float_error_bound(net, x) == _reference_error(net, x)
+    assert float_error_bound_and_value(net, x) == (_reference_error(net, x), net(exact))
 
 
 def test_wrong_input_length_is_rejected():
@@ -77,3 +85,22 @@ def test_wrong_input_length_is_rejected():
         net([Fraction(1)])
     with pytest.raises(ValueError):
         float_error_bound(net, [1.0])
+
+
+@settings(max_examples=60, deadline=None)
+@given(nets_and_inputs())
+def test_parameter_count_and_largest_parameter_are_the_fraction_forms(case) -> None:
+    # Both read the integer rows (and compare the largest entry by cross-multiplying): the
+    # same numbers as counting and maximising the Fraction parameters themselves.
+    net, _ = case
+    parameters = net.parameters()
+    assert net.parameter_count() == sum(1 for p in parameters if p != 0)
+    largest = net.max_abs_parameter()
+    assert largest == max([Fraction(0), *(abs(p) for p in parameters)])
+    assert type(largest) is Fraction
+
+
+def test_largest_parameter_of_a_zero_network_is_zero() -> None:
+    net = ReluNet((Affine([[0, 0]], [0]),))
+    assert net.max_abs_parameter() == 0
+    assert net.parameter_count() == 0

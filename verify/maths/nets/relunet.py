@@ -15,6 +15,7 @@ of n terms plus the bias, in any summation order, FMA or not), and ReLU is 1-Lip
 
 from __future__ import annotations
 
+import functools
 import math
 import operator
 from collections.abc import Sequence
@@ -113,6 +114,9 @@ def _reduced(nums: list[int], den: int) -> tuple[list[int], int]:
 
 def _common_denominator(values: Sequence[Fraction | int]) -> tuple[list[int], int]:
     """(n, d) with values[i] == n[i] / d exactly, d the lcm of the denominators."""
+    if len(values) == 1:  # a one-entry row (a C.9 network's first layer): n / d itself
+        value = values[0] if type(values[0]) is Fraction else Fraction(values[0])
+        return [value.numerator], value.denominator
     fractions = [v if type(v) is Fraction else Fraction(v) for v in values]
     d = math.lcm(*(v.denominator for v in fractions)) if fractions else 1
     return [v.numerator * (d // v.denominator) for v in fractions], d
@@ -180,17 +184,21 @@ class ReluNet:
         """The largest |weight| or |bias| (0 for a network without parameters)."""
         # Per row, the largest |numerator| over the row's common denominator: one Fraction per
         # row instead of one abs and one comparison of Fractions per weight.
-        best = Fraction(0)
+        # The running maximum as an integer pair (p, q), q > 0, compared by cross-multiplying:
+        # the same largest rational, without a Fraction and a Fraction comparison per row and
+        # per bias.
+        best_num, best_den = 0, 1
         for layer in self.layers:
             for numerators, denominator in layer.integer_rows:
                 if numerators:
-                    top = Fraction(max(map(abs, numerators)), denominator)
-                    if top > best:
-                        best = top
+                    top = max(map(abs, numerators))
+                    if top * best_den > best_num * denominator:
+                        best_num, best_den = top, denominator
             for b in layer.bias:
-                if abs(b) > best:
-                    best = abs(b)
-        return best
+                top, denominator = abs(b.numerator), b.denominator
+                if top * best_den > best_num * denominator:
+                    best_num, best_den = top, denominator
+        return Fraction(best_num, best_den)
 
     def to_torch(self, dtype=None):
         """The same network as a ``torch.nn.Sequential`` (weights rounded to ``dtype``)."""
@@ -286,11 +294,29 @@ def gamma(k: int) -> Fraction:
     return k * UNIT_ROUNDOFF / (1 - k * UNIT_ROUNDOFF)
 
 
+@functools.lru_cache(maxsize=256)
+def _rounding_coefficient(in_dim: int) -> tuple[int, int]:
+    """u + gamma_{n+1} (1 + u) of a layer with n = ``in_dim`` inputs, as (numerator,
+    denominator) in lowest terms: |W_fl| <= (1 + u)|W| and |b_fl| <= (1 + u)|b|, so the
+    rounding term u (weighted + |b|) + gamma (1 + u) (weighted + |b|) is this coefficient times
+    (weighted + |b|). A pure function of n (every evaluation point of a network shares it)."""
+    coefficient = UNIT_ROUNDOFF + gamma(in_dim + 1) * (1 + UNIT_ROUNDOFF)
+    return coefficient.numerator, coefficient.denominator
+
+
 def float_error_bound(net: ReluNet, x: Sequence[float]) -> list[Fraction]:
     """Rigorous componentwise bound of |float64 evaluation of ``net`` at x - exact value at x.
 
     ``x`` are floats, taken exactly (the exact network is evaluated at the same floats).
     """
+    return float_error_bound_and_value(net, x)[0]
+
+
+def float_error_bound_and_value(
+    net: ReluNet, x: Sequence[float]
+) -> tuple[list[Fraction], list[Fraction]]:
+    """(``float_error_bound(net, x)``, ``net(x)``): the bound propagates the exact value layer by
+    layer (the same integers as ``ReluNet.__call__``), so both come from one pass."""
     # Exact in integers: the value x = nums / den, the error bound e = err / err_den and the
     # magnitude |x| + e >= |z_hat| over one positive denominator each (the same rationals as
     # the Fraction arithmetic of the bound; every vector reduced by its common factor).
@@ -298,11 +324,7 @@ def float_error_bound(net: ReluNet, x: Sequence[float]) -> list[Fraction]:
     err, err_den = [0] * len(nums), 1
     last = len(net.layers) - 1
     for index, layer in enumerate(net.layers):
-        g = gamma(layer.in_dim + 1)
-        # |W_fl| <= (1 + u)|W| and |b_fl| <= (1 + u)|b|: the rounding term is
-        # u (weighted + |b|) + gamma (1 + u) (weighted + |b|) = coefficient (weighted + |b|).
-        coefficient = UNIT_ROUNDOFF + g * (1 + UNIT_ROUNDOFF)
-        cn, cd = coefficient.numerator, coefficient.denominator
+        cn, cd = _rounding_coefficient(layer.in_dim)
         magnitude = [abs(n) * err_den + e * den for n, e in zip(nums, err, strict=True)]
         magnitude_den = den * err_den
         weights, bias, denominator = layer.abs_integer_form
@@ -321,4 +343,4 @@ def float_error_bound(net: ReluNet, x: Sequence[float]) -> list[Fraction]:
         if index < last:
             nums = [n if n > 0 else 0 for n in nums]
         nums, den = _reduced(nums, den)
-    return [Fraction(e, err_den) for e in err]
+    return [Fraction(e, err_den) for e in err], [Fraction(n, den) for n in nums]

@@ -364,9 +364,9 @@ class _Lattice:
         """l_b(t) at a point t, enclosed: -t/v + m/sigma^2, m = sum w (c - mu)/sum w."""
         mu = t / self.v
         total, first = arb(0), arb(0)
-        inv_two_tau2 = self.inv_two_tau2
+        inv_two_tau2, eps, theta = self.inv_two_tau2, self.eps, self.theta
         for k in self.atoms_near(mu):
-            gap = self.atom(k) - mu
+            gap = eps * k + theta - mu  # self.atom(k) - mu, the same operations
             w = (-(gap * gap) * inv_two_tau2).exp()  # point_weight(k, mu), gap computed once
             total += w
             first += w * gap
@@ -495,14 +495,15 @@ def one_dimensional_error_upper(net: SmallSigmaNetwork) -> arb:
         pieces = max(8, math.ceil(2 * float(inst.eps) * (1 + sigma * sigma) / float(xs[1] - xs[0])))
         totals, thirds = lattice.periodic_sums(pieces)
         core = arb(0)
+        two_v, z_norm = 2 * v, z * norm  # loop invariants (the same balls each time)
         for k in range(len(xs) - 1):
             cell = ball(xs[k], xs[k + 1])
             h = xs[k + 1] - xs[k]
             covering = lattice.covering_pieces(cell / v, pieces)
             total = max((totals[p] for p in covering), key=lambda a: a.upper())
             third = max((thirds[p] for p in covering), key=lambda a: a.upper())
-            gauss = exp_range(-square_range(cell) / (2 * v))
-            density = arb((gauss * total / (z * norm)).upper())
+            gauss = exp_range(-square_range(cell) / two_v)
+            density = arb((gauss * total / z_norm).upper())
             err = node_error[k].max(node_error[k + 1]) + h * h / 8 * 8 * third / sigma6
             core += h * density * err * err
         M = lattice.mean_offset_bound()
