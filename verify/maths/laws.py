@@ -250,6 +250,7 @@ class _Posterior(NamedTuple):
     direct_first: arb  # p'/p from the direct sums
     direct_second: arb  # p''/p from the direct sums
     weights: tuple[arb, ...] = ()  # posterior weights of the components (point x only)
+    mus: tuple[arb, ...] = ()  # component posterior means mu_i(x) - center (point x only)
 
 
 class _SigmaKit(NamedTuple):
@@ -552,15 +553,20 @@ class FiniteMixture(_LawBase):
         cc = c - self._center
         s_c = (at_c.mean - cc) / s2
         delta = rk.delta
-        us = [(mc - cc) * inv_v2 for mc, _, inv_v2, _ in comps]
-        diffs = [u - s_c for u in us]
+        us = []
+        diffs = []
         grow = arb(0)
         shrink = arb(0)
         # Hot loop: squares written out as (x * x).nonnegative_part() (= _sq, no call); the
-        # products of sigma and rho alone come from the radius kit.
-        for r, diff, gap_rho, shrink_rate in zip(
-            r_c, diffs, rk.gap_rho, rk.shrink_rate, strict=True
+        # products of sigma and rho alone come from the radius kit; u_i and u_i - s(c) formed
+        # in the same pass.
+        for r, (mc, _, inv_v2, _), gap_rho, shrink_rate in zip(
+            r_c, comps, rk.gap_rho, rk.shrink_rate, strict=True
         ):
+            u = (mc - cc) * inv_v2
+            diff = u - s_c
+            us.append(u)
+            diffs.append(diff)
             g = abs(diff)
             g_rho = g * rho
             spread = g + gap_rho
@@ -581,21 +587,24 @@ class FiniteMixture(_LawBase):
         k_rest = s_c * delta + curvature  # K(delta)
         ybar = arb(at_c.mean.mid())
         omegas = []
-        devs = []
-        for r, diff, tilt_rate, drift, s2_mc, (mc, t2, inv_v2, _) in zip(
-            r_c, diffs, rk.tilt_rate, rk.mean_drift, kit.s2_mc, comps, strict=True
+        m1 = m2 = m3 = spread_var = cov_b = mass_b = arb(0)
+        # One pass: the tilted weight, the deviation of mu_i(x) (mu_i(c) from the point
+        # posterior at c) and the moment sums, in component order as before.
+        for r, diff, tilt_rate, drift, mu_c, gap, std, (_, t2, inv_v2, _) in zip(
+            r_c,
+            diffs,
+            rk.tilt_rate,
+            rk.mean_drift,
+            at_c.mus,
+            kit.b_gaps,
+            kit.has_std,
+            comps,
+            strict=True,
         ):
             tilt = diff * delta - tilt_rate - curvature
-            omegas.append(r * tilt.exp())
-            if drift is None:
-                devs.append(mc - ybar)
-            else:
-                mu_c = (s2_mc + t2 * cc) * inv_v2
-                devs.append(mu_c - ybar + drift)
-        m1 = m2 = m3 = spread_var = cov_b = mass_b = arb(0)
-        for om, d, gap, std, (_, t2, inv_v2, _) in zip(
-            omegas, devs, kit.b_gaps, kit.has_std, comps, strict=True
-        ):
+            om = r * tilt.exp()
+            omegas.append(om)
+            d = mu_c - ybar if drift is None else mu_c - ybar + drift
             od = om * d
             m1 += od
             m2 += od * d
@@ -709,7 +718,7 @@ class FiniteMixture(_LawBase):
         # Direct sums: p'/p = sum r u_i, p''/p = sum r (u_i^2 - 1/v_i^2), u_i = (m_i - x)/v_i^2.
         if not direct:
             return _Posterior(
-                log_density, mean, variance, third, _NOT_FORMED, _NOT_FORMED, tuple(r)
+                log_density, mean, variance, third, _NOT_FORMED, _NOT_FORMED, tuple(r), tuple(mus)
             )
         first = arb(0)
         second = arb(0)
@@ -717,7 +726,7 @@ class FiniteMixture(_LawBase):
             u = (mc - xc) * inv_v2
             first += ri * u
             second += ri * (_sq(u) - inv_v2)
-        return _Posterior(log_density, mean, variance, third, first, second, tuple(r))
+        return _Posterior(log_density, mean, variance, third, first, second, tuple(r), tuple(mus))
 
     # -- float64 screens ------------------------------------------------------------------------
     def _np_posterior(self, x: np.ndarray, sigma: float):
@@ -1405,6 +1414,13 @@ def _cell_moments(
     # Python ints (hashed faster than fmpz); an exact edge's key is its (mantissa, exponent).
     edge_keys = [tuple(map(int, e.mid().man_exp())) if e.rad() == 0 else _arb_key(e) for e in edges]
     midpoints = [(a + b) / 2 for a, b in itertools.pairwise(edges)]
+    # The cells' half widths, grouped by exact value (an equal grid has one): a far cell's
+    # bounds depend on the component and the half width alone, so each is formed once.
+    halves = [(b - a) / 2 for a, b in itertools.pairwise(edges)]
+    half_slots: dict[tuple, int] = {}
+    half_index = [half_slots.setdefault(_arb_key(half), len(half_slots)) for half in halves]
+    # normal_upper_tail(|z|) written out with sqrt 2 formed once (the same operations).
+    sqrt2 = arb(2).sqrt()
     for index, (m, v, w) in enumerate(zip(law.means, law._scales(sigma), law.weights, strict=True)):
         ma, wa = to_arb(m), to_arb(w)
         v_root = v * root
@@ -1428,23 +1444,38 @@ def _cell_moments(
                 if found is None:
                     z = zs[j]
                     found = table[key] = (
-                        normal_upper_tail(abs(z)),
+                        (abs(z) / sqrt2).erfc() / 2,
                         (-(z * z).nonnegative_part() / 2).exp() / v_root,
                     )
                 tails[j], dens[j] = found
                 edge_terms[j] = offsets[j] * dens[j]
         # v^2 once per component: the same enclosure as per cell.
         v2 = v * v
+        far_terms: list[tuple[arb, arb, arb] | None] = [None] * len(half_slots)
         for j in range(cells):
-            if tails[j] is None or tails[j + 1] is None:
-                a, b = edges[j], edges[j + 1]
-                half = (b - a) / 2
-                bound = (2 * half / v * far_density / root).upper()
-                m0[j] += wa * arb(0, bound)
-                m1[j] += wa * arb(0, (bound * half).upper())
-                m2[j] += wa * arb(0, (bound * half * half).upper())
+            tail_a, tail_b = tails[j], tails[j + 1]
+            if tail_a is None or tail_b is None:
+                far_term = far_terms[half_index[j]]
+                if far_term is None:
+                    half = halves[j]
+                    bound = (2 * half / v * far_density / root).upper()
+                    far_term = far_terms[half_index[j]] = (
+                        wa * arb(0, bound),
+                        wa * arb(0, (bound * half).upper()),
+                        wa * arb(0, (bound * half * half).upper()),
+                    )
+                m0[j] += far_term[0]
+                m1[j] += far_term[1]
+                m2[j] += far_term[2]
                 continue
-            p = _standard_cell_mass(zs[j], zs[j + 1], tails[j], tails[j + 1])
+            # _standard_cell_mass written out (the same operations, no call per cell).
+            za, zb = zs[j], zs[j + 1]
+            if za >= 0:
+                p = (tail_a - tail_b).nonnegative_part()
+            elif zb <= 0:
+                p = (tail_b - tail_a).nonnegative_part()
+            else:
+                p = (1 - tail_a - tail_b).nonnegative_part()
             e = midpoints[j] - ma
             first = v2 * (dens[j] - dens[j + 1])
             second = v2 * (edge_terms[j] - edge_terms[j + 1]) + v2 * p
