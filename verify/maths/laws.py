@@ -539,19 +539,27 @@ class FiniteMixture(_LawBase):
         no normalisation dependency, and the posterior means mu_i(x) = mu_i(c) +
         (t_i^2 / v_i^2) delta are centred at an exact number ybar near E[Y | c].
         ``direct=False`` leaves out the direct sums (``first``, ``second`` are NaN), which the
-        cell ranges do not read; every other field is the same enclosure.
+        cell ranges do not read; every other field is the same enclosure (``log_density`` too,
+        NaN only when ``at_c`` is a point posterior formed with ``direct=False``).
         """
         kit = self._sigma_kit(sigma)
-        s2 = kit.s2
         c = arb(x.mid())
-        rho = x.rad()
         if at_c is None:
             at_c = self._point_posterior(c, sigma)
+        cc = c - self._center
+        s_c = (at_c.mean - cc) / kit.s2
+        return self._tilted_about(kit, x.rad(), cc, s_c, at_c, direct)
+
+    def _tilted_about(
+        self, kit: _SigmaKit, rho: arb, cc: arb, s_c: arb, at_c: _Posterior, direct: bool
+    ) -> _Posterior:
+        """``_tilted_posterior`` over c +- rho from its centre pieces: ``cc`` = c - center, ``s_c``
+        = s(c) = (E[Y | c] - cc) / sigma^2, ``at_c`` the point posterior at c (a caller that has
+        formed them, ``cell_score_ranges``, passes them instead of forming them twice)."""
+        s2 = kit.s2
         comps = kit.comps
         rk = self._radius_kit(kit, rho)
         r_c = at_c.weights
-        cc = c - self._center
-        s_c = (at_c.mean - cc) / s2
         delta = rk.delta
         us = []
         diffs = []
@@ -649,9 +657,11 @@ class FiniteMixture(_LawBase):
         cell = centre + radius
         if at_c is None:
             at_c = self._point_posterior(centre, sigma, direct=False)
-        over = self._tilted_posterior(cell, sigma, at_c, direct=False)
+        # The tilted posterior over the cell from the pieces at its centre formed here once
+        # (its own centre arb(cell.mid()) is ``centre``, a point).
         offset = centre - self._center
         s_c = (at_c.mean - offset) / s2
+        over = self._tilted_about(kit, cell.rad(), offset, s_c, at_c, False)
         ds_c = at_c.variance / s4 - inv_s2
         dds_range = over.third / kit.s6
         ds_range = _intersect(over.variance / s4 - inv_s2, ds_c + dds_range * radius)
@@ -660,7 +670,7 @@ class FiniteMixture(_LawBase):
 
     def _point_posterior(self, x: arb, sigma: arb, *, direct: bool = True) -> _Posterior:
         """Posterior summaries at a point x; ``direct=False`` leaves out the direct sums
-        (``first``, ``second`` NaN), the rest is the same."""
+        (``first``, ``second`` NaN) and ``log_density`` (NaN), the rest is the same."""
         kit = self._sigma_kit(sigma)
         s2 = kit.s2
         two_s2 = kit.two_s2
@@ -677,14 +687,16 @@ class FiniteMixture(_LawBase):
             if std:
                 b += xc2 * t2 * inv_v2 / two_s2
             brackets.append(b)
-        shift = max((b.mid() for b in brackets), key=float)
-        shift = arb(shift)
+        # float(b) is the float of b's midpoint: the first bracket of largest float midpoint.
+        shift = arb(max(brackets, key=float).mid())
         e = [(b - shift).exp() for b in brackets]
         total = e[0]
         for ei in e[1:]:
             total += ei
-        r = [ei / total for ei in e]
-        log_density = shift + total.log() - xc2 / two_s2 - _log_sqrt_2pi()
+        # log p is read by density() through _posterior, never by the cell ranges (direct=False).
+        log_density = (
+            shift + total.log() - xc2 / two_s2 - _log_sqrt_2pi() if direct else _NOT_FORMED
+        )
         # Tweedie: component posteriors N(mu_i, tau_i^2), mu_i = (sigma^2 m_i + t_i^2 x) / v_i^2.
         if atomic:
             mus = [mc for mc, _, _, _ in comps]
@@ -695,8 +707,11 @@ class FiniteMixture(_LawBase):
                     comps, kit.has_std, kit.s2_mc, strict=True
                 )
             ]
+        r = []
         mean = arb(0)
-        for ri, mu in zip(r, mus, strict=True):
+        for ei, mu in zip(e, mus, strict=True):
+            ri = ei / total
+            r.append(ri)
             mean += ri * mu
         devs = []
         variance = third = arb(0)
