@@ -1716,20 +1716,22 @@ def _atomic_kappa4_over(
     total = ee[0]
     for ei in ee[1:]:
         total += ei
-    r = [ei / total for ei in ee]
+    r = []
     mean = arb(0)
-    for ri, (mc, _, _) in zip(r, kit, strict=True):
+    for ei, (mc, _, _) in zip(ee, kit, strict=True):
+        ri = ei / total
+        r.append(ri)
         mean += ri * mc
     ybar = arb(mean.mid())
-    ds = [mc - ybar for mc, _, _ in kit]
-    eps = arb(0)
-    for ri, d in zip(r, ds, strict=True):
-        eps += ri * d
     # One exponential per atom: e^{|d| t}, its reciprocal e^{-|d| t}, and e^{d theta} over
     # |theta| <= t within the ball joining the two (the exponential is monotone in theta).
+    # d_i and E_r d (eps) are formed in the same pass (eps is read after the loop only).
+    eps = arb(0)
     grow = shrink = arb(0)
     raw1 = raw2 = raw3 = raw4 = arb(0)
-    for ri, d in zip(r, ds, strict=True):
+    for ri, (mc, _, _) in zip(r, kit, strict=True):
+        d = mc - ybar
+        eps += ri * d
         up = (abs(d) * t).exp()
         down = 1 / up
         grow += ri * d * d * up
