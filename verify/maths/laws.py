@@ -1432,21 +1432,47 @@ def _cell_moments(
     # The cells' half widths, grouped by exact value (an equal grid has one): a far cell's
     # bounds depend on the component and the half width alone, so each is formed once.
     halves = [(b - a) / 2 for a, b in itertools.pairwise(edges)]
-    half_slots: dict[tuple, int] = {}
-    half_index = [half_slots.setdefault(_arb_key(half), len(half_slots)) for half in halves]
+    # Slot 0: the half widths that are the first one exactly (== holds for equal exact points
+    # only, which are the same enclosure); any other cell gets a slot of its own.
+    first_half = halves[0] if halves else None
+    half_index = [0 if half == first_half else j + 1 for j, half in enumerate(halves)]
     # normal_upper_tail(|z|) written out with sqrt 2 formed once (the same operations).
     sqrt2 = arb(2).sqrt()
+    # A float screen of z = (edge - m) / v for every edge at once: only the edges it puts
+    # within 13 + a slack far beyond its rounding error (the floats of the edge and m carry
+    # 2^-53 of their size, the arb midpoints 2^-64) get the arb z and its float test below; any
+    # other edge fails that test (|z| > 13 there, with the screen's sign). A non-finite screen
+    # value (overflow, v below the float range) is a candidate.
+    edge_floats = np.array([float(e) for e in edges])
+    edge_sizes = np.abs(edge_floats)
     for index, (m, v, w) in enumerate(zip(law.means, law._scales(sigma), law.weights, strict=True)):
         ma, wa = to_arb(m), to_arb(w)
         v_root = v * root
-        offsets = [e - ma for e in edges]  # edge - m, read by z and by the edge terms
-        zs = [offset / v for offset in offsets]
-        z_floats = [float(z.mid()) for z in zs]
-        near = [abs(z) <= far + 1 for z in z_floats]
+        m_float, v_float = float(ma), float(v)
+        with np.errstate(all="ignore"):
+            screen = (edge_floats - m_float) / v_float
+            slack = 1e-6 * (1 + np.abs(screen)) + 1e-14 * (edge_sizes + abs(m_float)) / v_float
+            candidates = np.flatnonzero(~(np.abs(screen) > far + 1 + slack))
+        z_floats = screen.tolist()
+        offsets: list[arb] = [_NOT_FORMED] * (cells + 1)  # edge - m (z and the edge terms)
+        zs: list[arb] = [_NOT_FORMED] * (cells + 1)
+        near = [False] * (cells + 1)
+        for j in candidates.tolist():
+            offset = offsets[j] = edges[j] - ma
+            z = zs[j] = offset / v
+            z_float = z_floats[j] = float(z.mid())
+            near[j] = abs(z_float) <= far + 1
         # A cell whose ends lie far out on opposite sides (wider than 2 * 13 v) is exact too.
         for j in range(cells):
             if not (near[j] or near[j + 1]) and z_floats[j] * z_floats[j + 1] <= 0:
                 near[j] = near[j + 1] = True
+        # The arb z of every edge that a near cell reads (the screen's candidates have theirs).
+        for j in range(cells + 1):
+            if zs[j] is _NOT_FORMED and (
+                near[j] or (j > 0 and near[j - 1]) or (j < cells and near[j + 1])
+            ):
+                offsets[j] = edges[j] - ma
+                zs[j] = offsets[j] / v
         # Per edge (None where no cell reads it): upper tail, density, (edge - m) density.
         tails: list[arb | None] = [None] * (cells + 1)
         dens: list[arb] = [_NOT_FORMED] * (cells + 1)
@@ -1466,7 +1492,7 @@ def _cell_moments(
                 edge_terms[j] = offsets[j] * dens[j]
         # v^2 once per component: the same enclosure as per cell.
         v2 = v * v
-        far_terms: list[tuple[arb, arb, arb] | None] = [None] * len(half_slots)
+        far_terms: list[tuple[arb, arb, arb] | None] = [None] * (cells + 1)
         for j in range(cells):
             tail_a, tail_b = tails[j], tails[j + 1]
             if tail_a is None or tail_b is None:
