@@ -385,3 +385,25 @@ def test_core_edges_are_the_exact_multiples_of_the_step() -> None:
                 assert Fraction(edges[j].mid().str(60, radius=False)) == first + j * step
     finally:
         flint.ctx.prec = old_prec
+
+
+@pytest.mark.parametrize(
+    ("means", "sigma", "width"),
+    [
+        ([1e6, 1e6 + 0.02], arb(1e-3), 1e-12),  # edges ~1e6, z steps of 1/16: screen near 1e6
+        ([-3.0, 40.0], arb(0.5), 1e-12),  # atoms far apart (most edges far from each)
+        ([-3.0, 40.0], arb(0.5, 1e-3), 0.03),  # a ball sigma
+        ([0.0, 2.0**-40], arb(2.0**-45), 1e-12),  # a tiny scale
+    ],
+)
+def test_cell_moments_float_screen_keeps_every_near_edge(means, sigma, width) -> None:
+    # _cell_moments takes the arb z only at edges its float screen puts near a component; an
+    # edge it missed would turn exact cells into [0, tiny] balls and lose their mass: the
+    # masses must still sum to an enclosure of 1 (the core misses < 1e-30 of it) that is tight.
+    from verify.maths.laws import _cell_moments, _core
+
+    law = GaussianMixture(means, [0.0] * len(means), [1, 3])
+    edges, _ = _core(law, sigma, 9.0, 512)
+    total = sum(_cell_moments(law, sigma, edges)[0], arb(0))
+    assert total.overlaps(arb(1)), total
+    assert float(total.rad()) < width, total

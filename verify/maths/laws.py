@@ -250,6 +250,7 @@ class _Posterior(NamedTuple):
     direct_first: arb  # p'/p from the direct sums
     direct_second: arb  # p''/p from the direct sums
     weights: tuple[arb, ...] = ()  # posterior weights of the components (point x only)
+    mus: tuple[arb, ...] = ()  # component posterior means mu_i(x) - center (point x only)
 
 
 class _SigmaKit(NamedTuple):
@@ -538,29 +539,42 @@ class FiniteMixture(_LawBase):
         no normalisation dependency, and the posterior means mu_i(x) = mu_i(c) +
         (t_i^2 / v_i^2) delta are centred at an exact number ybar near E[Y | c].
         ``direct=False`` leaves out the direct sums (``first``, ``second`` are NaN), which the
-        cell ranges do not read; every other field is the same enclosure.
+        cell ranges do not read; every other field is the same enclosure (``log_density`` too,
+        NaN only when ``at_c`` is a point posterior formed with ``direct=False``).
         """
         kit = self._sigma_kit(sigma)
-        s2 = kit.s2
         c = arb(x.mid())
-        rho = x.rad()
         if at_c is None:
             at_c = self._point_posterior(c, sigma)
+        cc = c - self._center
+        s_c = (at_c.mean - cc) / kit.s2
+        return self._tilted_about(kit, x.rad(), cc, s_c, at_c, direct)
+
+    def _tilted_about(
+        self, kit: _SigmaKit, rho: arb, cc: arb, s_c: arb, at_c: _Posterior, direct: bool
+    ) -> _Posterior:
+        """``_tilted_posterior`` over c +- rho from its centre pieces: ``cc`` = c - center, ``s_c``
+        = s(c) = (E[Y | c] - cc) / sigma^2, ``at_c`` the point posterior at c (a caller that has
+        formed them, ``cell_score_ranges``, passes them instead of forming them twice)."""
+        s2 = kit.s2
         comps = kit.comps
         rk = self._radius_kit(kit, rho)
         r_c = at_c.weights
-        cc = c - self._center
-        s_c = (at_c.mean - cc) / s2
         delta = rk.delta
-        us = [(mc - cc) * inv_v2 for mc, _, inv_v2, _ in comps]
-        diffs = [u - s_c for u in us]
+        us = []
+        diffs = []
         grow = arb(0)
         shrink = arb(0)
         # Hot loop: squares written out as (x * x).nonnegative_part() (= _sq, no call); the
-        # products of sigma and rho alone come from the radius kit.
-        for r, diff, gap_rho, shrink_rate in zip(
-            r_c, diffs, rk.gap_rho, rk.shrink_rate, strict=True
+        # products of sigma and rho alone come from the radius kit; u_i and u_i - s(c) formed
+        # in the same pass.
+        for r, (mc, _, inv_v2, _), gap_rho, shrink_rate in zip(
+            r_c, comps, rk.gap_rho, rk.shrink_rate, strict=True
         ):
+            u = (mc - cc) * inv_v2
+            diff = u - s_c
+            us.append(u)
+            diffs.append(diff)
             g = abs(diff)
             g_rho = g * rho
             spread = g + gap_rho
@@ -581,21 +595,24 @@ class FiniteMixture(_LawBase):
         k_rest = s_c * delta + curvature  # K(delta)
         ybar = arb(at_c.mean.mid())
         omegas = []
-        devs = []
-        for r, diff, tilt_rate, drift, s2_mc, (mc, t2, inv_v2, _) in zip(
-            r_c, diffs, rk.tilt_rate, rk.mean_drift, kit.s2_mc, comps, strict=True
+        m1 = m2 = m3 = spread_var = cov_b = mass_b = arb(0)
+        # One pass: the tilted weight, the deviation of mu_i(x) (mu_i(c) from the point
+        # posterior at c) and the moment sums, in component order as before.
+        for r, diff, tilt_rate, drift, mu_c, gap, std, (_, t2, inv_v2, _) in zip(
+            r_c,
+            diffs,
+            rk.tilt_rate,
+            rk.mean_drift,
+            at_c.mus,
+            kit.b_gaps,
+            kit.has_std,
+            comps,
+            strict=True,
         ):
             tilt = diff * delta - tilt_rate - curvature
-            omegas.append(r * tilt.exp())
-            if drift is None:
-                devs.append(mc - ybar)
-            else:
-                mu_c = (s2_mc + t2 * cc) * inv_v2
-                devs.append(mu_c - ybar + drift)
-        m1 = m2 = m3 = spread_var = cov_b = mass_b = arb(0)
-        for om, d, gap, std, (_, t2, inv_v2, _) in zip(
-            omegas, devs, kit.b_gaps, kit.has_std, comps, strict=True
-        ):
+            om = r * tilt.exp()
+            omegas.append(om)
+            d = mu_c - ybar if drift is None else mu_c - ybar + drift
             od = om * d
             m1 += od
             m2 += od * d
@@ -640,9 +657,11 @@ class FiniteMixture(_LawBase):
         cell = centre + radius
         if at_c is None:
             at_c = self._point_posterior(centre, sigma, direct=False)
-        over = self._tilted_posterior(cell, sigma, at_c, direct=False)
+        # The tilted posterior over the cell from the pieces at its centre formed here once
+        # (its own centre arb(cell.mid()) is ``centre``, a point).
         offset = centre - self._center
         s_c = (at_c.mean - offset) / s2
+        over = self._tilted_about(kit, cell.rad(), offset, s_c, at_c, False)
         ds_c = at_c.variance / s4 - inv_s2
         dds_range = over.third / kit.s6
         ds_range = _intersect(over.variance / s4 - inv_s2, ds_c + dds_range * radius)
@@ -651,7 +670,7 @@ class FiniteMixture(_LawBase):
 
     def _point_posterior(self, x: arb, sigma: arb, *, direct: bool = True) -> _Posterior:
         """Posterior summaries at a point x; ``direct=False`` leaves out the direct sums
-        (``first``, ``second`` NaN), the rest is the same."""
+        (``first``, ``second`` NaN) and ``log_density`` (NaN), the rest is the same."""
         kit = self._sigma_kit(sigma)
         s2 = kit.s2
         two_s2 = kit.two_s2
@@ -668,14 +687,16 @@ class FiniteMixture(_LawBase):
             if std:
                 b += xc2 * t2 * inv_v2 / two_s2
             brackets.append(b)
-        shift = max((b.mid() for b in brackets), key=float)
-        shift = arb(shift)
+        # float(b) is the float of b's midpoint: the first bracket of largest float midpoint.
+        shift = arb(max(brackets, key=float).mid())
         e = [(b - shift).exp() for b in brackets]
         total = e[0]
         for ei in e[1:]:
             total += ei
-        r = [ei / total for ei in e]
-        log_density = shift + total.log() - xc2 / two_s2 - _log_sqrt_2pi()
+        # log p is read by density() through _posterior, never by the cell ranges (direct=False).
+        log_density = (
+            shift + total.log() - xc2 / two_s2 - _log_sqrt_2pi() if direct else _NOT_FORMED
+        )
         # Tweedie: component posteriors N(mu_i, tau_i^2), mu_i = (sigma^2 m_i + t_i^2 x) / v_i^2.
         if atomic:
             mus = [mc for mc, _, _, _ in comps]
@@ -686,8 +707,11 @@ class FiniteMixture(_LawBase):
                     comps, kit.has_std, kit.s2_mc, strict=True
                 )
             ]
+        r = []
         mean = arb(0)
-        for ri, mu in zip(r, mus, strict=True):
+        for ei, mu in zip(e, mus, strict=True):
+            ri = ei / total
+            r.append(ri)
             mean += ri * mu
         devs = []
         variance = third = arb(0)
@@ -709,7 +733,7 @@ class FiniteMixture(_LawBase):
         # Direct sums: p'/p = sum r u_i, p''/p = sum r (u_i^2 - 1/v_i^2), u_i = (m_i - x)/v_i^2.
         if not direct:
             return _Posterior(
-                log_density, mean, variance, third, _NOT_FORMED, _NOT_FORMED, tuple(r)
+                log_density, mean, variance, third, _NOT_FORMED, _NOT_FORMED, tuple(r), tuple(mus)
             )
         first = arb(0)
         second = arb(0)
@@ -717,7 +741,7 @@ class FiniteMixture(_LawBase):
             u = (mc - xc) * inv_v2
             first += ri * u
             second += ri * (_sq(u) - inv_v2)
-        return _Posterior(log_density, mean, variance, third, first, second, tuple(r))
+        return _Posterior(log_density, mean, variance, third, first, second, tuple(r), tuple(mus))
 
     # -- float64 screens ------------------------------------------------------------------------
     def _np_posterior(self, x: np.ndarray, sigma: float):
@@ -1405,17 +1429,50 @@ def _cell_moments(
     # Python ints (hashed faster than fmpz); an exact edge's key is its (mantissa, exponent).
     edge_keys = [tuple(map(int, e.mid().man_exp())) if e.rad() == 0 else _arb_key(e) for e in edges]
     midpoints = [(a + b) / 2 for a, b in itertools.pairwise(edges)]
+    # The cells' half widths, grouped by exact value (an equal grid has one): a far cell's
+    # bounds depend on the component and the half width alone, so each is formed once.
+    halves = [(b - a) / 2 for a, b in itertools.pairwise(edges)]
+    # Slot 0: the half widths that are the first one exactly (== holds for equal exact points
+    # only, which are the same enclosure); any other cell gets a slot of its own.
+    first_half = halves[0] if halves else None
+    half_index = [0 if half == first_half else j + 1 for j, half in enumerate(halves)]
+    # normal_upper_tail(|z|) written out with sqrt 2 formed once (the same operations).
+    sqrt2 = arb(2).sqrt()
+    # A float screen of z = (edge - m) / v for every edge at once: only the edges it puts
+    # within 13 + a slack far beyond its rounding error (the floats of the edge and m carry
+    # 2^-53 of their size, the arb midpoints 2^-64) get the arb z and its float test below; any
+    # other edge fails that test (|z| > 13 there, with the screen's sign). A non-finite screen
+    # value (overflow, v below the float range) is a candidate.
+    edge_floats = np.array([float(e) for e in edges])
+    edge_sizes = np.abs(edge_floats)
     for index, (m, v, w) in enumerate(zip(law.means, law._scales(sigma), law.weights, strict=True)):
         ma, wa = to_arb(m), to_arb(w)
         v_root = v * root
-        offsets = [e - ma for e in edges]  # edge - m, read by z and by the edge terms
-        zs = [offset / v for offset in offsets]
-        z_floats = [float(z.mid()) for z in zs]
-        near = [abs(z) <= far + 1 for z in z_floats]
+        m_float, v_float = float(ma), float(v)
+        with np.errstate(all="ignore"):
+            screen = (edge_floats - m_float) / v_float
+            slack = 1e-6 * (1 + np.abs(screen)) + 1e-14 * (edge_sizes + abs(m_float)) / v_float
+            candidates = np.flatnonzero(~(np.abs(screen) > far + 1 + slack))
+        z_floats = screen.tolist()
+        offsets: list[arb] = [_NOT_FORMED] * (cells + 1)  # edge - m (z and the edge terms)
+        zs: list[arb] = [_NOT_FORMED] * (cells + 1)
+        near = [False] * (cells + 1)
+        for j in candidates.tolist():
+            offset = offsets[j] = edges[j] - ma
+            z = zs[j] = offset / v
+            z_float = z_floats[j] = float(z.mid())
+            near[j] = abs(z_float) <= far + 1
         # A cell whose ends lie far out on opposite sides (wider than 2 * 13 v) is exact too.
         for j in range(cells):
             if not (near[j] or near[j + 1]) and z_floats[j] * z_floats[j + 1] <= 0:
                 near[j] = near[j + 1] = True
+        # The arb z of every edge that a near cell reads (the screen's candidates have theirs).
+        for j in range(cells + 1):
+            if zs[j] is _NOT_FORMED and (
+                near[j] or (j > 0 and near[j - 1]) or (j < cells and near[j + 1])
+            ):
+                offsets[j] = edges[j] - ma
+                zs[j] = offsets[j] / v
         # Per edge (None where no cell reads it): upper tail, density, (edge - m) density.
         tails: list[arb | None] = [None] * (cells + 1)
         dens: list[arb] = [_NOT_FORMED] * (cells + 1)
@@ -1428,23 +1485,38 @@ def _cell_moments(
                 if found is None:
                     z = zs[j]
                     found = table[key] = (
-                        normal_upper_tail(abs(z)),
+                        (abs(z) / sqrt2).erfc() / 2,
                         (-(z * z).nonnegative_part() / 2).exp() / v_root,
                     )
                 tails[j], dens[j] = found
                 edge_terms[j] = offsets[j] * dens[j]
         # v^2 once per component: the same enclosure as per cell.
         v2 = v * v
+        far_terms: list[tuple[arb, arb, arb] | None] = [None] * (cells + 1)
         for j in range(cells):
-            if tails[j] is None or tails[j + 1] is None:
-                a, b = edges[j], edges[j + 1]
-                half = (b - a) / 2
-                bound = (2 * half / v * far_density / root).upper()
-                m0[j] += wa * arb(0, bound)
-                m1[j] += wa * arb(0, (bound * half).upper())
-                m2[j] += wa * arb(0, (bound * half * half).upper())
+            tail_a, tail_b = tails[j], tails[j + 1]
+            if tail_a is None or tail_b is None:
+                far_term = far_terms[half_index[j]]
+                if far_term is None:
+                    half = halves[j]
+                    bound = (2 * half / v * far_density / root).upper()
+                    far_term = far_terms[half_index[j]] = (
+                        wa * arb(0, bound),
+                        wa * arb(0, (bound * half).upper()),
+                        wa * arb(0, (bound * half * half).upper()),
+                    )
+                m0[j] += far_term[0]
+                m1[j] += far_term[1]
+                m2[j] += far_term[2]
                 continue
-            p = _standard_cell_mass(zs[j], zs[j + 1], tails[j], tails[j + 1])
+            # _standard_cell_mass written out (the same operations, no call per cell).
+            za, zb = zs[j], zs[j + 1]
+            if za >= 0:
+                p = (tail_a - tail_b).nonnegative_part()
+            elif zb <= 0:
+                p = (tail_b - tail_a).nonnegative_part()
+            else:
+                p = (1 - tail_a - tail_b).nonnegative_part()
             e = midpoints[j] - ma
             first = v2 * (dens[j] - dens[j + 1])
             second = v2 * (edge_terms[j] - edge_terms[j + 1]) + v2 * p
@@ -1670,20 +1742,22 @@ def _atomic_kappa4_over(
     total = ee[0]
     for ei in ee[1:]:
         total += ei
-    r = [ei / total for ei in ee]
+    r = []
     mean = arb(0)
-    for ri, (mc, _, _) in zip(r, kit, strict=True):
+    for ei, (mc, _, _) in zip(ee, kit, strict=True):
+        ri = ei / total
+        r.append(ri)
         mean += ri * mc
     ybar = arb(mean.mid())
-    ds = [mc - ybar for mc, _, _ in kit]
-    eps = arb(0)
-    for ri, d in zip(r, ds, strict=True):
-        eps += ri * d
     # One exponential per atom: e^{|d| t}, its reciprocal e^{-|d| t}, and e^{d theta} over
     # |theta| <= t within the ball joining the two (the exponential is monotone in theta).
+    # d_i and E_r d (eps) are formed in the same pass (eps is read after the loop only).
+    eps = arb(0)
     grow = shrink = arb(0)
     raw1 = raw2 = raw3 = raw4 = arb(0)
-    for ri, d in zip(r, ds, strict=True):
+    for ri, (mc, _, _) in zip(r, kit, strict=True):
+        d = mc - ybar
+        eps += ri * d
         up = (abs(d) * t).exp()
         down = 1 / up
         grow += ri * d * d * up

@@ -122,19 +122,29 @@ class Mixture1D:
     def components(self) -> list[tuple[Fraction, Fraction, Fraction]]:
         return list(zip(self.weights, self.means, self.stds, strict=True))
 
-    def density(self, x: arb) -> arb:
-        """p(x) enclosed (x may be a ball: then over the ball)."""
+    def arb_components(self) -> list[tuple[arb, arb, arb, arb]]:
+        """(w, m, t, t sqrt(2 pi)) per component as arb values at the working precision: what
+        ``density`` and ``cdf`` convert, formed once by a caller that evaluates many points."""
+        root = (2 * arb.pi()).sqrt()
+        return [
+            (to_arb(w), to_arb(m), to_arb(t), to_arb(t) * root) for w, m, t in self.components()
+        ]
+
+    def density(self, x: arb, parts: list[tuple[arb, arb, arb, arb]] | None = None) -> arb:
+        """p(x) enclosed (x may be a ball: then over the ball); ``parts``: ``arb_components()``
+        at the working precision (the same enclosures; formed here when not given)."""
         total = arb(0)
-        for w, m, t in self.components():
-            z = (x - to_arb(m)) / to_arb(t)
-            total += to_arb(w) * (-(z * z) / 2).exp() / (to_arb(t) * (2 * arb.pi()).sqrt())
+        for w, m, t, norm in self.arb_components() if parts is None else parts:
+            z = (x - m) / t
+            total += w * (-(z * z) / 2).exp() / norm
         return total
 
-    def cdf(self, x: arb) -> arb:
+    def cdf(self, x: arb, parts: list[tuple[arb, arb, arb, arb]] | None = None) -> arb:
+        """P(X <= x) enclosed; ``parts`` as in ``density``."""
         return sum(
             (
-                to_arb(w) * normal_upper_tail(-(x - to_arb(m)) / to_arb(t))
-                for w, m, t in self.components()
+                w * normal_upper_tail(-(x - m) / t)
+                for w, m, t, _ in (self.arb_components() if parts is None else parts)
             ),
             arb(0),
         )
@@ -244,16 +254,22 @@ def distances(q_mean: arb, q_var: arb, target: Mixture1D, cells: int = 4000) -> 
     spans = [(to_arb(m), to_arb(t)) for _, m, t in target.components()] + [(q_mean, sq)]
     lo = min(float((m - 12 * t).lower()) for m, t in spans)
     hi = max(float((m + 12 * t).upper()) for m, t in spans)
-    edges = [arb(lo) + (arb(hi) - arb(lo)) * arb(j) / cells for j in range(cells + 1)]
+    # Loop invariants formed once (the same enclosures as per edge or cell): the grid's start
+    # and width, the target's components as arb values, q's normaliser sd sqrt(2 pi).
+    start, width = arb(lo), arb(hi) - arb(lo)
+    edges = [start + width * arb(j) / cells for j in range(cells + 1)]
     x0 = to_arb(target.mean)
+    parts = target.arb_components()
+    q_norm = sq * (2 * arb.pi()).sqrt()
     q_cdf = [normal_upper_tail(-(e - q_mean) / sq) for e in edges]
-    p_cdf = [target.cdf(e) for e in edges]
+    p_cdf = [target.cdf(e, parts) for e in edges]
     tv2, w2sq = arb(0), arb(0)  # 2 TV and int (x - x0)^2 |q - p|
     for j in range(cells):
         a, b = edges[j], edges[j + 1]
         mass = abs((q_cdf[j + 1] - q_cdf[j]) - (p_cdf[j + 1] - p_cdf[j]))
         cell = (a + b) / 2 + arb(0, float(((b - a) / 2).upper()))
-        gap = gaussian_density(cell, q_mean, sq) - target.density(cell)
+        z = (cell - q_mean) / sq  # gaussian_density(cell, q_mean, sq) with q_norm hoisted
+        gap = (-(z * z) / 2).exp() / q_norm - target.density(cell, parts)
         reach = abs(cell - x0)
         far = reach.upper()
         if gap > 0 or gap < 0:
