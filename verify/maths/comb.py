@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect
+from collections.abc import Callable
 from functools import cache, lru_cache
 from typing import NamedTuple
 
@@ -548,10 +549,11 @@ def _value_parameters_cache_clear() -> None:
         remembered.clear()
 
 
-_VALUE_FUNCTIONS: dict[int, object] = {}
+_ValueFunction = Callable[[Real, Real, Real, Real], arb]
+_VALUE_FUNCTIONS: dict[int, _ValueFunction] = {}
 
 
-def _value_function(prec: int):
+def _value_function(prec: int) -> _ValueFunction:
     """psi's evaluator at one precision: its constants and its cache bound once as closure
     variables, so that a point costs its ball operations and little Python besides (each
     attribute or global lookup, call and tuple weighs here against a hundredth of mpmath's
