@@ -134,3 +134,28 @@ def test_value_path_branches_contain_mpmath_and_stay_tight(bits):
                 assert contains(value, exact), (bits, sigma, eps, x, value)
             # q >= 1/2 (arb's Jacobi theta) costs up to ~2^16 ulps, as before this path existed
             assert float(cold.rad()) <= abs(float(cold.mid())) * 2.0 ** (20 - bits)
+
+
+@pytest.mark.parametrize("bits", [53, 64, 128, 256])
+def test_float_screens_give_the_balls_of_the_ball_comparisons(bits):
+    """Float inputs have their nomes' cases screened in floats; balls as inputs are decided by
+    comparing balls only. Around every bound of both nomes (within 1e-12 relatively, where the
+    screen defers to the balls, and beyond it) the two give the same balls (from 53 bits on,
+    where a float sigma enters a ball exactly either way)."""
+    bounds = [-(bits + 6) * math.log(2)] + [-(bits + 8) * math.log(2) / n**2 for n in (2, 3)]
+    cases = []
+    for bound in bounds:
+        for nudge in (1 - 1e-3, 1 - 1e-6, 1 - 1e-12, 1.0, 1 + 1e-12, 1 + 1e-6, 1 + 1e-3):
+            log_q = bound * nudge
+            cases.append((0.7, math.sqrt(2 * math.pi**2 / -log_q)))  # q0 at the bound
+            tau2 = log_q / (-2 * math.pi**2 / 0.5**2)  # q at the bound with eps = 0.5
+            if tau2 < 1:
+                cases.append((math.sqrt(tau2 / (1 - tau2)), 0.5))
+    for sigma, eps in cases:
+        for x in (-2.5, 0.0, 1.3):
+            with precision(bits):
+                comb._value_parameters_cache_clear()
+                balls = smoothed_comb_closed_form(x, to_arb(sigma), to_arb(eps), 0.3 * eps)
+                comb._value_parameters_cache_clear()
+                screened = smoothed_comb_closed_form(x, sigma, eps, 0.3 * eps)
+            assert screened.mid() == balls.mid() and screened.rad() == balls.rad(), (sigma, eps)

@@ -25,6 +25,8 @@ valid).
 from __future__ import annotations
 
 import math
+from bisect import bisect
+from collections.abc import Callable
 from functools import cache, lru_cache
 from typing import NamedTuple
 
@@ -301,6 +303,10 @@ class _Precision(NamedTuple):
     no_term_factors: tuple[arb, arb]
     halved_factors: tuple[arb, arb]
     plain_factors: tuple[arb, arb]
+    # Float screens of the branches (see ``_screens``): bisecting a float log of a nome in
+    # these bounds gives an even index 2k for a certain case k, odd where arb must decide.
+    q_screen: tuple[float, ...]  # k: no term, one, two, a plan (or arb's Jacobi theta)
+    q0_screen: tuple[float, ...]  # k: negligible, one term, a plan (or arb's Jacobi theta)
 
 
 def _terms_logs(prec: int) -> tuple[arb, ...]:
@@ -342,8 +348,29 @@ def _precision(prec: int) -> _Precision:
         no_term_factors=(sqrt_two_pi * one_within / one_within, with_q0 / one_within),
         halved_factors=(sqrt_two_pi * one_within / 2, with_q0 / 2),
         plain_factors=(sqrt_two_pi * one_within, with_q0),
+        q_screen=_screens(prec, (-negligible_log, -terms_logs[0], -terms_logs[1])),
+        q0_screen=_screens(prec, (-negligible_log, -terms_logs[0])),
     )
     return c
+
+
+# A float log of a nome computed from float inputs is within 2^-50 of its value relatively
+# (a few roundings of 2^-53 each); the screens leave 2^-30 either side of each bound, far
+# beyond that and beyond the width of the arb balls the bounds are compared with at 40 bits or
+# more, so a decided screen agrees with the arb comparisons it replaces.
+_SCREEN_MARGIN = 2.0**-30
+
+
+def _screens(prec: int, bounds: tuple[arb, ...]) -> tuple[float, ...]:
+    """Increasing floats around each (negative) bound: below b (1 + m) the value is certainly
+    below b, above b (1 - m) certainly above; none at low precisions (every case undecided)."""
+    if prec < 40:
+        return (-math.inf,)
+    screen: list[float] = []
+    for bound in bounds:
+        value = float(bound.mid())
+        screen += [value * (1 + _SCREEN_MARGIN), value * (1 - _SCREEN_MARGIN)]
+    return tuple(screen)
 
 
 # vartheta(u; q) = 1 + 2 sum_{j>=1} q^{j^2} cos(2 pi j u/eps) as the value path needs it (to
@@ -403,68 +430,179 @@ def _theta_value(plan: _ThetaPlan, angle: arb) -> arb:
 _ONE = arb(1)
 
 # The x-free pieces of psi(x) = phi_{sqrt v}(x) vartheta(theta - x/v; q) / vartheta(theta; q0)
-# for one (sigma, eps, theta) at one precision, a plain tuple on this hot path: (v, theta,
-# 2 pi/eps, the normaliser, q's numerator plan). The normaliser is sqrt(2 pi v) vartheta(theta;
-# q0) with the plan's scale (see ``_Precision``'s factors). theta may stay a float: arb's
-# arithmetic converts a float exactly.
-_ValueParameters = tuple[arb, arb | float | int, arb, arb, _ThetaPlan]
+# for one (sigma, eps, theta) at one precision, a flat tuple on this hot path: (v, theta,
+# 2 pi/eps, the normaliser, kind, first, second, rest). The normaliser is sqrt(2 pi v)
+# vartheta(theta; q0) with the numerator's scale (see ``_Precision``'s factors). ``kind`` says
+# how vartheta(theta - x/v; q) is formed from the cosine C of 2 pi (theta - x/v)/eps:
+# _NO_TERM (one_within is in the normaliser), _ONE_TERM (first C + rest), _TWO_TERMS (Horner:
+# C (C second + first) + rest), _PLANNED (``first`` is a _ThetaPlan for _theta_value) and
+# _JACOBI (``first`` is q, for arb's Jacobi theta). theta may stay a float: arb's arithmetic
+# converts a float exactly.
+_ValueParameters = tuple[
+    arb, arb | float | int, arb | None, arb, int, object, arb | None, arb | None
+]
+_NO_TERM, _ONE_TERM, _TWO_TERMS, _PLANNED, _JACOBI = range(5)
 
 
 def _value_parameters(sigma: Real, eps: Real, theta: Real, prec: int) -> _ValueParameters:
     """The x-free pieces, their common cases first (q0 below 2^-(prec+6) or one term, q small
     enough for one or two terms): a lemma's search draws new parameters at every point, and
     each arb operation costs here about a hundredth of mpmath's whole evaluation. Floats and
-    ints enter arb arithmetic as they are (converted exactly, no ball built for them); logs of
-    nomes are kept negated, for exp; the one- and two-term plans are halved (one operation
-    less for 2q), with the 1/2 in the normaliser's factor."""
+    ints enter arb arithmetic as they are (converted exactly, no ball built for them); sigma
+    once, as it is squared; logs of nomes are kept negated, for exp; the one- and two-term plans
+    are halved (one operation less for 2q), with the 1/2 in the normaliser's factor.
+
+    The case of each nome is screened in floats (a comparison of balls costs as much as an
+    operation): only a case the screen leaves open is decided by comparing the balls, as
+    before, so the same balls come out either way."""
     c = _PRECISIONS.get(prec) or _precision(prec)
-    if type(sigma) is not float:
-        sigma = to_arb(sigma)
+    one = c.one
+    q_case = q0_case = 1  # undecided
+    if type(sigma) is float:
+        if type(eps) is float:
+            sigma_squared, eps_squared = sigma * sigma, eps * eps
+            # normal squares (no overflow, no underflow): the float logs keep their accuracy
+            if 1e-300 < sigma_squared < 1e300 and 1e-300 < eps_squared < 1e300:
+                log_q0_float = _MINUS_TWO_PI_SQUARED / eps_squared
+                log_q_float = log_q0_float * (sigma_squared / (1.0 + sigma_squared))
+                q_case = bisect(c.q_screen, log_q_float)
+                q0_case = bisect(c.q0_screen, log_q0_float)
+        s = one * sigma
+    else:
+        s = to_arb(sigma)
     if type(eps) is not float:
         eps = to_arb(eps)
     if type(theta) is not float:
         theta = to_arb(theta)
-    s2 = c.one * sigma * sigma
-    v = s2 + c.one
+    s2 = s * s
+    v = s2 + one
+    if q_case == 0 and q0_case == 0:  # no term in either nome: no angle, no log needed
+        return v, theta, None, v.sqrt() * c.no_term_factors[0], _NO_TERM, None, None, None
     angle_scale = c.two_pi / eps
     log_q0 = angle_scale * angle_scale * c.minus_half  # -2 pi^2/eps^2
     log_q = log_q0 * s2 / v
-    if log_q < c.minus_negligible_log:
-        plan, factors = c.negligible_plan, c.no_term_factors
-    elif log_q < c.minus_terms_log[0]:  # vartheta/2 = 1/2 + q cos a +- 2^-(prec+5)
-        plan, factors = ((log_q.exp(),), c.half_one_within, None), c.halved_factors
-    elif log_q < c.minus_terms_log[1]:
+    if q_case & 1:
+        if log_q < c.minus_negligible_log:
+            q_case = 0
+        elif log_q < c.minus_terms_log[0]:
+            q_case = 2
+        elif log_q < c.minus_terms_log[1]:
+            q_case = 4
+        else:
+            q_case = 6
+    first = second = rest = None
+    if q_case == 2:  # vartheta/2 = 1/2 + q cos a +- 2^-(prec+5)
+        kind, factors = _ONE_TERM, c.halved_factors
+        first, rest = log_q.exp(), c.half_one_within
+    elif q_case == 4:
         # vartheta/2 = 1/2 + q C + q^4 (2C^2 - 1) +- 2^-(prec+5) = C (q + 2q^4 C) + (1/2 - q^4
-        # +- 2^-(prec+5)) with C = cos a: powers (q, 2q^4) in Horner form (read so by
-        # smoothed_comb_closed_form; the rest bound is _theta_plan's for two terms)
-        q = log_q.exp()
-        q_squared = q * q
+        # +- 2^-(prec+5)) with C = cos a: powers (q, 2q^4) in Horner form (the rest bound is
+        # _theta_plan's for two terms)
+        kind, factors = _TWO_TERMS, c.halved_factors
+        first = log_q.exp()
+        q_squared = first * first
         q4 = q_squared * q_squared
-        plan = (q, q4 + q4), c.half_one_within - q4, None
-        factors = c.halved_factors
+        second, rest = q4 + q4, c.half_one_within - q4
+    elif q_case == 0:
+        kind, factors = _NO_TERM, c.no_term_factors
     else:
         plan, factors = _theta_plan(-log_q, c), c.plain_factors
-    if log_q0 < c.minus_negligible_log:
-        return v, theta, angle_scale, v.sqrt() * factors[0], plan
-    if log_q0 < c.minus_terms_log[0]:  # vartheta(theta; q0)/2 = 1/2 + q0 cos(2 pi theta/eps) +-
-        half_denominator = log_q0.exp() * (angle_scale * theta).cos() + c.half_one_within
-    else:
-        plan0 = _theta_plan(-log_q0, c)
-        if plan0[2] is None:
-            half_denominator = _theta_value(plan0, angle_scale * theta) * c.half
+        if plan[2] is None:
+            kind, first = _PLANNED, plan
         else:
-            half_denominator = (1 + _theta_minus_one(c.one * theta / eps, plan0[2])) * c.half
-    return v, theta, angle_scale, v.sqrt() * factors[1] * half_denominator, plan
+            kind, first = _JACOBI, plan[2]
+    if q0_case & 1:
+        if log_q0 < c.minus_negligible_log:
+            q0_case = 0
+        elif log_q0 < c.minus_terms_log[0]:
+            q0_case = 2
+        else:
+            q0_case = 4
+    if q0_case == 0:
+        normaliser = v.sqrt() * factors[0]
+    else:
+        if q0_case == 2:  # vartheta(theta; q0)/2 = 1/2 + q0 cos(2 pi theta/eps) +- 2^-(prec+5)
+            half_denominator = log_q0.exp() * (angle_scale * theta).cos() + c.half_one_within
+        else:
+            plan0 = _theta_plan(-log_q0, c)
+            if plan0[2] is None:
+                half_denominator = _theta_value(plan0, angle_scale * theta) * c.half
+            else:
+                half_denominator = (1 + _theta_minus_one(one * theta / eps, plan0[2])) * c.half
+        normaliser = v.sqrt() * factors[1] * half_denominator
+    return v, theta, angle_scale, normaliser, kind, first, second, rest
 
 
-# Remembered x-free pieces, keyed on exact inputs (floats, Fractions, ints) and the precision; a
-# plain dict emptied when full, as a miss must cost little when every point is new.
-_VALUE_PARAMETERS: dict[tuple, _ValueParameters] = {}
+# -2 pi^2 in floats, for the screens only
+_MINUS_TWO_PI_SQUARED = -2 * math.pi**2
+
+
+# Remembered x-free pieces, one dict per precision keyed on the exact inputs (floats, Fractions,
+# ints, exact balls; a ball with a radius cannot be hashed and is not remembered), emptied when
+# full, as a miss must cost little when every point is new.
+_VALUE_PARAMETERS: dict[int, dict[tuple, _ValueParameters]] = {}
 _VALUE_PARAMETERS_SIZE = 4096
 
 
 def _value_parameters_cache_clear() -> None:
-    _VALUE_PARAMETERS.clear()
+    for remembered in _VALUE_PARAMETERS.values():
+        remembered.clear()
+
+
+_ValueFunction = Callable[[Real, Real, Real, Real], arb]
+_VALUE_FUNCTIONS: dict[int, _ValueFunction] = {}
+
+
+def _value_function(prec: int) -> _ValueFunction:
+    """psi's evaluator at one precision: its constants and its cache bound once as closure
+    variables, so that a point costs its ball operations and little Python besides (each
+    attribute or global lookup, call and tuple weighs here against a hundredth of mpmath's
+    whole evaluation)."""
+    c = _PRECISIONS.get(prec) or _precision(prec)
+    minus_half = c.minus_half
+    two_pi = _constants(prec)[2]
+    remembered = _VALUE_PARAMETERS.setdefault(prec, {})
+    recall = remembered.get
+    size = _VALUE_PARAMETERS_SIZE
+    parameters = _value_parameters
+
+    def value(x: Real, sigma: Real, eps: Real, theta: Real) -> arb:
+        key = (sigma, eps, theta)
+        try:
+            p = recall(key)
+        except ValueError:  # a ball with a radius among the inputs: nothing remembered
+            p = parameters(sigma, eps, theta, prec)
+        else:
+            if p is None:
+                p = parameters(sigma, eps, theta, prec)
+                if len(remembered) >= size:
+                    remembered.clear()
+                remembered[key] = p
+        v, theta, angle_scale, normaliser, kind, first, second, rest = p
+        # -x/2 as a float is exact unless it is subnormal
+        if type(x) is float and not -1e-300 < x < 1e-300:
+            minus_half_x = x * -0.5
+        else:
+            x = to_arb(x)
+            minus_half_x = x * minus_half
+        x_over_v = x / v
+        gauss = (x_over_v * minus_half_x).exp()
+        if kind == _ONE_TERM:
+            numerator = first * ((theta - x_over_v) * angle_scale).cos() + rest
+        elif kind == _TWO_TERMS:  # Horner form, see _value_parameters
+            cos_a = ((theta - x_over_v) * angle_scale).cos()
+            numerator = cos_a * (cos_a * second + first) + rest
+        elif kind == _NO_TERM:  # one_within is in the normaliser
+            return gauss / normaliser
+        elif kind == _PLANNED:
+            numerator = _theta_value(first, (theta - x_over_v) * angle_scale)
+        else:
+            u_over_eps = (theta - x_over_v) * angle_scale / two_pi
+            numerator = 1 + _theta_minus_one(u_over_eps, first)
+        return gauss * numerator / normaliser
+
+    _VALUE_FUNCTIONS[prec] = value
+    return value
 
 
 def smoothed_comb_closed_form(x: Real, sigma: Real, eps: Real, theta: Real) -> arb:
@@ -472,42 +610,15 @@ def smoothed_comb_closed_form(x: Real, sigma: Real, eps: Real, theta: Real) -> a
 
     The x-free part is remembered for hashable exact inputs (floats, Fractions, ints): a lemma
     or a density plot evaluates many x at the same (sigma, eps, theta). A lemma's search draws
-    new parameters at every point, so a miss is kept cheap too (see ``_value_parameters``):
-    each arb operation costs about as much as a tenth of mpmath's whole evaluation's budget
-    here, so the operations are counted."""
-    prec = flint.ctx.prec
-    if type(sigma) is arb or type(eps) is arb or type(theta) is arb:
-        p = _value_parameters(sigma, eps, theta, prec)
-    else:
-        key = (sigma, eps, theta, prec)
-        p = _VALUE_PARAMETERS.get(key)
-        if p is None:
-            p = _value_parameters(sigma, eps, theta, prec)
-            if len(_VALUE_PARAMETERS) >= _VALUE_PARAMETERS_SIZE:
-                _VALUE_PARAMETERS.clear()
-            _VALUE_PARAMETERS[key] = p
-    v, theta, angle_scale, normaliser, plan = p
-    # -x/2 as a float is exact unless it is subnormal
-    if type(x) is float and not -1e-300 < x < 1e-300:
-        minus_half_x = x * -0.5
-    else:
-        x = to_arb(x)
-        minus_half_x = x * _MINUS_HALF
-    x_over_v = x / v
-    gauss = (x_over_v * minus_half_x).exp()
-    powers, one_plus_rest, q = plan
-    if q is not None:
-        numerator = 1 + _theta_minus_one((theta - x_over_v) * angle_scale / _constants(prec)[2], q)
-    elif not powers:  # one_plus_rest is in the normaliser
-        return gauss / normaliser
-    elif len(powers) == 1:  # _theta_value written out for its common cases
-        numerator = powers[0] * ((theta - x_over_v) * angle_scale).cos() + one_plus_rest
-    elif len(powers) == 2:  # Horner form, see _value_parameters
-        cos_a = ((theta - x_over_v) * angle_scale).cos()
-        numerator = cos_a * (cos_a * powers[1] + powers[0]) + one_plus_rest
-    else:
-        numerator = _theta_value(plan, (theta - x_over_v) * angle_scale)
-    return gauss * numerator / normaliser
+    new parameters at every point, so a miss is kept cheap too (see ``_value_parameters`` and
+    ``_value_function``): each arb operation costs about as much as a hundredth of mpmath's
+    whole evaluation here, so the operations are counted."""
+    prec = _CONTEXT.prec
+    value = _VALUE_FUNCTIONS.get(prec) or _value_function(prec)
+    return value(x, sigma, eps, theta)
+
+
+_CONTEXT = flint.ctx
 
 
 def smoothed_comb_deviation(x: Real, sigma: Real, eps: Real, theta: Real) -> arb:
