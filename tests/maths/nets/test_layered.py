@@ -67,3 +67,16 @@ def test_gradients_take_the_torch_routes() -> None:
     out.sum().backward()
     assert x.grad is not None
     assert np.allclose(out.detach().numpy(), _reference(layers, x.detach().numpy()), rtol=1e-12)
+
+
+def test_the_sample_blocks_change_no_number(monkeypatch) -> None:
+    """The gather and CSR product run a block of samples at a time: any block size (a last
+    block of one sample included) gives the unblocked pass's very numbers."""
+    rng = np.random.default_rng(3)
+    module = layered.to_module(_comb_like(rng, 32, 4000, 185))
+    x = torch.as_tensor(rng.normal(size=(65, 32)))
+    monkeypatch.setattr(layered, "_GATHER_BLOCK", 10**6)
+    whole = module(x)
+    for block in (1, 7, 32, 64):
+        monkeypatch.setattr(layered, "_GATHER_BLOCK", block)
+        assert torch.equal(module(x), whole)

@@ -179,6 +179,32 @@ def _take_columns(h, columns):
     return torch.index_select(h, 1, columns)
 
 
+# Samples per block of ``_gather_then_csr``: a block's hidden layer (thousands of units x this
+# many samples) stays within the CPU's cache.
+_GATHER_BLOCK = 32
+
+
+def _gather_then_csr(
+    x: np.ndarray, gather: tuple, bias: np.ndarray, weight: sp.csr_matrix
+) -> np.ndarray:
+    """weight @ ReLU(x[:, columns] * weights + bias)^T (``gather`` = (columns, weights) tensors),
+    transposed (outputs x samples), computed a block of samples at a time. Each entry is the
+    unblocked one: the gather, scale, bias and ReLU act entry by entry, and scipy's CSR product
+    sums each output's nonzero terms in column order for every sample column alike."""
+    columns, weights = (t.numpy() for t in gather)
+    x_t = np.ascontiguousarray(x.T)  # rows of x^T are copied whole by the gather
+    samples = x_t.shape[1]
+    out = np.empty((weight.shape[0], samples))
+    scale, shift = weights[:, None], bias[:, None]
+    for start in range(0, samples, _GATHER_BLOCK):
+        hidden = x_t[:, start : start + _GATHER_BLOCK].take(columns, axis=0)
+        hidden *= scale
+        hidden += shift
+        np.maximum(hidden, 0.0, out=hidden)  # the ReLU after the gather layer
+        out[:, start : start + _GATHER_BLOCK] = weight @ hidden
+    return out
+
+
 def _relu_module_class():
     import torch
 
@@ -246,19 +272,22 @@ def _relu_module_class():
             h = x
             layers = self._fast_layers()
             plain = x.device.type == "cpu" and not x.requires_grad
+            applied = -1  # the last layer applied (a gather applies the CSR layer after it too)
             for k, (w, b) in enumerate(layers):
+                if k <= applied:
+                    continue
+                applied = k
                 feeds_csr = k + 1 < len(layers) and isinstance(layers[k + 1][0], sp.csr_matrix)
                 if isinstance(w, tuple) and plain and feeds_csr:
-                    # The next product reads h transposed (width x n, rows contiguous): gather
-                    # it so, rows of x^T copied whole; the same numbers as below, transposed.
-                    columns, weights = w
-                    h_t = h.numpy().T.take(columns.numpy(), axis=0)
-                    h_t *= weights.numpy()[:, None]
-                    h_t += b.numpy()[:, None]
-                    np.maximum(h_t, 0.0, out=h_t)  # the ReLU after this (inner) layer
-                    h = torch.from_numpy(h_t).T
-                    continue
-                if isinstance(w, tuple):
+                    # The gather, its ReLU and the next (CSR) product, a block of samples at a
+                    # time: the same numbers as below (each sample's column is computed alone),
+                    # with the wide hidden layer kept in cache instead of materialized whole.
+                    w_next, b_next = layers[k + 1]
+                    out = _gather_then_csr(h.numpy(), w, b.numpy(), w_next)
+                    out += b_next.numpy()[:, None]
+                    h = torch.from_numpy(np.ascontiguousarray(out.T))
+                    applied = k + 1
+                elif isinstance(w, tuple):
                     # One nonzero per row: the dense product's sum is that one product (the
                     # other terms are exact zeros), so h[:, j] * w is the same number.
                     columns, weights = w
@@ -278,7 +307,7 @@ def _relu_module_class():
                     h += b  # in place: the same sum, one tensor fewer
                 else:
                     h = torch.sparse.mm(w, h.T).T + b
-                if k < self.depth - 1:
+                if applied < self.depth - 1:
                     h = torch.relu_(h) if h.is_contiguous() else torch.relu(h)
             return h
 
