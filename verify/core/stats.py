@@ -45,6 +45,12 @@ def _tail_ge(k: int, n: int, p: arb) -> arb:
     return p.beta_lower(k, n - k + 1, regularized=1)
 
 
+def _tail_ge_slope(k: int, n: int, p: arb) -> arb:
+    """d/dp P(Bin(n, p) >= k) = n C(n-1, k-1) p^(k-1) (1-p)^(n-k) for 1 <= k <= n, enclosed
+    over the ball p (its every point in (0, 1))."""
+    return n * arb.bin_uiui(n - 1, k - 1) * p ** (k - 1) * (1 - p) ** (n - k)
+
+
 def binomial_cdf(j: int, n: int, q: float | Fraction | arb) -> arb:
     """P(Bin(n, q) <= j), enclosed (j may be < 0 or >= n)."""
     if j < 0:
@@ -128,6 +134,43 @@ def _screen(estimate: float, level: float) -> bool | None:
     return None
 
 
+# A certified test reuses its last evaluation (mean value theorem) for points within this
+# relative distance of it: the bisection's last steps, where the float screen cannot decide.
+_NEAR = Fraction(1, 2**16)
+
+
+class _CertifiedAtMost:
+    """Certified ``probability(p) <= level``, ``probability`` monotone with derivative enclosed by
+    ``slope(ball)`` over a ball. Near the last point evaluated (a, P(a) enclosed), the value is
+    enclosed as P(a) + (p - a) slope(hull(a, p)) (mean value theorem), a few ball products
+    instead of an incomplete beta; that decides whenever it excludes the level, and the
+    incomplete beta is evaluated otherwise. Either way the answer is the exact comparison's
+    (barring a value within the beta enclosure's radius of the level), so the bisection takes
+    the same steps."""
+
+    def __init__(
+        self,
+        probability: Callable[[arb], arb],
+        slope: Callable[[arb], arb],
+        level: Fraction,
+    ) -> None:
+        self.probability, self.slope, self.level = probability, slope, level
+        self.anchor: tuple[Fraction, arb] | None = None
+
+    def __call__(self, p: Fraction) -> bool:
+        if self.anchor is not None and abs(p - self.anchor[0]) <= _NEAR * self.anchor[0]:
+            a, at_a = self.anchor
+            point, start = to_arb(p), to_arb(a)
+            near = at_a + (point - start) * self.slope(start.union(point))
+            if upper(near) <= self.level:
+                return True
+            if lower(near) > self.level:
+                return False
+        value = self.probability(to_arb(p))
+        self.anchor = (p, value)
+        return upper(value) <= self.level
+
+
 def _bisect(
     inner: Fraction,
     outer: Fraction,
@@ -174,8 +217,9 @@ def clopper_pearson_lower(k: int, n: int, alpha: float) -> Fraction:
     with precision(80):
         level = lower(to_arb(alpha))
 
-        def valid(p: Fraction) -> bool:
-            return upper(_tail_ge(k, n, to_arb(p))) <= level
+        valid = _CertifiedAtMost(
+            lambda p: _tail_ge(k, n, p), lambda p: _tail_ge_slope(k, n, p), level
+        )
 
         lo = Fraction(max(0.0, k / n - _spread(k, n)))
         if lo > 0 and not valid(lo):
@@ -203,8 +247,9 @@ def clopper_pearson_upper(k: int, n: int, alpha: float) -> Fraction:
     with precision(80):
         level = lower(to_arb(alpha))
 
-        def valid(p: Fraction) -> bool:
-            return upper(binomial_cdf(k, n, to_arb(p))) <= level
+        valid = _CertifiedAtMost(  # P(Bin(n, p) <= k) = 1 - P(Bin(n, p) >= k + 1)
+            lambda p: binomial_cdf(k, n, p), lambda p: -_tail_ge_slope(k + 1, n, p), level
+        )
 
         hi = Fraction(min(1.0, k / n + _spread(k, n)))
         if hi < 1 and not valid(hi):
