@@ -330,16 +330,18 @@ def evaluate_integer(net: ReluNet, x: np.ndarray) -> np.ndarray:
     """
     z = np.asarray(x, dtype=np.int64)
     for index, layer in enumerate(net.layers, start=1):
-        w2 = [[2 * w for w in row] for row in layer.weight]
-        b2 = [2 * b * 2 ** (index - 1) for b in layer.bias]
-        if any(w.denominator != 1 for row in w2 for w in row) or any(
-            b.denominator != 1 for b in b2
-        ):
+        # The layer's integer form (W', b', D), weight = W'/D and bias = b'/D (cached on the
+        # layer): 2 W = 2 W'/D and 2 b 2^(index-1) = b' 2^index / D, integers exactly when D
+        # divides the numerators; integer arithmetic instead of a Fraction per entry.
+        numerators, bias_numerators, denominator = layer.integer_form
+        w2 = [2 * n for row in numerators for n in row]
+        b2 = [b << index for b in bias_numerators]
+        if any(n % denominator for n in w2) or any(b % denominator for b in b2):
             raise DomainError("evaluate_integer needs half-integer weights and biases")
-        w_int = np.array([[int(w) for w in row] for row in w2], dtype=np.int64).reshape(
+        w_int = np.array([n // denominator for n in w2], dtype=np.int64).reshape(
             layer.out_dim, layer.in_dim
         )
-        b_int = np.array([int(b) for b in b2], dtype=np.int64)
+        b_int = np.array([b // denominator for b in b2], dtype=np.int64)
         bound = np.abs(w_int).astype(float) @ np.abs(z.T).astype(float) + np.abs(b_int)[:, None]
         if bound.size and float(bound.max()) >= 2.0**62:
             raise OverflowError("integer evaluation would overflow")
