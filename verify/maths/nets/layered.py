@@ -43,9 +43,13 @@ def affine(weight, bias=None) -> Layers:
 
 
 def from_relunet(net: ReluNet) -> Layers:
-    """The exact network's layers rounded to float64 once."""
+    """The exact network's layers rounded to float64 once (n / d: the correctly rounded
+    quotient, what ``float`` of a Fraction computes, without its dispatch)."""
     return [
-        affine([[float(w) for w in row] for row in layer.weight], [float(b) for b in layer.bias])[0]
+        affine(
+            [[w.numerator / w.denominator for w in row] for row in layer.weight],
+            [b.numerator / b.denominator for b in layer.bias],
+        )[0]
         for layer in net.layers
     ]
 
