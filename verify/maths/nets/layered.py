@@ -393,6 +393,8 @@ def small_sigma_layers(
     return chain(stage_a, stage_b, stage_c, fan_out(head_out, chosen))
 
 
-def large_sigma_layers(head: ReluNet, d: int, d_out: int, v: float) -> Layers:
-    """The C.19 network in unscaled coordinates: (h(x_i))_i, (-y_j/v)_j."""
-    return parallel(parallel(*[from_relunet(head)] * d), affine(-sp.identity(d_out) / v))
+def large_sigma_layers(head: ReluNet | Layers, d: int, d_out: int, v: float) -> Layers:
+    """The C.19 network in unscaled coordinates: (h(x_i))_i, (-y_j/v)_j (h exact, or already
+    as float64 layers)."""
+    head_layers = from_relunet(head) if isinstance(head, ReluNet) else head
+    return parallel(parallel(*[head_layers] * d), affine(-sp.identity(d_out) / v))
