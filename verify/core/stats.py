@@ -33,6 +33,7 @@ from collections.abc import Callable, Sequence
 from fractions import Fraction
 from functools import lru_cache
 
+import numpy as np
 from flint import arb
 
 from verify.core.numbers import lower, precision, to_arb, upper
@@ -366,6 +367,26 @@ def _kth_smallest(
     return group[k - 1 - below]
 
 
+def _count_above(values: Sequence[float], bound: Fraction) -> int:
+    """#{v > bound}, exactly. For finite doubles v > bound iff v > b, b the largest double
+    <= bound (a double above b is above bound: the next one past b exceeds it), so a
+    vectorized float comparison gives the exact count; other values are compared as Fractions."""
+    try:
+        below = float(bound)
+    except OverflowError:
+        below = math.inf
+    floats = np.asarray(values, dtype=np.float64) if len(values) else np.zeros(0)
+    if not (
+        math.isfinite(below)
+        and all(type(v) is float for v in values)
+        and bool(np.isfinite(floats).all())
+    ):
+        return sum(1 for v in values if Fraction(v) > bound)
+    if Fraction(below) > bound:
+        below = math.nextafter(below, -math.inf)
+    return int(np.count_nonzero(floats > below))
+
+
 def exceedance_interval(
     lower_values: Sequence[float],
     upper_values: Sequence[float],
@@ -385,8 +406,8 @@ def exceedance_interval(
         raise ValueError(f"bad arguments n={n}, upper={len(upper_values)}, alpha={alpha}")
     t = to_arb(threshold)
     t_low, t_high = lower(t), upper(t)
-    k_lo = sum(1 for v in lower_values if Fraction(v) > t_high)
-    k_hi = sum(1 for v in upper_values if Fraction(v) > t_low)
+    k_lo = _count_above(lower_values, t_high)
+    k_hi = _count_above(upper_values, t_low)
     return clopper_pearson_lower(k_lo, n, alpha), clopper_pearson_upper(k_hi, n, alpha), k_lo, k_hi
 
 
