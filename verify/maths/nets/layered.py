@@ -230,9 +230,14 @@ def _relu_module_class():
                     raise ValueError("sparse layer index out of range")
                 index = torch.as_tensor(np.vstack([coo.row, coo.col]), dtype=torch.int64)
                 values = torch.as_tensor(coo.data, dtype=torch.float64)
+                # A canonical CSR (sorted, no duplicates) reads out row-major and unique: the
+                # coalesced order already, so coalesce's sort is skipped (the same tensor).
+                canonical = type(w) is sp.csr_matrix and bool(w.has_canonical_format)
                 weight = torch.sparse_coo_tensor(
-                    index, values, coo.shape, check_invariants=False
-                ).coalesce()
+                    index, values, coo.shape, check_invariants=False, is_coalesced=canonical or None
+                )
+                if not canonical:
+                    weight = weight.coalesce()
                 self.register_buffer(f"weight{k}", weight)
                 self.register_buffer(f"bias{k}", torch.as_tensor(b, dtype=torch.float64))
 
