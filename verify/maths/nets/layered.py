@@ -358,6 +358,37 @@ def _switch_block(switch: Layers) -> Layers:
     return chain(fan_out(first, flipped), affine([[1.0, 1.0]]))
 
 
+# Stages of ``small_sigma_layers`` that do not depend on sigma, built once per key and shared by
+# every small-sigma network (no combinator writes into a layer it is given). A stage keyed by
+# a network's id holds that network, so the id cannot be reused while the entry lives.
+_SHARED_STAGES: dict[tuple, object] = {}
+
+
+def _shared(key: tuple, build):
+    stage = _SHARED_STAGES.get(key)
+    if stage is None:
+        if len(_SHARED_STAGES) >= 64:
+            _SHARED_STAGES.clear()
+        stage = _SHARED_STAGES[key] = build()
+    return stage
+
+
+def _clamps_and_head(clamp: ReluNet, d: int) -> Layers:
+    """x -> (clamp(x_i))_i, x (C.13's vertex identifier beside the head)."""
+    return fan_out(parallel(*[from_relunet(clamp)] * d), identity(d, 1))
+
+
+def _phase_stage(f_layers: Layers, d: int, d_out: int) -> Layers:
+    """(clamp, head, h+, h-) -> (F(clamp), clamp, head, h+, h-)."""
+    return parallel(fan_out(f_layers, identity(d, 1)), identity(d, 1), identity(2 * d_out, 1))
+
+
+def _clip_stage(d: int, d_out: int) -> Layers:
+    """(phase, rest) -> (clip_[0,1]((1 + phase)/2), rest)."""
+    clip = [*affine([[0.5], [0.5]], [0.5, -0.5]), *affine([[1.0, -1.0]])]
+    return parallel(parallel(*[clip] * d_out), identity(2 * d + 2 * d_out, 1))
+
+
 def small_sigma_layers(
     clamp: ReluNet,
     f_net: ReluNet | Layers,
@@ -373,18 +404,19 @@ def small_sigma_layers(
     x = (head, tail) -> ((R clamp(head) - head)/v, switch(bit_j, h+(t_j)) + switch(1-bit_j,
     h-(t_j))), bit = clip_[0,1]((1 + F(clamp(head)))/2), F the G.3 network of f (exact, or
     already as float64 layers)."""
-    f_layers = from_relunet(f_net) if isinstance(f_net, ReluNet) else f_net
-    one_clamp = from_relunet(clamp)
     plus, minus = from_relunet(h_plus), from_relunet(h_minus)
     stage_a = parallel(
-        fan_out(parallel(*[one_clamp] * d), identity(d, 1)),
+        _shared(("clamps", clamp, d), lambda: _clamps_and_head(clamp, d)),
         fan_out(parallel(*[plus] * d_out), parallel(*[minus] * d_out)),
     )  # -> clamp (d), head (d), h+ (d'), h- (d')
-    stage_b = parallel(
-        fan_out(f_layers, identity(d, 1)), identity(d, 1), identity(2 * d_out, 1)
-    )  # -> phase (d'), clamp, head, h+, h-
-    clip = [*affine([[0.5], [0.5]], [0.5, -0.5]), *affine([[1.0, -1.0]])]
-    stage_c = parallel(parallel(*[clip] * d_out), identity(2 * d + 2 * d_out, 1))
+    if isinstance(f_net, ReluNet):
+        stage_b = _phase_stage(from_relunet(f_net), d, d_out)
+    else:  # float layers (the cached G.3 network): the stage is shared by every sigma
+        stage_b = _shared(
+            ("phases", id(f_net), d, d_out), lambda: (f_net, _phase_stage(f_net, d, d_out))
+        )[1]
+    # -> phase (d'), clamp, head, h+, h-
+    stage_c = _shared(("clips", d, d_out), lambda: _clip_stage(d, d_out))
     # -> bit (d'), clamp, head, h+, h-
     width = 2 * d + 3 * d_out
     eye = sp.identity(d, format="csr")
