@@ -209,6 +209,21 @@ def _gather_then_csr(
     return out
 
 
+def _nonzero_entries(w) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(rows, columns, values) of the nonzero entries of ``w``: ``sp.coo_matrix(w)`` after
+    ``eliminate_zeros()``, read directly off a CSR matrix's arrays (the same entries in the same
+    row-by-row order, without scipy's constructors)."""
+    if type(w) is not sp.csr_matrix:
+        coo = sp.coo_matrix(w)
+        coo.eliminate_zeros()
+        return coo.row, coo.col, coo.data
+    stored = int(w.indptr[-1])
+    row = np.repeat(np.arange(w.shape[0], dtype=w.indices.dtype), np.diff(w.indptr))
+    col, data = w.indices[:stored], w.data[:stored]
+    keep = data != 0
+    return row[keep], col[keep], data[keep]
+
+
 def _relu_module_class():
     import torch
 
@@ -219,22 +234,21 @@ def _relu_module_class():
             super().__init__()
             self.depth = len(layers)
             for k, (w, b) in enumerate(layers):
-                coo = sp.coo_matrix(w)
-                coo.eliminate_zeros()
+                row, col, data = _nonzero_entries(w)
                 # torch's own invariant check costs ~10 ms a tensor (most of a small network's
                 # build); scipy's COO is valid by construction, and the bounds are checked here.
-                if coo.nnz and not (
-                    0 <= coo.row.min() <= coo.row.max() < coo.shape[0]
-                    and 0 <= coo.col.min() <= coo.col.max() < coo.shape[1]
+                if data.size and not (
+                    0 <= row.min() <= row.max() < w.shape[0]
+                    and 0 <= col.min() <= col.max() < w.shape[1]
                 ):
                     raise ValueError("sparse layer index out of range")
-                index = torch.as_tensor(np.vstack([coo.row, coo.col]), dtype=torch.int64)
-                values = torch.as_tensor(coo.data, dtype=torch.float64)
+                index = torch.as_tensor(np.vstack([row, col]), dtype=torch.int64)
+                values = torch.as_tensor(data, dtype=torch.float64)
                 # A canonical CSR (sorted, no duplicates) reads out row-major and unique: the
                 # coalesced order already, so coalesce's sort is skipped (the same tensor).
                 canonical = type(w) is sp.csr_matrix and bool(w.has_canonical_format)
                 weight = torch.sparse_coo_tensor(
-                    index, values, coo.shape, check_invariants=False, is_coalesced=canonical or None
+                    index, values, w.shape, check_invariants=False, is_coalesced=canonical or None
                 )
                 if not canonical:
                     weight = weight.coalesce()
