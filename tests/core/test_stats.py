@@ -8,6 +8,8 @@ import mpmath
 import pytest
 from flint import arb
 
+from verify.core import stats
+from verify.core.numbers import precision
 from verify.core.stats import (
     binomial_cdf,
     clopper_pearson,
@@ -99,3 +101,40 @@ def test_tv_deviation_formula() -> None:
     r = tv_deviation(1000, 4, 0.01)
     expected = 0.5 * (3 / 1000) ** 0.5 + (mpmath.log(100) / 2000) ** 0.5
     assert float(expected) <= float(r) <= float(expected) + 1e-12
+
+
+@pytest.mark.parametrize(("k", "n", "p"), [(1, 10, "0.3"), (17, 400, "0.041"), (500, 1000, "0.5")])
+def test_tail_slope_encloses_the_binomial_density(k: int, n: int, p: str) -> None:
+    """d/dp P(Bin(n, p) >= k) = n C(n-1, k-1) p^(k-1) (1-p)^(n-k), enclosed at a point and over
+    a ball (its range there), against mpmath's derivative of the incomplete beta at 40 digits."""
+    with mpmath.workdps(40):
+        tail = lambda q: mpmath.betainc(k, n - k + 1, 0, q, regularized=True)  # noqa: E731
+        exact = mpmath.diff(tail, mpmath.mpf(p))
+        with precision(80):
+            at_p = stats._tail_ge_slope(k, n, arb(p))
+            ball = stats._tail_ge_slope(k, n, arb(p).union(arb(p) * (1 + arb(2) ** -20)))
+        for value in (at_p, ball):
+            assert value.overlaps(arb(mpmath.nstr(exact, 35)))
+        assert at_p.rad() < 1e-18 * abs(float(exact))
+
+
+@pytest.mark.parametrize(
+    ("k", "n", "alpha"), [(3, 1000, 1e-3), (700, 20000, 1e-6), (999, 1000, 0.05)]
+)
+def test_the_near_evaluations_give_the_same_endpoints(monkeypatch, k, n, alpha) -> None:
+    """Certified tests near the last evaluation use the mean value theorem instead of the
+    incomplete beta: the endpoints are those of the bisection that evaluates it every time."""
+    fast = (
+        stats.clopper_pearson_lower.__wrapped__(k, n, alpha),
+        stats.clopper_pearson_upper.__wrapped__(k, n, alpha),
+    )
+    monkeypatch.setattr(stats, "_NEAR", Fraction(0))
+    calls = []
+    tail = stats._tail_ge
+    monkeypatch.setattr(stats, "_tail_ge", lambda *a: calls.append(a) or tail(*a))
+    slow = (
+        stats.clopper_pearson_lower.__wrapped__(k, n, alpha),
+        stats.clopper_pearson_upper.__wrapped__(k, n, alpha),
+    )
+    assert fast == slow
+    assert len(calls) > 4  # the near route had evaluations to save

@@ -52,3 +52,23 @@ def test_bad_arguments():
         exceedance_interval([1.0], [1.0, 2.0], 1.0, 0.1)
     with pytest.raises(ValueError):
         exceedance_interval([1.0], [1.0], 1.0, 1.5)
+
+
+def test_counts_are_the_exact_comparisons_at_a_rational_threshold():
+    """The float count (v > the largest double below the threshold) is the exact count,
+    doubles on and next to a threshold that is not a double included."""
+    import math
+    import random
+
+    from verify.core.stats import _count_above
+
+    rng = random.Random(4)
+    for bound in (Fraction(1, 3), Fraction(7, 8), Fraction(-5, 3), Fraction(10**30 + 1, 10**7)):
+        near = float(bound)
+        values = [near, math.nextafter(near, math.inf), math.nextafter(near, -math.inf)]
+        values += [near * (1 + rng.uniform(-1e-15, 1e-15)) for _ in range(200)]
+        values += [rng.uniform(-3, 3) for _ in range(200)]
+        assert _count_above(values, bound) == sum(1 for v in values if Fraction(v) > bound)
+    assert _count_above([1.0, 2.0], Fraction(3, 2)) == 1
+    with pytest.raises(ValueError):
+        _count_above([1.0, math.nan], Fraction(1))

@@ -57,3 +57,28 @@ def test_every_constant_is_caught_by_mutation():
     summary = mutate(profile="quick", seed=0, lemmas=[small], log=lambda *a, **k: None)
     assert summary["total"] == len(G4.constants)
     assert summary["defects"] == [], summary["defects"]
+
+
+def test_integer_evaluation_is_exact_and_needs_half_integers() -> None:
+    """``evaluate_integer`` (G.4's exact check) reads each layer's integer form: 2^L times the
+    exact Fraction evaluation, and a DomainError for a quarter weight (a bias b counts when
+    b 2^l is an integer at layer l)."""
+    import numpy as np
+
+    from verify.maths.circuits import evaluate_integer
+    from verify.maths.nets.relunet import Affine, ReluNet
+
+    net = ReluNet(
+        (
+            Affine(
+                [[Fraction(1, 2), Fraction(-3, 2)], [Fraction(1), Fraction(0)]],
+                [Fraction(1, 2), Fraction(-1)],
+            ),
+            Affine([[Fraction(1), Fraction(-1, 2)]], [Fraction(1, 4)]),
+        )
+    )
+    x = np.array([[1, 2], [3, -1], [-5, 7]])
+    exact = [net([Fraction(int(v)) for v in row])[0] * 4 for row in x]
+    assert evaluate_integer(net, x)[:, 0].tolist() == exact
+    with pytest.raises(DomainError):
+        evaluate_integer(ReluNet((Affine([[Fraction(1, 4)]], [Fraction(0)]),)), np.array([[1]]))

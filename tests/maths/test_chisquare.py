@@ -96,3 +96,25 @@ def test_far_bound_is_an_upper_bound() -> None:
         value = ncx2_cdf(4.0, 3, 100.0)
     assert value.upper() <= bound.lower() or value < bound
     assert ncx2_cdf_upper_far(100.0, 3, 4.0) == 1
+
+
+@pytest.mark.parametrize("bits", [64, 128])
+def test_the_ladder_cache_changes_no_ball(bits: int) -> None:
+    """P(m/2 + j, x/2) along a window is cached by (x, m, window, precision): a CDF read through
+    the cache is the very ball (midpoint and radius) of one computed afresh."""
+    from flint import arb
+
+    from verify.maths import chisquare
+
+    x = arb("7742.5077782740839", "1.3e-14")
+    lams = [arb("1.6039243673506032"), arb("895.39168744305371"), arb("1.6039243673506")]
+    with precision(bits):
+        chisquare._LADDERS.clear()
+        fresh = []
+        for lam in lams:
+            chisquare._LADDERS.clear()
+            fresh.append(chisquare._ncx2_parts(x, 3, lam, None))
+        cached = [chisquare._ncx2_parts(x, 3, lam, None) for lam in lams * 2]
+    for (a, b), (c, d) in zip(fresh * 2, cached, strict=True):
+        for u, v in ((a, c), (b, d)):
+            assert u.mid() == v.mid() and u.rad() == v.rad()

@@ -33,6 +33,7 @@ from collections.abc import Callable, Sequence
 from fractions import Fraction
 from functools import lru_cache
 
+import numpy as np
 from flint import arb
 
 from verify.core.numbers import lower, precision, to_arb, upper
@@ -43,6 +44,12 @@ _BISECTION_STEPS = 64
 def _tail_ge(k: int, n: int, p: arb) -> arb:
     """P(Bin(n, p) >= k) for 1 <= k <= n, enclosed."""
     return p.beta_lower(k, n - k + 1, regularized=1)
+
+
+def _tail_ge_slope(k: int, n: int, p: arb) -> arb:
+    """d/dp P(Bin(n, p) >= k) = n C(n-1, k-1) p^(k-1) (1-p)^(n-k) for 1 <= k <= n, enclosed
+    over the ball p (its every point in (0, 1))."""
+    return n * arb.bin_uiui(n - 1, k - 1) * p ** (k - 1) * (1 - p) ** (n - k)
 
 
 def binomial_cdf(j: int, n: int, q: float | Fraction | arb) -> arb:
@@ -128,6 +135,43 @@ def _screen(estimate: float, level: float) -> bool | None:
     return None
 
 
+# A certified test reuses its last evaluation (mean value theorem) for points within this
+# relative distance of it: the bisection's last steps, where the float screen cannot decide.
+_NEAR = Fraction(1, 2**16)
+
+
+class _CertifiedAtMost:
+    """Certified ``probability(p) <= level``, ``probability`` monotone with derivative enclosed by
+    ``slope(ball)`` over a ball. Near the last point evaluated (a, P(a) enclosed), the value is
+    enclosed as P(a) + (p - a) slope(hull(a, p)) (mean value theorem), a few ball products
+    instead of an incomplete beta; that decides whenever it excludes the level, and the
+    incomplete beta is evaluated otherwise. Either way the answer is the exact comparison's
+    (barring a value within the beta enclosure's radius of the level), so the bisection takes
+    the same steps."""
+
+    def __init__(
+        self,
+        probability: Callable[[arb], arb],
+        slope: Callable[[arb], arb],
+        level: Fraction,
+    ) -> None:
+        self.probability, self.slope, self.level = probability, slope, level
+        self.anchor: tuple[Fraction, arb] | None = None
+
+    def __call__(self, p: Fraction) -> bool:
+        if self.anchor is not None and abs(p - self.anchor[0]) <= _NEAR * self.anchor[0]:
+            a, at_a = self.anchor
+            point, start = to_arb(p), to_arb(a)
+            near = at_a + (point - start) * self.slope(start.union(point))
+            if upper(near) <= self.level:
+                return True
+            if lower(near) > self.level:
+                return False
+        value = self.probability(to_arb(p))
+        self.anchor = (p, value)
+        return upper(value) <= self.level
+
+
 def _bisect(
     inner: Fraction,
     outer: Fraction,
@@ -174,8 +218,9 @@ def clopper_pearson_lower(k: int, n: int, alpha: float) -> Fraction:
     with precision(80):
         level = lower(to_arb(alpha))
 
-        def valid(p: Fraction) -> bool:
-            return upper(_tail_ge(k, n, to_arb(p))) <= level
+        valid = _CertifiedAtMost(
+            lambda p: _tail_ge(k, n, p), lambda p: _tail_ge_slope(k, n, p), level
+        )
 
         lo = Fraction(max(0.0, k / n - _spread(k, n)))
         if lo > 0 and not valid(lo):
@@ -203,8 +248,9 @@ def clopper_pearson_upper(k: int, n: int, alpha: float) -> Fraction:
     with precision(80):
         level = lower(to_arb(alpha))
 
-        def valid(p: Fraction) -> bool:
-            return upper(binomial_cdf(k, n, to_arb(p))) <= level
+        valid = _CertifiedAtMost(  # P(Bin(n, p) <= k) = 1 - P(Bin(n, p) >= k + 1)
+            lambda p: binomial_cdf(k, n, p), lambda p: -_tail_ge_slope(k + 1, n, p), level
+        )
 
         hi = Fraction(min(1.0, k / n + _spread(k, n)))
         if hi < 1 and not valid(hi):
@@ -321,6 +367,26 @@ def _kth_smallest(
     return group[k - 1 - below]
 
 
+def _count_above(values: Sequence[float], bound: Fraction) -> int:
+    """#{v > bound}, exactly. For finite doubles v > bound iff v > b, b the largest double
+    <= bound (a double above b is above bound: the next one past b exceeds it), so a
+    vectorized float comparison gives the exact count; other values are compared as Fractions."""
+    try:
+        below = float(bound)
+    except OverflowError:
+        below = math.inf
+    floats = np.asarray(values, dtype=np.float64) if len(values) else np.zeros(0)
+    if not (
+        math.isfinite(below)
+        and all(type(v) is float for v in values)
+        and bool(np.isfinite(floats).all())
+    ):
+        return sum(1 for v in values if Fraction(v) > bound)
+    if Fraction(below) > bound:
+        below = math.nextafter(below, -math.inf)
+    return int(np.count_nonzero(floats > below))
+
+
 def exceedance_interval(
     lower_values: Sequence[float],
     upper_values: Sequence[float],
@@ -340,8 +406,8 @@ def exceedance_interval(
         raise ValueError(f"bad arguments n={n}, upper={len(upper_values)}, alpha={alpha}")
     t = to_arb(threshold)
     t_low, t_high = lower(t), upper(t)
-    k_lo = sum(1 for v in lower_values if Fraction(v) > t_high)
-    k_hi = sum(1 for v in upper_values if Fraction(v) > t_low)
+    k_lo = _count_above(lower_values, t_high)
+    k_hi = _count_above(upper_values, t_low)
     return clopper_pearson_lower(k_lo, n, alpha), clopper_pearson_upper(k_hi, n, alpha), k_lo, k_hi
 
 

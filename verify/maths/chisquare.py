@@ -25,6 +25,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
+import flint
 import numpy as np
 from flint import arb
 
@@ -222,36 +223,58 @@ def _ncx2_parts(
         j_lo, j_hi = 0, terms
     else:
         j_lo, j_hi = poisson_window(float(x_a.mid()), m, float(mu.mid()))
-    z = x_a / 2
-    s0 = arb(m) / 2
-    # Poisson weights on [j_lo, j_hi]
+    values, at_s0 = _gamma_p_ladder(x_a, m, j_lo, j_hi)
+    p_top = values[-1]
+    # Poisson weights on [j_lo, j_hi], each taken into the sum as it is formed
     weight = (-mu + j_lo * mu.log() - arb(j_lo + 1).lgamma()).exp() if j_lo else (-mu).exp()
-    weights = [weight]
-    for j in range(j_lo + 1, j_hi + 1):
-        weights.append(weights[-1] * mu / j)
-    # P(s0 + j_hi, z) from the series (or complement), then downward to j_lo.
-    p_top = gamma_p(s0 + j_hi, z)
-    values = [arb(0)] * (j_hi - j_lo + 1)
-    values[-1] = p_top
-    g = _g(s0 + j_hi - 1, z) if j_hi >= 1 else arb(0)
-    for j in range(j_hi - 1, j_lo - 1, -1):
-        values[j - j_lo] = values[j - j_lo + 1] + g
-        g = g * (s0 + j) / z  # g(s0 + j - 1) = g(s0 + j) (s0 + j) / z
+    first_weight = weight
     total = arb(0)
     for j in range(j_lo, j_hi):
-        total += weights[j - j_lo] * values[j - j_lo]
+        total += weight * values[j - j_lo]
+        weight = weight * mu / (j + 1)
     ratio = mu / (j_hi + 1)
     # the Poisson tail mass is at most 1, and at most pois_J / (1 - ratio) when ratio < 1
     tail = p_top
     if ratio < 1:
-        mass = weights[-1] / (1 - ratio)
+        mass = weight / (1 - ratio)  # pois_J
         if mass < 1:
             tail = mass * p_top
     if j_lo:
         left_ratio = arb(j_lo) / mu
-        left_mass = weights[0] * left_ratio / (1 - left_ratio) if left_ratio < 1 else arb(1)
-        tail += left_mass * gamma_p(s0, z)
+        left_mass = first_weight * left_ratio / (1 - left_ratio) if left_ratio < 1 else arb(1)
+        tail += left_mass * at_s0
     return total, tail
+
+
+# ``_gamma_p_ladder``'s results by (x, m, window, precision): the acceptance lemmas evaluate the
+# non-central CDF at a few dozen radii for hundreds of noncentralities, and the ladder depends on
+# the radius and the window only. Bounded: cleared when full.
+_LADDERS: dict[tuple, tuple[tuple[arb, ...], arb | None]] = {}
+_LADDERS_MAX = 4096
+
+
+def _gamma_p_ladder(x: arb, m: int, j_lo: int, j_hi: int) -> tuple[tuple[arb, ...], arb | None]:
+    """(P(m/2 + j, x/2) for j = j_lo..j_hi, P(m/2, x/2) when j_lo > 0 else None), enclosed:
+    the top one from the series (or complement), the others by the downward recurrence
+    P(s, z) = P(s + 1, z) + g(s), g(s - 1) = g(s) s / z. Cached by the exact ball x (midpoint
+    and radius), m, the window and the working precision, which fix every operation."""
+    key = (x.mid().man_exp(), x.rad().man_exp(), m, j_lo, j_hi, flint.ctx.prec)
+    cached = _LADDERS.get(key)
+    if cached is not None:
+        return cached
+    z = x / 2
+    s0 = arb(m) / 2
+    values = [arb(0)] * (j_hi - j_lo + 1)
+    values[-1] = gamma_p(s0 + j_hi, z)
+    g = _g(s0 + j_hi - 1, z) if j_hi >= 1 else arb(0)
+    for j in range(j_hi - 1, j_lo - 1, -1):
+        values[j - j_lo] = values[j - j_lo + 1] + g
+        g = g * (s0 + j) / z  # g(s0 + j - 1) = g(s0 + j) (s0 + j) / z
+    result = (tuple(values), gamma_p(s0, z) if j_lo else None)
+    if len(_LADDERS) >= _LADDERS_MAX:
+        _LADDERS.clear()
+    _LADDERS[key] = result
+    return result
 
 
 def ncx2_cdf_upper_far(x: Real | float, m: int, noncentrality: Real | float) -> arb:

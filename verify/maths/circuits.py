@@ -321,6 +321,17 @@ def carry_count(circuit: Circuit, net: ReluNet) -> int:
     return hidden - sum(1 for g in circuit.gates if g.op != "NOT")
 
 
+def _doubled_int64(rows: list[list[int]], size: int) -> np.ndarray:
+    """2 x the integers of ``rows``, flattened, as int64 (exact: refused past 2^61)."""
+    try:
+        flat = np.fromiter((n for row in rows for n in row), dtype=np.int64, count=size)
+    except OverflowError:
+        flat = None
+    if flat is None or (size and not -(2**61) < int(flat.min()) <= int(flat.max()) < 2**61):
+        raise OverflowError("integer evaluation would overflow")
+    return 2 * flat
+
+
 def evaluate_integer(net: ReluNet, x: np.ndarray) -> np.ndarray:
     """Exact evaluation on integer inputs for networks whose parameters are half-integers.
 
@@ -330,16 +341,16 @@ def evaluate_integer(net: ReluNet, x: np.ndarray) -> np.ndarray:
     """
     z = np.asarray(x, dtype=np.int64)
     for index, layer in enumerate(net.layers, start=1):
-        w2 = [[2 * w for w in row] for row in layer.weight]
-        b2 = [2 * b * 2 ** (index - 1) for b in layer.bias]
-        if any(w.denominator != 1 for row in w2 for w in row) or any(
-            b.denominator != 1 for b in b2
-        ):
+        # The layer's integer form (W', b', D), weight = W'/D and bias = b'/D (cached on the
+        # layer): 2 W = 2 W'/D and 2 b 2^(index-1) = b' 2^index / D, integers exactly when D
+        # divides the numerators; integer arithmetic instead of a Fraction per entry.
+        numerators, bias_numerators, denominator = layer.integer_form
+        w2 = _doubled_int64(numerators, layer.out_dim * layer.in_dim)
+        b2 = [b << index for b in bias_numerators]
+        if bool((w2 % denominator).any()) or any(b % denominator for b in b2):
             raise DomainError("evaluate_integer needs half-integer weights and biases")
-        w_int = np.array([[int(w) for w in row] for row in w2], dtype=np.int64).reshape(
-            layer.out_dim, layer.in_dim
-        )
-        b_int = np.array([int(b) for b in b2], dtype=np.int64)
+        w_int = (w2 // denominator).reshape(layer.out_dim, layer.in_dim)
+        b_int = np.array([b // denominator for b in b2], dtype=np.int64)
         bound = np.abs(w_int).astype(float) @ np.abs(z.T).astype(float) + np.abs(b_int)[:, None]
         if bound.size and float(bound.max()) >= 2.0**62:
             raise OverflowError("integer evaluation would overflow")

@@ -61,6 +61,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -721,7 +722,7 @@ def _comb_log_and_slope(
     tau = sigma / math.sqrt(v)
     mu = t / v
     log_gauss = -t * t / (2 * v) - 0.5 * math.log(v) - _LOG_SQRT_2PI
-    log_z = math.log(_theta_series(np.array([theta]), eps, 1.0)[0] / eps)
+    log_z = _log_comb_normalizer(theta, eps)
     if tau / eps < 0.5:
         k_span = math.ceil(12 * tau / eps) + 2
         k0 = torch.round((mu - theta) / eps)
@@ -741,6 +742,13 @@ def _comb_log_and_slope(
         log_s = torch.log(th) - math.log(eps)
         m = tau * tau * dth / th
     return log_gauss + log_s - log_z, -t / v + m / (sigma * sigma)
+
+
+@lru_cache(maxsize=64)
+def _log_comb_normalizer(theta: float, eps: float) -> float:
+    """log(theta_series(theta; eps, 1) / eps): a constant of the comb for each phase, formed once
+    (the network fits evaluate the comb terms hundreds of times per phase)."""
+    return math.log(_theta_series(np.array([theta]), eps, 1.0)[0] / eps)
 
 
 def _theta_series(u: np.ndarray, eps: float, tau: float) -> np.ndarray:

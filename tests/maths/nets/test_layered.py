@@ -67,3 +67,35 @@ def test_gradients_take_the_torch_routes() -> None:
     out.sum().backward()
     assert x.grad is not None
     assert np.allclose(out.detach().numpy(), _reference(layers, x.detach().numpy()), rtol=1e-12)
+
+
+def test_the_sample_blocks_change_no_number(monkeypatch) -> None:
+    """The gather and CSR product run a block of samples at a time: any block size (a last
+    block of one sample included) gives the unblocked pass's very numbers."""
+    rng = np.random.default_rng(3)
+    module = layered.to_module(_comb_like(rng, 32, 4000, 185))
+    x = torch.as_tensor(rng.normal(size=(65, 32)))
+    monkeypatch.setattr(layered, "_GATHER_BLOCK", 10**6)
+    whole = module(x)
+    for block in (1, 7, 32, 64):
+        monkeypatch.setattr(layered, "_GATHER_BLOCK", block)
+        assert torch.equal(module(x), whole)
+
+
+def test_the_module_reads_the_entries_scipy_coo_would() -> None:
+    """A layer's buffer entries come straight off its CSR arrays: those of ``coo_matrix`` after
+    ``eliminate_zeros``, stored zeros and duplicates included, in order."""
+    rng = np.random.default_rng(5)
+    dense = rng.normal(size=(40, 30)) * (rng.random((40, 30)) < 0.2)
+    w = sp.csr_matrix(dense)
+    w.data[::7] = 0.0  # stored zeros
+    dup = sp.csr_matrix(
+        (np.array([1.0, 2.0, 0.0, 3.0]), np.array([2, 2, 1, 0]), np.array([0, 2, 2, 4])),
+        shape=(3, 4),
+    )
+    for matrix in (w, dup, sp.csr_matrix((5, 6))):
+        coo = sp.coo_matrix(matrix)
+        coo.eliminate_zeros()
+        got = layered._nonzero_entries(matrix)
+        for a, b in zip(got, (coo.row, coo.col, coo.data), strict=True):
+            assert np.array_equal(a, b)

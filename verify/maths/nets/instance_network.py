@@ -138,6 +138,29 @@ def fit_pwl(
     return pwl, total + tail_err
 
 
+@lru_cache(maxsize=512)
+def _head_fit(R: float, v: float, reach: float, tol: float) -> tuple[PiecewiseLinear, float]:
+    """The large-sigma head fit: the tanh score of the hypercube mixture with its marginal
+    density, on [-reach, reach] to ``tol``. A function of these numbers alone, so fitted once
+    for all the networks that share them (Thm.1.7's instances of one d and several d')."""
+
+    def tanh_score(t):
+        return (R * np.tanh(R * t / v) - t) / v
+
+    def density(t):
+        z = 1 / math.sqrt(2 * math.pi * v)
+        return 0.5 * z * (np.exp(-((t - R) ** 2) / (2 * v)) + np.exp(-((t + R) ** 2) / (2 * v)))
+
+    return fit_pwl(tanh_score, density, -reach, reach, tol)
+
+
+@lru_cache(maxsize=512)
+def _head_layers(R: float, v: float, reach: float, tol: float) -> layered.Layers:
+    """``_head_fit``'s ReLU network (C.9) as float64 layers, built once per fit (the
+    combinators never write into a layer they are given)."""
+    return layered.from_relunet(relu_network(_head_fit(R, v, reach, tol)[0]))
+
+
 @lru_cache(maxsize=16)
 def goldreich_relu_network(d: int, d_out: int, seed: int):
     """The G.3 network of Goldreich's function as sparse float64 layers (compiled exactly row by
@@ -207,20 +230,8 @@ class InstanceScoreNetwork:
             self.switch = gadgets.switch_network(self.switch_bound)
             self.f_net, self.f_torch = goldreich_relu_network(d, d_out, self.f_seed)
         else:
-            reach = R + 10 * math.sqrt(v)
-
-            def tanh_score(t):
-                return (R * np.tanh(R * t / v) - t) / v
-
-            def density(t):
-                z = 1 / math.sqrt(2 * math.pi * v)
-                return (
-                    0.5
-                    * z
-                    * (np.exp(-((t - R) ** 2) / (2 * v)) + np.exp(-((t + R) ** 2) / (2 * v)))
-                )
-
-            self.head_pwl, err = fit_pwl(tanh_score, density, -reach, reach, share / d)
+            self._head_key = (R, v, R + 10 * math.sqrt(v), share / d)
+            self.head_pwl, err = _head_fit(*self._head_key)
             self.fit_error["head"] = err
 
     @property
@@ -234,7 +245,11 @@ class InstanceScoreNetwork:
         inst = self.instance
         d, d_out, R, v = inst.d, inst.d_out, float(inst.R), self.v
         if self.regime == "large":
-            net = layered.large_sigma_layers(relu_network(self.head_pwl), d, d_out, v)
+            # the shared float layers of the shared fit; a head put in its place (a planted
+            # mutant) is compiled afresh
+            shared = self.head_pwl is _head_fit(*self._head_key)[0]
+            head = _head_layers(*self._head_key) if shared else relu_network(self.head_pwl)
+            net = layered.large_sigma_layers(head, d, d_out, v)
         else:
             net = layered.small_sigma_layers(
                 self.clamp,

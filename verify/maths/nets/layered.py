@@ -43,9 +43,13 @@ def affine(weight, bias=None) -> Layers:
 
 
 def from_relunet(net: ReluNet) -> Layers:
-    """The exact network's layers rounded to float64 once."""
+    """The exact network's layers rounded to float64 once (n / d: the correctly rounded
+    quotient, what ``float`` of a Fraction computes, without its dispatch)."""
     return [
-        affine([[float(w) for w in row] for row in layer.weight], [float(b) for b in layer.bias])[0]
+        affine(
+            [[w.numerator / w.denominator for w in row] for row in layer.weight],
+            [b.numerator / b.denominator for b in layer.bias],
+        )[0]
         for layer in net.layers
     ]
 
@@ -179,6 +183,47 @@ def _take_columns(h, columns):
     return torch.index_select(h, 1, columns)
 
 
+# Samples per block of ``_gather_then_csr``: a block's hidden layer (thousands of units x this
+# many samples) stays within the CPU's cache.
+_GATHER_BLOCK = 32
+
+
+def _gather_then_csr(
+    x: np.ndarray, gather: tuple, bias: np.ndarray, weight: sp.csr_matrix
+) -> np.ndarray:
+    """weight @ ReLU(x[:, columns] * weights + bias)^T (``gather`` = (columns, weights) tensors),
+    transposed (outputs x samples), computed a block of samples at a time. Each entry is the
+    unblocked one: the gather, scale, bias and ReLU act entry by entry, and scipy's CSR product
+    sums each output's nonzero terms in column order for every sample column alike."""
+    columns, weights = (t.numpy() for t in gather)
+    x_t = np.ascontiguousarray(x.T)  # rows of x^T are copied whole by the gather
+    samples = x_t.shape[1]
+    out = np.empty((weight.shape[0], samples))
+    scale, shift = weights[:, None], bias[:, None]
+    for start in range(0, samples, _GATHER_BLOCK):
+        hidden = x_t[:, start : start + _GATHER_BLOCK].take(columns, axis=0)
+        hidden *= scale
+        hidden += shift
+        np.maximum(hidden, 0.0, out=hidden)  # the ReLU after the gather layer
+        out[:, start : start + _GATHER_BLOCK] = weight @ hidden
+    return out
+
+
+def _nonzero_entries(w) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(rows, columns, values) of the nonzero entries of ``w``: ``sp.coo_matrix(w)`` after
+    ``eliminate_zeros()``, read directly off a CSR matrix's arrays (the same entries in the same
+    row-by-row order, without scipy's constructors)."""
+    if type(w) is not sp.csr_matrix:
+        coo = sp.coo_matrix(w)
+        coo.eliminate_zeros()
+        return coo.row, coo.col, coo.data
+    stored = int(w.indptr[-1])
+    row = np.repeat(np.arange(w.shape[0], dtype=w.indices.dtype), np.diff(w.indptr))
+    col, data = w.indices[:stored], w.data[:stored]
+    keep = data != 0
+    return row[keep], col[keep], data[keep]
+
+
 def _relu_module_class():
     import torch
 
@@ -189,20 +234,24 @@ def _relu_module_class():
             super().__init__()
             self.depth = len(layers)
             for k, (w, b) in enumerate(layers):
-                coo = sp.coo_matrix(w)
-                coo.eliminate_zeros()
+                row, col, data = _nonzero_entries(w)
                 # torch's own invariant check costs ~10 ms a tensor (most of a small network's
                 # build); scipy's COO is valid by construction, and the bounds are checked here.
-                if coo.nnz and not (
-                    0 <= coo.row.min() <= coo.row.max() < coo.shape[0]
-                    and 0 <= coo.col.min() <= coo.col.max() < coo.shape[1]
+                if data.size and not (
+                    0 <= row.min() <= row.max() < w.shape[0]
+                    and 0 <= col.min() <= col.max() < w.shape[1]
                 ):
                     raise ValueError("sparse layer index out of range")
-                index = torch.as_tensor(np.vstack([coo.row, coo.col]), dtype=torch.int64)
-                values = torch.as_tensor(coo.data, dtype=torch.float64)
+                index = torch.as_tensor(np.vstack([row, col]), dtype=torch.int64)
+                values = torch.as_tensor(data, dtype=torch.float64)
+                # A canonical CSR (sorted, no duplicates) reads out row-major and unique: the
+                # coalesced order already, so coalesce's sort is skipped (the same tensor).
+                canonical = type(w) is sp.csr_matrix and bool(w.has_canonical_format)
                 weight = torch.sparse_coo_tensor(
-                    index, values, coo.shape, check_invariants=False
-                ).coalesce()
+                    index, values, w.shape, check_invariants=False, is_coalesced=canonical or None
+                )
+                if not canonical:
+                    weight = weight.coalesce()
                 self.register_buffer(f"weight{k}", weight)
                 self.register_buffer(f"bias{k}", torch.as_tensor(b, dtype=torch.float64))
 
@@ -246,19 +295,22 @@ def _relu_module_class():
             h = x
             layers = self._fast_layers()
             plain = x.device.type == "cpu" and not x.requires_grad
+            applied = -1  # the last layer applied (a gather applies the CSR layer after it too)
             for k, (w, b) in enumerate(layers):
+                if k <= applied:
+                    continue
+                applied = k
                 feeds_csr = k + 1 < len(layers) and isinstance(layers[k + 1][0], sp.csr_matrix)
                 if isinstance(w, tuple) and plain and feeds_csr:
-                    # The next product reads h transposed (width x n, rows contiguous): gather
-                    # it so, rows of x^T copied whole; the same numbers as below, transposed.
-                    columns, weights = w
-                    h_t = h.numpy().T.take(columns.numpy(), axis=0)
-                    h_t *= weights.numpy()[:, None]
-                    h_t += b.numpy()[:, None]
-                    np.maximum(h_t, 0.0, out=h_t)  # the ReLU after this (inner) layer
-                    h = torch.from_numpy(h_t).T
-                    continue
-                if isinstance(w, tuple):
+                    # The gather, its ReLU and the next (CSR) product, a block of samples at a
+                    # time: the same numbers as below (each sample's column is computed alone),
+                    # with the wide hidden layer kept in cache instead of materialized whole.
+                    w_next, b_next = layers[k + 1]
+                    out = _gather_then_csr(h.numpy(), w, b.numpy(), w_next)
+                    out += b_next.numpy()[:, None]
+                    h = torch.from_numpy(np.ascontiguousarray(out.T))
+                    applied = k + 1
+                elif isinstance(w, tuple):
                     # One nonzero per row: the dense product's sum is that one product (the
                     # other terms are exact zeros), so h[:, j] * w is the same number.
                     columns, weights = w
@@ -278,7 +330,7 @@ def _relu_module_class():
                     h += b  # in place: the same sum, one tensor fewer
                 else:
                     h = torch.sparse.mm(w, h.T).T + b
-                if k < self.depth - 1:
+                if applied < self.depth - 1:
                     h = torch.relu_(h) if h.is_contiguous() else torch.relu(h)
             return h
 
@@ -320,6 +372,37 @@ def _switch_block(switch: Layers) -> Layers:
     return chain(fan_out(first, flipped), affine([[1.0, 1.0]]))
 
 
+# Stages of ``small_sigma_layers`` that do not depend on sigma, built once per key and shared by
+# every small-sigma network (no combinator writes into a layer it is given). A stage keyed by
+# a network's id holds that network, so the id cannot be reused while the entry lives.
+_SHARED_STAGES: dict[tuple, object] = {}
+
+
+def _shared(key: tuple, build):
+    stage = _SHARED_STAGES.get(key)
+    if stage is None:
+        if len(_SHARED_STAGES) >= 64:
+            _SHARED_STAGES.clear()
+        stage = _SHARED_STAGES[key] = build()
+    return stage
+
+
+def _clamps_and_head(clamp: ReluNet, d: int) -> Layers:
+    """x -> (clamp(x_i))_i, x (C.13's vertex identifier beside the head)."""
+    return fan_out(parallel(*[from_relunet(clamp)] * d), identity(d, 1))
+
+
+def _phase_stage(f_layers: Layers, d: int, d_out: int) -> Layers:
+    """(clamp, head, h+, h-) -> (F(clamp), clamp, head, h+, h-)."""
+    return parallel(fan_out(f_layers, identity(d, 1)), identity(d, 1), identity(2 * d_out, 1))
+
+
+def _clip_stage(d: int, d_out: int) -> Layers:
+    """(phase, rest) -> (clip_[0,1]((1 + phase)/2), rest)."""
+    clip = [*affine([[0.5], [0.5]], [0.5, -0.5]), *affine([[1.0, -1.0]])]
+    return parallel(parallel(*[clip] * d_out), identity(2 * d + 2 * d_out, 1))
+
+
 def small_sigma_layers(
     clamp: ReluNet,
     f_net: ReluNet | Layers,
@@ -335,18 +418,19 @@ def small_sigma_layers(
     x = (head, tail) -> ((R clamp(head) - head)/v, switch(bit_j, h+(t_j)) + switch(1-bit_j,
     h-(t_j))), bit = clip_[0,1]((1 + F(clamp(head)))/2), F the G.3 network of f (exact, or
     already as float64 layers)."""
-    f_layers = from_relunet(f_net) if isinstance(f_net, ReluNet) else f_net
-    one_clamp = from_relunet(clamp)
     plus, minus = from_relunet(h_plus), from_relunet(h_minus)
     stage_a = parallel(
-        fan_out(parallel(*[one_clamp] * d), identity(d, 1)),
+        _shared(("clamps", clamp, d), lambda: _clamps_and_head(clamp, d)),
         fan_out(parallel(*[plus] * d_out), parallel(*[minus] * d_out)),
     )  # -> clamp (d), head (d), h+ (d'), h- (d')
-    stage_b = parallel(
-        fan_out(f_layers, identity(d, 1)), identity(d, 1), identity(2 * d_out, 1)
-    )  # -> phase (d'), clamp, head, h+, h-
-    clip = [*affine([[0.5], [0.5]], [0.5, -0.5]), *affine([[1.0, -1.0]])]
-    stage_c = parallel(parallel(*[clip] * d_out), identity(2 * d + 2 * d_out, 1))
+    if isinstance(f_net, ReluNet):
+        stage_b = _phase_stage(from_relunet(f_net), d, d_out)
+    else:  # float layers (the cached G.3 network): the stage is shared by every sigma
+        stage_b = _shared(
+            ("phases", id(f_net), d, d_out), lambda: (f_net, _phase_stage(f_net, d, d_out))
+        )[1]
+    # -> phase (d'), clamp, head, h+, h-
+    stage_c = _shared(("clips", d, d_out), lambda: _clip_stage(d, d_out))
     # -> bit (d'), clamp, head, h+, h-
     width = 2 * d + 3 * d_out
     eye = sp.identity(d, format="csr")
@@ -360,6 +444,8 @@ def small_sigma_layers(
     return chain(stage_a, stage_b, stage_c, fan_out(head_out, chosen))
 
 
-def large_sigma_layers(head: ReluNet, d: int, d_out: int, v: float) -> Layers:
-    """The C.19 network in unscaled coordinates: (h(x_i))_i, (-y_j/v)_j."""
-    return parallel(parallel(*[from_relunet(head)] * d), affine(-sp.identity(d_out) / v))
+def large_sigma_layers(head: ReluNet | Layers, d: int, d_out: int, v: float) -> Layers:
+    """The C.19 network in unscaled coordinates: (h(x_i))_i, (-y_j/v)_j (h exact, or already
+    as float64 layers)."""
+    head_layers = from_relunet(head) if isinstance(head, ReluNet) else head
+    return parallel(parallel(*[head_layers] * d), affine(-sp.identity(d_out) / v))

@@ -89,8 +89,12 @@ def log_smoothed_comb(instance: Instance, sign: int, y: Tensor, beta: float) -> 
     import torch
 
     t, log_mass = instance.comb_table(sign)
-    z = (y.unsqueeze(-1) - t) / beta
-    log_terms = log_mass - z**2 / 2 - math.log(beta * math.sqrt(2 * math.pi))
+    # log_mass - ((y - t) / beta)^2 / 2 - log(beta sqrt(2 pi)), in place in one (n, d', T)
+    # tensor: z * z is z**2, and -w + log_mass is log_mass - w, the same roundings
+    log_terms = y.unsqueeze(-1) - t
+    log_terms.div_(beta)
+    log_terms.mul_(log_terms).div_(2)
+    log_terms.neg_().add_(log_mass).sub_(math.log(beta * math.sqrt(2 * math.pi)))
     return torch.logsumexp(log_terms, dim=-1)
 
 
@@ -252,7 +256,8 @@ class ExactPosteriorSampler:
                 continue
             t, log_mass = inst.comb_table(sign)
             yy = y[mask]
-            w = log_mass - (yy.unsqueeze(-1) - t) ** 2 / (2 * self.beta**2)
+            w = yy.unsqueeze(-1) - t  # log_mass - (yy - t)^2 / (2 beta^2), in place
+            w.mul_(w).div_(2 * self.beta**2).neg_().add_(log_mass)
             pick = torch.multinomial(torch.softmax(w, dim=1), 1, generator=generator).squeeze(1)
             tail[mask] = t[pick]
         self.stats.draws += y.shape[0] * self.seeds.shape[0]
@@ -434,8 +439,10 @@ class ClippedPosteriorSampler(ExactPosteriorSampler):
 
         t, log_mass = self.instance.comb_table(sign)
         u = y.unsqueeze(-1) - t
-        log_terms = log_mass - (u / self.beta) ** 2 / 2
-        log_terms = log_terms - math.log(self.beta * math.sqrt(2 * math.pi)) - self.log_mass
+        # log_mass - (u / beta)^2 / 2 - log(beta sqrt(2 pi)) - log_mass_clip, in place
+        log_terms = u / self.beta
+        log_terms.mul_(log_terms).div_(2).neg_().add_(log_mass)
+        log_terms.sub_(math.log(self.beta * math.sqrt(2 * math.pi))).sub_(self.log_mass)
         inside = u.abs() <= self.clip
         log_terms = torch.where(inside, log_terms, -math.inf)
         impossible = ~inside.any(-1)
