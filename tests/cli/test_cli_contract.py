@@ -3,6 +3,7 @@ any computing, an interrupted run loses nothing, --version, describe, help, clos
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -311,3 +312,36 @@ def test_rerun_swaps_in_new_output_without_strays(tmp_path, capsys):
     assert [p.name for p in tmp_path.iterdir()] == ["D"]
     err = capsys.readouterr().err
     assert "[1/1] H.9" in err and "elapsed" in err
+
+
+def test_console_main_flushes_then_ends_without_the_teardown(tmp_path):
+    """The ``verify`` script ends the process with main's code once main returns: its output
+    is all there, written files are complete, and what the interpreter's teardown would run
+    (an atexit handler here) does not run."""
+    code = (
+        "import atexit, sys\n"
+        "atexit.register(lambda: print('teardown ran'))\n"
+        "from verify.cli import console_main\n"
+        "sys.argv = ['verify', *sys.argv[1:]]\n"
+        "console_main()\n"
+    )
+    out = tmp_path / "out"
+    listed = subprocess.run(
+        [sys.executable, "-c", code, "list"], capture_output=True, text=True, env=_env()
+    )
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout.count("\n") >= 40 and "teardown ran" not in listed.stdout
+    assert "Thm.1.8" in listed.stdout  # the last lines were flushed
+    ran = subprocess.run(
+        [sys.executable, "-c", code, "run", "C.13", "--out", str(out), "--no-html"],
+        capture_output=True,
+        text=True,
+        env=_env(),
+    )
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout.rstrip().endswith("report.md")
+    assert json.loads((out / "results.json").read_text())["lemmas"][0]["id"] == "C.13"
+    bad = subprocess.run(
+        [sys.executable, "-c", code, "run", "Z.9"], capture_output=True, text=True, env=_env()
+    )
+    assert bad.returncode == 2 and bad.stderr.startswith("verify: error: ")
