@@ -3,7 +3,6 @@ any computing, an interrupted run loses nothing, --version, describe, help, clos
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -318,9 +317,11 @@ def test_console_main_flushes_then_ends_without_the_teardown(tmp_path):
     """The ``verify`` script ends the process with main's code once main returns: its output
     is all there, written files are complete, and what the interpreter's teardown would run
     (an atexit handler here) does not run."""
-    code = (
+    code = (  # torch deferred, as python -m verify does: only what a command uses is loaded
         "import atexit, sys\n"
         "atexit.register(lambda: print('teardown ran'))\n"
+        "from verify.cli.common import defer_torch\n"
+        "defer_torch()\n"
         "from verify.cli import console_main\n"
         "sys.argv = ['verify', *sys.argv[1:]]\n"
         "console_main()\n"
@@ -332,16 +333,23 @@ def test_console_main_flushes_then_ends_without_the_teardown(tmp_path):
     assert listed.returncode == 0, listed.stderr
     assert listed.stdout.count("\n") >= 40 and "teardown ran" not in listed.stdout
     assert "Thm.1.8" in listed.stdout  # the last lines were flushed
-    ran = subprocess.run(
-        [sys.executable, "-c", code, "run", "C.13", "--out", str(out), "--no-html"],
+    # A command that writes files (the report of the committed baseline: every lemma's page)
+    baseline = ROOT / "reports" / "baseline.json"
+    wrote = subprocess.run(
+        [sys.executable, "-c", code, "report", "--results", str(baseline), "--out", str(out)],
         capture_output=True,
         text=True,
         env=_env(),
     )
-    assert ran.returncode == 0, ran.stderr
-    assert ran.stdout.rstrip().endswith("report.md")
-    assert json.loads((out / "results.json").read_text())["lemmas"][0]["id"] == "C.13"
+    assert wrote.returncode == 0, wrote.stderr
+    assert wrote.stdout.rstrip().endswith("report.md") and "teardown ran" not in wrote.stdout
+    assert (out / "index.html").read_text(encoding="utf-8").rstrip().endswith("</html>")
+    assert (out / "report.md").stat().st_size > 1000
+    missing = str(tmp_path / "none.json")
     bad = subprocess.run(
-        [sys.executable, "-c", code, "run", "Z.9"], capture_output=True, text=True, env=_env()
+        [sys.executable, "-c", code, "report", "--results", missing, "--out", str(out)],
+        capture_output=True,
+        text=True,
+        env=_env(),
     )
     assert bad.returncode == 2 and bad.stderr.startswith("verify: error: ")
