@@ -698,21 +698,19 @@ def _cell_taylor_data(law: _Smoothed, nodes: list[Fraction]) -> tuple[list[arb],
     denominator = 2 * first.denominator * step.denominator
     twice_first = 2 * first.numerator * step.denominator
     step_unit = step.numerator * first.denominator
-    for i in range(len(nodes) - 1):
-        numerator = twice_first + (2 * i + 1) * step_unit
-        common = math.gcd(numerator, denominator)
-        c = arb(numerator // common) / arb(denominator // common)
 
-        # -- posterior_cumulants(law, c, 3): weights as _unnormalised_posterior forms them.
-        centre = arb(c.mid())
+    def raw_moments(x: arb, count: int) -> tuple[arb, list[arb]]:
+        """(m, [E_r (Y - m)^k for k = 1..count]) at x, m the float mean: the weights as
+        _unnormalised_posterior forms them and the sums as posterior_cumulants does."""
+        centre = arb(x.mid())
         shifted, offsets = frame(centre, atoms, bases, kernel_v, slopes, float_atoms)
-        if c.rad() == 0:
+        if x.rad() == 0:
             e = []
             for t in shifted:
                 y = t.exp()  # _exp_positive(t)
                 e.append(y if y > 0 else exp_range(t))
         else:
-            rho = c - centre
+            rho = x - centre
             e = []
             for t, dv in zip(shifted, offsets, strict=True):
                 t = t + rho * dv
@@ -723,21 +721,22 @@ def _cell_taylor_data(law: _Smoothed, nodes: list[Fraction]) -> tuple[list[arb],
         mids = [float(ej.mid()) for ej in e]
         mean_centre = arb(sum([m * a for m, (_, a) in zip(mids, pairs, strict=True)]) / sum(mids))
         diffs = [aa - mean_centre for aa, _ in pairs]
-        terms = [t * d for t, d in zip(e, diffs, strict=True)]
-        acc = terms[0]
-        for t in terms[1:]:
-            acc = acc + t
-        raw1 = acc / total
-        terms = [t * d for t, d in zip(terms, diffs, strict=True)]
-        acc = terms[0]
-        for t in terms[1:]:
-            acc = acc + t
-        raw2 = acc / total
-        terms = [t * d for t, d in zip(terms, diffs, strict=True)]
-        acc = terms[0]
-        for t in terms[1:]:
-            acc = acc + t
-        raw3 = acc / total
+        terms, raws = e, []
+        for _ in range(count):
+            terms = [t * d for t, d in zip(terms, diffs, strict=True)]
+            acc = terms[0]
+            for t in terms[1:]:
+                acc = acc + t
+            raws.append(acc / total)
+        return mean_centre, raws
+
+    for i in range(len(nodes) - 1):
+        numerator = twice_first + (2 * i + 1) * step_unit
+        common = math.gcd(numerator, denominator)
+        c = arb(numerator // common) / arb(denominator // common)
+
+        # -- posterior_cumulants(law, c, 3): the raw moments about the float mean at c.
+        mean_centre, (raw1, raw2, raw3) = raw_moments(c, 3)
         k2 = (raw2 - raw1 * raw1).intersection(bound2)
         k3 = (raw3 - 3 * raw2 * raw1 + 2 * raw1 * raw1 * raw1).intersection(bound3)
         score_mid.append((mean_centre + raw1 - c) / v)
@@ -747,38 +746,7 @@ def _cell_taylor_data(law: _Smoothed, nodes: list[Fraction]) -> tuple[list[arb],
         # -- posterior_cumulants(law, cell, 4), kappa_3 and kappa_4 only.
         lo, hi = node_arbs[i], node_arbs[i + 1]
         cell = (lo + hi) / 2 + unit * ((hi - lo) / 2)  # _ball_of_arbs(lo, hi)
-        centre = arb(cell.mid())
-        shifted, offsets = frame(centre, atoms, bases, kernel_v, slopes, float_atoms)
-        if cell.rad() == 0:
-            e = []
-            for t in shifted:
-                y = t.exp()
-                e.append(y if y > 0 else exp_range(t))
-        else:
-            rho = cell - centre
-            e = []
-            for t, dv in zip(shifted, offsets, strict=True):
-                t = t + rho * dv
-                e.append(t.lower().exp().lower().union(t.upper().exp().upper()))
-        total = e[0]
-        for ej in e[1:]:
-            total = total + ej
-        mids = [float(ej.mid()) for ej in e]
-        mean_centre = arb(sum([m * a for m, (_, a) in zip(mids, pairs, strict=True)]) / sum(mids))
-        diffs = [aa - mean_centre for aa, _ in pairs]
-        terms = [t * d for t, d in zip(e, diffs, strict=True)]
-        acc = terms[0]
-        for t in terms[1:]:
-            acc = acc + t
-        raw1 = acc / total
-        raw = [raw1]
-        for _ in range(3):
-            terms = [t * d for t, d in zip(terms, diffs, strict=True)]
-            acc = terms[0]
-            for t in terms[1:]:
-                acc = acc + t
-            raw.append(acc / total)
-        _, raw2, raw3, raw4 = raw
+        _, (raw1, raw2, raw3, raw4) = raw_moments(cell, 4)
         k3_on = (raw3 - 3 * raw2 * raw1 + 2 * raw1 * raw1 * raw1).intersection(bound3)
         m1sq = raw1 * raw1
         k4_on = raw4 - 4 * raw3 * raw1 - 3 * raw2 * raw2 + 12 * raw2 * m1sq - 6 * m1sq * m1sq
