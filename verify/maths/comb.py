@@ -45,7 +45,6 @@ from verify.core.numbers import (
 )
 
 _HALF = arb(1) / 2
-_MINUS_HALF = -_HALF
 
 
 def nome(sigma: Real, eps: Real) -> arb:
