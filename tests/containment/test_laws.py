@@ -319,3 +319,18 @@ def test_cell_moments(point, bits):
             for j, (a, b) in enumerate(itertools.pairwise(edges)):
                 value = _mp_cell_moment(means, stds, weights, sigma, a, b, power)
                 assert contains(enclosures[j], value), (point, bits, power, j, enclosures[j])
+
+
+def test_cell_moments_of_a_ball_sigma_hold_every_sigma_of_the_ball():
+    # A cell 13-14 midpoint sigmas out, sigma = 2 +- r: at sigma's upper end the cell is only
+    # about 11 sigmas out, where the far-cell bound (density below phi(12)) does not hold. The
+    # cell must be treated as near, and its mass at each end of the ball contained.
+    from verify.maths.laws import _cell_moments
+
+    law = GaussianMixture([0.0], [0.0], [1.0])
+    for radius, a, b in [(0.5, 27, 28), (0.25, 26, 27), (0.05, 26, 27)]:
+        (mass,), _, _ = _cell_moments(law, arb(2, radius), [arb(a), arb(b)])
+        with mpmath.workdps(60):
+            for s in (2 - radius, 2, 2 + radius):
+                exact = mpmath.ncdf(-a / mpmath.mpf(s)) - mpmath.ncdf(-b / mpmath.mpf(s))
+                assert contains(mass, exact), (radius, s, mass, exact)

@@ -1440,19 +1440,23 @@ def _cell_moments(
     sqrt2 = arb(2).sqrt()
     # A float screen of z = (edge - m) / v for every edge at once: only the edges it puts
     # within 13 + a slack far beyond its rounding error (the floats of the edge and m carry
-    # 2^-53 of their size, the arb midpoints 2^-64) get the arb z and its float test below; any
-    # other edge fails that test (|z| > 13 there, with the screen's sign). A non-finite screen
-    # value (overflow, v below the float range) is a candidate.
+    # 2^-53 of their size, the arb midpoints 2^-64) get the arb z and its test below; any
+    # other edge fails that test (|z| > 13 there, with the screen's sign). The screen's |z| is
+    # the smallest over the balls (the edge's radius off, divided by v's upper end), so a ball
+    # sigma or edge cannot hide a point of the ball nearer than that. A non-finite screen value
+    # (overflow, v below the float range) is a candidate.
     edge_floats = np.array([float(e) for e in edges])
     edge_sizes = np.abs(edge_floats)
+    edge_radii = np.array([float(e.rad()) for e in edges])
     for index, (m, v, w) in enumerate(zip(law.means, law._scales(sigma), law.weights, strict=True)):
         ma, wa = to_arb(m), to_arb(w)
         v_root = v * root
-        m_float, v_float = float(ma), float(v)
+        m_float, v_float, v_high = float(ma), float(v), float(v.upper())
         with np.errstate(all="ignore"):
             screen = (edge_floats - m_float) / v_float
+            nearest = (np.abs(edge_floats - m_float) - edge_radii) / v_high
             slack = 1e-6 * (1 + np.abs(screen)) + 1e-14 * (edge_sizes + abs(m_float)) / v_float
-            candidates = np.flatnonzero(~(np.abs(screen) > far + 1 + slack))
+            candidates = np.flatnonzero(~(nearest > far + 1 + slack))
         z_floats = screen.tolist()
         offsets: list[arb] = [_NOT_FORMED] * (cells + 1)  # edge - m (z and the edge terms)
         zs: list[arb] = [_NOT_FORMED] * (cells + 1)
@@ -1461,7 +1465,8 @@ def _cell_moments(
             offset = offsets[j] = edges[j] - ma
             z = zs[j] = offset / v
             z_float = z_floats[j] = float(z.mid())
-            near[j] = abs(z_float) <= far + 1
+            # |z| > 13 at the midpoint, and above 12 over the whole ball (certified): far
+            near[j] = abs(z_float) <= far + 1 or not abs(z) > far
         # A cell whose ends lie far out on opposite sides (wider than 2 * 13 v) is exact too.
         for j in range(cells):
             if not (near[j] or near[j + 1]) and z_floats[j] * z_floats[j + 1] <= 0:
