@@ -268,8 +268,7 @@ def distances(q_mean: arb, q_var: arb, target: Mixture1D, cells: int = 4000) -> 
         a, b = edges[j], edges[j + 1]
         mass = abs((q_cdf[j + 1] - q_cdf[j]) - (p_cdf[j + 1] - p_cdf[j]))
         cell = (a + b) / 2 + arb(0, float(((b - a) / 2).upper()))
-        z = (cell - q_mean) / sq  # gaussian_density(cell, q_mean, sq) with q_norm hoisted
-        gap = (-(z * z) / 2).exp() / q_norm - target.density(cell, parts)
+        gap = gaussian_density(cell, q_mean, sq, q_norm) - target.density(cell, parts)
         reach = abs(cell - x0)
         far = reach.upper()
         if gap > 0 or gap < 0:
@@ -290,9 +289,11 @@ def distances(q_mean: arb, q_var: arb, target: Mixture1D, cells: int = 4000) -> 
     return Distances(tv, lower_sq.sqrt(), upper_w2)
 
 
-def gaussian_density(x: arb, mean: arb, sd: arb) -> arb:
+def gaussian_density(x: arb, mean: arb, sd: arb, norm: arb | None = None) -> arb:
+    """phi_sd(x - mean) enclosed; ``norm``: sd sqrt(2 pi), when the caller formed it once for
+    many points (the same ball)."""
     z = (x - mean) / sd
-    return (-(z * z) / 2).exp() / (sd * (2 * arb.pi()).sqrt())
+    return (-(z * z) / 2).exp() / (sd * (2 * arb.pi()).sqrt() if norm is None else norm)
 
 
 def tail_second_moment(lo: arb, hi: arb, x0: arb, q_mean: arb, q_sd: arb, target: Mixture1D) -> arb:
