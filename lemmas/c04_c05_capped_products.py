@@ -4,15 +4,14 @@ Setting and inputs as in ``c01_interpolation`` (p a law on R,
 :math:`p_\sigma = p * N(0,\sigma^2)`, s its score, :math:`\mu` the mean of p,
 :math:`m_2 = \mathrm{Var}(p) + \sigma^2`; H.1 with K = 3, H.2, H.5, H.8; C.1-C.3).
 
-C.4 [open], construction and explicit form. Let :math:`0 < \delta < 1/\sigma^2` (for
-:math:`\delta \ge 1/\sigma^2` the zero function works by H.5) and :math:`a = \sqrt{\delta/2}`.
-Take a power of two :math:`\epsilon \le \min(\sigma/4, \sigma^2 a/(2\sqrt K))`, a cap
-:math:`L \ge 4\sqrt3/(\sigma^2 a)`, a half-width :math:`T \ge 16\sqrt{3m_2}/(\sigma^2\delta)`
-(rationals; see ``verify.maths.score_approx.capped_parameters``), :math:`N = \lceil
-T/\epsilon\rceil`,
-nodes :math:`x_i = \mu + i\epsilon`, :math:`|i| \le N`, node values
-:math:`w_i = \mathrm{clip}(s(x_i) \pm \eta, -L, L)` (:math:`\eta \le 2^{-21}` rounding), f the
-linear interpolant, constant beyond :math:`x_{\pm N}`. Then
+C.4 [open], construction and explicit form. Let :math:`0 < \delta < 1/\sigma^2` (for :math:`\delta
+\ge 1/\sigma^2` the zero function works by H.5) and :math:`a = \sqrt{\delta/2}`. Take a power of
+two :math:`\epsilon \le \min(\sigma/4, \sigma^2 a/(2\sqrt K))`, a cap :math:`L \ge
+4\sqrt3/(\sigma^2 a)`, a half-width :math:`T \ge 16\sqrt{3m_2}/(\sigma^2\delta)` (rationals; see
+``verify.maths.score_approx.capped_parameters``), :math:`N = \lceil T/\epsilon\rceil`, nodes
+:math:`x_i = \mu + i\epsilon`, :math:`|i| \le N`, node values :math:`w_i = \mathrm{clip}(s(x_i) \pm
+\eta, -L, L)` (:math:`\eta \le 2^{-21}` rounding), f the linear interpolant, constant beyond
+:math:`x_{\pm N}`. Then
 
 1. f has 2N + 2 <= 2T/eps + 4 pieces;
 2. its breakpoints satisfy :math:`|t| \le |\mu| + T + \epsilon`;
@@ -34,31 +33,29 @@ delta (two atoms: 2.2e-6 at delta sigma^2 = 1/8, 7e-8 at 1/64, 4.4e-9 at 1/1024 
 delta: the bound cannot be approached by this f, and a tightened C_4 is refuted only below the
 measured error.
 
-Small delta. The domain reaches delta sigma^2 = 1/1024 (< 1e-3). The formal count 2T/eps + 4
-grows like delta^{-3/2} (3.2e7 at 1/1024), but almost all nodes lie where s is certainly beyond
-the cap (x >= max a + v (L + 1), since s = (E[a|x] - x)/v), or where f is collinear with its
-neighbours; ``score_approx.grid_interpolant`` skips the first and merges the second, building
-the same function with the pieces that carry information (1226 for two atoms at 1/1024), and
-the error is certified on the law's core only (cells of width eps; beyond, the tail bound).
+Small delta. The domain reaches delta sigma^2 = 1/1024 (< 1e-3). The formal count 2T/eps + 4 grows
+like delta^{-3/2} (3.2e7 at 1/1024), but almost all nodes lie where s is certainly beyond the cap
+(x >= max a + v (L + 1), since s = (E[a|x] - x)/v), or where f is collinear with its neighbours;
+``score_approx.grid_interpolant`` skips the first and merges the second, building the same function
+with the pieces that carry information (1226 for two atoms at 1/1024), and the error is certified
+on the law's core only (cells of width eps; beyond, the tail bound).
 
-C.5 [derived]. For a product law :math:`p = \otimes_i p_i` the smoothed law is the product of
-the :math:`p_{i,\sigma}`, so :math:`\log p_\sigma` is a sum and :math:`s(x)_i = s_i(x_i)`; for
-:math:`\hat s(x)_i = \hat s_i(x_i)`, Fubini gives
-:math:`E|\hat s - s|^2 = \sum_i E(\hat s_i - s_i)^2`. Checked with two computations: (1) the
-joint score computed from the joint mixture over all atom tuples (no use of the product
-structure) agrees with the coordinatewise scores at random points (``Agreement``); (2) a Monte
-Carlo estimate of :math:`E|\hat s - s_{joint}|^2` over :math:`x \sim p_\sigma` in d dimensions
-against the sum of the certified one-dimensional errors.
-(2) is statistical on purpose: it is the computation that does not use the product structure,
-and a certified d-dimensional integral would need cells^d enclosures. Its interval is
-distribution-free at confidence 0.999 (n = 100000): on the box of the coordinates' cores,
-|s_hat - s|^2 <= b with b certified (``product_scores.boxed_error``), so the empirical Bernstein
-bound (Maurer-Pontil) holds; outside, a certified remainder is added to the upper end; samples
-beyond b are counted, never clamped (any: no interval); ``redraw`` re-draws 4n. Parts
-:math:`C_{5,lo}\sum \le \widehat{E} \le C_{5,hi}\sum`, :math:`C_{5,lo} = 4/5`,
-:math:`C_{5,hi} = 5/4`. :math:`\hat s_i` interpolates the score rounded to multiples of
-1/16 on :math:`\mu_i + (\sigma/2)\mathbb Z` (an error spread over the bulk of the law; C.4's
-errors are too small and too rare for Monte Carlo).
+C.5 [derived]. For a product law :math:`p = \otimes_i p_i` the smoothed law is the product of the
+:math:`p_{i,\sigma}`, so :math:`\log p_\sigma` is a sum and :math:`s(x)_i = s_i(x_i)`; for
+:math:`\hat s(x)_i = \hat s_i(x_i)`, Fubini gives :math:`E|\hat s - s|^2 = \sum_i E(\hat s_i -
+s_i)^2`. Checked with two computations: (1) the joint score computed from the joint mixture over
+all atom tuples (no use of the product structure) agrees with the coordinatewise scores at random
+points (``Agreement``); (2) a Monte Carlo estimate of :math:`E|\hat s - s_{joint}|^2` over :math:`x
+\sim p_\sigma` in d dimensions against the sum of the certified one-dimensional errors. (2) is
+statistical on purpose: it is the computation that does not use the product structure, and a
+certified d-dimensional integral would need cells^d enclosures. Its interval is distribution-free
+at confidence 0.999 (n = 100000): on the box of the coordinates' cores, |s_hat - s|^2 <= b with b
+certified (``product_scores.boxed_error``), so the empirical Bernstein bound (Maurer-Pontil) holds;
+outside, a certified remainder is added to the upper end; samples beyond b are counted, never
+clamped (any: no interval); ``redraw`` re-draws 4n. Parts :math:`C_{5,lo}\sum \le \widehat{E} \le
+C_{5,hi}\sum`, :math:`C_{5,lo} = 4/5`, :math:`C_{5,hi} = 5/4`. :math:`\hat s_i` interpolates the
+score rounded to multiples of 1/16 on :math:`\mu_i + (\sigma/2)\mathbb Z` (an error spread over the
+bulk of the law; C.4's errors are too small and too rare for Monte Carlo).
 
 How each side is certified (``verify.maths.score_approx``): cells of width at most sigma/16 over a
 core reaching 9 standard deviations past the extreme atoms; cell masses from erfc; the score on
@@ -73,6 +70,7 @@ from __future__ import annotations
 import math
 import random
 from fractions import Fraction
+from functools import cache
 from typing import Any
 
 from flint import arb
@@ -215,16 +213,14 @@ def _check_c5(params: dict[str, Any], constants: dict[str, Fraction]) -> list[Pa
     box = boxed_error(laws, sigma, functions, anchors, steps, errors)
     hi, lo = to_arb(constants["C5_hi"]), to_arb(constants["C5_lo"])
 
-    # Both parts and the runner's refutation-level redraws ask for the same samples: the draws
-    # and their squared errors are a pure function of (count, seed), so each is formed once.
-    squared_errors: dict[bool, Any] = {}
+    @cache  # both parts and the runner's redraws at other levels read the same samples
+    def squared_errors(count: int, seed: int) -> Any:
+        x = sample_product(laws, sigma, count, seed)
+        return boxed_squared_errors(laws, sigma, functions, x, box)
 
     def estimate(alpha: float, fresh: bool) -> tuple[arb, dict[str, Any]]:
         count = MC_SAMPLES * (4 if fresh else 1)
-        if fresh not in squared_errors:
-            x = sample_product(laws, sigma, count, seed + fresh)
-            squared_errors[fresh] = boxed_squared_errors(laws, sigma, functions, x, box)
-        sq = squared_errors[fresh]
+        sq = squared_errors(count, seed + fresh)
         beyond = int((sq > float(box.bound)).sum())
         info = {"samples": count, "mc_mean": float(sq.mean()), "beyond_bound": beyond}
         if beyond:  # the almost-sure bound is contradicted: no valid interval
