@@ -22,8 +22,6 @@ import sys
 # and the Dask workers of the tests inherit it. An explicit OMP_NUM_THREADS is kept.
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-from hypothesis import settings
-
 # Keep pytest's cache of rewritten test modules (and the bytecode of the modules they import),
 # even where PYTHONDONTWRITEBYTECODE is set (this machine, CI): pytest writes the rewritten code
 # of a test module to __pycache__ only when sys.dont_write_bytecode is false, so with the
@@ -34,15 +32,6 @@ sys.dont_write_bytecode = False
 
 PROFILE_VARIABLE = "DPSVERIFY_HYPOTHESIS_PROFILE"
 
-# dev: a quick local loop; failing examples are kept in .hypothesis/ and replayed first.
-settings.register_profile("dev", max_examples=50, deadline=None)
-# ci: reproducible (same examples every run, no example database), the default count.
-settings.register_profile(
-    "ci", max_examples=100, deadline=None, derandomize=True, database=None, print_blob=True
-)
-# thorough: before a release or after touching the numerics.
-settings.register_profile("thorough", max_examples=1000, deadline=None)
-
 
 def _chosen_profile() -> str:
     explicit = os.environ.get(PROFILE_VARIABLE)
@@ -51,15 +40,57 @@ def _chosen_profile() -> str:
     return "ci" if os.environ.get("CI", "").lower() in ("true", "1", "yes") else "dev"
 
 
-settings.load_profile(_chosen_profile())
+def _load_hypothesis_profile() -> None:
+    from hypothesis import settings
 
+    # dev: a quick local loop; failing examples are kept in .hypothesis/ and replayed first.
+    settings.register_profile("dev", max_examples=50, deadline=None)
+    # ci: reproducible (same examples every run, no example database), the default count.
+    settings.register_profile(
+        "ci", max_examples=100, deadline=None, derandomize=True, database=None, print_blob=True
+    )
+    # thorough: before a release or after touching the numerics.
+    settings.register_profile("thorough", max_examples=1000, deadline=None)
+    settings.load_profile(_chosen_profile())
 
-# --- one main-job run per test session, shared by the pytest-xdist workers -------------------
 
 import json  # noqa: E402
+import multiprocessing  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
+
+
+def _is_xdist_controller(config) -> bool:
+    return not hasattr(config, "workerinput") and getattr(config.option, "dist", "no") != "no"
+
+
+def _end_the_worker_now() -> None:
+    """Leave an xdist worker without the interpreter's finalisation: with torch, scipy, sympy
+    and a thousand tests' objects loaded that took 1.5-2.5 s, on the critical path (the
+    controller joins each worker's process before it reports). Run as the worker's last
+    cleanup, after ``workerfinished`` (its results) went to the controller and the session's
+    fixtures were torn down. A worker that still has child processes ends the usual way."""
+    if multiprocessing.active_children():
+        return
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config):
+    # The controller of an xdist run runs no test: it starts the workers without first paying
+    # for Hypothesis's import (~0.9 s); each worker (and a run without xdist) loads the profile
+    # here, before any test module (and its @settings) is imported.
+    if not _is_xdist_controller(config):
+        _load_hypothesis_profile()
+    if hasattr(config, "workerinput"):
+        # Cleanups run last-in first-out: registered first, this one runs after all others.
+        config.add_cleanup(_end_the_worker_now)
+
+
+# --- one main-job run per test session, shared by the pytest-xdist workers -------------------
 
 
 @pytest.fixture(scope="session")
