@@ -54,6 +54,7 @@ def _load_hypothesis_profile() -> None:
     settings.load_profile(_chosen_profile())
 
 
+import gc  # noqa: E402
 import json  # noqa: E402
 import multiprocessing  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -88,6 +89,13 @@ def pytest_configure(config):
     if hasattr(config, "workerinput"):
         # Cleanups run last-in first-out: registered first, this one runs after all others.
         config.add_cleanup(_end_the_worker_now)
+
+
+def pytest_collection_finish(session):
+    # What is loaded by now (torch, scipy, sympy, Hypothesis, a thousand collected tests) lives
+    # for the whole session: frozen, the cyclic collector's full passes no longer walk it
+    # (they took 2-3 s of each worker's run).
+    gc.freeze()
 
 
 # --- one main-job run per test session, shared by the pytest-xdist workers -------------------
@@ -168,7 +176,6 @@ SLOW_TESTS = (
     "tests/lemmas/test_c16_fourier_closeness.py::test_prefactor_below_empirical_is_refuted",
     "tests/lemmas/test_c21_instance_network.py::test_tightened_constants_are_refuted",
     "tests/lemmas/test_c21_instance_network.py::test_quick_examples_pass_without_inconclusive",
-    "tests/maths/samplers/test_posterior.py::test_azula_samplers_import_and_torchvision_stays_out",
 )
 
 

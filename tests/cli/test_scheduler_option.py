@@ -36,7 +36,7 @@ def test_malformed_address_is_one_line_before_any_work(command, tmp_path, capsys
 
 
 def test_unreachable_scheduler_is_one_line(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr("verify.core.schedule.CONNECT_TIMEOUT", "1s")
+    monkeypatch.setattr("verify.core.schedule.CONNECT_TIMEOUT", "0.2s")
     # Port 1 on the loopback: nothing listens, the connection is refused at once or times out.
     args = ["run", "C.13", "--scheduler", "tcp://127.0.0.1:1", "--out", str(tmp_path / "out")]
     assert main([*args, "--no-html"]) == 2
