@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import json
+import math
 import os
 import re
 from fractions import Fraction
@@ -180,6 +181,60 @@ def test_decimal_string_rounds_in_the_stated_direction() -> None:
         assert Fraction(down) <= value <= Fraction(up)
         assert Fraction(up) - Fraction(down) <= abs(value) * Fraction(1, 10**15)
     assert decimal_string(Fraction(0), "up") == "0"
+
+
+def _reference_decimal(value: Fraction, rounding: str, digits: int) -> tuple[int, int]:
+    """(m, e) with m 10^e the rounding of ``value`` to ``digits`` significant digits, by
+    Fraction arithmetic and a search for the exponent (slow, obviously right)."""
+    exponent = 0
+    while abs(value) >= Fraction(10) ** (exponent + 1):
+        exponent += 1
+    while abs(value) < Fraction(10) ** exponent:
+        exponent -= 1
+    scaled = value / Fraction(10) ** (exponent - digits + 1)
+    if rounding == "down":
+        mantissa = math.floor(scaled)
+    elif rounding == "up":
+        mantissa = math.ceil(scaled)
+    else:
+        mantissa = round(scaled)
+    return mantissa, exponent - digits + 1
+
+
+def test_decimal_string_is_the_exact_directed_rounding() -> None:
+    # Around powers of ten (where the exponent guess from bit lengths is one off), dyadic and
+    # non-dyadic, tiny and huge, both signs, carries to a new digit ("up" of 9...9.5).
+    values = [Fraction(1), Fraction(10**17 - 1), Fraction(10**17), Fraction(2**60 - 1)]
+    for e in (-330, -17, -1, 0, 1, 16, 17, 300):
+        for delta in (0, 1, -1):
+            for near in (Fraction(10) ** e, Fraction(10) ** e * (1 - Fraction(1, 10**20))):
+                values.append(near + delta * Fraction(1, 2**1100))
+    values += [Fraction(3, 2**1074), Fraction(2**1023 * 3), Fraction(99999999999999999, 10**40)]
+    values += [Fraction(10**17 - 1, 10) + Fraction(1, 20), Fraction(7, 3) / 10**200]
+    for value in values:
+        for signed in (value, -value):
+            for rounding in ("down", "up", "nearest"):
+                for digits in (17, 5, 1):
+                    mantissa, exponent = _reference_decimal(signed, rounding, digits)
+                    text = decimal_string(signed, rounding, digits)
+                    assert Fraction(text) == mantissa * Fraction(10) ** exponent, (signed, text)
+
+
+def test_a_decimal_endpoint_that_does_not_bound_is_an_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import verify.core.runner as runner
+
+    ball = arb(1) / 3
+    honest = runner._decimal_text
+    # The rounding turned the wrong way: each endpoint's check catches it.
+    flipped = {"down": "up", "up": "down", "nearest": "nearest"}
+    monkeypatch.setattr(
+        runner, "_decimal_text", lambda n, d, rounding, *rest: honest(n, d, flipped[rounding])
+    )
+    for which in ("lower", "upper"):
+        with pytest.raises(ArithmeticError, match="does not bound"):
+            runner._decimal_endpoint(ball, which)
 
 
 def test_enclosures_near_1e_minus_400_keep_value_and_order() -> None:

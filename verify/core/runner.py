@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any
 
 from hypothesis import HealthCheck, Phase, given, settings, target
@@ -78,14 +79,15 @@ def _float_endpoint(x, which: str) -> float:
     return float(getattr(x, which)())
 
 
-def _exact_endpoint(x, which: str) -> Fraction | None:
-    """The endpoint as an exact rational (None if its exponent is too large to expand)."""
+def _exact_endpoint(x, which: str) -> tuple[int, int] | None:
+    """The endpoint as an exact ratio (numerator, denominator > 0), not reduced (None if its
+    exponent is too large to expand)."""
     if isinstance(x, Fraction | int):
-        return Fraction(x)
+        return x.numerator, x.denominator
     man, exp = (int(v) for v in getattr(x, which)().mid().man_exp())
     if abs(exp) > _MAX_EXACT_EXPONENT:
         return None
-    return Fraction(man * 2**exp) if exp >= 0 else Fraction(man, 2 ** (-exp))
+    return (man << exp, 1) if exp >= 0 else (man, 1 << -exp)
 
 
 def _decimal_endpoint(x, which: str) -> str:
@@ -93,11 +95,26 @@ def _decimal_endpoint(x, which: str) -> str:
     exact = _exact_endpoint(x, which)
     if exact is None:
         return "-inf" if which == "lower" else "inf"
-    text = decimal_string(exact, "down" if which == "lower" else "up")
-    # The string stands for a bound: check it lies on the safe side of the exact endpoint.
-    if (Fraction(text) > exact) if which == "lower" else (Fraction(text) < exact):
-        raise ArithmeticError(f"decimal {text} does not bound the {which} endpoint {exact}")
+    numerator, denominator = exact
+    text = _decimal_text(numerator, denominator, "down" if which == "lower" else "up")
+    # The string stands for a bound: check, in integers, that it lies on the safe side of the
+    # exact endpoint (text = m 10^e, and m 10^e <= n / d iff m 10^e d <= n, scaled by 10^-e).
+    mantissa, exponent = _parse_decimal(text)
+    if exponent >= 0:
+        scaled, bound = mantissa * _ten_power(exponent) * denominator, numerator
+    else:
+        scaled, bound = mantissa * denominator, numerator * _ten_power(-exponent)
+    if (scaled > bound) if which == "lower" else (scaled < bound):
+        rational = Fraction(numerator, denominator)
+        raise ArithmeticError(f"decimal {text} does not bound the {which} endpoint {rational}")
     return text
+
+
+def _parse_decimal(text: str) -> tuple[int, int]:
+    """(m, e) with ``text`` = m 10^e exactly, for the strings ``decimal_string`` writes."""
+    digits, _, exponent = text.partition("e")
+    whole, _, fraction = digits.partition(".")
+    return int(whole + fraction), int(exponent or 0) - len(fraction)
 
 
 def _decimal_midpoint(x) -> str:
@@ -106,24 +123,14 @@ def _decimal_midpoint(x) -> str:
     return x.mid().str(DECIMAL_DIGITS, radius=False)
 
 
-def _ten_power_exceeds(exponent: int, numerator: int, denominator: int) -> bool:
-    """10**exponent > numerator / denominator (denominator > 0), in integers."""
-    if exponent >= 0:
-        return 10**exponent * denominator > numerator
-    return denominator > numerator * 10 ** (-exponent)
+@lru_cache(maxsize=4096)
+def _ten_power(exponent: int) -> int:
+    """10**exponent (exponent >= 0), kept: the same scales recur for every recorded ball."""
+    return 10**exponent
 
 
-def _decimal_exponent(magnitude: Fraction) -> int:
-    """The e with 10**e <= magnitude < 10**(e+1), for a positive rational."""
-    numerator, denominator = magnitude.numerator, magnitude.denominator
-    bits = numerator.bit_length() - denominator.bit_length()
-    exponent = math.floor(bits * math.log10(2))
-    # Integer comparisons: a Fraction 10**e with e in the thousands is normalised by a gcd.
-    while _ten_power_exceeds(exponent, numerator, denominator):
-        exponent -= 1
-    while not _ten_power_exceeds(exponent + 1, numerator, denominator):
-        exponent += 1
-    return exponent
+# log10(2) rounded down; floor((b - 1) log10 2) is a lower bound of the decimal exponent (below).
+_LOG10_2 = math.log10(2)
 
 
 def decimal_string(value: Fraction, rounding: str, digits: int = DECIMAL_DIGITS) -> str:
@@ -132,27 +139,62 @@ def decimal_string(value: Fraction, rounding: str, digits: int = DECIMAL_DIGITS)
     Exact integer arithmetic: the result read back as a rational is <= ``value`` ("down") or
     >= ``value`` ("up"), which is what lets a recorded endpoint stand for a bound.
     """
-    if value == 0:
+    return _decimal_text(value.numerator, value.denominator, rounding, digits)
+
+
+def _decimal_text(
+    numerator: int, denominator: int, rounding: str, digits: int = DECIMAL_DIGITS
+) -> str:
+    """``decimal_string`` of numerator / denominator (denominator > 0, not necessarily reduced).
+
+    The decimal exponent comes from one scaled division: with s = e - (digits - 1) for a guess
+    e of floor(log10 |v|), q = floor(v / 10^s) has ``digits`` digits exactly when the guess is
+    right, and floor(v / 10^(s+1)) = floor(q / 10) when it has one more; no comparison with a
+    separate power of ten is needed. The guess floor((b - 1) log10 2), b the difference of the
+    bit lengths, is the exponent or one below (|v| lies in (2^(b-1), 2^(b+1))); a wrong guess
+    only costs another division (the loop), never a wrong result.
+    """
+    if numerator == 0:
         return "0"
-    exponent = _decimal_exponent(abs(value)) - (digits - 1)
-    # value / 10**exponent as num / den (den > 0), unreduced: a gcd of integers thousands of
-    # digits long cost more than the rest of a C.16 run.
-    num, den = value.numerator, value.denominator
-    if exponent >= 0:
-        den *= 10**exponent
-    else:
-        num *= 10 ** (-exponent)
-    floor, remainder = divmod(num, den)
+    if rounding not in ("down", "up", "nearest"):
+        raise ValueError(f"rounding must be down, up or nearest, got {rounding!r}")
+    low, high = _ten_power(digits - 1), _ten_power(digits)
+    bits = abs(numerator).bit_length() - denominator.bit_length()
+    exponent = math.floor((bits - 1) * _LOG10_2) - (digits - 1)
+    while True:
+        # value / 10**exponent as num / den (den > 0), unreduced: a gcd of integers thousands
+        # of digits long cost more than the rest of a C.16 run.
+        num, den = numerator, denominator
+        if exponent >= 0:
+            den *= _ten_power(exponent)
+        else:
+            num *= _ten_power(-exponent)
+        if den & (den - 1) == 0:  # a power of two (every dyadic endpoint): shifts divide
+            shift = den.bit_length() - 1
+            floor, remainder = num >> shift, num & (den - 1)
+        else:
+            floor, remainder = divmod(num, den)
+        magnitude = -floor - (remainder != 0) if floor < 0 else floor  # floor(|value| / 10^s)
+        if magnitude >= high * 10:
+            exponent += 1
+            continue
+        if magnitude < low:
+            exponent -= 1
+            continue
+        if magnitude >= high:  # one digit too many: one place further, in small integers
+            floor, last = divmod(floor, 10)
+            remainder += last * den
+            den *= 10
+            exponent += 1
+        break
     if rounding == "down":
         mantissa = floor
     elif rounding == "up":
         mantissa = floor + (remainder != 0)
-    elif rounding == "nearest":
+    else:
         # Half to even, as round(Fraction) does.
         twice = 2 * remainder
         mantissa = floor + (twice > den or (twice == den and floor % 2 == 1))
-    else:
-        raise ValueError(f"rounding must be down, up or nearest, got {rounding!r}")
     sign = "-" if mantissa < 0 else ""
     text = str(abs(mantissa))
     # An "up" rounding to 10**digits gains a digit; the exponent below absorbs it.
