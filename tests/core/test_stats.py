@@ -129,6 +129,7 @@ def test_the_near_evaluations_give_the_same_endpoints(monkeypatch, k, n, alpha) 
         stats.clopper_pearson_upper.__wrapped__(k, n, alpha),
     )
     monkeypatch.setattr(stats, "_NEAR", Fraction(0))
+    monkeypatch.setattr(stats, "_chernoff_certifies", lambda *a, **kw: False)  # beta everywhere
     calls = []
     tail = stats._tail_ge
     monkeypatch.setattr(stats, "_tail_ge", lambda *a: calls.append(a) or tail(*a))
@@ -138,3 +139,52 @@ def test_the_near_evaluations_give_the_same_endpoints(monkeypatch, k, n, alpha) 
     )
     assert fast == slow
     assert len(calls) > 4  # the near route had evaluations to save
+
+
+@pytest.mark.parametrize(
+    ("k", "n", "p"),
+    [(1, 10, "0.01"), (7, 10, "0.2"), (10, 10, "0.5"), (4998, 10000, "0.4388"), (0, 50, "0.3")],
+)
+def test_chernoff_bound_covers_the_binomial_tails(k: int, n: int, p: str) -> None:
+    """exp(-n D(k/n || p)) >= P(Bin(n, p) >= k) for p <= k/n and >= P(Bin(n, p) <= k) for
+    p >= k/n, against mpmath's incomplete beta at 40 digits (both sides of k/n)."""
+    with mpmath.workdps(40):
+        q = mpmath.mpf(p)
+        for point in (q, 1 - q):
+            with precision(80):
+                bound = stats._chernoff_bound(k, n, arb(mpmath.nstr(point, 30)))
+            point = mpmath.mpf(mpmath.nstr(point, 30))
+            terms = [
+                mpmath.binomial(n, j) * point**j * (1 - point) ** (n - j) for j in range(n + 1)
+            ]
+            if k >= 1 and point <= mpmath.mpf(k) / n:  # P(Bin(n, point) >= k)
+                exact = mpmath.fsum(terms[k:])
+                assert float(bound.lower()) >= exact * (1 - mpmath.mpf(10) ** -12)
+            if k < n and point >= mpmath.mpf(k) / n:  # P(Bin(n, point) <= k)
+                exact = mpmath.fsum(terms[: k + 1])
+                assert float(bound.lower()) >= exact * (1 - mpmath.mpf(10) ** -12)
+
+
+@pytest.mark.parametrize(
+    ("k", "n", "alpha"),
+    [(4998, 10000, 1e-6), (15928, 20000, 1e-6), (370, 2000, 0.05), (2481, 3000, 1e-30)],
+)
+def test_the_chernoff_bracket_gives_the_same_endpoints(monkeypatch, k, n, alpha) -> None:
+    """The bracket ends certified by the Chernoff bound instead of the incomplete beta: the
+    endpoints are those of the bisection that evaluates the beta there."""
+    calls = []
+    chernoff = stats._chernoff_certifies
+    monkeypatch.setattr(
+        stats, "_chernoff_certifies", lambda *a, **kw: calls.append(a) or chernoff(*a, **kw)
+    )
+    fast = (
+        stats.clopper_pearson_lower.__wrapped__(k, n, alpha),
+        stats.clopper_pearson_upper.__wrapped__(k, n, alpha),
+    )
+    assert len(calls) == 2
+    monkeypatch.setattr(stats, "_chernoff_certifies", lambda *a, **kw: False)
+    slow = (
+        stats.clopper_pearson_lower.__wrapped__(k, n, alpha),
+        stats.clopper_pearson_upper.__wrapped__(k, n, alpha),
+    )
+    assert fast == slow
