@@ -30,3 +30,14 @@ def test_bad_arguments():
         nonnegative_mean_lower([-1.0], [Fraction(1)], 0.01)
     with pytest.raises(ValueError):
         nonnegative_mean_lower([1.0], [], 0.01)
+
+
+def test_floats_give_the_bound_of_their_exact_rationals():
+    """The float path (integer prefix sums, float-to-Fraction comparisons) is the exact one."""
+    rng = random.Random(11)
+    values = [rng.paretovariate(1.5) * 1e-6 for _ in range(4000)] + [0.0, 5e-324]
+    levels = [Fraction(1, 2**k) for k in range(0, 40, 4)] + [1e-5]
+    exact = [Fraction(v) for v in values]
+    assert nonnegative_mean_lower(values, levels, 1e-3) == nonnegative_mean_lower(
+        exact, levels, 1e-3
+    )

@@ -52,3 +52,18 @@ def test_chi_square_tail_moment_against_mpmath(k, q, a, b):
     enclosure = chi_square_tail_moment(a, b, k, q)
     assert lower(enclosure) <= Fraction(str(exact)) * (1 + Fraction(1, 10**12))
     assert upper(enclosure) >= Fraction(str(exact)) * (1 - Fraction(1, 10**12))
+
+
+def test_empirical_bernstein_of_floats_is_that_of_their_exact_rationals():
+    """The float path (integer numerators over the largest power-of-two denominator) gives the
+    ball the Fraction path gives, and rejects the same values."""
+    rng = np.random.default_rng(5)
+    values = [*(rng.pareto(1.5, 3000) * 1e-9).tolist(), 0.0, 5e-324, 1e-300]
+    bound = Fraction(max(values)) * 3
+    exact = [Fraction(v) for v in values]
+    floats = empirical_bernstein_upper(values, bound, 1e-6)
+    assert floats.mid() == empirical_bernstein_upper(exact, bound, 1e-6).mid()
+    assert floats.rad() == empirical_bernstein_upper(exact, bound, 1e-6).rad()
+    for bad in ([1.0, -1e-300], [0.0, float(Fraction(3)) * (1 + 2**-52)]):
+        with pytest.raises(ValueError, match="lie in"):
+            empirical_bernstein_upper(bad, 3, 0.1)

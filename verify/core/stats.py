@@ -444,16 +444,37 @@ def exceedance_interval(
     return clopper_pearson_lower(k_lo, n, alpha), clopper_pearson_upper(k_hi, n, alpha), k_lo, k_hi
 
 
+def _exact_numerators(values: Sequence[Fraction]) -> tuple[list[int], int]:
+    """The values as integers over one common denominator (the lcm of theirs)."""
+    common = math.lcm(*(v.denominator for v in values)) if values else 1
+    return [v.numerator * (common // v.denominator) for v in values], common
+
+
 def _exact_prefix_sums(values: Sequence[Fraction]) -> tuple[list[int], int]:
     """The prefix sums [0, v_0, v_0 + v_1, ...] exactly, as integers over one common denominator
     (the lcm of the denominators: the largest power of two for floats): integer additions
     instead of a gcd per Fraction sum, the same rationals."""
-    common = math.lcm(*(v.denominator for v in values)) if values else 1
+    numerators, common = _exact_numerators(values)
+    return _prefix_sums(numerators), common
+
+
+def _float_numerators(values: Sequence[float]) -> tuple[list[int], int] | None:
+    """Finite floats as integers over one common denominator (the largest power of two among
+    theirs, which every other divides): ``_exact_prefix_sums``'s integers without a Fraction
+    per value; None unless every value is a float."""
+    if not all(type(v) is float for v in values):
+        return None
+    ratios = [v.as_integer_ratio() for v in values]  # exact; raises on nan and inf as Fraction
+    common = max((den for _, den in ratios), default=1)
+    return [num * (common // den) for num, den in ratios], common
+
+
+def _prefix_sums(numerators: list[int]) -> list[int]:
     running, sums = 0, [0]
-    for v in values:
-        running += v.numerator * (common // v.denominator)
+    for numerator in numerators:
+        running += numerator
         sums.append(running)
-    return sums, common
+    return sums
 
 
 def nonnegative_mean_lower(
@@ -477,8 +498,14 @@ def nonnegative_mean_lower(
     share = alpha / (2 * len(levels))
     # Floats sort as their exact rationals do (equal floats, equal rationals): sorting the floats
     # is the same order at a fraction of the cost of comparing Fractions.
-    exact = [Fraction(v) for v in sorted(values)]  # floats are dyadic: exact, cheap sums
-    prefix, common = _exact_prefix_sums(exact)
+    ordered = sorted(values)
+    scaled = _float_numerators(ordered)
+    if scaled is None:
+        exact: Sequence[Fraction | float] = [Fraction(v) for v in ordered]
+        prefix, common = _exact_prefix_sums(exact)
+    else:  # floats are dyadic: exact integer sums; float < Fraction compares exactly
+        exact, (numerators, common) = ordered, scaled
+        prefix = _prefix_sums(numerators)
     best = Fraction(0)
     with precision(96):
         slack = ((1 / to_arb(share)).log() / (2 * n)).sqrt()
@@ -511,12 +538,18 @@ def empirical_bernstein_upper(
     m = Fraction(bound)
     if n < 2 or not m > 0 or not 0 < alpha < 1:
         raise ValueError(f"bad arguments n={n}, bound={bound}, alpha={alpha}")
-    exact = [Fraction(v) for v in values]
-    if any(not 0 <= v <= m for v in exact):
-        raise ValueError("values must lie in [0, bound]")
-    sums, common = _exact_prefix_sums(exact)  # exact sums over one common denominator
-    total = Fraction(sums[-1], common)
-    squares = sum((v.numerator * (common // v.denominator)) ** 2 for v in exact)
+    scaled = _float_numerators(values)
+    if scaled is None:
+        exact = [Fraction(v) for v in values]
+        if any(not 0 <= v <= m for v in exact):
+            raise ValueError("values must lie in [0, bound]")
+        numerators, common = _exact_numerators(exact)
+    else:  # finite floats: the range from float comparisons and the largest value's exact one
+        numerators, common = scaled
+        if any(not v >= 0.0 for v in values) or Fraction(max(values)) > m:
+            raise ValueError("values must lie in [0, bound]")
+    total = Fraction(sum(numerators), common)  # exact sums over one common denominator
+    squares = sum(numerator * numerator for numerator in numerators)
     mean = total / n
     variance = (Fraction(squares, common * common) - total * mean) / (n - 1)
     with precision(96):
