@@ -118,3 +118,27 @@ def test_the_ladder_cache_changes_no_ball(bits: int) -> None:
     for (a, b), (c, d) in zip(fresh * 2, cached, strict=True):
         for u, v in ((a, c), (b, d)):
             assert u.mid() == v.mid() and u.rad() == v.rad()
+
+
+def test_ready_made_exact_balls_do_not_change_the_mixture() -> None:
+    """The divisors and orders kept between calls (grown by other windows) are exact, and the
+    mixture sum takes exactly its window's divisors: the plain loop's balls, whatever was kept."""
+    from flint import arb
+
+    from verify.maths import chisquare
+
+    for m in (1, 3, 8):
+        halves = chisquare._half_integers(m, 37)
+        assert len(halves) >= 37
+        assert all(h.is_exact() and h == arb(m) / 2 + j for j, h in enumerate(halves))
+    chisquare._exact_integers(5000)  # a longer list kept from some other call
+    with precision(64):
+        for x, m, lam, terms in [(arb(30) / 7, 3, arb(50) / 3, 40), (arb(2), 1, arb(1) / 9, 7)]:
+            total, _ = chisquare._ncx2_parts(x, m, lam, terms)
+            values, _ = chisquare._gamma_p_ladder(x, m, 0, terms)
+            mu = lam / 2
+            weight, expected = (-mu).exp(), arb(0)
+            for j in range(terms):
+                expected += weight * values[j]
+                weight = weight * mu / (j + 1)
+            assert total.mid() == expected.mid() and total.rad() == expected.rad()

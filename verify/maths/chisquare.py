@@ -22,6 +22,7 @@ Every term of the mixture is nonnegative, so any partial sum is a rigorous lower
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import TYPE_CHECKING
 
@@ -229,9 +230,12 @@ def _ncx2_parts(
     weight = (-mu + j_lo * mu.log() - arb(j_lo + 1).lgamma()).exp() if j_lo else (-mu).exp()
     first_weight = weight
     total = arb(0)
-    for j in range(j_lo, j_hi):
-        total += weight * values[j - j_lo]
-        weight = weight * mu / (j + 1)
+    # weight_{j+1} = weight_j mu / (j + 1), the divisors as ready-made exact balls: the same
+    # operations and roundings as dividing by the int, without converting it every step.
+    divisors = _exact_integers(j_hi + 1)[j_lo + 1 : j_hi + 1]
+    for value, divisor in zip(values[:-1], divisors, strict=True):
+        total += weight * value
+        weight = weight * mu / divisor
     ratio = mu / (j_hi + 1)
     # the Poisson tail mass is at most 1, and at most pois_J / (1 - ratio) when ratio < 1
     tail = p_top
@@ -253,6 +257,27 @@ _LADDERS: dict[tuple, tuple[tuple[arb, ...], arb | None]] = {}
 _LADDERS_MAX = 4096
 
 
+_INTEGERS: list[arb] = []
+
+
+def _exact_integers(count: int) -> list[arb]:
+    """[arb(0), ..., arb(count - 1)], exact balls (no precision involved), kept and grown."""
+    while len(_INTEGERS) < count:
+        _INTEGERS.append(arb(len(_INTEGERS)))
+    return _INTEGERS
+
+
+@functools.lru_cache(maxsize=64)
+def _half_integers_of(m: int, count: int) -> tuple[arb, ...]:
+    return tuple(arb(m + 2 * j) / 2 for j in range(count))
+
+
+def _half_integers(m: int, count: int) -> tuple[arb, ...]:
+    """(m/2 + j for j < count) as exact balls (a halved integer: exact at any precision), for
+    counts rounded up to a power of two so that a few lengths serve every window."""
+    return _half_integers_of(m, 1 << max(count - 1, 1).bit_length())
+
+
 def _gamma_p_ladder(x: arb, m: int, j_lo: int, j_hi: int) -> tuple[tuple[arb, ...], arb | None]:
     """(P(m/2 + j, x/2) for j = j_lo..j_hi, P(m/2, x/2) when j_lo > 0 else None), enclosed:
     the top one from the series (or complement), the others by the downward recurrence
@@ -267,9 +292,10 @@ def _gamma_p_ladder(x: arb, m: int, j_lo: int, j_hi: int) -> tuple[tuple[arb, ..
     values = [arb(0)] * (j_hi - j_lo + 1)
     values[-1] = gamma_p(s0 + j_hi, z)
     g = _g(s0 + j_hi - 1, z) if j_hi >= 1 else arb(0)
+    orders = _half_integers(m, j_hi)  # s0 + j = (m + 2 j) / 2, exact: the same balls as s0 + j
     for j in range(j_hi - 1, j_lo - 1, -1):
         values[j - j_lo] = values[j - j_lo + 1] + g
-        g = g * (s0 + j) / z  # g(s0 + j - 1) = g(s0 + j) (s0 + j) / z
+        g = g * orders[j] / z  # g(s0 + j - 1) = g(s0 + j) (s0 + j) / z
     result = (tuple(values), gamma_p(s0, z) if j_lo else None)
     if len(_LADDERS) >= _LADDERS_MAX:
         _LADDERS.clear()
