@@ -39,9 +39,16 @@ def to_arb(value: Real | float | str) -> arb:
     A ``str`` is parsed by arb itself (``"0.1"`` becomes a ball containing 1/10).
     """
     kind = type(value)
+    # The common exact types first, by identity (no isinstance chain): the same conversions.
     if kind is arb:
         return value
-    if kind is float and math.isfinite(value):  # the common case first: exact conversion
+    if kind is float:
+        if math.isfinite(value):  # exact conversion
+            return arb(value)
+        raise ValueError(f"not a finite real: {value!r}")
+    if kind is Fraction:
+        return arb(value.numerator) / arb(value.denominator)
+    if kind is int:
         return arb(value)
     if isinstance(value, arb):
         return value
@@ -175,8 +182,10 @@ def _endpoint_key(endpoint: arb | Fraction) -> Fraction:
     return Fraction(*_dyadic(endpoint))
 
 
-def _arb_key(endpoint: arb) -> Fraction:
-    return Fraction(*_dyadic(endpoint))
+def _arb_key(endpoint: arb) -> arb:
+    # The midpoint as an exact ball (radius 0): arb orders exact balls exactly, the certified
+    # comparison of their dyadic values without building a Fraction (and its gcd) per value.
+    return endpoint.mid()
 
 
 def relative_width_bound(x: Real) -> arb:
