@@ -71,3 +71,21 @@ def test_noncentral_chi_square_cdf(m, x, noncentrality, bits):
     with mpmath.workdps(50):
         exact = _mp_ncx2_cdf(x, m, noncentrality)
     assert contains(cdf, exact), (m, x, noncentrality, bits, cdf)
+
+
+@budget(30)
+@given(
+    s=log_uniform(1e-3, 300.0),
+    ratio=st.floats(0.01, 0.999),
+    bits=st.sampled_from([53, 64, 200, 1000]),
+)
+def test_incomplete_gamma_series_at_every_precision(s, ratio, bits):
+    """The positive series (its stopping test screened in doubles up to ~950 bits, the ball test
+    alone beyond) encloses P(s, z) for z < s + 1, as tightly as its precision allows."""
+    z = ratio * (s + 1)
+    with precision(bits):
+        series = gamma_p_series(s, z)
+    with mpmath.workdps(bits // 3 + 40):
+        exact = mpmath.gammainc(mpmath.mpf(s), 0, mpmath.mpf(z), regularized=True)
+        assert contains(series, exact), (s, z, bits, series)
+        assert mpmath.mpf(series.rad().str(5, radius=False)) <= exact * mpmath.mpf(2) ** (20 - bits)
