@@ -150,7 +150,27 @@ def _pow(x: arb, k: int) -> arb:
     return x * _pow(x, k - 1)
 
 
+def _pow_memo(x: arb, k: int, memo: dict[int, arb]) -> arb:
+    """``_pow(x, k)`` by the same recursion, keeping every power it forms in ``memo`` (one dict
+    per x): the Taylor models read x^k and x^(k-1) for several k, which share their chains."""
+    found = memo.get(k)
+    if found is not None:
+        return found
+    if k == 0:
+        found = _ONE
+    elif k == 1:
+        found = x * _ONE
+    elif k % 2 == 0:
+        found = _sq(_pow_memo(x, k // 2, memo))
+    else:
+        found = x * _pow_memo(x, k - 1, memo)
+    memo[k] = found
+    return found
+
+
 _ONE = arb(1)  # exact at every precision; arb values are immutable, so one object serves
+_UNIT_BALL = arb(0, 1)  # [-1, 1], exact
+_ZERO = arb(0)
 
 
 def _has_radius(x: arb) -> bool:
@@ -271,6 +291,9 @@ class _SigmaKit(NamedTuple):
     s2_mc: tuple[arb, ...]  # s2 * (m_i - c)
     spread_var: tuple[arb, ...]  # t_i^2 * s2 * b_i
     radius_kits: dict  # rho's exact value -> ``_RadiusKit``
+    mcs: tuple[arb, ...]  # m_i - c
+    inv_v2s: tuple[arb, ...]  # b_i = 1 / v_i^2
+    bracket_rows: tuple[tuple, ...]  # (m_i - c, t_i^2, b_i, log w_i - log v_i, halves_i, std_i)
 
 
 class _RadiusKit(NamedTuple):
@@ -283,6 +306,9 @@ class _RadiusKit(NamedTuple):
     tilt_rate: tuple[arb, ...]  # b_i [0, rho^2] / 2
     mean_drift: tuple[arb | None, ...]  # t_i^2 b_i delta (None for atoms)
     atom_bounds: arb | None  # [-rho^2 / (2 sigma^2), Hoeffding] for atomic laws
+    # Per component, the fixed inputs of the tilted weights' pass, in one row:
+    # (tilt_rate, mean_drift, b_i - 1/sigma^2, std_i, t_i^2, b_i).
+    tilt_rows: tuple[tuple, ...] = ()
 
 
 class _LawBase:
@@ -483,6 +509,15 @@ class FiniteMixture(_LawBase):
             s2_mc=tuple(s2 * mc for mc, _, _, _ in comps),
             spread_var=tuple(t2 * s2 * inv_v2 for _, t2, inv_v2, _ in comps),
             radius_kits={},
+            mcs=tuple(mc for mc, _, _, _ in comps),
+            inv_v2s=tuple(inv_v2 for _, _, inv_v2, _ in comps),
+            bracket_rows=(),
+        )
+        kit = kit._replace(
+            bracket_rows=tuple(
+                (*comp, half_sq, std)
+                for comp, half_sq, std in zip(comps, kit.halves, kit.has_std, strict=True)
+            )
         )
         kits[key] = kit
         self.__dict__["_last_sigma_kit"] = (sigma, prec, kit)
@@ -519,6 +554,19 @@ class FiniteMixture(_LawBase):
                 for (_, t2, inv_v2, _), std in zip(kit.comps, kit.has_std, strict=True)
             ),
             atom_bounds=atom_bounds,
+        )
+        found = found._replace(
+            tilt_rows=tuple(
+                zip(
+                    found.tilt_rate,
+                    found.mean_drift,
+                    kit.b_gaps,
+                    kit.has_std,
+                    (t2 for _, t2, _, _ in kit.comps),
+                    kit.inv_v2s,
+                    strict=True,
+                )
+            )
         )
         kit.radius_kits[key] = found
         return found
@@ -557,19 +605,17 @@ class FiniteMixture(_LawBase):
         = s(c) = (E[Y | c] - cc) / sigma^2, ``at_c`` the point posterior at c (a caller that has
         formed them, ``cell_score_ranges``, passes them instead of forming them twice)."""
         s2 = kit.s2
-        comps = kit.comps
         rk = self._radius_kit(kit, rho)
         r_c = at_c.weights
         delta = rk.delta
         us = []
         diffs = []
-        grow = arb(0)
-        shrink = arb(0)
+        grow = shrink = _ZERO
         # Hot loop: squares written out as (x * x).nonnegative_part() (= _sq, no call); the
         # products of sigma and rho alone come from the radius kit; u_i and u_i - s(c) formed
         # in the same pass.
-        for r, (mc, _, inv_v2, _), gap_rho, shrink_rate in zip(
-            r_c, comps, rk.gap_rho, rk.shrink_rate, strict=True
+        for r, mc, inv_v2, gap_rho, shrink_rate in zip(
+            r_c, kit.mcs, kit.inv_v2s, rk.gap_rho, rk.shrink_rate, strict=True
         ):
             u = (mc - cc) * inv_v2
             diff = u - s_c
@@ -586,28 +632,20 @@ class FiniteMixture(_LawBase):
         # ball(lo, hi) written out (the same operations).
         lo = rk.curvature_lo
         hi = arb(k_hi) * rho * rho / 2
-        curvature = (lo + hi) / 2 + arb(0, 1) * ((hi - lo) / 2)
+        curvature = (lo + hi) / 2 + _UNIT_BALL * ((hi - lo) / 2)
         if rk.atom_bounds is not None:
             # Atoms: K(delta) - s(c) delta = -delta^2 / (2 sigma^2) + log E_r e^{(u - s(c)) delta},
             # and Hoeffding's lemma puts the log in [0, delta^2 (D / sigma^2)^2 / 8].
             curvature = _intersect(curvature, rk.atom_bounds)
-        curvature = curvature.union(arb(0))
+        curvature = curvature.union(_ZERO)
         k_rest = s_c * delta + curvature  # K(delta)
         ybar = arb(at_c.mean.mid())
         omegas = []
-        m1 = m2 = m3 = spread_var = cov_b = mass_b = arb(0)
+        m1 = m2 = m3 = spread_var = cov_b = mass_b = _ZERO
         # One pass: the tilted weight, the deviation of mu_i(x) (mu_i(c) from the point
         # posterior at c) and the moment sums, in component order as before.
-        for r, diff, tilt_rate, drift, mu_c, gap, std, (_, t2, inv_v2, _) in zip(
-            r_c,
-            diffs,
-            rk.tilt_rate,
-            rk.mean_drift,
-            at_c.mus,
-            kit.b_gaps,
-            kit.has_std,
-            comps,
-            strict=True,
+        for r, diff, mu_c, (tilt_rate, drift, gap, std, t2, inv_v2) in zip(
+            r_c, diffs, at_c.mus, rk.tilt_rows, strict=True
         ):
             tilt = diff * delta - tilt_rate - curvature
             om = r * tilt.exp()
@@ -622,8 +660,8 @@ class FiniteMixture(_LawBase):
                 cov_b += od * gap
                 mass_b += om * gap
         if direct:
-            first = second = arb(0)
-            for om, u, (_, _, inv_v2, _) in zip(omegas, us, comps, strict=True):
+            first = second = _ZERO
+            for om, u, inv_v2 in zip(omegas, us, kit.inv_v2s, strict=True):
                 u_x = u - inv_v2 * delta
                 first += om * u_x
                 second += om * ((u_x * u_x).nonnegative_part() - inv_v2)
@@ -682,7 +720,7 @@ class FiniteMixture(_LawBase):
         # Plain loops: the arithmetic of the sums over generators, in the same order.
         # log of w_i phi_{v_i}(x - m_i) + x^2/(2 sigma^2) + log sqrt(2 pi): linear in x for atoms.
         brackets = []
-        for (mc, t2, inv_v2, lw), half_sq, std in zip(comps, kit.halves, kit.has_std, strict=True):
+        for mc, t2, inv_v2, lw, half_sq, std in kit.bracket_rows:
             b = lw + xc * mc * inv_v2 - half_sq
             if std:
                 b += xc2 * t2 * inv_v2 / two_s2
@@ -699,7 +737,7 @@ class FiniteMixture(_LawBase):
         )
         # Tweedie: component posteriors N(mu_i, tau_i^2), mu_i = (sigma^2 m_i + t_i^2 x) / v_i^2.
         if atomic:
-            mus = [mc for mc, _, _, _ in comps]
+            mus = kit.mcs
         else:
             mus = [
                 (s2_mc + t2 * xc) * inv_v2 if std else mc
@@ -708,13 +746,13 @@ class FiniteMixture(_LawBase):
                 )
             ]
         r = []
-        mean = arb(0)
+        mean = _ZERO
         for ei, mu in zip(e, mus, strict=True):
             ri = ei / total
             r.append(ri)
             mean += ri * mu
         devs = []
-        variance = third = arb(0)
+        variance = third = _ZERO
         for ri, mu in zip(r, mus, strict=True):
             d = mu - mean
             d2 = (d * d).nonnegative_part()  # each square once (used by both sums)
@@ -735,9 +773,8 @@ class FiniteMixture(_LawBase):
             return _Posterior(
                 log_density, mean, variance, third, _NOT_FORMED, _NOT_FORMED, tuple(r), tuple(mus)
             )
-        first = arb(0)
-        second = arb(0)
-        for ri, (mc, _, inv_v2, _) in zip(r, comps, strict=True):
+        first = second = _ZERO
+        for ri, mc, inv_v2 in zip(r, kit.mcs, kit.inv_v2s, strict=True):
             u = (mc - xc) * inv_v2
             first += ri * u
             second += ri * (_sq(u) - inv_v2)
@@ -1609,11 +1646,16 @@ def score_power_cells(
     integrals: dict[int, list[arb]] = {k: [] for k in powers}
     centre_values: dict[int, list[float]] = {k: [] for k in powers}
     for j, (sc, dsc, s_cell, ds_cell, dds_cell) in enumerate(ranges):
+        # The powers of s(c) and of s over the cell, each formed once per cell (the same
+        # recursion as _pow, so the same enclosures), and s'^2 over the cell once.
+        sc_powers: dict[int, arb] = {}
+        cell_powers: dict[int, arb] = {}
+        ds_cell_sq = _sq(ds_cell)
         for k in powers:
-            g_c = _pow(sc, k)
-            dg_c = k * _pow(sc, k - 1) * dsc
-            ddg = k * (k - 1) * _pow(s_cell, k - 2) * _sq(ds_cell)
-            ddg += k * _pow(s_cell, k - 1) * dds_cell
+            g_c = _pow_memo(sc, k, sc_powers)
+            dg_c = k * _pow_memo(sc, k - 1, sc_powers) * dsc
+            ddg = k * (k - 1) * _pow_memo(s_cell, k - 2, cell_powers) * ds_cell_sq
+            ddg += k * _pow_memo(s_cell, k - 1, cell_powers) * dds_cell
             integrals[k].append(g_c * m0[j] + dg_c * m1[j] + ddg * m2[j] / 2)
             centre_values[k].append(float(g_c.mid()))
     r = to_arb(law.radius)
@@ -1718,9 +1760,6 @@ def _float_down(x: arb) -> float:
     return float(np.nextafter(float(x), -np.inf))
 
 
-_ZERO = arb(0)
-
-
 def _kappa4_radius(half: arb, sigma: arb) -> tuple[arb, arb, arb]:
     """(t, [-t, t], t^2 / 2) with t = half / sigma^2: the pieces of ``_atomic_kappa4_over``
     fixed by the half width and sigma (a caller with one half width forms them once)."""
@@ -1777,7 +1816,7 @@ def _atomic_kappa4_over(
         raw4 += term
     curvature = arb((half_t2 * grow / arb(shrink.lower())).upper())
     # ball(0, curvature) written out (the same operations).
-    spread = (_ZERO + curvature) / 2 + arb(0, 1) * ((curvature - _ZERO) / 2)
+    spread = (_ZERO + curvature) / 2 + _UNIT_BALL * ((curvature - _ZERO) / 2)
     damp = (-(theta * eps + spread)).exp()
     m1, m2, m3, m4 = damp * raw1, damp * raw2, damp * raw3, damp * raw4
     return m4 - 4 * m3 * m1 - 3 * _sq(m2) + 12 * m2 * _sq(m1) - 6 * _sq(_sq(m1))
