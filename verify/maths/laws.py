@@ -150,21 +150,13 @@ def _pow(x: arb, k: int) -> arb:
     return x * _pow(x, k - 1)
 
 
-def _pow_memo(x: arb, k: int, memo: dict[int, arb]) -> arb:
-    """``_pow(x, k)`` by the same recursion, keeping every power it forms in ``memo`` (one dict
-    per x): the Taylor models read x^k and x^(k-1) for several k, which share their chains."""
-    found = memo.get(k)
-    if found is not None:
-        return found
-    if k == 0:
-        found = _ONE
-    elif k == 1:
-        found = x * _ONE
-    elif k % 2 == 0:
-        found = _sq(_pow_memo(x, k // 2, memo))
-    else:
-        found = x * _pow_memo(x, k - 1, memo)
-    memo[k] = found
+def _powers(x: arb, top: int) -> list[arb]:
+    """[_pow(x, k) for k = 0..top], each by _pow's recursion step from the lower powers
+    (x^k = (x^(k/2))^2 for even k, x x^(k-1) for odd k), so the same enclosures, formed once:
+    the Taylor models read x^k and x^(k-1) for several k, which share their chains."""
+    found = [_ONE, x * _ONE]
+    for k in range(2, top + 1):
+        found.append(_sq(found[k // 2]) if k % 2 == 0 else x * found[k - 1])
     return found
 
 
@@ -218,6 +210,11 @@ def _law_key(law: FiniteMixture) -> tuple:
 def _arb_key(x: arb) -> tuple:
     """Exact endpoints of a ball (a decimal string of the midpoint collides at >= 128 bits)."""
     return (x.mid().man_exp(), x.rad().man_exp())
+
+
+def _cell_radius(half: Number | arb) -> arb:
+    """[+- the upper end of half]: the ball a cell c +- half adds to its (point) centre."""
+    return arb(0, to_arb(half).upper())
 
 
 def _intersect(a: arb, b: arb) -> arb:
@@ -684,14 +681,22 @@ class FiniteMixture(_LawBase):
         ]
 
     def cell_score_ranges(
-        self, centre: arb, half: arb, sigma: arb, at_c: _Posterior | None = None
+        self,
+        centre: arb,
+        half: arb,
+        sigma: arb,
+        at_c: _Posterior | None = None,
+        radius: arb | None = None,
     ) -> tuple[arb, arb, arb, arb, arb]:
         """(s(c), s'(c), s over the cell, s' over the cell, s'' over the cell) for the cell
         c +- half (c a point): one point posterior (``at_c`` when given: the one at c) and one
-        tilted posterior over the cell; each range is intersected with its mean-value form."""
+        tilted posterior over the cell; each range is intersected with its mean-value form.
+        ``radius``, when given, is [+- half's upper end] as formed here (a grid of equal cells
+        forms it once)."""
         kit = self._sigma_kit(sigma)
         s2, s4, inv_s2 = kit.s2, kit.s4, kit.inv_s2
-        radius = arb(0, to_arb(half).upper())
+        if radius is None:
+            radius = _cell_radius(half)
         cell = centre + radius
         if at_c is None:
             at_c = self._point_posterior(centre, sigma, direct=False)
@@ -1591,10 +1596,17 @@ def _cell_score_ranges(
     def compute():
         edges = _cell_grid(law, sigma, reach, cells)[0]
         at_centres = _cell_point_posteriors(law, sigma, reach, cells)
-        return tuple(
-            law.cell_score_ranges((a + b) / 2, (b - a) / 2, sigma, at_c)
-            for (a, b), at_c in zip(itertools.pairwise(edges), at_centres, strict=True)
-        )
+        # The cells' radii by exact half width (an equal grid has one): formed once each.
+        radii: dict[tuple, arb] = {}
+        found = []
+        for (a, b), at_c in zip(itertools.pairwise(edges), at_centres, strict=True):
+            half = (b - a) / 2
+            key = _arb_key(half)
+            radius = radii.get(key)
+            if radius is None:
+                radius = radii[key] = _cell_radius(half)
+            found.append(law.cell_score_ranges((a + b) / 2, half, sigma, at_c, radius))
+        return tuple(found)
 
     return _memoised(("cell_score_ranges", _law_key(law), _arb_key(sigma), reach, cells), compute)
 
@@ -1644,18 +1656,19 @@ def score_power_cells(
     edges, half_width, (m0, m1, m2) = _cell_grid(law, s, reach, cells)
     ranges = _cell_score_ranges(law, s, reach, cells)
     integrals: dict[int, list[arb]] = {k: [] for k in powers}
+    top = max(powers)
     centre_values: dict[int, list[float]] = {k: [] for k in powers}
     for j, (sc, dsc, s_cell, ds_cell, dds_cell) in enumerate(ranges):
         # The powers of s(c) and of s over the cell, each formed once per cell (the same
         # recursion as _pow, so the same enclosures), and s'^2 over the cell once.
-        sc_powers: dict[int, arb] = {}
-        cell_powers: dict[int, arb] = {}
+        sc_powers = _powers(sc, top)
+        cell_powers = _powers(s_cell, top - 1)
         ds_cell_sq = _sq(ds_cell)
         for k in powers:
-            g_c = _pow_memo(sc, k, sc_powers)
-            dg_c = k * _pow_memo(sc, k - 1, sc_powers) * dsc
-            ddg = k * (k - 1) * _pow_memo(s_cell, k - 2, cell_powers) * ds_cell_sq
-            ddg += k * _pow_memo(s_cell, k - 1, cell_powers) * dds_cell
+            g_c = sc_powers[k]
+            dg_c = k * sc_powers[k - 1] * dsc
+            ddg = k * (k - 1) * cell_powers[k - 2] * ds_cell_sq
+            ddg += k * cell_powers[k - 1] * dds_cell
             integrals[k].append(g_c * m0[j] + dg_c * m1[j] + ddg * m2[j] / 2)
             centre_values[k].append(float(g_c.mid()))
     r = to_arb(law.radius)
@@ -2089,11 +2102,17 @@ def window_sup_moment(
             lowers[pad - m + 1 : pad + cells + m], 2 * m
         )
         low = low_win.max(axis=1)
-        upper_total = arb(0)
-        lower_total = arb(0)
+        upper_total = lower_total = _ZERO
+        # Sliding maxima repeat over runs of cells: each distinct float becomes an arb once
+        # (exact conversions, so the same values).
+        exact: dict[float, arb] = {}
         for mass, up_j, low_j in zip(masses, up.tolist(), low.tolist(), strict=True):
-            u = arb(up_j)
-            lo_v = arb(low_j)
+            u = exact.get(up_j)
+            if u is None:
+                u = exact[up_j] = arb(up_j)
+            lo_v = exact.get(low_j)
+            if lo_v is None:
+                lo_v = exact[low_j] = arb(low_j)
             upper_total += mass * u * u
             lower_total += mass * lo_v * lo_v
         upper_total += outside * bound_sq
