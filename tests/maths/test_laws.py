@@ -366,6 +366,36 @@ def test_sigma_and_radius_kits_give_the_fresh_enclosures() -> None:
         flint.ctx.prec = old_prec
 
 
+def test_shared_pieces_give_the_enclosures_formed_one_by_one() -> None:
+    # score_power_cells reads the powers of a ball from _powers (bottom-up) instead of _pow
+    # (recursive), and the cell radius passed to cell_score_ranges instead of formed there:
+    # the very same enclosures, including for balls around 0 and at another precision.
+    import flint
+
+    from verify.maths.laws import _cell_radius, _pow, _powers
+
+    def same(got, want) -> bool:
+        return all(
+            a.mid() == b.mid() and a.rad() == b.rad() for a, b in zip(got, want, strict=True)
+        )
+
+    old_prec = flint.ctx.prec
+    try:
+        for prec in (53, 64, 120):
+            flint.ctx.prec = prec
+            for x in (arb(0, 0.5), arb(-1.25, 1e-3), arb(3).sqrt(), arb(-7) / 3):
+                assert same(_powers(x, 9), [_pow(x, k) for k in range(10)])
+            law = GaussianMixture([-1.0, 0.5, 3.0], [0.5, 0.0, 1.25], [1, 2, 1])
+            for centre in (arb(-2.5), arb(0.375)):
+                half = arb(0.125)
+                assert same(
+                    law.cell_score_ranges(centre, half, arb(0.75), None, _cell_radius(half)),
+                    law.cell_score_ranges(centre, half, arb(0.75)),
+                )
+    finally:
+        flint.ctx.prec = old_prec
+
+
 def test_core_edges_are_the_exact_multiples_of_the_step() -> None:
     # _core forms the edges as arb(k) * step: exact dyadics, the same balls as the rationals.
     import flint
