@@ -33,6 +33,8 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
+from itertools import repeat
+from operator import add, mul, sub
 from typing import Any
 
 import flint
@@ -285,9 +287,9 @@ class _Smoothed:
     def _unnormalised_posterior(self, x: arb) -> list[arb]:
         """Posterior weights up to a common factor, centred so that the dependency is small."""
         atoms, bases, v, slopes, float_atoms = self._kernel()
-        centre = arb(x.mid())
+        centre = x.mid()
         shifted, offsets = self._posterior_frame(centre, atoms, bases, v, slopes, float_atoms)
-        if x.rad() == 0:  # a point: rho = 0 exactly, and t + rho d / v is t itself
+        if x.is_exact():  # a point: rho = 0 exactly, and t + rho d / v is t itself
             return [_exp_positive(t) for t in shifted]
         rho = x - centre
         out = []
@@ -314,10 +316,10 @@ class _Smoothed:
         if last is not None and last[0] == prec and last[1] == centre:
             return last[2]
         logits = [b + centre * k for b, k in zip(bases, slopes, strict=True)]
-        top = max(logits, key=lambda t: float(t.mid()))
+        top = max(logits, key=float)
         # x = centre + rho: logit_j = base_j + rho a_j / v; subtract rho * m_c / v from all.
         shifted = [t - top for t in logits]
-        weights = [math.exp(float(t.mid())) for t in shifted]
+        weights = [math.exp(float(t)) for t in shifted]
         m_float = sum(w * a for w, a in zip(weights, float_atoms, strict=True)) / sum(weights)
         m_centre = arb(m_float)
         frame = (shifted, [(aa - m_centre) / v for aa in atoms])
@@ -330,7 +332,7 @@ class _Smoothed:
         atoms, _, _, _, float_atoms = self._kernel()
         e = self._unnormalised_posterior(x)
         total = sum(e, arb(0))
-        mids = [float(ej.mid()) for ej in e]
+        mids = [float(ej) for ej in e]
         centre = arb(sum(m * a for m, a in zip(mids, float_atoms, strict=True)) / sum(mids))
         first = arb(0)
         second = arb(0)
@@ -437,7 +439,7 @@ def posterior_cumulants(law: _Smoothed, x: arb, order: int) -> list[arb]:
     total = e[0]
     for ej in e[1:]:
         total = total + ej
-    mids = [float(ej.mid()) for ej in e]
+    mids = [float(ej) for ej in e]
     centre = arb(sum([m * a for m, a in zip(mids, float_atoms, strict=True)]) / sum(mids))
     diffs = [aa - centre for aa in atoms]
     raw = []
@@ -628,12 +630,12 @@ def _cell_data(law: _Smoothed, lo: Fraction, hi: Fraction, h: Fraction) -> CellD
     root_two = arb(2).sqrt()
     zero = arb(0)
     for u in node_arbs:
-        centre = arb(u.mid())
-        if u.rad() == 0:
+        centre = u.mid()
+        if u.is_exact():
             # A point: only the frame's logit_j - top is used, formed as _posterior_frame
             # forms it (the offsets and the float mean they need are for balls only).
             logits = [b + centre * k for b, k in zip(bases, slopes, strict=True)]
-            top = max(logits, key=lambda t: float(t.mid()))
+            top = max(logits, key=float)
             e = []
             for t in logits:
                 t = t - top
@@ -649,7 +651,7 @@ def _cell_data(law: _Smoothed, lo: Fraction, hi: Fraction, h: Fraction) -> CellD
         total = zero
         for ej in e:
             total = total + ej
-        mids = [float(ej.mid()) for ej in e]
+        mids = [float(ej) for ej in e]
         mean_centre = arb(sum(m * a for m, a in zip(mids, float_atoms, strict=True)) / sum(mids))
         first = zero
         second = zero
@@ -678,7 +680,11 @@ def _cell_taylor_data(law: _Smoothed, nodes: list[Fraction]) -> tuple[list[arb],
     cell, 4)`` and ``law.density(cell)`` on the cell, written out in one loop (the hot path of
     C.1, C.4, C.11 and C.12): the same arb operations in the same order, so the same balls,
     without the per-call lookups (the kernel, the frame, the a-priori bounds, the inner
-    functions); the cell's unused E[Y|cell] and kappa_2 are not formed."""
+    functions); the cell's unused E[Y|cell] and kappa_2 are not formed. Products and sums over
+    the atoms go through ``map`` and ``sum`` (C loops calling the same arb operations: ``sum``
+    adds left to right from its start, as the written loops did), and the frame of
+    ``_Smoothed._posterior_frame`` is formed here, once per centre, its offsets only when a
+    ball needs them (pure functions of the centre: the same balls)."""
     node_arbs = [to_arb(u) for u in nodes]
     v = to_arb(law.variance)
     score_mid, deriv_mid, second_mid, second, third, dens = [], [], [], [], [], []
@@ -686,11 +692,10 @@ def _cell_taylor_data(law: _Smoothed, nodes: list[Fraction]) -> tuple[list[arb],
     v3, v4, inv_v = v2 * v, v2 * v2, 1 / v  # loop invariants (the same balls each time)
     atoms, bases, kernel_v, slopes, float_atoms = law._kernel()
     bound2, bound3, bound4 = law.cumulant_bounds()
-    pairs = list(zip(atoms, float_atoms, strict=True))
     _, weights, _, _, sd = law.arbs()
     root_two_pi = _root_two_pi()
     unit = _UNIT_BALL
-    frame = law._posterior_frame
+    density_terms = list(zip(weights, atoms, strict=True))
     # Cell centres (u_i + u_{i+1}) / 2 = (2 lo + (2i + 1) h) / 2 in integers over one
     # denominator, reduced, so each is the very enclosure to_arb gives the Fraction.
     step = nodes[1] - nodes[0] if len(nodes) > 1 else Fraction(0)
@@ -698,41 +703,52 @@ def _cell_taylor_data(law: _Smoothed, nodes: list[Fraction]) -> tuple[list[arb],
     denominator = 2 * first.denominator * step.denominator
     twice_first = 2 * first.numerator * step.denominator
     step_unit = step.numerator * first.denominator
+    exp, gcd = math.exp, math.gcd
+    # The last frame: its centre, logit_j - top, and (a_j - m_centre) / v once a ball asks.
+    frame: list[Any] = [None, None, None]
 
     def raw_moments(x: arb, count: int) -> tuple[arb, list[arb]]:
         """(m, [E_r (Y - m)^k for k = 1..count]) at x, m the float mean: the weights as
         _unnormalised_posterior forms them and the sums as posterior_cumulants does."""
-        centre = arb(x.mid())
-        shifted, offsets = frame(centre, atoms, bases, kernel_v, slopes, float_atoms)
-        if x.rad() == 0:
+        centre = x.mid()
+        if frame[0] is None or frame[0] != centre:  # exact points: != is not ==
+            # _posterior_frame's logits, top (the first largest float midpoint) and shifts.
+            logits = list(map(add, bases, map(mul, repeat(centre), slopes)))
+            top = max(logits, key=float)
+            frame[:] = (centre, [t - top for t in logits], None)
+        shifted = frame[1]
+        if x.is_exact():
             e = []
             for t in shifted:
                 y = t.exp()  # _exp_positive(t)
                 e.append(y if y > 0 else exp_range(t))
         else:
+            offsets = frame[2]
+            if offsets is None:
+                weights_float = [exp(float(t)) for t in shifted]
+                m_float = sum(w * a for w, a in zip(weights_float, float_atoms, strict=True)) / sum(
+                    weights_float
+                )
+                m_centre = arb(m_float)
+                offsets = frame[2] = [(aa - m_centre) / kernel_v for aa in atoms]
             rho = x - centre
             e = []
             for t, dv in zip(shifted, offsets, strict=True):
                 t = t + rho * dv
                 e.append(t.lower().exp().lower().union(t.upper().exp().upper()))
-        total = e[0]
-        for ej in e[1:]:
-            total = total + ej
-        mids = [float(ej.mid()) for ej in e]
-        mean_centre = arb(sum([m * a for m, (_, a) in zip(mids, pairs, strict=True)]) / sum(mids))
-        diffs = [aa - mean_centre for aa, _ in pairs]
+        total = sum(e[1:], e[0])
+        mids = [float(ej) for ej in e]
+        mean_centre = arb(sum([m * a for m, a in zip(mids, float_atoms, strict=True)]) / sum(mids))
+        diffs = list(map(sub, atoms, repeat(mean_centre)))
         terms, raws = e, []
         for _ in range(count):
-            terms = [t * d for t, d in zip(terms, diffs, strict=True)]
-            acc = terms[0]
-            for t in terms[1:]:
-                acc = acc + t
-            raws.append(acc / total)
+            terms = list(map(mul, terms, diffs))
+            raws.append(sum(terms[1:], terms[0]) / total)
         return mean_centre, raws
 
     for i in range(len(nodes) - 1):
         numerator = twice_first + (2 * i + 1) * step_unit
-        common = math.gcd(numerator, denominator)
+        common = gcd(numerator, denominator)
         c = arb(numerator // common) / arb(denominator // common)
 
         # -- posterior_cumulants(law, c, 3): the raw moments about the float mean at c.
@@ -755,7 +771,7 @@ def _cell_taylor_data(law: _Smoothed, nodes: list[Fraction]) -> tuple[list[arb],
 
         # -- law.density(cell), square_range and exp_range written out.
         density = arb(0)
-        for w, a in zip(weights, atoms, strict=True):
+        for w, a in density_terms:
             z = (cell - a) / sd
             z_lo, z_hi = z.lower(), z.upper()
             lo_sq, hi_sq = z_lo * z_lo, z_hi * z_hi
