@@ -629,12 +629,13 @@ def _cell_data(law: _Smoothed, lo: Fraction, hi: Fraction, h: Fraction) -> CellD
     frame = law._posterior_frame
     root_two = arb(2).sqrt()
     zero = arb(0)
+    tail_terms = list(zip(weights, atoms, strict=True))
     for u in node_arbs:
         centre = u.mid()
         if u.is_exact():
             # A point: only the frame's logit_j - top is used, formed as _posterior_frame
             # forms it (the offsets and the float mean they need are for balls only).
-            logits = [b + centre * k for b, k in zip(bases, slopes, strict=True)]
+            logits = list(map(add, bases, map(mul, repeat(centre), slopes)))
             top = max(logits, key=float)
             e = []
             for t in logits:
@@ -648,26 +649,19 @@ def _cell_data(law: _Smoothed, lo: Fraction, hi: Fraction, h: Fraction) -> CellD
             for t, dv in zip(shifted, offsets, strict=True):
                 t = t + rho * dv
                 e.append(t.lower().exp().lower().union(t.upper().exp().upper()))
-        total = zero
-        for ej in e:
-            total = total + ej
+        # Sums from zero through ``sum`` (left to right, the loops' operations); the first and
+        # second moments' accumulations are independent, so their order between them is free.
+        total = sum(e, zero)
         mids = [float(ej) for ej in e]
         mean_centre = arb(sum(m * a for m, a in zip(mids, float_atoms, strict=True)) / sum(mids))
-        first = zero
-        second = zero
-        for ej, aa in zip(e, atoms, strict=True):
-            d = aa - mean_centre
-            ed = ej * d
-            first += ed
-            second += ed * d
-        first = first / total
-        second = second / total
+        diffs = list(map(sub, atoms, repeat(mean_centre)))
+        weighted = list(map(mul, e, diffs))
+        first = sum(weighted, zero) / total
+        second = sum(map(mul, weighted, diffs), zero) / total
         var = second - first * first
         means.append(mean_centre + first)
         derivs.append(var.nonnegative_part() / v2 - inv_v)
-        mass = zero
-        for w, a in zip(weights, atoms, strict=True):
-            mass = mass + w * (((a - u) / sd / root_two).erfc() / 2)
+        mass = sum([w * (((a - u) / sd / root_two).erfc() / 2) for w, a in tail_terms], zero)
         cdf.append(mass)
     return CellData(law, nodes, means, derivs, cdf, flint.ctx.prec)
 
