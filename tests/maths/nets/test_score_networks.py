@@ -61,6 +61,18 @@ def test_network_equality_is_decided_both_ways() -> None:
     assert not network_equals_function(ReluNet((extra, outer)), f)
 
 
+def test_network_equality_reads_the_end_slopes_and_single_breakpoints() -> None:
+    # network_equals_function forms f at the witness points without pwl_values' searches: the
+    # outer witnesses must still see a different slope beyond either end, with one breakpoint too.
+    for xs, ys in (([F(-1), F(0), F(2)], [F(3), F(-1), F(5, 2)]), ([F(1, 3)], [F(-2)])):
+        f = PiecewiseLinear.from_points(xs, ys, F(1, 2), F(-3))
+        assert network_equals_function(relu_network(f), f)
+        for left, right in ((F(0), F(-3)), (F(1, 2), F(0))):
+            other = PiecewiseLinear.from_points(xs, ys, left, right)
+            assert not network_equals_function(relu_network(other), f)
+            assert not network_equals_function(relu_network(f), other)
+
+
 def test_score_network_and_product() -> None:
     law = FiniteMixture([F(-2), F(2)], [0, 0], [F(1, 2), F(1, 2)])
     sn = score_network(law, F(1), F(3, 4))

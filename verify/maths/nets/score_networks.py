@@ -127,7 +127,18 @@ def network_equals_function(net: ReluNet, f: PiecewiseLinear) -> bool:
         if w != 0 and uj != 0 and (-b / w) not in kinks:
             return False
     points = f.witness_points()
-    return shallow_values(net, points) == pwl_values(f, points)
+    if not f.breakpoints:
+        return shallow_values(net, points) == pwl_values(f, points)
+    # pwl_values(f, points) on the witness points without its searches: the inner points are
+    # the breakpoints themselves (their values), and the two outer ones lie on the end pieces
+    # (the same Fraction operations as pwl_values).
+    t, values, slopes = f.breakpoints, f.values_at_breakpoints(), f.slopes
+    expected = [
+        values[0] + slopes[0] * (points[0] - t[0]),
+        *values,
+        values[-1] + slopes[-1] * (points[-1] - t[-1]),
+    ]
+    return shallow_values(net, points) == expected
 
 
 @dataclass
