@@ -59,3 +59,21 @@ def test_lattice_tail_needs_a_far_cut_and_bounds_the_sum():
         arb(0),
     )
     assert direct < _lattice_tail(D, arb(0), tau, eps)
+
+
+def test_lattice_atoms_are_formed_once_per_precision_with_the_same_balls() -> None:
+    # _Lattice keeps its atoms eps k + theta by index (score_at asks for the same ones at
+    # neighbouring points): the very ball of a fresh computation, re-formed at a new precision.
+    from verify.core.numbers import precision
+
+    lattice = _Lattice(0.3, 0.1, 0.25)
+    for bits in (53, 200, 53):
+        with precision(bits):
+            for k in (-7, 0, 3, 3):
+                fresh = to_arb(0.3) * k + to_arb(0.1)
+                atom = lattice.atom(k)
+                assert atom.mid() == fresh.mid() and atom.rad() == fresh.rad()
+            t = to_arb(0.37)
+            assert lattice.atom_table()[3] is lattice.atom(3)
+            score = lattice.score_at(t)
+            assert score.mid() == lattice.score_at(t).mid()

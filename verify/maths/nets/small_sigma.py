@@ -319,13 +319,28 @@ class _Lattice:
         self.inv_two_tau2 = 1 / (2 * self.tau * self.tau)
 
     def atom(self, k: int) -> arb:
-        return self.eps * k + self.theta
+        table = self.atom_table()
+        found = table.get(k)
+        if found is None:
+            found = table[k] = self.eps * k + self.theta
+        return found
+
+    def atom_table(self) -> dict[int, arb]:
+        """The atoms formed so far, by index, at the working precision: ``eps * k + theta`` is
+        the same ball each time, and score_at asks for the same atoms at neighbouring points."""
+        import flint
+
+        prec = flint.ctx.prec
+        table = self.__dict__.get("_atom_table")
+        if table is None or table[0] != prec:
+            table = self.__dict__["_atom_table"] = (prec, {})
+        return table[1]
 
     def atoms_near(self, mu: arb) -> range:
         """Indices of the atoms within D of every point of ``mu`` and more; the excluded atoms
         are certified at least D from every point of ``mu``."""
         reach = TAIL_SIGMAS * self.tau_f + self.eps_f + float(mu.rad()) + self.eps_f
-        mid = float(mu.mid())
+        mid = float(mu)  # mu's midpoint as a float (float(mu.mid()), cheaper)
         lo = math.floor((mid - reach - self.theta_f) / self.eps_f)
         hi = math.ceil((mid + reach - self.theta_f) / self.eps_f)
         while not mu.lower() - self.atom(lo - 1) >= self.D:
@@ -365,8 +380,12 @@ class _Lattice:
         mu = t / self.v
         total, first = arb(0), arb(0)
         inv_two_tau2, eps, theta = self.inv_two_tau2, self.eps, self.theta
+        table = self.atom_table()
         for k in self.atoms_near(mu):
-            gap = eps * k + theta - mu  # self.atom(k) - mu, the same operations
+            atom = table.get(k)
+            if atom is None:
+                atom = table[k] = eps * k + theta  # self.atom(k)
+            gap = atom - mu
             w = (-(gap * gap) * inv_two_tau2).exp()  # point_weight(k, mu), gap computed once
             total += w
             first += w * gap
