@@ -903,14 +903,18 @@ def piecewise_linear_error(
         kappa = -second_mid[i] / 2
         main = two_r * alpha * alpha + two_r3_by_3 * (beta * beta + 2 * alpha * kappa)
         main += two_r5_by_5 * kappa * kappa
-        main_lo = main.lower() if main.lower() > 0 else zero
+        main_lo = main.lower()  # formed once (a pure function of main: the same ball)
+        if not main_lo > 0:
+            main_lo = zero
         root_lo, root_hi = main_lo.sqrt(), main.upper().sqrt()
         rest = third_on[i].abs_upper() * root_r7_by_126
         hi = (root_hi + rest) * (root_hi + rest)
         lo_root = root_lo - rest
         lo = lo_root * lo_root if lo_root > 0 else zero
         density = density_on[i]
-        dens_lo = density.lower() if density.lower() > 0 else zero
+        dens_lo = density.lower()
+        if not dens_lo > 0:
+            dens_lo = zero
         product_lo, product_hi = (lo * dens_lo).lower(), (hi * density.upper()).upper()
         # ball(product_lo, product_hi) on arbs: the same operations, without the conversions.
         total += (product_lo + product_hi) / 2 + _UNIT_BALL * ((product_hi - product_lo) / 2)
