@@ -319,15 +319,12 @@ class _Lattice:
         self.inv_two_tau2 = 1 / (2 * self.tau * self.tau)
 
     def atom(self, k: int) -> arb:
-        table = self.atom_table()
-        found = table.get(k)
-        if found is None:
-            found = table[k] = self.eps * k + self.theta
-        return found
+        return self.eps * k + self.theta
 
     def atom_table(self) -> dict[int, arb]:
-        """The atoms formed so far, by index, at the working precision: ``eps * k + theta`` is
-        the same ball each time, and score_at asks for the same atoms at neighbouring points."""
+        """score_at's atoms formed so far, by index, at the working precision: ``atom(k)`` is the
+        same ball each time, and score_at asks for the same atoms at neighbouring points (one
+        look-up per call; ``atom`` itself stays a plain product, cheaper than this look-up)."""
         import flint
 
         prec = flint.ctx.prec
