@@ -34,16 +34,20 @@ def draw_plots(
 
     drawn = copy.copy(doc)
     drawn["lemmas"] = []
-    registered = all_lemmas()
+    registered: dict | None = None
     pending: list[tuple[int, str, list]] = []
     for entry in doc.get("lemmas") or []:
         lemma = dict(entry)
         lemma["plots"] = []
         lemma.pop("plot_error", None)
-        declared = registered.get(str(lemma.get("id")))
         records = lemma.get("records") or []
-        if declared is not None and declared.plots is not None and records:
-            pending.append((len(drawn["lemmas"]), str(lemma["id"]), records))
+        if records:
+            # The lemma modules (torch with some) only where there is something to draw: a
+            # baseline has no records, and its report imports none of them.
+            registered = all_lemmas() if registered is None else registered
+            declared = registered.get(str(lemma.get("id")))
+            if declared is not None and declared.plots is not None:
+                pending.append((len(drawn["lemmas"]), str(lemma["id"]), records))
         drawn["lemmas"].append(lemma)
     if not draw:
         for index, _, _ in pending:
