@@ -17,7 +17,11 @@ pytestmark = pytest.mark.xdist_group("arena")
 @pytest.fixture(scope="module")
 def arena_out(tmp_path_factory):
     out = tmp_path_factory.mktemp("arena") / "out"
-    assert main(["arena", "--profile", "quick", "--seed", "0", "--out", str(out)]) == 0
+    # --jobs 1: the default (all cores) forked two processes that each built the instance and
+    # its networks again (5.6 CPU-s against 4.1); the process count is what
+    # test_one_and_two_workers_write_the_same_arena compares.
+    args = ["arena", "--profile", "quick", "--seed", "0", "--jobs", "1", "--out", str(out)]
+    assert main(args) == 0
     return out
 
 
