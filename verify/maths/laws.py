@@ -277,7 +277,6 @@ class _SigmaKit(NamedTuple):
     b_gaps: list[arb]  # b_i - 1/sigma^2
     b_gaps_abs: list[arb]
     spread_sq: arb
-    halves: list[arb]  # (m_i - c)^2 b_i / 2
     largest_inv_v2: arb  # the largest b_i, upper end
     s2: arb  # sigma^2
     s4: arb
@@ -290,7 +289,8 @@ class _SigmaKit(NamedTuple):
     radius_kits: dict  # rho's exact value -> ``_RadiusKit``
     mcs: tuple[arb, ...]  # m_i - c
     inv_v2s: tuple[arb, ...]  # b_i = 1 / v_i^2
-    bracket_rows: tuple[tuple, ...]  # (m_i - c, t_i^2, b_i, log w_i - log v_i, halves_i, std_i)
+    # (m_i - c, t_i^2, b_i, log w_i - log v_i, (m_i - c)^2 b_i / 2, std_i)
+    bracket_rows: tuple[tuple, ...]
 
 
 class _RadiusKit(NamedTuple):
@@ -300,12 +300,10 @@ class _RadiusKit(NamedTuple):
     curvature_lo: arb  # -max_i b_i rho^2 / 2
     gap_rho: tuple[arb, ...]  # |b_i - 1/sigma^2| rho
     shrink_rate: tuple[arb, ...]  # b_i rho^2 / 2
-    tilt_rate: tuple[arb, ...]  # b_i [0, rho^2] / 2
-    mean_drift: tuple[arb | None, ...]  # t_i^2 b_i delta (None for atoms)
     atom_bounds: arb | None  # [-rho^2 / (2 sigma^2), Hoeffding] for atomic laws
-    # Per component, the fixed inputs of the tilted weights' pass, in one row:
-    # (tilt_rate, mean_drift, b_i - 1/sigma^2, std_i, t_i^2, b_i).
-    tilt_rows: tuple[tuple, ...] = ()
+    # Per component, the fixed inputs of the tilted weights' pass, in one row: (b_i [0, rho^2]
+    # / 2, t_i^2 b_i delta (None for atoms), b_i - 1/sigma^2, std_i, t_i^2, b_i).
+    tilt_rows: tuple[tuple, ...]
 
 
 class _LawBase:
@@ -488,12 +486,13 @@ class FiniteMixture(_LawBase):
         b_gaps = [inv_v2 - b_ref for _, _, inv_v2, _ in comps]
         s2 = sigma * sigma
         s4 = s2 * s2
+        halves = [mc * mc * inv_v2 / 2 for mc, _, inv_v2, _ in comps]
+        has_std = tuple(t2 != 0 for _, t2, _, _ in comps)
         kit = _SigmaKit(
             comps=comps,
             b_gaps=b_gaps,
             b_gaps_abs=[abs(gap) for gap in b_gaps],
             spread_sq=_sq(to_arb(self.spread)),
-            halves=[mc * mc * inv_v2 / 2 for mc, _, inv_v2, _ in comps],
             # The largest 1/v_i^2, certified (a float choice can take the smaller of two
             # near-ties).
             largest_inv_v2=certified_max([inv_v2 for _, _, inv_v2, _ in comps]).upper(),
@@ -502,19 +501,16 @@ class FiniteMixture(_LawBase):
             s6=s4 * s2,
             inv_s2=1 / s2,
             two_s2=2 * s2,
-            has_std=tuple(t2 != 0 for _, t2, _, _ in comps),
+            has_std=has_std,
             s2_mc=tuple(s2 * mc for mc, _, _, _ in comps),
             spread_var=tuple(t2 * s2 * inv_v2 for _, t2, inv_v2, _ in comps),
             radius_kits={},
             mcs=tuple(mc for mc, _, _, _ in comps),
             inv_v2s=tuple(inv_v2 for _, _, inv_v2, _ in comps),
-            bracket_rows=(),
-        )
-        kit = kit._replace(
             bracket_rows=tuple(
                 (*comp, half_sq, std)
-                for comp, half_sq, std in zip(comps, kit.halves, kit.has_std, strict=True)
-            )
+                for comp, half_sq, std in zip(comps, halves, has_std, strict=True)
+            ),
         )
         kits[key] = kit
         self.__dict__["_last_sigma_kit"] = (sigma, prec, kit)
@@ -545,25 +541,20 @@ class FiniteMixture(_LawBase):
             curvature_lo=arb(-kit.largest_inv_v2) * rho * rho / 2,
             gap_rho=tuple(gap_abs * rho for gap_abs in kit.b_gaps_abs),
             shrink_rate=tuple(inv_v2 * half_rho2 for _, _, inv_v2, _ in kit.comps),
-            tilt_rate=tuple(inv_v2 * half_delta2 for _, _, inv_v2, _ in kit.comps),
-            mean_drift=tuple(
-                t2 * inv_v2 * delta if std else None
-                for (_, t2, inv_v2, _), std in zip(kit.comps, kit.has_std, strict=True)
-            ),
             atom_bounds=atom_bounds,
-        )
-        found = found._replace(
             tilt_rows=tuple(
-                zip(
-                    found.tilt_rate,
-                    found.mean_drift,
-                    kit.b_gaps,
-                    kit.has_std,
-                    (t2 for _, t2, _, _ in kit.comps),
-                    kit.inv_v2s,
-                    strict=True,
+                (
+                    inv_v2 * half_delta2,
+                    t2 * inv_v2 * delta if std else None,
+                    gap,
+                    std,
+                    t2,
+                    inv_v2,
                 )
-            )
+                for (_, t2, inv_v2, _), gap, std in zip(
+                    kit.comps, kit.b_gaps, kit.has_std, strict=True
+                )
+            ),
         )
         kit.radius_kits[key] = found
         return found
