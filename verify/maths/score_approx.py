@@ -34,7 +34,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from itertools import repeat
-from operator import add, mul, sub
+from operator import mul, sub
 from typing import Any
 
 import flint
@@ -288,8 +288,11 @@ class _Smoothed:
         """Posterior weights up to a common factor, centred so that the dependency is small."""
         atoms, bases, v, slopes, float_atoms = self._kernel()
         centre = x.mid()
-        shifted, offsets = self._posterior_frame(centre, atoms, bases, v, slopes, float_atoms)
-        if x.is_exact():  # a point: rho = 0 exactly, and t + rho d / v is t itself
+        point = x.is_exact()  # a point: rho = 0 exactly, and t + rho d / v is t itself
+        shifted, offsets = self._posterior_frame(
+            centre, atoms, bases, v, slopes, float_atoms, offsets=not point
+        )
+        if point:
             return [_exp_positive(t) for t in shifted]
         rho = x - centre
         out = []
@@ -307,24 +310,32 @@ class _Smoothed:
         v: arb,
         slopes: list[arb],
         float_atoms: tuple[float, ...],
-    ) -> tuple[list[arb], list[arb]]:
-        """(logit_j - top, (a_j - m_centre) / v) at a point ``centre``; the last one is kept (a cell
-        and its centre point often share their midpoint), recomputed on any other centre or
-        precision, so every value is the one a fresh computation gives."""
+        *,
+        offsets: bool = True,
+    ) -> tuple[list[arb], list[arb] | None]:
+        """(logit_j - top, (a_j - m_centre) / v) at a point ``centre``; the offsets, which only a
+        ball's weights need, are None unless ``offsets``. The last frame is kept (a cell and its
+        centre point often share their midpoint; its offsets once some caller asked for them),
+        recomputed on any other centre or precision, so every value is the one a fresh
+        computation gives."""
         prec = flint.ctx.prec
         last = self.__dict__.get("_last_frame")
         if last is not None and last[0] == prec and last[1] == centre:
-            return last[2]
-        logits = [b + centre * k for b, k in zip(bases, slopes, strict=True)]
-        top = max(logits, key=float)
-        # x = centre + rho: logit_j = base_j + rho a_j / v; subtract rho * m_c / v from all.
-        shifted = [t - top for t in logits]
-        weights = [math.exp(float(t)) for t in shifted]
-        m_float = sum(w * a for w, a in zip(weights, float_atoms, strict=True)) / sum(weights)
-        m_centre = arb(m_float)
-        frame = (shifted, [(aa - m_centre) / v for aa in atoms])
-        self.__dict__["_last_frame"] = (prec, centre, frame)
-        return frame
+            shifted, kept = last[2]
+            if kept is not None or not offsets:
+                return shifted, kept
+        else:
+            logits = [b + centre * k for b, k in zip(bases, slopes, strict=True)]
+            top = max(logits, key=float)
+            # x = centre + rho: logit_j = base_j + rho a_j / v; subtract rho * m_c / v from all.
+            shifted, kept = [t - top for t in logits], None
+        if offsets:
+            weights = [math.exp(float(t)) for t in shifted]
+            m_float = sum(w * a for w, a in zip(weights, float_atoms, strict=True)) / sum(weights)
+            m_centre = arb(m_float)
+            kept = [(aa - m_centre) / v for aa in atoms]
+        self.__dict__["_last_frame"] = (prec, centre, (shifted, kept))
+        return shifted, kept
 
     def posterior_moments(self, x: Fraction | arb) -> tuple[arb, arb]:
         """(E[Y|x], Var(Y|x)) enclosed; x may be a ball."""
@@ -632,18 +643,16 @@ def _cell_data(law: _Smoothed, lo: Fraction, hi: Fraction, h: Fraction) -> CellD
     tail_terms = list(zip(weights, atoms, strict=True))
     for u in node_arbs:
         centre = u.mid()
-        if u.is_exact():
-            # A point: only the frame's logit_j - top is used, formed as _posterior_frame
-            # forms it (the offsets and the float mean they need are for balls only).
-            logits = list(map(add, bases, map(mul, repeat(centre), slopes)))
-            top = max(logits, key=float)
+        point = u.is_exact()
+        shifted, offsets = frame(
+            centre, atoms, bases, kernel_v, slopes, float_atoms, offsets=not point
+        )
+        if point:  # only the frame's logit_j - top: the offsets are for balls
             e = []
-            for t in logits:
-                t = t - top
+            for t in shifted:
                 y = t.exp()  # _exp_positive(t)
                 e.append(y if y > 0 else exp_range(t))
         else:
-            shifted, offsets = frame(centre, atoms, bases, kernel_v, slopes, float_atoms)
             rho = u - centre
             e = []
             for t, dv in zip(shifted, offsets, strict=True):
@@ -676,9 +685,7 @@ def _cell_taylor_data(law: _Smoothed, nodes: list[Fraction]) -> tuple[list[arb],
     without the per-call lookups (the kernel, the frame, the a-priori bounds, the inner
     functions); the cell's unused E[Y|cell] and kappa_2 are not formed. Products and sums over
     the atoms go through ``map`` and ``sum`` (C loops calling the same arb operations: ``sum``
-    adds left to right from its start, as the written loops did), and the frame of
-    ``_Smoothed._posterior_frame`` is formed here, once per centre, its offsets only when a
-    ball needs them (pure functions of the centre: the same balls)."""
+    adds left to right from its start, as the written loops did)."""
     node_arbs = [to_arb(u) for u in nodes]
     v = to_arb(law.variance)
     score_mid, deriv_mid, second_mid, second, third, dens = [], [], [], [], [], []
@@ -689,6 +696,7 @@ def _cell_taylor_data(law: _Smoothed, nodes: list[Fraction]) -> tuple[list[arb],
     _, weights, _, _, sd = law.arbs()
     root_two_pi = _root_two_pi()
     unit = _UNIT_BALL
+    frame = law._posterior_frame
     density_terms = list(zip(weights, atoms, strict=True))
     # Cell centres (u_i + u_{i+1}) / 2 = (2 lo + (2i + 1) h) / 2 in integers over one
     # denominator, reduced, so each is the very enclosure to_arb gives the Fraction.
@@ -697,34 +705,22 @@ def _cell_taylor_data(law: _Smoothed, nodes: list[Fraction]) -> tuple[list[arb],
     denominator = 2 * first.denominator * step.denominator
     twice_first = 2 * first.numerator * step.denominator
     step_unit = step.numerator * first.denominator
-    exp, gcd = math.exp, math.gcd
-    # The last frame: its centre, logit_j - top, and (a_j - m_centre) / v once a ball asks.
-    frame: list[Any] = [None, None, None]
+    gcd = math.gcd
 
     def raw_moments(x: arb, count: int) -> tuple[arb, list[arb]]:
         """(m, [E_r (Y - m)^k for k = 1..count]) at x, m the float mean: the weights as
         _unnormalised_posterior forms them and the sums as posterior_cumulants does."""
         centre = x.mid()
-        if frame[0] is None or frame[0] != centre:  # exact points: != is not ==
-            # _posterior_frame's logits, top (the first largest float midpoint) and shifts.
-            logits = list(map(add, bases, map(mul, repeat(centre), slopes)))
-            top = max(logits, key=float)
-            frame[:] = (centre, [t - top for t in logits], None)
-        shifted = frame[1]
-        if x.is_exact():
+        point = x.is_exact()
+        shifted, offsets = frame(
+            centre, atoms, bases, kernel_v, slopes, float_atoms, offsets=not point
+        )
+        if point:
             e = []
             for t in shifted:
                 y = t.exp()  # _exp_positive(t)
                 e.append(y if y > 0 else exp_range(t))
         else:
-            offsets = frame[2]
-            if offsets is None:
-                weights_float = [exp(float(t)) for t in shifted]
-                m_float = sum(w * a for w, a in zip(weights_float, float_atoms, strict=True)) / sum(
-                    weights_float
-                )
-                m_centre = arb(m_float)
-                offsets = frame[2] = [(aa - m_centre) / kernel_v for aa in atoms]
             rho = x - centre
             e = []
             for t, dv in zip(shifted, offsets, strict=True):
