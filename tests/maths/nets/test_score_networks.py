@@ -62,8 +62,8 @@ def test_network_equality_is_decided_both_ways() -> None:
 
 
 def test_network_equality_reads_the_end_slopes_and_single_breakpoints() -> None:
-    # network_equals_function forms f at the witness points without pwl_values' searches: the
-    # outer witnesses must still see a different slope beyond either end, with one breakpoint too.
+    # network_equals_function reads f at the witness points from f.witness_values(): the outer
+    # witnesses must still see a different slope beyond either end, with one breakpoint too.
     for xs, ys in (([F(-1), F(0), F(2)], [F(3), F(-1), F(5, 2)]), ([F(1, 3)], [F(-2)])):
         f = PiecewiseLinear.from_points(xs, ys, F(1, 2), F(-3))
         assert network_equals_function(relu_network(f), f)
@@ -71,6 +71,21 @@ def test_network_equality_reads_the_end_slopes_and_single_breakpoints() -> None:
             other = PiecewiseLinear.from_points(xs, ys, left, right)
             assert not network_equals_function(relu_network(other), f)
             assert not network_equals_function(relu_network(f), other)
+
+
+def test_witness_values_are_f_at_the_witness_points() -> None:
+    rng = random.Random(5)
+    for count in range(5):
+        xs = sorted({F(rng.randint(-40, 40), rng.randint(1, 7)) for _ in range(count)})
+        ys = [F(rng.randint(-9, 9), rng.randint(1, 5)) for _ in xs]
+        slopes = (F(rng.randint(-6, 6), 3), F(rng.randint(-6, 6), 5))
+        f = (
+            PiecewiseLinear.from_points(xs, ys, *slopes)
+            if xs
+            else PiecewiseLinear((), (slopes[0],), ys[0] if ys else F(2, 3))
+        )
+        points = f.witness_points()
+        assert f.witness_values() == [f(x) for x in points] == pwl_values(f, points)
 
 
 def test_score_network_and_product() -> None:

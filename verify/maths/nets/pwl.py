@@ -113,6 +113,14 @@ class PiecewiseLinear:
             return [Fraction(0), Fraction(1)]
         return [self.breakpoints[0] - 1, *self.breakpoints, self.breakpoints[-1] + 1]
 
+    def witness_values(self) -> list[Fraction]:
+        """f at ``witness_points()``, exactly: the breakpoint values, and one step out along
+        each end piece (no search for the piece of each point)."""
+        if not self.breakpoints:
+            return [self(x) for x in self.witness_points()]
+        values = self.breakpoint_values
+        return [values[0] - self.slopes[0], *values, values[-1] + self.slopes[-1]]
+
     @classmethod
     def from_points(
         cls,

@@ -126,19 +126,7 @@ def network_equals_function(net: ReluNet, f: PiecewiseLinear) -> bool:
     for (w,), b, uj in zip(hidden.weight, hidden.bias, out.weight[0], strict=True):
         if w != 0 and uj != 0 and (-b / w) not in kinks:
             return False
-    points = f.witness_points()
-    if not f.breakpoints:
-        return shallow_values(net, points) == pwl_values(f, points)
-    # pwl_values(f, points) on the witness points without its searches: the inner points are
-    # the breakpoints themselves (their values), and the two outer ones lie on the end pieces
-    # (the same Fraction operations as pwl_values).
-    t, values, slopes = f.breakpoints, f.values_at_breakpoints(), f.slopes
-    expected = [
-        values[0] + slopes[0] * (points[0] - t[0]),
-        *values,
-        values[-1] + slopes[-1] * (points[-1] - t[-1]),
-    ]
-    return shallow_values(net, points) == expected
+    return shallow_values(net, f.witness_points()) == f.witness_values()
 
 
 @dataclass
