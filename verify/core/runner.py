@@ -129,7 +129,8 @@ def _ten_power(exponent: int) -> int:
     return 10**exponent
 
 
-# log10(2) rounded down; floor((b - 1) log10 2) is a lower bound of the decimal exponent (below).
+# log10(2) as the nearest double: the guess floor((b - 1) log10 2) below may be off by one
+# either way for it; the loop in _decimal_text corrects any guess.
 _LOG10_2 = math.log10(2)
 
 
