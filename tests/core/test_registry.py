@@ -6,7 +6,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from verify.core import registry
+from verify.core.errors import UsageError
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -64,3 +67,38 @@ def test_verify_list_imports_no_heavy_module():
     )
     assert result.stderr.strip() == "[]", result.stderr
     assert len(result.stdout.splitlines()) == len(registry.all_lemmas())
+
+
+def test_get_imports_the_declaring_module_only():
+    code = (
+        "import sys; from verify.core.registry import get; lemma = get('C.16'); "
+        "print(lemma.id, sorted(m for m in sys.modules if m.startswith('lemmas.')))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.split(" ", 1) == ["C.16", "['lemmas.c16_fourier_closeness']\n"]
+
+
+def test_get_finds_the_objects_the_import_finds():
+    everything = registry.all_lemmas()
+    registry.all_lemmas.cache_clear()  # get() before any all_lemmas(): one module each
+    try:
+        found = {lemma_id: registry.get(lemma_id) for lemma_id in everything}
+        assert registry.all_lemmas.cache_info().currsize == 0
+    finally:
+        registry.all_lemmas.cache_clear()
+    assert all(found[i] is everything[i] for i in everything)
+    assert registry.all_lemmas() == everything
+
+
+def test_an_unknown_id_is_refused_with_the_nearest_one():
+    for loaded in (False, True):
+        if loaded:
+            registry.all_lemmas()
+        else:
+            registry.all_lemmas.cache_clear()
+        with pytest.raises(UsageError, match=r"unknown lemma id 'C16' \(did you mean C\.16\?"):
+            registry.get("C16")
+    with pytest.raises(UsageError, match=r"unknown lemma id 'X\.99' \(see 'verify list'\)"):
+        registry.get("X.99")

@@ -7,6 +7,10 @@ benchmarks), so ``verify.core`` has no import of ``lemmas`` and the layers stay 
 where every lemma is declared as ``NAME = Lemma(id="...", title="...", ...)`` (the declarative
 form of the package), so that listing imports neither the maths nor Hypothesis; a module written
 otherwise is imported. tests/core/test_registry.py checks that both readings agree.
+
+``get(id)`` imports the one module that declares ``id`` (found the same way), not the whole
+package: ``verify run C.16``, ``verify describe C.16`` and ``verify check`` load one lemma's
+maths, and a bad id is refused with the ids read from source.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import pkgutil
 import re
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from verify.core.errors import UsageError
 
@@ -108,7 +112,14 @@ def lemma_titles() -> dict[str, str]:
 
 
 def _titles_from_declarations() -> dict[str, str]:
-    found: dict[str, str] = {}
+    return {lemma_id: title for lemma_id, (title, _) in _declarations().items()}
+
+
+@cache
+def _declarations() -> dict[str, tuple[str, str]]:
+    """{id: (title, module name)} of every lemma, in ``all_lemmas``'s order: read from source
+    where the module allows it, imported otherwise."""
+    found: dict[str, tuple[str, str]] = {}
     for name, source in _lemma_modules():
         declared = None if source is None else _declared_titles(source.read_text("utf-8"))
         if declared is None:
@@ -120,14 +131,30 @@ def _titles_from_declarations() -> dict[str, str]:
         for lemma_id, title in declared:
             if lemma_id in found:  # two declarations: never the same object
                 raise RuntimeError(f"lemma id {lemma_id} is defined twice")
-            found[lemma_id] = title
+            found[lemma_id] = (title, name)
     return dict(sorted(found.items(), key=lambda kv: _sort_key(kv[0])))
 
 
 def get(lemma_id: str) -> Lemma:
-    lemmas = all_lemmas()
+    """The lemma ``lemma_id``, importing the module that declares it (all of them once
+    ``all_lemmas`` has run); a ``UsageError`` naming the nearest id when there is none."""
+    if not all_lemmas.cache_info().currsize:
+        declared = _declarations()
+        if lemma_id not in declared:
+            _unknown(lemma_id, list(declared))
+        from verify.core.contract import Lemma
+
+        module = importlib.import_module(f"{LEMMA_PACKAGE}.{declared[lemma_id][1]}")
+        for value in vars(module).values():
+            if isinstance(value, Lemma) and value.id == lemma_id:
+                return value
+    lemmas = all_lemmas()  # already loaded (or the declaring module did not make the lemma)
     if lemma_id not in lemmas:
-        near = difflib.get_close_matches(lemma_id, list(lemmas), n=1)
-        hint = f"did you mean {near[0]}? " if near else ""
-        raise UsageError(f"unknown lemma id {lemma_id!r} ({hint}see 'verify list')")
+        _unknown(lemma_id, list(lemmas))
     return lemmas[lemma_id]
+
+
+def _unknown(lemma_id: str, known: list[str]) -> NoReturn:
+    near = difflib.get_close_matches(lemma_id, known, n=1)
+    hint = f"did you mean {near[0]}? " if near else ""
+    raise UsageError(f"unknown lemma id {lemma_id!r} ({hint}see 'verify list')")
