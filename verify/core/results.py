@@ -11,17 +11,13 @@ import tempfile
 from functools import cache
 from importlib import metadata, resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from verify.core.errors import UsageError
-from verify.core.runner import (
-    LemmaRun,
-    empirical_constants,
-    params_key,
-    verdict_counts,
-    worst_example,
-)
 from verify.core.verdict import ORDER
+
+if TYPE_CHECKING:
+    from verify.core.runner import LemmaRun
 
 SCHEMA = 1
 # The JSON Schemas (draft 2020-12) shipped in verify/core/schema/, by kind of document.
@@ -59,6 +55,10 @@ def lemma_verdict(counts: dict[str, int]) -> str:
 
 
 def lemma_json(run: LemmaRun) -> dict[str, Any]:
+    # The runner (and Hypothesis, through the lemma contract) only where runs are written:
+    # verify report, regress and history read documents without them.
+    from verify.core.runner import empirical_constants, verdict_counts, worst_example
+
     lemma = run.lemma
     found = empirical_constants(run)
     counts = verdict_counts(run)
@@ -330,7 +330,6 @@ __all__ = [
     "lemma_json",
     "lemma_seconds",
     "load",
-    "params_key",
     "side_text",
     "validate",
     "without_timings",

@@ -29,11 +29,13 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from verify.core.contract import Lemma, examples_for, fixed_examples
 from verify.core.errors import SchedulerUnreachable, WorkerDied
-from verify.core.runner import Evaluation, LemmaRun, params_key, run_lemma
+
+if TYPE_CHECKING:
+    from verify.core.contract import Lemma
+    from verify.core.runner import Evaluation, LemmaRun
 
 # Examples per search shard; None keeps the whole search in one shard (the quick profile, so
 # the committed quick baseline is the single search it always was).
@@ -62,6 +64,10 @@ def shard_seed(seed: int, lemma_id: str, index: int) -> int:
 
 def plan(lemma: Lemma, profile: str, seed: int) -> list[Shard]:
     """The shards of one lemma's run: a function of the lemma, profile and seed alone."""
+    # The contract and the runner (Hypothesis with them) where lemmas run, not where a report
+    # draws its figures in processes (run_units) or a command reads --jobs.
+    from verify.core.contract import examples_for
+
     budget = examples_for(lemma, profile)
     size = SHARD_EXAMPLES.get(profile)
     if size is None or budget <= size:
@@ -81,7 +87,9 @@ def run_shard(
     """Run one shard in this process (the unit of work a worker or a Dask task executes)."""
     import dataclasses
 
+    from verify.core.contract import fixed_examples
     from verify.core.registry import get
+    from verify.core.runner import run_lemma
 
     _one_torch_thread()
     lemma = get(shard.lemma_id)
@@ -97,19 +105,22 @@ def run_shard(
 
 
 def _one_torch_thread() -> None:
-    import sys
-
+    """One torch thread in this process (workers already fill the cores), without importing
+    torch for a lemma that never uses it (the import is seconds): a torch loaded later reads
+    OMP_NUM_THREADS as it starts; a loaded one is told directly. A stand-in module that
+    defers the import (``verify.cli.common.defer_torch``) has no ``set_num_threads`` of its own
+    until torch is loaded."""
     torch = sys.modules.get("torch")
-    if torch is None:
-        try:
-            import torch
-        except ImportError:  # pragma: no cover - torch is a dependency
-            return
-    torch.set_num_threads(1)
+    if torch is None or "set_num_threads" not in vars(torch):
+        os.environ["OMP_NUM_THREADS"] = "1"
+    else:
+        torch.set_num_threads(1)
 
 
 def merge(lemma: Lemma, constants: dict[str, Fraction], parts: Sequence[tuple]) -> LemmaRun:
     """One LemmaRun from its shards' evaluations, in shard order, later duplicates dropped."""
+    from verify.core.runner import LemmaRun, params_key
+
     values = lemma.stated_constants()
     values.update(constants)
     run = LemmaRun(lemma, values)
