@@ -16,7 +16,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 PAPER_GRAPH_FILE = Path(__file__).with_name("paper_graph.json")
@@ -88,10 +88,24 @@ class Graph:
     edges: tuple[tuple[str, str], ...]
 
     def predecessors(self, node: str) -> list[str]:
-        return sorted((a for a, b in self.edges if b == node), key=sort_key)
+        return list(self._neighbours[0].get(node, ()))
 
     def successors(self, node: str) -> list[str]:
-        return sorted((b for a, b in self.edges if a == node), key=sort_key)
+        return list(self._neighbours[1].get(node, ()))
+
+    @cached_property
+    def _neighbours(self) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
+        """(predecessors, successors) of every node, each sorted by ``sort_key``: formed once,
+        as a report asks for them once per node and per page."""
+        before: dict[str, list[str]] = {}
+        after: dict[str, list[str]] = {}
+        for a, b in self.edges:
+            before.setdefault(b, []).append(a)
+            after.setdefault(a, []).append(b)
+        return (
+            {node: tuple(sorted(found, key=sort_key)) for node, found in before.items()},
+            {node: tuple(sorted(found, key=sort_key)) for node, found in after.items()},
+        )
 
     def ancestors(self, node: str) -> set[str]:
         seen: set[str] = set()

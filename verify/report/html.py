@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from verify.report.blueprint import (
+    Effective,
     Graph,
     Placed,
     build_graph,
@@ -181,6 +182,14 @@ def _page(title: str, body: str) -> str:
 
 def _lemma_index(results: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {normalize_id(str(lemma["id"])): lemma for lemma in results.get("lemmas", [])}
+
+
+def _site(
+    results: dict[str, Any],
+) -> tuple[dict[str, dict[str, Any]], Graph, dict[str, Effective]]:
+    lemmas = _lemma_index(results)
+    graph = results_graph(results)
+    return lemmas, graph, effective_statuses(graph, lemmas)
 
 
 def results_graph(results: dict[str, Any]) -> Graph:
@@ -622,9 +631,16 @@ def _dependency_list(ids: Iterable[str], lemmas: dict[str, dict[str, Any]]) -> s
     return f"<ul>{''.join(items)}</ul>" if items else '<p class="muted">none</p>'
 
 
-def lemma_html(lemma: dict[str, Any], results: dict[str, Any], record_limit: int = 40) -> str:
-    lemmas = _lemma_index(results)
-    graph = results_graph(results)
+def lemma_html(
+    lemma: dict[str, Any],
+    results: dict[str, Any],
+    record_limit: int = 40,
+    site: tuple[dict[str, dict[str, Any]], Graph, dict[str, Effective]] | None = None,
+) -> str:
+    """One lemma's page. ``site`` is (the lemmas by id, the proof graph, the effective
+    statuses) of ``results``, formed here when not given (``write_html`` forms them once for
+    all the pages)."""
+    lemmas, graph, effective = site or _site(results)
     lemma_id = normalize_id(str(lemma["id"]))
     counts = lemma.get("verdicts") or {}
     worst = worst_inequality(lemma)
@@ -688,7 +704,7 @@ def lemma_html(lemma: dict[str, Any], results: dict[str, Any], record_limit: int
     declared = [normalize_id(str(d)) for d in lemma.get("depends_on") or []]
     depends = set(graph.predecessors(lemma_id)) | set(declared)
     meta = results.get("meta") or {}
-    state = effective_statuses(graph, lemmas).get(lemma_id)
+    state = effective.get(lemma_id)
     effective_line = (
         f'<p id="effective">Effective status (weakest over this statement and every statement '
         f"its proof uses): <b>{_esc(state.status)}</b>"
@@ -745,9 +761,10 @@ def write_html(results: dict[str, Any], out_dir: Path, plots_dir: Path | None = 
     out_dir.mkdir(parents=True, exist_ok=True)
     if plots_dir is not None and Path(plots_dir).resolve() != out_dir.resolve():
         _copy_plots(results, Path(plots_dir), out_dir)
+    site = _site(results)
     for lemma in results.get("lemmas") or []:
         path = out_dir / page_name(normalize_id(str(lemma["id"])))
-        path.write_text(lemma_html(lemma, results), encoding="utf-8")
+        path.write_text(lemma_html(lemma, results, site=site), encoding="utf-8")
     index = out_dir / "index.html"
     page = index_html(results)
     if (out_dir / "arena.html").is_file():  # written by ``verify arena`` into this folder
