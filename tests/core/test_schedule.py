@@ -99,3 +99,46 @@ def test_mutate_base_runs_in_parallel_give_the_same_summary():
     texts = [json.dumps(without_timings(s), sort_keys=True, default=str) for s in summaries]
     assert texts[0] == texts[1]
     assert summaries[0]["total"] > 0
+
+
+_SHARD_WITH_TORCH_DEFERRED = """
+import os, sys
+from verify.cli.common import defer_torch
+defer_torch()
+from verify.core.registry import get
+from verify.core.schedule import plan, run_shard
+run_shard(plan(get("C.16"), "quick", 0)[0], "quick", {}, 64)
+print("set_num_threads" in vars(sys.modules["torch"]), os.environ.get("OMP_NUM_THREADS"))
+"""
+
+
+def test_a_shard_without_torch_leaves_a_deferred_torch_unloaded():
+    """A lemma without torch (C.16) leaves ``python -m verify``'s deferred torch unloaded (its
+    import is seconds), with OMP_NUM_THREADS=1 for a torch that a later lemma loads."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"}
+    done = subprocess.run(
+        [sys.executable, "-c", _SHARD_WITH_TORCH_DEFERRED],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+    assert done.stdout.split() == ["False", "1"], done.stderr
+
+
+def test_a_shard_sets_a_loaded_torch_to_one_thread():
+    import torch
+
+    from verify.core.schedule import _one_torch_thread
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        _one_torch_thread()
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)
