@@ -200,7 +200,11 @@ class GuidedDenoiser(AzulaDenoiser):
             x_t = x_t.detach().requires_grad_()
             x_hat = self.base(x_t, t).mean
             residual = self.problem.embed(self.y - self.problem.measure(x_hat.detach()))
-            (pulled,) = torch.autograd.grad(x_hat, x_t, residual / self.variance(sigma))
+            # J^T w as the gradient of the scalar <x_hat, w> (w held fixed): the same backward
+            # pass, bit for bit (its first step multiplies w by ones), without grad_outputs,
+            # whose check in torch imports sympy (~0.6 s) on first use.
+            weights = residual / self.variance(sigma)
+            (pulled,) = torch.autograd.grad((x_hat * weights).sum(), x_t)
         return DiracPosterior(x_hat.detach() + sigma**2 * pulled)
 
 
