@@ -53,12 +53,31 @@ def test_a_signal_swallowed_during_a_fork_is_raised_by_the_wait_loop():
 
     from verify.core.schedule import _completed, _remember_signals, _restore_signals
 
-    state = _remember_signals()
+    # Python's own Ctrl-C handler, as in a terminal: pytest started from a background job of a
+    # non-interactive shell inherits SIGINT ignored, and an ignored signal is left alone.
+    inherited = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
-        assert signal.SIGINT in state["previous"]
-        state["seen"].append(signal.SIGINT)  # as if the handler ran inside a fork callback
-        with pytest.raises(KeyboardInterrupt):
-            next(_completed({Future(): None}, state))
+        state = _remember_signals()
+        try:
+            assert signal.SIGINT in state["previous"]
+            state["seen"].append(signal.SIGINT)  # as if the handler ran inside a fork callback
+            with pytest.raises(KeyboardInterrupt):
+                next(_completed({Future(): None}, state))
+        finally:
+            _restore_signals(state)
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
     finally:
+        signal.signal(signal.SIGINT, inherited)
+
+
+def test_an_ignored_sigint_is_left_ignored():
+    from verify.core.schedule import _remember_signals, _restore_signals
+
+    inherited = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        state = _remember_signals()
+        assert signal.SIGINT not in state["previous"]
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
         _restore_signals(state)
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    finally:
+        signal.signal(signal.SIGINT, inherited)
