@@ -163,3 +163,12 @@ def test_bad_trials_and_jobs_are_one_error_line(option, value, capsys, tmp_path)
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("verify: error:") and option in err[0]
     assert not (tmp_path / "out").exists()
+
+
+def test_the_network_cache_holds_every_d_prime_of_a_profile():
+    # The units run sampler by sampler over every d': a cache smaller than the d' sweep
+    # rebuilds the networks for every sampler.
+    from verify.cli.arena import SETTINGS, _network_score
+
+    places = _network_score.cache_parameters()["maxsize"]
+    assert all(len(setting["d_primes"]) <= places for setting in SETTINGS.values())
