@@ -107,13 +107,13 @@ from verify.cli.common import defer_torch
 defer_torch()
 from verify.core.registry import get
 from verify.core.schedule import plan, run_shard
-run_shard(plan(get("C.16"), "quick", 0)[0], "quick", {}, 64)
+run_shard(plan(get("H.9"), "quick", 0)[0], "quick", {}, 64)
 print("set_num_threads" in vars(sys.modules["torch"]), os.environ.get("OMP_NUM_THREADS"))
 """
 
 
 def test_a_shard_without_torch_leaves_a_deferred_torch_unloaded():
-    """A lemma without torch (C.16) leaves ``python -m verify``'s deferred torch unloaded (its
+    """A lemma without torch (H.9) leaves ``python -m verify``'s deferred torch unloaded (its
     import is seconds), with OMP_NUM_THREADS=1 for a torch that a later lemma loads."""
     import os
     import subprocess
