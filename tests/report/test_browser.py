@@ -188,15 +188,20 @@ def screenshot(browser: str, page: Path, shot: Path, profile: Path, height: int)
 
 
 def colours_present(shot: Path) -> set[str]:
-    """Verdict fills that appear in a screenshot (exact fill colour, within rounding)."""
-    import numpy as np
-    from matplotlib import image
+    """Verdict fills that appear in a screenshot (exact fill colour, within rounding).
 
-    pixels = (image.imread(shot)[:, :, :3] * 255).round().astype(np.int16)
+    The screenshot's distinct colours (Pillow, matplotlib's image library, counts them in one
+    pass) are compared with each fill, not its two million pixels five times over."""
+    import numpy as np
+    from PIL import Image
+
+    with Image.open(shot) as picture:
+        counted = picture.convert("RGB").getcolors(maxcolors=1 << 24)
+    colours = np.array([colour for _, colour in counted], dtype=np.int16)
     found = set()
     for verdict, fill in FILL.items():
         rgb = np.array([int(fill[i : i + 2], 16) for i in (1, 3, 5)], dtype=np.int16)
-        if np.any(np.all(np.abs(pixels - rgb) <= 2, axis=-1)):
+        if np.any(np.all(np.abs(colours - rgb) <= 2, axis=-1)):
             found.add(str(verdict))
     return found
 
