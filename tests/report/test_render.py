@@ -11,6 +11,7 @@ import pytest
 from tests.report.test_html import sample_results
 from verify.cli import main
 from verify.core import registry, results
+from verify.core.errors import UsageError
 from verify.core.runner import run_lemma
 from verify.report import render
 
@@ -87,9 +88,12 @@ def test_failing_plot_is_reported_and_verdicts_still_shown(
     def broken(records: list[dict], out_dir: Path) -> list[str]:
         raise ValueError("no axes today")
 
-    monkeypatch.setattr(
-        registry, "all_lemmas", lambda: {"C.16": types.SimpleNamespace(plots=broken)}
-    )
+    def planted(lemma_id: str):
+        if lemma_id != "C.16":
+            raise UsageError(f"unknown lemma id {lemma_id!r}")
+        return types.SimpleNamespace(plots=broken)
+
+    monkeypatch.setattr(registry, "get", planted)
     render(sample_results(), tmp_path, html=True)
     page = (tmp_path / "lemma-C.16.html").read_text(encoding="utf-8")
     assert 'id="plot-error"' in page and "ValueError: no axes today" in page
@@ -102,3 +106,22 @@ def test_render_without_html_writes_only_markdown(tmp_path: Path) -> None:
     render(sample_results(), tmp_path, html=False)
     assert (tmp_path / "report.md").exists()
     assert not list(tmp_path.glob("*.html"))
+
+
+def test_plots_of_one_lemma_load_that_lemma_only(tmp_path: Path) -> None:
+    """A run of C.4 draws its figures without importing the other lemma modules (an unknown id
+    draws nothing)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from pathlib import Path; from verify.report import draw_plots; "
+        "doc = {'lemmas': [{'id': 'C.4', 'records': [{}]}, {'id': 'X.99', 'records': [{}]}]}; "
+        "drawn = draw_plots(doc, Path(sys.argv[1]), draw=False); "
+        "print([lemma.get('plots_skipped', False) for lemma in drawn['lemmas']], "
+        "sorted(m for m in sys.modules if m.startswith('lemmas.')))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == "[True, False] ['lemmas.c04_c05_capped_products']", done.stderr

@@ -29,12 +29,10 @@ def draw_plots(
     that there are none).
     """
     from verify.core.plotting import pyplot
-    from verify.core.registry import all_lemmas
     from verify.core.schedule import run_units
 
     drawn = copy.copy(doc)
     drawn["lemmas"] = []
-    registered: dict | None = None
     pending: list[tuple[int, str, list]] = []
     for entry in doc.get("lemmas") or []:
         lemma = dict(entry)
@@ -42,10 +40,10 @@ def draw_plots(
         lemma.pop("plot_error", None)
         records = lemma.get("records") or []
         if records:
-            # The lemma modules (torch with some) only where there is something to draw: a
-            # baseline has no records, and its report imports none of them.
-            registered = all_lemmas() if registered is None else registered
-            declared = registered.get(str(lemma.get("id")))
+            # The module of a lemma (torch with some) only where there is something to draw: a
+            # baseline has no records, and its report imports no lemma module; a run of C.16
+            # imports C.16's.
+            declared = _registered(str(lemma.get("id")))
             if declared is not None and declared.plots is not None:
                 pending.append((len(drawn["lemmas"]), str(lemma["id"]), records))
         drawn["lemmas"].append(lemma)
@@ -69,12 +67,23 @@ def draw_plots(
     return drawn
 
 
+def _registered(lemma_id: str) -> Any:
+    """The registered lemma of that id (its module imported), or None when there is none."""
+    from verify.core.errors import UsageError
+    from verify.core.registry import get
+
+    try:
+        return get(lemma_id)
+    except UsageError:
+        return None
+
+
 def _draw_lemma_plots(lemma_id: str, records: list, out: Path) -> tuple[list[str], str | None]:
     """(file names, None) of one lemma's figures, or ([], the message) when its plot function
     raises: a broken plot must not hide the verdicts."""
-    from verify.core.registry import all_lemmas
+    from verify.core.registry import get
 
-    declared = all_lemmas()[lemma_id]
+    declared = get(lemma_id)
     try:
         return [str(name) for name in declared.plots(records, out)], None
     except Exception as exc:
