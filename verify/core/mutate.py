@@ -335,13 +335,16 @@ def _parallel_bases(
 ) -> dict[str, LemmaRun]:
     """The unmutated runs in parallel (registered lemmas only: workers find them by id); {}
     on one worker, or when a run crashes, so that the serial loop reports the crash per lemma."""
-    from verify.core.registry import all_lemmas
+    from verify.core.errors import UsageError
+    from verify.core.registry import get
     from verify.core.schedule import run_lemmas
 
-    registered = all_lemmas()
-    if (jobs <= 1 and scheduler is None) or any(
-        registered.get(lemma.id) is not lemma for lemma in lemmas
-    ):
+    if jobs <= 1 and scheduler is None:
+        return {}
+    try:  # each lemma's own module only, not every lemma module
+        if any(get(lemma.id) is not lemma for lemma in lemmas):
+            return {}
+    except UsageError:  # an id the registry does not know
         return {}
     try:
         runs = run_lemmas(lemmas, profile=profile, seed=seed, jobs=jobs, scheduler=scheduler)
