@@ -184,9 +184,12 @@ def _lemma_index(results: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {normalize_id(str(lemma["id"])): lemma for lemma in results.get("lemmas", [])}
 
 
-def _site(
-    results: dict[str, Any],
-) -> tuple[dict[str, dict[str, Any]], Graph, dict[str, Effective]]:
+# (the lemmas by id, the proof graph, the effective statuses) of one results document: what the
+# index, the graph and every lemma page read, formed once per site by ``write_html``.
+_Site = tuple[dict[str, dict[str, Any]], Graph, dict[str, Effective]]
+
+
+def _site(results: dict[str, Any]) -> _Site:
     lemmas = _lemma_index(results)
     graph = results_graph(results)
     return lemmas, graph, effective_statuses(graph, lemmas)
@@ -247,10 +250,10 @@ def _edge(source: Placed, target: Placed, checked: bool) -> str:
     )
 
 
-def graph_svg(results: dict[str, Any]) -> str:
-    """The blueprint graph as inline SVG: each checked node links to its page."""
-    lemmas = _lemma_index(results)
-    graph = results_graph(results)
+def graph_svg(results: dict[str, Any], site: _Site | None = None) -> str:
+    """The blueprint graph as inline SVG: each checked node links to its page (``site``:
+    ``_site(results)``, formed here when not given)."""
+    lemmas, graph, effective = site or _site(results)
     placed, width, height = layout(graph)
     parts = [
         f'<svg id="blueprint" xmlns="http://www.w3.org/2000/svg" role="img" '
@@ -262,7 +265,6 @@ def graph_svg(results: dict[str, Any]) -> str:
     ]
     for source, target in graph.edges:
         parts.append(_edge(placed[source], placed[target], source in lemmas))
-    effective = effective_statuses(graph, lemmas)
     for node in graph.nodes:
         where = placed[node]
         lemma = lemmas.get(node)
@@ -329,11 +331,12 @@ def _legend() -> str:
     return f'<table class="legend">{"".join(rows)}</table><p class="muted">{shapes}</p>'
 
 
-def status_counts(results: dict[str, Any]) -> tuple[dict[str, int], dict[str, int]]:
-    """(own, effective) counts of the graph's nodes by status, "unchecked" for no module."""
-    lemmas = _lemma_index(results)
-    graph = results_graph(results)
-    effective = effective_statuses(graph, lemmas)
+def status_counts(
+    results: dict[str, Any], site: _Site | None = None
+) -> tuple[dict[str, int], dict[str, int]]:
+    """(own, effective) counts of the graph's nodes by status, "unchecked" for no module
+    (``site``: ``_site(results)``, formed here when not given)."""
+    lemmas, graph, effective = site or _site(results)
     own: dict[str, int] = {}
     eff: dict[str, int] = {}
     for node in graph.nodes:
@@ -406,10 +409,11 @@ def _meta_block(meta: dict[str, Any]) -> str:
     return f'<dl class="meta">{"".join(rows)}</dl>'
 
 
-def index_html(results: dict[str, Any]) -> str:
+def index_html(results: dict[str, Any], site: _Site | None = None) -> str:
+    site = site or _site(results)
+    by_id, graph, _ = site
     meta = results.get("meta") or {}
     lemmas = results.get("lemmas") or []
-    graph = results_graph(results)
     total_seconds = meta.get("wall_seconds", meta.get("seconds"))
     if not isinstance(total_seconds, int | float):
         total_seconds = sum(float(lemma.get("seconds") or 0) for lemma in lemmas)
@@ -451,8 +455,8 @@ def index_html(results: dict[str, Any]) -> str:
         "<th>worst lhs/rhs</th><th>constant</th><th>empirical</th><th>stated</th>"
         "<th>slack</th><th>exact checks</th><th>time</th></tr>"
     )
-    checked = sum(1 for node in graph.nodes if node in _lemma_index(results))
-    own_counts, effective_counts = status_counts(results)
+    checked = sum(1 for node in graph.nodes if node in by_id)
+    own_counts, effective_counts = status_counts(results, site)
     overridden = [
         f"{lemma['id']}.{name} = {info.get('value')} (stated {info.get('stated')})"
         for lemma in lemmas
@@ -484,7 +488,7 @@ def index_html(results: dict[str, Any]) -> str:
         f'<p id="status-counts">Own verdicts: {_esc(_count_text(own_counts))}. '
         f"Effective (weakest over each statement and its ancestors): "
         f"{_esc(_count_text(effective_counts))}.</p>"
-        f'<div class="graph">{graph_svg(results)}</div>'
+        f'<div class="graph">{graph_svg(results, site)}</div>'
         f"{_legend()}"
         "<h2>Summary</h2>"
         f'<div class="scroll"><table id="summary">{header}{"".join(rows)}</table></div>'
@@ -635,7 +639,7 @@ def lemma_html(
     lemma: dict[str, Any],
     results: dict[str, Any],
     record_limit: int = 40,
-    site: tuple[dict[str, dict[str, Any]], Graph, dict[str, Effective]] | None = None,
+    site: _Site | None = None,
 ) -> str:
     """One lemma's page. ``site`` is (the lemmas by id, the proof graph, the effective
     statuses) of ``results``, formed here when not given (``write_html`` forms them once for
@@ -766,7 +770,7 @@ def write_html(results: dict[str, Any], out_dir: Path, plots_dir: Path | None = 
         path = out_dir / page_name(normalize_id(str(lemma["id"])))
         path.write_text(lemma_html(lemma, results, site=site), encoding="utf-8")
     index = out_dir / "index.html"
-    page = index_html(results)
+    page = index_html(results, site)
     if (out_dir / "arena.html").is_file():  # written by ``verify arena`` into this folder
         page = page.replace(
             "</h1>",
