@@ -54,7 +54,6 @@ def capped_approximation_plots(lemma_id: str, constant: str):
         right.set_xlabel("delta sigma^2")
         right.set_ylabel("E(f - s)^2 / delta")
         right.set_title(f"{lemma_id}: certified error relative to delta")
-        fig.tight_layout()
         return [save(fig, out_dir, f"{lemma_id.replace('.', '_').lower()}_approximation.png")]
 
     return plots

@@ -374,5 +374,4 @@ def plot_acceptance(records: list[dict[str, Any]], out_dir: Any, name: str) -> l
     ax.set_ylabel("log10 acceptance per round")
     ax.set_title(f"{name}: acceptance of Algorithm 1 vs the E.1 bound")
     ax.legend(fontsize=6, ncol=2)
-    fig.tight_layout()
     return [save(fig, out_dir, f"{name.replace('.', '_')}_log_acceptance.png", dpi=120)]
