@@ -142,3 +142,105 @@ def test_a_shard_sets_a_loaded_torch_to_one_thread():
         assert torch.get_num_threads() == 1
     finally:
         torch.set_num_threads(before)
+
+
+# --- the head start: the first task runs while a deferred torch is loaded ----------------------
+
+_HEAD_START_WITH_TORCH_DEFERRED = """
+import json, os, sys
+sys.path.insert(0, sys.argv[1])  # a stand-in torch.py, loaded in a moment instead of seconds
+from verify.cli.common import defer_torch
+defer_torch()
+from verify.core.schedule import _run_in_processes, run_unit
+
+def torch_loaded_here(tag):
+    return [tag, "set_num_threads" in vars(sys.modules["torch"]), os.getpid()]
+
+got = {}
+_run_in_processes(
+    [(i, torch_loaded_here, (i,)) for i in range(3)],
+    2,
+    lambda task, outcome: got.__setitem__(task[0], outcome),
+    function=run_unit,
+)
+print(json.dumps([got[i] for i in range(3)]))
+"""
+
+
+def test_the_first_task_runs_while_a_deferred_torch_is_loaded(tmp_path):
+    """With torch deferred (the ``verify`` command), the first task runs in a process forked
+    before this one loads torch; the pool, forked after, runs the others with torch loaded."""
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "torch.py").write_text(
+        "__version__ = 'stand-in'\n\ndef set_num_threads(count):\n    pass\n", encoding="utf-8"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", _HEAD_START_WITH_TORCH_DEFERRED, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    (first, first_loaded, first_pid), *others = json.loads(done.stdout)
+    assert (first, first_loaded) == (0, False), done.stderr
+    assert [(tag, loaded) for tag, loaded, _ in others] == [(1, True), (2, True)]
+    assert first_pid not in {pid for _, _, pid in others} | {os.getpid()}
+
+
+def _head_start(function, *args):
+    import multiprocessing
+
+    from verify.core.schedule import _HeadStart
+
+    return _HeadStart(multiprocessing.get_context("fork"), function, args)
+
+
+def _raise_value_error(text):
+    raise ValueError(text)
+
+
+def _raise_unpicklable():
+    error = RuntimeError("carries a lambda")
+    error.payload = lambda: None
+    raise error
+
+
+def _killed():
+    import os
+    import signal
+
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def test_head_start_returns_the_outcome_or_the_exception():
+    head = _head_start(pow, 2, 10)
+    try:
+        assert head.collect().result(timeout=60) == 1024
+    finally:
+        head.stop()
+    head = _head_start(_raise_value_error, "no such thing")
+    try:
+        error = head.collect().exception(timeout=60)
+    finally:
+        head.stop()
+    assert isinstance(error, ValueError) and str(error) == "no such thing"
+    head = _head_start(_raise_unpicklable)
+    try:
+        error = head.collect().exception(timeout=60)
+    finally:
+        head.stop()
+    assert isinstance(error, RuntimeError) and "RuntimeError: carries a lambda" in str(error)
+
+
+def test_a_head_start_killed_from_outside_is_a_worker_died_naming_its_task():
+    from verify.core.errors import WorkerDied
+
+    head = _head_start(_killed)
+    head.task = (plan(get("H.9"), "quick", 0)[0],)
+    try:
+        error = head.collect().exception(timeout=60)
+    finally:
+        head.stop()
+    assert isinstance(error, WorkerDied) and "H.9 (shard 1)" in str(error)

@@ -15,7 +15,7 @@ import importlib
 import os
 import sys
 
-from verify.cli.common import Parser, Terminated, quiet_stdout
+from verify.cli.common import Parser, Terminated, defer_torch, quiet_stdout
 from verify.core.errors import UsageError, VerifyError, WorkerDied
 
 COMMANDS = ("list", "describe", "run", "check", "regress", "report", "mutate", "history", "arena")
@@ -96,7 +96,11 @@ def console_main() -> None:
     clusters are shut down and its helper threads joined before ``main`` returns, and stdout
     and stderr are flushed here. (``multiprocessing`` ends its own workers the same way.) An
     exit ``main`` does not turn into a code, such as ``--help``'s ``SystemExit``, takes the
-    usual path."""
+    usual path.
+
+    torch is imported where a command first computes with it (``defer_torch``): a run of
+    several lemmas starts its first shard while this process imports torch for the others."""
+    defer_torch()
     code = main()
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(OSError, ValueError):  # closed early: main reported it

@@ -360,8 +360,9 @@ class _DeferredModule(types.ModuleType):
 def defer_torch() -> None:
     """Make ``import torch`` lazy in this process: importing torch is most of the time that
     ``verify list`` or a command refusing bad input would otherwise take; a command that
-    computes with torch loads it on first use. For ``python -m verify`` and ``verify list``
-    only (a test process that imported this module keeps its eager torch)."""
+    computes with torch loads it on first use. For the ``verify`` command (``console_main``,
+    ``python -m verify``) and ``verify list`` only (a test process that imported this module
+    keeps its eager torch)."""
     if "torch" not in sys.modules and importlib.util.find_spec("torch") is not None:
         sys.modules["torch"] = _DeferredModule("torch")
 

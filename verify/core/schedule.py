@@ -298,23 +298,41 @@ def _run_in_processes(
     # fork: the parent has imported the lemmas already, so a worker starts at once; the
     # parent has run no torch operation yet, so no thread pool is copied half-started.
     context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
-    # A torch whose import was deferred (``python -m verify``) is loaded once here, not once
-    # per worker.
-    getattr(sys.modules.get("torch"), "__version__", None)
-    # The caller lists the costliest first (``costliest_first``): processes start them in order.
-    pool = ProcessPoolExecutor(
-        max_workers=min(jobs, len(tasks)), mp_context=context, initializer=_quiet_worker
-    )
+    # A torch whose import was deferred (the ``verify`` command) is loaded once here, not once
+    # per worker. The import takes seconds on one core: the first task starts beside it, in a
+    # process forked before it (``_HeadStart``), and the pool takes the others.
+    head: _HeadStart | None = None
+    missed = _remember_signals()
+    try:
+        if _torch_pending() and context.get_start_method() == "fork" and jobs > 1 and tasks:
+            head = _HeadStart(context, function, tasks[0])
+            tasks = tasks[1:]
+        getattr(sys.modules.get("torch"), "__version__", None)
+        # The caller lists the costliest first (``costliest_first``): processes start them in
+        # order.
+        pool = ProcessPoolExecutor(
+            max_workers=max(1, min(jobs, len(tasks))),
+            mp_context=context,
+            initializer=_quiet_worker,
+        )
+    except BaseException:
+        # Interrupted while torch loads: the head start's process holds this command's
+        # output pipes, and nothing it would return is used.
+        if head is not None:
+            head.stop()
+        _restore_signals(missed)
+        raise
     from concurrent.futures.process import BrokenProcessPool
 
     futures = {}
     helper: threading.Thread | None = None
     raised: list[BaseException] = []
-    missed = _remember_signals()
     try:
         futures = {pool.submit(function, *task): task for task in tasks}
         # With fork, the pool has started every worker at the first submit: no fork happens
-        # while the thread runs (a fork then could copy a lock the thread holds).
+        # while a thread runs (a fork then could copy a lock the thread holds).
+        if head is not None:
+            futures[head.collect()] = head.task
         if while_waiting is not None:
             helper = threading.Thread(
                 target=_catching(while_waiting, raised), name="while-waiting", daemon=True
@@ -341,14 +359,97 @@ def _run_in_processes(
         pool.shutdown(wait=False, cancel_futures=True)
         for worker in workers:
             worker.kill()
+        if head is not None:
+            head.stop()
         raise
     finally:
         _restore_signals(missed)
     pool.shutdown()
+    if head is not None:
+        head.stop()
     if helper is not None:
         helper.join()
     if raised:
         raise raised[0]
+
+
+def _torch_pending() -> bool:
+    """Whether this process holds a deferred torch (``verify.cli.common.defer_torch``) that is
+    not loaded yet: a stand-in module without torch's own functions."""
+    torch = sys.modules.get("torch")
+    return torch is not None and "set_num_threads" not in vars(torch)
+
+
+class _HeadStart:
+    """One task run in a process forked at once, while this process goes on (loading torch,
+    then starting the pool for the other tasks): the core that the import would leave idle
+    computes instead.
+
+    The process is forked before any thread of this process exists. It runs the task as a pool
+    worker would (``_quiet_worker``: signals are the parent's business) and sends back the
+    outcome, or the exception, through a pipe; ``collect`` turns that into a future, read by a
+    thread started after the pool's workers are forked. A task that needs torch imports it in
+    that process: only the order of work changes, never a result."""
+
+    def __init__(self, context: Any, function: Callable, task: tuple) -> None:
+        self.task = task
+        receiving, sending = context.Pipe(duplex=False)
+        self._receiving = receiving
+        self._process = context.Process(target=_head_start_main, args=(sending, function, task))
+        self._process.start()
+        sending.close()  # the child holds the sending end: its exit ends the pipe
+        self._reader: Any = None
+
+    def collect(self) -> Any:
+        """A future of the task's outcome (its exception; ``WorkerDied`` if the process ended
+        without an answer, killed from outside)."""
+        import threading
+        from concurrent.futures import Future
+
+        future: Future = Future()
+
+        def read() -> None:
+            try:
+                kind, value = self._receiving.recv()
+            except (EOFError, OSError):
+                future.set_exception(
+                    WorkerDied(
+                        "a worker process died (killed by the system, e.g. for memory) while "
+                        f"running {_task_name(self.task)}"
+                    )
+                )
+                return
+            if kind == "outcome":
+                future.set_result(value)
+            else:
+                future.set_exception(value)
+
+        self._reader = threading.Thread(target=read, name="head-start", daemon=True)
+        self._reader.start()
+        return future
+
+    def stop(self) -> None:
+        """End the process (at once if it is still running) and the reading thread."""
+        if self._process.is_alive():
+            self._process.kill()
+        self._process.join()
+        if self._reader is not None:
+            self._reader.join()
+        self._receiving.close()
+
+
+def _head_start_main(sending: Any, function: Callable, task: tuple) -> None:
+    _quiet_worker()
+    try:
+        answer: tuple[str, Any] = ("outcome", function(*task))
+    except BaseException as exc:
+        answer = ("exception", exc)
+    try:
+        sending.send(answer)
+    except Exception as exc:  # an exception that cannot be pickled: its type and message
+        failure = answer[1] if answer[0] == "exception" else exc
+        sending.send(("exception", RuntimeError(f"{type(failure).__name__}: {failure}")))
+    sending.close()
 
 
 def _catching(function: Callable[[], Any], raised: list[BaseException]) -> Callable[[], None]:
