@@ -385,11 +385,12 @@ class _HeadStart:
     then starting the pool for the other tasks): the core that the import would leave idle
     computes instead.
 
-    The process is forked before any thread of this process exists. It runs the task as a pool
-    worker would (``_quiet_worker``: signals are the parent's business) and sends back the
-    outcome, or the exception, through a pipe; ``collect`` turns that into a future, read by a
-    thread started after the pool's workers are forked. A task that needs torch imports it in
-    that process: only the order of work changes, never a result."""
+    The process is forked before this run starts its pool or any thread (the pool's manager,
+    the reader below, ``while_waiting``). It runs the task as a pool worker would
+    (``_quiet_worker``: signals are the parent's business) and sends back the outcome, or the
+    exception, through a pipe; ``collect`` turns that into a future, read by a thread started
+    after the pool's workers are forked. A task that needs torch imports it in that process:
+    only the order of work changes, never a result."""
 
     def __init__(self, context: Any, function: Callable, task: tuple) -> None:
         self.task = task
