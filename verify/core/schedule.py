@@ -107,14 +107,20 @@ def run_shard(
 def _one_torch_thread() -> None:
     """One torch thread in this process (workers already fill the cores), without importing
     torch for a lemma that never uses it (the import is seconds): a torch loaded later reads
-    OMP_NUM_THREADS as it starts; a loaded one is told directly. A stand-in module that
-    defers the import (``verify.cli.common.defer_torch``) has no ``set_num_threads`` of its own
-    until torch is loaded."""
-    torch = sys.modules.get("torch")
-    if torch is None or "set_num_threads" not in vars(torch):
+    OMP_NUM_THREADS as it starts; a loaded one is told directly (``_loaded_torch``)."""
+    torch = _loaded_torch()
+    if torch is None:
         os.environ["OMP_NUM_THREADS"] = "1"
     else:
         torch.set_num_threads(1)
+
+
+def _loaded_torch() -> Any:
+    """torch if this process has loaded it, else None: not imported, or only the stand-in of
+    a deferred import (``verify.cli.common.defer_torch``), which has no ``set_num_threads`` of
+    its own until torch is loaded."""
+    torch = sys.modules.get("torch")
+    return torch if torch is not None and "set_num_threads" in vars(torch) else None
 
 
 def merge(lemma: Lemma, constants: dict[str, Fraction], parts: Sequence[tuple]) -> LemmaRun:
@@ -347,10 +353,7 @@ def _run_in_processes(
                 unfinished = sorted(
                     {_task_name(t) for f, t in futures.items() if not f.done() or f is future}
                 )
-                raise WorkerDied(
-                    "a worker process died (killed by the system, e.g. for memory) while "
-                    f"running {', '.join(unfinished)}"
-                ) from None
+                raise _worker_died(unfinished) from None
             record(futures[future], outcome)
     except BaseException:
         # Interrupted (Ctrl-C, SIGTERM) or a shard failed: stop now rather than wait for the
@@ -375,9 +378,17 @@ def _run_in_processes(
 
 def _torch_pending() -> bool:
     """Whether this process holds a deferred torch (``verify.cli.common.defer_torch``) that is
-    not loaded yet: a stand-in module without torch's own functions."""
-    torch = sys.modules.get("torch")
-    return torch is not None and "set_num_threads" not in vars(torch)
+    not loaded yet."""
+    return "torch" in sys.modules and _loaded_torch() is None
+
+
+def _worker_died(unfinished: Sequence[str]) -> WorkerDied:
+    """A worker killed from outside (the system, e.g. for memory), in one line naming the work
+    it did not finish."""
+    return WorkerDied(
+        "a worker process died (killed by the system, e.g. for memory) while "
+        f"running {', '.join(unfinished)}"
+    )
 
 
 class _HeadStart:
@@ -413,12 +424,7 @@ class _HeadStart:
             try:
                 kind, value = self._receiving.recv()
             except (EOFError, OSError):
-                future.set_exception(
-                    WorkerDied(
-                        "a worker process died (killed by the system, e.g. for memory) while "
-                        f"running {_task_name(self.task)}"
-                    )
-                )
+                future.set_exception(_worker_died([_task_name(self.task)]))
                 return
             if kind == "outcome":
                 future.set_result(value)
