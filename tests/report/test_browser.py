@@ -4,9 +4,10 @@ Headless Chromium loads ``file://.../index.html`` and a lemma page. ``--dump-dom
 DOM after layout; a small probe page (written by the test, not part of the report) frames the
 report page and records measured boxes into its own DOM, so the test sees what was laid out:
 the SVG graph's nodes and the MathML fraction of a statement (a fraction laid out as MathML is
-taller than a line of text; unsupported MathML would flow as inline text). Screenshots are
-taken and checked for the verdict colours; they land next to the report (in
-``$DPSVERIFY_ARTIFACTS/browser`` when that is set, so CI can keep them).
+taller than a line of text; unsupported MathML would flow as inline text). The same launch
+screenshots the probe page; the index's and a lemma page's frames are cut out of it and checked
+for the verdict colours; they land next to the report (in ``$DPSVERIFY_ARTIFACTS/browser`` when
+that is set, so CI can keep them).
 
 Chromium comes from the Debian packages ``chromium`` and ``chromium-driver``. The test skips
 when no browser is installed, except under CI (``CI`` set), where it must run.
@@ -59,8 +60,7 @@ def browser() -> str:
 
 @pytest.fixture(scope="module")
 def profile(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One browser profile for all launches (they run one after another): a fresh profile
-    per launch costs a second each."""
+    """The browser profile (user data folder) of the module's launch, a folder of its own."""
     return tmp_path_factory.mktemp("chromium-profile")
 
 
@@ -95,14 +95,17 @@ def run_browser(browser: str, profile: Path, *args: str) -> str:
     return done.stdout
 
 
-def probe_page(targets: dict[str, tuple[str, int]]) -> str:
-    """A page that frames each target (name: (page, width in px)) and writes their measured
-    layout, by name, into its own DOM."""
+def probe_page(targets: dict[str, tuple[str, int, int]]) -> str:
+    """A page that frames each target (name: (page, width, height in px)), one below the other,
+    and writes their measured layout (and each frame's box on the page), by name, into its own
+    DOM."""
     frames = "".join(
-        f'<iframe data-name="{name}" src="{page}" width="{width}" height="1000"></iframe>'
-        for name, (page, width) in targets.items()
+        f'<iframe data-name="{name}" src="{page}" width="{width}" height="{height}" '
+        'style="display: block; border: 0; margin: 0"></iframe>'
+        for name, (page, width, height) in targets.items()
     )
-    return f"""<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>
+    return f"""<!DOCTYPE html><html><head><meta charset="utf-8"></head>
+<body style="margin: 0">
 {frames}<pre id="probe">pending</pre>
 <script>
 const box = (el) => {{
@@ -145,31 +148,43 @@ function describe(doc) {{
 window.addEventListener("load", () => {{
   const pages = {{}};
   for (const frame of document.querySelectorAll("iframe")) {{
-    pages[frame.dataset.name] = describe(frame.contentDocument);
+    pages[frame.dataset.name] = {{...describe(frame.contentDocument), frame: box(frame)}};
   }}
   document.getElementById("probe").textContent = JSON.stringify(pages);
 }});
 </script></body></html>"""
 
 
+PAGES = {
+    # name: (page, frame width, frame height in px)
+    "index.html": ("index.html", 1400, 1400),
+    "index.html@1280": ("index.html", 1280, 1000),
+    "lemma-C.16.html": ("lemma-C.16.html", 1400, 1600),
+    "lemma-B.2.html": ("lemma-B.2.html", 1400, 1000),
+}
+SHOTS = {"index.html": "screenshot-index.png", "lemma-C.16.html": "screenshot-lemma-C.16.png"}
+
+
 @pytest.fixture(scope="module")
 def measured(browser: str, report: Path, profile: Path) -> dict:
-    """Measured layout of the index (1400 and 1280 px wide) and of two lemma pages, from one
-    browser launch (each launch costs 1-2 CPU-s)."""
+    """Measured layout of the index (1400 and 1280 px wide) and of two lemma pages, and a
+    screenshot of the index and of lemma C.16 (``shot``: its path), from one browser launch
+    (each launch costs about a CPU-second): the probe page frames the pages one below the
+    other, Chromium writes its DOM after load and a screenshot of the whole window, and each
+    page's screenshot is its frame's box cut out of that."""
+    from PIL import Image
+
     probe = report.parent / "probe.html"
-    pages = {
-        "index.html": ("index.html", 1400),
-        "index.html@1280": ("index.html", 1280),
-        "lemma-C.16.html": ("lemma-C.16.html", 1400),
-        "lemma-B.2.html": ("lemma-B.2.html", 1400),
-    }
-    probe.write_text(probe_page(pages), encoding="utf-8")
+    whole = report.parent / "probe.png"
+    probe.write_text(probe_page(PAGES), encoding="utf-8")
+    height = sum(h for _, _, h in PAGES.values()) + 200  # and the probe's own line
     dom = run_browser(
         browser,
         profile,
         "--allow-file-access-from-files",
-        "--window-size=1500,1100",
+        f"--window-size=1500,{height}",
         "--dump-dom",
+        f"--screenshot={whole}",
         probe.as_uri(),
     )
     probe.unlink()
@@ -177,14 +192,20 @@ def measured(browser: str, report: Path, profile: Path) -> dict:
     assert match, dom[-2000:]
     text = html.unescape(match.group(1))
     assert text != "pending", "the framed pages did not load"
-    return json.loads(text)
-
-
-def screenshot(browser: str, page: Path, shot: Path, profile: Path, height: int) -> None:
-    run_browser(
-        browser, profile, f"--window-size=1500,{height}", f"--screenshot={shot}", page.as_uri()
-    )
-    assert shot.exists() and shot.stat().st_size > 10_000, "screenshot missing or empty"
+    layouts = json.loads(text)
+    assert whole.exists(), "no screenshot written"
+    with Image.open(whole) as picture:
+        assert picture.size == (1500, height), picture.size
+        for name, shot_name in SHOTS.items():
+            frame = layouts[name]["frame"]
+            left, top = round(frame["x"]), round(frame["y"])
+            cut = (left, top, left + round(frame["width"]), top + round(frame["height"]))
+            shot = report.parent / shot_name
+            picture.crop(cut).save(shot)
+            assert shot.stat().st_size > 10_000, f"{shot_name}: screenshot empty"
+            layouts[name]["shot"] = str(shot)
+    whole.unlink()
+    return layouts
 
 
 def colours_present(shot: Path) -> set[str]:
@@ -214,9 +235,7 @@ def test_index_has_graph_and_table(measured: dict) -> None:
     assert layout["summary"] is not None and "lemma-C.16.html" in layout["summaryLinks"]
 
 
-def test_graph_is_laid_out_and_screenshot_shows_verdicts(
-    browser: str, report: Path, measured: dict, profile: Path
-) -> None:
+def test_graph_is_laid_out_and_screenshot_shows_verdicts(measured: dict) -> None:
     layout = measured["index.html"]
     assert layout["title"] == "dpsverify report"
     assert layout["svg"]["width"] > 800 and layout["svg"]["height"] > 300
@@ -229,15 +248,11 @@ def test_graph_is_laid_out_and_screenshot_shows_verdicts(
     boxes = sorted((n["box"]["x"], n["box"]["y"]) for n in nodes.values())
     assert len(set(boxes)) == len(boxes), "two nodes drawn at the same place"
 
-    shot = report.parent / "screenshot-index.png"
-    screenshot(browser, report, shot, profile, 1400)
-    seen = colours_present(shot)
+    seen = colours_present(Path(layout["shot"]))
     assert {"certified", "statistical", "inconclusive", "error", "None"} <= seen, seen
 
 
-def test_lemma_page_renders_mathml_and_plot(
-    browser: str, report: Path, measured: dict, profile: Path
-) -> None:
+def test_lemma_page_renders_mathml_and_plot(measured: dict) -> None:
     layout = measured["lemma-C.16.html"]
     assert layout["title"].startswith("C.16")
     assert layout["mathDisplay"] in ("block", "block math")
@@ -249,9 +264,7 @@ def test_lemma_page_renders_mathml_and_plot(
     images = {img["src"]: img["naturalWidth"] for img in layout["images"]}
     assert images.get("c16_ratio.png") == 64  # the relative plot link resolved and decoded
 
-    shot = report.parent / "screenshot-lemma-C.16.png"
-    screenshot(browser, report.parent / "lemma-C.16.html", shot, profile, 1600)
-    assert "certified" in colours_present(shot)
+    assert "certified" in colours_present(Path(layout["shot"]))
 
 
 def test_b2_fractions_stack_and_bars_show(measured: dict) -> None:
