@@ -187,6 +187,11 @@ SLOW_TESTS = (
 # longest task at once while the other takes everything else; then the other groups (an
 # expensive module fixture paid once) and the slow tests, so no long test is left for the end.
 MAIN_JOB_GROUP = "main_job"
+# The tests that import sympy or scipy.stats (with scipy.integrate; parameter_schedule's
+# reduction_overhead reads scipy.stats.theilslopes) form the group "scipy_stats_sympy", and the
+# test modules import them inside those tests, not at the top:
+# every worker imported them while collecting (1.3 CPU-s each), and tests of both workers then
+# used them; now one worker pays.
 
 
 def _group_names(item) -> set[str]:

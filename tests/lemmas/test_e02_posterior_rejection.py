@@ -117,6 +117,7 @@ def test_domains() -> None:
         evaluate(lemma, {**THM_POINT, "eps": 1.5}, lemma.stated_constants(), 64, user_input=True)
 
 
+@pytest.mark.xdist_group("scipy_stats_sympy")  # one worker imports them (tests/conftest.py)
 def test_e2_docstring_algebra_by_sympy() -> None:
     import sympy as sp
 

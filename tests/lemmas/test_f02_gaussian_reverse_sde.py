@@ -100,6 +100,7 @@ def test_sampler_with_wrong_score_is_refuted(monkeypatch: pytest.MonkeyPatch) ->
     assert part.refutation["outcome"] == "confirmed by an independent re-draw"
 
 
+@pytest.mark.xdist_group("scipy_stats_sympy")  # one worker imports them (tests/conftest.py)
 def test_variance_error_recursion_by_sympy() -> None:
     import sympy as sp
 

@@ -8,9 +8,7 @@ import math
 
 import numpy as np
 import pytest
-import sympy as sp
 from flint import arb
-from scipy import integrate
 
 from verify.core.numbers import precision, to_arb
 from verify.maths.samplers.gaussian_recursion import bias_schedule, gaussian_run
@@ -27,13 +25,18 @@ from verify.maths.samplers.mixture_reverse_sde import (
 
 def _gaussian_expectation(expr, x, mean, variance):
     """E[expr] for x ~ N(mean, variance), expr a polynomial in x of degree <= 2 (moments)."""
+    import sympy as sp
+
     z = sp.Symbol("z")
     poly = sp.Poly(sp.expand(expr.subs(x, mean + sp.sqrt(variance) * z)), z)
     moments = {0: 1, 1: 0, 2: 1}
     return sum(c * moments[k] for (k,), c in poly.terms())
 
 
+@pytest.mark.xdist_group("scipy_stats_sympy")  # one worker imports them (tests/conftest.py)
 def test_gaussian_kl_and_its_quadratic_bound_by_sympy() -> None:
+    import sympy as sp
+
     x, m = sp.symbols("x m", real=True)
     v, w = sp.symbols("v w", positive=True)
     # log q - log g for q = N(m, v), g = N(0, w): a quadratic in x, averaged under q
@@ -51,7 +54,10 @@ def test_gaussian_kl_and_its_quadratic_bound_by_sympy() -> None:
     assert sp.simplify(below + (t - 1) ** 2 / (2 * t**2)) == 0  # <= 0 on (0, 1)
 
 
+@pytest.mark.xdist_group("scipy_stats_sympy")  # one worker imports them (tests/conftest.py)
 def test_contraction_and_tail_integral_by_sympy() -> None:
+    import sympy as sp
+
     s2, hi, lo, u, big_u, t2 = sp.symbols("s2 hi lo u U t2", positive=True)
     w, w_next, du = s2 + hi, s2 + lo, hi - lo
     assert sp.simplify((1 - du / w) - w_next / w) == 0  # a_k = w_{k+1} / w_k
@@ -66,7 +72,10 @@ def test_contraction_and_tail_integral_by_sympy() -> None:
     assert sp.simplify(sp.expand_log(tail - sp.log((s2 + big_u) / (t2 + big_u)), force=True)) == 0
 
 
+@pytest.mark.xdist_group("scipy_stats_sympy")  # one worker imports them (tests/conftest.py)
 def test_heat_flow_kl_identity_on_gaussians_by_sympy() -> None:
+    import sympy as sp
+
     # d/du KL(N(m, a+u) || N(0, b+u)) = -(1/2) E_p |s_p - s_g|^2 (the identity behind E)
     u, a, b = sp.symbols("u a b", positive=True)
     m, x = sp.symbols("m x", real=True)
@@ -77,6 +86,8 @@ def test_heat_flow_kl_identity_on_gaussians_by_sympy() -> None:
 
 
 def _numeric_tv(q_mean: float, q_sd: float, target: Mixture1D) -> float:
+    from scipy import integrate
+
     def gap(x: float) -> float:
         p = sum(
             float(w) * math.exp(-((x - float(m)) ** 2) / (2 * float(t) ** 2)) / float(t)
@@ -88,6 +99,7 @@ def _numeric_tv(q_mean: float, q_sd: float, target: Mixture1D) -> float:
     return integrate.quad(gap, -30, 30, limit=400, points=[q_mean])[0] / 2
 
 
+@pytest.mark.xdist_group("scipy_stats_sympy")  # one worker imports them (tests/conftest.py)
 def test_gaussian_tv_closed_form_against_quadrature_and_cells() -> None:
     for m1, v1, m2, v2 in ((0.6, 1.3, 0.5, 1.0), (0.0, 0.2, 1.0, 3.0), (2.0, 1.0, 0.0, 1.0001)):
         exact = gaussian_tv(arb(m1), arb(v1), arb(m2), arb(v2))
@@ -101,6 +113,7 @@ def test_gaussian_tv_closed_form_against_quadrature_and_cells() -> None:
     assert abs(float(same.mid()) - math.erf(0.5 / math.sqrt(2))) < 1e-12
 
 
+@pytest.mark.xdist_group("scipy_stats_sympy")  # one worker imports them (tests/conftest.py)
 @pytest.mark.parametrize("name", sorted(MIXTURES))
 def test_mixture_tv_and_w2_enclose_quadrature(name: str) -> None:
     target = Mixture1D.named(name)

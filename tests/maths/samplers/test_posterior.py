@@ -15,13 +15,24 @@ import sys
 
 import pytest
 import torch
-from scipy.stats import kstest
 
 ALPHA = 1e-3
 BETA = 0.5
 Y = 1.0
 MEAN = Y / (1 + BETA**2)
 SD = math.sqrt(BETA**2 / (1 + BETA**2))
+
+# Nearly every test here reads scipy.stats (kstest): the module is one xdist group, so one worker
+# imports it (tests/conftest.py).
+pytestmark = pytest.mark.xdist_group("scipy_stats_sympy")
+
+
+def kstest(values, law: str):
+    """scipy's Kolmogorov-Smirnov test, imported at first use (scipy.stats costs a worker
+    0.6 s to import, and only this module's tests need it)."""
+    from scipy.stats import kstest as scipy_kstest
+
+    return scipy_kstest(values, law)
 
 
 def dkw_radius(n: int, alpha: float = ALPHA) -> float:
