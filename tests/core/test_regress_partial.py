@@ -18,15 +18,20 @@ from verify.core.regress import merge
 ROOT = Path(__file__).resolve().parents[2]
 BASELINE = ROOT / "reports" / "baseline.json"
 
-# One worker runs the module, so the C.9 run (the module fixture) is made once per session.
+# One worker runs the module, so the one-lemma run (the module fixture) is made once per
+# session.
 pytestmark = pytest.mark.xdist_group("regress_partial")
+
+# A fast lemma (0.05 s; C.9 took 0.9) whose baseline entry is certified with a primary
+# constant: what is tested is the comparison of one lemma, not the lemma.
+LEMMA = "C.13"
 
 
 @pytest.fixture(scope="module")
-def c9_results(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """``verify run C.9 --out X`` with the baseline's settings (quick profile, seed 0)."""
-    out = tmp_path_factory.mktemp("c9")
-    assert main(["run", "C.9", "--out", str(out), "--no-html"]) == 0
+def one_lemma_results(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``verify run C.13 --out X`` with the baseline's settings (quick profile, seed 0)."""
+    out = tmp_path_factory.mktemp("one-lemma")
+    assert main(["run", LEMMA, "--out", str(out), "--no-html"]) == 0
     return out / "results.json"
 
 
@@ -37,14 +42,14 @@ def cli(capsys: pytest.CaptureFixture, *args: str) -> tuple[int, str, str]:
 
 
 def test_one_lemma_run_regresses_clean_and_lists_the_others(
-    c9_results: Path, capsys: pytest.CaptureFixture
+    one_lemma_results: Path, capsys: pytest.CaptureFixture
 ) -> None:
     code, out, err = cli(
-        capsys, "regress", "--baseline", str(BASELINE), "--results", str(c9_results)
+        capsys, "regress", "--baseline", str(BASELINE), "--results", str(one_lemma_results)
     )
     assert code == 0, out + err
     assert "no regression" in out and "1 lemma(s) compared" in out
-    others = [e["id"] for e in json.loads(BASELINE.read_text())["lemmas"] if e["id"] != "C.9"]
+    others = [e["id"] for e in json.loads(BASELINE.read_text())["lemmas"] if e["id"] != LEMMA]
     line = next(line for line in out.splitlines() if line.startswith("not run"))
     assert line == f"not run ({len(others)}, not compared): {', '.join(others)}"
     # The strict check restores the old rule: every baseline lemma must be in the run.
@@ -54,21 +59,21 @@ def test_one_lemma_run_regresses_clean_and_lists_the_others(
         "--baseline",
         str(BASELINE),
         "--results",
-        str(c9_results),
+        str(one_lemma_results),
         "--require-all",
     )
     assert code == 1
     assert "C.16: in the baseline but not in this run" in out
-    assert "C.9:" not in out
+    assert f"{LEMMA}:" not in out
 
 
 @pytest.mark.parametrize(
     ("field", "value"), [("profile", "standard"), ("seed", 3), ("precision", 128)]
 )
 def test_other_settings_are_refused_unless_allowed(
-    c9_results: Path, tmp_path: Path, capsys: pytest.CaptureFixture, field: str, value: Any
+    one_lemma_results: Path, tmp_path: Path, capsys: pytest.CaptureFixture, field: str, value: Any
 ) -> None:
-    doc = json.loads(c9_results.read_text())
+    doc = json.loads(one_lemma_results.read_text())
     doc["meta"][field] = value
     other = tmp_path / "results.json"
     other.write_text(json.dumps(doc))
@@ -91,12 +96,12 @@ def test_other_settings_are_refused_unless_allowed(
 
 
 def test_update_merges_one_lemma_and_keeps_the_others(
-    c9_results: Path, tmp_path: Path, capsys: pytest.CaptureFixture
+    one_lemma_results: Path, tmp_path: Path, capsys: pytest.CaptureFixture
 ) -> None:
     baseline_file = tmp_path / "baseline.json"
     shutil.copy(BASELINE, baseline_file)
     before = json.loads(BASELINE.read_text())
-    run = json.loads(c9_results.read_text())
+    run = json.loads(one_lemma_results.read_text())
     # Plant a changed constant so that the update has something to say.
     entry = run["lemmas"][0]
     name = entry["primary_constant"]
@@ -114,15 +119,15 @@ def test_update_merges_one_lemma_and_keeps_the_others(
         "--update",
     )
     assert code == 0, out + err
-    old_c9 = next(e for e in before["lemmas"] if e["id"] == "C.9")
-    old_empirical = old_c9["constants"][name]["empirical"]
-    assert f"C.9: replaced: verdict {old_c9['verdict']} -> statistical" in out
+    old_entry = next(e for e in before["lemmas"] if e["id"] == LEMMA)
+    old_empirical = old_entry["constants"][name]["empirical"]
+    assert f"{LEMMA}: replaced: verdict {old_entry['verdict']} -> statistical" in out
     assert f"{name} empirical {old_empirical} -> 0.5" in out
     assert f"kept {len(before['lemmas']) - 1} lemma(s) not in this run unchanged" in out
     after = json.loads(baseline_file.read_text())
     assert [e["id"] for e in after["lemmas"]] == [e["id"] for e in before["lemmas"]]
     for old, new in zip(before["lemmas"], after["lemmas"], strict=True):
-        if old["id"] == "C.9":
+        if old["id"] == LEMMA:
             assert "records" not in new
             assert new["constants"][name]["empirical"] == 0.5
         else:
@@ -160,14 +165,14 @@ def test_merge_appends_new_ids_in_registry_order_and_never_shrinks() -> None:
 
 
 def test_update_creates_a_missing_baseline(
-    c9_results: Path, tmp_path: Path, capsys: pytest.CaptureFixture
+    one_lemma_results: Path, tmp_path: Path, capsys: pytest.CaptureFixture
 ) -> None:
     baseline_file = tmp_path / "new" / "baseline.json"
-    args = ("regress", "--baseline", str(baseline_file), "--results", str(c9_results))
+    args = ("regress", "--baseline", str(baseline_file), "--results", str(one_lemma_results))
     code, out, _ = cli(capsys, *args, "--update")
-    assert code == 0 and "C.9: added" in out
+    assert code == 0 and f"{LEMMA}: added" in out
     from verify.core import results
 
     written = results.load(baseline_file, "baseline")
-    assert [e["id"] for e in written["lemmas"]] == ["C.9"]
+    assert [e["id"] for e in written["lemmas"]] == [LEMMA]
     assert cli(capsys, *args)[0] == 0

@@ -13,7 +13,9 @@ from verify.core.schedule import run_lemmas
 
 
 def _lemmas():
-    return [get("H.9"), get("G.3")]
+    # Two of the cheapest lemmas (0.1 and 0.07 s; G.3 took 0.3): the preparation is what is
+    # tested, beside any work.
+    return [get("H.9"), get("G.2")]
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
