@@ -118,12 +118,13 @@ def test_checkout_without_committed_baseline(tmp_path: Path, monkeypatch, capsys
 @pytest.mark.parametrize("command", ["history", "regress"])
 def test_closed_stdout_pipe_prints_no_traceback(tmp_path: Path, command: str) -> None:
     # Far more output than a pipe buffers (64 KiB), so the writer really meets the closed pipe:
-    # 2000 ids of 44 characters are ~90 kB in regress's one 'not run' line (6000 short ids were
-    # 47 kB, and three times the work for both commands).
+    # 1000 ids of 88 characters are ~90 kB in regress's one 'not run' line (2000 ids of 44
+    # characters were the same 90 kB for twice the documents to read and check; 6000 short
+    # ids were 47 kB).
     lemmas = []
-    for i in range(2000):
+    for i in range(1000):
         entry = small_baseline(1.5)["lemmas"][0]
-        entry["id"] = f"X.{i:042d}"
+        entry["id"] = f"X.{i:086d}"
         entry.update(_full_entry(entry))
         lemmas.append(entry)
     run = {"schema": 1, "meta": {"profile": "quick"}, "lemmas": lemmas}
@@ -131,7 +132,7 @@ def test_closed_stdout_pipe_prints_no_traceback(tmp_path: Path, command: str) ->
     baseline.parent.mkdir()
     baseline.write_text(json.dumps({**run, "lemmas": [_summary(e) for e in lemmas]}))
     run_file = tmp_path / "results.json"
-    run_file.write_text(json.dumps({**run, "lemmas": lemmas[:1]}))  # 1999 lemmas not run
+    run_file.write_text(json.dumps({**run, "lemmas": lemmas[:1]}))  # 999 lemmas not run
     git(tmp_path, "init", "-q")
     git(tmp_path, "add", "reports/baseline.json")
     git(tmp_path, "commit", "-q", "-m", "big baseline")
