@@ -98,9 +98,23 @@ def pytest_unconfigure(config):
         _end_the_worker_now()
 
 
+# Modules that collecting the tests must not load (the group "scipy_stats_sympy" below).
+LOADED_BY_THEIR_TESTS = ("sympy", "scipy.stats", "scipy.integrate")
+_LOADED_AT_COLLECTION = pytest.StashKey[list]()
+
+
+@pytest.fixture
+def loaded_at_collection(pytestconfig) -> list[str]:
+    """Those of LOADED_BY_THEIR_TESTS that were loaded when this process's collection ended."""
+    return pytestconfig.stash[_LOADED_AT_COLLECTION]
+
+
 def pytest_collection_finish(session):
-    # What is loaded by now (torch, scipy, sympy, Hypothesis, a thousand collected tests) lives
-    # for the whole session: frozen, the cyclic collector's full passes no longer walk it. The
+    session.config.stash[_LOADED_AT_COLLECTION] = [
+        name for name in LOADED_BY_THEIR_TESTS if name in sys.modules
+    ]
+    # What is loaded by now (torch, scipy, Hypothesis, a thousand collected tests) lives for
+    # the whole session: frozen, the cyclic collector's full passes no longer walk it. The
     # tests then allocate balls, Fractions and tensors by the million, nearly all short-lived:
     # a young generation of 10,000 objects instead of 700 lets them die before a pass. Cyclic
     # collection took 3-4 s of each worker's run with the defaults, ~1.6 s with both.
@@ -195,10 +209,10 @@ SLOW_TESTS = (
 # expensive module fixture paid once) and the slow tests, so no long test is left for the end.
 MAIN_JOB_GROUP = "main_job"
 # The tests that import sympy or scipy.stats (with scipy.integrate; parameter_schedule's
-# reduction_overhead reads scipy.stats.theilslopes) form the group "scipy_stats_sympy", and the
-# test modules import them inside those tests, not at the top:
-# every worker imported them while collecting (1.3 CPU-s each), and tests of both workers then
-# used them; now one worker pays.
+# reduction_overhead reads scipy.stats.theilslopes) form the group "scipy_stats_sympy", and
+# import them inside the test: imported at the top of two test modules, they cost every worker
+# 1.3 CPU-s while collecting, and tests of both workers used them; now one worker pays.
+# tests/test_collection.py checks that collecting loads none of them.
 
 
 def _group_names(item) -> set[str]:

@@ -29,7 +29,7 @@ pytestmark = pytest.mark.xdist_group("scipy_stats_sympy")
 
 def kstest(values, law: str):
     """scipy's Kolmogorov-Smirnov test, imported at first use (scipy.stats costs a worker
-    0.6 s to import, and only this module's tests need it)."""
+    0.6 s to import; tests/conftest.py)."""
     from scipy.stats import kstest as scipy_kstest
 
     return scipy_kstest(values, law)
