@@ -209,10 +209,11 @@ SLOW_TESTS = (
 # expensive module fixture paid once) and the slow tests, so no long test is left for the end.
 MAIN_JOB_GROUP = "main_job"
 # The tests that import sympy or scipy.stats (with scipy.integrate; parameter_schedule's
-# reduction_overhead reads scipy.stats.theilslopes) form the group "scipy_stats_sympy", and
-# import them inside the test: imported at the top of two test modules, they cost every worker
-# 1.3 CPU-s while collecting, and tests of both workers used them; now one worker pays.
-# tests/test_collection.py checks that collecting loads none of them.
+# reduction_overhead reads scipy.stats.theilslopes) form the group "scipy_stats_sympy"
+# (tests._groups.SCIPY_STATS_SYMPY), and import them inside the test: imported at the top of
+# two test modules, they cost every worker 1.3 CPU-s while collecting, and tests of both
+# workers used them; now one worker pays. tests/test_collection.py checks that collecting
+# loads none of them.
 
 
 def _group_names(item) -> set[str]:

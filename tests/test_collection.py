@@ -8,5 +8,5 @@ def test_collecting_leaves_sympy_and_scipy_stats_to_the_tests_that_use_them(
 ) -> None:
     # Imported at the top of a test module (or of a module it imports), they cost every
     # pytest-xdist worker ~1.3 CPU-s: import them inside the tests that use them and mark those
-    # @pytest.mark.xdist_group("scipy_stats_sympy").
+    # with tests._groups.SCIPY_STATS_SYMPY.
     assert loaded_at_collection == []

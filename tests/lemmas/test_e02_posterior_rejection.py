@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from flint import arb
 
+from tests._groups import SCIPY_STATS_SYMPY
 from verify.core.errors import DomainError
 from verify.core.registry import get
 from verify.core.runner import empirical_constants, evaluate, run_lemma
@@ -117,7 +118,7 @@ def test_domains() -> None:
         evaluate(lemma, {**THM_POINT, "eps": 1.5}, lemma.stated_constants(), 64, user_input=True)
 
 
-@pytest.mark.xdist_group("scipy_stats_sympy")  # one worker imports them (tests/conftest.py)
+@SCIPY_STATS_SYMPY
 def test_e2_docstring_algebra_by_sympy() -> None:
     import sympy as sp
 

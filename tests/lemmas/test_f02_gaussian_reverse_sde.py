@@ -7,6 +7,7 @@ from fractions import Fraction
 import pytest
 
 import lemmas.f02_gaussian_reverse_sde as f02
+from tests._groups import SCIPY_STATS_SYMPY
 from verify.core.errors import DomainError
 from verify.core.runner import evaluate, params_key
 from verify.core.verdict import Verdict
@@ -100,7 +101,7 @@ def test_sampler_with_wrong_score_is_refuted(monkeypatch: pytest.MonkeyPatch) ->
     assert part.refutation["outcome"] == "confirmed by an independent re-draw"
 
 
-@pytest.mark.xdist_group("scipy_stats_sympy")  # one worker imports them (tests/conftest.py)
+@SCIPY_STATS_SYMPY
 def test_variance_error_recursion_by_sympy() -> None:
     import sympy as sp
 

@@ -5,9 +5,8 @@ import dataclasses
 import itertools
 from fractions import Fraction
 
-import pytest
-
 import verify.maths.parameter_schedule as ps
+from tests._groups import SCIPY_STATS_SYMPY
 from verify.core.registry import get
 from verify.core.runner import evaluate, run_lemma, verdict_counts
 
@@ -52,7 +51,7 @@ def test_too_small_vertex_scale_is_refuted(monkeypatch):
     assert "decoding_sign_term" in refuted
 
 
-@pytest.mark.xdist_group("scipy_stats_sympy")  # theilslopes: scipy.stats (tests/conftest.py)
+@SCIPY_STATS_SYMPY
 def test_reduction_overhead_is_measured_on_request():
     found = ps.reduction_overhead(ds=(64, 128, 256), rows=4, repeats=1)
     assert found["d"] == [64, 128, 256] and len(found["seconds"]) == 3

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from flint import arb
 
+from tests._groups import SCIPY_STATS_SYMPY
 from verify.maths.closeness import (
     coupling_upper_bound,
     delta_lower_bound,
@@ -48,7 +49,7 @@ def test_finite_delta_is_a_max_flow_with_splitting() -> None:
         finite_delta(p, [Fraction(1, 2)] * 2, q, [Fraction(1, 2)] * 1 + [Fraction(1, 3)], 1)
 
 
-@pytest.mark.xdist_group("scipy_stats_sympy")  # one worker imports them (tests/conftest.py)
+@SCIPY_STATS_SYMPY
 def test_gaussian_closed_form_against_sympy() -> None:
     import sympy as sp
 

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from flint import arb
 
+from tests._groups import SCIPY_STATS_SYMPY
 from verify.core.numbers import precision, to_arb
 from verify.maths.samplers.gaussian_recursion import bias_schedule, gaussian_run
 from verify.maths.samplers.mixture_reverse_sde import (
@@ -33,7 +34,7 @@ def _gaussian_expectation(expr, x, mean, variance):
     return sum(c * moments[k] for (k,), c in poly.terms())
 
 
-@pytest.mark.xdist_group("scipy_stats_sympy")  # one worker imports them (tests/conftest.py)
+@SCIPY_STATS_SYMPY
 def test_gaussian_kl_and_its_quadratic_bound_by_sympy() -> None:
     import sympy as sp
 
@@ -54,7 +55,7 @@ def test_gaussian_kl_and_its_quadratic_bound_by_sympy() -> None:
     assert sp.simplify(below + (t - 1) ** 2 / (2 * t**2)) == 0  # <= 0 on (0, 1)
 
 
-@pytest.mark.xdist_group("scipy_stats_sympy")  # one worker imports them (tests/conftest.py)
+@SCIPY_STATS_SYMPY
 def test_contraction_and_tail_integral_by_sympy() -> None:
     import sympy as sp
 
@@ -72,7 +73,7 @@ def test_contraction_and_tail_integral_by_sympy() -> None:
     assert sp.simplify(sp.expand_log(tail - sp.log((s2 + big_u) / (t2 + big_u)), force=True)) == 0
 
 
-@pytest.mark.xdist_group("scipy_stats_sympy")  # one worker imports them (tests/conftest.py)
+@SCIPY_STATS_SYMPY
 def test_heat_flow_kl_identity_on_gaussians_by_sympy() -> None:
     import sympy as sp
 
@@ -99,7 +100,7 @@ def _numeric_tv(q_mean: float, q_sd: float, target: Mixture1D) -> float:
     return integrate.quad(gap, -30, 30, limit=400, points=[q_mean])[0] / 2
 
 
-@pytest.mark.xdist_group("scipy_stats_sympy")  # one worker imports them (tests/conftest.py)
+@SCIPY_STATS_SYMPY
 def test_gaussian_tv_closed_form_against_quadrature_and_cells() -> None:
     for m1, v1, m2, v2 in ((0.6, 1.3, 0.5, 1.0), (0.0, 0.2, 1.0, 3.0), (2.0, 1.0, 0.0, 1.0001)):
         exact = gaussian_tv(arb(m1), arb(v1), arb(m2), arb(v2))
@@ -113,7 +114,7 @@ def test_gaussian_tv_closed_form_against_quadrature_and_cells() -> None:
     assert abs(float(same.mid()) - math.erf(0.5 / math.sqrt(2))) < 1e-12
 
 
-@pytest.mark.xdist_group("scipy_stats_sympy")  # one worker imports them (tests/conftest.py)
+@SCIPY_STATS_SYMPY
 @pytest.mark.parametrize("name", sorted(MIXTURES))
 def test_mixture_tv_and_w2_enclose_quadrature(name: str) -> None:
     target = Mixture1D.named(name)

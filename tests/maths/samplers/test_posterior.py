@@ -16,15 +16,16 @@ import sys
 import pytest
 import torch
 
+from tests._groups import SCIPY_STATS_SYMPY
+
 ALPHA = 1e-3
 BETA = 0.5
 Y = 1.0
 MEAN = Y / (1 + BETA**2)
 SD = math.sqrt(BETA**2 / (1 + BETA**2))
 
-# Nearly every test here reads scipy.stats (kstest): the module is one xdist group, so one worker
-# imports it (tests/conftest.py).
-pytestmark = pytest.mark.xdist_group("scipy_stats_sympy")
+# Nearly every test here reads scipy.stats (kstest): the whole module joins the group.
+pytestmark = SCIPY_STATS_SYMPY
 
 
 def kstest(values, law: str):
