@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Callable, Mapping
 from importlib import metadata
 from pathlib import Path
 
@@ -40,13 +41,15 @@ def test_lowest_admitted_python_is_read_from_pyproject():
     assert _lowest_admitted_python() == Version("3.11.0")
 
 
-def test_every_locked_pin_admits_the_lowest_python_of_pyproject():
-    lowest = _lowest_admitted_python()
-    pins = _locked_pins()
+def _refused(
+    pins: dict[str, str], lowest: Version, read_metadata: Callable[[str], Mapping[str, str]]
+) -> tuple[dict[str, str], int]:
+    """({"name==version": Requires-Python} of the pins that refuse ``lowest``, how many pins
+    were read): a pin is read where ``read_metadata`` finds it installed at the locked version."""
     refused, read = {}, 0
     for name, version in pins.items():
         try:
-            installed = metadata.metadata(name)
+            installed = read_metadata(name)
         except metadata.PackageNotFoundError:
             continue  # not in this environment: nothing to read
         if Version(installed["Version"]) != Version(version):
@@ -55,12 +58,40 @@ def test_every_locked_pin_admits_the_lowest_python_of_pyproject():
         requires = installed.get("Requires-Python")
         if requires and not SpecifierSet(requires).contains(lowest):
             refused[f"{name}=={version}"] = requires
+    return refused, read
+
+
+def test_every_locked_pin_admits_the_lowest_python_of_pyproject():
+    lowest = _lowest_admitted_python()
+    pins = _locked_pins()
+    refused, read = _refused(pins, lowest, metadata.metadata)
     assert not refused, f"the lock pins releases that refuse Python {lowest}: {refused}"
     # scripts/venv installs the whole lock: a check that read few pins checked little
     assert read >= len(pins) * 0.9, f"only {read} of {len(pins)} pins are installed as locked"
 
 
-def test_a_pin_needing_a_later_patch_release_is_refused():
-    # The check's own model: soupsieve 4.1.3's requirement excludes 3.11.0, 2.10's does not.
-    assert not SpecifierSet(">=3.11.5").contains(Version("3.11.0"))
-    assert SpecifierSet(">=3.10").contains(Version("3.11.0"))
+def test_the_check_refuses_the_pin_that_broke_debian_12():
+    installed = {
+        "soupsieve": {"Version": "4.1.3", "Requires-Python": ">=3.11.5"},
+        "numpy": {"Version": "2.4.6", "Requires-Python": ">=3.11"},
+        "six": {"Version": "1.16.0"},  # no Requires-Python: admits every Python
+        "scipy": {"Version": "1.18.0", "Requires-Python": ">=3.12"},  # not the locked release
+    }
+
+    def read_metadata(name: str) -> Mapping[str, str]:
+        if name not in installed:
+            raise metadata.PackageNotFoundError(name)
+        return installed[name]
+
+    pins = {"soupsieve": "4.1.3", "numpy": "2.4.6", "six": "1.16.0", "scipy": "1.17.1", "x": "1"}
+    refused, read = _refused(pins, Version("3.11.0"), read_metadata)
+    assert refused == {"soupsieve==4.1.3": ">=3.11.5"}
+    assert read == 3
+    # the release soupsieve is held at now
+    installed["soupsieve"] = {"Version": "2.10", "Requires-Python": ">=3.10"}
+    pins["soupsieve"] = "2.10"
+    assert _refused(pins, Version("3.11.0"), read_metadata) == ({}, 3)
+    # and a later lowest Python admits 4.1.3
+    installed["soupsieve"] = {"Version": "4.1.3", "Requires-Python": ">=3.11.5"}
+    pins["soupsieve"] = "4.1.3"
+    assert _refused(pins, Version("3.11.5"), read_metadata) == ({}, 3)
