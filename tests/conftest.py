@@ -98,6 +98,69 @@ def pytest_unconfigure(config):
         _end_the_worker_now()
 
 
+TESTS = Path(__file__).resolve().parent
+
+
+def _test_modules_in_collection_order(directory: Path) -> list[Path]:
+    """The test modules under ``directory`` in the order pytest collects them (each folder's
+    entries by name, packages entered where they fall)."""
+    found = []
+    for entry in sorted(directory.iterdir(), key=lambda path: path.name):
+        if entry.is_dir() and (entry / "__init__.py").is_file():
+            found += _test_modules_in_collection_order(entry)
+        elif entry.name.startswith("test_") and entry.suffix == ".py":
+            found.append(entry)
+    return found
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection(session):
+    """On a first run (a fresh clone, new test code) each xdist worker rewrites the assertions
+    of every test module it imports and writes them to ``__pycache__``, and both workers import
+    them all, in the same order: the same rewriting twice, ~2 CPU-s each. The second worker
+    imports the modules last to first before collecting, so the two meet in the middle and
+    each reads the other half from the cache. Only for a whole-suite run in pytest's default
+    import mode, where collection imports these very modules under these names; a module that
+    fails to import is left for collection to report."""
+    if os.environ.get("PYTEST_XDIST_WORKER") != "gw1":
+        return
+    config = session.config
+    if config.getoption("importmode") != "prepend":
+        return
+    if [Path(arg).resolve() for arg in config.args] != [TESTS]:
+        return
+    # --ignore keeps modules from being imported at all; --lf collects the failed ones only
+    if config.getoption("ignore") or config.getoption("ignore_glob"):
+        return
+    if getattr(config.option, "lf", False):
+        return
+    import importlib
+
+    root = TESTS.parent
+    for path in reversed(_test_modules_in_collection_order(TESTS)):
+        name = ".".join(path.relative_to(root).with_suffix("").parts)
+        try:
+            importlib.import_module(name)
+        except KeyboardInterrupt:
+            raise
+        except BaseException:  # an error, or a module-level skip (pytest's outcomes)
+            sys.modules.pop(name, None)
+
+
+_COLLECTED_MODULES = pytest.StashKey[dict]()
+
+
+def pytest_itemcollected(item):
+    # Before any reordering or deselection: the order in which pytest collected the modules.
+    item.config.stash.setdefault(_COLLECTED_MODULES, {})[item.path] = None
+
+
+@pytest.fixture
+def modules_in_collection_order(pytestconfig) -> list[Path]:
+    """The test modules this process collected, in the order it collected them."""
+    return list(pytestconfig.stash.get(_COLLECTED_MODULES, {}))
+
+
 # Modules that collecting the tests must not load (the group "scipy_stats_sympy" below).
 LOADED_BY_THEIR_TESTS = ("sympy", "scipy.stats", "scipy.integrate")
 _LOADED_AT_COLLECTION = pytest.StashKey[list]()
