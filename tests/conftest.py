@@ -113,6 +113,11 @@ def _test_modules_in_collection_order(directory: Path) -> list[Path]:
     return found
 
 
+def _is_whole_suite_run(config) -> bool:
+    """Whether this run collects all of tests/ (no arguments, ``tests`` or its path)."""
+    return [Path(arg).resolve() for arg in config.args] == [TESTS]
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection(session):
     """On a first run (a fresh clone, new test code) each xdist worker rewrites the assertions
@@ -127,7 +132,7 @@ def pytest_collection(session):
     config = session.config
     if config.getoption("importmode") != "prepend":
         return
-    if [Path(arg).resolve() for arg in config.args] != [TESTS]:
+    if not _is_whole_suite_run(config):
         return
     # --ignore keeps modules from being imported at all; --lf collects the failed ones only
     if config.getoption("ignore") or config.getoption("ignore_glob"):

@@ -22,9 +22,9 @@ def test_the_planned_import_order_is_pytests_collection_order(
     # tests/conftest.py's pytest_collection has the second xdist worker import the test modules
     # last to first in a whole-suite run, so that on a first run the two workers share the
     # assertion rewriting: that needs the order it computes to be the order pytest collects.
-    from tests.conftest import TESTS, _test_modules_in_collection_order
+    from tests.conftest import TESTS, _is_whole_suite_run, _test_modules_in_collection_order
 
-    if [Path(arg).resolve() for arg in request.config.args] != [TESTS]:
+    if not _is_whole_suite_run(request.config):
         pytest.skip("pytest collects in the order of its arguments: run the whole suite")
     planned = _test_modules_in_collection_order(TESTS)
     # a module without a test item (none here) would be missing from what was collected
